@@ -1,0 +1,112 @@
+// The one interface every key store of the agent implements: software (`soft`), TPM 2.0
+// (`tpm`) and PKCS#11 tokens (`pkcs11`). A private key never leaves its backend: there is no
+// method that returns one. The agent addresses keys by the id the backend gave them.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/bytes.hpp"
+#include "protocol/error.hpp"
+#include "protocol/point.hpp"
+
+namespace recrypt::backend {
+
+enum class KeyPurpose {
+  encryption,  // ECDH (device encryption keys, resident member shares)
+  signing,     // ECDSA (request and profile signatures)
+};
+
+struct KeyInfo {
+  std::string id;        // backend-local, stable across restarts (file name, PKCS#11 URI, ...)
+  std::string label;     // what the user called it
+  KeyPurpose purpose = KeyPurpose::encryption;
+  Point public_key;
+  bool resident_share = false;  // an imported member share rather than a generated device key
+};
+
+// x·T for a device key x and a peer point T. Secret: the caller wipes it (SecureBytes).
+struct EcdhResult {
+  SecureBytes x;                 // big-endian x-coordinate, always present
+  std::optional<SecureBytes> y;  // present when the device returns the whole point (TPM, soft)
+};
+
+struct Capabilities {
+  bool full_point_ecdh = false;  // ecdh() fills y
+  bool resident_shares = false;  // import_share() works
+  bool sealing = false;          // seal()/unseal() work
+  bool needs_pin = false;        // operations may ask the PinSource
+};
+
+// A member share wrapped so that only one backend instance can import it. `format` names the
+// construction (each backend documents its own), `data` is opaque to everyone else.
+struct WrappedShare {
+  std::string format;
+  Bytes data;
+};
+
+// What the backend tells the user when it needs a PIN or passphrase.
+struct PinRequest {
+  std::string backend;      // "tpm", "pkcs11", "soft"
+  std::string description;  // e.g. "PIN for token 'alice-yubikey'"
+  std::string error;        // non-empty on a retry: why the last one failed
+  std::optional<int> tries_left;
+};
+// Returns the PIN, or nullopt when the user cancelled. The agent wires this to pinentry and its
+// cache; tests wire it to a constant.
+using PinSource = std::function<std::optional<SecureString>(const PinRequest&)>;
+
+enum class BackendErrc {
+  not_present,    // device or token not reachable now (unplugged, TPM down)
+  no_such_key,    // id names no key of this backend
+  auth_failed,    // wrong PIN or passphrase
+  locked,         // PIN blocked or TPM in dictionary-attack lockout
+  cancelled,      // the user cancelled the PIN prompt
+  unsupported,    // this backend cannot do the operation
+  permission,     // the OS refused access (e.g. /dev/tpmrm0 without group tss)
+  device,         // any other device failure; message says what
+};
+
+std::string_view backend_errc_name(BackendErrc code) noexcept;
+
+class BackendError : public std::runtime_error {
+ public:
+  BackendError(BackendErrc code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
+  BackendErrc code() const noexcept { return code_; }
+
+ private:
+  BackendErrc code_;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual std::string_view name() const = 0;
+  virtual Capabilities capabilities() const = 0;
+  // Cheap check that the hardware answers now; never throws.
+  virtual bool present() noexcept = 0;
+
+  virtual KeyInfo generate_key(std::string_view label, KeyPurpose purpose) = 0;
+  virtual std::vector<KeyInfo> list_keys() = 0;
+
+  // x·peer with the private key `key_id` (purpose encryption). `peer` is already validated.
+  virtual EcdhResult ecdh(std::string_view key_id, const Point& peer) = 0;
+  // ECDSA over a SHA-256 digest (P-256); returns the fixed-size raw r || s of JWS ES256.
+  virtual Bytes sign_digest(std::string_view key_id, ByteView digest) = 0;
+
+  // Binds a small secret (a group master key) to this backend: the blob is useless without the
+  // device present and unlocked. The blob is safe to store on disk.
+  virtual Bytes seal(std::string_view label, ByteView secret) = 0;
+  virtual SecureBytes unseal(ByteView sealed_blob) = 0;
+
+  // Makes a member share resident so that ecdh() runs on it. BackendErrc::unsupported where
+  // the backend cannot; the agent then keeps the share in wrapped mode.
+  virtual KeyInfo import_share(std::string_view label, const WrappedShare& share) = 0;
+};
+
+}  // namespace recrypt::backend

@@ -1,0 +1,45 @@
+// An elliptic curve the protocol works over. P-256 is the only one today; the code asks the
+// Curve for every size and name so that P-384 can follow without touching the callers.
+#pragma once
+
+#include <openssl/ec.h>
+
+#include <cstddef>
+#include <string_view>
+
+namespace recrypt {
+
+class Curve {
+ public:
+  static const Curve& p256();
+  // The curve with this JWK "crv" name, or nullptr when we do not support it.
+  static const Curve* from_jwk_name(std::string_view crv);
+
+  std::string_view jwk_name() const noexcept { return jwk_name_; }  // "P-256"
+  std::string_view jws_alg() const noexcept { return jws_alg_; }    // "ES256"
+  std::string_view ossl_name() const noexcept { return ossl_name_; } // "prime256v1"
+  int nid() const noexcept { return nid_; }
+  std::size_t scalar_size() const noexcept { return scalar_size_; }  // bytes of a scalar
+  std::size_t coordinate_size() const noexcept { return coordinate_size_; }
+  const EC_GROUP* group() const noexcept { return group_; }
+  const BIGNUM* order() const noexcept { return EC_GROUP_get0_order(group_); }
+
+  Curve(const Curve&) = delete;
+  Curve& operator=(const Curve&) = delete;
+  ~Curve();
+
+ private:
+  Curve(int nid, std::string_view jwk_name, std::string_view jws_alg, std::string_view ossl_name,
+        std::size_t size);
+  int nid_;
+  std::string_view jwk_name_;
+  std::string_view jws_alg_;
+  std::string_view ossl_name_;
+  std::size_t scalar_size_;
+  std::size_t coordinate_size_;
+  EC_GROUP* group_;
+};
+
+inline bool operator==(const Curve& a, const Curve& b) noexcept { return &a == &b; }
+
+}  // namespace recrypt

@@ -1,0 +1,31 @@
+#include "protocol/ossl.hpp"
+
+#include <openssl/err.h>
+
+#include <string>
+
+namespace recrypt::ossl {
+
+void check(bool ok, const char* where) {
+  if (ok) return;
+  unsigned long e = ERR_get_error();
+  std::string msg = std::string("OpenSSL failure in ") + where;
+  if (e != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    msg += ": ";
+    msg += buf;
+  }
+  ERR_clear_error();
+  throw Error(Errc::internal, msg);
+}
+
+BnCtx new_bn_ctx() { return BnCtx(check_ptr(BN_CTX_secure_new(), "BN_CTX_secure_new")); }
+
+Bn new_secure_bn() {
+  Bn bn(check_ptr(BN_secure_new(), "BN_secure_new"));
+  BN_set_flags(bn.get(), BN_FLG_CONSTTIME);
+  return bn;
+}
+
+}  // namespace recrypt::ossl
