@@ -2,6 +2,9 @@
 
 #include "protocol/point.hpp"
 
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
 namespace recrypt {
 
 Scalar Scalar::random(const Curve& curve) {
@@ -66,6 +69,28 @@ Point Scalar::public_point() const {
   ossl::check(EC_POINT_mul(curve_->group(), p.get(), bn_.get(), nullptr, nullptr, ctx.get()) == 1,
               "EC_POINT_mul(G)");
   return Point(*curve_, std::move(p));
+}
+
+ossl::Pkey Scalar::to_evp_pkey() const {
+  Bytes pub = public_point().to_uncompressed();
+  // OSSL_PARAM wants the private key in native byte order; the buffer wipes itself.
+  SecureBytes native(curve_->scalar_size());
+  ossl::check(BN_bn2nativepad(bn_.get(), native.data(), static_cast<int>(native.size())) ==
+                  static_cast<int>(native.size()),
+              "BN_bn2nativepad");
+  std::string group(curve_->ossl_name());
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()),
+      OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, native.data(), native.size()),
+      OSSL_PARAM_construct_end()};
+  ossl::PkeyCtx ctx(ossl::check_ptr(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr),
+                                    "EVP_PKEY_CTX_new_from_name"));
+  EVP_PKEY* raw = nullptr;
+  ossl::check(EVP_PKEY_fromdata_init(ctx.get()) == 1, "EVP_PKEY_fromdata_init");
+  ossl::check(EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params) == 1,
+              "EVP_PKEY_fromdata");
+  return ossl::Pkey(raw);
 }
 
 bool Scalar::equals(const Scalar& other) const {

@@ -30,6 +30,9 @@ class Scalar {
   // this · G, the public key of this private key.
   Point public_point() const;
 
+  // A private EVP_PKEY for OpenSSL's signing and ECDH; it holds its own copy of the secret.
+  ossl::Pkey to_evp_pkey() const;
+
   // Constant-time comparison of the encoded values.
   bool equals(const Scalar& other) const;
 

@@ -1,0 +1,187 @@
+#include "protocol/jcd.hpp"
+
+#include <openssl/rand.h>
+
+#include <cstring>
+
+#include "protocol/base64url.hpp"
+#include "protocol/error.hpp"
+#include "protocol/json.hpp"
+
+namespace recrypt::jcd {
+namespace {
+
+constexpr std::string_view kWhat = ".jcd metadata";
+
+void check_text_field(const std::string& value, std::string_view field) {
+  if (value.empty() || value.size() > kMaxTextField)
+    fail(Errc::malformed, std::string(kWhat) + ": \"" + std::string(field) + "\" must be 1 to 255 bytes");
+  if (value.find('\0') != std::string::npos)
+    fail(Errc::malformed, std::string(kWhat) + ": \"" + std::string(field) + "\" contains NUL");
+}
+
+void check_name(const std::string& name) {
+  check_text_field(name, "name");
+  if (name.find('/') != std::string::npos || name == "." || name == "..")
+    fail(Errc::malformed, std::string(kWhat) + ": \"name\" must be a file name without a path");
+}
+
+std::optional<std::string> optional_text(const SecretJson& doc, const char* key) {
+  auto it = doc.find(key);
+  if (it == doc.end()) return std::nullopt;
+  if (!it->is_string()) fail(Errc::malformed, std::string(kWhat) + ": \"" + key + "\" must be a string");
+  const SecureString& s = it->get_ref<const SecureString&>();
+  return std::string(s.data(), s.size());
+}
+
+}  // namespace
+
+std::array<std::uint8_t, kGcmNonceSize> segment_nonce(std::uint64_t counter, bool last) {
+  std::array<std::uint8_t, kGcmNonceSize> nonce{};
+  for (int i = 0; i < 8; ++i) nonce[10 - i] = static_cast<std::uint8_t>(counter >> (8 * i));
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+SecureBytes Metadata::to_json() const {
+  SecretJson doc = SecretJson::object();
+  std::string key_b64 = base64url::encode(payload_key);
+  doc["payload_key"] = SecureString(key_b64);
+  secure_wipe(key_b64.data(), key_b64.size());
+  doc["segment_size"] = segment_size;
+  if (info.name) doc["name"] = SecureString(*info.name);
+  if (info.media_type) doc["media_type"] = SecureString(*info.media_type);
+  if (info.created) doc["created"] = SecureString(*info.created);
+  SecureString text = doc.dump();
+  return SecureBytes(text.begin(), text.end());
+}
+
+Metadata Metadata::from_json(ByteView text) {
+  SecretJson doc = json::parse_secret(as_chars(text), kMaxMetadataSize, kWhat);
+  if (!doc.is_object()) fail(Errc::malformed, std::string(kWhat) + " is not a JSON object");
+  for (const auto& item : doc.items()) {
+    const auto& k = item.key();
+    if (k != "payload_key" && k != "segment_size" && k != "name" && k != "media_type" && k != "created")
+      fail(Errc::malformed, std::string(kWhat) + " has an unknown field \"" + std::string(k.data(), k.size()) + "\"");
+  }
+  Metadata m;
+  const SecureString& key_b64 = json::secret_string_field(doc, "payload_key", kWhat);
+  m.payload_key = base64url::decode_secret({key_b64.data(), key_b64.size()});
+  if (m.payload_key.size() != kAes256KeySize) fail(Errc::malformed, std::string(kWhat) + ": payload key must be 32 bytes");
+  auto size = doc.find("segment_size");
+  if (size == doc.end() || !size->is_number_unsigned() || size->get<std::uint64_t>() != kSegmentSize)
+    fail(Errc::unsupported, std::string(kWhat) + ": segment size must be 65536 in version 1");
+  m.info.name = optional_text(doc, "name");
+  m.info.media_type = optional_text(doc, "media_type");
+  m.info.created = optional_text(doc, "created");
+  if (m.info.name) check_name(*m.info.name);
+  if (m.info.media_type) check_text_field(*m.info.media_type, "media_type");
+  if (m.info.created) check_text_field(*m.info.created, "created");
+  return m;
+}
+
+namespace {
+SecureBytes fresh_key() {
+  SecureBytes key(kAes256KeySize);
+  ossl::check(RAND_priv_bytes(key.data(), static_cast<int>(key.size())) == 1, "RAND_priv_bytes");
+  return key;
+}
+}  // namespace
+
+Encryptor::Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipients, const FileInfo& info)
+    : out_(out), key_(fresh_key()), gcm_(key_), plain_(kSegmentSize), sealed_(kSegmentSize + kGcmTagSize) {
+  if (info.name) check_name(*info.name);
+  if (info.media_type) check_text_field(*info.media_type, "media_type");
+  if (info.created) check_text_field(*info.created, "created");
+  Metadata metadata{secure_copy(key_), kSegmentSize, info};
+  SecureBytes metadata_json = metadata.to_json();
+  jwe::Envelope envelope = jwe::encrypt(metadata_json, recipients, std::string(kMetadataType));
+  std::string header = std::string(kMagic) + "\n" + envelope.serialize() + "\n";
+  out_.write(as_bytes(header));
+}
+
+void Encryptor::emit(bool last) {
+  auto nonce = segment_nonce(counter_, last);
+  auto tag = gcm_.seal(nonce, {}, ByteView(plain_.data(), filled_), sealed_.data());
+  std::memcpy(sealed_.data() + filled_, tag.data(), tag.size());
+  out_.write(ByteView(sealed_.data(), filled_ + tag.size()));
+  ++counter_;
+  filled_ = 0;
+}
+
+void Encryptor::update(ByteView plaintext) {
+  if (finished_) fail(Errc::internal, ".jcd encryptor used after finish");
+  while (!plaintext.empty()) {
+    // A full segment is sealed only once more data arrives: until then it may be the last.
+    if (filled_ == kSegmentSize) emit(false);
+    std::size_t take = std::min(kSegmentSize - filled_, plaintext.size());
+    std::memcpy(plain_.data() + filled_, plaintext.data(), take);
+    filled_ += take;
+    plaintext = plaintext.subspan(take);
+  }
+}
+
+void Encryptor::finish() {
+  if (finished_) fail(Errc::internal, ".jcd encryptor finished twice");
+  emit(true);
+  finished_ = true;
+}
+
+Header read_header(BufferedInput& in) {
+  auto magic = in.read_line(kMagic.size() + 64);
+  if (!magic) fail(Errc::truncated, "input is empty, not a .jcd file");
+  if (*magic != kMagic) {
+    if (magic->rfind("recrypt.jcd/", 0) == 0)
+      fail(Errc::unsupported, "unsupported .jcd version \"" + magic->substr(0, 32) + "\"");
+    fail(Errc::malformed, "not a .jcd file (first line is not \"" + std::string(kMagic) + "\")");
+  }
+  auto envelope_line = in.read_line(jwe::kMaxEnvelopeSize);
+  if (!envelope_line) fail(Errc::truncated, ".jcd file ends after its first line");
+  Header h{jwe::Envelope::parse(*envelope_line)};
+  auto cty = h.envelope.protected_header.find("cty");
+  if (cty == h.envelope.protected_header.end() || *cty != kMetadataType)
+    fail(Errc::malformed, ".jcd header is not a .jcd metadata envelope");
+  return h;
+}
+
+Metadata open_metadata(const jwe::Envelope& envelope, ByteView content_key) {
+  return Metadata::from_json(jwe::decrypt_content(envelope, content_key));
+}
+
+Decryptor::Decryptor(BufferedInput& in, const Metadata& metadata)
+    : in_(in), gcm_(metadata.payload_key), segment_size_(metadata.segment_size),
+      sealed_(metadata.segment_size + kGcmTagSize + 1), plain_(metadata.segment_size) {}
+
+std::optional<ByteView> Decryptor::next() {
+  if (done_) return std::nullopt;
+  const std::size_t full = segment_size_ + kGcmTagSize;
+  // One byte of lookahead past a full segment tells whether it is the last one.
+  std::size_t have = have_lookahead_ ? 1 : 0;
+  if (have_lookahead_) sealed_[0] = sealed_[full];
+  have += in_.read_full(sealed_.data() + have, full + 1 - have);
+  bool last = have <= full;
+  std::size_t sealed_size = last ? have : full;
+  have_lookahead_ = !last;
+  if (sealed_size < kGcmTagSize) {
+    fail(Errc::truncated, counter_ == 0 ? ".jcd file has no payload" : ".jcd file is truncated");
+  }
+  std::size_t body = sealed_size - kGcmTagSize;
+  ByteView ct(sealed_.data(), body);
+  ByteView tag(sealed_.data() + body, kGcmTagSize);
+  if (!gcm_.open(segment_nonce(counter_, last), {}, ct, tag, plain_.data())) {
+    // A full final segment that opens as a middle one means the file was cut at a segment
+    // boundary: say so, rather than the vaguer "altered".
+    if (last && body == segment_size_ && gcm_.open(segment_nonce(counter_, false), {}, ct, tag, plain_.data())) {
+      secure_wipe(plain_.data(), plain_.size());
+      fail(Errc::truncated, ".jcd file is truncated at a segment boundary");
+    }
+    fail(Errc::decrypt_failed, ".jcd segment " + std::to_string(counter_) + " does not authenticate (the file was altered)");
+  }
+  if (last && body == 0 && counter_ != 0)
+    fail(Errc::malformed, ".jcd file has an empty last segment after data");
+  ++counter_;
+  done_ = last;
+  return ByteView(plain_.data(), body);
+}
+
+}  // namespace recrypt::jcd

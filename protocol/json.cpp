@@ -1,0 +1,97 @@
+#include "protocol/json.hpp"
+
+#include "protocol/error.hpp"
+
+namespace recrypt::json {
+namespace {
+
+template <class J>
+J parse_bounded(std::string_view text, std::size_t max_size, std::string_view what) {
+  if (text.size() > max_size)
+    fail(Errc::too_large, std::string(what) + " is larger than " + std::to_string(max_size) + " bytes");
+  bool too_deep = false;
+  // The callback sees every nesting step; refusing deep input keeps hostile documents from
+  // costing stack or time anywhere that later walks them.
+  typename J::parser_callback_t limit_depth = [&too_deep](int depth, typename J::parse_event_t,
+                                                          J&) {
+    if (depth > kMaxDepth) too_deep = true;
+    return !too_deep;
+  };
+  J value;
+  try {
+    value = J::parse(text.begin(), text.end(), limit_depth, /*allow_exceptions=*/true,
+                     /*ignore_comments=*/false);
+  } catch (const typename J::exception&) {
+    if (too_deep) fail(Errc::too_large, std::string(what) + " is nested too deeply");
+    fail(Errc::malformed, std::string(what) + " is not valid JSON");
+  }
+  if (too_deep) fail(Errc::too_large, std::string(what) + " is nested too deeply");
+  return value;
+}
+
+[[noreturn]] void field_error(std::string_view key, std::string_view what, std::string_view expected) {
+  fail(Errc::malformed, std::string(what) + ": field \"" + std::string(key) + "\" " + std::string(expected));
+}
+
+template <class J>
+const J& field(const J& obj, std::string_view key, std::string_view what) {
+  if (!obj.is_object()) fail(Errc::malformed, std::string(what) + " is not a JSON object");
+  auto it = obj.find(key);
+  if (it == obj.end()) field_error(key, what, "is missing");
+  return *it;
+}
+
+}  // namespace
+
+Json parse(std::string_view text, std::size_t max_size, std::string_view what) {
+  return parse_bounded<Json>(text, max_size, what);
+}
+
+SecretJson parse_secret(std::string_view text, std::size_t max_size, std::string_view what) {
+  return parse_bounded<SecretJson>(text, max_size, what);
+}
+
+void require_object(const Json& value, std::string_view what) {
+  if (!value.is_object()) fail(Errc::malformed, std::string(what) + " is not a JSON object");
+}
+
+const Json& object_field(const Json& obj, std::string_view key, std::string_view what) {
+  const Json& v = field(obj, key, what);
+  if (!v.is_object()) field_error(key, what, "must be an object");
+  return v;
+}
+
+const std::string& string_field(const Json& obj, std::string_view key, std::string_view what) {
+  const Json& v = field(obj, key, what);
+  if (!v.is_string()) field_error(key, what, "must be a string");
+  return v.get_ref<const std::string&>();
+}
+
+const std::string* optional_string(const Json& obj, std::string_view key, std::string_view what) {
+  if (!obj.is_object()) fail(Errc::malformed, std::string(what) + " is not a JSON object");
+  auto it = obj.find(key);
+  if (it == obj.end()) return nullptr;
+  if (!it->is_string()) field_error(key, what, "must be a string");
+  return &it->get_ref<const std::string&>();
+}
+
+std::uint64_t uint_field(const Json& obj, std::string_view key, std::string_view what) {
+  const Json& v = field(obj, key, what);
+  if (!v.is_number_unsigned()) field_error(key, what, "must be a non-negative integer");
+  return v.get<std::uint64_t>();
+}
+
+const Json::array_t& array_field(const Json& obj, std::string_view key, std::string_view what) {
+  const Json& v = field(obj, key, what);
+  if (!v.is_array()) field_error(key, what, "must be an array");
+  return v.get_ref<const Json::array_t&>();
+}
+
+const SecureString& secret_string_field(const SecretJson& obj, std::string_view key,
+                                        std::string_view what) {
+  const SecretJson& v = field(obj, key, what);
+  if (!v.is_string()) field_error(key, what, "must be a string");
+  return v.get_ref<const SecureString&>();
+}
+
+}  // namespace recrypt::json

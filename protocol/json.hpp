@@ -1,0 +1,43 @@
+// The one way the protocol reads JSON from outside: bounded size and depth, and field access
+// that names the missing or mistyped field in its error. `SecretJson` keeps its strings in
+// wiping memory, for documents that carry key material (JWE metadata, private JWKs).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/bytes.hpp"
+
+namespace recrypt {
+
+using Json = nlohmann::json;
+using SecretJson = nlohmann::basic_json<std::map, std::vector, SecureString, bool, std::int64_t,
+                                        std::uint64_t, double, WipingAllocator>;
+
+namespace json {
+
+inline constexpr int kMaxDepth = 32;
+
+// Parses `text` as one JSON value. Errc::too_large beyond `max_size` bytes or kMaxDepth
+// levels; Errc::malformed otherwise, with `what` naming the document in the message.
+Json parse(std::string_view text, std::size_t max_size, std::string_view what);
+SecretJson parse_secret(std::string_view text, std::size_t max_size, std::string_view what);
+
+const Json& object_field(const Json& obj, std::string_view key, std::string_view what);
+const std::string& string_field(const Json& obj, std::string_view key, std::string_view what);
+const std::string* optional_string(const Json& obj, std::string_view key, std::string_view what);
+std::uint64_t uint_field(const Json& obj, std::string_view key, std::string_view what);
+const Json::array_t& array_field(const Json& obj, std::string_view key, std::string_view what);
+void require_object(const Json& value, std::string_view what);
+
+// The same accessors for secret documents.
+const SecureString& secret_string_field(const SecretJson& obj, std::string_view key,
+                                        std::string_view what);
+
+}  // namespace json
+}  // namespace recrypt

@@ -1,0 +1,151 @@
+#include "protocol/jws.hpp"
+
+#include <openssl/ecdsa.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "protocol/base64url.hpp"
+#include "protocol/error.hpp"
+
+namespace recrypt::jws {
+namespace {
+
+constexpr std::string_view kWhat = "JWS header";
+
+struct Parts {
+  std::string_view header, payload, signature;
+};
+
+Parts split(std::string_view token) {
+  if (token.size() > kMaxTokenSize) fail(Errc::too_large, "JWS is too large");
+  auto first = token.find('.');
+  auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos)
+    fail(Errc::malformed, "JWS compact serialization must have exactly three parts");
+  return {token.substr(0, first), token.substr(first + 1, second - first - 1), token.substr(second + 1)};
+}
+
+Json decode_header(std::string_view b64) {
+  Bytes raw = base64url::decode(b64);
+  Json header = json::parse(as_chars(raw), kMaxTokenSize, kWhat);
+  json::require_object(header, kWhat);
+  return header;
+}
+
+std::array<std::uint8_t, SHA256_DIGEST_LENGTH> sha256(std::string_view data) {
+  std::array<std::uint8_t, SHA256_DIGEST_LENGTH> out{};
+  ossl::check(EVP_Digest(data.data(), data.size(), out.data(), nullptr, EVP_sha256(), nullptr) == 1,
+              "EVP_Digest(SHA-256)");
+  return out;
+}
+
+std::string sign_token(Json header, ByteView payload, const Signer& signer, bool detached) {
+  header["alg"] = "ES256";
+  std::string head = base64url::encode(as_bytes(header.dump()));
+  std::string body = base64url::encode(payload);
+  std::string input = head + "." + body;
+  auto digest = sha256(input);
+  Bytes sig = signer(digest);
+  return head + "." + (detached ? std::string() : body) + "." + base64url::encode(sig);
+}
+
+Json check(Parts parts, std::string_view payload_b64, const Point& key) {
+  Json header = decode_header(parts.header);
+  const std::string& alg = json::string_field(header, "alg", kWhat);
+  if (alg != key.curve().jws_alg()) fail(Errc::unsupported, "JWS algorithm \"" + alg + "\" is not accepted");
+  if (header.contains("crit")) fail(Errc::unsupported, "JWS header has critical extensions we do not know");
+  Bytes sig = base64url::decode(parts.signature);
+  std::string input = std::string(parts.header) + "." + std::string(payload_b64);
+  if (!verify_es256(key, as_bytes(input), sig)) fail(Errc::decrypt_failed, "JWS signature does not verify");
+  return header;
+}
+
+}  // namespace
+
+Signer software_signer(const Scalar& key) {
+  return [&key](ByteView digest) {
+    auto pkey = key.to_evp_pkey();
+    ossl::PkeyCtx ctx(ossl::check_ptr(EVP_PKEY_CTX_new(pkey.get(), nullptr), "EVP_PKEY_CTX_new"));
+    ossl::check(EVP_PKEY_sign_init(ctx.get()) == 1, "EVP_PKEY_sign_init");
+    std::size_t len = 0;
+    ossl::check(EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) == 1, "EVP_PKEY_sign");
+    Bytes der(len);
+    ossl::check(EVP_PKEY_sign(ctx.get(), der.data(), &len, digest.data(), digest.size()) == 1, "EVP_PKEY_sign");
+    der.resize(len);
+    return der_to_raw(der, key.curve().scalar_size());
+  };
+}
+
+std::string sign_compact(Json header, ByteView payload, const Signer& signer) {
+  return sign_token(std::move(header), payload, signer, false);
+}
+
+std::string sign_detached(Json header, ByteView payload, const Signer& signer) {
+  return sign_token(std::move(header), payload, signer, true);
+}
+
+Verified verify_compact(std::string_view token, const Point& key) {
+  Parts parts = split(token);
+  Json header = check(parts, parts.payload, key);
+  return {std::move(header), base64url::decode(parts.payload)};
+}
+
+Json verify_detached(std::string_view token, ByteView payload, const Point& key) {
+  Parts parts = split(token);
+  if (!parts.payload.empty()) fail(Errc::malformed, "detached JWS must have an empty payload part");
+  return check(parts, base64url::encode(payload), key);
+}
+
+Json unverified_header(std::string_view token) { return decode_header(split(token).header); }
+
+Bytes der_to_raw(ByteView der, std::size_t scalar_size) {
+  const unsigned char* cursor = der.data();
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(
+      d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())), ECDSA_SIG_free);
+  if (!sig || cursor != der.data() + der.size()) {
+    ERR_clear_error();
+    fail(Errc::malformed, "ECDSA signature is not valid DER");
+  }
+  Bytes raw(2 * scalar_size);
+  ossl::check(BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), raw.data(), static_cast<int>(scalar_size)) > 0 &&
+                  BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), raw.data() + scalar_size,
+                               static_cast<int>(scalar_size)) > 0,
+              "BN_bn2binpad");
+  return raw;
+}
+
+Bytes raw_to_der(ByteView raw) {
+  if (raw.empty() || raw.size() % 2 != 0 || raw.size() > 2 * 66)
+    fail(Errc::malformed, "raw ECDSA signature has the wrong length");
+  std::size_t half = raw.size() / 2;
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(ECDSA_SIG_new(), ECDSA_SIG_free);
+  ossl::check(sig != nullptr, "ECDSA_SIG_new");
+  BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(half), nullptr);
+  BIGNUM* s = BN_bin2bn(raw.data() + half, static_cast<int>(half), nullptr);
+  if (r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    ossl::check(false, "ECDSA_SIG_set0");
+  }
+  unsigned char* der = nullptr;
+  int len = i2d_ECDSA_SIG(sig.get(), &der);
+  ossl::check(len > 0, "i2d_ECDSA_SIG");
+  Bytes out(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+bool verify_es256(const Point& key, ByteView message, ByteView raw_signature) {
+  if (raw_signature.size() != 2 * key.curve().scalar_size()) return false;
+  Bytes der = raw_to_der(raw_signature);
+  auto pkey = key.to_evp_pkey();
+  ossl::MdCtx ctx(ossl::check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
+  ossl::check(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey.get()) == 1,
+              "EVP_DigestVerifyInit");
+  int rc = EVP_DigestVerify(ctx.get(), der.data(), der.size(), message.data(), message.size());
+  ERR_clear_error();
+  return rc == 1;
+}
+
+}  // namespace recrypt::jws

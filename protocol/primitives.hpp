@@ -1,0 +1,43 @@
+// The symmetric primitives JOSE and the .jcd format use, all on OpenSSL:
+// Concat KDF (RFC 7518 §4.6.2, NIST SP 800-56A single-step with SHA-256), AES-256 key wrap
+// (RFC 3394) and AES-256-GCM.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+#include "protocol/bytes.hpp"
+#include "protocol/ossl.hpp"
+
+namespace recrypt {
+
+// keydatalen is in bytes here; the KDF's SuppPubInfo carries it in bits as RFC 7518 says.
+SecureBytes concat_kdf(ByteView shared_secret, std::string_view algorithm_id, ByteView party_u_info,
+                       ByteView party_v_info, std::size_t key_bytes);
+
+Bytes aes256_key_wrap(ByteView kek, ByteView key);
+// nullopt when the integrity check fails (wrong KEK or tampered input).
+std::optional<SecureBytes> aes256_key_unwrap(ByteView kek, ByteView wrapped);
+
+inline constexpr std::size_t kGcmNonceSize = 12;
+inline constexpr std::size_t kGcmTagSize = 16;
+inline constexpr std::size_t kAes256KeySize = 32;
+
+// AES-256-GCM with the key schedule done once, for many messages under one key (the .jcd
+// segments). Not thread-safe; one per stream.
+class Aes256Gcm {
+ public:
+  explicit Aes256Gcm(ByteView key);
+  // out must have room for plaintext.size() bytes; returns the tag.
+  std::array<std::uint8_t, kGcmTagSize> seal(ByteView nonce, ByteView aad, ByteView plaintext,
+                                             std::uint8_t* out);
+  // false when authentication fails; out then holds nothing the caller may use.
+  bool open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView tag, std::uint8_t* out);
+
+ private:
+  ossl::CipherCtx enc_;
+  ossl::CipherCtx dec_;
+};
+
+}  // namespace recrypt
