@@ -86,6 +86,13 @@ void Pkcs11Backend::run(bool login, const std::function<void(Session&)>& op) {
     if (login) ensure_login();
     op(session_);
   } catch (const Pkcs11Error& e) {
+    if (rv_errc(e.rv()) != BackendErrc::not_present && token_gone()) {
+      // Modules report a token pulled out mid-operation in many ways (SoftHSM2: a vanished
+      // object); what the user needs to hear is that the token is gone.
+      after_failure(CKR_TOKEN_NOT_PRESENT);
+      throw BackendError(BackendErrc::not_present,
+                         "token '" + selector_.text() + "' was removed (" + e.what() + ")");
+    }
     after_failure(e.rv());
     throw;
   } catch (const BackendError& e) {
@@ -96,6 +103,12 @@ void Pkcs11Backend::run(bool login, const std::function<void(Session&)>& op) {
     }
     throw;
   }
+}
+
+bool Pkcs11Backend::token_gone() noexcept {
+  if (!slot_) return true;
+  CK_TOKEN_INFO info{};
+  return fn_->C_GetTokenInfo(*slot_, &info) != CKR_OK || !selector_.matches(info);
 }
 
 bool Pkcs11Backend::find_token(bool refresh) {
@@ -124,8 +137,19 @@ bool Pkcs11Backend::find_token(bool refresh) {
 }
 
 void Pkcs11Backend::resolve_token() {
+  if (slot_ && session_) {
+    // The fast path of every operation: the slot still has a token and our session on it is
+    // alive. Both calls cost well under a microsecond; C_GetTokenInfo can cost as much as a
+    // tenth of an ECDH (SoftHSM2 reads its token files), so it runs only when this fails and
+    // when an operation fails (token_gone()). A card swapped in between invalidates our session.
+    CK_SLOT_INFO si{};
+    CK_SESSION_INFO ss{};
+    if (fn_->C_GetSlotInfo(*slot_, &si) == CKR_OK && (si.flags & CKF_TOKEN_PRESENT) &&
+        fn_->C_GetSessionInfo(session_.handle(), &ss) == CKR_OK && ss.slotID == *slot_)
+      return;
+    forget_session();
+  }
   if (slot_) {
-    // The fast path of every operation: the token we used last is still in its slot.
     CK_TOKEN_INFO info{};
     CK_RV rv = fn_->C_GetTokenInfo(*slot_, &info);
     if (rv == CKR_OK && selector_.matches(info)) {
@@ -204,6 +228,9 @@ std::string tries_note(CK_FLAGS flags) {
 }  // namespace
 
 void Pkcs11Backend::login_user() {
+  // Fresh flags: they say whether the PIN is blocked or on its last try.
+  CK_TOKEN_INFO now{};
+  if (fn_->C_GetTokenInfo(*slot_, &now) == CKR_OK) token_ = now;
   const std::string label = token_label(token_);
   if (token_.flags & CKF_USER_PIN_LOCKED) {
     pin_cache_.evict();

@@ -53,6 +53,7 @@ class Pkcs11Backend final : public backend::Backend {
 
   void resolve_token();           // fills slot_ and token_ or throws not_present
   bool find_token(bool refresh);  // one pass over C_GetSlotList(CK_TRUE)
+  bool token_gone() noexcept;     // the configured token is no longer in slot_
   void open_session();
   void ensure_login();
   void login_user();
