@@ -6,6 +6,7 @@
 
 #include "protocol/error.hpp"
 #include "protocol/ossl.hpp"
+#include "protocol/primitives.hpp"
 #include "protocol/scalar.hpp"
 
 namespace recrypt::pkcs11 {
@@ -13,7 +14,7 @@ namespace recrypt::pkcs11 {
 namespace {
 
 constexpr std::uint8_t kMagic[4] = {'R', 'P', 'K', 'S'};
-constexpr std::size_t kTagSize = 16;
+constexpr std::size_t kTagSize = kGcmTagSize;
 constexpr std::string_view kKdfInfo = "recrypt-pkcs11-seal-v1";
 // Sealed secrets are group master keys: small. The limit keeps a hostile blob from asking
 // for a huge allocation.
@@ -103,22 +104,10 @@ Bytes seal_to_token_key(const Point& token_key, std::string_view key_uri, std::s
   put(out, nonce);
   const std::size_t aad_len = out.size();
 
-  ossl::CipherCtx ctx(EVP_CIPHER_CTX_new());
-  ossl::check(ctx != nullptr, "EVP_CIPHER_CTX_new");
-  ossl::check(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, kek.data(), nonce.data()) == 1,
-              "EVP_EncryptInit_ex");
-  int n = 0;
-  ossl::check(EVP_EncryptUpdate(ctx.get(), nullptr, &n, out.data(), static_cast<int>(aad_len)) == 1,
-              "EVP_EncryptUpdate(aad)");
   out.resize(aad_len + secret.size() + kTagSize);
-  ossl::check(EVP_EncryptUpdate(ctx.get(), out.data() + aad_len, &n, secret.data(),
-                                static_cast<int>(secret.size())) == 1,
-              "EVP_EncryptUpdate");
-  int m = 0;
-  ossl::check(EVP_EncryptFinal_ex(ctx.get(), out.data() + aad_len + n, &m) == 1, "EVP_EncryptFinal_ex");
-  ossl::check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize,
-                                  out.data() + aad_len + secret.size()) == 1,
-              "EVP_CTRL_GCM_GET_TAG");
+  Aes256Gcm gcm(kek);
+  auto tag = gcm.seal(nonce, ByteView(out.data(), aad_len), secret, out.data() + aad_len);
+  std::copy(tag.begin(), tag.end(), out.begin() + static_cast<std::ptrdiff_t>(aad_len + secret.size()));
   return out;
 }
 
@@ -145,27 +134,12 @@ SealedBlob parse_sealed_blob(ByteView blob) {
 
 SecureBytes open_sealed_blob(const SealedBlob& parsed, ByteView blob, ByteView z_x) {
   SecureBytes kek = derive_kek(z_x, parsed.ephemeral, parsed.token_key);
-  const auto& ct = parsed.ciphertext_and_tag;
+  const ByteView ct(parsed.ciphertext_and_tag);
   const std::size_t ct_len = ct.size() - kTagSize;
-  ossl::CipherCtx ctx(EVP_CIPHER_CTX_new());
-  ossl::check(ctx != nullptr, "EVP_CIPHER_CTX_new");
-  ossl::check(EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, kek.data(),
-                                 parsed.nonce.data()) == 1,
-              "EVP_DecryptInit_ex");
-  int n = 0;
-  ossl::check(EVP_DecryptUpdate(ctx.get(), nullptr, &n, blob.data(),
-                                static_cast<int>(parsed.header_size)) == 1,
-              "EVP_DecryptUpdate(aad)");
-  SecureBytes out(ct_len + 16);
-  ossl::check(EVP_DecryptUpdate(ctx.get(), out.data(), &n, ct.data(), static_cast<int>(ct_len)) == 1,
-              "EVP_DecryptUpdate");
-  ossl::check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize,
-                                  const_cast<std::uint8_t*>(ct.data() + ct_len)) == 1,
-              "EVP_CTRL_GCM_SET_TAG");
-  int m = 0;
-  if (EVP_DecryptFinal_ex(ctx.get(), out.data() + n, &m) != 1)
+  SecureBytes out(ct_len);
+  Aes256Gcm gcm(kek);
+  if (!gcm.open(parsed.nonce, blob.first(parsed.header_size), ct.first(ct_len), ct.subspan(ct_len), out.data()))
     fail(Errc::decrypt_failed, "sealed blob does not open with this token key (wrong token or tampered)");
-  out.resize(static_cast<std::size_t>(n + m));
   return out;
 }
 

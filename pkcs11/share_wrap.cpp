@@ -1,7 +1,5 @@
 #include "pkcs11/share_wrap.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/param_build.h>
 #include <openssl/x509.h>
 
 #include "pkcs11/pkcs11_backend.hpp"
@@ -12,12 +10,6 @@ namespace recrypt::pkcs11 {
 
 namespace {
 
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* p) const noexcept { OSSL_PARAM_BLD_free(p); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
-};
 struct P8Free {
   void operator()(PKCS8_PRIV_KEY_INFO* p) const noexcept { PKCS8_PRIV_KEY_INFO_free(p); }
 };
@@ -45,22 +37,7 @@ void put(Bytes& out, ByteView b) { out.insert(out.end(), b.begin(), b.end()); }
 }  // namespace
 
 SecureBytes pkcs8_private_key(const Scalar& share) {
-  const Curve& curve = share.curve();
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
-  ossl::check(bld != nullptr, "OSSL_PARAM_BLD_new");
-  std::string group(curve.ossl_name());
-  Bytes pub = share.public_point().to_uncompressed();
-  ossl::check(OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group.c_str(), 0) == 1 &&
-                  OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, share.bn()) == 1 &&
-                  OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()) == 1,
-              "OSSL_PARAM_BLD_push");
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  ossl::check(params != nullptr, "OSSL_PARAM_BLD_to_param");
-  ossl::PkeyCtx pctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  ossl::check(pctx != nullptr && EVP_PKEY_fromdata_init(pctx.get()) == 1, "EVP_PKEY_fromdata_init");
-  EVP_PKEY* raw = nullptr;
-  ossl::check(EVP_PKEY_fromdata(pctx.get(), &raw, EVP_PKEY_KEYPAIR, params.get()) == 1, "EVP_PKEY_fromdata");
-  ossl::Pkey pkey(raw);
+  ossl::Pkey pkey = share.to_evp_pkey();
   std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8Free> p8(EVP_PKEY2PKCS8(pkey.get()));
   ossl::check(p8 != nullptr, "EVP_PKEY2PKCS8");
   unsigned char* der = nullptr;

@@ -1,3 +1,6 @@
+#include <atomic>
+#include <thread>
+
 #include "backend_fixture.hpp"
 
 #include "protocol/scalar.hpp"
@@ -49,6 +52,32 @@ TEST_F(TokenTest, SignRejectsAWrongSizeDigest) {
   auto key = b->generate_key("dev-sig", KeyPurpose::signing);
   Bytes digest(31, 0);
   EXPECT_THROW(b->sign_digest(key.id, digest), Error);
+}
+
+}  // namespace
+}  // namespace recrypt::testing
+
+namespace recrypt::testing {
+namespace {
+
+TEST_F(TokenTest, ConcurrentCallersShareOneBackend) {
+  auto b = make_backend();
+  auto key = b->generate_key("dev-enc", backend::KeyPurpose::encryption);
+  Scalar t = Scalar::random(Curve::p256());
+  Point big_t = t.public_point();
+  Bytes want = key.public_key.times(t).x_bytes();
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] {
+      for (int j = 0; j < 10; ++j) {
+        auto r = b->ecdh(key.id, big_t);
+        if (Bytes(r.x.begin(), r.x.end()) == want) ++good;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(good.load(), 40);
+  EXPECT_EQ(pins.calls, 1);
 }
 
 }  // namespace
