@@ -224,7 +224,8 @@ KeyInfo Pkcs11Backend::import_kwp(Session& s, std::string_view label, ByteView d
       .add_bool(CKA_UNWRAP, true)
       .add_bool(CKA_WRAP, false)
       .add_bool(CKA_ENCRYPT, false)
-      .add_bool(CKA_DECRYPT, false);
+      .add_bool(CKA_DECRYPT, false)
+      .add_bool(CKA_DERIVE, false);
   CK_OBJECT_HANDLE kek = CK_INVALID_HANDLE;
   check_rv("C_DeriveKey(ECDH1 to AES KEK)", fn_->C_DeriveKey(s.handle(), &derive, device, kek_t.data(), kek_t.size(), &kek));
   ObjectGuard gkek(s, kek);
