@@ -23,6 +23,9 @@ namespace recrypt::pkcs11 {
 // rather than on the host so that list_keys() reports it on any machine the token moves to.
 inline constexpr std::uint8_t kShareIdPrefix[4] = {'r', 'c', 's', '1'};
 
+// A fresh CKA_ID: `prefix` then `random_bytes` random bytes.
+Bytes random_key_id(ByteView prefix, std::size_t random_bytes);
+
 class Pkcs11Backend final : public backend::Backend {
  public:
   Pkcs11Backend(Pkcs11Config config, backend::PinSource pins);
@@ -52,7 +55,7 @@ class Pkcs11Backend final : public backend::Backend {
   void run(bool login, const std::function<void(Session&)>& op);
 
   void resolve_token();           // fills slot_ and token_ or throws not_present
-  bool find_token(bool refresh);  // one pass over C_GetSlotList(CK_TRUE)
+  bool find_token();              // one pass over C_GetSlotList(CK_TRUE)
   bool token_gone() noexcept;     // the configured token is no longer in slot_
   void open_session();
   void ensure_login();
