@@ -63,3 +63,35 @@ TEST_F(TokenTest, CapabilitiesSayXOnly) {
 
 }  // namespace
 }  // namespace recrypt::testing
+
+namespace recrypt::testing {
+namespace {
+
+TEST(Pkcs11Config, MissingModuleIsNotPresent) {
+  pkcs11::Pkcs11Config c;
+  c.module_path = "/nonexistent/libnothing.so";
+  c.token_uri = "pkcs11:token=alice";
+  try {
+    pkcs11::make_pkcs11_backend(c, {});
+    FAIL();
+  } catch (const backend::BackendError& e) {
+    EXPECT_EQ(e.code(), backend::BackendErrc::not_present);
+  }
+}
+
+TEST(Pkcs11Config, MalformedTokenUriIsRefused) {
+  SoftHsm hsm;
+  pkcs11::Pkcs11Config c;
+  c.module_path = SoftHsm::module_path();
+  c.token_uri = "http://alice";
+  EXPECT_THROW(pkcs11::make_pkcs11_backend(c, {}), Error);
+  c.token_uri = "pkcs11:token=alice;frobnicate=1";
+  EXPECT_THROW(pkcs11::make_pkcs11_backend(c, {}), Error);
+}
+
+TEST(Pkcs11Config, DefaultModuleIsTheP11KitProxy) {
+  EXPECT_NE(pkcs11::default_module_path().find("p11-kit-proxy"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace recrypt::testing
