@@ -1,0 +1,532 @@
+#include "tpm/tpm_backend.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <tss2/tss2_esys.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "tpm/esys_context.hpp"
+#include "tpm/esys_object.hpp"
+#include "tpm/key_store.hpp"
+#include "tpm/marshal.hpp"
+#include "tpm/templates.hpp"
+#include "tpm/tpm_error.hpp"
+
+namespace recrypt::tpm {
+namespace {
+
+using backend::BackendErrc;
+using backend::BackendError;
+using backend::KeyInfo;
+using backend::KeyPurpose;
+
+// ESAPI allocates its outputs; this frees them, wiping first because some hold secrets.
+struct EsysFree {
+  std::size_t size;
+  void operator()(void* p) const noexcept {
+    if (p != nullptr) OPENSSL_cleanse(p, size);
+    Esys_Free(p);
+  }
+};
+template <class T>
+using EsysPtr = std::unique_ptr<T, EsysFree>;
+template <class T>
+EsysPtr<T> own(T* p) {
+  return EsysPtr<T>(p, EsysFree{sizeof(T)});
+}
+
+// A TPM input structure that carries a secret; wiped when it goes out of scope.
+template <class T>
+struct Wiped {
+  T v{};
+  Wiped() = default;
+  Wiped(const Wiped&) = delete;
+  Wiped& operator=(const Wiped&) = delete;
+  ~Wiped() { OPENSSL_cleanse(&v, sizeof v); }
+};
+
+constexpr std::size_t kCoord = 32;
+constexpr std::size_t kMaxSealed = 128;  // MAX_SYM_DATA: the most a sealed object holds
+
+template <class Buf>
+Buf pad32(const TPM2B_ECC_PARAMETER& p) {
+  if (p.size > kCoord) throw BackendError(BackendErrc::device, "TPM returned an oversized coordinate");
+  Buf out(kCoord - p.size, 0);
+  out.insert(out.end(), p.buffer, p.buffer + p.size);
+  return out;
+}
+
+void fill(TPM2B_ECC_PARAMETER& dst, ByteView src) {
+  dst.size = static_cast<UINT16>(src.size());
+  std::memcpy(dst.buffer, src.data(), src.size());
+}
+
+// The object's auth value from the PIN: its UTF-8 bytes when they fit the nameAlg's digest
+// size (32), else their SHA-256, so any PIN length works and short PINs stay usable by
+// tpm2-tools (`-p`).
+void auth_from_pin(const SecureString& pin, TPM2B_AUTH& auth) {
+  if (pin.size() <= sizeof auth.buffer && pin.size() <= kCoord) {
+    auth.size = static_cast<UINT16>(pin.size());
+    std::memcpy(auth.buffer, pin.data(), pin.size());
+    return;
+  }
+  unsigned int len = 0;
+  if (EVP_Digest(pin.data(), pin.size(), auth.buffer, &len, EVP_sha256(), nullptr) != 1)
+    throw BackendError(BackendErrc::device, "SHA-256 of the PIN failed");
+  auth.size = static_cast<UINT16>(len);
+}
+
+std::string key_id_for(const Point& p) {
+  const Bytes sec1 = p.to_uncompressed();
+  std::uint8_t digest[32];
+  unsigned int len = 0;
+  if (EVP_Digest(sec1.data(), sec1.size(), digest, &len, EVP_sha256(), nullptr) != 1)
+    throw BackendError(BackendErrc::device, "SHA-256 failed");
+  return to_hex(ByteView(digest, 8));
+}
+
+const char* purpose_name(KeyPurpose p) {
+  return p == KeyPurpose::signing ? "signing" : "encryption";
+}
+
+struct CachedKey {
+  EsysObject handle;
+  KeyPurpose purpose;
+  std::uint64_t last_used;
+};
+
+// Everything that lives as long as one TPM connection. Members are destroyed in reverse order:
+// cached keys, then the session, then the parent are flushed while the context still exists.
+struct Connection {
+  EsysContext ctx;
+  EsysObject parent;
+  Point parent_point;
+  EsysObject session;  // salted, AES-128-CFB; used for ECDH_ZGen and Sign
+  std::map<std::string, CachedKey, std::less<>> keys;
+  std::uint64_t clock = 0;
+
+  ESYS_CONTEXT* esys() const noexcept { return ctx.get(); }
+
+  // The transport is gone: forget handles without talking to the TPM.
+  void abandon() noexcept {
+    for (auto& [id, key] : keys) key.handle.abandon();
+    session.abandon();
+    parent.abandon();
+  }
+};
+
+bool out_of_object_memory(const TpmError& e) {
+  const TSS2_RC base = tpm_rc_base(e.rc());
+  return base == TPM2_RC_OBJECT_MEMORY || base == TPM2_RC_OBJECT_HANDLES;
+}
+
+EsysObject create_primary(ESYS_CONTEXT* ctx, TPM2B_PUBLIC& out_public) {
+  const TPM2B_SENSITIVE_CREATE sensitive{};
+  const TPM2B_PUBLIC tmpl = srk_template();
+  const TPM2B_DATA outside{};
+  const TPML_PCR_SELECTION pcrs{};
+  ESYS_TR handle = ESYS_TR_NONE;
+  TPM2B_PUBLIC* pub = nullptr;
+  check_rc("TPM2_CreatePrimary (storage parent)",
+           Esys_CreatePrimary(ctx, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                              &sensitive, &tmpl, &outside, &pcrs, &handle, &pub, nullptr, nullptr,
+                              nullptr));
+  EsysObject primary(ctx, handle);
+  out_public = *own(pub);
+  return primary;
+}
+
+// A persistent handle must hold our SRK, not some other key somebody put there.
+void require_srk(const TPM2B_PUBLIC& pub) {
+  const TPMT_PUBLIC& a = pub.publicArea;
+  const TPMT_PUBLIC t = srk_template().publicArea;
+  if (a.type != t.type || a.nameAlg != t.nameAlg || a.objectAttributes != t.objectAttributes ||
+      a.parameters.eccDetail.curveID != t.parameters.eccDetail.curveID ||
+      a.parameters.eccDetail.symmetric.algorithm != TPM2_ALG_AES ||
+      a.parameters.eccDetail.symmetric.keyBits.aes != 128)
+    throw BackendError(BackendErrc::device,
+                       "TPM: the configured persistent handle holds a key that is not an ECC "
+                       "P-256 storage parent of the standard template");
+}
+
+EsysObject persistent_primary(ESYS_CONTEXT* ctx, TPM2_HANDLE handle, TPM2B_PUBLIC& out_public) {
+  ESYS_TR tr = ESYS_TR_NONE;
+  const TSS2_RC rc =
+      Esys_TR_FromTPMPublic(ctx, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
+  if (rc == TSS2_RC_SUCCESS) {
+    EsysObject parent(ctx, tr, EsysObject::Release::close);
+    TPM2B_PUBLIC* pub = nullptr;
+    check_rc("TPM2_ReadPublic (persistent parent)",
+             Esys_ReadPublic(ctx, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, nullptr,
+                             nullptr));
+    out_public = *own(pub);
+    require_srk(out_public);
+    return parent;
+  }
+  try {
+    check_rc("TR_FromTPMPublic (persistent parent)", rc);
+  } catch (const TpmError& e) {
+    if (e.transport_lost()) throw;  // otherwise: not there yet, create it below
+  }
+  EsysObject transient = create_primary(ctx, out_public);
+  check_rc("TPM2_EvictControl (persist storage parent)",
+           Esys_EvictControl(ctx, ESYS_TR_RH_OWNER, transient.get(), ESYS_TR_PASSWORD,
+                             ESYS_TR_NONE, ESYS_TR_NONE, handle, &tr));
+  return EsysObject(ctx, tr, EsysObject::Release::close);
+}
+
+std::size_t count_handles(ESYS_CONTEXT* ctx, TPM2_HANDLE first) {
+  TPMI_YES_NO more = TPM2_NO;
+  TPMS_CAPABILITY_DATA* raw = nullptr;
+  check_rc("TPM2_GetCapability (handles)",
+           Esys_GetCapability(ctx, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES,
+                              first, TPM2_MAX_CAP_HANDLES, &more, &raw));
+  auto cap = own(raw);
+  std::size_t n = 0;
+  const TPM2_HANDLE range = first & TPM2_HR_RANGE_MASK;
+  for (UINT32 i = 0; i < cap->data.handles.count; ++i)
+    if ((cap->data.handles.handle[i] & TPM2_HR_RANGE_MASK) == range) ++n;
+  return n;
+}
+
+}  // namespace
+
+struct TpmBackend::Impl {
+  Impl(TpmConfig c, backend::PinSource p)
+      : config(std::move(c)), tcti(resolve_tcti(config.tcti)), pins(std::move(p)),
+        store(config.data_dir) {}
+
+  TpmConfig config;
+  std::string tcti;
+  backend::PinSource pins;
+  KeyStore store;
+  std::mutex mu;
+  std::unique_ptr<Connection> conn;
+
+  Connection& connect() {
+    if (conn) return *conn;
+    EsysContext ctx = EsysContext::open(tcti);
+    TPM2B_PUBLIC pub{};
+    EsysObject parent = config.persistent_parent
+                            ? persistent_primary(ctx.get(), *config.persistent_parent, pub)
+                            : create_primary(ctx.get(), pub);
+    Point point = point_from_public(pub);
+    EsysObject session = start_salted_session(ctx.get(), parent.get());
+    conn.reset(new Connection{std::move(ctx), std::move(parent), std::move(point),
+                              std::move(session), {}, 0});
+    return *conn;
+  }
+
+  void drop_connection(bool transport_lost) noexcept {
+    if (!conn) return;
+    if (transport_lost) conn->abandon();
+    conn.reset();
+  }
+
+  // Runs one backend operation on a live connection. A lost transport drops the connection
+  // (the next call reconnects) and reports the failure; a TPM that forgot our handles (it was
+  // reset under us) gets one fresh connection and a second try.
+  template <class F>
+  auto run(F&& op) -> decltype(op(std::declval<Connection&>())) {
+    std::lock_guard lock(mu);
+    for (int attempt = 0;; ++attempt) {
+      Connection& c = connect();
+      try {
+        return op(c);
+      } catch (const TpmError& e) {
+        if (e.transport_lost()) {
+          drop_connection(true);
+          throw;
+        }
+        if (e.handles_lost() && attempt == 0) {
+          drop_connection(true);
+          continue;
+        }
+        throw;
+      }
+    }
+  }
+
+  // Runs `load` (which needs a free object slot); while the TPM is full, flushes the cached
+  // key used longest ago and tries again. TPMs guarantee as few as 3 slots.
+  template <class F>
+  ESYS_TR with_free_slot(Connection& c, F&& load) {
+    for (;;) {
+      try {
+        return load();
+      } catch (const TpmError& e) {
+        if (!out_of_object_memory(e) || c.keys.empty()) throw;
+        auto oldest = c.keys.begin();
+        for (auto it = c.keys.begin(); it != c.keys.end(); ++it)
+          if (it->second.last_used < oldest->second.last_used) oldest = it;
+        c.keys.erase(oldest);
+      }
+    }
+  }
+
+  ESYS_TR load_blob(Connection& c, const TPM2B_PRIVATE& priv, const TPM2B_PUBLIC& pub) {
+    return with_free_slot(c, [&] {
+      ESYS_TR handle = ESYS_TR_NONE;
+      check_rc("TPM2_Load",
+               Esys_Load(c.esys(), c.parent.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                         &priv, &pub, &handle));
+      return handle;
+    });
+  }
+
+  KeyBlob read_key(std::string_view id) {
+    auto data = store.read(id);
+    if (!data) throw BackendError(BackendErrc::no_such_key, "no TPM key '" + std::string(id) + "'");
+    return decode_key_blob(*data);
+  }
+
+  // The handle of key `id`, loading it once and keeping it loaded.
+  ESYS_TR loaded_key(Connection& c, std::string_view id, KeyPurpose purpose) {
+    auto it = c.keys.find(id);
+    if (it == c.keys.end()) {
+      KeyBlob blob = read_key(id);
+      require_purpose(id, blob.purpose, purpose);
+      EsysObject handle(c.esys(), load_blob(c, blob.priv, blob.pub));
+      it = c.keys.emplace(std::string(id), CachedKey{std::move(handle), blob.purpose, 0}).first;
+    }
+    require_purpose(id, it->second.purpose, purpose);
+    it->second.last_used = ++c.clock;
+    return it->second.handle.get();
+  }
+
+  static void require_purpose(std::string_view id, KeyPurpose have, KeyPurpose want) {
+    if (have != want)
+      throw BackendError(BackendErrc::unsupported, "TPM key '" + std::string(id) + "' is a " +
+                                                       purpose_name(have) + " key, not a " +
+                                                       purpose_name(want) + " key");
+  }
+
+  SecureString ask_pin(const std::string& description) {
+    if (!pins) throw BackendError(BackendErrc::cancelled, "no PIN source configured");
+    backend::PinRequest req{"tpm", description, "", std::nullopt};
+    auto pin = pins(req);
+    if (!pin) throw BackendError(BackendErrc::cancelled, "PIN entry cancelled");
+    return std::move(*pin);
+  }
+
+  KeyInfo import_duplicate(std::string_view label, const DuplicateBlob& dup) {
+    const TPMT_PUBLIC& a = dup.pub.publicArea;
+    if (a.type != TPM2_ALG_ECC || a.nameAlg != TPM2_ALG_SHA256 ||
+        a.objectAttributes != kShareAttributes || a.authPolicy.size != 0 ||
+        a.parameters.eccDetail.curveID != TPM2_ECC_NIST_P256 ||
+        a.parameters.eccDetail.symmetric.algorithm != TPM2_ALG_NULL ||
+        a.parameters.eccDetail.scheme.scheme != TPM2_ALG_NULL ||
+        a.parameters.eccDetail.kdf.scheme != TPM2_ALG_NULL)
+      fail(Errc::unsupported,
+           "tpm2-duplicate-v1 share does not describe a P-256 decrypt-only share key");
+    const Point point = point_from_public(dup.pub);
+    return run([&](Connection& c) {
+      EsysObject session = start_salted_session(c.esys(), c.parent.get());
+      set_session_attributes(c.esys(), session.get(), {.decrypt = true, .encrypt = true});
+      const TPM2B_DATA no_inner_key{};
+      const TPMT_SYM_DEF_OBJECT no_inner{.algorithm = TPM2_ALG_NULL, .keyBits = {}, .mode = {}};
+      TPM2B_PRIVATE* priv = nullptr;
+      check_rc("TPM2_Import (member share)",
+               Esys_Import(c.esys(), c.parent.get(), session.get(), ESYS_TR_NONE, ESYS_TR_NONE,
+                           &no_inner_key, &dup.pub, &dup.duplicate, &dup.seed, &no_inner, &priv));
+      KeyBlob blob{KeyPurpose::encryption, true, std::string(label), dup.pub, *own(priv)};
+      // Load now: a blob the TPM will not take fails here, not at the first decryption.
+      const std::string id = key_id_for(point);
+      c.keys.erase(id);
+      EsysObject handle(c.esys(), load_blob(c, blob.priv, blob.pub));
+      store.write(id, encode_key_blob(blob));
+      c.keys.emplace(id, CachedKey{std::move(handle), KeyPurpose::encryption, ++c.clock});
+      return KeyInfo{id, std::string(label), KeyPurpose::encryption, point, true};
+    });
+  }
+};
+
+TpmBackend::TpmBackend(TpmConfig config, backend::PinSource pins)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(pins))) {}
+
+TpmBackend::~TpmBackend() = default;
+
+backend::Capabilities TpmBackend::capabilities() const {
+  return {.full_point_ecdh = true, .resident_shares = true, .sealing = true, .needs_pin = true};
+}
+
+bool TpmBackend::present() noexcept {
+  try {
+    return impl_->run([](Connection& c) {
+      TPMI_YES_NO more = TPM2_NO;
+      TPMS_CAPABILITY_DATA* raw = nullptr;
+      check_rc("TPM2_GetCapability",
+               Esys_GetCapability(c.esys(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                  TPM2_CAP_TPM_PROPERTIES, TPM2_PT_MANUFACTURER, 1, &more, &raw));
+      own(raw);
+      return true;
+    });
+  } catch (...) {
+    return false;
+  }
+}
+
+KeyInfo TpmBackend::generate_key(std::string_view label, KeyPurpose purpose) {
+  return impl_->run([&](Connection& c) {
+    const TPM2B_SENSITIVE_CREATE sensitive{};
+    const TPM2B_PUBLIC tmpl = device_key_template(purpose);
+    const TPM2B_DATA outside{};
+    const TPML_PCR_SELECTION pcrs{};
+    TPM2B_PRIVATE* priv = nullptr;
+    TPM2B_PUBLIC* pub = nullptr;
+    check_rc("TPM2_Create (device key)",
+             Esys_Create(c.esys(), c.parent.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                         &sensitive, &tmpl, &outside, &pcrs, &priv, &pub, nullptr, nullptr,
+                         nullptr));
+    auto priv_owned = own(priv);
+    auto pub_owned = own(pub);
+    KeyBlob blob{purpose, false, std::string(label), *pub_owned, *priv_owned};
+    Point point = point_from_public(blob.pub);
+    const std::string id = key_id_for(point);
+    impl_->store.write(id, encode_key_blob(blob));
+    return KeyInfo{id, std::string(label), purpose, std::move(point), false};
+  });
+}
+
+std::vector<KeyInfo> TpmBackend::list_keys() {
+  std::lock_guard lock(impl_->mu);
+  std::vector<KeyInfo> out;
+  for (const auto& id : impl_->store.ids()) {
+    try {
+      KeyBlob blob = impl_->read_key(id);
+      out.push_back(
+          KeyInfo{id, blob.label, blob.purpose, point_from_public(blob.pub), blob.resident_share});
+    } catch (const Error&) {
+      // A damaged file is not a key we can use; it stays on disk for inspection.
+    }
+  }
+  return out;
+}
+
+backend::EcdhResult TpmBackend::ecdh(std::string_view key_id, const Point& peer) {
+  if (peer.curve() != Curve::p256())
+    throw BackendError(BackendErrc::unsupported, "the TPM backend does ECDH on P-256 only");
+  TPM2B_ECC_POINT in{};
+  fill(in.point.x, peer.x_bytes());
+  fill(in.point.y, peer.y_bytes());
+  return impl_->run([&](Connection& c) {
+    const ESYS_TR key = impl_->loaded_key(c, key_id, KeyPurpose::encryption);
+    set_session_attributes(c.esys(), c.session.get(), {.decrypt = true, .encrypt = true});
+    TPM2B_ECC_POINT* raw = nullptr;
+    check_rc("TPM2_ECDH_ZGen", Esys_ECDH_ZGen(c.esys(), key, c.session.get(), ESYS_TR_NONE,
+                                              ESYS_TR_NONE, &in, &raw));
+    auto out = own(raw);
+    backend::EcdhResult result;
+    result.x = pad32<SecureBytes>(out->point.x);
+    result.y = pad32<SecureBytes>(out->point.y);
+    return result;
+  });
+}
+
+Bytes TpmBackend::sign_digest(std::string_view key_id, ByteView digest) {
+  if (digest.size() != 32) fail(Errc::malformed, "an ES256 digest is 32 bytes");
+  TPM2B_DIGEST in{};
+  in.size = 32;
+  std::memcpy(in.buffer, digest.data(), digest.size());
+  TPMT_SIG_SCHEME scheme{};
+  scheme.scheme = TPM2_ALG_ECDSA;
+  scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+  // A NULL-hierarchy ticket: fine for an unrestricted key signing an external digest.
+  TPMT_TK_HASHCHECK ticket{};
+  ticket.tag = TPM2_ST_HASHCHECK;
+  ticket.hierarchy = TPM2_RH_NULL;
+  return impl_->run([&](Connection& c) {
+    const ESYS_TR key = impl_->loaded_key(c, key_id, KeyPurpose::signing);
+    set_session_attributes(c.esys(), c.session.get(), {});
+    TPMT_SIGNATURE* raw = nullptr;
+    check_rc("TPM2_Sign", Esys_Sign(c.esys(), key, c.session.get(), ESYS_TR_NONE, ESYS_TR_NONE,
+                                    &in, &scheme, &ticket, &raw));
+    auto sig = own(raw);
+    if (sig->sigAlg != TPM2_ALG_ECDSA)
+      throw BackendError(BackendErrc::device, "TPM returned a signature that is not ECDSA");
+    Bytes out = pad32<Bytes>(sig->signature.ecdsa.signatureR);
+    const Bytes s = pad32<Bytes>(sig->signature.ecdsa.signatureS);
+    out.insert(out.end(), s.begin(), s.end());
+    return out;
+  });
+}
+
+Bytes TpmBackend::seal(std::string_view label, ByteView secret) {
+  if (secret.size() > kMaxSealed)
+    throw BackendError(BackendErrc::unsupported, "a TPM seals at most 128 bytes");
+  const SecureString pin =
+      impl_->ask_pin("PIN to protect the sealed secret '" + std::string(label) + "'");
+  Wiped<TPM2B_SENSITIVE_CREATE> sensitive;
+  auth_from_pin(pin, sensitive.v.sensitive.userAuth);
+  sensitive.v.sensitive.data.size = static_cast<UINT16>(secret.size());
+  if (!secret.empty()) std::memcpy(sensitive.v.sensitive.data.buffer, secret.data(), secret.size());
+  return impl_->run([&](Connection& c) {
+    const TPM2B_PUBLIC tmpl = sealed_object_template();
+    const TPM2B_DATA outside{};
+    const TPML_PCR_SELECTION pcrs{};
+    // The PIN and the secret travel encrypted: the session's decrypt covers inSensitive.
+    EsysObject session = start_salted_session(c.esys(), c.parent.get());
+    set_session_attributes(c.esys(), session.get(), {.decrypt = true, .encrypt = true});
+    TPM2B_PRIVATE* priv = nullptr;
+    TPM2B_PUBLIC* pub = nullptr;
+    check_rc("TPM2_Create (sealed object)",
+             Esys_Create(c.esys(), c.parent.get(), session.get(), ESYS_TR_NONE, ESYS_TR_NONE,
+                         &sensitive.v, &tmpl, &outside, &pcrs, &priv, &pub, nullptr, nullptr,
+                         nullptr));
+    return encode_sealed_blob(SealedBlob{std::string(label), *own(pub), *own(priv)});
+  });
+}
+
+SecureBytes TpmBackend::unseal(ByteView sealed_blob) {
+  const SealedBlob blob = decode_sealed_blob(sealed_blob);
+  const SecureString pin = impl_->ask_pin("PIN for the sealed secret '" + blob.label + "'");
+  Wiped<TPM2B_AUTH> auth;
+  auth_from_pin(pin, auth.v);
+  return impl_->run([&](Connection& c) {
+    EsysObject object(c.esys(), impl_->load_blob(c, blob.priv, blob.pub));
+    check_rc("Esys_TR_SetAuth", Esys_TR_SetAuth(c.esys(), object.get(), &auth.v));
+    // A session of its own: a wrong PIN must not disturb the shared one.
+    EsysObject session = start_salted_session(c.esys(), c.parent.get());
+    set_session_attributes(c.esys(), session.get(), {.decrypt = false, .encrypt = true});
+    TPM2B_SENSITIVE_DATA* raw = nullptr;
+    check_rc("TPM2_Unseal", Esys_Unseal(c.esys(), object.get(), session.get(), ESYS_TR_NONE,
+                                        ESYS_TR_NONE, &raw));
+    auto data = own(raw);
+    return SecureBytes(data->buffer, data->buffer + data->size);
+  });
+}
+
+KeyInfo TpmBackend::import_share(std::string_view label, const backend::WrappedShare& share) {
+  if (share.format == kDuplicateFormat)
+    return impl_->import_duplicate(label, decode_duplicate_blob(share.data));
+  if (share.format == kRawScalarFormat) {
+    // Local import: wrap to our own parent and take the same path, so both formats end as the
+    // same kind of key file.
+    const Scalar x = Scalar::from_bytes(Curve::p256(), share.data);
+    const auto wrapped = wrap_share_for_tpm(parent_public(), x);
+    return impl_->import_duplicate(label, decode_duplicate_blob(wrapped.data));
+  }
+  throw BackendError(BackendErrc::unsupported,
+                     "the TPM backend cannot import a share in format '" + share.format + "'");
+}
+
+TpmParentPublic TpmBackend::parent_public() {
+  return impl_->run([](Connection& c) { return TpmParentPublic{c.parent_point}; });
+}
+
+TpmHandleCounts TpmBackend::loaded_handles() {
+  return impl_->run([](Connection& c) {
+    return TpmHandleCounts{count_handles(c.esys(), TPM2_TRANSIENT_FIRST),
+                           count_handles(c.esys(), TPM2_LOADED_SESSION_FIRST)};
+  });
+}
+
+std::unique_ptr<backend::Backend> make_tpm_backend(const TpmConfig& config,
+                                                   backend::PinSource pins) {
+  return std::make_unique<TpmBackend>(config, std::move(pins));
+}
+
+}  // namespace recrypt::tpm
