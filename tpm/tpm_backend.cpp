@@ -455,14 +455,16 @@ Bytes TpmBackend::sign_digest(std::string_view key_id, ByteView digest) {
 }
 
 Bytes TpmBackend::seal(std::string_view label, ByteView secret) {
-  if (secret.size() > kMaxSealed)
-    throw BackendError(BackendErrc::unsupported, "a TPM seals at most 128 bytes");
+  // An empty KEYEDHASH sensitive area means "TPM, make the data up" and needs other
+  // attributes; a group key is never empty, so refuse it rather than seal something else.
+  if (secret.empty() || secret.size() > kMaxSealed)
+    throw BackendError(BackendErrc::unsupported, "a TPM seals between 1 and 128 bytes");
   const SecureString pin =
       impl_->ask_pin("PIN to protect the sealed secret '" + std::string(label) + "'");
   Wiped<TPM2B_SENSITIVE_CREATE> sensitive;
   auth_from_pin(pin, sensitive.v.sensitive.userAuth);
   sensitive.v.sensitive.data.size = static_cast<UINT16>(secret.size());
-  if (!secret.empty()) std::memcpy(sensitive.v.sensitive.data.buffer, secret.data(), secret.size());
+  std::memcpy(sensitive.v.sensitive.data.buffer, secret.data(), secret.size());
   return impl_->run([&](Connection& c) {
     const TPM2B_PUBLIC tmpl = sealed_object_template();
     const TPM2B_DATA outside{};
