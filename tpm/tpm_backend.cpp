@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <tss2/tss2_esys.h>
 
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -107,6 +108,9 @@ struct Connection {
   EsysObject session;  // salted, AES-128-CFB; used for ECDH_ZGen and Sign
   std::map<std::string, CachedKey, std::less<>> keys;
   std::uint64_t clock = 0;
+  // How many keys fit beside the parent, learnt from the first "out of object memory": later
+  // loads evict first instead of failing a command each time.
+  std::size_t key_slots = SIZE_MAX;
 
   ESYS_CONTEXT* esys() const noexcept { return ctx.get(); }
 
@@ -254,17 +258,46 @@ struct TpmBackend::Impl {
   // key used longest ago and tries again. TPMs guarantee as few as 3 slots.
   template <class F>
   ESYS_TR with_free_slot(Connection& c, F&& load) {
+    while (!c.keys.empty() && c.keys.size() >= c.key_slots) evict_oldest(c);
     for (;;) {
       try {
         return load();
       } catch (const TpmError& e) {
         if (!out_of_object_memory(e) || c.keys.empty()) throw;
-        auto oldest = c.keys.begin();
-        for (auto it = c.keys.begin(); it != c.keys.end(); ++it)
-          if (it->second.last_used < oldest->second.last_used) oldest = it;
-        c.keys.erase(oldest);
+        c.key_slots = c.keys.size();
+        evict_oldest(c);
       }
     }
+  }
+
+  static void evict_oldest(Connection& c) {
+    auto oldest = c.keys.begin();
+    for (auto it = c.keys.begin(); it != c.keys.end(); ++it)
+      if (it->second.last_used < oldest->second.last_used) oldest = it;
+    c.keys.erase(oldest);  // the EsysObject flushes it
+  }
+
+  // Tries left before the dictionary-attack lockout, from the TPM's counters. Throws
+  // BackendError(locked) when the TPM is locked out already: no point asking for a PIN.
+  std::optional<int> tries_left() {
+    return run([](Connection& c) -> std::optional<int> {
+      TPMI_YES_NO more = TPM2_NO;
+      TPMS_CAPABILITY_DATA* raw = nullptr;
+      check_rc("TPM2_GetCapability (lockout counters)",
+               Esys_GetCapability(c.esys(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                  TPM2_CAP_TPM_PROPERTIES, TPM2_PT_LOCKOUT_COUNTER, 2, &more,
+                                  &raw));
+      auto cap = own(raw);
+      std::optional<UINT32> counter, max;
+      for (UINT32 i = 0; i < cap->data.tpmProperties.count; ++i) {
+        const auto& p = cap->data.tpmProperties.tpmProperty[i];
+        if (p.property == TPM2_PT_LOCKOUT_COUNTER) counter = p.value;
+        if (p.property == TPM2_PT_MAX_AUTH_FAIL) max = p.value;
+      }
+      if (!counter || !max) return std::nullopt;
+      if (*counter >= *max) check_rc("PIN check", TPM2_RC_LOCKOUT);
+      return static_cast<int>(*max - *counter);
+    });
   }
 
   ESYS_TR load_blob(Connection& c, const TPM2B_PRIVATE& priv, const TPM2B_PUBLIC& pub) {
@@ -304,9 +337,10 @@ struct TpmBackend::Impl {
                                                        purpose_name(want) + " key");
   }
 
-  SecureString ask_pin(const std::string& description) {
+  SecureString ask_pin(const std::string& description,
+                       std::optional<int> tries = std::nullopt) {
     if (!pins) throw BackendError(BackendErrc::cancelled, "no PIN source configured");
-    backend::PinRequest req{"tpm", description, "", std::nullopt};
+    backend::PinRequest req{"tpm", description, "", tries};
     auto pin = pins(req);
     if (!pin) throw BackendError(BackendErrc::cancelled, "PIN entry cancelled");
     return std::move(*pin);
@@ -484,7 +518,8 @@ Bytes TpmBackend::seal(std::string_view label, ByteView secret) {
 
 SecureBytes TpmBackend::unseal(ByteView sealed_blob) {
   const SealedBlob blob = decode_sealed_blob(sealed_blob);
-  const SecureString pin = impl_->ask_pin("PIN for the sealed secret '" + blob.label + "'");
+  const SecureString pin =
+      impl_->ask_pin("PIN for the sealed secret '" + blob.label + "'", impl_->tries_left());
   Wiped<TPM2B_AUTH> auth;
   auth_from_pin(pin, auth.v);
   return impl_->run([&](Connection& c) {

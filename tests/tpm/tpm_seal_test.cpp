@@ -86,12 +86,18 @@ TEST_F(TpmTest, CorruptBlobsAreMalformed) {
 
 TEST_F(TpmTest, RepeatedWrongPinsLockTheTpm) {
   const Bytes blob = make_backend(constant_pin("1234"))->seal("g", secret_bytes());
-  auto wrong = make_backend(constant_pin("0000"));
+  std::vector<std::optional<int>> tries;
+  auto wrong = make_backend([&](const backend::PinRequest& r) -> std::optional<SecureString> {
+    tries.push_back(r.tries_left);
+    return SecureString("0000");
+  });
   // swtpm starts with maxTries 3: the third failure trips the lockout.
   for (int i = 0; i < 3; ++i)
     expect_backend_error(BackendErrc::auth_failed, [&] { wrong->unseal(blob); });
+  EXPECT_EQ(tries, (std::vector<std::optional<int>>{3, 2, 1}));
   const auto msg = expect_backend_error(BackendErrc::locked, [&] { wrong->unseal(blob); });
   EXPECT_NE(msg.find("dictionary-attack"), std::string::npos) << msg;
+  EXPECT_EQ(tries.size(), 3u) << "no PIN prompt while the TPM is locked out";
   wrong.reset();
   // Even the right PIN is refused while locked out; the lockout hierarchy can reset it.
   {
