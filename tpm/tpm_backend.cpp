@@ -13,6 +13,7 @@
 #include "tpm/esys_object.hpp"
 #include "tpm/key_store.hpp"
 #include "tpm/marshal.hpp"
+#include "tpm/salted_session.hpp"
 #include "tpm/templates.hpp"
 #include "tpm/tpm_error.hpp"
 
@@ -60,11 +61,6 @@ Buf pad32(const TPM2B_ECC_PARAMETER& p) {
   return out;
 }
 
-void fill(TPM2B_ECC_PARAMETER& dst, ByteView src) {
-  dst.size = static_cast<UINT16>(src.size());
-  std::memcpy(dst.buffer, src.data(), src.size());
-}
-
 // The object's auth value from the PIN: its UTF-8 bytes when they fit the nameAlg's digest
 // size (32), else their SHA-256, so any PIN length works and short PINs stay usable by
 // tpm2-tools (`-p`).
@@ -97,6 +93,7 @@ struct CachedKey {
   EsysObject handle;
   KeyPurpose purpose;
   std::uint64_t last_used;
+  KeyRef ref;  // TPM handle and Name, for the SAPI session
 };
 
 // Everything that lives as long as one TPM connection. Members are destroyed in reverse order:
@@ -105,7 +102,7 @@ struct Connection {
   EsysContext ctx;
   EsysObject parent;
   Point parent_point;
-  EsysObject session;  // salted, AES-128-CFB; used for ECDH_ZGen and Sign
+  std::optional<SaltedSession> session;  // salted, AES-128-CFB; for ECDH_ZGen (made lazily)
   std::map<std::string, CachedKey, std::less<>> keys;
   std::uint64_t clock = 0;
   // How many keys fit beside the parent, learnt from the first "out of object memory": later
@@ -117,7 +114,7 @@ struct Connection {
   // The transport is gone: forget handles without talking to the TPM.
   void abandon() noexcept {
     for (auto& [id, key] : keys) key.handle.abandon();
-    session.abandon();
+    if (session) session->abandon();
     parent.abandon();
   }
 };
@@ -218,9 +215,8 @@ struct TpmBackend::Impl {
                             ? persistent_primary(ctx.get(), *config.persistent_parent, pub)
                             : create_primary(ctx.get(), pub);
     Point point = point_from_public(pub);
-    EsysObject session = start_salted_session(ctx.get(), parent.get());
     conn.reset(new Connection{std::move(ctx), std::move(parent), std::move(point),
-                              std::move(session), {}, 0});
+                              std::nullopt, {}, 0});
     return *conn;
   }
 
@@ -316,18 +312,22 @@ struct TpmBackend::Impl {
     return decode_key_blob(*data);
   }
 
-  // The handle of key `id`, loading it once and keeping it loaded.
-  ESYS_TR loaded_key(Connection& c, std::string_view id, KeyPurpose purpose) {
+  // Key `id`, loaded once and kept loaded.
+  const CachedKey& loaded_key(Connection& c, std::string_view id, KeyPurpose purpose) {
     auto it = c.keys.find(id);
     if (it == c.keys.end()) {
       KeyBlob blob = read_key(id);
       require_purpose(id, blob.purpose, purpose);
       EsysObject handle(c.esys(), load_blob(c, blob.priv, blob.pub));
-      it = c.keys.emplace(std::string(id), CachedKey{std::move(handle), blob.purpose, 0}).first;
+      KeyRef ref = KeyRef::of(c.esys(), handle.get());
+      it = c.keys
+               .emplace(std::string(id),
+                        CachedKey{std::move(handle), blob.purpose, 0, std::move(ref)})
+               .first;
     }
     require_purpose(id, it->second.purpose, purpose);
     it->second.last_used = ++c.clock;
-    return it->second.handle.get();
+    return it->second;
   }
 
   static void require_purpose(std::string_view id, KeyPurpose have, KeyPurpose want) {
@@ -372,7 +372,9 @@ struct TpmBackend::Impl {
       c.keys.erase(id);
       EsysObject handle(c.esys(), load_blob(c, blob.priv, blob.pub));
       store.write(id, encode_key_blob(blob));
-      c.keys.emplace(id, CachedKey{std::move(handle), KeyPurpose::encryption, ++c.clock});
+      KeyRef ref = KeyRef::of(c.esys(), handle.get());
+      c.keys.emplace(id, CachedKey{std::move(handle), KeyPurpose::encryption, ++c.clock,
+                                   std::move(ref)});
       return KeyInfo{id, std::string(label), KeyPurpose::encryption, point, true};
     });
   }
@@ -443,20 +445,18 @@ std::vector<KeyInfo> TpmBackend::list_keys() {
 backend::EcdhResult TpmBackend::ecdh(std::string_view key_id, const Point& peer) {
   if (peer.curve() != Curve::p256())
     throw BackendError(BackendErrc::unsupported, "the TPM backend does ECDH on P-256 only");
-  TPM2B_ECC_POINT in{};
-  fill(in.point.x, peer.x_bytes());
-  fill(in.point.y, peer.y_bytes());
+  const Bytes x = peer.x_bytes(), y = peer.y_bytes();
   return impl_->run([&](Connection& c) {
-    const ESYS_TR key = impl_->loaded_key(c, key_id, KeyPurpose::encryption);
-    set_session_attributes(c.esys(), c.session.get(), {.decrypt = true, .encrypt = true});
-    TPM2B_ECC_POINT* raw = nullptr;
-    check_rc("TPM2_ECDH_ZGen", Esys_ECDH_ZGen(c.esys(), key, c.session.get(), ESYS_TR_NONE,
-                                              ESYS_TR_NONE, &in, &raw));
-    auto out = own(raw);
-    backend::EcdhResult result;
-    result.x = pad32<SecureBytes>(out->point.x);
-    result.y = pad32<SecureBytes>(out->point.y);
-    return result;
+    const CachedKey& key = impl_->loaded_key(c, key_id, KeyPurpose::encryption);
+    if (!c.session) c.session = SaltedSession::start(c.esys(), c.parent.get(), c.parent_point);
+    try {
+      auto z = c.session->ecdh_zgen(key.ref, x, y);
+      return backend::EcdhResult{std::move(z.x), std::move(z.y)};
+    } catch (const TpmError& e) {
+      // A response that failed its HMAC leaves the session's nonces in doubt: start afresh.
+      if (e.rc() == TSS2_ESYS_RC_RSP_AUTH_FAILED) c.session.reset();
+      throw;
+    }
   });
 }
 
@@ -473,10 +473,11 @@ Bytes TpmBackend::sign_digest(std::string_view key_id, ByteView digest) {
   ticket.tag = TPM2_ST_HASHCHECK;
   ticket.hierarchy = TPM2_RH_NULL;
   return impl_->run([&](Connection& c) {
-    const ESYS_TR key = impl_->loaded_key(c, key_id, KeyPurpose::signing);
-    set_session_attributes(c.esys(), c.session.get(), {});
+    const ESYS_TR key = impl_->loaded_key(c, key_id, KeyPurpose::signing).handle.get();
+    // Neither the digest nor the signature is secret, and the key has no auth value: a
+    // password session is enough (an HMAC session would only add ESAPI's per-command cost).
     TPMT_SIGNATURE* raw = nullptr;
-    check_rc("TPM2_Sign", Esys_Sign(c.esys(), key, c.session.get(), ESYS_TR_NONE, ESYS_TR_NONE,
+    check_rc("TPM2_Sign", Esys_Sign(c.esys(), key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
                                     &in, &scheme, &ticket, &raw));
     auto sig = own(raw);
     if (sig->sigAlg != TPM2_ALG_ECDSA)
