@@ -25,9 +25,14 @@ using namespace recrypt;
 // Records each benchmark's real time per iteration (µs) while printing as usual.
 class CapturingReporter : public benchmark::ConsoleReporter {
  public:
+  // Keeps the median of repetitions when there are some, else the single run.
   void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& r : runs)
-      if (r.run_type == Run::RT_Iteration) times[r.benchmark_name()] = r.GetAdjustedRealTime();
+    for (const auto& r : runs) {
+      if (r.run_type == Run::RT_Iteration && r.repetitions <= 1)
+        times[r.run_name.function_name] = r.GetAdjustedRealTime();
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median")
+        times[r.run_name.function_name] = r.GetAdjustedRealTime();
+    }
     ConsoleReporter::ReportRuns(runs);
   }
   std::map<std::string, double> times;
@@ -70,7 +75,15 @@ TPM2B_ECC_POINT to_tpm(const Point& p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
+  // Default to interleaved repetitions and medians: the machine is shared and a TPM round trip
+  // is noisy; comparing medians of interleaved runs keeps the ratio honest. Flags override.
+  std::vector<char*> args(argv, argv + argc);
+  std::string reps = "--benchmark_repetitions=5";
+  std::string inter = "--benchmark_enable_random_interleaving=true";
+  std::string aggr = "--benchmark_report_aggregates_only=true";
+  args.insert(args.begin() + 1, {reps.data(), inter.data(), aggr.data()});
+  int args_count = static_cast<int>(args.size());
+  benchmark::Initialize(&args_count, args.data());
   if (!testing::Swtpm::available()) {
     std::printf("swtpm is not installed: TPM benchmarks skipped\n");
     return 0;
@@ -105,6 +118,19 @@ int main(int argc, char** argv) {
     }
   })->UseRealTime()->Unit(benchmark::kMicrosecond);
 
+  // For the record: the same encrypted ZGen through an ESAPI salted session. With tss2-esys
+  // 3.2.1 this is what the backend would cost without its own session code.
+  tpm::EsysObject esys_session = tpm::start_salted_session(ctx.get(), raw_key.get());
+  benchmark::RegisterBenchmark("tpm/esys_salted_session_ecdh_zgen", [&](benchmark::State& st) {
+    for (auto _ : st) {
+      tpm::set_session_attributes(ctx.get(), esys_session.get(), {.decrypt = true, .encrypt = true});
+      TPM2B_ECC_POINT* out = nullptr;
+      tpm::check_rc("ECDH_ZGen", Esys_ECDH_ZGen(ctx.get(), raw_key.get(), esys_session.get(),
+                                                ESYS_TR_NONE, ESYS_TR_NONE, &raw_in, &out));
+      Esys_Free(out);
+    }
+  })->UseRealTime()->Unit(benchmark::kMicrosecond);
+
   benchmark::RegisterBenchmark("floor/openssl_p256_ecdh", [&](benchmark::State& st) {
     const Scalar k = Scalar::random(Curve::p256());
     for (auto _ : st) benchmark::DoNotOptimize(peer.times(k));
@@ -116,9 +142,12 @@ int main(int argc, char** argv) {
 
   const auto b = reporter.times.find("tpm/backend_ecdh");
   const auto r = reporter.times.find("tpm/raw_esys_ecdh_zgen");
+  const auto f = reporter.times.find("floor/openssl_p256_ecdh");
+  if (b != reporter.times.end() && f != reporter.times.end() && f->second > 0)
+    std::printf("\nbackend ecdh / OpenSSL P-256 ECDH floor = %.1f\n", b->second / f->second);
   if (b != reporter.times.end() && r != reporter.times.end() && r->second > 0) {
     const double ratio = b->second / r->second;
-    std::printf("\nbackend ecdh / raw Esys_ECDH_ZGen = %.3f (target <= 1.2): %s\n", ratio,
+    std::printf("backend ecdh / raw Esys_ECDH_ZGen = %.3f (target <= 1.2): %s\n", ratio,
                 ratio <= 1.2 ? "OK" : "ABOVE TARGET");
   }
   return 0;
