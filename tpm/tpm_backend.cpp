@@ -1,19 +1,17 @@
 #include "tpm/tpm_backend.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <tss2/tss2_esys.h>
 
 #include <cstdint>
 #include <cstring>
-#include <map>
 #include <mutex>
 
-#include "tpm/esys_context.hpp"
-#include "tpm/esys_object.hpp"
+#include "tpm/connection.hpp"
+#include "tpm/esys_memory.hpp"
 #include "tpm/key_store.hpp"
 #include "tpm/marshal.hpp"
-#include "tpm/salted_session.hpp"
+#include "tpm/ossl_algs.hpp"
+#include "tpm/pin_auth.hpp"
 #include "tpm/templates.hpp"
 #include "tpm/tpm_error.hpp"
 
@@ -25,172 +23,26 @@ using backend::BackendError;
 using backend::KeyInfo;
 using backend::KeyPurpose;
 
-// ESAPI allocates its outputs; this frees them, wiping first because some hold secrets.
-struct EsysFree {
-  std::size_t size;
-  void operator()(void* p) const noexcept {
-    if (p != nullptr) OPENSSL_cleanse(p, size);
-    Esys_Free(p);
-  }
-};
-template <class T>
-using EsysPtr = std::unique_ptr<T, EsysFree>;
-template <class T>
-EsysPtr<T> own(T* p) {
-  return EsysPtr<T>(p, EsysFree{sizeof(T)});
-}
-
-// A TPM input structure that carries a secret; wiped when it goes out of scope.
-template <class T>
-struct Wiped {
-  T v{};
-  Wiped() = default;
-  Wiped(const Wiped&) = delete;
-  Wiped& operator=(const Wiped&) = delete;
-  ~Wiped() { OPENSSL_cleanse(&v, sizeof v); }
-};
-
 constexpr std::size_t kCoord = 32;
 constexpr std::size_t kMaxSealed = 128;  // MAX_SYM_DATA: the most a sealed object holds
 
 template <class Buf>
 Buf pad32(const TPM2B_ECC_PARAMETER& p) {
-  if (p.size > kCoord) throw BackendError(BackendErrc::device, "TPM returned an oversized coordinate");
+  if (p.size > kCoord)
+    throw BackendError(BackendErrc::device, "TPM returned an oversized coordinate");
   Buf out(kCoord - p.size, 0);
   out.insert(out.end(), p.buffer, p.buffer + p.size);
   return out;
 }
 
-// The object's auth value from the PIN: its UTF-8 bytes when they fit the nameAlg's digest
-// size (32), else their SHA-256, so any PIN length works and short PINs stay usable by
-// tpm2-tools (`-p`).
-void auth_from_pin(const SecureString& pin, TPM2B_AUTH& auth) {
-  if (pin.size() <= sizeof auth.buffer && pin.size() <= kCoord) {
-    auth.size = static_cast<UINT16>(pin.size());
-    std::memcpy(auth.buffer, pin.data(), pin.size());
-    return;
-  }
-  unsigned int len = 0;
-  if (EVP_Digest(pin.data(), pin.size(), auth.buffer, &len, EVP_sha256(), nullptr) != 1)
-    throw BackendError(BackendErrc::device, "SHA-256 of the PIN failed");
-  auth.size = static_cast<UINT16>(len);
-}
-
+// Stable, short, and derived from the key itself: the same share imported twice is one key.
 std::string key_id_for(const Point& p) {
-  const Bytes sec1 = p.to_uncompressed();
-  std::uint8_t digest[32];
-  unsigned int len = 0;
-  if (EVP_Digest(sec1.data(), sec1.size(), digest, &len, EVP_sha256(), nullptr) != 1)
-    throw BackendError(BackendErrc::device, "SHA-256 failed");
-  return to_hex(ByteView(digest, 8));
+  const Bytes digest = algs::sha256_of({p.to_uncompressed()});
+  return to_hex(ByteView(digest).first(8));
 }
 
 const char* purpose_name(KeyPurpose p) {
   return p == KeyPurpose::signing ? "signing" : "encryption";
-}
-
-struct CachedKey {
-  EsysObject handle;
-  KeyPurpose purpose;
-  std::uint64_t last_used;
-  KeyRef ref;  // TPM handle and Name, for the SAPI session
-};
-
-// Everything that lives as long as one TPM connection. Members are destroyed in reverse order:
-// cached keys, then the session, then the parent are flushed while the context still exists.
-struct Connection {
-  EsysContext ctx;
-  EsysObject parent;
-  Point parent_point;
-  std::optional<SaltedSession> session;  // salted, AES-128-CFB; for ECDH_ZGen (made lazily)
-  std::map<std::string, CachedKey, std::less<>> keys;
-  std::uint64_t clock = 0;
-  // How many keys fit beside the parent, learnt from the first "out of object memory": later
-  // loads evict first instead of failing a command each time.
-  std::size_t key_slots = SIZE_MAX;
-
-  ESYS_CONTEXT* esys() const noexcept { return ctx.get(); }
-
-  // The transport is gone: forget handles without talking to the TPM.
-  void abandon() noexcept {
-    for (auto& [id, key] : keys) key.handle.abandon();
-    if (session) session->abandon();
-    parent.abandon();
-  }
-};
-
-bool out_of_object_memory(const TpmError& e) {
-  const TSS2_RC base = tpm_rc_base(e.rc());
-  return base == TPM2_RC_OBJECT_MEMORY || base == TPM2_RC_OBJECT_HANDLES;
-}
-
-EsysObject create_primary(ESYS_CONTEXT* ctx, TPM2B_PUBLIC& out_public) {
-  const TPM2B_SENSITIVE_CREATE sensitive{};
-  const TPM2B_PUBLIC tmpl = srk_template();
-  const TPM2B_DATA outside{};
-  const TPML_PCR_SELECTION pcrs{};
-  ESYS_TR handle = ESYS_TR_NONE;
-  TPM2B_PUBLIC* pub = nullptr;
-  check_rc("TPM2_CreatePrimary (storage parent)",
-           Esys_CreatePrimary(ctx, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                              &sensitive, &tmpl, &outside, &pcrs, &handle, &pub, nullptr, nullptr,
-                              nullptr));
-  EsysObject primary(ctx, handle);
-  out_public = *own(pub);
-  return primary;
-}
-
-// A persistent handle must hold our SRK, not some other key somebody put there.
-void require_srk(const TPM2B_PUBLIC& pub) {
-  const TPMT_PUBLIC& a = pub.publicArea;
-  const TPMT_PUBLIC t = srk_template().publicArea;
-  if (a.type != t.type || a.nameAlg != t.nameAlg || a.objectAttributes != t.objectAttributes ||
-      a.parameters.eccDetail.curveID != t.parameters.eccDetail.curveID ||
-      a.parameters.eccDetail.symmetric.algorithm != TPM2_ALG_AES ||
-      a.parameters.eccDetail.symmetric.keyBits.aes != 128)
-    throw BackendError(BackendErrc::device,
-                       "TPM: the configured persistent handle holds a key that is not an ECC "
-                       "P-256 storage parent of the standard template");
-}
-
-EsysObject persistent_primary(ESYS_CONTEXT* ctx, TPM2_HANDLE handle, TPM2B_PUBLIC& out_public) {
-  ESYS_TR tr = ESYS_TR_NONE;
-  const TSS2_RC rc =
-      Esys_TR_FromTPMPublic(ctx, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
-  if (rc == TSS2_RC_SUCCESS) {
-    EsysObject parent(ctx, tr, EsysObject::Release::close);
-    TPM2B_PUBLIC* pub = nullptr;
-    check_rc("TPM2_ReadPublic (persistent parent)",
-             Esys_ReadPublic(ctx, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, nullptr,
-                             nullptr));
-    out_public = *own(pub);
-    require_srk(out_public);
-    return parent;
-  }
-  try {
-    check_rc("TR_FromTPMPublic (persistent parent)", rc);
-  } catch (const TpmError& e) {
-    if (e.transport_lost()) throw;  // otherwise: not there yet, create it below
-  }
-  EsysObject transient = create_primary(ctx, out_public);
-  check_rc("TPM2_EvictControl (persist storage parent)",
-           Esys_EvictControl(ctx, ESYS_TR_RH_OWNER, transient.get(), ESYS_TR_PASSWORD,
-                             ESYS_TR_NONE, ESYS_TR_NONE, handle, &tr));
-  return EsysObject(ctx, tr, EsysObject::Release::close);
-}
-
-std::size_t count_handles(ESYS_CONTEXT* ctx, TPM2_HANDLE first) {
-  TPMI_YES_NO more = TPM2_NO;
-  TPMS_CAPABILITY_DATA* raw = nullptr;
-  check_rc("TPM2_GetCapability (handles)",
-           Esys_GetCapability(ctx, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES,
-                              first, TPM2_MAX_CAP_HANDLES, &more, &raw));
-  auto cap = own(raw);
-  std::size_t n = 0;
-  const TPM2_HANDLE range = first & TPM2_HR_RANGE_MASK;
-  for (UINT32 i = 0; i < cap->data.handles.count; ++i)
-    if ((cap->data.handles.handle[i] & TPM2_HR_RANGE_MASK) == range) ++n;
-  return n;
 }
 
 }  // namespace
@@ -208,15 +60,7 @@ struct TpmBackend::Impl {
   std::unique_ptr<Connection> conn;
 
   Connection& connect() {
-    if (conn) return *conn;
-    EsysContext ctx = EsysContext::open(tcti);
-    TPM2B_PUBLIC pub{};
-    EsysObject parent = config.persistent_parent
-                            ? persistent_primary(ctx.get(), *config.persistent_parent, pub)
-                            : create_primary(ctx.get(), pub);
-    Point point = point_from_public(pub);
-    conn.reset(new Connection{std::move(ctx), std::move(parent), std::move(point),
-                              std::nullopt, {}, 0});
+    if (!conn) conn = Connection::open(tcti, config.persistent_parent);
     return *conn;
   }
 
@@ -250,65 +94,10 @@ struct TpmBackend::Impl {
     }
   }
 
-  // Runs `load` (which needs a free object slot); while the TPM is full, flushes the cached
-  // key used longest ago and tries again. TPMs guarantee as few as 3 slots.
-  template <class F>
-  ESYS_TR with_free_slot(Connection& c, F&& load) {
-    while (!c.keys.empty() && c.keys.size() >= c.key_slots) evict_oldest(c);
-    for (;;) {
-      try {
-        return load();
-      } catch (const TpmError& e) {
-        if (!out_of_object_memory(e) || c.keys.empty()) throw;
-        c.key_slots = c.keys.size();
-        evict_oldest(c);
-      }
-    }
-  }
-
-  static void evict_oldest(Connection& c) {
-    auto oldest = c.keys.begin();
-    for (auto it = c.keys.begin(); it != c.keys.end(); ++it)
-      if (it->second.last_used < oldest->second.last_used) oldest = it;
-    c.keys.erase(oldest);  // the EsysObject flushes it
-  }
-
-  // Tries left before the dictionary-attack lockout, from the TPM's counters. Throws
-  // BackendError(locked) when the TPM is locked out already: no point asking for a PIN.
-  std::optional<int> tries_left() {
-    return run([](Connection& c) -> std::optional<int> {
-      TPMI_YES_NO more = TPM2_NO;
-      TPMS_CAPABILITY_DATA* raw = nullptr;
-      check_rc("TPM2_GetCapability (lockout counters)",
-               Esys_GetCapability(c.esys(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                  TPM2_CAP_TPM_PROPERTIES, TPM2_PT_LOCKOUT_COUNTER, 2, &more,
-                                  &raw));
-      auto cap = own(raw);
-      std::optional<UINT32> counter, max;
-      for (UINT32 i = 0; i < cap->data.tpmProperties.count; ++i) {
-        const auto& p = cap->data.tpmProperties.tpmProperty[i];
-        if (p.property == TPM2_PT_LOCKOUT_COUNTER) counter = p.value;
-        if (p.property == TPM2_PT_MAX_AUTH_FAIL) max = p.value;
-      }
-      if (!counter || !max) return std::nullopt;
-      if (*counter >= *max) check_rc("PIN check", TPM2_RC_LOCKOUT);
-      return static_cast<int>(*max - *counter);
-    });
-  }
-
-  ESYS_TR load_blob(Connection& c, const TPM2B_PRIVATE& priv, const TPM2B_PUBLIC& pub) {
-    return with_free_slot(c, [&] {
-      ESYS_TR handle = ESYS_TR_NONE;
-      check_rc("TPM2_Load",
-               Esys_Load(c.esys(), c.parent.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                         &priv, &pub, &handle));
-      return handle;
-    });
-  }
-
   KeyBlob read_key(std::string_view id) {
     auto data = store.read(id);
-    if (!data) throw BackendError(BackendErrc::no_such_key, "no TPM key '" + std::string(id) + "'");
+    if (!data)
+      throw BackendError(BackendErrc::no_such_key, "no TPM key '" + std::string(id) + "'");
     return decode_key_blob(*data);
   }
 
@@ -318,7 +107,7 @@ struct TpmBackend::Impl {
     if (it == c.keys.end()) {
       KeyBlob blob = read_key(id);
       require_purpose(id, blob.purpose, purpose);
-      EsysObject handle(c.esys(), load_blob(c, blob.priv, blob.pub));
+      EsysObject handle(c.esys(), c.load(blob.priv, blob.pub));
       KeyRef ref = KeyRef::of(c.esys(), handle.get());
       it = c.keys
                .emplace(std::string(id),
@@ -370,7 +159,7 @@ struct TpmBackend::Impl {
       // Load now: a blob the TPM will not take fails here, not at the first decryption.
       const std::string id = key_id_for(point);
       c.keys.erase(id);
-      EsysObject handle(c.esys(), load_blob(c, blob.priv, blob.pub));
+      EsysObject handle(c.esys(), c.load(blob.priv, blob.pub));
       store.write(id, encode_key_blob(blob));
       KeyRef ref = KeyRef::of(c.esys(), handle.get());
       c.keys.emplace(id, CachedKey{std::move(handle), KeyPurpose::encryption, ++c.clock,
@@ -448,9 +237,8 @@ backend::EcdhResult TpmBackend::ecdh(std::string_view key_id, const Point& peer)
   const Bytes x = peer.x_bytes(), y = peer.y_bytes();
   return impl_->run([&](Connection& c) {
     const CachedKey& key = impl_->loaded_key(c, key_id, KeyPurpose::encryption);
-    if (!c.session) c.session = SaltedSession::start(c.esys(), c.parent.get(), c.parent_point);
     try {
-      auto z = c.session->ecdh_zgen(key.ref, x, y);
+      auto z = c.salted_session().ecdh_zgen(key.ref, x, y);
       return backend::EcdhResult{std::move(z.x), std::move(z.y)};
     } catch (const TpmError& e) {
       // A response that failed its HMAC leaves the session's nonces in doubt: start afresh.
@@ -520,11 +308,12 @@ Bytes TpmBackend::seal(std::string_view label, ByteView secret) {
 SecureBytes TpmBackend::unseal(ByteView sealed_blob) {
   const SealedBlob blob = decode_sealed_blob(sealed_blob);
   const SecureString pin =
-      impl_->ask_pin("PIN for the sealed secret '" + blob.label + "'", impl_->tries_left());
+      impl_->ask_pin("PIN for the sealed secret '" + blob.label + "'",
+                     impl_->run([](Connection& c) { return c.tries_left(); }));
   Wiped<TPM2B_AUTH> auth;
   auth_from_pin(pin, auth.v);
   return impl_->run([&](Connection& c) {
-    EsysObject object(c.esys(), impl_->load_blob(c, blob.priv, blob.pub));
+    EsysObject object(c.esys(), c.load(blob.priv, blob.pub));
     check_rc("Esys_TR_SetAuth", Esys_TR_SetAuth(c.esys(), object.get(), &auth.v));
     // A session of its own: a wrong PIN must not disturb the shared one.
     EsysObject session = start_salted_session(c.esys(), c.parent.get());
@@ -557,8 +346,8 @@ TpmParentPublic TpmBackend::parent_public() {
 
 TpmHandleCounts TpmBackend::loaded_handles() {
   return impl_->run([](Connection& c) {
-    return TpmHandleCounts{count_handles(c.esys(), TPM2_TRANSIENT_FIRST),
-                           count_handles(c.esys(), TPM2_LOADED_SESSION_FIRST)};
+    return TpmHandleCounts{c.count_handles(TPM2_TRANSIENT_FIRST),
+                           c.count_handles(TPM2_LOADED_SESSION_FIRST)};
   });
 }
 
