@@ -1,0 +1,14 @@
+// How a PIN becomes the auth value of a sealed object.
+#pragma once
+
+#include <tss2/tss2_tpm2_types.h>
+
+#include "protocol/bytes.hpp"
+
+namespace recrypt::tpm {
+
+// The PIN's UTF-8 bytes when they fit the nameAlg's digest size (32 bytes), so short PINs
+// stay usable with tpm2-tools (`tpm2_unseal -p`); else SHA-256 of the PIN, so any length works.
+void auth_from_pin(const SecureString& pin, TPM2B_AUTH& auth);
+
+}  // namespace recrypt::tpm
