@@ -77,14 +77,20 @@ void Pkcs11Backend::after_failure(CK_RV rv) noexcept {
 void Pkcs11Backend::run(bool login, const std::function<void(Session&)>& op) {
   std::lock_guard lock(mu_);
   try {
-    if (module_->generation() != generation_) forget_session();
-    resolve_token();
-    std::shared_lock use(module_->use_lock());
-    if (module_->generation() != generation_)
-      throw BackendError(BackendErrc::not_present, "the PKCS#11 module was reinitialised; try again");
-    if (!session_) open_session();
-    if (login) ensure_login();
-    op(session_);
+    for (int attempt = 0;; ++attempt) {
+      if (module_->generation() != generation_) forget_session();
+      resolve_token();
+      std::shared_lock use(module_->use_lock());
+      if (module_->generation() != generation_) {
+        // Another backend restarted the module between our check and the lock: once more.
+        if (attempt == 0) continue;
+        throw BackendError(BackendErrc::not_present, "the PKCS#11 module keeps being reinitialised");
+      }
+      if (!session_) open_session();
+      if (login) ensure_login();
+      op(session_);
+      return;
+    }
   } catch (const Pkcs11Error& e) {
     if (rv_errc(e.rv()) != BackendErrc::not_present && token_gone()) {
       // Modules report a token pulled out mid-operation in many ways (SoftHSM2: a vanished

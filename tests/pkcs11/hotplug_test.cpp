@@ -85,3 +85,27 @@ TEST(OpenSc, NoReaderIsNotPresent) {
 
 }  // namespace
 }  // namespace recrypt::testing
+
+namespace recrypt::testing {
+namespace {
+
+// A backend looking for a missing token restarts the shared module; a backend on a present
+// token in the same process reopens its session and logs in again with its cached PIN.
+TEST_F(TokenTest, PresentTokenKeepsWorkingWhileAnotherIsLookedFor) {
+  auto alice = make_backend("alice");
+  CountingPins other_pins;
+  auto missing = pkcs11::make_pkcs11_backend(config("missing", SoftHsm::module_path()), other_pins.source());
+  auto key = alice->generate_key("k", KeyPurpose::encryption);
+  Scalar t = Scalar::random(Curve::p256());
+  Bytes want = key.public_key.times(t).x_bytes();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(missing->present());  // rescan_interval 0: restarts the module every time
+    auto r = alice->ecdh(key.id, t.public_point());
+    EXPECT_EQ(Bytes(r.x.begin(), r.x.end()), want);
+  }
+  EXPECT_EQ(pins.calls, 1);
+  EXPECT_EQ(other_pins.calls, 0);
+}
+
+}  // namespace
+}  // namespace recrypt::testing
