@@ -41,7 +41,8 @@ Pkcs11Backend::Pkcs11Backend(Pkcs11Config config, backend::PinSource pins)
 
 Pkcs11Backend::~Pkcs11Backend() {
   std::lock_guard lock(mu_);
-  if (logged_in_ && session_) fn_->C_Logout(session_.handle());
+  // Leave the token locked behind us, unless a module restart already did.
+  if (logged_in_ && session_ && module_->generation() == generation_) fn_->C_Logout(session_.handle());
   forget_session();
 }
 
