@@ -151,8 +151,15 @@ void Pkcs11Backend::resolve_token() {
     CK_SLOT_INFO si{};
     CK_SESSION_INFO ss{};
     if (fn_->C_GetSlotInfo(*slot_, &si) == CKR_OK && (si.flags & CKF_TOKEN_PRESENT) &&
-        fn_->C_GetSessionInfo(session_.handle(), &ss) == CKR_OK && ss.slotID == *slot_)
+        fn_->C_GetSessionInfo(session_.handle(), &ss) == CKR_OK && ss.slotID == *slot_) {
+      if (logged_in_ && ss.state != CKS_RW_USER_FUNCTIONS && ss.state != CKS_RO_USER_FUNCTIONS) {
+        // Logged out behind our back (another user of the module finalised or logged out):
+        // log in again, with the cached PIN while its lease lasts.
+        logged_in_ = false;
+        handles_.clear();
+      }
       return;
+    }
     forget_session();
   }
   if (slot_) {
@@ -165,7 +172,19 @@ void Pkcs11Backend::resolve_token() {
     forget_session();
     slot_.reset();
   }
-  if (find_token()) return;
+  bool found = false;
+  try {
+    found = find_token();
+  } catch (const Pkcs11Error& e) {
+    if (e.rv() != CKR_CRYPTOKI_NOT_INITIALIZED) throw;
+    // Someone else in the process finalised the module under us (p11-kit-proxy finalises the
+    // modules it loaded, SoftHSM2 included): initialise it again.
+    forget_session();
+    module_->reinitialize();
+    forget_session();
+    found = find_token();
+  }
+  if (found) return;
   // Some modules (p11-kit-proxy) list slots only at C_Initialize: start it again to see a
   // token plugged in since, at most once per rescan_interval so that a missing token does
   // not turn every call into a module restart.
