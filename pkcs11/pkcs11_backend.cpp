@@ -3,11 +3,8 @@
 // are in key_ops.cpp (ECDH, ECDSA, seal), pkcs11_keys.cpp and share_import.cpp.
 #include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
-#include "pkcs11/attributes.hpp"
 #include "pkcs11/ck_error.hpp"
 #include "pkcs11/pkcs11_backend_impl.hpp"
 
@@ -271,7 +268,12 @@ void Pkcs11Backend::login_user() {
                       reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
   }
   if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
-    pin_cache_.put(pin);
+    // Cache only a PIN the token has just checked: CKR_USER_ALREADY_LOGGED_IN (another session
+    // of the process logged in) says nothing about this one, and a PIN pad gives us none.
+    if (rv == CKR_OK && !(token_.flags & CKF_PROTECTED_AUTHENTICATION_PATH))
+      pin_cache_.put(pin);
+    else
+      pin_cache_.start_lease();
     wipe(pin);
     logged_in_ = true;
     last_pin_error_.clear();
@@ -293,10 +295,15 @@ void Pkcs11Backend::login_user() {
 }
 
 void Pkcs11Backend::context_login() {
-  SecureString pin = obtain_pin("PIN to use a key");
-  CK_RV rv = fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC,
-                          reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
-  wipe(pin);
+  CK_RV rv;
+  if (token_.flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
+    rv = fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC, nullptr, 0);
+  } else {
+    SecureString pin = obtain_pin("PIN to use a key");
+    rv = fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC,
+                      reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
+    wipe(pin);
+  }
   if (rv != CKR_OK) pin_cache_.evict();
   check_rv("C_Login(context-specific)", rv);
 }
