@@ -14,8 +14,9 @@ using backend::BackendError;
 
 namespace {
 
-std::mutex& registry_mutex() {
-  static std::mutex m;
+// Recursive: a Module that fails to initialise is destroyed inside load(), which holds it.
+std::recursive_mutex& registry_mutex() {
+  static std::recursive_mutex m;
   return m;
 }
 std::map<std::string, std::weak_ptr<Module>>& registry() {
@@ -84,6 +85,9 @@ void Module::reinitialize() {
 }
 
 Module::~Module() {
+  // Under the registry lock, so that a load() of the same path in another thread cannot
+  // initialise the module between our last user going and this C_Finalize.
+  std::lock_guard lock(registry_mutex());
   if (we_initialized_) fn_->C_Finalize(nullptr);
   // The library stays mapped on purpose: modules that link OpenSSL or start threads register
   // process-wide state (atexit handlers, thread keys) that unloading them would leave dangling.

@@ -28,7 +28,8 @@ class PinCache {
   void evict() noexcept;
   // True while a login made with a cached or fresh PIN may still be used.
   bool lease_valid() const noexcept;
-  // Starts the lease of a login that needed no cache (timeout zero: one operation).
+  // Starts the lease of a login whose PIN we do not keep (a PIN pad, or a token that was
+  // already logged in): the login is used until the timeout, then a PIN is asked again.
   void start_lease();
 
  private:

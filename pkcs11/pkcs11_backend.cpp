@@ -3,11 +3,8 @@
 // are in key_ops.cpp (ECDH, ECDSA, seal), pkcs11_keys.cpp and share_import.cpp.
 #include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
-#include "pkcs11/attributes.hpp"
 #include "pkcs11/ck_error.hpp"
 #include "pkcs11/pkcs11_backend_impl.hpp"
 
@@ -41,7 +38,8 @@ Pkcs11Backend::Pkcs11Backend(Pkcs11Config config, backend::PinSource pins)
 
 Pkcs11Backend::~Pkcs11Backend() {
   std::lock_guard lock(mu_);
-  if (logged_in_ && session_) fn_->C_Logout(session_.handle());
+  // Leave the token locked behind us, unless a module restart already did.
+  if (logged_in_ && session_ && module_->generation() == generation_) fn_->C_Logout(session_.handle());
   forget_session();
 }
 
@@ -77,14 +75,20 @@ void Pkcs11Backend::after_failure(CK_RV rv) noexcept {
 void Pkcs11Backend::run(bool login, const std::function<void(Session&)>& op) {
   std::lock_guard lock(mu_);
   try {
-    if (module_->generation() != generation_) forget_session();
-    resolve_token();
-    std::shared_lock use(module_->use_lock());
-    if (module_->generation() != generation_)
-      throw BackendError(BackendErrc::not_present, "the PKCS#11 module was reinitialised; try again");
-    if (!session_) open_session();
-    if (login) ensure_login();
-    op(session_);
+    for (int attempt = 0;; ++attempt) {
+      if (module_->generation() != generation_) forget_session();
+      resolve_token();
+      std::shared_lock use(module_->use_lock());
+      if (module_->generation() != generation_) {
+        // Another backend restarted the module between our check and the lock: once more.
+        if (attempt == 0) continue;
+        throw BackendError(BackendErrc::not_present, "the PKCS#11 module keeps being reinitialised");
+      }
+      if (!session_) open_session();
+      if (login) ensure_login();
+      op(session_);
+      return;
+    }
   } catch (const Pkcs11Error& e) {
     if (rv_errc(e.rv()) != BackendErrc::not_present && token_gone()) {
       // Modules report a token pulled out mid-operation in many ways (SoftHSM2: a vanished
@@ -144,8 +148,15 @@ void Pkcs11Backend::resolve_token() {
     CK_SLOT_INFO si{};
     CK_SESSION_INFO ss{};
     if (fn_->C_GetSlotInfo(*slot_, &si) == CKR_OK && (si.flags & CKF_TOKEN_PRESENT) &&
-        fn_->C_GetSessionInfo(session_.handle(), &ss) == CKR_OK && ss.slotID == *slot_)
+        fn_->C_GetSessionInfo(session_.handle(), &ss) == CKR_OK && ss.slotID == *slot_) {
+      if (logged_in_ && ss.state != CKS_RW_USER_FUNCTIONS && ss.state != CKS_RO_USER_FUNCTIONS) {
+        // Logged out behind our back (another user of the module finalised or logged out):
+        // log in again, with the cached PIN while its lease lasts.
+        logged_in_ = false;
+        handles_.clear();
+      }
       return;
+    }
     forget_session();
   }
   if (slot_) {
@@ -158,7 +169,19 @@ void Pkcs11Backend::resolve_token() {
     forget_session();
     slot_.reset();
   }
-  if (find_token()) return;
+  bool found = false;
+  try {
+    found = find_token();
+  } catch (const Pkcs11Error& e) {
+    if (e.rv() != CKR_CRYPTOKI_NOT_INITIALIZED) throw;
+    // Someone else in the process finalised the module under us (p11-kit-proxy finalises the
+    // modules it loaded, SoftHSM2 included): initialise it again.
+    forget_session();
+    module_->reinitialize();
+    forget_session();
+    found = find_token();
+  }
+  if (found) return;
   // Some modules (p11-kit-proxy) list slots only at C_Initialize: start it again to see a
   // token plugged in since, at most once per rescan_interval so that a missing token does
   // not turn every call into a module restart.
@@ -245,7 +268,12 @@ void Pkcs11Backend::login_user() {
                       reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
   }
   if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
-    pin_cache_.put(pin);
+    // Cache only a PIN the token has just checked: CKR_USER_ALREADY_LOGGED_IN (another session
+    // of the process logged in) says nothing about this one, and a PIN pad gives us none.
+    if (rv == CKR_OK && !(token_.flags & CKF_PROTECTED_AUTHENTICATION_PATH))
+      pin_cache_.put(pin);
+    else
+      pin_cache_.start_lease();
     wipe(pin);
     logged_in_ = true;
     last_pin_error_.clear();
@@ -267,10 +295,15 @@ void Pkcs11Backend::login_user() {
 }
 
 void Pkcs11Backend::context_login() {
-  SecureString pin = obtain_pin("PIN to use a key");
-  CK_RV rv = fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC,
-                          reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
-  wipe(pin);
+  CK_RV rv;
+  if (token_.flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
+    rv = fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC, nullptr, 0);
+  } else {
+    SecureString pin = obtain_pin("PIN to use a key");
+    rv = fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC,
+                      reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
+    wipe(pin);
+  }
   if (rv != CKR_OK) pin_cache_.evict();
   check_rv("C_Login(context-specific)", rv);
 }

@@ -2,6 +2,9 @@
 // through SoftHSM2's module and through p11-kit-proxy.
 #include "backend_fixture.hpp"
 
+#include <cstdio>
+
+#include "pkcs11/share_wrap.hpp"
 #include "protocol/scalar.hpp"
 
 namespace recrypt::testing {
@@ -51,6 +54,51 @@ TEST_P(AdoptTest, PkcsToolKeysAreListedAndUsable) {
 
 INSTANTIATE_TEST_SUITE_P(Module, AdoptTest, ::testing::Values(false, true),
                          [](const auto& p) { return p.param ? "P11KitProxy" : "SoftHsm2"; });
+
+}  // namespace
+}  // namespace recrypt::testing
+
+namespace recrypt::testing {
+namespace {
+
+// A PIV-style signing key that wants the PIN again for every signature.
+TEST_F(TokenTest, AlwaysAuthenticateKeySigns) {
+  hsm.run({"pkcs11-tool", "--module", SoftHsm::module_path(), "--token-label", "alice", "--login", "--pin",
+           SoftHsm::kUserPin, "--keypairgen", "--key-type", "EC:prime256v1", "--id", "9c", "--label",
+           "piv-sig", "--usage-sign", "--always-auth"});
+  auto b = make_backend();
+  auto keys = b->list_keys();
+  ASSERT_EQ(keys.size(), 1u);
+  Bytes msg = to_bytes(as_bytes("m"));
+  EXPECT_TRUE(verify_es256(keys[0].public_key, msg, b->sign_digest(keys[0].id, sha256(msg))));
+  EXPECT_TRUE(verify_es256(keys[0].public_key, msg, b->sign_digest(keys[0].id, sha256(msg))));
+  EXPECT_EQ(pins.calls, 1);  // the cached PIN serves the per-signature login
+}
+
+// A private key written in from a file (C_CreateObject) with no public key object: usable by
+// URI even where list_keys() cannot show its public point.
+TEST_F(TokenTest, WrittenPrivateKeyIsUsableByUri) {
+  Scalar x = Scalar::random(Curve::p256());
+  SecureBytes der = pkcs11::pkcs8_private_key(x);
+  auto path = hsm.dir() / "key.der";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(der.data(), 1, der.size(), f);
+    std::fclose(f);
+  }
+  hsm.run({"pkcs11-tool", "--module", SoftHsm::module_path(), "--token-label", "alice", "--login", "--pin",
+           SoftHsm::kUserPin, "--write-object", path.string(), "--type", "privkey", "--usage-derive", "--id",
+           "77", "--label", "written"});
+  auto b = make_backend();
+  Point big_t = Scalar::random(Curve::p256()).public_point();
+  auto r = b->ecdh("pkcs11:token=alice;id=%77;type=private", big_t);
+  EXPECT_EQ(Bytes(r.x.begin(), r.x.end()), big_t.times(x).x_bytes());
+  for (const auto& k : b->list_keys())
+    if (k.label == "written") {
+      EXPECT_TRUE(k.public_key == x.public_point());
+    }
+}
 
 }  // namespace
 }  // namespace recrypt::testing

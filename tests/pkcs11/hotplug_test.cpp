@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include "backend_fixture.hpp"
 
 #include "protocol/scalar.hpp"
@@ -56,6 +58,54 @@ TEST_P(HotplugTest, RemovedTokenFailsCleanlyAndWorksWhenBack) {
 
 INSTANTIATE_TEST_SUITE_P(Module, HotplugTest, ::testing::Values(false, true),
                          [](const auto& p) { return p.param ? "P11KitProxy" : "SoftHsm2"; });
+
+}  // namespace
+}  // namespace recrypt::testing
+
+namespace recrypt::testing {
+namespace {
+
+// OpenSC's module with no reader attached: the backend says "not present" and stays usable.
+TEST(OpenSc, NoReaderIsNotPresent) {
+  const std::string module = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+  if (::access(module.c_str(), R_OK) != 0) GTEST_SKIP() << "OpenSC module not installed";
+  pkcs11::Pkcs11Config c;
+  c.module_path = module;
+  c.token_uri = "pkcs11:token=alice-yubikey";
+  int asked = 0;
+  auto b = pkcs11::make_pkcs11_backend(c, [&](const backend::PinRequest&) {
+    ++asked;
+    return std::optional<SecureString>();
+  });
+  EXPECT_FALSE(b->present());
+  EXPECT_EQ(backend_error_code([&] { b->list_keys(); }), BackendErrc::not_present);
+  EXPECT_EQ(backend_error_code([&] { b->seal("x", Bytes(32)); }), BackendErrc::not_present);
+  EXPECT_EQ(asked, 0);
+}
+
+}  // namespace
+}  // namespace recrypt::testing
+
+namespace recrypt::testing {
+namespace {
+
+// A backend looking for a missing token restarts the shared module; a backend on a present
+// token in the same process reopens its session and logs in again with its cached PIN.
+TEST_F(TokenTest, PresentTokenKeepsWorkingWhileAnotherIsLookedFor) {
+  auto alice = make_backend("alice");
+  CountingPins other_pins;
+  auto missing = pkcs11::make_pkcs11_backend(config("missing", SoftHsm::module_path()), other_pins.source());
+  auto key = alice->generate_key("k", KeyPurpose::encryption);
+  Scalar t = Scalar::random(Curve::p256());
+  Bytes want = key.public_key.times(t).x_bytes();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(missing->present());  // rescan_interval 0: restarts the module every time
+    auto r = alice->ecdh(key.id, t.public_point());
+    EXPECT_EQ(Bytes(r.x.begin(), r.x.end()), want);
+  }
+  EXPECT_EQ(pins.calls, 1);
+  EXPECT_EQ(other_pins.calls, 0);
+}
 
 }  // namespace
 }  // namespace recrypt::testing
