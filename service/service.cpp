@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <set>
 
 #include "protocol/error.hpp"
 #include "protocol/jwk.hpp"
@@ -135,6 +136,9 @@ void Service::handle(std::string body, std::string signature, std::function<void
       return;
     }
 
+    static const std::set<std::string> kSigned{"CreateGroup", "UpdateGroup", "GetGroup", "AddMember",
+                                               "UpdateMember", "RecryptData", "RotateGroupKey", "ReadAudit"};
+    if (kSigned.count(type) == 0) refuse(status::kMalformed, "unknown transaction " + type);
     Authenticated a = authenticate(body, signature, nullptr);
     kid = a.caller.signer.kid;
     if (type == "RecryptData") {
