@@ -13,7 +13,9 @@ constexpr std::size_t kMaxNameSize = 64;
 Message unwrap(const Json& doc, std::string_view suffix, int status_on_error) {
   if (!doc.is_object() || doc.size() != 1)
     refuse(status_on_error, "message must be a JSON object with exactly one member");
-  const auto& [tag, body] = *doc.items().begin();
+  auto it = doc.begin();
+  const std::string& tag = it.key();
+  const Json& body = it.value();
   if (tag.size() <= suffix.size() || tag.size() > kMaxNameSize ||
       tag.compare(tag.size() - suffix.size(), suffix.size(), suffix) != 0)
     refuse(status_on_error, "message member must be named <Transaction>" + std::string(suffix));
