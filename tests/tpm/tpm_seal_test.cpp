@@ -84,6 +84,18 @@ TEST_F(TpmTest, CorruptBlobsAreMalformed) {
   EXPECT_EQ(tpm->unseal(blob).size(), 32u);
 }
 
+TEST_F(TpmTest, BlobSealedOnAnotherTpmIsRefused) {
+  Swtpm other_tpm;
+  TempDir other_data("recrypt-tpmdata");
+  tpm::TpmConfig other_config;
+  other_config.tcti = other_tpm.tcti();
+  other_config.data_dir = other_data.path();
+  const Bytes blob = tpm::TpmBackend(other_config, constant_pin("1234")).seal("g", secret_bytes());
+  const auto msg =
+      expect_backend_error(BackendErrc::device, [&] { make_backend()->unseal(blob); });
+  EXPECT_NE(msg.find("another TPM"), std::string::npos) << msg;
+}
+
 TEST_F(TpmTest, RepeatedWrongPinsLockTheTpm) {
   const Bytes blob = make_backend(constant_pin("1234"))->seal("g", secret_bytes());
   std::vector<std::optional<int>> tries;
