@@ -1,11 +1,10 @@
 #include "tpm/share_wrap.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include "protocol/ossl.hpp"
 #include "tpm/kdf.hpp"
+#include "tpm/ossl_algs.hpp"
 
 namespace recrypt::tpm {
 namespace {
@@ -56,11 +55,8 @@ Bytes ecc_point(const Point& p) {
 Bytes object_name(ByteView public_area) {
   Bytes name;
   put16(name, kAlgSha256);
-  std::uint8_t digest[SHA256_DIGEST_LENGTH];
-  ossl::check(EVP_Digest(public_area.data(), public_area.size(), digest, nullptr, EVP_sha256(),
-                         nullptr) == 1,
-              "SHA-256 of the public area");
-  name.insert(name.end(), digest, digest + sizeof digest);
+  const Bytes digest = algs::sha256_of({public_area});
+  name.insert(name.end(), digest.begin(), digest.end());
   return name;
 }
 
@@ -84,22 +80,11 @@ SecureBytes aes128_cfb_encrypt(ByteView key, ByteView plain) {
   const std::uint8_t iv[16] = {};  // the spec's zero IV: every key is used once
   SecureBytes out(plain.size());
   int len = 0, fin = 0;
-  ossl::check(EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_cfb128(), nullptr, key.data(), iv) == 1 &&
+  ossl::check(EVP_EncryptInit_ex(ctx.get(), algs::aes128_cfb(), nullptr, key.data(), iv) == 1 &&
                   EVP_EncryptUpdate(ctx.get(), out.data(), &len, plain.data(),
                                     static_cast<int>(plain.size())) == 1 &&
                   EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &fin) == 1,
               "AES-128-CFB");
-  return out;
-}
-
-Bytes hmac_sha256(ByteView key, ByteView a, ByteView b) {
-  Bytes data(a.begin(), a.end());
-  data.insert(data.end(), b.begin(), b.end());
-  Bytes out(SHA256_DIGEST_LENGTH);
-  unsigned int len = 0;
-  ossl::check(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(),
-                   data.size(), out.data(), &len) != nullptr,
-              "HMAC-SHA-256");
   return out;
 }
 
@@ -233,7 +218,7 @@ backend::WrappedShare wrap_share_for_tpm(const TpmParentPublic& parent, const Sc
   const SecureBytes sym_key = kdfa_sha256(seed, "STORAGE", name, {}, kParentSymBits);
   const SecureBytes hmac_key = kdfa_sha256(seed, "INTEGRITY", {}, {}, kSha256Bits);
   const SecureBytes enc = aes128_cfb_encrypt(sym_key, sensitive_area(share));
-  const Bytes integrity = hmac_sha256(hmac_key, enc, name);
+  const Bytes integrity = algs::hmac_sha256(hmac_key, {enc, name});
 
   Bytes duplicate;
   put_tpm2b(duplicate, integrity);
