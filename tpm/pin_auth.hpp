@@ -7,8 +7,9 @@
 
 namespace recrypt::tpm {
 
-// The PIN's UTF-8 bytes when they fit the nameAlg's digest size (32 bytes), so short PINs
-// stay usable with tpm2-tools (`tpm2_unseal -p`); else SHA-256 of the PIN, so any length works.
+// The PIN's UTF-8 bytes when they fit the nameAlg's digest size (32 bytes), the limit of an
+// auth value; else SHA-256 of the PIN, so that any length works. A text PIN has no zero
+// octets, so the TPM's trimming of trailing zeros from auth values never changes it.
 void auth_from_pin(const SecureString& pin, TPM2B_AUTH& auth);
 
 }  // namespace recrypt::tpm
