@@ -8,8 +8,9 @@
 namespace recrypt::tpm {
 
 // The PIN's UTF-8 bytes when they fit the nameAlg's digest size (32 bytes), the limit of an
-// auth value; else SHA-256 of the PIN, so that any length works. A text PIN has no zero
-// octets, so the TPM's trimming of trailing zeros from auth values never changes it.
+// auth value; else SHA-256 of the PIN, so that any length works. Trailing zero octets are
+// removed as the specification asks of auth values; HMAC zero-pads its key, so this changes no
+// authorisation, but it keeps the stored value the same for every client that follows the rule.
 void auth_from_pin(const SecureString& pin, TPM2B_AUTH& auth);
 
 }  // namespace recrypt::tpm
