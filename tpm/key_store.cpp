@@ -79,7 +79,8 @@ KeyStore::KeyStore(std::filesystem::path dir) : dir_(std::move(dir)) {
   std::error_code ec;
   if (!std::filesystem::exists(dir_, ec)) {
     std::filesystem::create_directories(dir_, ec);
-    if (ec) fail(Errc::io, "cannot create TPM data directory " + dir_.string() + ": " + ec.message());
+    if (ec)
+      fail(Errc::io, "cannot create TPM data directory " + dir_.string() + ": " + ec.message());
     ::chmod(dir_.c_str(), 0700);
   }
   if (!std::filesystem::is_directory(dir_, ec))

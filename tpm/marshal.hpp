@@ -1,6 +1,7 @@
 // The byte formats the TPM backend stores or hands out, all built from TPM 2.0 marshalled
 // structures (tss2-mu) behind a 4-byte magic and a version byte. docs/TPM.md has the layouts.
-//   key file      "RCTK" 01 | purpose u8 | flags u8 | label (u16 len + UTF-8) | TPM2B_PUBLIC | TPM2B_PRIVATE
+//   key file      "RCTK" 01 | purpose u8 | flags u8 | label (u16 len + UTF-8) |
+//                 TPM2B_PUBLIC | TPM2B_PRIVATE
 //   sealed blob   "RCTS" 01 | label (u16 len + UTF-8) | TPM2B_PUBLIC | TPM2B_PRIVATE
 //   duplicate     "RCTD" 01 | TPM2B_PUBLIC | TPM2B_PRIVATE | TPM2B_ENCRYPTED_SECRET
 #pragma once

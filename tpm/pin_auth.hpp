@@ -7,8 +7,10 @@
 
 namespace recrypt::tpm {
 
-// The PIN's UTF-8 bytes when they fit the nameAlg's digest size (32 bytes), so short PINs
-// stay usable with tpm2-tools (`tpm2_unseal -p`); else SHA-256 of the PIN, so any length works.
+// The PIN's UTF-8 bytes when they fit the nameAlg's digest size (32 bytes), the limit of an
+// auth value; else SHA-256 of the PIN, so that any length works. Trailing zero octets are
+// removed as the specification asks of auth values; HMAC zero-pads its key, so this changes no
+// authorisation, but it keeps the stored value the same for every client that follows the rule.
 void auth_from_pin(const SecureString& pin, TPM2B_AUTH& auth);
 
 }  // namespace recrypt::tpm

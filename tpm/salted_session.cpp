@@ -35,7 +35,13 @@ TPM2B_NONCE fresh_nonce() {
   return n;
 }
 
-void check_sys(const char* where, TSS2_RC rc) { check_rc(where, rc); }
+// TPMs may answer "busy, send it again" (TPM_RC_RETRY, _YIELDED, _TESTING). ESAPI resends
+// by itself; on the SAPI path we do, a few times, before treating it as an error.
+bool try_again(TSS2_RC rc) noexcept {
+  const TSS2_RC base = tpm_rc_base(rc);
+  return base == TPM2_RC_RETRY || base == TPM2_RC_YIELDED || base == TPM2_RC_TESTING;
+}
+constexpr int kAttempts = 5;
 
 }  // namespace
 
@@ -81,11 +87,14 @@ SaltedSession SaltedSession::start(ESYS_CONTEXT* esys, ESYS_TR salt_key,
                                .mode = {.aes = TPM2_ALG_CFB}};
   TPMI_SH_AUTH_SESSION handle = 0;
   TPM2B_NONCE nonce_tpm{};
-  nonce_tpm.size = 0;
-  check_sys("TPM2_StartAuthSession (salted)",
-            Tss2_Sys_StartAuthSession(s.sys_, tpm_key, TPM2_RH_NULL, nullptr, &nonce_caller,
-                                      &encrypted_salt, TPM2_SE_HMAC, &symmetric, TPM2_ALG_SHA256,
-                                      &handle, &nonce_tpm, nullptr));
+  TSS2_RC rc = TSS2_RC_SUCCESS;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    rc = Tss2_Sys_StartAuthSession(s.sys_, tpm_key, TPM2_RH_NULL, nullptr, &nonce_caller,
+                                   &encrypted_salt, TPM2_SE_HMAC, &symmetric, TPM2_ALG_SHA256,
+                                   &handle, &nonce_tpm, nullptr);
+    if (!try_again(rc)) break;
+  }
+  check_rc("TPM2_StartAuthSession (salted)", rc);
   s.handle_ = handle;
   s.nonce_tpm_ = nonce_tpm;
   // Unbound session: sessionKey = KDFa(salt, "ATH", nonceTPM, nonceCaller).
@@ -93,20 +102,14 @@ SaltedSession SaltedSession::start(ESYS_CONTEXT* esys, ESYS_TR salt_key,
   return s;
 }
 
-SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_x,
-                                               ByteView peer_y) {
-  TPM2B_ECC_POINT in{};
-  in.point.x.size = static_cast<UINT16>(peer_x.size());
-  in.point.y.size = static_cast<UINT16>(peer_y.size());
-  std::memcpy(in.point.x.buffer, peer_x.data(), peer_x.size());
-  std::memcpy(in.point.y.buffer, peer_y.data(), peer_y.size());
-  check_sys("TPM2_ECDH_ZGen (prepare)", Tss2_Sys_ECDH_ZGen_Prepare(sys_, key.tpm_handle, &in));
+TPM2B_NONCE SaltedSession::send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& in) {
+  check_rc("TPM2_ECDH_ZGen (prepare)", Tss2_Sys_ECDH_ZGen_Prepare(sys_, key.tpm_handle, &in));
 
   // Command HMAC (Part 1 §19.6): over cpHash = H(commandCode || Name(key) || parameters), the
   // two nonces and the attributes, keyed by sessionKey || authValue (empty for our keys).
   std::size_t cp_size = 0;
   const std::uint8_t* cp = nullptr;
-  check_sys("Tss2_Sys_GetCpBuffer", Tss2_Sys_GetCpBuffer(sys_, &cp_size, &cp));
+  check_rc("Tss2_Sys_GetCpBuffer", Tss2_Sys_GetCpBuffer(sys_, &cp_size, &cp));
   Bytes cp_input;
   be32(cp_input, TPM2_CC_ECDH_ZGen);
   cp_input.insert(cp_input.end(), key.name.begin(), key.name.end());
@@ -120,21 +123,36 @@ SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_
   cmd.auths[0].sessionHandle = handle_;
   cmd.auths[0].nonce = nonce_caller;
   cmd.auths[0].sessionAttributes = attrs;
-  const Bytes command_hmac =
-      algs::hmac_sha256(session_key_, {cp_hash, view(nonce_caller), view(nonce_tpm_),
-                                       ByteView(&attrs, 1)});
+  algs::hmac_sha256(session_key_,
+                    {cp_hash, view(nonce_caller), view(nonce_tpm_), ByteView(&attrs, 1)},
+                    cmd.auths[0].hmac.buffer);
   cmd.auths[0].hmac.size = kDigest;
-  std::memcpy(cmd.auths[0].hmac.buffer, command_hmac.data(), kDigest);
-  check_sys("Tss2_Sys_SetCmdAuths", Tss2_Sys_SetCmdAuths(sys_, &cmd));
+  check_rc("Tss2_Sys_SetCmdAuths", Tss2_Sys_SetCmdAuths(sys_, &cmd));
+  return nonce_caller;
+}
 
-  check_rc("TPM2_ECDH_ZGen", Tss2_Sys_Execute(sys_));
+SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_x,
+                                               ByteView peer_y) {
+  TPM2B_ECC_POINT in{};
+  in.point.x.size = static_cast<UINT16>(peer_x.size());
+  in.point.y.size = static_cast<UINT16>(peer_y.size());
+  std::memcpy(in.point.x.buffer, peer_x.data(), peer_x.size());
+  std::memcpy(in.point.y.buffer, peer_y.data(), peer_y.size());
+  TPM2B_NONCE nonce_caller{};
+  TSS2_RC rc = TSS2_RC_SUCCESS;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    nonce_caller = send_zgen(key, in);
+    rc = Tss2_Sys_Execute(sys_);
+    if (!try_again(rc)) break;
+  }
+  check_rc("TPM2_ECDH_ZGen", rc);
 
   // Response HMAC over rpHash = H(responseCode || commandCode || encrypted parameters).
   TSS2L_SYS_AUTH_RESPONSE rsp{};
-  check_sys("Tss2_Sys_GetRspAuths", Tss2_Sys_GetRspAuths(sys_, &rsp));
+  check_rc("Tss2_Sys_GetRspAuths", Tss2_Sys_GetRspAuths(sys_, &rsp));
   std::size_t rp_size = 0;
   const std::uint8_t* rp = nullptr;
-  check_sys("Tss2_Sys_GetRpBuffer", Tss2_Sys_GetRpBuffer(sys_, &rp_size, &rp));
+  check_rc("Tss2_Sys_GetRpBuffer", Tss2_Sys_GetRpBuffer(sys_, &rp_size, &rp));
   Bytes rp_input;
   be32(rp_input, TPM2_RC_SUCCESS);
   be32(rp_input, TPM2_CC_ECDH_ZGen);
@@ -156,7 +174,7 @@ SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_
   // KDFa(sessionKey, "CFB", nonceTPM, nonceCaller): 16 bytes key then 16 bytes IV.
   std::size_t enc_size = 0;
   const std::uint8_t* enc = nullptr;
-  check_sys("Tss2_Sys_GetEncryptParam", Tss2_Sys_GetEncryptParam(sys_, &enc_size, &enc));
+  check_rc("Tss2_Sys_GetEncryptParam", Tss2_Sys_GetEncryptParam(sys_, &enc_size, &enc));
   const SecureBytes key_iv =
       kdfa_sha256(session_key_, "CFB", view(nonce_tpm_), view(nonce_caller), 256);
   SecureBytes plain(enc_size);
@@ -170,10 +188,10 @@ SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_
                     EVP_DecryptFinal_ex(ctx.get(), plain.data() + len, &fin) == 1,
                 "AES-128-CFB (response parameter)");
   }
-  check_sys("Tss2_Sys_SetEncryptParam",
+  check_rc("Tss2_Sys_SetEncryptParam",
             Tss2_Sys_SetEncryptParam(sys_, plain.size(), plain.data()));
   TPM2B_ECC_POINT out{};
-  check_sys("TPM2_ECDH_ZGen (complete)", Tss2_Sys_ECDH_ZGen_Complete(sys_, &out));
+  check_rc("TPM2_ECDH_ZGen (complete)", Tss2_Sys_ECDH_ZGen_Complete(sys_, &out));
 
   auto pad = [](const TPM2B_ECC_PARAMETER& p) {
     if (p.size > 32) throw TpmError(BackendErrc::device, "TPM returned an oversized coordinate", 0);

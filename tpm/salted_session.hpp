@@ -50,6 +50,8 @@ class SaltedSession {
 
  private:
   SaltedSession() = default;
+  // Prepares the command and its authorisation; returns the caller nonce it used.
+  TPM2B_NONCE send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& in);
   ESYS_CONTEXT* esys_ = nullptr;
   TSS2_SYS_CONTEXT* sys_ = nullptr;
   TPMI_SH_AUTH_SESSION handle_ = 0;

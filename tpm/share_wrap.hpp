@@ -19,6 +19,13 @@ namespace recrypt::tpm {
 // SHA-256, AES-128-CFB). That is all the wrapping needs; a device profile publishes it.
 struct TpmParentPublic {
   Point key;
+
+  // The marshalled TPM2B_PUBLIC of the parent (the `parent.pub` of tpm2-tools, what
+  // `tpm2_readpublic -o` writes and `tpm2_duplicate -U` reads), and back. Parsing accepts only
+  // an ECC P-256 restricted decrypt key with nameAlg SHA-256 and AES-128-CFB, the only kind
+  // this wrapping is defined for; anything else is Error(unsupported) or Error(malformed).
+  Bytes to_tpm2b_public() const;
+  static TpmParentPublic from_tpm2b_public(ByteView data);
 };
 
 inline constexpr std::string_view kDuplicateFormat = "tpm2-duplicate-v1";

@@ -12,6 +12,7 @@
 #include "tpm/marshal.hpp"
 #include "tpm/ossl_algs.hpp"
 #include "tpm/pin_auth.hpp"
+#include "tpm/sigpipe_guard.hpp"
 #include "tpm/templates.hpp"
 #include "tpm/tpm_error.hpp"
 
@@ -76,6 +77,7 @@ struct TpmBackend::Impl {
   template <class F>
   auto run(F&& op) -> decltype(op(std::declval<Connection&>())) {
     std::lock_guard lock(mu);
+    const SigpipeGuard no_sigpipe;
     for (int attempt = 0;; ++attempt) {
       Connection& c = connect();
       try {
@@ -172,7 +174,10 @@ struct TpmBackend::Impl {
 TpmBackend::TpmBackend(TpmConfig config, backend::PinSource pins)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(pins))) {}
 
-TpmBackend::~TpmBackend() = default;
+TpmBackend::~TpmBackend() {
+  const SigpipeGuard no_sigpipe;  // flushing talks to the TPM too
+  impl_.reset();
+}
 
 backend::Capabilities TpmBackend::capabilities() const {
   return {.full_point_ecdh = true, .resident_shares = true, .sealing = true, .needs_pin = true};

@@ -51,7 +51,8 @@ class TpmBackend final : public backend::Backend {
   // Formats: "tpm2-duplicate-v1" (wrap_share_for_tpm, the share never in the clear here) and
   // "raw-scalar-v1" (32-byte big-endian scalar, wrapped locally to our own parent: the host
   // sees the share once).
-  backend::KeyInfo import_share(std::string_view label, const backend::WrappedShare& share) override;
+  backend::KeyInfo import_share(std::string_view label,
+                                const backend::WrappedShare& share) override;
 
   // The storage parent's public key, for a device profile: an admin wraps shares to it.
   TpmParentPublic parent_public();

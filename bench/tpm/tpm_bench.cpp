@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
   tpm::EsysObject esys_session = tpm::start_salted_session(ctx.get(), raw_key.get());
   benchmark::RegisterBenchmark("tpm/esys_salted_session_ecdh_zgen", [&](benchmark::State& st) {
     for (auto _ : st) {
-      tpm::set_session_attributes(ctx.get(), esys_session.get(), {.decrypt = true, .encrypt = true});
+      tpm::set_session_attributes(ctx.get(), esys_session.get(),
+                                  {.decrypt = true, .encrypt = true});
       TPM2B_ECC_POINT* out = nullptr;
       tpm::check_rc("ECDH_ZGen", Esys_ECDH_ZGen(ctx.get(), raw_key.get(), esys_session.get(),
                                                 ESYS_TR_NONE, ESYS_TR_NONE, &raw_in, &out));

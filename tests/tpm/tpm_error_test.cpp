@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <tss2/tss2_tpm2_types.h>
 
+#include <cstdlib>
+
+#include "tpm/esys_context.hpp"
 #include "tpm/tpm_error.hpp"
 
 namespace recrypt::testing {
@@ -68,6 +71,25 @@ TEST(TpmErrors, OtherTpmErrorsAreDeviceWithDecodedMessage) {
   EXPECT_NE(msg.find("resource manager"), std::string::npos) << msg;
   EXPECT_EQ(code_of(TPM2_RC_ECC_POINT | TPM2_RC_P | TPM2_RC_1, &msg), BackendErrc::device);
   EXPECT_EQ(tpm::tpm_rc_base(0x1E7), static_cast<TSS2_RC>(TPM2_RC_ECC_POINT));
+}
+
+}  // namespace
+}  // namespace recrypt::testing
+
+namespace recrypt::testing {
+namespace {
+
+// The TCTI comes from the config, else the tpm2-tools environment variables, else the kernel
+// resource manager.
+TEST(TpmTcti, ExplicitThenEnvironmentThenDefault) {
+  for (const char* var : {"TPM2TOOLS_TCTI", "TCTI", "TSS2_TCTI"}) ::unsetenv(var);
+  EXPECT_EQ(tpm::resolve_tcti(""), "device:/dev/tpmrm0");
+  ::setenv("TSS2_TCTI", "mssim:port=1", 1);
+  EXPECT_EQ(tpm::resolve_tcti(""), "mssim:port=1");
+  ::setenv("TPM2TOOLS_TCTI", "swtpm:port=2321", 1);
+  EXPECT_EQ(tpm::resolve_tcti(""), "swtpm:port=2321");
+  EXPECT_EQ(tpm::resolve_tcti("device:/dev/tpm0"), "device:/dev/tpm0");
+  for (const char* var : {"TPM2TOOLS_TCTI", "TCTI", "TSS2_TCTI"}) ::unsetenv(var);
 }
 
 }  // namespace

@@ -51,17 +51,26 @@ TEST_F(TpmTest, WrappedShareIsAcceptedByTpm2Import) {
     parent = tpm.parent_public();
   }  // its slots are free again for tpm2-tools
 
+  // The parent as tpm2-tools sees it: `tpm2_readpublic -o parent.pub` (what an admin using
+  // tpm2_duplicate -U would hold) parses to the same key, and we marshal it identically.
+  TempDir work("recrypt-interop");
+  const auto dir = work.path();
+  const std::string env = "TPM2TOOLS_TCTI='" + swtpm_->tcti() + "' ";
+  const std::string readpublic = env + "tpm2_readpublic -c 0x81000001 -o " +
+                                 (dir / "parent.pub").string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(readpublic.c_str()), 0) << readpublic;
+  const Bytes parent_pub = read_file(dir / "parent.pub");
+  EXPECT_EQ(tpm::TpmParentPublic::from_tpm2b_public(parent_pub).key, parent.key);
+  EXPECT_EQ(parent.to_tpm2b_public(), parent_pub);
+
   const Scalar x = Scalar::random(Curve::p256());
   const auto wrapped = tpm::wrap_share_for_tpm(parent, x);
   const auto parts = split_duplicate(wrapped.data);
   ASSERT_EQ(parts.size(), 3u);
-  TempDir work("recrypt-interop");
-  const auto dir = work.path();
   write_file(dir / "dup.pub", parts[0]);
   write_file(dir / "dup.dpriv", parts[1]);
   write_file(dir / "dup.seed", parts[2]);
 
-  const std::string env = "TPM2TOOLS_TCTI='" + swtpm_->tcti() + "' ";
   const std::string cmd = env + "tpm2_import -C 0x81000001 -u " + (dir / "dup.pub").string() +
                           " -i " + (dir / "dup.dpriv").string() + " -s " +
                           (dir / "dup.seed").string() + " -r " + (dir / "out.priv").string() +

@@ -4,8 +4,10 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "protocol/scalar.hpp"
 #include "tests/tpm/tpm_test_util.hpp"
@@ -139,6 +141,36 @@ TEST_F(TpmTest, LongLoopLeavesOnlyDeliberateHandles) {
     Esys_Free(cap);
     EXPECT_EQ(n, 0u) << std::hex << first;
   }
+}
+
+TEST_F(TpmTest, ConcurrentCallersAreSerialised) {
+  auto tpm = make_backend();
+  const auto enc = tpm->generate_key("e", KeyPurpose::encryption);
+  const auto sig = tpm->generate_key("s", KeyPurpose::signing);
+  const Scalar t = Scalar::random(p256());
+  const Bytes expected = enc.public_key.times(t).x_bytes();
+  const Point T = t.public_point();
+  std::atomic<int> failures{0};
+  auto worker = [&](bool sign) {
+    for (int i = 0; i < 25; ++i) {
+      try {
+        if (sign) {
+          if (!verify_es256(sig.public_key, "m", tpm->sign_digest(sig.id, sha256("m"))))
+            ++failures;
+        } else {
+          const auto r = tpm->ecdh(enc.id, T);
+          if (Bytes(r.x.begin(), r.x.end()) != expected) ++failures;
+        }
+      } catch (const std::exception&) {
+        ++failures;
+      }
+    }
+  };
+  std::thread a(worker, false), b(worker, true), c(worker, false);
+  a.join();
+  b.join();
+  c.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 TEST_F(TpmTest, PersistentParentIsCreatedOnceAndReused) {

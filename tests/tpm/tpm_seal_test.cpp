@@ -45,6 +45,20 @@ TEST_F(TpmTest, LongPinsAndSizeLimits) {
   expect_backend_error(BackendErrc::unsupported, [&] { tpm->seal("empty", {}); });
 }
 
+TEST_F(TpmTest, LongPinWhoseHashEndsInZeroWorks) {
+  // Long PINs are hashed, and we trim trailing zero octets of the hash as auth values are
+  // trimmed: the round trip must hold for a hash that ends in 0x00 too.
+  std::string pin;
+  for (int i = 0;; ++i) {
+    pin = "a long passphrase of more than thirty-two bytes #" + std::to_string(i);
+    if (sha256(pin).back() == 0) break;
+  }
+  auto tpm = make_backend(constant_pin(pin));
+  const Bytes secret = secret_bytes();
+  const SecureBytes back = tpm->unseal(tpm->seal("g", secret));
+  EXPECT_EQ(Bytes(back.begin(), back.end()), secret);
+}
+
 TEST_F(TpmTest, UnsealSurvivesBackendRecreationAndSwtpmRestart) {
   const Bytes secret = secret_bytes();
   Bytes blob = make_backend()->seal("g", secret);
@@ -82,6 +96,18 @@ TEST_F(TpmTest, CorruptBlobsAreMalformed) {
   flipped[flipped.size() - 5] ^= 0x01;
   expect_backend_error(BackendErrc::device, [&] { tpm->unseal(flipped); });
   EXPECT_EQ(tpm->unseal(blob).size(), 32u);
+}
+
+TEST_F(TpmTest, BlobSealedOnAnotherTpmIsRefused) {
+  Swtpm other_tpm;
+  TempDir other_data("recrypt-tpmdata");
+  tpm::TpmConfig other_config;
+  other_config.tcti = other_tpm.tcti();
+  other_config.data_dir = other_data.path();
+  const Bytes blob = tpm::TpmBackend(other_config, constant_pin("1234")).seal("g", secret_bytes());
+  const auto msg =
+      expect_backend_error(BackendErrc::device, [&] { make_backend()->unseal(blob); });
+  EXPECT_NE(msg.find("another TPM"), std::string::npos) << msg;
 }
 
 TEST_F(TpmTest, RepeatedWrongPinsLockTheTpm) {

@@ -50,6 +50,21 @@ TEST_F(TpmTest, DuplicationBlobImportThenEcdhEqualsShareTimesT) {
   EXPECT_EQ(keys[0].label, "accounting share");
 }
 
+TEST(TpmParentPublicTest, Tpm2bPublicRoundTripAndRejects) {
+  const tpm::TpmParentPublic parent{Scalar::random(p256()).public_point()};
+  const Bytes pub = parent.to_tpm2b_public();
+  EXPECT_EQ(tpm::TpmParentPublic::from_tpm2b_public(pub).key, parent.key);
+  Bytes truncated = pub;
+  truncated.pop_back();
+  EXPECT_THROW(tpm::TpmParentPublic::from_tpm2b_public(truncated), Error);
+  Bytes not_restricted = pub;
+  not_restricted[2 + 2 + 2 + 1] &= static_cast<std::uint8_t>(~0x01);  // attribute bit 16
+  EXPECT_THROW(tpm::TpmParentPublic::from_tpm2b_public(not_restricted), Error);
+  Bytes rsa = pub;
+  rsa[3] = 0x01;  // TPM2_ALG_RSA
+  EXPECT_THROW(tpm::TpmParentPublic::from_tpm2b_public(rsa), Error);
+}
+
 TEST_F(TpmTest, RawScalarImport) {
   auto member = make_backend();
   const Scalar x = Scalar::random(p256());
