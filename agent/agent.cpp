@@ -12,7 +12,8 @@ using agent_rpc::Code;
 using agent_rpc::RpcError;
 
 Agent::Agent(AgentConfig config, PinProvider& pins)
-    : config_(std::move(config)), pins_(pins), home_(config_.home), started_(std::chrono::steady_clock::now()) {
+    : config_(std::move(config)), pins_(pins), home_(config_.home), services_(config_.service_timeout),
+      started_(std::chrono::steady_clock::now()) {
   backend::SoftConfig soft{home_.backend_dir("soft"), config_.unlock_ttl};
   backends_.emplace("soft", std::make_unique<backend::SoftBackend>(soft, pins_.source()));
   for (auto& b : config_.extra_backends) {
@@ -149,14 +150,14 @@ const LocalDevice& Agent::signing_device(const LocalProfile& profile) {
   throw RpcError(Code::device_error, "none of this profile's devices is present (plug in the token?)");
 }
 
-ServiceLink Agent::service_as_device(const LocalProfile& profile) {
+service::Client Agent::service_as_device(const LocalProfile& profile) {
   const LocalDevice& device = signing_device(profile);
   backend::Backend& b = backend(device.backend);
   Point key = Point::generator(Curve::p256());
   for (const auto& k : b.list_keys())
     if (k.id == device.signing_key_id) key = k.public_key;
-  return ServiceLink(profile.service, signer(KeyRef{device.backend, device.signing_key_id}), udf::key_fingerprint(key),
-                     config_.service_timeout);
+  return services_.connect(profile.service, signer(KeyRef{device.backend, device.signing_key_id}),
+                           udf::key_fingerprint(key));
 }
 
 Point Agent::device_encryption_key(const LocalDevice& device) {

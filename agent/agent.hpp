@@ -13,6 +13,7 @@
 
 #include "agent/home.hpp"
 #include "agent/pin_provider.hpp"
+#include "agent/service_link.hpp"
 #include "backend/backend.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/jwe.hpp"
@@ -29,7 +30,6 @@ struct AgentConfig {
   std::vector<std::unique_ptr<backend::Backend>> extra_backends;
 };
 
-class ServiceLink;
 
 class Agent {
  public:
@@ -79,7 +79,7 @@ class Agent {
   jws::Signer signer(const KeyRef& key);
   LocalProfile require_profile() const;
   const LocalDevice& signing_device(const LocalProfile& profile);
-  ServiceLink service_as_device(const LocalProfile& profile);
+  service::Client service_as_device(const LocalProfile& profile);
   AdminGroup require_admin_group(const Json& params);
   Json set_member_status(const Json& params, std::string_view status);
   std::string publish_profile(LocalProfile& profile);
@@ -88,6 +88,7 @@ class Agent {
   AgentConfig config_;
   PinProvider& pins_;
   Home home_;
+  ServiceDirectory services_;
   std::map<std::string, std::unique_ptr<backend::Backend>, std::less<>> backends_;
   std::mutex state_mutex_;  // one state-changing method at a time
   std::chrono::steady_clock::time_point started_;

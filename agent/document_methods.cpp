@@ -21,6 +21,7 @@ struct DeviceKeys {
   backend::Backend* backend;
   Point encryption_key;
   std::string encryption_id;  // UDF
+  std::string signing_id;     // UDF: the kid of requests this device signs
 };
 
 // The whole point when the device gave it, else both points with that x.
@@ -58,8 +59,13 @@ Json Agent::document_open(const Json& params) {
   for (const auto& d : profile.devices) {
     auto it = backends_.find(d.backend);
     if (it == backends_.end() || !it->second->present()) continue;
-    Point key = device_encryption_key(d);
-    devices.push_back(DeviceKeys{&d, it->second.get(), key, udf::key_fingerprint(key)});
+    std::optional<Point> enc, sig;
+    for (const auto& k : it->second->list_keys()) {
+      if (k.id == d.encryption_key_id) enc = k.public_key;
+      if (k.id == d.signing_key_id) sig = k.public_key;
+    }
+    if (!enc || !sig) continue;
+    devices.push_back(DeviceKeys{&d, it->second.get(), *enc, udf::key_fingerprint(*enc), udf::key_fingerprint(*sig)});
   }
   if (devices.empty()) throw RpcError(Code::device_error, "none of this profile's devices is present (plug in the token?)");
 
@@ -84,14 +90,9 @@ Json Agent::document_open(const Json& params) {
           if (where.service != profile.service)
             throw RpcError(Code::decrypt_failed, "group " + where.group + " recrypts at " + where.service +
                                                      ", not at this user's service");
-          ServiceLink link(profile.service, signer(KeyRef{dev.device->backend, dev.device->signing_key_id}),
-                           udf::key_fingerprint([&] {
-                             for (const auto& k : dev.backend->list_keys())
-                               if (k.id == dev.device->signing_key_id) return k.public_key;
-                             throw RpcError(Code::device_error, "device signing key missing");
-                           }()),
-                           config_.service_timeout);
-          auto answer = link.call<service::RecryptDataResponse>(
+          service::Client link = services_.connect(
+              profile.service, signer(KeyRef{dev.device->backend, dev.device->signing_key_id}), dev.signing_id);
+          auto answer = link.recrypt_data(
               service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk});
           Scalar share = unwrap_share(answer.wrapped_share, dev);
           Point device_partial = agreement.epk.times(share);

@@ -34,13 +34,13 @@ std::vector<Point> device_keys(const service::PersonalProfile& profile) {
 }
 
 // A member is named by account or by profile id; a profile id may be given in part.
-service::PersonalProfile fetch_member(ServiceLink& link, const std::string& member) {
+service::PersonalProfile fetch_member(service::Client& link, const std::string& member) {
   service::GetProfileRequest request;
   if (member.find('@') != std::string::npos)
     request.account = member;
   else
     request.id = member;
-  auto response = link.call<service::GetProfileResponse>(request);
+  auto response = link.get_profile(request);
   return service::verify_personal_profile(response.profile);
 }
 
@@ -90,8 +90,8 @@ Json Agent::group_create(const Json& params) {
   service::CreateGroupRequest request{g.token, {service::make_member_entry(
                                                    me.id(), profile.account, service::Privileges{true, true, true},
                                                    service::MemberStatus::active, group_key.secret, device_keys(me))}};
-  ServiceLink link = service_as_device(profile);
-  link.call<service::CreateGroupResponse>(request);
+  service::Client link = service_as_device(profile);
+  link.create_group(request);
   home_.save_group(g);
   return group_json(g);
 }
@@ -100,7 +100,7 @@ Json Agent::group_add(const Json& params) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  ServiceLink link = service_as_device(profile);
+  service::Client link = service_as_device(profile);
   auto member_profile = fetch_member(link, member);
   if (auto pin = agent_rpc::param_optional_string(params, "fingerprint"); pin && !udf::matches(member_profile.id(), *pin))
     throw RpcError(Code::refused, "the service returned profile " + member_profile.id() + " for " + member +
@@ -111,7 +111,7 @@ Json Agent::group_add(const Json& params) {
   service::AddMemberRequest request{g.group_id, {service::make_member_entry(member_profile.id(), member_profile.account,
                                                                              privileges_param(params), status, a,
                                                                              device_keys(member_profile))}};
-  link.call<service::AddMemberResponse>(request);
+  link.add_member(request);
   return Json{{"group", g.name}, {"member", member_profile.id()}, {"account", member_profile.account},
               {"devices", member_profile.devices.size()}, {"status", service::to_string(status)}};
 }
@@ -120,10 +120,10 @@ Json Agent::set_member_status(const Json& params, std::string_view status) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  ServiceLink link = service_as_device(profile);
+  service::Client link = service_as_device(profile);
   auto member_profile = fetch_member(link, member);
   service::UpdateMemberRequest request{g.group_id, member_profile.id(), service::parse_status(status), std::nullopt};
-  auto response = link.call<service::UpdateMemberResponse>(request);
+  auto response = link.update_member(request);
   return Json{{"group", g.name}, {"member", member_profile.id()}, {"account", member_profile.account},
               {"status", service::to_string(response.member.status)}};
 }
@@ -135,8 +135,8 @@ Json Agent::group_reinstate(const Json& params) { return set_member_status(param
 Json Agent::group_rotate(const Json& params) {
   AdminGroup g = require_admin_group(params);
   LocalProfile profile = require_profile();
-  ServiceLink link = service_as_device(profile);
-  auto current = link.call<service::GetGroupResponse>(service::GetGroupRequest{g.group_id});
+  service::Client link = service_as_device(profile);
+  auto current = link.get_group(service::GetGroupRequest{g.group_id});
 
   const SealedGroupKey& old = g.keys.back();
   backend::Backend& b = backend(old.backend);
@@ -162,7 +162,7 @@ Json Agent::group_rotate(const Json& params) {
     request.entries.push_back(service::make_member_entry(m.member, m.account, m.privileges, m.status, group_key.secret,
                                                          device_keys(member_profile)));
   }
-  link.call<service::RotateGroupKeyResponse>(request);
+  link.rotate_group_key(request);
   g.token = request.profile;
   g.keys.push_back(SealedGroupKey{key_id, jwk::from_public(group_key.public_key), old.backend, base64url::encode(sealed)});
   home_.save_group(g);
@@ -176,9 +176,9 @@ Json Agent::group_resplit(const Json& params) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  ServiceLink link = service_as_device(profile);
+  service::Client link = service_as_device(profile);
   auto member_profile = fetch_member(link, member);
-  auto current = link.call<service::GetGroupResponse>(service::GetGroupRequest{g.group_id});
+  auto current = link.get_group(service::GetGroupRequest{g.group_id});
   auto it = std::find_if(current.members.begin(), current.members.end(),
                          [&](const service::MemberSummary& m) { return m.member == member_profile.id(); });
   if (it == current.members.end()) throw RpcError(Code::not_found, member + " is not a member of " + g.name);
@@ -189,15 +189,15 @@ Json Agent::group_resplit(const Json& params) {
   service::AddMemberRequest request{g.group_id, {service::make_member_entry(member_profile.id(), member_profile.account,
                                                                              it->privileges, it->status, a,
                                                                              device_keys(member_profile))}};
-  link.call<service::AddMemberResponse>(request);
+  link.add_member(request);
   return Json{{"group", g.name}, {"member", member_profile.id()}, {"devices", member_profile.devices.size()}};
 }
 
 Json Agent::group_show(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
   LocalProfile profile = require_profile();
-  ServiceLink link = service_as_device(profile);
-  auto g = link.call<service::GetGroupResponse>(service::GetGroupRequest{name});
+  service::Client link = service_as_device(profile);
+  auto g = link.get_group(service::GetGroupRequest{name});
   Json members = Json::array();
   for (const auto& m : g.members) members.push_back(m.to_json());
   return Json{{"name", g.name}, {"id", g.group}, {"key_id", g.key_id}, {"members", members}};
@@ -216,13 +216,13 @@ Json Agent::group_recipient(const Json& params) {
     token = g->token;
   } else {
     LocalProfile profile = require_profile();
-    ServiceLink link = service_as_device(profile);
+    service::Client link = service_as_device(profile);
     service::GetProfileRequest request;
     if (name.find('@') != std::string::npos || name.find('-') == std::string::npos)
       request.group = name;
     else
       request.id = name;
-    token = link.call<service::GetProfileResponse>(request).profile;
+    token = link.get_profile(request).profile;
   }
   auto doc = service::verify_group_profile(token);
   return Json{{"name", doc.name}, {"id", doc.id()}, {"key_id", doc.key_id()}, {"service", doc.service}, {"profile", token}};
@@ -231,9 +231,9 @@ Json Agent::group_recipient(const Json& params) {
 Json Agent::group_audit(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
   LocalProfile profile = require_profile();
-  ServiceLink link = service_as_device(profile);
+  service::Client link = service_as_device(profile);
   service::ReadAuditRequest request{name, 0, 1000};
-  auto response = link.call<service::ReadAuditResponse>(request);
+  auto response = link.read_audit(request);
   Json out = Json::array();
   for (const auto& r : response.records) out.push_back(r.to_json());
   return out;

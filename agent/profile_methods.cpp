@@ -48,8 +48,8 @@ std::string Agent::publish_profile(LocalProfile& profile) {
   (void)pb;
   auto sign = signer(profile.signing_key);
   profile.token = doc.sign(sign);
-  ServiceLink link(profile.service, sign, doc.id(), config_.service_timeout);
-  link.call<service::PublishProfileResponse>(service::PublishProfileRequest{profile.token});
+  service::Client link = services_.connect(profile.service, sign, doc.id());
+  link.publish_profile(service::PublishProfileRequest{profile.token}, sign, doc.id());
   return doc.id();
 }
 

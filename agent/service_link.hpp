@@ -1,32 +1,30 @@
-// The agent's connection to a recryption service: one typed call per transaction, signed by
-// one of the user's keys (a device key, or the profile key when publishing the profile).
+// How the agent reaches recryption services: a client per call (clients are not
+// thread-safe and the agent serves requests on several threads), signed by one of the
+// user's keys, with each service's audience learned once from its Hello and remembered.
 #pragma once
 
 #include <chrono>
-#include <functional>
+#include <map>
+#include <mutex>
 #include <string>
-#include <string_view>
 
-#include "protocol/json.hpp"
 #include "protocol/jws.hpp"
+#include "service/client/client.hpp"
 
 namespace recrypt::agent {
 
-// Sends one transaction (name without the Request suffix, body) and returns the response
-// body; throws service::ServiceError for a refusal or a failure.
-using ServiceTransport = std::function<Json(std::string_view name, const Json& body)>;
-
-class ServiceLink {
+class ServiceDirectory {
  public:
-  ServiceLink(const std::string& url, jws::Signer signer, std::string kid, std::chrono::seconds timeout);
+  explicit ServiceDirectory(std::chrono::seconds timeout) : timeout_(timeout) {}
 
-  template <class Response, class Request>
-  Response call(const Request& request) {
-    return Response::from_json(transport_(Request::kName, request.to_json()));
-  }
+  // A client for `url` whose requests are signed by `signer` (key id `kid`).
+  service::Client connect(const std::string& url, jws::Signer signer, const std::string& kid);
 
  private:
-  ServiceTransport transport_;
+  std::string audience(const std::string& url);
+  std::chrono::seconds timeout_;
+  std::mutex mutex_;
+  std::map<std::string, std::string> audiences_;
 };
 
 }  // namespace recrypt::agent

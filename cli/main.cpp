@@ -168,7 +168,9 @@ int main(int argc, char** argv) {
   add->add_option("group", group_name, "group")->required();
   add->add_option("member", member, "member account or profile fingerprint")->required();
   add->add_option("--fingerprint", fingerprint, "refuse unless the member's profile has this fingerprint");
-  add->add_option("--privileges", privileges, "RECRYPT, ADMIN, SUPER (default RECRYPT)")->delimiter(',');
+  add->add_option("--privileges", privileges, "RECRYPT, ADMIN, SUPER (default RECRYPT)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   add->add_flag("--inactive", inactive, "create the entry suspended");
   add->callback([&] {
     action = [&] {
@@ -256,8 +258,10 @@ int main(int argc, char** argv) {
   bool no_progress = false;
   auto* encrypt = app.add_subcommand("encrypt", "encrypt a file to groups (alias /encrypt)");
   encrypt->add_option("input", enc.input, "file to encrypt (default: stdin)");
-  encrypt->add_option("-r,--recipient", enc.groups, "group name or signed group profile file; any of them may read");
-  encrypt->add_option("-R,--recipient-file", enc.recipient_files, "signed group profile from `group export` (offline)");
+  encrypt->add_option("-r,--recipient", enc.groups, "group name or signed group profile file; any of them may read")
+      ->allow_extra_args(false);
+  encrypt->add_option("-R,--recipient-file", enc.recipient_files, "signed group profile from `group export` (offline)")
+      ->allow_extra_args(false);
   encrypt->add_option("--all-of", all_of, "G1,G2,...: only members of every group may read");
   encrypt->add_option("-o,--output", enc.output, "output file (default: INPUT.jcd, or stdout)");
   encrypt->add_option("--type", enc.media_type, "media type to record, e.g. text/plain");

@@ -80,11 +80,7 @@ as() {
   RC=$?
   set -e
   ERR=$(cat "$WORK/$user/stderr")
-  if [ "$VERBOSE" = 1 ]; then
-    printf '   $ recrypt %s   (as %s) -> %s\n' "$*" "$user" "$RC"
-    [ -n "$OUT" ] && printf '%s\n' "$OUT" | sed 's/^/     /'
-    [ -n "$ERR" ] && printf '%s\n' "$ERR" | sed 's/^/     ! /'
-  fi
+  [ "$VERBOSE" = 1 ] && printf '   %s$ recrypt %s   -> exit %s\n' "$user" "$*" "$RC"
   return 0
 }
 
