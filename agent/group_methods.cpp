@@ -186,10 +186,10 @@ Json Agent::group_resplit(const Json& params) {
   Scalar a = unseal_group_key(backend(key.backend), key);
   // A fresh split replaces the member's entry for the current key: the old share, and any
   // copy of it on a lost device, no longer combines with the service's new r.
-  service::AddMemberRequest request{g.group_id, {service::make_member_entry(member_profile.id(), member_profile.account,
-                                                                             it->privileges, it->status, a,
-                                                                             device_keys(member_profile))}};
-  link.add_member(request);
+  service::UpdateMemberRequest request{g.group_id, member_profile.id(), std::nullopt, std::nullopt};
+  request.entry = service::make_member_entry(member_profile.id(), member_profile.account, it->privileges, it->status,
+                                             a, device_keys(member_profile));
+  link.update_member(request);
   return Json{{"group", g.name}, {"member", member_profile.id()}, {"devices", member_profile.devices.size()}};
 }
 
