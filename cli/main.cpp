@@ -6,6 +6,7 @@
 
 #include "agent/paths.hpp"
 #include "cli/agent_client.hpp"
+#include "cli/doctor.hpp"
 #include "cli/documents.hpp"
 #include "cli/exit_codes.hpp"
 #include "protocol/agent/rpc.hpp"
@@ -331,6 +332,18 @@ int main(int argc, char** argv) {
     action = [&] {
       print(g, agent_call("agent.lock", Json::object()), "agent locked");
       return 0;
+    };
+  });
+
+  // doctor (cli/doctor.cpp)
+  auto* doctor = app.add_subcommand("doctor", "check this machine's recrypt setup and say how to fix each problem");
+  doctor->add_flag("--json", g.json, "print results as JSON");
+  doctor->callback([&] {
+    action = [&] {
+      DoctorOptions options;
+      options.socket = g.socket;
+      options.json = g.json;
+      return run_doctor(options);
     };
   });
 

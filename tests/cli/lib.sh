@@ -5,9 +5,9 @@
 set -euo pipefail
 
 : "${BUILD:?set BUILD to the build folder}"
-RECRYPT="$BUILD/cli/recrypt"
-AGENT="$BUILD/agent/recrypt-agent"
-RECRYPTD="$BUILD/service/recryptd"
+RECRYPT="${RECRYPT:-$BUILD/cli/recrypt}"
+AGENT="${AGENT:-$BUILD/agent/recrypt-agent}"
+RECRYPTD="${RECRYPTD:-$BUILD/service/recryptd}"
 VERBOSE=${VERBOSE:-0}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/recrypt-test.XXXXXX")

@@ -1,0 +1,354 @@
+#include "cli/doctor.hpp"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "cli/agent_client.hpp"
+#include "protocol/agent/rpc.hpp"
+#include "protocol/json.hpp"
+#include "service/client/client.hpp"
+
+namespace recrypt::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* status_name(CheckStatus s) {
+  switch (s) {
+    case CheckStatus::ok: return "ok";
+    case CheckStatus::warn: return "warn";
+    case CheckStatus::fail: return "fail";
+    case CheckStatus::skip: return "skip";
+  }
+  return "?";
+}
+
+std::string octal(unsigned mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", mode & 07777U);
+  return buf;
+}
+
+std::string user_name() {
+  const char* u = std::getenv("USER");
+  return u != nullptr && *u != '\0' ? u : "$USER";
+}
+
+// The socket's folder and the socket itself: owned by us, nobody else may enter or connect.
+void check_socket(const DoctorOptions& o, std::vector<CheckResult>& out) {
+  const fs::path dir = o.socket.parent_path();
+  struct stat st {};
+  const uid_t me = ::getuid();
+  if (::stat(dir.c_str(), &st) != 0) {
+    out.push_back({"socket-dir", CheckStatus::fail, dir.string() + " does not exist",
+                   "start the agent (systemctl --user enable --now recrypt-agent.socket), which creates it 0700"});
+  } else if (!S_ISDIR(st.st_mode)) {
+    out.push_back({"socket-dir", CheckStatus::fail, dir.string() + " is not a folder", "remove it and start the agent again"});
+  } else if (st.st_uid != me) {
+    out.push_back({"socket-dir", CheckStatus::fail,
+                   dir.string() + " belongs to uid " + std::to_string(st.st_uid) + ", not to you (uid " +
+                       std::to_string(me) + ")",
+                   "another user controls this folder: use a socket in your own $XDG_RUNTIME_DIR"});
+  } else if ((st.st_mode & 077) != 0) {
+    out.push_back({"socket-dir", CheckStatus::fail, dir.string() + " has mode " + octal(st.st_mode) + ", others may enter it",
+                   "chmod 0700 " + dir.string()});
+  } else {
+    out.push_back({"socket-dir", CheckStatus::ok, dir.string() + " is yours, mode " + octal(st.st_mode), ""});
+  }
+
+  if (::lstat(o.socket.c_str(), &st) != 0) {
+    out.push_back({"socket", CheckStatus::fail, o.socket.string() + " does not exist",
+                   "start the agent: systemctl --user enable --now recrypt-agent.socket (or run recrypt-agent)"});
+  } else if (!S_ISSOCK(st.st_mode)) {
+    out.push_back({"socket", CheckStatus::fail, o.socket.string() + " is not a socket", "remove it and start the agent again"});
+  } else if (st.st_uid != me) {
+    out.push_back({"socket", CheckStatus::fail, o.socket.string() + " belongs to uid " + std::to_string(st.st_uid),
+                   "do not use another user's agent; start your own"});
+  } else if ((st.st_mode & 077) != 0) {
+    out.push_back({"socket", CheckStatus::warn, o.socket.string() + " has mode " + octal(st.st_mode),
+                   "chmod 0600 " + o.socket.string() + " (the folder's 0700 still keeps others out)"});
+  } else {
+    out.push_back({"socket", CheckStatus::ok, o.socket.string() + " is yours, mode " + octal(st.st_mode), ""});
+  }
+}
+
+std::optional<Json> check_agent(const DoctorOptions& o, std::vector<CheckResult>& out) {
+  try {
+    AgentClient client(o.socket);
+    Json status = client.call("agent.status", Json::object());
+    std::string detail = "recrypt-agent " + status.value("version", std::string("?")) + " answers";
+    if (status.contains("profile")) detail += "; profile " + status["profile"].value("account", std::string());
+    else detail += "; no profile yet";
+    out.push_back({"agent", CheckStatus::ok, detail, status.contains("profile") ? "" : "create one: recrypt personal ACCOUNT -s SERVICE_URL"});
+    for (const auto& b : status.value("backends", Json::array())) {
+      std::string name = b.value("name", std::string());
+      if (!b.value("present", false))
+        out.push_back({"backend-" + name, CheckStatus::fail, "the agent's " + name + " backend is absent",
+                       name == "pkcs11" ? "insert the token (and check that pcscd runs)"
+                       : name == "tpm"  ? "check --tpm-tcti and access to the TPM (see the tpm check)"
+                                        : "see the agent's log: journalctl --user -u recrypt-agent"});
+    }
+    return status;
+  } catch (const AgentUnreachable& e) {
+    out.push_back({"agent", CheckStatus::fail, e.what(),
+                   "start it: systemctl --user enable --now recrypt-agent.socket, or run recrypt-agent in the background"});
+  } catch (const std::exception& e) {
+    out.push_back({"agent", CheckStatus::fail, std::string("the agent did not answer agent.status: ") + e.what(),
+                   "restart it: systemctl --user restart recrypt-agent.service"});
+  }
+  return std::nullopt;
+}
+
+bool agent_uses(const std::optional<Json>& status, const std::string& backend) {
+  if (!status) return false;
+  if (status->value("default_backend", std::string()) == backend) return true;
+  for (const auto& b : status->value("backends", Json::array()))
+    if (b.value("name", std::string()) == backend) return true;
+  return false;
+}
+
+void check_tpm(const DoctorOptions& o, const std::optional<Json>& status, std::vector<CheckResult>& out) {
+  const bool needed = agent_uses(status, "tpm");
+  const std::string dev = o.tpm_device.string();
+  struct stat st {};
+  if (::stat(o.tpm_device.c_str(), &st) != 0) {
+    out.push_back({"tpm", needed ? CheckStatus::fail : CheckStatus::warn, dev + " does not exist",
+                   needed ? "enable the TPM in the firmware, or use the soft or pkcs11 backend"
+                          : "no TPM here: keys can live on a token (pkcs11) or in software (soft)"});
+    return;
+  }
+  if (::access(o.tpm_device.c_str(), R_OK | W_OK) != 0) {
+    out.push_back({"tpm", needed ? CheckStatus::fail : CheckStatus::warn,
+                   dev + " exists but you may not use it (" + std::strerror(errno) + ")",
+                   "sudo usermod -aG tss " + user_name() + ", then log out and in again"});
+    return;
+  }
+  out.push_back({"tpm", CheckStatus::ok, dev + " is readable and writable", ""});
+}
+
+// Runs a program (no shell) and returns its standard output, or nullopt when it cannot run.
+std::optional<std::string> capture(const std::vector<std::string>& argv) {
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) return std::nullopt;
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    return std::nullopt;
+  }
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  std::string text;
+  std::array<char, 4096> buf{};
+  for (;;) {
+    ssize_t n = ::read(pipefd[0], buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  ::close(pipefd[0]);
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) == 127) return std::nullopt;
+  return text;
+}
+
+void check_pkcs11(const std::optional<Json>& status, std::vector<CheckResult>& out) {
+  const bool needed = agent_uses(status, "pkcs11");
+  auto text = capture({"p11-kit", "list-modules"});
+  if (!text) {
+    out.push_back({"pkcs11", needed ? CheckStatus::fail : CheckStatus::warn, "p11-kit is not installed",
+                   "sudo apt install p11-kit opensc (smartcards and YubiKeys)"});
+    return;
+  }
+  std::vector<std::string> modules, tokens;
+  std::istringstream in(*text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("module: ", 0) == 0) modules.push_back(line.substr(8));
+    auto t = line.find("token: ");
+    if (t != std::string::npos && line.find_first_not_of(' ') == t) tokens.push_back(line.substr(t + 7));
+  }
+  if (modules.empty()) {
+    out.push_back({"pkcs11", needed ? CheckStatus::fail : CheckStatus::warn, "p11-kit knows no PKCS#11 module",
+                   "sudo apt install opensc-pkcs11 (smartcards, YubiKeys) or register your token's module with p11-kit"});
+    return;
+  }
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  std::string detail = std::to_string(modules.size()) + " module(s): " + join(modules) + "; " +
+                       std::to_string(tokens.size()) + " token(s)" + (tokens.empty() ? "" : ": " + join(tokens));
+  if (tokens.empty())
+    out.push_back({"pkcs11", needed ? CheckStatus::warn : CheckStatus::ok, detail,
+                   needed ? "insert your token; for smartcard readers, check that pcscd runs (systemctl status pcscd.socket)" : ""});
+  else
+    out.push_back({"pkcs11", CheckStatus::ok, detail, ""});
+}
+
+// http://host[:port]/... -> host, port. Only plain HTTP; nullopt otherwise.
+std::optional<std::pair<std::string, std::string>> http_host_port(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) return std::nullopt;
+  std::string rest = url.substr(scheme.size());
+  rest = rest.substr(0, rest.find('/'));
+  std::string host = rest, port = "80";
+  if (!rest.empty() && rest.front() == '[') {
+    auto close = rest.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    host = rest.substr(1, close - 1);
+    if (close + 1 < rest.size() && rest[close + 1] == ':') port = rest.substr(close + 2);
+  } else if (auto colon = rest.rfind(':'); colon != std::string::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  return std::make_pair(host, port);
+}
+
+// The service's HTTP Date header, read with a plain HTTP request (no TLS); nullopt if none.
+std::optional<std::time_t> service_date(const std::string& url) {
+  auto hp = http_host_port(url);
+  if (!hp) return std::nullopt;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(hp->first.c_str(), hp->second.c_str(), &hints, &res) != 0) return std::nullopt;
+  int fd = -1;
+  for (addrinfo* a = res; a != nullptr && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(res);
+  if (fd < 0) return std::nullopt;
+  const std::string body = R"({"Hello":{}})";
+  std::string req = "POST /.well-known/recrypt/ HTTP/1.1\r\nHost: " + hp->first + "\r\nContent-Type: application/json\r\n"
+                    "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  std::string head;
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+    std::array<char, 4096> buf{};
+    while (head.find("\r\n\r\n") == std::string::npos && head.size() < 65536) {
+      ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+      if (n <= 0) break;
+      head.append(buf.data(), static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  std::istringstream in(head.substr(0, head.find("\r\n\r\n")));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.size() > 5 && ::strncasecmp(line.c_str(), "date:", 5) == 0) {
+      std::tm tm{};
+      std::string value = line.substr(line.find_first_not_of(' ', 5));
+      if (::strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return std::nullopt;
+      return ::timegm(&tm);
+    }
+  }
+  return std::nullopt;
+}
+
+void check_service(const std::optional<Json>& status, std::vector<CheckResult>& out) {
+  if (!status || !status->contains("profile")) {
+    const char* why = status ? "no profile yet, so no service to check" : "the agent did not answer, so the service is unknown";
+    out.push_back({"service", CheckStatus::skip, why, ""});
+    out.push_back({"clock", CheckStatus::skip, why, ""});
+    return;
+  }
+  const std::string url = (*status)["profile"].value("service", std::string());
+  try {
+    service::ClientOptions options;
+    options.timeout = std::chrono::milliseconds(5000);
+    service::Client client(url, "", nullptr, "", options);
+    auto hello = client.hello();
+    std::string versions;
+    for (const auto& v : hello.versions) versions += (versions.empty() ? "" : ",") + v;
+    out.push_back({"service", CheckStatus::ok, url + " answers Hello (protocol " + versions + ")", ""});
+  } catch (const std::exception& e) {
+    out.push_back({"service", CheckStatus::fail, url + " does not answer Hello: " + e.what(),
+                   "check the network and the URL in your profile; ask the service's administrator whether recryptd runs"});
+    out.push_back({"clock", CheckStatus::skip, "the service did not answer", ""});
+    return;
+  }
+  auto their = service_date(url);
+  if (!their) {
+    out.push_back({"clock", CheckStatus::skip,
+                   url.rfind("http://", 0) == 0 ? "the service sends no HTTP Date header to compare with"
+                                                : "not checked over TLS; compare with: date -u",
+                   ""});
+    return;
+  }
+  long skew = static_cast<long>(std::time(nullptr) - *their);
+  std::string detail = "local clock is " + std::to_string(skew) + " s from the service's";
+  if (std::labs(skew) > 60)
+    out.push_back({"clock", std::labs(skew) > 300 ? CheckStatus::fail : CheckStatus::warn, detail,
+                   "synchronize the clock: sudo timedatectl set-ntp true (signed requests carry the time)"});
+  else
+    out.push_back({"clock", CheckStatus::ok, detail, ""});
+}
+
+}  // namespace
+
+std::vector<CheckResult> run_checks(const DoctorOptions& options) {
+  std::vector<CheckResult> out;
+  check_socket(options, out);
+  auto status = check_agent(options, out);
+  check_tpm(options, status, out);
+  check_pkcs11(status, out);
+  check_service(status, out);
+  return out;
+}
+
+int run_doctor(const DoctorOptions& options) {
+  auto results = run_checks(options);
+  bool failed = false;
+  for (const auto& r : results) failed = failed || r.status == CheckStatus::fail;
+  if (options.json) {
+    Json checks = Json::array();
+    for (const auto& r : results) {
+      Json c{{"check", r.name}, {"status", status_name(r.status)}, {"detail", r.detail}};
+      if (!r.fix.empty()) c["fix"] = r.fix;
+      checks.push_back(c);
+    }
+    std::cout << Json{{"ok", !failed}, {"checks", checks}}.dump(2) << "\n";
+  } else {
+    for (const auto& r : results) {
+      std::printf("%-4s  %-12s %s\n", status_name(r.status), r.name.c_str(), r.detail.c_str());
+      if (!r.fix.empty()) std::printf("      %-12s fix: %s\n", "", r.fix.c_str());
+    }
+    std::fflush(stdout);
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace recrypt::cli

@@ -1,0 +1,60 @@
+# bash completion for recrypt(1)
+
+_recrypt() {
+  local cur prev words cword
+  _init_completion || return
+
+  local globals="--socket --json --quiet -q --version --help -h"
+  local commands="personal device group encrypt decrypt fingerprint agent doctor"
+
+  # The command and subcommand: the first words that are not options or option values.
+  local i cmd="" sub="" w
+  for ((i = 1; i < cword; i++)); do
+    w=${words[i]}
+    case "$w" in
+      --socket) ((i++)); continue ;;
+      -*) continue ;;
+    esac
+    if [[ -z $cmd ]]; then cmd=$w
+    elif [[ -z $sub ]]; then sub=$w; break
+    fi
+  done
+
+  case "$prev" in
+    --socket) _filedir; return ;;
+    -o|--output|-R|--recipient-file) _filedir; return ;;
+    -b|--backend) COMPREPLY=($(compgen -W "soft tpm pkcs11" -- "$cur")); return ;;
+    --privileges) COMPREPLY=($(compgen -W "RECRYPT ADMIN SUPER" -- "$cur")); return ;;
+    -s|--service|-d|--device|--fingerprint|--type|--all-of|-r|--recipient) return ;;
+  esac
+
+  case "$cmd" in
+    "") COMPREPLY=($(compgen -W "$commands $globals" -- "$cur")) ;;
+    personal) COMPREPLY=($(compgen -W "-s --service -b --backend -d --device" -- "$cur")) ;;
+    device)
+      if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "add list remove" -- "$cur"))
+      else COMPREPLY=($(compgen -W "-b --backend" -- "$cur")); fi ;;
+    group)
+      if [[ -z $sub ]]; then
+        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export" -- "$cur"))
+      else
+        case "$sub" in
+          create) COMPREPLY=($(compgen -W "-b --backend" -- "$cur")) ;;
+          add) COMPREPLY=($(compgen -W "--fingerprint --privileges --inactive" -- "$cur")) ;;
+          export) COMPREPLY=($(compgen -W "-o --output" -- "$cur")) ;;
+        esac
+      fi ;;
+    encrypt)
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "-r --recipient -R --recipient-file --all-of -o --output --type -f --force --no-progress" -- "$cur"))
+      else _filedir; fi ;;
+    decrypt)
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-o --output -f --force --no-progress" -- "$cur"))
+      else _filedir jcd; fi ;;
+    fingerprint)
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--type" -- "$cur")); else _filedir; fi ;;
+    agent) [[ -z $sub ]] && COMPREPLY=($(compgen -W "status lock" -- "$cur")) ;;
+    doctor) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
+  esac
+}
+complete -F _recrypt recrypt
