@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang libclang-rt-14-dev
   python3 socat gnupg procps util-linux
+  systemd udev groff-base bash-completion dpkg-dev debhelper fakeroot lintian
 )
 # Node.js comes with the machine on some images (with its own npm); install Debian's otherwise.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# recrypt doctor: with no agent it fails and says how to start one; with an agent, a profile
+# and a running service every check that matters is ok; a socket folder others may enter is
+# a failure with the chmod that fixes it; a TPM device we may not use is explained.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../cli" && pwd)
+source "$here/lib.sh"
+cd "$WORK"
+
+doctor() {  # doctor USER [args]: output in $OUT, status in $RC
+  local user=$1; shift
+  set +e
+  OUT=$("$RECRYPT" --socket "$WORK/$user/run/agent.sock" doctor "$@" 2>&1)
+  RC=$?
+  set -e
+  printf '%s\n' "$OUT" | sed 's/^/   | /'
+}
+line() { printf '%s\n' "$OUT" | grep -E "^$1 +$2 " >/dev/null || die "expected a '$1 $2' line"; }
+
+step "no agent: the agent check fails, with the fix"
+mkdir -p -m 0700 "$WORK/alice/run"
+doctor alice
+[ "$RC" = 1 ] || die "doctor exited $RC with no agent"
+line fail agent
+printf '%s\n' "$OUT" | grep -q 'fix: start it: systemctl --user enable --now recrypt-agent.socket' || die "no fix for the agent"
+line fail socket
+line skip service
+
+step "agent up, no profile yet"
+start_service
+start_agent alice
+doctor alice
+[ "$RC" = 0 ] || die "doctor exited $RC with a running agent"
+line ok agent
+line ok socket-dir
+line ok socket
+printf '%s\n' "$OUT" | grep -q 'fix: create one: recrypt personal' || die "no hint to create a profile"
+
+step "with a profile: the service answers Hello"
+ok alice personal alice@example.com --service "$SERVICE_URL"
+doctor alice
+[ "$RC" = 0 ] || die "doctor exited $RC"
+line ok service
+printf '%s\n' "$OUT" | grep -Eq '^(ok|skip) +clock ' || die "no clock line"
+doctor alice --json
+python3 - "$OUT" <<'PYEOF'
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["ok"] is True, d
+names = {c["check"]: c["status"] for c in d["checks"]}
+for n in ("socket-dir", "socket", "agent", "tpm", "pkcs11", "service", "clock"):
+    assert n in names, (n, names)
+assert names["agent"] == "ok" and names["service"] == "ok", names
+assert all(c["status"] in ("ok", "warn", "fail", "skip") for c in d["checks"])
+PYEOF
+say "JSON output parses and names every check"
+
+step "a socket folder others may enter is a failure with its fix"
+chmod 0755 "$WORK/alice/run"
+doctor alice
+[ "$RC" = 1 ] || die "doctor exited $RC with a 0755 socket folder"
+line fail socket-dir
+printf '%s\n' "$OUT" | grep -q "fix: chmod 0700 $WORK/alice/run" || die "no chmod fix"
+chmod 0700 "$WORK/alice/run"
+
+step "the service goes away: the service check fails"
+stop_service
+doctor alice
+[ "$RC" = 1 ] || die "doctor exited $RC with the service down"
+line fail service
+
+step "TPM: the check explains /dev/tpmrm0 (present or not) without failing a soft-only agent"
+printf '%s\n' "$OUT" | grep -Eq '^(ok|warn) +tpm ' || die "tpm check should be ok or warn for a soft agent"
+say "done"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# systemd-analyze verify on the configured units (from the build tree, argument 1). The
+# binaries they start need not be installed: ExecStart paths are pointed at /bin/true.
+set -euo pipefail
+units=${1:?usage: units.sh BUILD/udev}
+if ! command -v systemd-analyze >/dev/null; then
+  echo "SKIP: systemd-analyze is not installed (apt install systemd)"; exit 77
+fi
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+mkdir -m 0700 "$work/run"
+export XDG_RUNTIME_DIR="$work/run"
+for u in recrypt-agent.socket recrypt-agent.service recryptd.service; do
+  sed -E 's#^(ExecStart=)[^ ]+#\1/bin/true#' "$units/$u" >"$work/$u"
+done
+fail=0
+check() {  # check --user|--system UNIT
+  local out
+  if ! out=$(systemd-analyze "$1" verify --man=no "$work/$2" 2>&1) || [ -n "$out" ]; then
+    echo "FAIL: systemd-analyze $1 verify $2:"; echo "$out"; fail=1
+  else
+    echo "ok: systemd-analyze $1 verify $2"
+  fi
+}
+check --user recrypt-agent.socket
+check --user recrypt-agent.service
+check --system recryptd.service
+# What the brief promises, spelled out.
+grep -qx 'ListenStream=%t/recrypt/agent.sock' "$work/recrypt-agent.socket" || { echo "FAIL: socket path"; fail=1; }
+grep -qx 'SocketMode=0600' "$work/recrypt-agent.socket" || { echo "FAIL: SocketMode"; fail=1; }
+grep -qx 'DirectoryMode=0700' "$work/recrypt-agent.socket" || { echo "FAIL: DirectoryMode"; fail=1; }
+grep -qx 'StateDirectory=recryptd' "$work/recryptd.service" || { echo "FAIL: StateDirectory"; fail=1; }
+grep -qx 'DynamicUser=yes' "$work/recryptd.service" || { echo "FAIL: DynamicUser"; fail=1; }
+for u in recrypt-agent.service recryptd.service; do
+  grep -qx 'NoNewPrivileges=yes' "$work/$u" && grep -qx 'ProtectSystem=strict' "$work/$u" || { echo "FAIL: $u hardening"; fail=1; }
+done
+# The agent must keep the TPM and tokens: no PrivateDevices or DevicePolicy in its unit.
+! grep -Eq '^(PrivateDevices|DevicePolicy)=' "$work/recrypt-agent.service" || { echo "FAIL: agent unit hides devices"; fail=1; }
+exit $fail
