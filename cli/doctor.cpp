@@ -187,10 +187,19 @@ void check_pkcs11(const std::optional<Json>& status, std::vector<CheckResult>& o
   }
   std::vector<std::string> modules, tokens;
   std::istringstream in(*text);
+  // "NAME: PATH" at the start of a line names a module; "    token: LABEL" below it a token.
+  // p11-kit's own trust module holds CA certificates, not keys: it is not counted.
+  bool in_trust = false;
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("module: ", 0) == 0) modules.push_back(line.substr(8));
+    if (line.empty()) continue;
+    if (line.front() != ' ' && line.front() != '\t') {
+      std::string name = line.substr(0, line.find(':'));
+      in_trust = name == "p11-kit-trust";
+      if (!in_trust) modules.push_back(name);
+      continue;
+    }
     auto t = line.find("token: ");
-    if (t != std::string::npos && line.find_first_not_of(' ') == t) tokens.push_back(line.substr(t + 7));
+    if (!in_trust && t != std::string::npos && line.find_first_not_of(" \t") == t) tokens.push_back(line.substr(t + 7));
   }
   if (modules.empty()) {
     out.push_back({"pkcs11", needed ? CheckStatus::fail : CheckStatus::warn, "p11-kit knows no PKCS#11 module",

@@ -36,6 +36,10 @@ line ok socket-dir
 line ok socket
 printf '%s\n' "$OUT" | grep -q 'fix: create one: recrypt personal' || die "no hint to create a profile"
 
+if p11-kit list-modules 2>/dev/null | grep -q '^softhsm2:'; then
+  printf '%s\n' "$OUT" | grep -Eq '^ok +pkcs11 .*softhsm2' || die "p11-kit lists softhsm2 but the pkcs11 check does not"
+fi
+
 step "with a profile: the service answers Hello"
 ok alice personal alice@example.com --service "$SERVICE_URL"
 doctor alice
