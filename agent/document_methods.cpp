@@ -61,8 +61,9 @@ Json Agent::document_open(const Json& params) {
               profile.service, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}), dev.signing_udf);
           auto answer = link.recrypt_data(
               service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk});
-          candidates.push_back({member_shared_point(dev, agreement.epk, answer)});
-          via.push_back("group " + where.group);
+          std::string how;
+          candidates.push_back(member_shared_points(dev, agreement.epk, answer, resident_shares_, how));
+          via.push_back("group " + where.group + " (" + how + ")");
         }
         SecureBytes cek = jwe::unwrap_candidates(recipient, candidates);
         SecureBytes plaintext = jwe::decrypt_content(envelope, cek);

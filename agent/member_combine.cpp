@@ -1,5 +1,8 @@
 #include "agent/member_combine.hpp"
 
+#include "agent/share_forms.hpp"
+#include "protocol/udf.hpp"
+
 #include "protocol/error.hpp"
 #include "protocol/jwe.hpp"
 #include "protocol/jwk.hpp"
@@ -30,8 +33,45 @@ Scalar unwrap_share(const std::string& wrapped, const DeviceKeys& device) {
 }
 
 Point member_shared_point(const DeviceKeys& device, const Point& epk, const service::RecryptDataResponse& answer) {
-  Scalar share = unwrap_share(answer.wrapped_share, device);
+  ShareForm form = parse_share_form(answer.wrapped_share);
+  if (!form.jwe) fail(Errc::unsupported, "this device's share is resident-only and its backend cannot import it");
+  Scalar share = unwrap_share(*form.jwe, device);
   return recryption::combine(answer.partial, epk.times(share));
+}
+
+std::string ResidentShares::key_for(backend::Backend& backend, const backend::WrappedShare& blob,
+                                    const Point& share_public) {
+  std::string slot = std::string(backend.name()) + "|" + udf::key_fingerprint(share_public);
+  std::lock_guard guard(mutex_);
+  if (auto it = keys_.find(slot); it != keys_.end()) return it->second;
+  for (const auto& k : backend.list_keys()) {
+    if (k.resident_share && k.public_key == share_public) return keys_[slot] = k.id;
+  }
+  backend::KeyInfo imported = backend.import_share("share:" + udf::key_fingerprint(share_public), blob);
+  if (!(imported.public_key == share_public))
+    throw backend::BackendError(backend::BackendErrc::device, "the imported share does not have the public key it was sent with");
+  return keys_[slot] = imported.id;
+}
+
+std::vector<Point> member_shared_points(const DeviceKeys& device, const Point& epk,
+                                        const service::RecryptDataResponse& answer, ResidentShares& resident,
+                                        std::string& how) {
+  ShareForm form = parse_share_form(answer.wrapped_share);
+  if (form.resident && device.backend->capabilities().resident_shares) {
+    try {
+      std::string key = resident.key_for(*device.backend, *form.resident, *form.resident_public);
+      std::vector<Point> out;
+      for (const Point& p : ecdh_points(device.backend->ecdh(key, epk)))
+        out.push_back(recryption::combine(answer.partial, p));
+      how = "resident share";
+      return out;
+    } catch (const backend::BackendError& e) {
+      // A token that cannot unwrap keys still has the wrapped form, when it was sent one.
+      if (e.code() != backend::BackendErrc::unsupported || !form.jwe) throw;
+    }
+  }
+  how = "wrapped share";
+  return {member_shared_point(device, epk, answer)};
 }
 
 }  // namespace recrypt::agent
