@@ -1,0 +1,61 @@
+// A member entry of a group: who the member is, what it may do, and, for one group key A,
+// the service's recryption key r and the member's share x wrapped to each of its devices.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/json.hpp"
+#include "protocol/point.hpp"
+#include "protocol/scalar.hpp"
+
+namespace recrypt::service {
+
+inline constexpr std::size_t kMaxWrappedShares = 64;
+inline constexpr std::size_t kMaxWrappedShareSize = 16 * 1024;
+inline constexpr std::size_t kMaxEntriesPerRequest = 1000;
+
+enum class MemberStatus { active, suspended, revoked };
+
+struct Privileges {
+  bool recrypt = false;
+  bool admin = false;
+  bool super = false;  // may grant and take ADMIN and SUPER
+  friend bool operator==(const Privileges&, const Privileges&) = default;
+};
+
+std::string to_string(MemberStatus s);
+MemberStatus parse_status(std::string_view s);  // ServiceError(400) on an unknown name
+Json privileges_to_json(const Privileges& p);
+Privileges privileges_from_json(const Json& j);  // ServiceError(400) on unknown names
+
+struct MemberEntry {
+  std::string member;   // profile id of the member
+  std::string account;  // the member's account name, for people reading the list
+  Privileges privileges;
+  MemberStatus status = MemberStatus::active;
+  std::string key_id;  // UDF of the group key A this entry is for
+  std::optional<SecretJson> recryption_key;  // private JWK of r
+  std::map<std::string, std::string> wrapped_shares;  // device encryption UDF -> JWE of x
+
+  Json to_json() const;  // carries r: send it only to the service
+  static MemberEntry from_json(const Json& j);  // bounded and typed; ServiceError(400/413)
+};
+
+// The share x as a private JWK, encrypted to one device's encryption key (jwe::encrypt).
+std::string wrap_share(const Scalar& share, const Point& device_encryption_key);
+// The other way, for a device that holds its key in software.
+Scalar unwrap_share(std::string_view wrapped, const Scalar& device_encryption_key);
+
+// An entry for `member` with a fresh split of the group secret: r for the service, x wrapped
+// to every device key given.
+MemberEntry make_member_entry(const std::string& member, const std::string& account, Privileges privileges,
+                              MemberStatus status, const Scalar& group_secret,
+                              const std::vector<Point>& device_encryption_keys);
+
+SecretJson to_secret_json(const Json& j);  // copies a (small) JSON object into wiping strings
+Json from_secret_json(const SecretJson& j);
+
+}  // namespace recrypt::service

@@ -1,0 +1,258 @@
+#include "protocol/service/messages.hpp"
+
+#include "protocol/error.hpp"
+#include "protocol/jwk.hpp"
+#include "protocol/service/profile.hpp"
+#include "protocol/service/service_error.hpp"
+
+namespace recrypt::service {
+namespace {
+
+constexpr std::string_view kWhat = "message";
+constexpr std::size_t kMaxRef = 1024;
+
+// Runs a parser and turns the protocol's errors into the service's 400/413.
+template <class F>
+auto checked(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    refuse(e.code() == Errc::too_large ? status::kTooLarge : status::kMalformed, e.what());
+  }
+}
+
+std::string str(const Json& j, std::string_view key, std::size_t max = kMaxRef) {
+  const std::string& s = json::string_field(j, key, kWhat);
+  if (s.empty() || s.size() > max) fail(Errc::malformed, "field \"" + std::string(key) + "\" is empty or too long");
+  return s;
+}
+
+std::string opt_str(const Json& j, std::string_view key, std::size_t max = kMaxRef) {
+  const std::string* s = json::optional_string(j, key, kWhat);
+  if (s == nullptr) return {};
+  if (s->size() > max) fail(Errc::malformed, "field \"" + std::string(key) + "\" is too long");
+  return *s;
+}
+
+std::vector<MemberEntry> entries_from(const Json& j, bool required) {
+  std::vector<MemberEntry> out;
+  if (!required && !j.contains("entries")) return out;
+  const auto& arr = json::array_field(j, "entries", kWhat);
+  if (arr.size() > kMaxEntriesPerRequest) fail(Errc::too_large, "too many member entries in one request");
+  for (const Json& e : arr) out.push_back(MemberEntry::from_json(e));
+  return out;
+}
+
+Json entries_to(const std::vector<MemberEntry>& entries) {
+  Json arr = Json::array();
+  for (const MemberEntry& e : entries) arr.push_back(e.to_json());
+  return arr;
+}
+
+std::vector<std::string> strings(const Json& j, std::string_view key) {
+  std::vector<std::string> out;
+  for (const Json& v : json::array_field(j, key, kWhat)) {
+    if (!v.is_string()) fail(Errc::malformed, "field \"" + std::string(key) + "\" must hold strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+Json HelloRequest::to_json() const { return Json::object(); }
+HelloRequest HelloRequest::from_json(const Json&) { return {}; }
+Json HelloResponse::to_json() const {
+  return Json{{"versions", versions}, {"encodings", encodings}, {"audience", audience}};
+}
+HelloResponse HelloResponse::from_json(const Json& j) {
+  return checked([&] { return HelloResponse{strings(j, "versions"), strings(j, "encodings"), str(j, "audience")}; });
+}
+
+Json PublishProfileRequest::to_json() const { return Json{{"profile", profile}}; }
+PublishProfileRequest PublishProfileRequest::from_json(const Json& j) {
+  return checked([&] { return PublishProfileRequest{str(j, "profile", kMaxProfileSize)}; });
+}
+Json PublishProfileResponse::to_json() const { return Json{{"id", id}}; }
+PublishProfileResponse PublishProfileResponse::from_json(const Json& j) {
+  return checked([&] { return PublishProfileResponse{str(j, "id")}; });
+}
+
+Json GetProfileRequest::to_json() const {
+  Json out = Json::object();
+  if (!id.empty()) out["id"] = id;
+  if (!account.empty()) out["account"] = account;
+  if (!group.empty()) out["group"] = group;
+  return out;
+}
+GetProfileRequest GetProfileRequest::from_json(const Json& j) {
+  return checked([&] {
+    GetProfileRequest r{opt_str(j, "id"), opt_str(j, "account"), opt_str(j, "group")};
+    int given = !r.id.empty() + !r.account.empty() + !r.group.empty();
+    if (given != 1) fail(Errc::malformed, "GetProfile takes exactly one of id, account and group");
+    return r;
+  });
+}
+Json GetProfileResponse::to_json() const { return Json{{"profile", profile}}; }
+GetProfileResponse GetProfileResponse::from_json(const Json& j) {
+  return checked([&] { return GetProfileResponse{str(j, "profile", kMaxProfileSize)}; });
+}
+
+Json CreateGroupRequest::to_json() const { return Json{{"profile", profile}, {"entries", entries_to(entries)}}; }
+CreateGroupRequest CreateGroupRequest::from_json(const Json& j) {
+  return checked([&] { return CreateGroupRequest{str(j, "profile", kMaxProfileSize), entries_from(j, false)}; });
+}
+Json CreateGroupResponse::to_json() const { return Json{{"group", group}, {"key_id", key_id}}; }
+CreateGroupResponse CreateGroupResponse::from_json(const Json& j) {
+  return checked([&] { return CreateGroupResponse{str(j, "group"), str(j, "key_id")}; });
+}
+
+Json UpdateGroupRequest::to_json() const { return Json{{"group", group}, {"profile", profile}}; }
+UpdateGroupRequest UpdateGroupRequest::from_json(const Json& j) {
+  return checked([&] { return UpdateGroupRequest{str(j, "group"), str(j, "profile", kMaxProfileSize)}; });
+}
+Json UpdateGroupResponse::to_json() const { return Json{{"group", group}}; }
+UpdateGroupResponse UpdateGroupResponse::from_json(const Json& j) {
+  return checked([&] { return UpdateGroupResponse{str(j, "group")}; });
+}
+
+Json MemberSummary::to_json() const {
+  return Json{{"member", member},
+              {"account", account},
+              {"privileges", privileges_to_json(privileges)},
+              {"status", to_string(status)},
+              {"key_ids", key_ids}};
+}
+MemberSummary MemberSummary::from_json(const Json& j) {
+  return checked([&] {
+    return MemberSummary{str(j, "member"), opt_str(j, "account"), privileges_from_json(j.value("privileges", Json::array())),
+                         parse_status(json::string_field(j, "status", kWhat)), strings(j, "key_ids")};
+  });
+}
+
+Json GetGroupRequest::to_json() const { return Json{{"group", group}}; }
+GetGroupRequest GetGroupRequest::from_json(const Json& j) {
+  return checked([&] { return GetGroupRequest{str(j, "group")}; });
+}
+Json GetGroupResponse::to_json() const {
+  Json m = Json::array();
+  for (const MemberSummary& s : members) m.push_back(s.to_json());
+  return Json{{"group", group}, {"name", name}, {"key_id", key_id}, {"profile", profile}, {"members", std::move(m)}};
+}
+GetGroupResponse GetGroupResponse::from_json(const Json& j) {
+  return checked([&] {
+    GetGroupResponse r{str(j, "group"), str(j, "name"), str(j, "key_id"), str(j, "profile", kMaxProfileSize), {}};
+    for (const Json& m : json::array_field(j, "members", kWhat)) r.members.push_back(MemberSummary::from_json(m));
+    return r;
+  });
+}
+
+Json AddMemberRequest::to_json() const { return Json{{"group", group}, {"entries", entries_to(entries)}}; }
+AddMemberRequest AddMemberRequest::from_json(const Json& j) {
+  return checked([&] {
+    AddMemberRequest r{str(j, "group"), entries_from(j, true)};
+    if (r.entries.empty()) fail(Errc::malformed, "AddMember needs at least one entry");
+    return r;
+  });
+}
+Json AddMemberResponse::to_json() const { return Json{{"added", added}}; }
+AddMemberResponse AddMemberResponse::from_json(const Json& j) {
+  return checked([&] { return AddMemberResponse{json::uint_field(j, "added", kWhat)}; });
+}
+
+Json UpdateMemberRequest::to_json() const {
+  Json out{{"group", group}, {"member", member}};
+  if (status) out["status"] = to_string(*status);
+  if (privileges) out["privileges"] = privileges_to_json(*privileges);
+  return out;
+}
+UpdateMemberRequest UpdateMemberRequest::from_json(const Json& j) {
+  return checked([&] {
+    UpdateMemberRequest r{str(j, "group"), str(j, "member"), std::nullopt, std::nullopt};
+    if (j.contains("status")) r.status = parse_status(json::string_field(j, "status", kWhat));
+    if (j.contains("privileges")) r.privileges = privileges_from_json(j["privileges"]);
+    if (!r.status && !r.privileges) fail(Errc::malformed, "UpdateMember needs a status or privileges");
+    return r;
+  });
+}
+Json UpdateMemberResponse::to_json() const { return Json{{"member", member.to_json()}}; }
+UpdateMemberResponse UpdateMemberResponse::from_json(const Json& j) {
+  return checked([&] { return UpdateMemberResponse{MemberSummary::from_json(json::object_field(j, "member", kWhat))}; });
+}
+
+Json RecryptDataRequest::to_json() const {
+  return Json{{"group", group}, {"key_id", key_id}, {"epk", jwk::from_public(epk)}};
+}
+RecryptDataRequest RecryptDataRequest::from_json(const Json& j) {
+  return checked([&] {
+    return RecryptDataRequest{str(j, "group"), str(j, "key_id"), jwk::to_public(json::object_field(j, "epk", kWhat))};
+  });
+}
+Json RecryptDataResponse::to_json() const {
+  return Json{{"partial", jwk::from_public(partial)}, {"wrapped_share", wrapped_share}};
+}
+RecryptDataResponse RecryptDataResponse::from_json(const Json& j) {
+  return checked([&] {
+    return RecryptDataResponse{jwk::to_public(json::object_field(j, "partial", kWhat)),
+                               str(j, "wrapped_share", kMaxWrappedShareSize)};
+  });
+}
+
+Json RotateGroupKeyRequest::to_json() const {
+  return Json{{"group", group}, {"profile", profile}, {"entries", entries_to(entries)}};
+}
+RotateGroupKeyRequest RotateGroupKeyRequest::from_json(const Json& j) {
+  return checked([&] {
+    return RotateGroupKeyRequest{str(j, "group"), str(j, "profile", kMaxProfileSize), entries_from(j, true)};
+  });
+}
+Json RotateGroupKeyResponse::to_json() const { return Json{{"key_id", key_id}}; }
+RotateGroupKeyResponse RotateGroupKeyResponse::from_json(const Json& j) {
+  return checked([&] { return RotateGroupKeyResponse{str(j, "key_id")}; });
+}
+
+Json AuditRecord::to_json() const {
+  return Json{{"seq", seq},       {"time", time},         {"transaction", transaction},
+              {"group", group},   {"member", member},     {"device", device},
+              {"key_id", key_id}, {"status", status},     {"description", description}};
+}
+AuditRecord AuditRecord::from_json(const Json& j) {
+  return checked([&] {
+    AuditRecord r;
+    r.seq = json::uint_field(j, "seq", kWhat);
+    r.time = static_cast<std::int64_t>(json::uint_field(j, "time", kWhat));
+    r.transaction = opt_str(j, "transaction");
+    r.group = opt_str(j, "group");
+    r.member = opt_str(j, "member");
+    r.device = opt_str(j, "device");
+    r.key_id = opt_str(j, "key_id");
+    r.status = static_cast<int>(json::uint_field(j, "status", kWhat));
+    r.description = opt_str(j, "description", 4096);
+    return r;
+  });
+}
+
+Json ReadAuditRequest::to_json() const { return Json{{"group", group}, {"after", after}, {"limit", limit}}; }
+ReadAuditRequest ReadAuditRequest::from_json(const Json& j) {
+  return checked([&] {
+    ReadAuditRequest r{str(j, "group"), 0, 100};
+    if (j.contains("after")) r.after = json::uint_field(j, "after", kWhat);
+    if (j.contains("limit")) r.limit = json::uint_field(j, "limit", kWhat);
+    if (r.limit == 0 || r.limit > 1000) fail(Errc::malformed, "limit must be 1..1000");
+    return r;
+  });
+}
+Json ReadAuditResponse::to_json() const {
+  Json arr = Json::array();
+  for (const AuditRecord& r : records) arr.push_back(r.to_json());
+  return Json{{"records", std::move(arr)}};
+}
+ReadAuditResponse ReadAuditResponse::from_json(const Json& j) {
+  return checked([&] {
+    ReadAuditResponse r;
+    for (const Json& a : json::array_field(j, "records", kWhat)) r.records.push_back(AuditRecord::from_json(a));
+    return r;
+  });
+}
+
+}  // namespace recrypt::service

@@ -1,0 +1,195 @@
+// The typed messages of every transaction (docs/SERVICE.md). Each struct names its
+// transaction (kName), writes its body with to_json() and reads one with from_json(), which
+// checks fields and bounds and throws ServiceError(400/413).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/json.hpp"
+#include "protocol/point.hpp"
+#include "protocol/service/member_entry.hpp"
+
+namespace recrypt::service {
+
+struct HelloRequest {
+  static constexpr std::string_view kName = "Hello";
+  Json to_json() const;
+  static HelloRequest from_json(const Json& j);
+};
+struct HelloResponse {
+  std::vector<std::string> versions;
+  std::vector<std::string> encodings;
+  std::string audience;  // what this service expects in a signature's "aud"
+  Json to_json() const;
+  static HelloResponse from_json(const Json& j);
+};
+
+struct PublishProfileRequest {
+  static constexpr std::string_view kName = "PublishProfile";
+  std::string profile;  // JWS compact
+  Json to_json() const;
+  static PublishProfileRequest from_json(const Json& j);
+};
+struct PublishProfileResponse {
+  std::string id;
+  Json to_json() const;
+  static PublishProfileResponse from_json(const Json& j);
+};
+
+// Exactly one of id, account (a personal profile) and group (a group name).
+struct GetProfileRequest {
+  static constexpr std::string_view kName = "GetProfile";
+  std::string id;
+  std::string account;
+  std::string group;
+  Json to_json() const;
+  static GetProfileRequest from_json(const Json& j);
+};
+struct GetProfileResponse {
+  std::string profile;
+  Json to_json() const;
+  static GetProfileResponse from_json(const Json& j);
+};
+
+struct CreateGroupRequest {
+  static constexpr std::string_view kName = "CreateGroup";
+  std::string profile;                // the signed group profile
+  std::vector<MemberEntry> entries;   // optional first members (the creator's own entry too)
+  Json to_json() const;
+  static CreateGroupRequest from_json(const Json& j);
+};
+struct CreateGroupResponse {
+  std::string group;   // group id
+  std::string key_id;  // UDF of A
+  Json to_json() const;
+  static CreateGroupResponse from_json(const Json& j);
+};
+
+struct UpdateGroupRequest {
+  static constexpr std::string_view kName = "UpdateGroup";
+  std::string group;    // name or id
+  std::string profile;  // new signed group profile, same signing key, same encryption key
+  Json to_json() const;
+  static UpdateGroupRequest from_json(const Json& j);
+};
+struct UpdateGroupResponse {
+  std::string group;
+  Json to_json() const;
+  static UpdateGroupResponse from_json(const Json& j);
+};
+
+struct MemberSummary {
+  std::string member;
+  std::string account;
+  Privileges privileges;
+  MemberStatus status = MemberStatus::active;
+  std::vector<std::string> key_ids;  // group keys this member has an entry for
+  Json to_json() const;
+  static MemberSummary from_json(const Json& j);
+};
+
+struct GetGroupRequest {
+  static constexpr std::string_view kName = "GetGroup";
+  std::string group;
+  Json to_json() const;
+  static GetGroupRequest from_json(const Json& j);
+};
+struct GetGroupResponse {
+  std::string group;  // id
+  std::string name;
+  std::string key_id;
+  std::string profile;
+  std::vector<MemberSummary> members;
+  Json to_json() const;
+  static GetGroupResponse from_json(const Json& j);
+};
+
+struct AddMemberRequest {
+  static constexpr std::string_view kName = "AddMember";
+  std::string group;
+  std::vector<MemberEntry> entries;
+  Json to_json() const;
+  static AddMemberRequest from_json(const Json& j);
+};
+struct AddMemberResponse {
+  std::uint64_t added = 0;
+  Json to_json() const;
+  static AddMemberResponse from_json(const Json& j);
+};
+
+struct UpdateMemberRequest {
+  static constexpr std::string_view kName = "UpdateMember";
+  std::string group;
+  std::string member;
+  std::optional<MemberStatus> status;
+  std::optional<Privileges> privileges;
+  Json to_json() const;
+  static UpdateMemberRequest from_json(const Json& j);
+};
+struct UpdateMemberResponse {
+  MemberSummary member;
+  Json to_json() const;
+  static UpdateMemberResponse from_json(const Json& j);
+};
+
+struct RecryptDataRequest {
+  static constexpr std::string_view kName = "RecryptData";
+  std::string group;   // name or id
+  std::string key_id;  // UDF of the group key A the document was encrypted to
+  Point epk;           // the sender's T
+  Json to_json() const;
+  static RecryptDataRequest from_json(const Json& j);
+};
+struct RecryptDataResponse {
+  Point partial;              // R = r·T
+  std::string wrapped_share;  // JWE of x for the requesting device
+  Json to_json() const;
+  static RecryptDataResponse from_json(const Json& j);
+};
+
+struct RotateGroupKeyRequest {
+  static constexpr std::string_view kName = "RotateGroupKey";
+  std::string group;
+  std::string profile;               // new A as encryption_key, the old one among the past keys
+  std::vector<MemberEntry> entries;  // key material for the new A (members keep status and privileges)
+  Json to_json() const;
+  static RotateGroupKeyRequest from_json(const Json& j);
+};
+struct RotateGroupKeyResponse {
+  std::string key_id;
+  Json to_json() const;
+  static RotateGroupKeyResponse from_json(const Json& j);
+};
+
+struct AuditRecord {
+  std::uint64_t seq = 0;
+  std::int64_t time = 0;
+  std::string transaction;
+  std::string group;
+  std::string member;  // profile id of the requester, when known
+  std::string device;  // kid that signed the request
+  std::string key_id;
+  int status = 0;
+  std::string description;
+  Json to_json() const;
+  static AuditRecord from_json(const Json& j);
+};
+
+struct ReadAuditRequest {
+  static constexpr std::string_view kName = "ReadAudit";
+  std::string group;
+  std::uint64_t after = 0;   // return records with seq > after
+  std::uint64_t limit = 100; // at most 1000
+  Json to_json() const;
+  static ReadAuditRequest from_json(const Json& j);
+};
+struct ReadAuditResponse {
+  std::vector<AuditRecord> records;
+  Json to_json() const;
+  static ReadAuditResponse from_json(const Json& j);
+};
+
+}  // namespace recrypt::service

@@ -1,0 +1,38 @@
+// The service layer's one error type: the Status and StatusDescription of a response, as the
+// Mesh/Recrypt drafts put them in every message. The HTTP status mirrors Status.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace recrypt::service {
+
+// The codes we use (docs/SERVICE.md lists when each is answered).
+namespace status {
+inline constexpr int kOk = 201;
+inline constexpr int kMalformed = 400;
+inline constexpr int kUnauthorized = 401;  // bad or missing signature, or not permitted
+inline constexpr int kNotFound = 404;
+inline constexpr int kConflict = 409;
+inline constexpr int kTooLarge = 413;
+inline constexpr int kInternal = 500;
+inline constexpr int kUnavailable = 503;
+}  // namespace status
+
+class ServiceError : public std::runtime_error {
+ public:
+  ServiceError(int status, const std::string& description)
+      : std::runtime_error(description), status_(status) {}
+  int status() const noexcept { return status_; }
+  const char* description() const noexcept { return what(); }
+
+ private:
+  int status_;
+};
+
+[[noreturn]] void refuse(int status, const std::string& description);
+
+// The reason phrase for an HTTP status line.
+const char* status_reason(int status) noexcept;
+
+}  // namespace recrypt::service

@@ -1,0 +1,266 @@
+#include "service/client/client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "protocol/service/envelope.hpp"
+#include "protocol/service/request_signature.hpp"
+
+namespace recrypt::service {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
+
+struct Url {
+  bool tls = false;
+  std::string host;
+  std::string port;
+};
+
+Url parse_url(const std::string& url) {
+  Url u;
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    u.tls = true;
+    rest = url.substr(8);
+  } else {
+    refuse(status::kMalformed, "service URL must start with http:// or https://");
+  }
+  rest = rest.substr(0, rest.find('/'));
+  if (!rest.empty() && rest.front() == '[') {  // [v6]:port
+    auto close = rest.find(']');
+    if (close == std::string::npos) refuse(status::kMalformed, "service URL has a bad IPv6 address");
+    u.host = rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
+    u.port = rest.rfind(':', 0) == 0 ? rest.substr(1) : "";
+  } else {
+    auto colon = rest.rfind(':');
+    u.host = rest.substr(0, colon);
+    u.port = colon == std::string::npos ? "" : rest.substr(colon + 1);
+  }
+  if (u.host.empty()) refuse(status::kMalformed, "service URL has no host");
+  if (u.port.empty()) u.port = u.tls ? "443" : "80";
+  return u;
+}
+
+[[noreturn]] void transport_failure(const std::string& what, const beast::error_code& ec) {
+  refuse(status::kUnavailable, "recryption service unreachable: " + what + ": " + ec.message());
+}
+
+}  // namespace
+
+struct Client::Impl {
+  Url url;
+  std::string audience;
+  jws::Signer signer;
+  std::string kid;
+  ClientOptions options;
+  net::io_context ioc;
+  std::optional<ssl::context> tls_ctx;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  bool connected() const { return plain.has_value() || secure.has_value(); }
+
+  void disconnect() {
+    beast::error_code ec;
+    if (plain) plain->socket().close(ec);
+    if (secure) beast::get_lowest_layer(*secure).socket().close(ec);
+    plain.reset();
+    secure.reset();
+    buffer.clear();
+  }
+
+  // Runs the queued operations to completion. Deadlines on the stream and the resolve timer
+  // make sure this returns.
+  void drive() {
+    ioc.restart();
+    ioc.run();
+  }
+
+  void connect() {
+    tcp::resolver resolver(ioc);
+    net::steady_timer timer(ioc);
+    beast::error_code ec;
+    tcp::resolver::results_type endpoints;
+    bool resolved = false;
+    timer.expires_after(options.timeout);
+    timer.async_wait([&](beast::error_code t) {
+      if (!t && !resolved) resolver.cancel();
+    });
+    resolver.async_resolve(url.host, url.port, [&](beast::error_code e, tcp::resolver::results_type r) {
+      resolved = true;
+      ec = e;
+      endpoints = std::move(r);
+      timer.cancel();
+    });
+    drive();
+    if (ec) transport_failure("resolving " + url.host, ec);
+
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(options.timeout);
+    stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    drive();
+    if (ec) transport_failure("connecting to " + url.host + ":" + url.port, ec);
+    stream.socket().set_option(tcp::no_delay(true), ec);
+    if (!url.tls) {
+      plain.emplace(std::move(stream));
+      return;
+    }
+    if (!tls_ctx) {
+      tls_ctx.emplace(ssl::context::tls_client);
+      if (options.ca_file.empty()) tls_ctx->set_default_verify_paths();
+      else tls_ctx->load_verify_file(options.ca_file);
+      tls_ctx->set_verify_mode(ssl::verify_peer);
+    }
+    secure.emplace(std::move(stream), *tls_ctx);
+    secure->set_verify_callback(ssl::host_name_verification(url.host));
+    if (!SSL_set_tlsext_host_name(secure->native_handle(), url.host.c_str()))
+      refuse(status::kUnavailable, "TLS: cannot set the server name");
+    beast::get_lowest_layer(*secure).expires_after(options.timeout);
+    secure->async_handshake(ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+    drive();
+    if (ec) {
+      disconnect();
+      transport_failure("TLS handshake with " + url.host, ec);
+    }
+  }
+
+  template <class Stream>
+  RawResponse exchange(Stream& stream, const std::string& body, const std::string& signature, bool& sent_nothing) {
+    http::request<http::string_body> req(http::verb::post, bsv(kPath), 11);
+    req.set(http::field::host, url.host);
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::user_agent, "recrypt-client");
+    if (!signature.empty()) req.set(bsv(kSignatureHeader), signature);
+    req.keep_alive(true);
+    req.body() = body;
+    req.prepare_payload();
+    beast::error_code ec;
+    lowest().expires_after(options.timeout);
+    http::async_write(stream, req, [&](beast::error_code e, std::size_t) { ec = e; });
+    drive();
+    if (ec) transport_failure("sending the request", ec);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(options.max_response);
+    lowest().expires_after(options.timeout);
+    http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+    drive();
+    if (ec) {
+      // A kept-alive connection the server closed in the meantime answers nothing at all.
+      sent_nothing = ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset;
+      transport_failure("reading the response", ec);
+    }
+    auto& res = parser.get();
+    RawResponse out{static_cast<int>(res.result_int()), std::move(res.body())};
+    if (!res.keep_alive()) disconnect();
+    return out;
+  }
+
+  RawResponse post(const std::string& body, const std::function<std::string()>& sign_fn) {
+    for (int attempt = 0;; ++attempt) {
+      bool reused = connected();
+      if (!reused) connect();
+      bool sent_nothing = false;
+      try {
+        // Signed afresh on a retry: a new nonce, so the retry is not taken for a replay.
+        std::string signature = sign_fn ? sign_fn() : std::string();
+        return secure ? exchange(*secure, body, signature, sent_nothing) : exchange(*plain, body, signature, sent_nothing);
+      } catch (const ServiceError&) {
+        disconnect();
+        if (!(reused && sent_nothing && attempt == 0)) throw;
+      }
+    }
+  }
+};
+
+Client::Client(std::string base_url, std::string audience, jws::Signer signer, std::string kid, ClientOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->url = parse_url(base_url);
+  impl_->audience = std::move(audience);
+  impl_->signer = std::move(signer);
+  impl_->kid = std::move(kid);
+  impl_->options = options;
+}
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+void Client::set_signer(jws::Signer signer, std::string kid) {
+  impl_->signer = std::move(signer);
+  impl_->kid = std::move(kid);
+}
+
+std::string Client::sign(const std::string& body) const {
+  if (!impl_->signer) refuse(status::kMalformed, "this client has no signing key");
+  return sign_request(body, impl_->signer, impl_->kid, impl_->audience);
+}
+
+Client::RawResponse Client::post_raw(const std::string& body, const std::string& signature) {
+  return impl_->post(body, signature.empty() ? std::function<std::string()>() : [&] { return signature; });
+}
+
+template <class Response, class Request>
+Response Client::call(const Request& req, const jws::Signer* signer, const std::string* kid) {
+  std::string body = serialize_request(Request::kName, req.to_json());
+  std::function<std::string()> sign_fn;
+  if (signer != nullptr) sign_fn = [&] { return sign_request(body, *signer, *kid, impl_->audience); };
+  RawResponse raw = impl_->post(body, sign_fn);
+  Message m = parse_response(raw.body, impl_->options.max_response, Request::kName);
+  try {
+    return Response::from_json(m.body);
+  } catch (const ServiceError& e) {
+    refuse(status::kInternal, std::string("service answered badly: ") + e.what());
+  }
+}
+
+HelloResponse Client::hello() { return call<HelloResponse>(HelloRequest{}, nullptr, nullptr); }
+PublishProfileResponse Client::publish_profile(const PublishProfileRequest& req, const jws::Signer& profile_signer,
+                                               const std::string& profile_kid) {
+  return call<PublishProfileResponse>(req, &profile_signer, &profile_kid);
+}
+GetProfileResponse Client::get_profile(const GetProfileRequest& req) {
+  return call<GetProfileResponse>(req, nullptr, nullptr);
+}
+CreateGroupResponse Client::create_group(const CreateGroupRequest& req) {
+  return call<CreateGroupResponse>(req, &impl_->signer, &impl_->kid);
+}
+UpdateGroupResponse Client::update_group(const UpdateGroupRequest& req) {
+  return call<UpdateGroupResponse>(req, &impl_->signer, &impl_->kid);
+}
+GetGroupResponse Client::get_group(const GetGroupRequest& req) {
+  return call<GetGroupResponse>(req, &impl_->signer, &impl_->kid);
+}
+AddMemberResponse Client::add_member(const AddMemberRequest& req) {
+  return call<AddMemberResponse>(req, &impl_->signer, &impl_->kid);
+}
+UpdateMemberResponse Client::update_member(const UpdateMemberRequest& req) {
+  return call<UpdateMemberResponse>(req, &impl_->signer, &impl_->kid);
+}
+RecryptDataResponse Client::recrypt_data(const RecryptDataRequest& req) {
+  return call<RecryptDataResponse>(req, &impl_->signer, &impl_->kid);
+}
+RotateGroupKeyResponse Client::rotate_group_key(const RotateGroupKeyRequest& req) {
+  return call<RotateGroupKeyResponse>(req, &impl_->signer, &impl_->kid);
+}
+ReadAuditResponse Client::read_audit(const ReadAuditRequest& req) {
+  return call<ReadAuditResponse>(req, &impl_->signer, &impl_->kid);
+}
+
+}  // namespace recrypt::service

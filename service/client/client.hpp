@@ -1,0 +1,72 @@
+// The client of recryptd: one method per transaction, typed requests and responses, signed
+// requests, and a refusal or failure always as a ServiceError carrying Status and
+// StatusDescription (a transport failure too: 503 with what went wrong). Every network step
+// has a deadline, so a dead service is an error after `timeout`, never a hang.
+//
+// One Client keeps one connection alive and is not thread-safe: use one per thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "protocol/jws.hpp"
+#include "protocol/service/messages.hpp"
+#include "protocol/service/service_error.hpp"
+
+namespace recrypt::service {
+
+struct ClientOptions {
+  std::chrono::milliseconds timeout{10000};  // for each of resolve, connect, write and read
+  std::string ca_file;                       // https: trust these roots instead of the system's
+  std::size_t max_response = 4 << 20;
+};
+
+class Client {
+ public:
+  // base_url: http://host:port or https://host[:port] (a path is ignored; requests go to
+  // /.well-known/recrypt/). audience: the service's "aud" (see Hello). signer/kid: the key
+  // that signs requests, kid its UDF.
+  Client(std::string base_url, std::string audience, jws::Signer signer, std::string kid, ClientOptions options = {});
+  ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+
+  // Changes the key that signs the following requests.
+  void set_signer(jws::Signer signer, std::string kid);
+
+  HelloResponse hello();
+  // PublishProfile must be signed by the profile's own key, usually not the device's.
+  PublishProfileResponse publish_profile(const PublishProfileRequest& req, const jws::Signer& profile_signer,
+                                         const std::string& profile_kid);
+  GetProfileResponse get_profile(const GetProfileRequest& req);
+  CreateGroupResponse create_group(const CreateGroupRequest& req);
+  UpdateGroupResponse update_group(const UpdateGroupRequest& req);
+  GetGroupResponse get_group(const GetGroupRequest& req);
+  AddMemberResponse add_member(const AddMemberRequest& req);
+  UpdateMemberResponse update_member(const UpdateMemberRequest& req);
+  RecryptDataResponse recrypt_data(const RecryptDataRequest& req);
+  RotateGroupKeyResponse rotate_group_key(const RotateGroupKeyRequest& req);
+  ReadAuditResponse read_audit(const ReadAuditRequest& req);
+
+  // For tests and tools: posts `body` as it is, with the given signature header (none when
+  // empty), and returns the HTTP status and body without interpreting them.
+  struct RawResponse {
+    int status = 0;
+    std::string body;
+  };
+  RawResponse post_raw(const std::string& body, const std::string& signature);
+
+  // Signs `body` with this client's key, as the requests above are.
+  std::string sign(const std::string& body) const;
+
+ private:
+  template <class Response, class Request>
+  Response call(const Request& req, const jws::Signer* signer, const std::string* kid);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace recrypt::service

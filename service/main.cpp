@@ -1,0 +1,88 @@
+// recryptd: the recryption service. Parses the command line (or a config file), opens the
+// store and the service key, binds, prints "listening on HOST:PORT" and serves until
+// SIGTERM/SIGINT.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "service/key_vault.hpp"
+#include "service/request_log.hpp"
+#include "service/server.hpp"
+#include "service/service.hpp"
+#include "service/store.hpp"
+
+namespace {
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace recrypt::service;
+  CLI::App app{"recryptd: the Mesh/Recrypt recryption service"};
+  std::string listen = "127.0.0.1:8642";
+  std::string db;
+  std::string key_file;
+  std::string audience;
+  ServerConfig server;
+  ServiceConfig service;
+  bool insecure = false;
+  std::int64_t read_timeout_ms = 10000;
+  app.set_config("--config", "", "read options from this TOML/INI file");
+  app.add_option("--listen", listen, "address:port to listen on (port 0: any free port)")->capture_default_str();
+  app.add_option("--db", db, "SQLite database file")->required();
+  app.add_option("--service-key", key_file, "file of the key that seals recryption keys at rest (default DB.key)");
+  app.add_option("--cert", server.cert_file, "TLS certificate chain (PEM)");
+  app.add_option("--key", server.key_file, "TLS private key (PEM)");
+  app.add_flag("--insecure", insecure, "allow plain HTTP on a non-loopback address");
+  app.add_option("--audience", audience, "expected \"aud\" of request signatures (default http[s]://HOST:PORT)");
+  app.add_option("--max-body", server.max_body, "largest request body in bytes")->capture_default_str();
+  app.add_option("--max-connections", server.max_connections, "most simultaneous connections")->capture_default_str();
+  app.add_option("--read-timeout-ms", read_timeout_ms, "deadline for receiving a whole request")->capture_default_str();
+  app.add_option("--skew", service.skew_seconds, "largest accepted clock difference in seconds")->capture_default_str();
+  app.add_option("--threads", server.threads, "I/O threads (0: one per core)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw std::runtime_error("--listen must be HOST:PORT");
+    server.host = listen.substr(0, colon);
+    if (server.host.size() > 2 && server.host.front() == '[') server.host = server.host.substr(1, server.host.size() - 2);
+    int port = std::stoi(listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::runtime_error("--listen port is out of range");
+    server.port = static_cast<std::uint16_t>(port);
+    if (server.cert_file.empty() != server.key_file.empty())
+      throw std::runtime_error("--cert and --key go together");
+    bool tls = !server.cert_file.empty();
+    if (!tls && !is_loopback(server.host) && !insecure)
+      throw std::runtime_error("refusing plain HTTP on a non-loopback address (give --cert/--key, or --insecure)");
+    if (server.max_body == 0 || read_timeout_ms <= 0 || service.skew_seconds <= 0)
+      throw std::runtime_error("limits must be positive");
+    server.read_timeout = std::chrono::milliseconds(read_timeout_ms);
+    service.max_body = server.max_body;
+
+    std::unique_ptr<Store> store = open_sqlite_store(db);
+    KeyVault vault = KeyVault::open(key_file.empty() ? db + ".key" : key_file);
+    Server http(server);
+    http.bind();
+    std::string where = server.host.find(':') != std::string::npos ? "[" + server.host + "]" : server.host;
+    where += ":" + std::to_string(http.port());
+    service.audience = audience.empty() ? std::string(tls ? "https://" : "http://") + where : audience;
+    Service handler(*store, std::move(vault), service);
+    // Tests and supervisors read this line to learn the port.
+    std::printf("listening on %s\n", where.c_str());
+    std::fflush(stdout);
+    log_event("start", "listening on " + where + " audience " + service.audience);
+    http.run(handler);
+    store->close();
+    log_event("stop", "clean shutdown");
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "recryptd: %s\n", e.what());
+    return 1;
+  }
+}

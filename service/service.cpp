@@ -1,0 +1,215 @@
+#include "service/service.hpp"
+
+#include <cstdlib>
+#include <memory>
+#include <set>
+
+#include "protocol/error.hpp"
+#include "protocol/jwk.hpp"
+#include "protocol/service/envelope.hpp"
+#include "protocol/service/service_error.hpp"
+#include "service/request_log.hpp"
+#include "service/transactions.hpp"
+
+namespace recrypt::service {
+
+struct Service::Authenticated {
+  tx::Caller caller;
+  tx::AuditNote note;
+};
+
+namespace {
+
+Reply make_reply(const std::string& type, int status, const std::string& description, Json body) {
+  Reply r;
+  r.status = status;
+  r.type = type;
+  r.body = serialize_response(type.empty() ? "Error" : type, status, description, std::move(body));
+  return r;
+}
+
+}  // namespace
+
+Service::Service(Store& store, KeyVault vault, ServiceConfig config)
+    : store_(store), vault_(std::move(vault)), config_(std::move(config)) {
+  std::int64_t now = unix_now();
+  store_.read([&](StoreReader& r) {
+    for (const auto& [nonce, expires] : r.live_nonces(now)) nonces_.claim(nonce, expires, now);
+  });
+}
+
+Reply Service::error_reply(int status, const std::string& description) {
+  return make_reply("", status, description, Json::object());
+}
+
+Service::Authenticated Service::authenticate(std::string_view body, std::string_view signature,
+                                             const Point* self_key) {
+  if (signature.empty()) refuse(status::kUnauthorized, "request is not signed (Recrypt-Signature header missing)");
+  Authenticated a;
+  std::string kid = signature_kid(signature);
+  if (self_key != nullptr) {
+    a.caller.signer = {kid, kid, jwk::from_public(*self_key).dump(), ""};
+    a.caller.claims = verify_request(signature, body, *self_key);
+  } else {
+    std::optional<SignerRecord> signer;
+    store_.read([&](StoreReader& r) { signer = r.signer(kid); });
+    if (!signer) refuse(status::kUnauthorized, "request is signed by an unknown key");
+    Point key = jwk::to_public(Json::parse(signer->jwk));
+    a.caller.claims = verify_request(signature, body, key);
+    a.caller.signer = std::move(*signer);
+  }
+  const RequestClaims& c = a.caller.claims;
+  if (c.aud != config_.audience) refuse(status::kUnauthorized, "request is signed for another audience");
+  std::int64_t now = unix_now();
+  if (std::llabs(now - c.iat) > config_.skew_seconds)
+    refuse(status::kUnauthorized, "request signature is stale (check the clock)");
+  if (!nonces_.claim(c.kid + ":" + c.nonce, c.iat + config_.skew_seconds + 1, now))
+    refuse(status::kUnauthorized, "request is a replay (nonce already seen)");
+  return a;
+}
+
+void Service::finish_signed(const std::string& type, Authenticated auth,
+                            std::function<Json(StoreWriter&, Authenticated&)> work, std::function<void(Reply)> done) {
+  struct State {
+    Authenticated auth;
+    Json result = Json::object();
+    int status = status::kOk;
+    std::string description = "OK";
+  };
+  auto state = std::make_shared<State>(State{std::move(auth)});
+  std::int64_t expires = state->auth.caller.claims.iat + config_.skew_seconds + 1;
+  store_.write(
+      [state, type, work = std::move(work), expires](StoreWriter& w) {
+        const tx::Caller& c = state->auth.caller;
+        w.insert_nonce(c.claims.kid + ":" + c.claims.nonce, expires);
+        try {
+          w.nested([&] { state->result = work(w, state->auth); });
+        } catch (const ServiceError& e) {
+          state->status = e.status();
+          state->description = e.what();
+        } catch (const Error& e) {
+          state->status = status::kMalformed;
+          state->description = e.what();
+        }
+        w.append_audit({0, unix_now(), type, state->auth.note.group, c.signer.profile_id, c.signer.kid,
+                        state->auth.note.key_id, state->status, state->description});
+      },
+      [state, type, done = std::move(done)](std::exception_ptr failure) {
+        Reply reply = failure ? make_reply(type, status::kInternal, "the service could not store the change", {})
+                              : make_reply(type, state->status, state->description,
+                                           state->status == status::kOk ? std::move(state->result) : Json::object());
+        reply.kid = state->auth.caller.signer.kid;
+        reply.group = state->auth.note.group;
+        done(std::move(reply));
+      });
+}
+
+void Service::handle(std::string body, std::string signature, std::function<void(Reply)> done) {
+  std::string type;
+  std::string kid;
+  try {
+    Message m = parse_request(body, config_.max_body);
+    type = m.name;
+    if (type == "Hello") {
+      HelloRequest::from_json(m.body);
+      done(make_reply(type, status::kOk, "OK",
+                      HelloResponse{{std::string(kProtocolVersion)}, {"application/json"}, config_.audience}.to_json()));
+      return;
+    }
+    if (type == "GetProfile") {
+      GetProfileRequest req = GetProfileRequest::from_json(m.body);
+      Json out;
+      store_.read([&](StoreReader& r) { out = tx::get_profile(r, req); });
+      done(make_reply(type, status::kOk, "OK", std::move(out)));
+      return;
+    }
+    if (type == "PublishProfile") {
+      auto req = PublishProfileRequest::from_json(m.body);
+      auto profile = std::make_shared<VerifiedProfile>(verify_profile(req.profile));
+      const Point& key =
+          profile->type == ProfileType::personal ? profile->personal->signing_key : profile->group->signing_key;
+      Authenticated a = authenticate(body, signature, &key);
+      if (a.caller.claims.kid != profile->id())
+        refuse(status::kUnauthorized, "PublishProfile must be signed by the profile's own key");
+      finish_signed(type, std::move(a), [profile](StoreWriter& w, Authenticated&) { return tx::publish_profile(w, *profile); },
+                    std::move(done));
+      return;
+    }
+
+    static const std::set<std::string> kSigned{"CreateGroup", "UpdateGroup", "GetGroup", "AddMember",
+                                               "UpdateMember", "RecryptData", "RotateGroupKey", "ReadAudit"};
+    if (kSigned.count(type) == 0) refuse(status::kMalformed, "unknown transaction " + type);
+    Authenticated a = authenticate(body, signature, nullptr);
+    kid = a.caller.signer.kid;
+    if (type == "RecryptData") {
+      // The reads and the point multiplication run here, on an I/O thread, in parallel; only
+      // the nonce and the audit record go through the writer.
+      Json result;
+      std::optional<ServiceError> refusal;
+      try {
+        auto req = RecryptDataRequest::from_json(m.body);
+        store_.read([&](StoreReader& r) { result = tx::recrypt_data(r, vault_, a.caller, req, a.note); });
+      } catch (const ServiceError& e) {
+        refusal = e;
+      }
+      finish_signed(type, std::move(a),
+                    [result = std::move(result), refusal](StoreWriter&, Authenticated&) -> Json {
+                      if (refusal) throw *refusal;
+                      return result;
+                    },
+                    std::move(done));
+      return;
+    }
+    using Work = std::function<Json(StoreWriter&, Authenticated&)>;
+    Work work;
+    const KeyVault& vault = vault_;
+    if (type == "CreateGroup") {
+      work = [req = CreateGroupRequest::from_json(m.body), &vault](StoreWriter& w, Authenticated& s) {
+        return tx::create_group(w, vault, s.caller, req, s.note);
+      };
+    } else if (type == "UpdateGroup") {
+      work = [req = UpdateGroupRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
+        return tx::update_group(w, s.caller, req, s.note);
+      };
+    } else if (type == "GetGroup") {
+      work = [req = GetGroupRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
+        return tx::get_group(w, s.caller, req, s.note);
+      };
+    } else if (type == "AddMember") {
+      work = [req = AddMemberRequest::from_json(m.body), &vault](StoreWriter& w, Authenticated& s) {
+        return tx::add_member(w, vault, s.caller, req, s.note);
+      };
+    } else if (type == "UpdateMember") {
+      work = [req = UpdateMemberRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
+        return tx::update_member(w, s.caller, req, s.note);
+      };
+    } else if (type == "RotateGroupKey") {
+      work = [req = RotateGroupKeyRequest::from_json(m.body), &vault](StoreWriter& w, Authenticated& s) {
+        return tx::rotate_group_key(w, vault, s.caller, req, s.note);
+      };
+    } else if (type == "ReadAudit") {
+      work = [req = ReadAuditRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
+        return tx::read_audit(w, s.caller, req, s.note);
+      };
+    } else {
+      refuse(status::kMalformed, "unknown transaction " + type);
+    }
+    finish_signed(type, std::move(a), std::move(work), std::move(done));
+  } catch (const ServiceError& e) {
+    Reply r = make_reply(type, e.status(), e.what(), {});
+    r.kid = kid;
+    done(std::move(r));
+  } catch (const Error& e) {
+    Reply r = make_reply(type, e.code() == Errc::too_large ? status::kTooLarge : status::kMalformed, e.what(), {});
+    r.kid = kid;
+    done(std::move(r));
+  } catch (const std::exception& e) {
+    // The detail goes to the operator's log only; exception texts here name no secret.
+    log_event("internal error", type + ": " + e.what());
+    Reply r = make_reply(type, status::kInternal, "internal error", {});
+    r.kid = kid;
+    done(std::move(r));
+  }
+}
+
+}  // namespace recrypt::service

@@ -1,0 +1,54 @@
+// recryptd's request handling without HTTP: a request body and its signature header in, a
+// response body and status out. Checks the signature (key, time, audience, replay), runs the
+// transaction, writes the audit record, and answers only after the store committed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "service/key_vault.hpp"
+#include "service/nonce_cache.hpp"
+#include "service/store.hpp"
+
+namespace recrypt::service {
+
+struct ServiceConfig {
+  std::string audience;
+  std::int64_t skew_seconds = 300;
+  std::size_t max_body = 1 << 20;
+};
+
+struct Reply {
+  int status = 500;
+  std::string body;
+  // For the request log: never a secret.
+  std::string type;
+  std::string kid;
+  std::string group;
+};
+
+class Service {
+ public:
+  Service(Store& store, KeyVault vault, ServiceConfig config);
+
+  // `done` runs exactly once, on this thread or on the store's writer thread; it must not
+  // block for long.
+  void handle(std::string body, std::string signature, std::function<void(Reply)> done);
+
+  // An answer that never reached a transaction (too large, bad HTTP).
+  static Reply error_reply(int status, const std::string& description);
+
+ private:
+  struct Authenticated;
+  Authenticated authenticate(std::string_view body, std::string_view signature, const Point* self_key);
+  void finish_signed(const std::string& type, Authenticated auth, std::function<Json(StoreWriter&, Authenticated&)> work,
+                     std::function<void(Reply)> done);
+
+  Store& store_;
+  KeyVault vault_;
+  ServiceConfig config_;
+  NonceCache nonces_;
+};
+
+}  // namespace recrypt::service

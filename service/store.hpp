@@ -1,0 +1,110 @@
+// Where recryptd keeps its state, behind an interface so that a shared PostgreSQL can replace
+// the embedded SQLite when several stateless recryptd run behind a load balancer.
+//
+// Reads run on the caller's thread against a consistent snapshot. Writes are handed to the
+// store, which may batch the writes of concurrent requests into one durable commit (group
+// commit); `done` runs after that commit, so an answer is only ever sent for durable state.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/bytes.hpp"
+#include "protocol/service/member_entry.hpp"
+#include "protocol/service/messages.hpp"
+
+namespace recrypt::service {
+
+// A key that may sign requests: a profile's own signing key (encryption_id empty) or one of
+// its devices' signing keys (with that device's encryption key id).
+struct SignerRecord {
+  std::string kid;
+  std::string profile_id;
+  std::string jwk;  // public JWK text
+  std::string encryption_id;
+};
+
+struct ProfileRecord {
+  std::string id;
+  std::string type;  // "personal" or "group"
+  std::string name;  // account or group name
+  std::string token;
+};
+
+struct GroupRecord {
+  std::string id;
+  std::string name;
+  std::string token;                 // the current signed group profile
+  std::string key_id;                // current A
+  std::vector<std::string> key_ids;  // every key of the group, current first
+};
+
+struct MemberRecord {
+  std::string group_id;
+  std::string member_id;
+  std::string account;
+  Privileges privileges;
+  MemberStatus status = MemberStatus::active;
+};
+
+struct KeyRecord {
+  std::string group_id;
+  std::string member_id;
+  std::string key_id;
+  Bytes sealed_recryption_key;  // r, sealed by the KeyVault
+  std::string wrapped_shares;   // JSON object text: device id -> JWE
+};
+
+class StoreReader {
+ public:
+  virtual ~StoreReader() = default;
+  virtual std::optional<SignerRecord> signer(const std::string& kid) = 0;
+  virtual std::optional<ProfileRecord> profile_by_id(const std::string& id) = 0;
+  virtual std::optional<ProfileRecord> profile_by_name(const std::string& type, const std::string& name) = 0;
+  // By id or by name.
+  virtual std::optional<GroupRecord> group(const std::string& ref) = 0;
+  virtual std::optional<MemberRecord> member(const std::string& group_id, const std::string& member_id) = 0;
+  virtual std::vector<MemberRecord> members(const std::string& group_id) = 0;
+  virtual std::optional<KeyRecord> key(const std::string& group_id, const std::string& member_id,
+                                       const std::string& key_id) = 0;
+  virtual std::vector<std::string> member_key_ids(const std::string& group_id, const std::string& member_id) = 0;
+  virtual std::vector<AuditRecord> audit(const std::string& group_id, std::uint64_t after, std::uint64_t limit) = 0;
+  // Nonces still inside their window, to refill the replay cache after a restart.
+  virtual std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) = 0;
+};
+
+class StoreWriter : public StoreReader {
+ public:
+  // Inserts or replaces the profile and replaces every signer row of it.
+  virtual void put_profile(const ProfileRecord& profile, const std::vector<SignerRecord>& signers) = 0;
+  virtual void insert_group(const GroupRecord& group) = 0;
+  virtual void update_group(const GroupRecord& group) = 0;
+  virtual void insert_member(const MemberRecord& member) = 0;
+  virtual void update_member(const MemberRecord& member) = 0;
+  virtual void put_key(const KeyRecord& key) = 0;
+  virtual void insert_nonce(const std::string& nonce, std::int64_t expires) = 0;
+  virtual void append_audit(const AuditRecord& record) = 0;
+  // Runs `work` so that if it throws, its changes alone are undone (the exception goes on).
+  virtual void nested(const std::function<void()>& work) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual void read(const std::function<void(StoreReader&)>& work) = 0;
+  // `work` runs on the store's writer; its changes commit with others' in one transaction,
+  // and are undone alone if it throws. `done` gets nullptr after a durable commit, or the
+  // exception (from `work`, or from the commit).
+  virtual void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done) = 0;
+  // Finishes queued writes and stops the writer.
+  virtual void close() = 0;
+};
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+
+}  // namespace recrypt::service

@@ -1,0 +1,56 @@
+// The transactions themselves, free of HTTP and of signature checking: each takes the store
+// (inside the transaction that will commit it), the authenticated caller and its typed
+// request, and returns the response body or throws ServiceError.
+#pragma once
+
+#include <string>
+
+#include "protocol/json.hpp"
+#include "protocol/service/messages.hpp"
+#include "protocol/service/profile.hpp"
+#include "protocol/service/request_signature.hpp"
+#include "protocol/service/service_error.hpp"
+#include "service/key_vault.hpp"
+#include "service/store.hpp"
+
+namespace recrypt::service::tx {
+
+// Who signed the request, after the signature, time, audience and nonce were checked.
+struct Caller {
+  SignerRecord signer;  // signer.profile_id is the member identity
+  RequestClaims claims;
+};
+
+// What the audit record of a request says besides who and when; transactions fill it in as
+// soon as they know.
+struct AuditNote {
+  std::string group;
+  std::string key_id;
+};
+
+Json publish_profile(StoreWriter& w, const VerifiedProfile& profile);
+Json get_profile(StoreReader& r, const GetProfileRequest& req);
+
+Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller, const CreateGroupRequest& req,
+                  AuditNote& note);
+Json update_group(StoreWriter& w, const Caller& caller, const UpdateGroupRequest& req, AuditNote& note);
+Json get_group(StoreReader& r, const Caller& caller, const GetGroupRequest& req, AuditNote& note);
+Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller, const RotateGroupKeyRequest& req,
+                      AuditNote& note);
+Json read_audit(StoreReader& r, const Caller& caller, const ReadAuditRequest& req, AuditNote& note);
+
+Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, const AddMemberRequest& req,
+                AuditNote& note);
+Json update_member(StoreWriter& w, const Caller& caller, const UpdateMemberRequest& req, AuditNote& note);
+
+Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller, const RecryptDataRequest& req,
+                  AuditNote& note);
+
+// Shared by the group and member transactions.
+GroupRecord require_group(StoreReader& r, const std::string& ref);
+MemberRecord require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller);
+MemberRecord new_member_record(StoreReader& r, const GroupRecord& g, const MemberEntry& e);
+void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g, const MemberEntry& e);
+std::string seal_context(const std::string& group_id, const std::string& member_id, const std::string& key_id);
+
+}  // namespace recrypt::service::tx

@@ -1,0 +1,131 @@
+// CreateGroup, UpdateGroup, GetGroup, RotateGroupKey and ReadAudit.
+#include <algorithm>
+
+#include "service/transactions.hpp"
+
+namespace recrypt::service::tx {
+namespace {
+
+const std::string& caller_id(const Caller& c) { return c.signer.profile_id; }
+
+GroupRecord record_of(const GroupProfile& p, const std::string& token) {
+  return {p.id(), p.name, token, p.key_id(), p.all_key_ids()};
+}
+
+// A new profile for an existing group: same signing key (so the same id), a name nobody else
+// uses.
+GroupProfile checked_successor(StoreReader& r, const GroupRecord& g, const std::string& token) {
+  GroupProfile p = verify_group_profile(token);
+  if (p.id() != g.id) refuse(status::kConflict, "the new group profile is not signed by the group's signing key");
+  if (p.name != g.name) {
+    if (auto other = r.group(p.name); other && other->id != g.id)
+      refuse(status::kConflict, "a group with this name is hosted here");
+  }
+  return p;
+}
+
+}  // namespace
+
+GroupRecord require_group(StoreReader& r, const std::string& ref) {
+  auto g = r.group(ref);
+  if (!g) refuse(status::kNotFound, "no such group");
+  return *g;
+}
+
+MemberRecord require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller) {
+  auto m = r.member(g.id, caller_id(caller));
+  if (!m || m->status != MemberStatus::active || !(m->privileges.admin || m->privileges.super))
+    refuse(status::kUnauthorized, "this transaction needs an ACTIVE member with ADMIN privilege");
+  return *m;
+}
+
+Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller, const CreateGroupRequest& req,
+                  AuditNote& note) {
+  if (caller.signer.profile_id.empty()) refuse(status::kUnauthorized, "unknown signer");
+  auto creator = w.profile_by_id(caller_id(caller));
+  if (!creator || creator->type != "personal")
+    refuse(status::kUnauthorized, "CreateGroup must be signed by a key of a published personal profile");
+  GroupProfile p = verify_group_profile(req.profile);
+  note.group = p.id();
+  note.key_id = p.key_id();
+  if (w.group(p.id()) || w.group(p.name)) refuse(status::kConflict, "a group with this name or id exists");
+  GroupRecord g = record_of(p, req.profile);
+  w.insert_group(g);
+  w.put_profile({g.id, "group", g.name, g.token}, {});
+
+  bool creator_listed = false;
+  for (const MemberEntry& e : req.entries) {
+    MemberRecord m = new_member_record(w, g, e);
+    if (m.member_id == caller_id(caller)) {
+      creator_listed = true;
+      m.privileges.admin = m.privileges.super = true;
+      m.status = MemberStatus::active;
+    }
+    w.insert_member(m);
+    store_entry_key(w, vault, g, e);
+  }
+  if (!creator_listed)
+    w.insert_member({g.id, caller_id(caller), creator->name, Privileges{false, true, true}, MemberStatus::active});
+  return CreateGroupResponse{g.id, g.key_id}.to_json();
+}
+
+Json update_group(StoreWriter& w, const Caller& caller, const UpdateGroupRequest& req, AuditNote& note) {
+  GroupRecord g = require_group(w, req.group);
+  note.group = g.id;
+  require_admin(w, g, caller);
+  GroupProfile p = checked_successor(w, g, req.profile);
+  if (p.key_id() != g.key_id)
+    refuse(status::kConflict, "UpdateGroup keeps the group key; change it with RotateGroupKey");
+  GroupRecord updated = record_of(p, req.profile);
+  w.update_group(updated);
+  w.put_profile({g.id, "group", updated.name, updated.token}, {});
+  return UpdateGroupResponse{g.id}.to_json();
+}
+
+Json get_group(StoreReader& r, const Caller& caller, const GetGroupRequest& req, AuditNote& note) {
+  GroupRecord g = require_group(r, req.group);
+  note.group = g.id;
+  // Members may see who else is in the group; outsiders and suspended members may not.
+  auto me = r.member(g.id, caller_id(caller));
+  if (!me || me->status != MemberStatus::active)
+    refuse(status::kUnauthorized, "GetGroup needs an ACTIVE member of the group");
+  GetGroupResponse out{g.id, g.name, g.key_id, g.token, {}};
+  for (const MemberRecord& m : r.members(g.id))
+    out.members.push_back({m.member_id, m.account, m.privileges, m.status, r.member_key_ids(g.id, m.member_id)});
+  return out.to_json();
+}
+
+Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller, const RotateGroupKeyRequest& req,
+                      AuditNote& note) {
+  GroupRecord g = require_group(w, req.group);
+  note.group = g.id;
+  require_admin(w, g, caller);
+  GroupProfile p = checked_successor(w, g, req.profile);
+  std::vector<std::string> ids = p.all_key_ids();
+  if (p.key_id() == g.key_id) refuse(status::kConflict, "RotateGroupKey needs a new group key");
+  // Old documents stay readable only if every key the group had is still listed.
+  for (const std::string& old : g.key_ids)
+    if (std::find(ids.begin(), ids.end(), old) == ids.end())
+      refuse(status::kConflict, "the new group profile must list every earlier key among its past keys");
+  note.key_id = p.key_id();
+  GroupRecord updated = record_of(p, req.profile);
+  w.update_group(updated);
+  w.put_profile({g.id, "group", updated.name, updated.token}, {});
+  for (const MemberEntry& e : req.entries) {
+    if (e.key_id != updated.key_id) refuse(status::kMalformed, "rotation entries must be for the new group key");
+    auto m = w.member(g.id, e.member);
+    if (!m) refuse(status::kNotFound, "rotation entry for a member that is not in the group");
+    if (m->status == MemberStatus::revoked) refuse(status::kConflict, "rotation entry for a revoked member");
+    store_entry_key(w, vault, updated, e);
+  }
+  return RotateGroupKeyResponse{updated.key_id}.to_json();
+}
+
+Json read_audit(StoreReader& r, const Caller& caller, const ReadAuditRequest& req, AuditNote& note) {
+  GroupRecord g = require_group(r, req.group);
+  note.group = g.id;
+  require_admin(r, g, caller);
+  return ReadAuditResponse{r.audit(g.id, req.after, req.limit)}.to_json();
+}
+
+}  // namespace recrypt::service::tx

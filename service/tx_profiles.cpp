@@ -1,0 +1,42 @@
+// PublishProfile and GetProfile.
+#include "protocol/jwk.hpp"
+#include "service/transactions.hpp"
+
+namespace recrypt::service::tx {
+
+Json publish_profile(StoreWriter& w, const VerifiedProfile& profile) {
+  const std::string type = profile.type == ProfileType::personal ? "personal" : "group";
+  if (auto other = w.profile_by_name(type, profile.name()); other && other->id != profile.id())
+    refuse(status::kConflict, "another profile already uses this " + std::string(type == "personal" ? "account" : "group") + " name");
+  std::vector<SignerRecord> signers;
+  if (profile.type == ProfileType::personal) {
+    // A group's profile goes through CreateGroup/UpdateGroup once the group lives here.
+    const PersonalProfile& p = *profile.personal;
+    signers.push_back({profile.id(), profile.id(), jwk::from_public(p.signing_key).dump(), ""});
+    for (const Device& d : p.devices)
+      signers.push_back({d.signing_id(), profile.id(), jwk::from_public(d.signing_key).dump(), d.encryption_id()});
+    for (const SignerRecord& s : signers) {
+      auto existing = w.signer(s.kid);
+      if (existing && existing->profile_id != profile.id())
+        refuse(status::kConflict, "a signing key of this profile belongs to another profile");
+    }
+  } else {
+    if (auto g = w.group(profile.id()))
+      refuse(status::kConflict, "this group is hosted here: change its profile with UpdateGroup or RotateGroupKey");
+    if (auto g = w.group(profile.name()); g && g->id != profile.id())
+      refuse(status::kConflict, "a group with this name is hosted here");
+  }
+  w.put_profile({profile.id(), type, profile.name(), profile.token}, signers);
+  return PublishProfileResponse{profile.id()}.to_json();
+}
+
+Json get_profile(StoreReader& r, const GetProfileRequest& req) {
+  std::optional<ProfileRecord> p;
+  if (!req.id.empty()) p = r.profile_by_id(req.id);
+  else if (!req.account.empty()) p = r.profile_by_name("personal", req.account);
+  else p = r.profile_by_name("group", req.group);
+  if (!p) refuse(status::kNotFound, "no such profile");
+  return GetProfileResponse{p->token}.to_json();
+}
+
+}  // namespace recrypt::service::tx

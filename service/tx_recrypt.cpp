@@ -1,0 +1,32 @@
+// RecryptData: the service's half of a decryption, R = r·T, for an ACTIVE member with RECRYPT,
+// asked by one of that member's devices, which also gets its wrapped share back.
+#include "protocol/recryption.hpp"
+#include "service/transactions.hpp"
+
+namespace recrypt::service::tx {
+
+Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller, const RecryptDataRequest& req,
+                  AuditNote& note) {
+  note.group = req.group;
+  note.key_id = req.key_id;
+  if (caller.signer.encryption_id.empty())
+    refuse(status::kUnauthorized, "RecryptData must be signed by a device key listed in a personal profile");
+  GroupRecord g = require_group(r, req.group);
+  note.group = g.id;
+  auto m = r.member(g.id, caller.signer.profile_id);
+  if (!m) refuse(status::kUnauthorized, "not a member of this group");
+  if (m->status == MemberStatus::suspended) refuse(status::kUnauthorized, "member is suspended");
+  if (m->status == MemberStatus::revoked) refuse(status::kUnauthorized, "member is revoked");
+  if (!m->privileges.recrypt) refuse(status::kUnauthorized, "member lacks the RECRYPT privilege");
+  auto k = r.key(g.id, m->member_id, req.key_id);
+  if (!k) refuse(status::kNotFound, "no recryption key for this member and key_id");
+  Json shares = Json::parse(k->wrapped_shares, nullptr, false);
+  auto share = shares.is_object() ? shares.find(caller.signer.encryption_id) : shares.end();
+  if (share == shares.end() || !share->is_string())
+    refuse(status::kNotFound, "no share is wrapped for this device; ask an administrator to add it");
+  SecureBytes rb = vault.open(k->sealed_recryption_key, seal_context(g.id, m->member_id, req.key_id));
+  Scalar rk = Scalar::from_bytes(req.epk.curve(), rb);
+  return RecryptDataResponse{recryption::partial(rk, req.epk), share->get<std::string>()}.to_json();
+}
+
+}  // namespace recrypt::service::tx

@@ -1,0 +1,113 @@
+#include "tests/service/recryptd_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#ifndef RECRYPTD_PATH
+#error "RECRYPTD_PATH must name the recryptd binary"
+#endif
+
+namespace recrypt::test {
+
+RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "recryptd-test-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+}
+
+RecryptdProcess::~RecryptdProcess() {
+  if (pid_ > 0) kill9();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string RecryptdProcess::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+std::string RecryptdProcess::log() const {
+  std::ifstream in(dir_ / "stderr");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void RecryptdProcess::start() {
+  if (pid_ > 0) throw std::runtime_error("recryptd already running");
+  ++starts_;
+  std::filesystem::path out = dir_ / ("stdout." + std::to_string(starts_));
+  std::vector<std::string> args{RECRYPTD_PATH, "--listen", "127.0.0.1:0", "--db", db().string(), "--threads", "2"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int e = ::open((dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (o < 0 || e < 0) ::_exit(127);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  pid_ = pid;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(out);
+    std::string line;
+    if (std::getline(in, line) && !in.eof()) {
+      auto colon = line.rfind(':');
+      if (line.rfind("listening on ", 0) == 0 && colon != std::string::npos) {
+        port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+        return;
+      }
+    }
+    if (exited()) throw std::runtime_error("recryptd exited at start: " + log());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill9();
+  throw std::runtime_error("recryptd did not report its port in time");
+}
+
+bool RecryptdProcess::exited() {
+  if (pid_ <= 0) return true;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return true;
+  }
+  return false;
+}
+
+void RecryptdProcess::wait_exit() {
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void RecryptdProcess::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  wait_exit();
+}
+
+void RecryptdProcess::kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  wait_exit();
+}
+
+void RecryptdProcess::restart() {
+  stop();
+  start();
+}
+
+}  // namespace recrypt::test

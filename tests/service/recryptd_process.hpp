@@ -1,0 +1,49 @@
+// A real recryptd for tests: started on an ephemeral loopback port with its database in a
+// temporary folder of its own, so tests run in parallel. Its stdout and stderr go to files in
+// that folder (a pipe nobody drains could block the server). Killed when destroyed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace recrypt::test {
+
+class RecryptdProcess {
+ public:
+  // `extra_args` are added to --listen 127.0.0.1:0 --db DIR/recryptd.db.
+  explicit RecryptdProcess(std::vector<std::string> extra_args = {});
+  ~RecryptdProcess();
+  RecryptdProcess(const RecryptdProcess&) = delete;
+  RecryptdProcess& operator=(const RecryptdProcess&) = delete;
+
+  void start();    // throws std::runtime_error when the server does not come up within 10 s
+  void stop();     // SIGTERM and wait: a clean shutdown
+  void kill9();    // SIGKILL and wait: a crash
+  void restart();  // stop (if running) and start on the same database, on a new port
+  bool running() const { return pid_ > 0; }
+  // True when the process has exited (reaps it).
+  bool exited();
+
+  std::uint16_t port() const { return port_; }
+  std::string url() const;       // http://127.0.0.1:PORT
+  std::string audience() const { return url(); }
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path db() const { return dir_ / "recryptd.db"; }
+  std::string log() const;  // what the server wrote to stderr so far
+
+  void set_args(std::vector<std::string> extra_args) { extra_args_ = std::move(extra_args); }
+
+ private:
+  void wait_exit();
+  std::vector<std::string> extra_args_;
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  int starts_ = 0;
+};
+
+}  // namespace recrypt::test

@@ -1,0 +1,118 @@
+// The authorization matrix, one case each: who may do what, and which signatures count.
+#include "protocol/recryption.hpp"
+#include "tests/service/service_test.hpp"
+
+namespace recrypt::test {
+namespace {
+
+using service::MemberStatus;
+
+class Authorization : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    create_group();
+    bob = member("bob@example.com");
+  }
+
+  // A signed GetGroup from bob's device, posted raw so the signature can be anything.
+  std::string body() const { return service::serialize_request("GetGroup", Json{{"group", group->name}}); }
+  int post(const std::string& signature) {
+    auto c = client(*bob);
+    return c.post_raw(body(), signature).status;
+  }
+  std::string sign(const std::string& b, std::int64_t iat, const std::string& aud) {
+    return service::sign_request(b, bob->devices[0]->signer(), bob->devices[0]->kid(), aud, iat);
+  }
+  int recrypt(const TestPerson& p, const std::string& key_id, int device = 0) {
+    Scalar t = Scalar::random(Curve::p256());
+    return status_of([&] { client(p, device).recrypt_data({group->name, key_id, t.public_point()}); });
+  }
+
+  std::unique_ptr<TestPerson> bob;
+};
+
+TEST_F(Authorization, SignedRequestIsAccepted) { EXPECT_EQ(post(sign(body(), service::unix_now(), server.url())), 201); }
+
+TEST_F(Authorization, UnsignedIsRefused) { EXPECT_EQ(post(""), 401); }
+
+TEST_F(Authorization, BadSignatureIsRefused) {
+  std::string sig = sign(service::serialize_request("GetGroup", Json{{"group", "other"}}), service::unix_now(), server.url());
+  EXPECT_EQ(post(sig), 401);
+  EXPECT_EQ(post("not-a-jws"), 401);
+}
+
+TEST_F(Authorization, UnknownKidIsRefused) {
+  Scalar k = Scalar::random(Curve::p256());
+  EXPECT_EQ(post(service::sign_request(body(), jws::software_signer(k), "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG", server.url())),
+            401);
+}
+
+TEST_F(Authorization, StaleIatIsRefused) {
+  EXPECT_EQ(post(sign(body(), service::unix_now() - 3600, server.url())), 401);
+  EXPECT_EQ(post(sign(body(), service::unix_now() + 3600, server.url())), 401);
+}
+
+TEST_F(Authorization, ReplayedNonceIsRefused) {
+  std::string sig = sign(body(), service::unix_now(), server.url());
+  EXPECT_EQ(post(sig), 201);
+  EXPECT_EQ(post(sig), 401);
+}
+
+TEST_F(Authorization, WrongAudienceIsRefused) {
+  EXPECT_EQ(post(sign(body(), service::unix_now(), "http://127.0.0.1:1")), 401);
+}
+
+TEST_F(Authorization, NonAdminAddsMemberRefused) {
+  auto carol = make_person("carol@example.com");
+  publish(*carol);
+  EXPECT_EQ(status_of([&] { client(*bob).add_member({group->name, {group->entry_for(*carol, recrypt_only())}}); }), 401);
+}
+
+TEST_F(Authorization, AdminChangesSuperPrivilegeRefused) {
+  auto admin = member("admin@example.com");
+  // Only SUPER grants ADMIN: alice makes this one an ADMIN.
+  client(*alice).update_member({group->name, admin->id(), std::nullopt, admin_privs()});
+  auto c = client(*admin);
+  EXPECT_EQ(status_of([&] { c.update_member({group->name, alice->id(), std::nullopt, recrypt_only()}); }), 401);
+  EXPECT_EQ(status_of([&] { c.update_member({group->name, bob->id(), std::nullopt, super_privs()}); }), 401);
+  // An ADMIN may still manage plain members.
+  EXPECT_EQ(status_of([&] { c.update_member({group->name, bob->id(), MemberStatus::suspended, std::nullopt}); }), 201);
+}
+
+TEST_F(Authorization, SuspendedMemberRecryptRefused) {
+  EXPECT_EQ(recrypt(*bob, group->key_id()), 201);
+  client(*alice).update_member({group->name, bob->id(), MemberStatus::suspended, std::nullopt});
+  EXPECT_EQ(recrypt(*bob, group->key_id()), 401);
+}
+
+TEST_F(Authorization, RevokedMemberRecryptRefused) {
+  client(*alice).update_member({group->name, bob->id(), MemberStatus::revoked, std::nullopt});
+  EXPECT_EQ(recrypt(*bob, group->key_id()), 401);
+}
+
+TEST_F(Authorization, DeviceNotInProfileRefused) {
+  // The profile key itself is no device; a device dropped from the profile no longer counts.
+  EXPECT_EQ(recrypt(*bob, group->key_id(), -1), 401);
+  auto old_device = std::move(bob->devices[0]);
+  bob->devices[0] = std::make_unique<TestDevice>();
+  bob->devices[0]->name = "new laptop";
+  publish(*bob);
+  Scalar t = Scalar::random(Curve::p256());
+  service::Client c(server.url(), server.url(), old_device->signer(), old_device->kid());
+  EXPECT_EQ(status_of([&] { c.recrypt_data({group->name, group->key_id(), t.public_point()}); }), 401);
+  // The new device is listed but has no wrapped share yet.
+  EXPECT_EQ(recrypt(*bob, group->key_id()), 404);
+}
+
+TEST_F(Authorization, WrongKeyIdRefused) {
+  EXPECT_EQ(recrypt(*bob, "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF"), 404);
+}
+
+TEST_F(Authorization, MemberWithoutRecryptPrivilegeRefused) {
+  client(*alice).update_member({group->name, bob->id(), std::nullopt, service::Privileges{}});
+  EXPECT_EQ(recrypt(*bob, group->key_id()), 401);
+}
+
+}  // namespace
+}  // namespace recrypt::test

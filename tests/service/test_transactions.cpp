@@ -1,0 +1,194 @@
+// Every transaction against a real recryptd: what succeeds and how each refusal looks.
+#include "protocol/jwk.hpp"
+#include "protocol/recryption.hpp"
+#include "tests/service/service_test.hpp"
+
+namespace recrypt::test {
+namespace {
+
+using service::MemberStatus;
+
+TEST_F(ServiceTest, HelloNamesVersionsAndAudience) {
+  auto c = client(*alice);
+  auto hello = c.hello();
+  EXPECT_EQ(hello.versions, std::vector<std::string>{"1.0"});
+  EXPECT_EQ(hello.audience, server.url());
+}
+
+TEST_F(ServiceTest, PublishAndGetProfile) {
+  auto c = client(*alice);
+  EXPECT_EQ(service::verify_profile(c.get_profile({alice->id(), "", ""}).profile).id(), alice->id());
+  EXPECT_EQ(service::verify_profile(c.get_profile({"", "alice@example.com", ""}).profile).id(), alice->id());
+  EXPECT_EQ(status_of([&] { c.get_profile({"", "nobody@example.com", ""}); }), 404);
+  // An update with a second device replaces the first version.
+  alice->devices.push_back(std::make_unique<TestDevice>());
+  alice->devices.back()->name = "phone";
+  publish(*alice);
+  EXPECT_EQ(service::verify_personal_profile(c.get_profile({alice->id(), "", ""}).profile).devices.size(), 2u);
+  // Another key may not take the account.
+  auto mallory = make_person("alice@example.com");
+  EXPECT_EQ(status_of([&] { publish(*mallory); }), 409);
+}
+
+TEST_F(ServiceTest, PublishProfileMustBeSignedByTheProfileKey) {
+  auto bob = make_person("bob@example.com");
+  auto c = client(*bob);
+  EXPECT_EQ(status_of([&] { c.publish_profile({bob->token()}, bob->devices[0]->signer(), bob->devices[0]->kid()); }),
+            401);
+  EXPECT_EQ(status_of([&] { c.publish_profile({"garbage"}, bob->profile_signer(), bob->id()); }), 400);
+}
+
+TEST_F(ServiceTest, CreateGroup) {
+  create_group();
+  auto c = client(*alice);
+  auto g = c.get_group({group->name});
+  EXPECT_EQ(g.group, group->id());
+  EXPECT_EQ(g.key_id, group->key_id());
+  ASSERT_EQ(g.members.size(), 1u);
+  EXPECT_TRUE(g.members[0].privileges.super);
+  EXPECT_EQ(service::verify_group_profile(c.get_profile({"", "", group->name}).profile).id(), group->id());
+  // The name is taken now.
+  TestGroup again(group->name, server.url());
+  EXPECT_EQ(status_of([&] { c.create_group({again.token(), {}}); }), 409);
+  // Only people with a published profile create groups.
+  auto stranger = make_person("stranger@example.com");
+  TestGroup other("other@example.com", server.url());
+  EXPECT_EQ(status_of([&] { client(*stranger).create_group({other.token(), {}}); }), 401);
+}
+
+TEST_F(ServiceTest, UpdateGroup) {
+  create_group();
+  auto c = client(*alice);
+  group->service_url = "https://recrypt.example.com";
+  EXPECT_EQ(c.update_group({group->name, group->token()}).group, group->id());
+  EXPECT_EQ(service::verify_group_profile(c.get_group({group->id()}).profile).service, "https://recrypt.example.com");
+  TestGroup impostor(group->name, server.url());
+  EXPECT_EQ(status_of([&] { c.update_group({group->name, impostor.token()}); }), 409);
+  auto bob = member("bob@example.com");
+  EXPECT_EQ(status_of([&] { client(*bob).update_group({group->name, group->token()}); }), 401);
+  group->rotate();  // a new key goes through RotateGroupKey, not UpdateGroup
+  EXPECT_EQ(status_of([&] { c.update_group({group->name, group->token()}); }), 409);
+  EXPECT_EQ(status_of([&] { c.update_group({"nosuch@example.com", group->token()}); }), 404);
+}
+
+TEST_F(ServiceTest, GetGroupIsForMembers) {
+  create_group();
+  auto bob = member("bob@example.com");
+  auto g = client(*bob).get_group({group->name});
+  EXPECT_EQ(g.members.size(), 2u);
+  auto carol = make_person("carol@example.com");
+  publish(*carol);
+  EXPECT_EQ(status_of([&] { client(*carol).get_group({group->name}); }), 401);
+  EXPECT_EQ(status_of([&] { client(*alice).get_group({"nosuch@example.com"}); }), 404);
+}
+
+TEST_F(ServiceTest, AddMember) {
+  create_group();
+  auto bob = make_person("bob@example.com");
+  auto carol = make_person("carol@example.com", 2);
+  publish(*bob);
+  publish(*carol);
+  auto c = client(*alice);
+  auto added = c.add_member({group->name, {group->entry_for(*bob, recrypt_only()),
+                                           group->entry_for(*carol, recrypt_only(), MemberStatus::suspended)}});
+  EXPECT_EQ(added.added, 2u);
+  auto g = c.get_group({group->name});
+  ASSERT_EQ(g.members.size(), 3u);
+  EXPECT_EQ(status_of([&] { c.add_member({group->name, {group->entry_for(*bob, recrypt_only())}}); }), 409);
+  auto stranger = make_person("stranger@example.com");  // no published profile
+  EXPECT_EQ(status_of([&] { c.add_member({group->name, {group->entry_for(*stranger, recrypt_only())}}); }), 404);
+  auto dave = make_person("dave@example.com");
+  publish(*dave);
+  auto erin = make_person("erin@example.com");
+  publish(*erin);
+  auto entry = group->entry_for(*erin, recrypt_only());
+  entry.key_id = "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF";
+  EXPECT_EQ(status_of([&] { c.add_member({group->name, {entry}}); }), 404);
+  EXPECT_EQ(status_of([&] { c.add_member({"nosuch@example.com", {group->entry_for(*dave, recrypt_only())}}); }), 404);
+  // A failed request changes nothing, not even its valid entries.
+  EXPECT_EQ(status_of([&] { c.add_member({group->name, {group->entry_for(*dave, recrypt_only()), entry}}); }), 404);
+  EXPECT_EQ(c.get_group({group->name}).members.size(), 3u);
+}
+
+TEST_F(ServiceTest, UpdateMember) {
+  create_group();
+  auto bob = member("bob@example.com");
+  auto c = client(*alice);
+  auto r = c.update_member({group->name, bob->id(), MemberStatus::suspended, std::nullopt});
+  EXPECT_EQ(r.member.status, MemberStatus::suspended);
+  r = c.update_member({group->name, bob->id(), MemberStatus::active, service::Privileges{true, false, false}});
+  EXPECT_EQ(r.member.status, MemberStatus::active);
+  EXPECT_EQ(r.member.key_ids, std::vector<std::string>{group->key_id()});
+  EXPECT_EQ(status_of([&] { c.update_member({group->name, "NOSUCH", MemberStatus::active, std::nullopt}); }), 404);
+  c.update_member({group->name, bob->id(), MemberStatus::revoked, std::nullopt});
+  EXPECT_EQ(status_of([&] { c.update_member({group->name, bob->id(), MemberStatus::active, std::nullopt}); }), 409);
+}
+
+TEST_F(ServiceTest, RecryptDataReturnsThePartialAndTheShare) {
+  create_group();
+  auto bob = member("bob@example.com");
+  Scalar t = Scalar::random(Curve::p256());
+  auto res = client(*bob).recrypt_data({group->name, group->key_id(), t.public_point()});
+  Scalar x = service::unwrap_share(res.wrapped_share, bob->devices[0]->encryption);
+  Point z = recryption::combine(res.partial, t.public_point().times(x));
+  EXPECT_TRUE(z == group->secret().public_point().times(t));
+}
+
+TEST_F(ServiceTest, RotateGroupKey) {
+  create_group();
+  auto bob = member("bob@example.com");
+  auto c = client(*alice);
+  std::string old_key = group->key_id();
+  EXPECT_EQ(status_of([&] { c.rotate_group_key({group->name, group->token(), {}}); }), 409);  // same key
+  group->rotate();
+  auto res = c.rotate_group_key({group->name, group->token(), {group->entry_for(*bob, recrypt_only())}});
+  EXPECT_EQ(res.key_id, group->key_id());
+  auto g = c.get_group({group->name});
+  EXPECT_EQ(g.key_id, group->key_id());
+  for (const auto& m : g.members)
+    if (m.member == bob->id()) {
+      EXPECT_EQ(m.key_ids.size(), 2u);
+    }
+  // A profile that drops an old key is refused: old documents must stay readable.
+  TestGroup forgetful(group->name, server.url());
+  forgetful.signing = group->signing.clone();
+  EXPECT_EQ(status_of([&] { c.rotate_group_key({group->name, forgetful.token(), {}}); }), 409);
+  EXPECT_EQ(status_of([&] { client(*bob).rotate_group_key({group->name, group->token(), {}}); }), 401);
+}
+
+TEST_F(ServiceTest, ReadAudit) {
+  create_group();
+  auto bob = member("bob@example.com");
+  Scalar t = Scalar::random(Curve::p256());
+  client(*bob).recrypt_data({group->name, group->key_id(), t.public_point()});
+  EXPECT_EQ(status_of([&] { client(*bob).recrypt_data({group->name, "WRONG", t.public_point()}); }), 404);
+  auto c = client(*alice);
+  auto audit = c.read_audit({group->name, 0, 100});
+  int ok = 0, refused = 0;
+  for (const auto& r : audit.records) {
+    if (r.transaction != "RecryptData") continue;
+    EXPECT_EQ(r.member, bob->id());
+    EXPECT_EQ(r.device, bob->devices[0]->kid());
+    if (r.status == 201) ++ok;
+    if (r.status == 404) ++refused;
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(refused, 1);
+  auto later = c.read_audit({group->name, audit.records.back().seq, 100});
+  EXPECT_LE(later.records.size(), 1u);  // at most the previous ReadAudit itself
+  EXPECT_EQ(status_of([&] { client(*bob).read_audit({group->name, 0, 10}); }), 401);
+}
+
+TEST_F(ServiceTest, TheLogNamesNoSecret) {
+  create_group();
+  auto bob = member("bob@example.com");
+  Scalar t = Scalar::random(Curve::p256());
+  client(*bob).recrypt_data({group->name, group->key_id(), t.public_point()});
+  std::string log = server.log();
+  EXPECT_NE(log.find("\"type\":\"RecryptData\""), std::string::npos);
+  EXPECT_EQ(log.find("\"d\""), std::string::npos);
+  EXPECT_EQ(log.find("wrapped"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace recrypt::test
