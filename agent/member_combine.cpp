@@ -1,6 +1,6 @@
 #include "agent/member_combine.hpp"
 
-#include "agent/share_forms.hpp"
+#include "protocol/service/share_form.hpp"
 #include "protocol/udf.hpp"
 
 #include "protocol/error.hpp"
@@ -33,7 +33,7 @@ Scalar unwrap_share(const std::string& wrapped, const DeviceKeys& device) {
 }
 
 Point member_shared_point(const DeviceKeys& device, const Point& epk, const service::RecryptDataResponse& answer) {
-  ShareForm form = parse_share_form(answer.wrapped_share);
+  service::ShareForm form = service::parse_share_form(answer.wrapped_share);
   if (!form.jwe) fail(Errc::unsupported, "this device's share is resident-only and its backend cannot import it");
   Scalar share = unwrap_share(*form.jwe, device);
   return recryption::combine(answer.partial, epk.times(share));
@@ -56,10 +56,11 @@ std::string ResidentShares::key_for(backend::Backend& backend, const backend::Wr
 std::vector<Point> member_shared_points(const DeviceKeys& device, const Point& epk,
                                         const service::RecryptDataResponse& answer, ResidentShares& resident,
                                         std::string& how) {
-  ShareForm form = parse_share_form(answer.wrapped_share);
+  service::ShareForm form = service::parse_share_form(answer.wrapped_share);
   if (form.resident && device.backend->capabilities().resident_shares) {
     try {
-      std::string key = resident.key_for(*device.backend, *form.resident, *form.resident_public);
+      const service::ResidentShare& r = *form.resident;
+      std::string key = resident.key_for(*device.backend, backend::WrappedShare{r.format, r.data}, r.share_public);
       std::vector<Point> out;
       for (const Point& p : ecdh_points(device.backend->ecdh(key, epk)))
         out.push_back(recryption::combine(answer.partial, p));

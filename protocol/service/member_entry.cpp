@@ -1,5 +1,7 @@
 #include "protocol/service/member_entry.hpp"
 
+#include "protocol/service/share_form.hpp"
+
 #include "protocol/error.hpp"
 #include "protocol/jwe.hpp"
 #include "protocol/jwk.hpp"
@@ -115,10 +117,10 @@ MemberEntry MemberEntry::from_json(const Json& j) {
       if (shares.size() > kMaxWrappedShares) fail(Errc::too_large, "too many wrapped shares");
       for (const auto& [device, wrapped] : shares.items()) {
         if (device.empty() || device.size() > 128 || !wrapped.is_string())
-          fail(Errc::malformed, "wrapped_shares maps device key ids to JWE strings");
+          fail(Errc::malformed, "wrapped_shares maps device key ids to wrapped or resident shares");
         const auto& text = wrapped.get_ref<const std::string&>();
         if (text.size() > kMaxWrappedShareSize) fail(Errc::too_large, "a wrapped share is too large");
-        jwe::Envelope::parse(text);  // well-formed now, so a device never meets a broken one
+        parse_share_form(text);  // well-formed now, so a device never meets a broken one
         e.wrapped_shares.emplace(device, text);
       }
     }
