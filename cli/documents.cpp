@@ -76,7 +76,8 @@ class Output {
       return;
     }
     if (!force && fs::exists(path)) fail(Errc::io, path + " exists (use --force to replace it)");
-    file_ = std::make_unique<AtomicFile>(path, mode);
+    // Documents are written like cp writes them: atomic, not fsync'ed (docs/DECISIONS.md).
+    file_ = std::make_unique<AtomicFile>(path, mode, Durability::atomic_only);
   }
   Sink& sink() { return file_ ? file_->sink() : *stdout_; }
   void commit() {

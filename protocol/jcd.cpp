@@ -100,12 +100,16 @@ Encryptor::Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipient
   out_.write(as_bytes(header));
 }
 
-void Encryptor::emit(bool last) {
+void Encryptor::seal_segment(ByteView segment, bool last) {
   auto nonce = segment_nonce(counter_, last);
-  auto tag = gcm_.seal(nonce, {}, ByteView(plain_.data(), filled_), sealed_.data());
-  std::memcpy(sealed_.data() + filled_, tag.data(), tag.size());
-  out_.write(ByteView(sealed_.data(), filled_ + tag.size()));
+  auto tag = gcm_.seal(nonce, {}, segment, sealed_.data());
+  std::memcpy(sealed_.data() + segment.size(), tag.data(), tag.size());
+  out_.write(ByteView(sealed_.data(), segment.size() + tag.size()));
   ++counter_;
+}
+
+void Encryptor::emit(bool last) {
+  seal_segment(ByteView(plain_.data(), filled_), last);
   filled_ = 0;
 }
 
@@ -114,6 +118,13 @@ void Encryptor::update(ByteView plaintext) {
   while (!plaintext.empty()) {
     // A full segment is sealed only once more data arrives: until then it may be the last.
     if (filled_ == kSegmentSize) emit(false);
+    // A whole segment of the caller's data with more behind it cannot be the last one:
+    // seal it where it is rather than copy it in first.
+    if (filled_ == 0 && plaintext.size() > kSegmentSize) {
+      seal_segment(plaintext.first(kSegmentSize), false);
+      plaintext = plaintext.subspan(kSegmentSize);
+      continue;
+    }
     std::size_t take = std::min(kSegmentSize - filled_, plaintext.size());
     std::memcpy(plain_.data() + filled_, plaintext.data(), take);
     filled_ += take;

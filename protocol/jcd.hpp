@@ -49,6 +49,7 @@ class Encryptor {
 
  private:
   void emit(bool last);
+  void seal_segment(ByteView segment, bool last);
   Sink& out_;
   SecureBytes key_;
   Aes256Gcm gcm_;
