@@ -29,6 +29,7 @@ for f in usr/bin/recrypt usr/bin/recrypt-agent usr/sbin/recryptd; do
 done
 for f in usr/share/man/man1/recrypt.1 usr/share/man/man1/recrypt-agent.1 usr/share/man/man8/recryptd.8 \
          usr/share/man/man5/recrypt-jcd.5 usr/share/bash-completion/completions/recrypt \
+         usr/share/metainfo/org.example.recrypt.metainfo.xml \
          usr/include/recrypt/protocol/jcd.hpp usr/include/recrypt/protocol/service/messages.hpp \
          "usr/$libdir/librecrypt_protocol.a" "usr/$libdir/pkgconfig/recrypt-protocol.pc"; do
   [ -f "$dest/$f" ] || bad "$f not installed"
