@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the build tree into a DESTDIR (prefix /usr), checks the layout, the pkg-config
+# Installs the build tree into a DESTDIR (at its configured prefix), checks the layout, the pkg-config
 # file (a program built against the installed headers and libraries), the man pages and the
 # bash completion, then runs the end-to-end scenario with the installed binaries.
 set -euo pipefail
@@ -9,45 +9,50 @@ trap 'rm -rf "$dest"' EXIT
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
-DESTDIR="$dest" cmake --install "$BUILD" --prefix /usr >"$dest.log" 2>&1 || { cat "$dest.log"; rm -f "$dest.log"; exit 1; }
+# The configured prefix: units and recrypt-protocol.pc name paths under it at configure time.
+prefix=$(grep -m1 '^CMAKE_INSTALL_PREFIX:' "$BUILD/CMakeCache.txt" | cut -d= -f2)
+p=${prefix#/}
+DESTDIR="$dest" cmake --install "$BUILD" >"$dest.log" 2>&1 || { cat "$dest.log"; rm -f "$dest.log"; exit 1; }
 rm -f "$dest.log"
 find "$dest" -type f | sed "s#^$dest##" | sort | sed 's/^/   /'
 
-libdir=$(cd "$dest/usr" && ls -d lib/*/pkgconfig 2>/dev/null | head -1 | xargs -r dirname)
-[ -n "$libdir" ] || libdir=lib
+pcfile=$(cd "$dest/$p" && find lib* -name recrypt-protocol.pc | head -1)
+[ -n "$pcfile" ] || { echo "FAIL: recrypt-protocol.pc not installed"; exit 1; }
+libdir=$(dirname "$(dirname "$pcfile")")  # lib, lib64 or lib/<triplet>
 # Where the cache put units and rules: relative to the prefix, or absolute (debian/rules).
 cached_dir() {
   local d
   d=$(grep -m1 "^$1:" "$BUILD/CMakeCache.txt" | cut -d= -f2)
-  case "$d" in /*) echo "$dest$d" ;; *) echo "$dest/usr/$d" ;; esac
+  case "$d" in /*) echo "$dest$d" ;; *) echo "$dest/$p/$d" ;; esac
 }
 unitdir=$(cached_dir RECRYPT_SYSTEMD_USER_UNIT_DIR)
 sysunitdir=$(cached_dir RECRYPT_SYSTEMD_SYSTEM_UNIT_DIR)
 rulesdir=$(cached_dir RECRYPT_UDEV_RULES_DIR)
-for f in usr/bin/recrypt usr/bin/recrypt-agent usr/sbin/recryptd; do
+for f in "$p/bin/recrypt" "$p/bin/recrypt-agent" "$p/sbin/recryptd"; do
   [ -x "$dest/$f" ] || bad "$f missing or not executable"
 done
-for f in usr/share/man/man1/recrypt.1 usr/share/man/man1/recrypt-agent.1 usr/share/man/man8/recryptd.8 \
-         usr/share/man/man5/recrypt-jcd.5 usr/share/bash-completion/completions/recrypt \
-         usr/share/metainfo/org.example.recrypt.metainfo.xml \
-         usr/include/recrypt/protocol/jcd.hpp usr/include/recrypt/protocol/service/messages.hpp \
-         "usr/$libdir/librecrypt_protocol.a" "usr/$libdir/pkgconfig/recrypt-protocol.pc"; do
+for f in share/man/man1/recrypt.1 share/man/man1/recrypt-agent.1 share/man/man8/recryptd.8 \
+         share/man/man5/recrypt-jcd.5 share/bash-completion/completions/recrypt \
+         share/metainfo/org.example.recrypt.metainfo.xml \
+         include/recrypt/protocol/jcd.hpp include/recrypt/protocol/service/messages.hpp \
+         "$libdir/librecrypt_protocol.a" "$libdir/pkgconfig/recrypt-protocol.pc"; do
+  f="$p/$f"
   [ -f "$dest/$f" ] || bad "$f not installed"
 done
 [ -f "$rulesdir/70-recrypt-tokens.rules" ] || bad "udev rules not in $rulesdir"
 [ -f "$sysunitdir/recryptd.service" ] || bad "recryptd.service not in $sysunitdir"
-grep -q '^ExecStart=/usr/sbin/recryptd ' "$sysunitdir/recryptd.service" || bad "recryptd unit does not start /usr/sbin/recryptd"
+grep -q "^ExecStart=$prefix/sbin/recryptd " "$sysunitdir/recryptd.service" || bad "recryptd unit does not start $prefix/sbin/recryptd"
 [ -f "$unitdir/recrypt-agent.socket" ] && [ -f "$unitdir/recrypt-agent.service" ] || bad "user units not in $unitdir"
-grep -q '^ExecStart=/usr/bin/recrypt-agent ' "$unitdir/recrypt-agent.service" || bad "agent unit does not start /usr/bin/recrypt-agent"
+grep -q "^ExecStart=$prefix/bin/recrypt-agent " "$unitdir/recrypt-agent.service" || bad "agent unit does not start $prefix/bin/recrypt-agent"
 
 # The man pages format without warnings.
-for m in "$dest"/usr/share/man/man*/*; do
+for m in "$dest/$p"/share/man/man*/*; do
   out=$(groff -man -ww -z -Tutf8 "$m" 2>&1) || bad "groff failed on $m"
   [ -z "$out" ] || bad "groff warns on $(basename "$m"): $out"
 done
 
 # pkg-config: a program against the installed library computes the UDF test vector.
-pc="$dest/usr/$libdir/pkgconfig"
+pc="$dest/$p/$libdir/pkgconfig"
 PKG_CONFIG_PATH="$pc" pkg-config --validate recrypt-protocol || bad "recrypt-protocol.pc does not validate"
 cflags=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$dest" pkg-config --cflags recrypt-protocol)
 libs=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$dest" pkg-config --libs recrypt-protocol)
@@ -77,15 +82,15 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
     COMP_WORDS=(recrypt gr); COMP_CWORD=1; COMP_LINE="recrypt gr"; COMP_POINT=${#COMP_LINE}
     _recrypt recrypt gr recrypt; echo "${COMPREPLY[*]}"
     COMP_WORDS=(recrypt group re); COMP_CWORD=2; COMP_LINE="recrypt group re"; COMP_POINT=${#COMP_LINE}
-    _recrypt recrypt re group; echo "${COMPREPLY[*]}"' _ "$dest/usr/share/bash-completion/completions/recrypt")
+    _recrypt recrypt re group; echo "${COMPREPLY[*]}"' _ "$dest/$p/share/bash-completion/completions/recrypt")
   if [ "$got" = $'group\nrevoke reinstate resplit' ]; then echo "ok: bash completion"
   else bad "bash completion offered: $got"; fi
 else
   echo "note: bash-completion is not installed; completion not exercised"
-  bash -n "$dest/usr/share/bash-completion/completions/recrypt" || bad "completion script does not parse"
+  bash -n "$dest/$p/share/bash-completion/completions/recrypt" || bad "completion script does not parse"
 fi
 [ $fail = 0 ] || exit 1
 
 echo "== the scenario with the installed binaries"
-RECRYPT="$dest/usr/bin/recrypt" AGENT="$dest/usr/bin/recrypt-agent" RECRYPTD="$dest/usr/sbin/recryptd" \
+RECRYPT="$dest/$p/bin/recrypt" AGENT="$dest/$p/bin/recrypt-agent" RECRYPTD="$dest/$p/sbin/recryptd" \
   bash "$SRC/tests/cli/scenario.sh"
