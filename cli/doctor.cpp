@@ -199,7 +199,10 @@ void check_pkcs11(const std::optional<Json>& status, std::vector<CheckResult>& o
       continue;
     }
     auto t = line.find("token: ");
-    if (!in_trust && t != std::string::npos && line.find_first_not_of(" \t") == t) tokens.push_back(line.substr(t + 7));
+    if (!in_trust && t != std::string::npos && line.find_first_not_of(" \t") == t) {
+      std::string label = line.substr(t + 7);
+      tokens.push_back(label.empty() ? "(unlabelled)" : label);
+    }
   }
   if (modules.empty()) {
     out.push_back({"pkcs11", needed ? CheckStatus::fail : CheckStatus::warn, "p11-kit knows no PKCS#11 module",

@@ -51,7 +51,7 @@ for p in $packages; do
 done
 for f in debian/*.install; do
   p=$(basename "$f" .install)
-  echo "$packages" | grep -qx "$p" || bad "$f is for no package in debian/control"
+  grep -qx "$p" <<<"$packages" || bad "$f is for no package in debian/control"
 done
 
 # Every path in the .install files must come from an install() rule: match them against the

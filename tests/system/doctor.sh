@@ -15,14 +15,14 @@ doctor() {  # doctor USER [args]: output in $OUT, status in $RC
   set -e
   printf '%s\n' "$OUT" | sed 's/^/   | /'
 }
-line() { printf '%s\n' "$OUT" | grep -E "^$1 +$2 " >/dev/null || die "expected a '$1 $2' line"; }
+line() { grep -Eq "^$1 +$2 " <<<"$OUT" || die "expected a '$1 $2' line"; }
 
 step "no agent: the agent check fails, with the fix"
 mkdir -p -m 0700 "$WORK/alice/run"
 doctor alice
 [ "$RC" = 1 ] || die "doctor exited $RC with no agent"
 line fail agent
-printf '%s\n' "$OUT" | grep -q 'fix: start it: systemctl --user enable --now recrypt-agent.socket' || die "no fix for the agent"
+grep -q 'fix: start it: systemctl --user enable --now recrypt-agent.socket' <<<"$OUT" || die "no fix for the agent"
 line fail socket
 line skip service
 
@@ -34,10 +34,10 @@ doctor alice
 line ok agent
 line ok socket-dir
 line ok socket
-printf '%s\n' "$OUT" | grep -q 'fix: create one: recrypt personal' || die "no hint to create a profile"
+grep -q 'fix: create one: recrypt personal' <<<"$OUT" || die "no hint to create a profile"
 
-if p11-kit list-modules 2>/dev/null | grep -q '^softhsm2:'; then
-  printf '%s\n' "$OUT" | grep -Eq '^ok +pkcs11 .*softhsm2' || die "p11-kit lists softhsm2 but the pkcs11 check does not"
+if p11-kit list-modules 2>/dev/null | grep "^softhsm2:" >/dev/null; then
+  grep -Eq '^ok +pkcs11 .*softhsm2' <<<"$OUT" || die "p11-kit lists softhsm2 but the pkcs11 check does not"
 fi
 
 step "with a profile: the service answers Hello"
@@ -45,7 +45,7 @@ ok alice personal alice@example.com --service "$SERVICE_URL"
 doctor alice
 [ "$RC" = 0 ] || die "doctor exited $RC"
 line ok service
-printf '%s\n' "$OUT" | grep -Eq '^(ok|skip) +clock ' || die "no clock line"
+grep -Eq '^(ok|skip) +clock ' <<<"$OUT" || die "no clock line"
 doctor alice --json
 python3 - "$OUT" <<'PYEOF'
 import json, sys
@@ -64,7 +64,7 @@ chmod 0755 "$WORK/alice/run"
 doctor alice
 [ "$RC" = 1 ] || die "doctor exited $RC with a 0755 socket folder"
 line fail socket-dir
-printf '%s\n' "$OUT" | grep -q "fix: chmod 0700 $WORK/alice/run" || die "no chmod fix"
+grep -q "fix: chmod 0700 $WORK/alice/run" <<<"$OUT" || die "no chmod fix"
 chmod 0700 "$WORK/alice/run"
 
 step "the service goes away: the service check fails"
@@ -74,5 +74,5 @@ doctor alice
 line fail service
 
 step "TPM: the check explains /dev/tpmrm0 (present or not) without failing a soft-only agent"
-printf '%s\n' "$OUT" | grep -Eq '^(ok|warn) +tpm ' || die "tpm check should be ok or warn for a soft agent"
+grep -Eq '^(ok|warn) +tpm ' <<<"$OUT" || die "tpm check should be ok or warn for a soft agent"
 say "done"

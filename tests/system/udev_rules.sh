@@ -35,10 +35,10 @@ if command -v udevadm >/dev/null && command -v unshare >/dev/null && [ "$(id -u)
     cp "$1" /etc/udev/rules.d/
     udevadm test --action=add /sys/class/net/lo 2>&1' _ "$rules") || true
   name=$(basename "$rules")
-  if echo "$out" | grep -F "$name" | grep -Eiq 'invalid|error|unknown|failed|ignoring'; then
+  if grep -F "$name" <<<"$out" | grep -Ei 'invalid|error|unknown|failed|ignoring' >/dev/null; then
     echo "FAIL: udevadm test complains about $name:"; echo "$out" | grep -F "$name"; exit 1
   fi
-  if echo "$out" | grep -Fq "$name"; then
+  if grep -Fq "$name" <<<"$out"; then
     echo "ok: udevadm test read $name without complaint"
   else
     echo "note: udevadm test did not mention $name (it reads rules only when it lists them); parser check only"
