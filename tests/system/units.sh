@@ -35,4 +35,15 @@ for u in recrypt-agent.service recryptd.service; do
 done
 # The agent must keep the TPM and tokens: no PrivateDevices or DevicePolicy in its unit.
 ! grep -Eq '^(PrivateDevices|DevicePolicy)=' "$work/recrypt-agent.service" || { echo "FAIL: agent unit hides devices"; fail=1; }
+# Exposure scores (systemd-analyze security, offline): lower is better; fail on regressions.
+score() {  # score --user|--system UNIT -> the number
+  systemd-analyze security --offline=true "$1" "$work/$2" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+}
+if systemd-analyze security --help 2>/dev/null | grep -- --offline >/dev/null; then
+  agent_score=$(score --user recrypt-agent.service)
+  service_score=$(score --system recryptd.service)
+  echo "exposure: recrypt-agent.service $agent_score, recryptd.service $service_score (10 = unprotected)"
+  awk -v a="$agent_score" -v s="$service_score" 'BEGIN { exit !(a != "" && s != "" && a <= 3.0 && s <= 2.0) }' ||
+    { echo "FAIL: exposure above 3.0 (agent) or 2.0 (recryptd)"; fail=1; }
+fi
 exit $fail
