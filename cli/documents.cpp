@@ -193,7 +193,7 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   // Nothing reaches a file until the whole document authenticated: the atomic file appears
   // only on commit. On stdout, each segment is released after it authenticated.
   Output out(out_path, 0600, options.force);
-  jcd::Decryptor decryptor(input, metadata);
+  jcd::Decryptor decryptor(input, metadata, header.digest);
   Progress progress(options.progress, in.size, "decrypting");
   std::uint64_t total = 0;
   while (auto segment = decryptor.next()) {

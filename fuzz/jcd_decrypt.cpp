@@ -1,6 +1,6 @@
 // The .jcd decryptor on arbitrary bytes, with fixed keys. Input that starts with the magic
 // line is a whole file, opened with the fixed group secret; anything else is a bare segment
-// stream under the fixed payload key. Whatever is released must have authenticated, so with
+// stream under the fixed payload key and an all-zero header digest. Whatever is released must have authenticated, so with
 // a fixed key the fuzzer mostly explores framing: lengths, truncation, lookahead.
 #include <cstdlib>
 #include <cstring>
@@ -10,8 +10,8 @@
 
 namespace {
 
-void drain(recrypt::BufferedInput& in, const recrypt::jcd::Metadata& m) {
-  recrypt::jcd::Decryptor dec(in, m);
+void drain(recrypt::BufferedInput& in, const recrypt::jcd::Metadata& m, const recrypt::jcd::HeaderDigest& header) {
+  recrypt::jcd::Decryptor dec(in, m, header);
   std::size_t total = 0;
   while (auto segment = dec.next()) {
     if (segment->size() > m.segment_size) std::abort();
@@ -33,12 +33,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size >= magic && std::memcmp(data, fuzz::kFullFileMagic, magic) == 0) {
       jcd::Header h = jcd::read_header(in);
       jcd::Metadata m = jcd::Metadata::from_json(jwe::open_with_private_key(h.envelope, group));
-      drain(in, m);
+      drain(in, m, h.digest);
     } else {
       jcd::Metadata m;
       Bytes key = fuzz::payload_key();
       m.payload_key.assign(key.begin(), key.end());
-      drain(in, m);
+      drain(in, m, recrypt::jcd::HeaderDigest{});
     }
   } catch (const Error&) {
   }

@@ -175,12 +175,14 @@ void BM_jcd_decrypt(benchmark::State& state) {
     enc.finish();
   }
   jcd::Metadata m;
+  jcd::HeaderDigest digest{};
   std::size_t header_end = 0;
   {
     MemorySource source(sink.data());
     BufferedInput in(source);
     jcd::Header h = jcd::read_header(in);
     m = jcd::Metadata::from_json(jwe::open_with_private_key(h.envelope, a));
+    digest = h.digest;
     std::string_view text = as_chars(sink.data());
     header_end = text.find('\n', text.find('\n') + 1) + 1;
   }
@@ -188,7 +190,7 @@ void BM_jcd_decrypt(benchmark::State& state) {
   for (auto _ : state) {
     MemorySource source(payload);
     BufferedInput in(source);
-    jcd::Decryptor dec(in, m);
+    jcd::Decryptor dec(in, m, digest);
     std::size_t total = 0;
     while (auto segment = dec.next()) total += segment->size();
     if (total != kBulk) state.SkipWithError("short decryption");

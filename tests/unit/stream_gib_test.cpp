@@ -89,7 +89,7 @@ int main() {
       BufferedInput in(source);
       jcd::Header h = jcd::read_header(in);
       jcd::Metadata m = jcd::Metadata::from_json(jwe::open_with_private_key(h.envelope, group.secret));
-      jcd::Decryptor dec(in, m);
+      jcd::Decryptor dec(in, m, h.digest);
       Generator gen(seed);
       std::vector<std::uint8_t> expected(jcd::kSegmentSize + 8);
       // The generator runs in 8-byte steps; segments are multiples of 8 except the last.
