@@ -29,10 +29,6 @@ Bytes random_bytes(std::size_t n) {
 
 SecureBytes scrypt(const SecureString& passphrase, ByteView salt, std::uint64_t n, std::uint32_t r,
                    std::uint32_t p) {
-  EVP_KDF* kdf = ossl::check_ptr(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_SCRYPT, nullptr), "EVP_KDF_fetch(SCRYPT)");
-  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
-  EVP_KDF_free(kdf);
-  ossl::check(ctx != nullptr, "EVP_KDF_CTX_new");
   std::uint64_t maxmem = 1ull << 30;
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, const_cast<char*>(passphrase.data()), passphrase.size()),
@@ -43,9 +39,7 @@ SecureBytes scrypt(const SecureString& passphrase, ByteView salt, std::uint64_t 
       OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxmem),
       OSSL_PARAM_construct_end()};
   SecureBytes key(kAes256KeySize);
-  int rc = EVP_KDF_derive(ctx, key.data(), key.size(), params);
-  EVP_KDF_CTX_free(ctx);
-  ossl::check(rc == 1, "EVP_KDF_derive(SCRYPT)");
+  ossl::kdf_derive(OSSL_KDF_NAME_SCRYPT, params, key.data(), key.size());
   return key;
 }
 

@@ -20,10 +20,6 @@ constexpr std::string_view kKdfInfo = "recrypt-pkcs11-seal-v1";
 // for a huge allocation.
 constexpr std::size_t kMaxSecret = 4096;
 
-struct KdfFree {
-  void operator()(EVP_KDF_CTX* c) const noexcept { EVP_KDF_CTX_free(c); }
-};
-
 // KEK = HKDF-SHA256(salt = none, IKM = Z.x, info = "recrypt-pkcs11-seal-v1" || E || D): the
 // info binds the key to this construction and to both public keys.
 SecureBytes derive_kek(ByteView z_x, const Point& e, const Point& d) {
@@ -32,11 +28,6 @@ SecureBytes derive_kek(ByteView z_x, const Point& e, const Point& d) {
   info.insert(info.end(), eb.begin(), eb.end());
   info.insert(info.end(), db.begin(), db.end());
 
-  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
-  ossl::check(kdf != nullptr, "EVP_KDF_fetch(HKDF)");
-  std::unique_ptr<EVP_KDF_CTX, KdfFree> ctx(EVP_KDF_CTX_new(kdf));
-  EVP_KDF_free(kdf);
-  ossl::check(ctx != nullptr, "EVP_KDF_CTX_new");
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
@@ -45,7 +36,7 @@ SecureBytes derive_kek(ByteView z_x, const Point& e, const Point& d) {
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
       OSSL_PARAM_construct_end()};
   SecureBytes kek(32);
-  ossl::check(EVP_KDF_derive(ctx.get(), kek.data(), kek.size(), params) == 1, "EVP_KDF_derive");
+  ossl::kdf_derive("HKDF", params, kek.data(), kek.size());
   return kek;
 }
 

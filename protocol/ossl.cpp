@@ -1,6 +1,7 @@
 #include "protocol/ossl.hpp"
 
 #include <openssl/err.h>
+#include <openssl/kdf.h>
 
 #include <string>
 
@@ -18,6 +19,17 @@ void check(bool ok, const char* where) {
   }
   ERR_clear_error();
   throw Error(Errc::internal, msg);
+}
+
+void kdf_derive(const char* name, const OSSL_PARAM* params, std::uint8_t* out, std::size_t length) {
+  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, name, nullptr);
+  check(kdf != nullptr, "EVP_KDF_fetch");
+  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
+  EVP_KDF_free(kdf);
+  check(ctx != nullptr, "EVP_KDF_CTX_new");
+  int rc = EVP_KDF_derive(ctx, out, length, params);
+  EVP_KDF_CTX_free(ctx);
+  check(rc == 1, name);
 }
 
 BnCtx new_bn_ctx() { return BnCtx(check_ptr(BN_CTX_secure_new(), "BN_CTX_secure_new")); }

@@ -5,6 +5,9 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <cstdint>
 
 #include <memory>
 
@@ -36,6 +39,9 @@ T* check_ptr(T* p, const char* where) {
   check(p != nullptr, where);
   return p;
 }
+
+// Runs OpenSSL's KDF `name` ("SSKDF", "HKDF", "SCRYPT", ...) with `params` into `out`.
+void kdf_derive(const char* name, const OSSL_PARAM* params, std::uint8_t* out, std::size_t length);
 
 BnCtx new_bn_ctx();
 Bn new_secure_bn();  // constant-time flag set, allocated from the secure heap when there is one

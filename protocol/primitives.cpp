@@ -36,10 +36,6 @@ SecureBytes concat_kdf(ByteView shared_secret, std::string_view algorithm_id, By
   append_prefixed(other_info, party_v_info);
   append_be32(other_info, key_bytes * 8);
 
-  EVP_KDF* kdf = ossl::check_ptr(EVP_KDF_fetch(nullptr, "SSKDF", nullptr), "EVP_KDF_fetch(SSKDF)");
-  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
-  EVP_KDF_free(kdf);
-  ossl::check(ctx != nullptr, "EVP_KDF_CTX_new");
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
@@ -48,9 +44,7 @@ SecureBytes concat_kdf(ByteView shared_secret, std::string_view algorithm_id, By
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, other_info.data(), other_info.size()),
       OSSL_PARAM_construct_end()};
   SecureBytes out(key_bytes);
-  int rc = EVP_KDF_derive(ctx, out.data(), out.size(), params);
-  EVP_KDF_CTX_free(ctx);
-  ossl::check(rc == 1, "EVP_KDF_derive(SSKDF)");
+  ossl::kdf_derive("SSKDF", params, out.data(), out.size());
   return out;
 }
 
