@@ -69,7 +69,8 @@ Service::Authenticated Service::authenticate(std::string_view body, std::string_
 }
 
 void Service::finish_signed(const std::string& type, Authenticated auth,
-                            std::function<Json(StoreWriter&, Authenticated&)> work, std::function<void(Reply)> done) {
+                            std::function<Json(StoreWriter&, Authenticated&)> work, std::function<void(Reply)> done,
+                            Durability durability) {
   struct State {
     Authenticated auth;
     Json result = Json::object();
@@ -101,7 +102,8 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
         reply.kid = state->auth.caller.signer.kid;
         reply.group = state->auth.note.group;
         done(std::move(reply));
-      });
+      },
+      durability);
 }
 
 void Service::handle(std::string body, std::string signature, std::function<void(Reply)> done) {
@@ -132,7 +134,7 @@ void Service::handle(std::string body, std::string signature, std::function<void
       if (a.caller.claims.kid != profile->id())
         refuse(status::kUnauthorized, "PublishProfile must be signed by the profile's own key");
       finish_signed(type, std::move(a), [profile](StoreWriter& w, Authenticated&) { return tx::publish_profile(w, *profile); },
-                    std::move(done));
+                    std::move(done), Durability::full);
       return;
     }
 
@@ -157,7 +159,7 @@ void Service::handle(std::string body, std::string signature, std::function<void
                       if (refusal) throw *refusal;
                       return result;
                     },
-                    std::move(done));
+                    std::move(done), Durability::process);
       return;
     }
     using Work = std::function<Json(StoreWriter&, Authenticated&)>;
@@ -194,7 +196,10 @@ void Service::handle(std::string body, std::string signature, std::function<void
     } else {
       refuse(status::kMalformed, "unknown transaction " + type);
     }
-    finish_signed(type, std::move(a), std::move(work), std::move(done));
+    // Reads change nothing but their nonce and audit record.
+    bool reads_only = type == "GetGroup" || type == "ReadAudit";
+    finish_signed(type, std::move(a), std::move(work), std::move(done),
+                  reads_only ? Durability::process : Durability::full);
   } catch (const ServiceError& e) {
     Reply r = make_reply(type, e.status(), e.what(), {});
     r.kid = kid;

@@ -43,7 +43,7 @@ class Service {
   struct Authenticated;
   Authenticated authenticate(std::string_view body, std::string_view signature, const Point* self_key);
   void finish_signed(const std::string& type, Authenticated auth, std::function<Json(StoreWriter&, Authenticated&)> work,
-                     std::function<void(Reply)> done);
+                     std::function<void(Reply)> done, Durability durability);
 
   Store& store_;
   KeyVault vault_;

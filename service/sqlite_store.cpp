@@ -2,6 +2,8 @@
 // One writer thread owns the write connection and commits the writes of concurrent requests
 // together (group commit): one fsync for many answers, and still no answer before its commit.
 // Readers take a connection from a small pool; WAL lets them read while the writer writes.
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -182,14 +184,15 @@ class SqliteAccess : public StoreWriter {
         .bind(6, r.key_id).bind(7, static_cast<std::int64_t>(r.status)).bind(8, r.description).run();
   }
   void nested(const std::function<void()>& work) override {
-    c_.exec("SAVEPOINT nested");
+    Statement(c_, "SAVEPOINT nested").run();
     try {
       work();
     } catch (...) {
-      c_.exec("ROLLBACK TO nested; RELEASE nested");
+      Statement(c_, "ROLLBACK TO nested").run();
+      Statement(c_, "RELEASE nested").run();
       throw;
     }
-    c_.exec("RELEASE nested");
+    Statement(c_, "RELEASE nested").run();
   }
 
  private:
@@ -226,10 +229,10 @@ class SqliteStore : public Store {
   void read(const std::function<void(StoreReader&)>& work) override {
     std::unique_ptr<Connection> c = acquire();
     try {
-      c->exec("BEGIN");
+      Statement(*c, "BEGIN").run();
       SqliteAccess access(*c);
       work(access);
-      c->exec("COMMIT");
+      Statement(*c, "COMMIT").run();
     } catch (...) {
       sqlite3_exec(c->get(), "ROLLBACK", nullptr, nullptr, nullptr);
       release(std::move(c));
@@ -238,11 +241,12 @@ class SqliteStore : public Store {
     release(std::move(c));
   }
 
-  void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done) override {
+  void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done,
+             Durability durability) override {
     {
       std::lock_guard lock(mutex_);
       if (!closing_) {
-        queue_.push_back({std::move(work), std::move(done)});
+        queue_.push_back({std::move(work), std::move(done), durability});
         cv_.notify_one();
         return;
       }
@@ -264,6 +268,7 @@ class SqliteStore : public Store {
   struct Job {
     std::function<void(StoreWriter&)> work;
     std::function<void(std::exception_ptr)> done;
+    Durability durability;
   };
 
   std::unique_ptr<Connection> acquire() {
@@ -287,19 +292,34 @@ class SqliteStore : public Store {
   void run_writer() {
     SqliteAccess access(writer_conn_);
     std::int64_t last_prune = 0;
+    bool unsynced = false;  // commits made with synchronous=NORMAL not yet on disk
+    bool synchronous_full = true;
     for (;;) {
       std::vector<Job> batch;
       {
         std::unique_lock lock(mutex_);
-        cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // closing and drained
+        bool woken = cv_.wait_for(lock, std::chrono::seconds(1), [this] { return closing_ || !queue_.empty(); });
+        if (!woken || (closing_ && queue_.empty())) {
+          bool closing = closing_;
+          lock.unlock();
+          // A checkpoint syncs the WAL: Durability::process writes reach the disk.
+          if (unsynced) sqlite3_exec(writer_conn_.get(), "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr, nullptr);
+          unsynced = false;
+          if (closing) return;
+          continue;
+        }
         while (!queue_.empty() && batch.size() < kMaxBatch) {
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
       }
+      bool full = std::any_of(batch.begin(), batch.end(), [](const Job& j) { return j.durability == Durability::full; });
       std::vector<std::exception_ptr> results(batch.size());
       try {
+        if (full != synchronous_full) {
+          writer_conn_.exec(full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+          synchronous_full = full;
+        }
         writer_conn_.exec("BEGIN IMMEDIATE");
         for (std::size_t i = 0; i < batch.size(); ++i) {
           try {
@@ -314,6 +334,8 @@ class SqliteStore : public Store {
           last_prune = now;
         }
         writer_conn_.exec("COMMIT");
+        // A synced commit of the WAL carries every earlier commit to the disk with it.
+        unsynced = !full;
       } catch (...) {
         sqlite3_exec(writer_conn_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
         for (auto& r : results) r = std::current_exception();

@@ -42,7 +42,7 @@ void RecryptdProcess::start() {
   if (pid_ > 0) throw std::runtime_error("recryptd already running");
   ++starts_;
   std::filesystem::path out = dir_ / ("stdout." + std::to_string(starts_));
-  std::vector<std::string> args{RECRYPTD_PATH, "--listen", "127.0.0.1:0", "--db", db().string(), "--threads", "2"};
+  std::vector<std::string> args{RECRYPTD_PATH, "--listen", "127.0.0.1:0", "--db", db().string()};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
