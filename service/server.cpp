@@ -66,9 +66,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(shared_.config.max_body);
     parser_->header_limit(static_cast<std::uint32_t>(shared_.config.max_header));
     // One deadline for the whole request: a client that dribbles bytes is cut off at it.
-    beast::get_lowest_layer(stream_).expires_after(first_ ? shared_.config.read_timeout
-                                                          : shared_.config.idle_timeout);
-    first_ = false;
+    // An idle kept-alive connection gets the same deadline, so it cannot be used to hold a
+    // connection slot longer either.
+    beast::get_lowest_layer(stream_).expires_after(shared_.config.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
@@ -146,7 +146,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
   bool keep_alive_ = false;
-  bool first_ = true;
   bool counted_ = false;
   Clock::time_point started_ = Clock::now();
 };
