@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -29,7 +30,10 @@ RecryptdProcess::~RecryptdProcess() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-std::string RecryptdProcess::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string RecryptdProcess::url() const {
+  bool tls = std::find(extra_args_.begin(), extra_args_.end(), "--cert") != extra_args_.end();
+  return (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+}
 
 std::string RecryptdProcess::log() const {
   std::ifstream in(dir_ / "stderr");
@@ -81,6 +85,7 @@ bool RecryptdProcess::exited() {
   if (pid_ <= 0) return true;
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    exit_status_ = status;
     pid_ = -1;
     return true;
   }
@@ -90,6 +95,7 @@ bool RecryptdProcess::exited() {
 void RecryptdProcess::wait_exit() {
   int status = 0;
   ::waitpid(pid_, &status, 0);
+  exit_status_ = status;
   pid_ = -1;
 }
 

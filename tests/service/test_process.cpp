@@ -1,0 +1,57 @@
+// recryptd as a process: TLS, refusing plain HTTP off loopback, clean shutdown.
+#include <sys/wait.h>
+
+#include <cstdlib>
+
+#include "tests/service/service_test.hpp"
+
+namespace recrypt::test {
+namespace {
+
+TEST(RecryptdProcessTest, CleanShutdownOnSigterm) {
+  RecryptdProcess server;
+  server.start();
+  auto alice = make_person("alice@example.com");
+  auto c = client_for(server.url(), *alice);
+  c.publish_profile({alice->token()}, alice->profile_signer(), alice->id());
+  server.stop();
+  ASSERT_TRUE(WIFEXITED(server.last_exit_status()));
+  EXPECT_EQ(WEXITSTATUS(server.last_exit_status()), 0);
+  EXPECT_NE(server.log().find("clean shutdown"), std::string::npos);
+  // A dead service is a clear error, not a hang.
+  EXPECT_EQ(status_of([&] { c.hello(); }), 503);
+}
+
+TEST(RecryptdProcessTest, RefusesPlainHttpOffLoopback) {
+  RecryptdProcess dir_only;
+  std::string cmd = std::string(RECRYPTD_PATH) + " --listen 0.0.0.0:0 --db " + (dir_only.dir() / "x.db").string() +
+                    " >/dev/null 2>&1";
+  int rc = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(rc));
+  EXPECT_NE(WEXITSTATUS(rc), 0);
+}
+
+TEST(RecryptdProcessTest, ServesTls) {
+  RecryptdProcess server;
+  auto cert = server.dir() / "cert.pem";
+  auto key = server.dir() / "key.pem";
+  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost "
+                    "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
+                    key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  server.set_args({"--cert", cert.string(), "--key", key.string()});
+  server.start();
+  ASSERT_EQ(server.url().rfind("https://", 0), 0u);
+  auto alice = make_person("alice@example.com");
+  service::ClientOptions options;
+  options.ca_file = cert.string();
+  service::Client c(server.url(), server.url(), alice->profile_signer(), alice->id(), options);
+  EXPECT_EQ(c.hello().audience, server.url());
+  c.publish_profile({alice->token()}, alice->profile_signer(), alice->id());
+  // Without trusting that certificate the client refuses the server.
+  service::Client untrusting(server.url(), server.url(), alice->profile_signer(), alice->id());
+  EXPECT_EQ(status_of([&] { untrusting.hello(); }), 503);
+}
+
+}  // namespace
+}  // namespace recrypt::test
