@@ -90,7 +90,11 @@ Point Point::lift_x(const Curve& curve, ByteView x) {
     fail(Errc::invalid_key, "no point of " + std::string(curve.jwk_name()) + " has this x-coordinate");
   }
   require_valid(curve, p.get(), ctx.get());
-  return Point(curve, std::move(p));
+  Point out(curve, std::move(p));
+  // OpenSSL reduces x modulo the field prime first; x + p would name the same point.
+  if (out.x_bytes() != Bytes(x.begin(), x.end()))
+    fail(Errc::invalid_key, "x-coordinate is not below the field prime");
+  return out;
 }
 
 Point Point::from_spki_der(ByteView der) {

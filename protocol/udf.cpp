@@ -84,8 +84,9 @@ bool matches(std::string_view full, std::string_view typed) {
   } catch (const Error&) {
     return false;
   }
-  if (b.size() * 5 < static_cast<std::size_t>(kMinMatchBits)) return false;
+  // Whichever side is shorter decides how much is compared; both must reach the minimum.
   std::size_t n = std::min(a.size(), b.size());
+  if (n * 5 < static_cast<std::size_t>(kMinMatchBits)) return false;
   return a.compare(0, n, b, 0, n) == 0;
 }
 

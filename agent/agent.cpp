@@ -1,0 +1,219 @@
+#include "agent/agent.hpp"
+
+#include "agent/log.hpp"
+#include "agent/service_link.hpp"
+#include "backend/soft_backend.hpp"
+#include "protocol/error.hpp"
+#include "protocol/service/service_error.hpp"
+#include "protocol/udf.hpp"
+
+namespace recrypt::agent {
+using agent_rpc::Code;
+using agent_rpc::RpcError;
+
+Agent::Agent(AgentConfig config, PinProvider& pins)
+    : config_(std::move(config)), pins_(pins), home_(config_.home), services_(config_.service_timeout),
+      started_(std::chrono::steady_clock::now()) {
+  backend::SoftConfig soft{home_.backend_dir("soft"), config_.unlock_ttl};
+  backends_.emplace("soft", std::make_unique<backend::SoftBackend>(soft, pins_.source()));
+  for (auto& b : config_.extra_backends) {
+    std::string name(b->name());
+    backends_.emplace(std::move(name), std::move(b));
+  }
+  config_.extra_backends.clear();
+  if (!backends_.count(config_.default_backend))
+    throw std::runtime_error("backend \"" + config_.default_backend + "\" is not available");
+}
+
+Agent::~Agent() = default;
+
+const std::vector<Agent::MethodInfo>& Agent::methods() {
+  static const std::vector<MethodInfo> table = {
+      {"agent.hello", "protocol version and agent version", Json::object(), &Agent::hello, false},
+      {"agent.methods", "every method with its parameters", Json::object(), &Agent::list_methods, false},
+      {"agent.status", "backends, their presence, the profile and groups", Json::object(), &Agent::status, false},
+      {"agent.lock", "forget cached PINs and unlocked keys now", Json::object(), &Agent::lock, false},
+      {"keys.list", "public keys held by each backend", Json::object(), &Agent::keys_list, false},
+      {"profile.create", "create this user's profile and first device, publish it",
+       Json{{"account", "string"}, {"service", "string, service URL"}, {"backend", "string, optional"},
+            {"device", "string, optional device name"}},
+       &Agent::profile_create, true},
+      {"profile.show", "this user's profile", Json::object(), &Agent::profile_show, false},
+      {"device.add", "add a device (new keys on a backend) and republish the profile",
+       Json{{"name", "string"}, {"backend", "string, optional"}}, &Agent::device_add, true},
+      {"device.list", "this profile's devices", Json::object(), &Agent::device_list, false},
+      {"device.remove", "remove a device (lost or retired) and republish the profile", Json{{"name", "string"}},
+       &Agent::device_remove, true},
+      {"group.create", "create a group administered by this user",
+       Json{{"name", "string"}, {"backend", "string, optional: where the master key is sealed"}}, &Agent::group_create, true},
+      {"group.add", "add a member (by account or profile id)",
+       Json{{"group", "string"}, {"member", "string"}, {"fingerprint", "string, optional: pin the member's profile id"},
+            {"privileges", "array, optional, default [\"RECRYPT\"]"}},
+       &Agent::group_add, true},
+      {"group.suspend", "suspend a member", Json{{"group", "string"}, {"member", "string"}}, &Agent::group_suspend, true},
+      {"group.revoke", "revoke a member for good", Json{{"group", "string"}, {"member", "string"}}, &Agent::group_revoke, true},
+      {"group.reinstate", "make a suspended member active again", Json{{"group", "string"}, {"member", "string"}},
+       &Agent::group_reinstate, true},
+      {"group.rotate", "new group key, new shares for every member that is not revoked", Json{{"group", "string"}},
+       &Agent::group_rotate, true},
+      {"group.resplit", "new share for one member (after a lost device)", Json{{"group", "string"}, {"member", "string"}},
+       &Agent::group_resplit, true},
+      {"group.show", "a group's members as the service has them", Json{{"group", "string"}}, &Agent::group_show, false},
+      {"group.list", "groups this user administers", Json::object(), &Agent::group_list, false},
+      {"group.recipient", "the signed group profile to encrypt to", Json{{"group", "string"}}, &Agent::group_recipient, false},
+      {"group.audit", "the service's audit records of a group", Json{{"group", "string"}}, &Agent::group_audit, false},
+      {"document.open", "open a JWE envelope (a .jcd header) and return its plaintext",
+       Json{{"envelope", "string, the JWE JSON"}}, &Agent::document_open, false},
+  };
+  return table;
+}
+
+std::string Agent::handle_line(const std::string& line) {
+  Json id;
+  agent_rpc::Request request;
+  try {
+    request = agent_rpc::parse_request(line, id);
+  } catch (const RpcError& e) {
+    return agent_rpc::make_error(id, e.code(), e.what());
+  }
+  try {
+    Json result = call(request.method, request.params);
+    if (request.id.is_null()) return "";
+    return agent_rpc::make_result(request.id, result);
+  } catch (const RpcError& e) {
+    if (request.id.is_null()) return "";
+    return agent_rpc::make_error(request.id, e.code(), e.what(), e.data());
+  }
+}
+
+Json Agent::call(const std::string& method, const Json& params) {
+  const auto& table = methods();
+  auto it = std::find_if(table.begin(), table.end(), [&](const MethodInfo& m) { return m.name == method; });
+  if (it == table.end()) throw RpcError(Code::method_not_found, "no method \"" + method + "\"");
+  try {
+    if (it->changes_state) {
+      std::lock_guard guard(state_mutex_);
+      return (this->*(it->fn))(params);
+    }
+    return (this->*(it->fn))(params);
+  } catch (const RpcError&) {
+    throw;
+  } catch (const backend::BackendError& e) {
+    using backend::BackendErrc;
+    Json data{{"errc", backend::backend_errc_name(e.code())}};
+    switch (e.code()) {
+      case BackendErrc::auth_failed:
+      case BackendErrc::locked:
+      case BackendErrc::cancelled: throw RpcError(Code::auth_failed, e.what(), data);
+      case BackendErrc::no_such_key: throw RpcError(Code::not_found, e.what(), data);
+      default: throw RpcError(Code::device_error, e.what(), data);
+    }
+  } catch (const service::ServiceError& e) {
+    Code code = e.status() == service::status::kNotFound ? Code::not_found
+                : e.status() == service::status::kConflict ? Code::conflict
+                                                           : Code::service_error;
+    throw RpcError(code, std::string("service: ") + e.what(), Json{{"status", e.status()}});
+  } catch (const Error& e) {
+    Json data{{"errc", errc_name(e.code())}};
+    if (e.code() == Errc::decrypt_failed) throw RpcError(Code::decrypt_failed, e.what(), data);
+    if (e.code() == Errc::io || e.code() == Errc::internal) throw RpcError(Code::internal_error, e.what(), data);
+    throw RpcError(Code::invalid_params, e.what(), data);
+  } catch (const std::exception& e) {
+    log_event("error", std::string("method ") + method + " failed: " + e.what());
+    throw RpcError(Code::internal_error, e.what());
+  }
+}
+
+backend::Backend& Agent::backend(std::string_view name) {
+  auto it = backends_.find(name);
+  if (it == backends_.end()) throw RpcError(Code::invalid_params, "backend \"" + std::string(name) + "\" is not configured in this agent");
+  return *it->second;
+}
+
+jws::Signer Agent::signer(const KeyRef& key) {
+  backend::Backend& b = backend(key.backend);
+  std::string id = key.id;
+  return [&b, id](ByteView digest) { return b.sign_digest(id, digest); };
+}
+
+LocalProfile Agent::require_profile() const {
+  auto profile = home_.load_profile();
+  if (!profile) throw RpcError(Code::not_found, "this agent has no profile yet: run `recrypt personal ACCOUNT` first");
+  return *profile;
+}
+
+const LocalDevice& Agent::signing_device(const LocalProfile& profile) {
+  for (const auto& d : profile.devices) {
+    auto it = backends_.find(d.backend);
+    if (it != backends_.end() && it->second->present()) return d;
+  }
+  throw RpcError(Code::device_error, "none of this profile's devices is present (plug in the token?)");
+}
+
+service::Client Agent::service_as_device(const LocalProfile& profile) {
+  const LocalDevice& device = signing_device(profile);
+  backend::Backend& b = backend(device.backend);
+  Point key = Point::generator(Curve::p256());
+  for (const auto& k : b.list_keys())
+    if (k.id == device.signing_key_id) key = k.public_key;
+  return services_.connect(profile.service, signer(KeyRef{device.backend, device.signing_key_id}),
+                           udf::key_fingerprint(key));
+}
+
+Point Agent::device_encryption_key(const LocalDevice& device) {
+  for (const auto& k : backend(device.backend).list_keys())
+    if (k.id == device.encryption_key_id) return k.public_key;
+  throw RpcError(Code::not_found, "device \"" + device.name + "\" has no encryption key in its backend");
+}
+
+Json Agent::hello(const Json&) {
+  return Json{{"protocol", agent_rpc::kProtocolVersion}, {"agent", "recrypt-agent"}, {"version", RECRYPT_VERSION}};
+}
+
+Json Agent::list_methods(const Json&) {
+  Json out = Json::array();
+  for (const auto& m : methods()) out.push_back(Json{{"name", m.name}, {"summary", m.summary}, {"params", m.params}});
+  return out;
+}
+
+Json Agent::status(const Json&) {
+  Json bs = Json::array();
+  for (const auto& [name, b] : backends_) {
+    auto caps = b->capabilities();
+    bs.push_back(Json{{"name", name}, {"present", b->present()}, {"full_point_ecdh", caps.full_point_ecdh},
+                      {"resident_shares", caps.resident_shares}, {"sealing", caps.sealing}});
+  }
+  Json out{{"protocol", agent_rpc::kProtocolVersion},
+           {"version", RECRYPT_VERSION},
+           {"uptime_seconds", std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count()},
+           {"home", home_.root().string()},
+           {"default_backend", config_.default_backend},
+           {"backends", bs}};
+  if (auto p = home_.load_profile()) {
+    out["profile"] = Json{{"account", p->account}, {"service", p->service}, {"devices", p->devices.size()}};
+  }
+  Json groups = Json::array();
+  for (const auto& g : home_.load_groups()) groups.push_back(g.name);
+  out["administered_groups"] = groups;
+  return out;
+}
+
+Json Agent::lock(const Json&) {
+  pins_.forget_all();
+  if (auto* soft = dynamic_cast<backend::SoftBackend*>(backends_.at("soft").get())) soft->lock();
+  return Json{{"locked", true}};
+}
+
+Json Agent::keys_list(const Json&) {
+  Json out = Json::array();
+  for (const auto& [name, b] : backends_) {
+    if (!b->present()) continue;
+    for (const auto& k : b->list_keys())
+      out.push_back(Json{{"backend", name}, {"id", k.id}, {"label", k.label},
+                         {"purpose", k.purpose == backend::KeyPurpose::encryption ? "encryption" : "signing"},
+                         {"fingerprint", udf::key_fingerprint(k.public_key)}, {"resident_share", k.resident_share}});
+  }
+  return out;
+}
+
+}  // namespace recrypt::agent

@@ -1,0 +1,97 @@
+// The agent: owns every private-key operation of one user and every service request that
+// needs the user's signature. Methods are the JSON-RPC methods of docs/AGENT_PROTOCOL.md;
+// each takes named parameters and returns a JSON result or throws agent_rpc::RpcError.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "agent/home.hpp"
+#include "agent/pin_provider.hpp"
+#include "agent/service_link.hpp"
+#include "backend/backend.hpp"
+#include "protocol/agent/rpc.hpp"
+#include "protocol/jwe.hpp"
+#include "protocol/jws.hpp"
+
+namespace recrypt::agent {
+
+struct AgentConfig {
+  std::filesystem::path home;
+  std::string default_backend = "soft";
+  std::chrono::seconds unlock_ttl{600};
+  std::chrono::seconds service_timeout{10};
+  // Extra backends (tpm, pkcs11) configured at start; "soft" is always there.
+  std::vector<std::unique_ptr<backend::Backend>> extra_backends;
+};
+
+
+class Agent {
+ public:
+  Agent(AgentConfig config, PinProvider& pins);
+  ~Agent();
+
+  // One JSON-RPC line in, one out ("" for a notification).
+  std::string handle_line(const std::string& line);
+  Json call(const std::string& method, const Json& params);
+
+  struct MethodInfo {
+    std::string name;
+    std::string summary;
+    Json params;  // {"name": "type, meaning"}
+    Json (Agent::*fn)(const Json&);
+    bool changes_state;
+  };
+  static const std::vector<MethodInfo>& methods();
+
+ private:
+  // Methods (agent_methods.cpp, profile_methods.cpp, group_methods.cpp, document_methods.cpp)
+  Json hello(const Json&);
+  Json list_methods(const Json&);
+  Json status(const Json&);
+  Json lock(const Json&);
+  Json keys_list(const Json&);
+  Json profile_create(const Json&);
+  Json profile_show(const Json&);
+  Json device_add(const Json&);
+  Json device_list(const Json&);
+  Json device_remove(const Json&);
+  Json group_create(const Json&);
+  Json group_add(const Json&);
+  Json group_suspend(const Json&);
+  Json group_revoke(const Json&);
+  Json group_reinstate(const Json&);
+  Json group_rotate(const Json&);
+  Json group_resplit(const Json&);
+  Json group_show(const Json&);
+  Json group_list(const Json&);
+  Json group_recipient(const Json&);
+  Json group_audit(const Json&);
+  Json document_open(const Json&);
+
+  // Helpers shared by the methods.
+  backend::Backend& backend(std::string_view name);
+  jws::Signer signer(const KeyRef& key);
+  LocalProfile require_profile() const;
+  const LocalDevice& signing_device(const LocalProfile& profile);
+  service::Client service_as_device(const LocalProfile& profile);
+  AdminGroup require_admin_group(const Json& params);
+  Json set_member_status(const Json& params, std::string_view status);
+  std::string publish_profile(LocalProfile& profile);
+  Point device_encryption_key(const LocalDevice& device);
+
+  AgentConfig config_;
+  PinProvider& pins_;
+  Home home_;
+  ServiceDirectory services_;
+  std::map<std::string, std::unique_ptr<backend::Backend>, std::less<>> backends_;
+  std::mutex state_mutex_;  // one state-changing method at a time
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace recrypt::agent

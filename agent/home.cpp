@@ -1,0 +1,106 @@
+#include "agent/home.hpp"
+
+#include "protocol/atomic_file.hpp"
+#include "protocol/error.hpp"
+#include "protocol/udf.hpp"
+
+namespace recrypt::agent {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::size_t kMaxStateFile = 1 << 20;
+
+Json read_json(const fs::path& path, std::string_view what) {
+  Bytes data = read_file(path, kMaxStateFile);
+  return json::parse(as_chars(data), kMaxStateFile, what);
+}
+
+void write_json(const fs::path& path, const Json& j) {
+  std::string text = j.dump(2) + "\n";
+  write_file_atomic(path, as_bytes(text), 0600);
+}
+
+}  // namespace
+
+KeyRef KeyRef::from_json(const Json& j) {
+  return KeyRef{json::string_field(j, "backend", "key reference"), json::string_field(j, "id", "key reference")};
+}
+
+Json LocalProfile::to_json() const {
+  Json devs = Json::array();
+  for (const auto& d : devices)
+    devs.push_back(Json{{"name", d.name}, {"backend", d.backend}, {"encryption_key_id", d.encryption_key_id},
+                        {"signing_key_id", d.signing_key_id}});
+  return Json{{"version", 1}, {"account", account}, {"service", service}, {"signing_key", signing_key.to_json()},
+              {"devices", devs}, {"token", token}};
+}
+
+LocalProfile LocalProfile::from_json(const Json& j) {
+  constexpr std::string_view what = "profile.json";
+  LocalProfile p;
+  p.account = json::string_field(j, "account", what);
+  p.service = json::string_field(j, "service", what);
+  p.signing_key = KeyRef::from_json(json::object_field(j, "signing_key", what));
+  p.token = json::string_field(j, "token", what);
+  for (const Json& d : json::array_field(j, "devices", what))
+    p.devices.push_back(LocalDevice{json::string_field(d, "name", what), json::string_field(d, "backend", what),
+                                    json::string_field(d, "encryption_key_id", what),
+                                    json::string_field(d, "signing_key_id", what)});
+  return p;
+}
+
+Json AdminGroup::to_json() const {
+  Json ks = Json::array();
+  for (const auto& k : keys)
+    ks.push_back(Json{{"key_id", k.key_id}, {"public", k.public_jwk}, {"backend", k.backend}, {"sealed", k.sealed}});
+  return Json{{"version", 1}, {"name", name}, {"group_id", group_id}, {"service", service},
+              {"signing_key", signing_key.to_json()}, {"token", token}, {"keys", ks}};
+}
+
+AdminGroup AdminGroup::from_json(const Json& j) {
+  constexpr std::string_view what = "group file";
+  AdminGroup g;
+  g.name = json::string_field(j, "name", what);
+  g.group_id = json::string_field(j, "group_id", what);
+  g.service = json::string_field(j, "service", what);
+  g.signing_key = KeyRef::from_json(json::object_field(j, "signing_key", what));
+  g.token = json::string_field(j, "token", what);
+  for (const Json& k : json::array_field(j, "keys", what))
+    g.keys.push_back(SealedGroupKey{json::string_field(k, "key_id", what), json::object_field(k, "public", what),
+                                    json::string_field(k, "backend", what), json::string_field(k, "sealed", what)});
+  if (g.keys.empty()) fail(Errc::malformed, "group file has no keys");
+  return g;
+}
+
+Home::Home(fs::path root) : root_(std::move(root)) {
+  fs::create_directories(root_ / "groups");
+  fs::permissions(root_, fs::perms::owner_all, fs::perm_options::replace);
+}
+
+std::optional<LocalProfile> Home::load_profile() const {
+  fs::path path = root_ / "profile.json";
+  if (!fs::exists(path)) return std::nullopt;
+  return LocalProfile::from_json(read_json(path, "profile.json"));
+}
+
+void Home::save_profile(const LocalProfile& profile) const { write_json(root_ / "profile.json", profile.to_json()); }
+
+std::vector<AdminGroup> Home::load_groups() const {
+  std::vector<AdminGroup> out;
+  for (const auto& entry : fs::directory_iterator(root_ / "groups"))
+    if (entry.path().extension() == ".json") out.push_back(AdminGroup::from_json(read_json(entry.path(), "group file")));
+  return out;
+}
+
+std::optional<AdminGroup> Home::find_group(std::string_view name_or_id) const {
+  for (auto& g : load_groups())
+    if (g.name == name_or_id || udf::matches(g.group_id, name_or_id)) return g;
+  return std::nullopt;
+}
+
+void Home::save_group(const AdminGroup& group) const {
+  // Named by the group id: a UDF, so never a path trick whatever the group's name is.
+  write_json(root_ / "groups" / (udf::normalize(group.group_id) + ".json"), group.to_json());
+}
+
+}  // namespace recrypt::agent

@@ -1,0 +1,79 @@
+// The agent's files under its home folder (default $XDG_DATA_HOME/recrypt):
+//   profile.json         the user's profile: account, service, signed profile, key ids
+//   groups/<id>.json     groups this user administers: sealed master keys, signing key id
+//   soft/, tpm/, pkcs11/ each backend's own store
+// Every file is 0600 and replaced atomically. Nothing here holds a private key in the clear:
+// keys stay in their backend, group master keys are sealed to one.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/json.hpp"
+
+namespace recrypt::agent {
+
+struct KeyRef {
+  std::string backend;
+  std::string id;
+  Json to_json() const { return Json{{"backend", backend}, {"id", id}}; }
+  static KeyRef from_json(const Json& j);
+};
+
+struct LocalDevice {
+  std::string name;
+  std::string backend;
+  std::string encryption_key_id;
+  std::string signing_key_id;
+};
+
+struct LocalProfile {
+  std::string account;
+  std::string service;  // the recryption service this user works with
+  KeyRef signing_key;   // the profile key
+  std::vector<LocalDevice> devices;
+  std::string token;    // the signed profile as last published
+
+  Json to_json() const;
+  static LocalProfile from_json(const Json& j);
+};
+
+struct SealedGroupKey {
+  std::string key_id;  // UDF of A
+  Json public_jwk;     // A
+  std::string backend; // which backend sealed a
+  std::string sealed;  // base64url of the backend's sealed blob
+};
+
+struct AdminGroup {
+  std::string name;
+  std::string group_id;  // UDF of the group signing key
+  std::string service;
+  KeyRef signing_key;
+  std::string token;     // the signed group profile as last published
+  std::vector<SealedGroupKey> keys;  // oldest first; the last is current
+
+  Json to_json() const;
+  static AdminGroup from_json(const Json& j);
+};
+
+class Home {
+ public:
+  explicit Home(std::filesystem::path root);
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path backend_dir(std::string_view backend) const { return root_ / backend; }
+
+  std::optional<LocalProfile> load_profile() const;
+  void save_profile(const LocalProfile& profile) const;
+
+  std::vector<AdminGroup> load_groups() const;
+  std::optional<AdminGroup> find_group(std::string_view name_or_id) const;
+  void save_group(const AdminGroup& group) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace recrypt::agent

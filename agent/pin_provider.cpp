@@ -1,0 +1,96 @@
+#include "agent/pin_provider.hpp"
+
+#include <unistd.h>
+
+#include "agent/log.hpp"
+#include "agent/pinentry.hpp"
+#include "protocol/atomic_file.hpp"
+
+namespace recrypt::agent {
+namespace {
+
+SecureString first_line(ByteView data) {
+  SecureString line(reinterpret_cast<const char*>(data.data()), data.size());
+  auto nl = line.find('\n');
+  if (nl != SecureString::npos) line.resize(nl);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+PinProvider::PinProvider(PinPolicy policy) : policy_(std::move(policy)) {
+  if (policy_.passphrase_fd >= 0) {
+    SecureBytes data;
+    char buf[256];
+    for (;;) {
+      ssize_t n = ::read(policy_.passphrase_fd, buf, sizeof buf);
+      if (n <= 0 || data.size() > 4096) break;
+      data.insert(data.end(), buf, buf + n);
+    }
+    secure_wipe(buf, sizeof buf);
+    ::close(policy_.passphrase_fd);
+    from_fd_ = first_line(data);
+  }
+}
+
+backend::PinSource PinProvider::source() {
+  return [this](const backend::PinRequest& request) { return ask(request); };
+}
+
+void PinProvider::forget_all() {
+  std::lock_guard guard(mutex_);
+  cache_.clear();
+}
+
+std::optional<SecureString> PinProvider::non_interactive() {
+  if (from_fd_) return *from_fd_;
+  if (policy_.passphrase_file) {
+    Bytes data = read_file(*policy_.passphrase_file, 4096);
+    SecureString pin = first_line(data);
+    secure_wipe(data.data(), data.size());
+    return pin;
+  }
+  return std::nullopt;
+}
+
+std::optional<SecureString> PinProvider::ask(const backend::PinRequest& request) {
+  std::string key = request.backend + "\n" + request.description;
+  bool interactive = !from_fd_ && !policy_.passphrase_file;
+  {
+    std::lock_guard guard(mutex_);
+    auto now = std::chrono::steady_clock::now();
+    auto it = cache_.find(key);
+    if (it != cache_.end() && request.error.empty() && now < it->second.expires) return it->second.pin;
+    if (it != cache_.end()) cache_.erase(it);  // expired, or it was just refused
+  }
+  if (!interactive && !request.error.empty()) {
+    // A script's passphrase does not change between tries: say it is wrong rather than ask
+    // again and burn the device's retry counter.
+    throw backend::BackendError(backend::BackendErrc::auth_failed,
+                                request.error + " (the passphrase given to the agent non-interactively)");
+  }
+  std::optional<SecureString> pin;
+  if (interactive) {
+    PinentryPrompt prompt{"recrypt", request.description,
+                          request.backend == "pkcs11" ? "PIN:" : "Passphrase:", request.error};
+    if (request.tries_left) prompt.error += (prompt.error.empty() ? "" : " — ") + std::to_string(*request.tries_left) + " tries left";
+    try {
+      pin = ask_pinentry(policy_.pinentry_program, prompt);
+    } catch (const std::exception& e) {
+      log_event("warning", std::string("pinentry failed: ") + e.what());
+      throw backend::BackendError(backend::BackendErrc::cancelled,
+                                  std::string("cannot ask for a PIN: ") + e.what() +
+                                      " (start the agent with --passphrase-file or --passphrase-fd for scripts)");
+    }
+  } else {
+    pin = non_interactive();
+  }
+  if (pin && policy_.cache_ttl.count() > 0) {
+    std::lock_guard guard(mutex_);
+    cache_[key] = Cached{*pin, std::chrono::steady_clock::now() + policy_.cache_ttl};
+  }
+  return pin;
+}
+
+}  // namespace recrypt::agent

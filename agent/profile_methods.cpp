@@ -1,0 +1,118 @@
+// The user's own identity: the personal profile and its devices.
+#include "agent/agent.hpp"
+#include "agent/service_link.hpp"
+#include "protocol/service/messages.hpp"
+#include "protocol/service/service_error.hpp"
+#include "protocol/service/profile.hpp"
+#include "protocol/udf.hpp"
+
+namespace recrypt::agent {
+using agent_rpc::Code;
+using agent_rpc::RpcError;
+
+namespace {
+
+Json device_json(const LocalDevice& d) {
+  return Json{{"name", d.name}, {"backend", d.backend}, {"encryption_key", d.encryption_key_id},
+              {"signing_key", d.signing_key_id}};
+}
+
+LocalDevice make_device(backend::Backend& b, const std::string& name) {
+  auto enc = b.generate_key(name + ":encryption", backend::KeyPurpose::encryption);
+  auto sig = b.generate_key(name + ":signing", backend::KeyPurpose::signing);
+  return LocalDevice{name, std::string(b.name()), enc.id, sig.id};
+}
+
+}  // namespace
+
+// Signs the profile as it stands now and publishes it; the service accepts it because the
+// request is signed by the profile key itself.
+std::string Agent::publish_profile(LocalProfile& profile) {
+  backend::Backend& pb = backend(profile.signing_key.backend);
+  std::optional<Point> profile_key;
+  std::map<std::string, Point> keys;
+  for (const auto& [name, b] : backends_) {
+    if (!b->present()) continue;
+    for (const auto& k : b->list_keys()) keys.emplace(name + "/" + k.id, k.public_key);
+  }
+  auto key_of = [&](const std::string& backend_name, const std::string& id) {
+    auto it = keys.find(backend_name + "/" + id);
+    if (it == keys.end()) throw RpcError(Code::device_error, "key " + id + " of backend " + backend_name + " is not available");
+    return it->second;
+  };
+  service::PersonalProfile doc{profile.account, key_of(profile.signing_key.backend, profile.signing_key.id), {},
+                               service::rfc3339_now()};
+  for (const auto& d : profile.devices)
+    doc.devices.push_back(service::Device{d.name, d.backend, key_of(d.backend, d.encryption_key_id),
+                                          key_of(d.backend, d.signing_key_id), std::nullopt});
+  (void)pb;
+  auto sign = signer(profile.signing_key);
+  profile.token = doc.sign(sign);
+  service::Client link = services_.connect(profile.service, sign, doc.id());
+  link.publish_profile(service::PublishProfileRequest{profile.token}, sign, doc.id());
+  return doc.id();
+}
+
+Json Agent::profile_create(const Json& params) {
+  const std::string& account = agent_rpc::param_string(params, "account");
+  const std::string& service_url = agent_rpc::param_string(params, "service");
+  std::string backend_name = agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
+  std::string device_name = agent_rpc::param_optional_string(params, "device").value_or("default");
+  if (home_.load_profile()) throw RpcError(Code::conflict, "this agent already has a profile");
+  backend::Backend& b = backend(backend_name);
+
+  LocalProfile profile;
+  profile.account = account;
+  profile.service = service_url;
+  auto key = b.generate_key("profile:" + account, backend::KeyPurpose::signing);
+  profile.signing_key = KeyRef{backend_name, key.id};
+  profile.devices.push_back(make_device(b, device_name));
+  std::string id = publish_profile(profile);
+  home_.save_profile(profile);
+  return Json{{"id", id}, {"account", account}, {"service", service_url}, {"device", device_json(profile.devices.front())}};
+}
+
+Json Agent::profile_show(const Json&) {
+  LocalProfile p = require_profile();
+  auto doc = service::verify_personal_profile(p.token);
+  Json devices = Json::array();
+  for (const auto& d : p.devices) devices.push_back(device_json(d));
+  return Json{{"id", doc.id()}, {"account", p.account}, {"service", p.service}, {"devices", devices}, {"profile", p.token}};
+}
+
+Json Agent::device_add(const Json& params) {
+  const std::string& name = agent_rpc::param_string(params, "name");
+  LocalProfile p = require_profile();
+  for (const auto& d : p.devices)
+    if (d.name == name) throw RpcError(Code::conflict, "a device named \"" + name + "\" exists");
+  std::string backend_name = agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
+  p.devices.push_back(make_device(backend(backend_name), name));
+  publish_profile(p);
+  home_.save_profile(p);
+  return device_json(p.devices.back());
+}
+
+Json Agent::device_list(const Json&) {
+  LocalProfile p = require_profile();
+  Json out = Json::array();
+  for (const auto& d : p.devices) {
+    Json j = device_json(d);
+    j["present"] = backend(d.backend).present();
+    out.push_back(j);
+  }
+  return out;
+}
+
+Json Agent::device_remove(const Json& params) {
+  const std::string& name = agent_rpc::param_string(params, "name");
+  LocalProfile p = require_profile();
+  auto it = std::find_if(p.devices.begin(), p.devices.end(), [&](const LocalDevice& d) { return d.name == name; });
+  if (it == p.devices.end()) throw RpcError(Code::not_found, "no device named \"" + name + "\"");
+  if (p.devices.size() == 1) throw RpcError(Code::refused, "cannot remove the last device of a profile");
+  p.devices.erase(it);
+  publish_profile(p);
+  home_.save_profile(p);
+  return Json{{"removed", name}};
+}
+
+}  // namespace recrypt::agent

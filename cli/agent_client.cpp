@@ -1,0 +1,65 @@
+#include "cli/agent_client.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "protocol/agent/rpc.hpp"
+#include "protocol/error.hpp"
+
+namespace recrypt::cli {
+
+AgentClient::AgentClient(std::filesystem::path socket_path) : socket_path_(std::move(socket_path)) {}
+
+AgentClient::~AgentClient() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void AgentClient::connect() {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string path = socket_path_.string();
+  if (path.size() >= sizeof addr.sun_path) throw AgentUnreachable("agent socket path is too long: " + path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw AgentUnreachable(std::string("cannot create a socket: ") + std::strerror(errno));
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int e = errno;
+    ::close(fd_);
+    fd_ = -1;
+    throw AgentUnreachable("cannot reach recrypt-agent at " + path + ": " + std::strerror(e) +
+                           " (is it running? start it with `recrypt-agent` or `systemctl --user start recrypt-agent.socket`)");
+  }
+}
+
+Json AgentClient::call(const std::string& method, const Json& params) {
+  if (fd_ < 0) connect();
+  std::uint64_t id = next_id_++;
+  std::string request = agent_rpc::make_request(id, method, params);
+  std::size_t done = 0;
+  while (done < request.size()) {
+    ssize_t n = ::send(fd_, request.data() + done, request.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw AgentUnreachable("the agent closed the connection");
+    done += static_cast<std::size_t>(n);
+  }
+  for (;;) {
+    auto nl = pending_.find('\n');
+    if (nl != std::string::npos) {
+      std::string line = pending_.substr(0, nl);
+      pending_.erase(0, nl + 1);
+      return agent_rpc::parse_response(line, id);
+    }
+    if (pending_.size() > agent_rpc::kMaxMessage) throw AgentUnreachable("the agent's answer is too large");
+    char buf[65536];
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw AgentUnreachable("the agent closed the connection without answering");
+    pending_.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace recrypt::cli

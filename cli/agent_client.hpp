@@ -1,0 +1,34 @@
+// The CLI's side of the agent socket: connect, send one JSON-RPC request, read its answer.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "protocol/json.hpp"
+
+namespace recrypt::cli {
+
+class AgentUnreachable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class AgentClient {
+ public:
+  explicit AgentClient(std::filesystem::path socket_path);
+  ~AgentClient();
+  AgentClient(const AgentClient&) = delete;
+  AgentClient& operator=(const AgentClient&) = delete;
+
+  // The method's result; throws agent_rpc::RpcError with the agent's error.
+  Json call(const std::string& method, const Json& params = Json::object());
+
+ private:
+  void connect();
+  std::filesystem::path socket_path_;
+  int fd_ = -1;
+  std::uint64_t next_id_ = 1;
+  std::string pending_;
+};
+
+}  // namespace recrypt::cli

@@ -1,0 +1,211 @@
+#include "cli/documents.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "protocol/atomic_file.hpp"
+#include "protocol/base64url.hpp"
+#include "protocol/error.hpp"
+#include "protocol/jcd.hpp"
+#include "protocol/service/profile.hpp"
+
+namespace recrypt::cli {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::size_t kMaxRecipientFile = 64 * 1024;
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// An input file, or stdin; with its size when known (for the progress line).
+struct Input {
+  int fd = 0;
+  std::optional<std::uint64_t> size;
+  explicit Input(const std::string& path) {
+    if (path.empty() || path == "-") return;
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(Errc::io, "cannot open " + path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) size = static_cast<std::uint64_t>(st.st_size);
+  }
+  ~Input() {
+    if (fd > 0) ::close(fd);
+  }
+};
+
+// Counts bytes through a Sink and redraws a progress line on a terminal.
+class Progress {
+ public:
+  Progress(bool enabled, std::optional<std::uint64_t> total, const char* verb)
+      : enabled_(enabled && total && *total >= (8u << 20) && ::isatty(2)), total_(total.value_or(0)), verb_(verb) {}
+  void advance(std::size_t n) {
+    done_ += n;
+    if (!enabled_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    std::fprintf(stderr, "\r%s %3d%% (%llu MiB)", verb_, static_cast<int>(100 * done_ / total_),
+                 static_cast<unsigned long long>(done_ >> 20));
+  }
+  ~Progress() {
+    if (enabled_) std::fprintf(stderr, "\r%s 100%%                 \n", verb_);
+  }
+
+ private:
+  bool enabled_;
+  std::uint64_t total_, done_ = 0;
+  const char* verb_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// Either an atomic file (appears only when complete) or stdout.
+class Output {
+ public:
+  Output(const std::string& path, unsigned mode, bool force) {
+    if (path.empty() || path == "-") {
+      stdout_ = std::make_unique<FdSink>(1);
+      return;
+    }
+    if (!force && fs::exists(path)) fail(Errc::io, path + " exists (use --force to replace it)");
+    file_ = std::make_unique<AtomicFile>(path, mode);
+  }
+  Sink& sink() { return file_ ? file_->sink() : *stdout_; }
+  void commit() {
+    if (file_) file_->commit();
+  }
+
+ private:
+  std::unique_ptr<AtomicFile> file_;
+  std::unique_ptr<FdSink> stdout_;
+};
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+jwe::RecipientKey group_recipient(const std::string& name_or_file, AgentClient* agent) {
+  if (fs::is_regular_file(name_or_file)) {
+    Bytes data = read_file(name_or_file, kMaxRecipientFile);
+    return recipient_from_profile(trim(std::string(as_chars(data))));
+  }
+  if (agent == nullptr) fail(Errc::malformed, "no recipient file " + name_or_file);
+  Json r = agent->call("group.recipient", Json{{"group", name_or_file}});
+  return recipient_from_profile(r.at("profile").get<std::string>());
+}
+
+}  // namespace
+
+jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile) {
+  service::GroupProfile g = [&] {
+    try {
+      return service::verify_group_profile(signed_group_profile);
+    } catch (const std::exception& e) {
+      fail(Errc::malformed, std::string("not a valid signed group profile: ") + e.what());
+    }
+  }();
+  return jwe::RecipientKey{g.encryption_key, g.key_id(), jwe::Locator{g.name, g.id(), g.service}};
+}
+
+Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
+  std::vector<jwe::RecipientSpec> recipients;
+  Json names = Json::array();
+  for (const auto& g : options.groups) {
+    recipients.push_back({group_recipient(g, agent)});
+    names.push_back(recipients.back().front().locator->group);
+  }
+  for (const auto& f : options.recipient_files) {
+    recipients.push_back({group_recipient(f, nullptr)});
+    names.push_back(recipients.back().front().locator->group);
+  }
+  if (!options.all_of.empty()) {
+    if (options.all_of.size() < 2) fail(Errc::malformed, "--all-of needs at least two groups");
+    jwe::RecipientSpec spec;
+    std::string joined;
+    for (const auto& g : options.all_of) {
+      spec.push_back(group_recipient(g, agent));
+      joined += (joined.empty() ? "" : " & ") + spec.back().locator->group;
+    }
+    recipients.push_back(std::move(spec));
+    names.push_back(joined);
+  }
+  if (recipients.empty()) fail(Errc::malformed, "no recipients: give -r GROUP, -R FILE or --all-of G1,G2");
+
+  Input in(options.input);
+  std::string out_path = options.output;
+  if (out_path.empty() && !options.input.empty() && options.input != "-") out_path = options.input + ".jcd";
+  if ((out_path.empty() || out_path == "-") && ::isatty(1))
+    fail(Errc::io, "refusing to write encrypted data to a terminal (use -o FILE or redirect)");
+
+  jcd::FileInfo info;
+  if (!options.input.empty() && options.input != "-") info.name = fs::path(options.input).filename().string();
+  info.media_type = options.media_type;
+  info.created = utc_now();
+
+  Output out(out_path, 0644, options.force);
+  jcd::Encryptor encryptor(out.sink(), recipients, info);
+  Progress progress(options.progress, in.size, "encrypting");
+  FdSource source(in.fd);
+  Bytes buf(1 << 20);
+  std::uint64_t total = 0;
+  for (;;) {
+    std::size_t n = source.read_some(buf.data(), buf.size());
+    if (n == 0) break;
+    encryptor.update(ByteView(buf.data(), n));
+    total += n;
+    progress.advance(n);
+  }
+  encryptor.finish();
+  out.commit();
+  return Json{{"output", out_path.empty() ? "-" : out_path}, {"bytes", total}, {"recipients", names}};
+}
+
+Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
+  Input in(options.input);
+  std::string out_path = options.output;
+  if (out_path.empty() && !options.input.empty() && options.input != "-") {
+    if (fs::path(options.input).extension() != ".jcd")
+      fail(Errc::malformed, "cannot guess an output name for " + options.input + " (it does not end in .jcd): use -o");
+    out_path = fs::path(options.input).replace_extension().string();
+  }
+  FdSource source(in.fd);
+  BufferedInput input(source);
+  jcd::Header header = jcd::read_header(input);
+
+  Json opened = agent.call("document.open", Json{{"envelope", header.envelope.serialize()}});
+  SecureBytes plaintext = base64url::decode_secret(opened.at("plaintext").get<std::string>());
+  jcd::Metadata metadata = jcd::Metadata::from_json(plaintext);
+
+  // Nothing reaches a file until the whole document authenticated: the atomic file appears
+  // only on commit. On stdout, each segment is released after it authenticated.
+  Output out(out_path, 0600, options.force);
+  jcd::Decryptor decryptor(input, metadata);
+  Progress progress(options.progress, in.size, "decrypting");
+  std::uint64_t total = 0;
+  while (auto segment = decryptor.next()) {
+    out.sink().write(*segment);
+    total += segment->size();
+    progress.advance(segment->size() + kGcmTagSize);
+  }
+  out.commit();
+  Json result{{"output", out_path.empty() ? "-" : out_path}, {"bytes", total}, {"via", opened.value("via", Json())}};
+  if (metadata.info.name) result["name"] = *metadata.info.name;
+  if (metadata.info.media_type) result["media_type"] = *metadata.info.media_type;
+  if (metadata.info.created) result["created"] = *metadata.info.created;
+  return result;
+}
+
+}  // namespace recrypt::cli

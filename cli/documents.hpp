@@ -1,0 +1,38 @@
+// encrypt and decrypt: the CLI streams files itself; only the header goes to the agent.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/agent_client.hpp"
+#include "protocol/jwe.hpp"
+
+namespace recrypt::cli {
+
+struct EncryptOptions {
+  std::vector<std::string> groups;          // -r: any-of, one recipient each (asked of the agent)
+  std::vector<std::string> recipient_files; // -R: signed group profiles (offline)
+  std::vector<std::string> all_of;          // --all-of: one recipient needing every group
+  std::string input;                        // "" or "-": stdin
+  std::string output;                       // "" : INPUT.jcd, or stdout for stdin
+  std::optional<std::string> media_type;
+  bool force = false;
+  bool progress = true;
+};
+
+struct DecryptOptions {
+  std::string input;
+  std::string output;
+  bool force = false;
+  bool progress = true;
+};
+
+// Returns a summary for --json; throws on failure (the caller maps errors to exit codes).
+Json encrypt_file(const EncryptOptions& options, AgentClient* agent);
+Json decrypt_file(const DecryptOptions& options, AgentClient& agent);
+
+// A group as a recipient, from its signed profile (checks the self-signature).
+jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile);
+
+}  // namespace recrypt::cli

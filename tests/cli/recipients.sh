@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Any-of and all-of documents, and encryption offline from an exported group profile.
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+cd "$WORK"
+
+start_service
+for u in alice bob carol dave; do start_agent "$u"; ok "$u" personal "$u@example.com" --service "$SERVICE_URL"; done
+ok alice group create accounting@example.com
+ok alice group create executive@example.com
+ok alice group add accounting@example.com bob@example.com      # Bob: accounting and executive
+ok alice group add executive@example.com bob@example.com
+ok alice group add accounting@example.com carol@example.com    # Carol: accounting only
+ok alice group add executive@example.com dave@example.com      # Dave: executive only
+
+printf 'budget\n' >doc.txt
+ok alice encrypt -r accounting@example.com -r executive@example.com -o anyof.jcd doc.txt
+for u in bob carol dave; do ok "$u" decrypt anyof.jcd -o "$u-anyof.txt"; same_file doc.txt "$u-anyof.txt"; done
+
+ok alice encrypt --all-of accounting@example.com,executive@example.com -o allof.jcd doc.txt
+ok bob decrypt allof.jcd -o bob-allof.txt
+same_file doc.txt bob-allof.txt
+refused 4 carol decrypt allof.jcd -o carol-allof.txt
+refused 4 dave decrypt allof.jcd -o dave-allof.txt
+[ ! -e carol-allof.txt ] && [ ! -e dave-allof.txt ] || die "refused decryptions left files"
+
+# Offline: the exported, self-signed group profile is all a sender needs; no agent at all.
+ok alice group export accounting@example.com -o accounting.group
+"$RECRYPT" --socket /nonexistent encrypt -R accounting.group -o offline.jcd doc.txt || die "offline encrypt failed"
+ok carol decrypt offline.jcd -o carol-offline.txt
+same_file doc.txt carol-offline.txt
+
+# A tampered profile is refused before anything is encrypted.
+sed 's/\(.\{40\}\)./\1A/' accounting.group >tampered.group
+set +e; "$RECRYPT" --socket /nonexistent encrypt -R tampered.group -o bad.jcd doc.txt 2>/dev/null; rc=$?; set -e
+[ "$rc" = 5 ] || die "tampered recipient file: exit $rc, expected 5"
+[ ! -e bad.jcd ] || die "tampered recipient left an output"
+
+# stdin to stdout
+printf 'streamed\n' | "$RECRYPT" --socket "$WORK/alice/run/agent.sock" encrypt -r accounting@example.com >piped.jcd
+"$RECRYPT" --socket "$WORK/bob/run/agent.sock" decrypt <piped.jcd >piped.txt
+[ "$(cat piped.txt)" = streamed ] || die "stdin/stdout round trip"
+echo "recipients: ok"

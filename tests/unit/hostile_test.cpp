@@ -1,0 +1,359 @@
+// Hostile input to every parser of the protocol library: malformed and deeply nested JSON,
+// wrong curves and points, wrong lengths and types, oversized documents, algorithms and
+// header parameters we do not do. Each is refused with the right Errc, quickly.
+#include <gtest/gtest.h>
+
+#include <openssl/evp.h>
+
+#include <chrono>
+
+#include "protocol/base64url.hpp"
+#include "protocol/jcd.hpp"
+#include "protocol/jwe.hpp"
+#include "protocol/jwk.hpp"
+#include "protocol/jws.hpp"
+#include "tests/unit/support.hpp"
+
+namespace recrypt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const Curve& p256() { return Curve::p256(); }
+
+std::string b64(std::string_view s) { return base64url::encode(as_bytes(s)); }
+
+class Hostile : public ::testing::Test {
+ protected:
+  Scalar a = Scalar::random(p256());
+  // A valid envelope, as JSON to mutate.
+  Json envelope = Json::parse(
+      jwe::encrypt(as_bytes("secret"), {{jwe::RecipientKey{a.public_point(), {}, jwe::Locator{"g", "id", "https://s/"}}}})
+          .serialize());
+
+  std::optional<Errc> parse_code(const Json& doc) {
+    return test::error_of([&] { jwe::Envelope::parse(doc.dump()); });
+  }
+  Json& epk(Json& doc) { return doc["recipients"][0]["header"]["epk"]; }
+};
+
+TEST_F(Hostile, ValidEnvelopeParses) {
+  EXPECT_EQ(parse_code(envelope), std::nullopt);
+  EXPECT_EQ(as_chars(jwe::open_with_private_key(jwe::Envelope::parse(envelope.dump()), a)), "secret");
+}
+
+TEST_F(Hostile, MalformedJson) {
+  for (std::string_view text : {"", " ", "not json", "{", "{\"protected\":", "[]", "null", "1", "\"s\"",
+                                "{\"a\":1,}", "{'a':1}", "{\"a\":1} {\"b\":2}", "{\"a\":01}", "{\"a\":1 /* c */}"}) {
+    auto code = test::error_of([&] { jwe::Envelope::parse(text); });
+    EXPECT_EQ(code, std::optional<Errc>(Errc::malformed)) << text;
+  }
+  // Invalid UTF-8 in a string.
+  EXPECT_ERRC(jwe::Envelope::parse("{\"protected\":\"\xff\xfe\"}"), Errc::malformed);
+  EXPECT_ERRC(jwe::Envelope::parse(std::string("{\"protected\":\"a\0b\"}", 19)), Errc::malformed);
+}
+
+TEST_F(Hostile, DeepNestingRefusedQuickly) {
+  const std::size_t depth = 100000;
+  std::vector<std::string> docs = {std::string(depth, '['),
+                                   std::string(depth, '[') + std::string(depth, ']'),
+                                   [&] {
+                                     std::string s;
+                                     for (std::size_t i = 0; i < depth; ++i) s += "{\"a\":";
+                                     return s;
+                                   }(),
+                                   "{\"protected\":" + std::string(depth, '[')};
+  for (const std::string& doc : docs) {
+    auto start = Clock::now();
+    EXPECT_ERRC(jwe::Envelope::parse(doc), Errc::too_large);
+    EXPECT_ERRC(json::parse(doc, 1 << 20, "test"), Errc::too_large);
+    EXPECT_ERRC(jcd::Metadata::from_json(as_bytes(doc.substr(0, 4000))), Errc::too_large);
+    EXPECT_ERRC(jwk::to_private(SecretJson()), Errc::malformed);
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
+  }
+  // Nesting within the limit is fine, past it is not.
+  EXPECT_NO_THROW(json::parse(std::string(20, '[') + std::string(20, ']'), 1000, "test"));
+  EXPECT_ERRC(json::parse(std::string(40, '[') + std::string(40, ']'), 1000, "test"), Errc::too_large);
+  // Inside a JWS header and a protected header.
+  std::string deep = b64(std::string(1000, '['));
+  EXPECT_ERRC(jws::unverified_header(deep + ".e30.AA"), Errc::too_large);
+  Json doc = envelope;
+  doc["protected"] = deep;
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::too_large));
+}
+
+TEST_F(Hostile, OversizedRefusedQuickly) {
+  auto start = Clock::now();
+  Json doc = envelope;
+  doc["recipients"][0]["header"]["kid"] = std::string(jwe::kMaxEnvelopeSize, 'K');
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::too_large));
+  // A big but permitted field is fine; the size limit is on the whole document.
+  doc["recipients"][0]["header"]["kid"] = std::string(jwe::kMaxEnvelopeSize / 2, 'K');
+  EXPECT_EQ(parse_code(doc), std::nullopt);
+  std::string huge(64 << 20, ' ');
+  EXPECT_ERRC(jwe::Envelope::parse(huge), Errc::too_large);
+  EXPECT_ERRC(jws::verify_compact(huge, a.public_point()), Errc::too_large);
+  EXPECT_ERRC(jcd::Metadata::from_json(as_bytes(huge)), Errc::too_large);
+  // A .jcd whose envelope line never ends.
+  std::string jcd_text = "recrypt.jcd/v1\n" + std::string(8 << 20, '{');
+  MemorySource source(as_bytes(jcd_text));
+  BufferedInput in(source);
+  EXPECT_ERRC(jcd::read_header(in), Errc::too_large);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST_F(Hostile, WrongCurvesAndKeyTypes) {
+  for (const char* crv : {"P-384", "P-521", "secp256k1", "X25519", "p-256", ""}) {
+    Json doc = envelope;
+    epk(doc)["crv"] = crv;
+    EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::unsupported)) << crv;
+  }
+  for (const char* kty : {"OKP", "RSA", "oct", "ec"}) {
+    Json doc = envelope;
+    epk(doc)["kty"] = kty;
+    EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::unsupported)) << kty;
+  }
+}
+
+TEST_F(Hostile, PointsNotOnTheCurve) {
+  Json doc = envelope;
+  Bytes y = base64url::decode(epk(doc)["y"].get<std::string>());
+  y[31] ^= 1;
+  epk(doc)["y"] = base64url::encode(y);
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::invalid_key));
+  doc = envelope;
+  epk(doc)["x"] = base64url::encode(Bytes(32, 0));
+  epk(doc)["y"] = base64url::encode(Bytes(32, 0));
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::invalid_key));
+  // Coordinates at or above the field prime.
+  doc = envelope;
+  epk(doc)["x"] = base64url::encode(Bytes(32, 0xff));
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::invalid_key));
+}
+
+TEST_F(Hostile, CoordinateLengths) {
+  for (std::size_t n : {0u, 1u, 31u, 33u, 64u}) {
+    for (const char* c : {"x", "y"}) {
+      Json doc = envelope;
+      Bytes v = base64url::decode(epk(doc)[c].get<std::string>());
+      v.resize(n, 0);
+      epk(doc)[c] = base64url::encode(v);
+      EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::invalid_key)) << c << " " << n;
+    }
+  }
+  // A leading zero byte added to a valid coordinate is still the wrong length.
+  Json doc = envelope;
+  Bytes x = base64url::decode(epk(doc)["x"].get<std::string>());
+  x.insert(x.begin(), 0);
+  epk(doc)["x"] = base64url::encode(x);
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::invalid_key));
+}
+
+TEST_F(Hostile, WrongTypesAndMissingFields) {
+  auto expect = [&](const std::function<void(Json&)>& mutate, Errc want, const char* what) {
+    Json doc = envelope;
+    mutate(doc);
+    EXPECT_EQ(parse_code(doc), std::optional<Errc>(want)) << what;
+  };
+  expect([](Json& d) { d.erase("protected"); }, Errc::malformed, "no protected");
+  expect([](Json& d) { d["protected"] = 5; }, Errc::malformed, "protected number");
+  expect([](Json& d) { d["protected"] = "e30="; }, Errc::malformed, "protected padded");
+  expect([](Json& d) { d["protected"] = b64("not json"); }, Errc::malformed, "protected not JSON");
+  expect([](Json& d) { d["protected"] = b64("[\"enc\"]"); }, Errc::malformed, "protected array");
+  expect([](Json& d) { d["protected"] = b64("{}"); }, Errc::malformed, "no enc");
+  expect([](Json& d) { d["protected"] = b64("{\"enc\":5}"); }, Errc::malformed, "enc number");
+  expect([](Json& d) { d.erase("recipients"); }, Errc::malformed, "no recipients");
+  expect([](Json& d) { d["recipients"] = Json::object(); }, Errc::malformed, "recipients object");
+  expect([](Json& d) { d["recipients"] = Json::array(); }, Errc::malformed, "recipients empty");
+  expect([](Json& d) { d["recipients"] = Json::array({1}); }, Errc::malformed, "recipient number");
+  expect([](Json& d) { d["recipients"][0]["header"] = "h"; }, Errc::malformed, "header string");
+  expect([](Json& d) { d["recipients"][0].erase("header"); }, Errc::malformed, "no header, no alg");
+  expect([](Json& d) { d["recipients"][0]["header"].erase("alg"); }, Errc::malformed, "no alg");
+  expect([](Json& d) { d["recipients"][0]["header"]["alg"] = 7; }, Errc::malformed, "alg number");
+  expect([](Json& d) { d["recipients"][0]["header"].erase("epk"); }, Errc::malformed, "no epk");
+  expect([](Json& d) { d["recipients"][0]["header"]["epk"] = "k"; }, Errc::malformed, "epk string");
+  expect([](Json& d) { d["recipients"][0]["header"]["epk"]["x"] = 1; }, Errc::malformed, "x number");
+  expect([](Json& d) { d["recipients"][0]["header"]["epk"].erase("y"); }, Errc::malformed, "no y");
+  expect([](Json& d) { d["recipients"][0]["header"]["epk"]["x"] = "***"; }, Errc::malformed, "x not b64");
+  expect([](Json& d) { d["recipients"][0]["header"]["kid"] = 1; }, Errc::malformed, "kid number");
+  expect([](Json& d) { d["recipients"][0]["header"]["recrypt"] = "r"; }, Errc::malformed, "locator string");
+  expect([](Json& d) { d["recipients"][0]["header"]["recrypt"].erase("service"); }, Errc::malformed, "no service");
+  expect([](Json& d) { d["recipients"][0]["header"]["apu"] = 1; }, Errc::malformed, "apu number");
+  expect([](Json& d) { d["recipients"][0]["header"]["apv"] = "a="; }, Errc::malformed, "apv padded");
+  expect([](Json& d) { d["recipients"][0].erase("encrypted_key"); }, Errc::malformed, "no encrypted_key");
+  expect([](Json& d) { d["recipients"][0]["encrypted_key"] = 1; }, Errc::malformed, "encrypted_key number");
+  expect([](Json& d) { d["recipients"][0]["encrypted_key"] = base64url::encode(Bytes(39, 1)); }, Errc::malformed,
+         "encrypted_key 39 bytes");
+  expect([](Json& d) { d["recipients"][0]["encrypted_key"] = base64url::encode(Bytes(48, 1)); }, Errc::malformed,
+         "encrypted_key 48 bytes");
+  expect([](Json& d) { d["iv"] = base64url::encode(Bytes(11, 1)); }, Errc::malformed, "iv 11 bytes");
+  expect([](Json& d) { d["iv"] = base64url::encode(Bytes(16, 1)); }, Errc::malformed, "iv 16 bytes");
+  expect([](Json& d) { d.erase("iv"); }, Errc::malformed, "no iv");
+  expect([](Json& d) { d["tag"] = base64url::encode(Bytes(15, 1)); }, Errc::malformed, "tag 15 bytes");
+  expect([](Json& d) { d["tag"] = Json::array(); }, Errc::malformed, "tag array");
+  expect([](Json& d) { d.erase("ciphertext"); }, Errc::malformed, "no ciphertext");
+  expect([](Json& d) { d["unprotected"] = 1; }, Errc::malformed, "unprotected number");
+}
+
+TEST_F(Hostile, RecipientCounts) {
+  Json doc = envelope;
+  Json one = doc["recipients"][0];
+  doc["recipients"] = Json::array();
+  for (std::size_t i = 0; i < jwe::kMaxRecipients + 1; ++i) doc["recipients"].push_back(one);
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::malformed));
+  doc["recipients"].erase(doc["recipients"].size() - 1);
+  EXPECT_EQ(parse_code(doc), std::nullopt);
+
+  // All-of recipients: 2 to 16 parts.
+  Json allof = envelope;
+  Json part = allof["recipients"][0]["header"];
+  part.erase("alg");
+  auto with_parts = [&](std::size_t n) {
+    Json d = allof;
+    Json header{{"alg", jwe::kAlgAllOf}, {"parts", Json::array()}};
+    for (std::size_t i = 0; i < n; ++i) header["parts"].push_back(part);
+    d["recipients"][0]["header"] = header;
+    return d;
+  };
+  EXPECT_EQ(parse_code(with_parts(1)), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(parse_code(with_parts(17)), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(parse_code(with_parts(2)), std::nullopt);
+  EXPECT_EQ(parse_code(with_parts(16)), std::nullopt);
+  Json bad = with_parts(2);
+  bad["recipients"][0]["header"]["parts"] = "p";
+  EXPECT_EQ(parse_code(bad), std::optional<Errc>(Errc::malformed));
+  bad["recipients"][0]["header"]["parts"] = Json::array({1, 2});
+  EXPECT_EQ(parse_code(bad), std::optional<Errc>(Errc::malformed));
+}
+
+TEST_F(Hostile, AlgorithmsAndParametersWeDoNotDo) {
+  for (const char* enc : {"A128GCM", "A256CBC-HS512", "none", ""}) {
+    Json doc = envelope;
+    doc["protected"] = b64(Json{{"enc", enc}}.dump());
+    EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::unsupported)) << enc;
+  }
+  Json doc = envelope;
+  doc["protected"] = b64(R"({"enc":"A256GCM","zip":"DEF"})");
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::unsupported));
+  doc = envelope;
+  doc["unprotected"] = Json{{"zip", "DEF"}};
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::unsupported));
+  doc = envelope;
+  doc["protected"] = b64(R"({"enc":"A256GCM","crit":["exp"],"exp":1})");
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::unsupported));
+  doc = envelope;
+  doc["aad"] = b64("extra");
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::unsupported));
+
+  // Someone else's key-management algorithm: the envelope parses, the recipient is kept but
+  // never opened, and opening says why.
+  doc = envelope;
+  doc["recipients"][0]["header"]["alg"] = "RSA-OAEP-256";
+  jwe::Envelope e = jwe::Envelope::parse(doc.dump());
+  EXPECT_FALSE(e.recipients[0].known());
+  EXPECT_ERRC(jwe::open_with_private_key(e, a), Errc::decrypt_failed);
+  EXPECT_ERRC(jwe::try_unwrap(e.recipients[0], {a.public_point()}), Errc::unsupported);
+  // ECDH-ES without key wrap (direct agreement) is not ours either.
+  doc["recipients"][0]["header"]["alg"] = "ECDH-ES";
+  EXPECT_FALSE(jwe::Envelope::parse(doc.dump()).recipients[0].known());
+}
+
+TEST(HostileJwk, Refusals) {
+  Json good = jwk::from_public(Scalar::random(p256()).public_point());
+  EXPECT_ERRC(jwk::to_public(Json::array()), Errc::malformed);
+  EXPECT_ERRC(jwk::to_public(Json("EC")), Errc::malformed);
+  for (const char* f : {"kty", "crv", "x", "y"}) {
+    Json j = good;
+    j.erase(f);
+    EXPECT_ERRC(jwk::to_public(j), Errc::malformed) << f;
+    j = good;
+    j[f] = 1;
+    EXPECT_ERRC(jwk::to_public(j), Errc::malformed) << f;
+  }
+  Json j = good;
+  j["crv"] = "P-384";
+  EXPECT_ERRC(jwk::to_public(j), Errc::unsupported);
+  SecretJson secret = jwk::from_private(Scalar::random(p256()));
+  secret["d"] = SecureString(base64url::encode(Bytes(32, 0)));
+  EXPECT_ERRC(jwk::to_private(secret), Errc::invalid_key);
+  secret["d"] = SecureString(base64url::encode(Bytes(31, 1)));
+  EXPECT_ERRC(jwk::to_private(secret), Errc::invalid_key);
+  secret["d"] = 5;
+  EXPECT_ERRC(jwk::to_private(secret), Errc::malformed);
+}
+
+TEST(HostileJws, Refusals) {
+  Scalar k = Scalar::random(p256());
+  Point pub = k.public_point();
+  std::string payload = b64("{}");
+  std::string sig = base64url::encode(Bytes(64, 1));
+  auto token = [&](std::string_view header) { return b64(header) + "." + payload + "." + sig; };
+  EXPECT_ERRC(jws::verify_compact("", pub), Errc::malformed);
+  EXPECT_ERRC(jws::verify_compact("a.b", pub), Errc::malformed);
+  EXPECT_ERRC(jws::verify_compact("a.b.c.d", pub), Errc::malformed);
+  EXPECT_ERRC(jws::verify_compact(token("not json"), pub), Errc::malformed);
+  EXPECT_ERRC(jws::verify_compact(token("[]"), pub), Errc::malformed);
+  EXPECT_ERRC(jws::verify_compact(token("{}"), pub), Errc::malformed);
+  EXPECT_ERRC(jws::verify_compact(token(R"({"alg":5})"), pub), Errc::malformed);
+  EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"none"})"), pub), Errc::unsupported);
+  EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"HS256"})"), pub), Errc::unsupported);
+  EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"ES384"})"), pub), Errc::unsupported);
+  EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"es256"})"), pub), Errc::unsupported);
+  EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"ES256","crit":["b64"],"b64":false})"), pub), Errc::unsupported);
+  EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"ES256"})"), pub), Errc::decrypt_failed);
+  EXPECT_ERRC(jws::verify_compact(b64(R"({"alg":"ES256"})") + "." + payload + "." + base64url::encode(Bytes(63, 1)), pub),
+              Errc::decrypt_failed);
+  EXPECT_ERRC(jws::verify_compact(b64(R"({"alg":"ES256"})") + "." + payload + ".", pub), Errc::decrypt_failed);
+  {
+    // A payload that is not base64url is refused even under a valid signature.
+    std::string input = b64(R"({"alg":"ES256"})") + ".***";
+    Bytes digest(32);
+    ASSERT_EQ(EVP_Digest(input.data(), input.size(), digest.data(), nullptr, EVP_sha256(), nullptr), 1);
+    std::string signed_token = input + "." + base64url::encode(jws::software_signer(k)(digest));
+    EXPECT_ERRC(jws::verify_compact(signed_token, pub), Errc::malformed);
+    EXPECT_ERRC(jws::verify_compact(b64(R"({"alg":"ES256"})") + ".***." + sig, pub), Errc::decrypt_failed);
+  }
+  EXPECT_ERRC(jws::unverified_header("x.y"), Errc::malformed);
+  EXPECT_ERRC(jws::unverified_header("===.y.z"), Errc::malformed);
+  EXPECT_ERRC(jws::verify_compact(std::string(jws::kMaxTokenSize + 1, 'A'), pub), Errc::too_large);
+  // A valid signature over a payload that was moved into another token's header slot.
+  std::string good = jws::sign_compact(Json::object(), as_bytes("p"), jws::software_signer(k));
+  EXPECT_NO_THROW(jws::verify_compact(good, pub));
+  std::string swapped = good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1) + "." +
+                        good.substr(0, good.find('.')) + good.substr(good.rfind('.'));
+  EXPECT_SOME_ERROR(jws::verify_compact(swapped, pub));
+}
+
+TEST(HostileMetadata, Refusals) {
+  std::string key = base64url::encode(Bytes(32, 7));
+  auto code = [](const std::string& text) { return test::error_of([&] { jcd::Metadata::from_json(as_bytes(text)); }); };
+  auto doc = [&](const std::string& extra) {
+    return R"({"payload_key":")" + key + R"(","segment_size":65536)" + extra + "}";
+  };
+  EXPECT_EQ(code(doc("")), std::nullopt);
+  EXPECT_EQ(code(doc(R"(,"name":"a.txt","media_type":"text/plain","created":"2026-01-01T00:00:00Z")")), std::nullopt);
+  EXPECT_EQ(code(doc(R"(,"extra":1)")), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(code("[]"), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(code("{"), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(code(R"({"segment_size":65536})"), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(code(R"({"payload_key":1,"segment_size":65536})"), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(code(R"({"payload_key":")" + base64url::encode(Bytes(31, 7)) + R"(","segment_size":65536})"),
+            std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(code(R"({"payload_key":")" + key + R"("})"), std::optional<Errc>(Errc::unsupported));
+  for (const char* size : {"1024", "0", "-65536", "65536.0", "\"65536\"", "131072", "18446744073709551616"}) {
+    EXPECT_EQ(code(R"({"payload_key":")" + key + R"(","segment_size":)" + size + "}"),
+              std::optional<Errc>(Errc::unsupported))
+        << size;
+  }
+  for (const char* name : {R"("a/b")", R"("..")", R"(".")", R"("")", R"("a\u0000b")", "5", "null"}) {
+    EXPECT_EQ(code(doc(std::string(R"(,"name":)") + name)), std::optional<Errc>(Errc::malformed)) << name;
+  }
+  EXPECT_EQ(code(doc(R"(,"name":")" + std::string(256, 'n') + "\"")), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(code(doc(R"(,"name":")" + std::string(255, 'n') + "\"")), std::nullopt);
+  EXPECT_EQ(code(doc(R"(,"media_type":"")")), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(code(doc(R"(,"created":[])")), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(code(doc(R"(,"name":")" + std::string(5000, 'n') + "\"")), std::optional<Errc>(Errc::too_large));
+}
+
+}  // namespace
+}  // namespace recrypt

@@ -1,0 +1,62 @@
+// Everything the backend holds in one TPM connection: the ESAPI context, the storage parent,
+// the salted session of the ECDH path and the cache of loaded keys. Dropped as a whole when the
+// transport fails; re-opened by the next operation.
+#pragma once
+
+#include <tss2/tss2_esys.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "backend/backend.hpp"
+#include "tpm/esys_context.hpp"
+#include "tpm/esys_object.hpp"
+#include "tpm/salted_session.hpp"
+
+namespace recrypt::tpm {
+
+struct CachedKey {
+  EsysObject handle;
+  backend::KeyPurpose purpose;
+  std::uint64_t last_used;
+  KeyRef ref;  // TPM handle and Name, for the SAPI session
+};
+
+// Members are destroyed in reverse order: cached keys, the session, then the parent are
+// flushed while the context still exists.
+struct Connection {
+  static std::unique_ptr<Connection> open(const std::string& tcti,
+                                          std::optional<TPM2_HANDLE> persistent_parent);
+
+  EsysContext ctx;
+  EsysObject parent;
+  Point parent_point;
+  std::optional<SaltedSession> session;  // made on first use
+  std::map<std::string, CachedKey, std::less<>> keys;
+  std::uint64_t clock = 0;
+  // How many keys fit beside the parent, learnt from the first "out of object memory": later
+  // loads evict first instead of failing a command each time.
+  std::size_t key_slots = SIZE_MAX;
+
+  ESYS_CONTEXT* esys() const noexcept { return ctx.get(); }
+  SaltedSession& salted_session();
+
+  // TPM2_Load under the parent. While the TPM has no free object slot (TPMs guarantee as few
+  // as 3), flushes the cached key used longest ago and tries again.
+  ESYS_TR load(const TPM2B_PRIVATE& priv, const TPM2B_PUBLIC& pub);
+  void evict_oldest() noexcept;
+
+  // Handles of one range (TPM2_TRANSIENT_FIRST, TPM2_LOADED_SESSION_FIRST) the TPM reports.
+  std::size_t count_handles(TPM2_HANDLE first);
+  // Tries left before the dictionary-attack lockout, nullopt when the TPM does not say.
+  // Throws BackendError(locked) when it is locked out already.
+  std::optional<int> tries_left();
+
+  // The transport is gone: forget handles without talking to the TPM.
+  void abandon() noexcept;
+};
+
+}  // namespace recrypt::tpm

@@ -1,0 +1,33 @@
+// The public-area templates of every object the backend makes, in one place so that docs/TPM.md
+// can be checked against one file.
+#pragma once
+
+#include <tss2/tss2_tpm2_types.h>
+
+#include "backend/backend.hpp"
+#include "protocol/point.hpp"
+
+namespace recrypt::tpm {
+
+// Storage parent: the TCG "SRK" ECC P-256 template that tpm2-tools and the FAPI use (restricted
+// decrypt, AES-128-CFB, fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|noDA, unique all
+// zero). CreatePrimary is deterministic, so every instance re-creates the same key.
+TPM2B_PUBLIC srk_template();
+
+// A device key made inside the TPM: ECC P-256, fixedTPM|fixedParent|sensitiveDataOrigin|
+// userWithAuth|noDA, and decrypt (ECDH_ZGen, no scheme) or sign (ECDSA SHA-256).
+TPM2B_PUBLIC device_key_template(backend::KeyPurpose purpose);
+
+// A sealed data object: KEYEDHASH without sign or decrypt, fixedTPM|fixedParent|userWithAuth;
+// dictionary-attack protected (no noDA) because its auth value comes from the user's PIN.
+TPM2B_PUBLIC sealed_object_template();
+
+// The P-256 public point in an ECC public area; Error(invalid_key) when it is not one.
+Point point_from_public(const TPM2B_PUBLIC& pub);
+
+// Bit mask of the attributes a resident share must have, and nothing more (checked on import
+// so that a crafted blob cannot bring a storage or signing key in).
+inline constexpr TPMA_OBJECT kShareAttributes =
+    TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_DECRYPT;
+
+}  // namespace recrypt::tpm
