@@ -1,5 +1,11 @@
 // recryptd as a process: TLS, refusing plain HTTP off loopback, clean shutdown.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 
 #include <cstdlib>
 
@@ -51,6 +57,26 @@ TEST(RecryptdProcessTest, ServesTls) {
   // Without trusting that certificate the client refuses the server.
   service::Client untrusting(server.url(), server.url(), alice->profile_signer(), alice->id());
   EXPECT_EQ(status_of([&] { untrusting.hello(); }), 503);
+}
+
+TEST(RecryptdProcessTest, ClientTimesOutOnASilentServer) {
+  // A socket that listens and never answers: the client must give up at its deadline.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  service::ClientOptions options;
+  options.timeout = std::chrono::milliseconds(300);
+  service::Client c(url, url, jws::Signer{}, "", options);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(status_of([&] { c.hello(); }), 503);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  ::close(fd);
 }
 
 }  // namespace
