@@ -79,12 +79,18 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
   };
   auto state = std::make_shared<State>(State{std::move(auth)});
   std::int64_t expires = state->auth.caller.claims.iat + config_.skew_seconds + 1;
+  // Changes run in a savepoint of their own so that a refusal undoes them but keeps the nonce
+  // and the audit record; reads and recryptions change nothing and skip it.
   store_.write(
-      [state, type, work = std::move(work), expires](StoreWriter& w) {
+      [state, type, work = std::move(work), expires, isolated = durability == Durability::full](StoreWriter& w) {
         const tx::Caller& c = state->auth.caller;
         w.insert_nonce(c.claims.kid + ":" + c.claims.nonce, expires);
         try {
-          w.nested([&] { state->result = work(w, state->auth); });
+          if (isolated) {
+            w.nested([&] { state->result = work(w, state->auth); });
+          } else {
+            state->result = work(w, state->auth);
+          }
         } catch (const ServiceError& e) {
           state->status = e.status();
           state->description = e.what();
