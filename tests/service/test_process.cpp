@@ -7,6 +7,8 @@
 
 #include <chrono>
 
+#include <sqlite3.h>
+
 #include <cstdlib>
 
 #include "tests/service/service_test.hpp"
@@ -77,6 +79,37 @@ TEST(RecryptdProcessTest, ClientTimesOutOnASilentServer) {
   EXPECT_EQ(status_of([&] { c.hello(); }), 503);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   ::close(fd);
+}
+
+}  // namespace
+}  // namespace recrypt::test
+
+namespace recrypt::test {
+namespace {
+
+int user_version(const std::filesystem::path& db) {
+  sqlite3* h = nullptr;
+  if (sqlite3_open(db.c_str(), &h) != SQLITE_OK) return -1;
+  sqlite3_stmt* st = nullptr;
+  int v = -1;
+  if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
+}
+
+TEST(RecryptdProcessTest, SchemaIsVersionedAndANewerOneIsRefused) {
+  RecryptdProcess server;
+  server.start();
+  server.stop();
+  EXPECT_EQ(user_version(server.db()), 2);
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(h, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(h);
+  EXPECT_THROW(server.start(), std::runtime_error);
+  EXPECT_NE(server.log().find("newer"), std::string::npos);
 }
 
 }  // namespace
