@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/home.hpp"
+#include "agent/member_combine.hpp"
 #include "agent/pin_provider.hpp"
 #include "agent/service_link.hpp"
 #include "backend/backend.hpp"
@@ -89,6 +90,7 @@ class Agent {
   PinProvider& pins_;
   Home home_;
   ServiceDirectory services_;
+  ResidentShares resident_shares_;
   std::map<std::string, std::unique_ptr<backend::Backend>, std::less<>> backends_;
   std::mutex state_mutex_;  // one state-changing method at a time
   std::chrono::steady_clock::time_point started_;

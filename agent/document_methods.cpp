@@ -2,6 +2,7 @@
 // agreement — from a device key directly, or from the service's partial R plus the member's
 // share x (Z = R + x·T) — and let the AES key wrap's integrity check pick the right one.
 #include "agent/agent.hpp"
+#include "agent/member_combine.hpp"
 #include "agent/service_link.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/jwk.hpp"
@@ -14,41 +15,6 @@ namespace recrypt::agent {
 using agent_rpc::Code;
 using agent_rpc::RpcError;
 
-namespace {
-
-struct DeviceKeys {
-  const LocalDevice* device;
-  backend::Backend* backend;
-  Point encryption_key;
-  std::string encryption_id;  // UDF
-  std::string signing_id;     // UDF: the kid of requests this device signs
-};
-
-// The whole point when the device gave it, else both points with that x.
-std::vector<Point> points_from(const backend::EcdhResult& r) {
-  const Curve& curve = Curve::p256();
-  if (r.y) return {Point::from_coordinates(curve, r.x, *r.y)};
-  Point p = Point::lift_x(curve, r.x);
-  return {p, p.negated()};
-}
-
-// Decrypts a wrapped share (a JWE of the share as a private JWK) with a device key.
-Scalar unwrap_share(const std::string& wrapped, const DeviceKeys& dev) {
-  jwe::Envelope envelope = jwe::Envelope::parse(wrapped);
-  for (const auto& r : envelope.recipients) {
-    if (r.alg != jwe::kAlgEcdhEs) continue;
-    const auto& agreement = r.agreements.front();
-    if (!agreement.kid.empty() && agreement.kid != dev.encryption_id) continue;
-    auto shared = dev.backend->ecdh(dev.device->encryption_key_id, agreement.epk);
-    SecureBytes cek = jwe::unwrap_candidates(r, {points_from(shared)});
-    SecureBytes plaintext = jwe::decrypt_content(envelope, cek);
-    SecretJson share_jwk = json::parse_secret(as_chars(plaintext), 4096, "wrapped share");
-    return jwk::to_private(share_jwk);
-  }
-  fail(Errc::decrypt_failed, "the service's wrapped share is not for this device");
-}
-
-}  // namespace
 
 Json Agent::document_open(const Json& params) {
   const std::string& text = agent_rpc::param_string(params, "envelope");
@@ -65,7 +31,8 @@ Json Agent::document_open(const Json& params) {
       if (k.id == d.signing_key_id) sig = k.public_key;
     }
     if (!enc || !sig) continue;
-    devices.push_back(DeviceKeys{&d, it->second.get(), *enc, udf::key_fingerprint(*enc), udf::key_fingerprint(*sig)});
+    devices.push_back(DeviceKeys{d.name, it->second.get(), d.encryption_key_id, udf::key_fingerprint(*enc),
+                                 d.signing_key_id, udf::key_fingerprint(*sig)});
   }
   if (devices.empty()) throw RpcError(Code::device_error, "none of this profile's devices is present (plug in the token?)");
 
@@ -78,9 +45,9 @@ Json Agent::document_open(const Json& params) {
         std::vector<std::vector<Point>> candidates;
         std::vector<std::string> via;
         for (const auto& agreement : recipient.agreements) {
-          if (agreement.kid == dev.encryption_id) {
-            candidates.push_back(points_from(dev.backend->ecdh(dev.device->encryption_key_id, agreement.epk)));
-            via.push_back("device " + dev.device->name);
+          if (agreement.kid == dev.encryption_udf) {
+            candidates.push_back(ecdh_points(dev.backend->ecdh(dev.encryption_key_id, agreement.epk)));
+            via.push_back("device " + dev.name);
             continue;
           }
           if (!agreement.locator) throw RpcError(Code::decrypt_failed, "addressed to a key this agent does not hold");
@@ -91,19 +58,18 @@ Json Agent::document_open(const Json& params) {
             throw RpcError(Code::decrypt_failed, "group " + where.group + " recrypts at " + where.service +
                                                      ", not at this user's service");
           service::Client link = services_.connect(
-              profile.service, signer(KeyRef{dev.device->backend, dev.device->signing_key_id}), dev.signing_id);
+              profile.service, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}), dev.signing_udf);
           auto answer = link.recrypt_data(
               service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk});
-          Scalar share = unwrap_share(answer.wrapped_share, dev);
-          Point device_partial = agreement.epk.times(share);
-          candidates.push_back({recryption::combine(answer.partial, device_partial)});
-          via.push_back("group " + where.group);
+          std::string how;
+          candidates.push_back(member_shared_points(dev, agreement.epk, answer, resident_shares_, how));
+          via.push_back("group " + where.group + " (" + how + ")");
         }
         SecureBytes cek = jwe::unwrap_candidates(recipient, candidates);
         SecureBytes plaintext = jwe::decrypt_content(envelope, cek);
         Json via_json = via;
         return Json{{"plaintext", base64url::encode(plaintext)}, {"recipient", index}, {"via", via_json},
-                    {"device", dev.device->name}};
+                    {"device", dev.name}};
       } catch (const RpcError& e) {
         reasons.push_back(e.what());
       } catch (const service::ServiceError& e) {

@@ -2,6 +2,7 @@
 // method call, and wiped when the call returns (Scalar's destructor).
 #include "agent/agent.hpp"
 #include "agent/service_link.hpp"
+#include "agent/share_forms.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/recryption.hpp"
@@ -26,12 +27,6 @@ service::Privileges privileges_param(const Json& params) {
   }
 }
 
-std::vector<Point> device_keys(const service::PersonalProfile& profile) {
-  std::vector<Point> keys;
-  for (const auto& d : profile.devices) keys.push_back(d.encryption_key);
-  if (keys.empty()) throw RpcError(Code::refused, "the member's profile lists no device");
-  return keys;
-}
 
 // A member is named by account or by profile id; a profile id may be given in part.
 service::PersonalProfile fetch_member(service::Client& link, const std::string& member) {
@@ -87,9 +82,8 @@ Json Agent::group_create(const Json& params) {
 
   // The administrator is the first member: SUPER, and able to read the group's documents.
   auto me = service::verify_personal_profile(profile.token);
-  service::CreateGroupRequest request{g.token, {service::make_member_entry(
-                                                   me.id(), profile.account, service::Privileges{true, true, true},
-                                                   service::MemberStatus::active, group_key.secret, device_keys(me))}};
+  service::CreateGroupRequest request{g.token, {member_entry_for(me, service::Privileges{true, true, true},
+                                                                  service::MemberStatus::active, group_key.secret)}};
   service::Client link = service_as_device(profile);
   link.create_group(request);
   home_.save_group(g);
@@ -108,9 +102,7 @@ Json Agent::group_add(const Json& params) {
   auto status = params.value("inactive", false) ? service::MemberStatus::suspended : service::MemberStatus::active;
   const SealedGroupKey& current = g.keys.back();
   Scalar a = unseal_group_key(backend(current.backend), current);
-  service::AddMemberRequest request{g.group_id, {service::make_member_entry(member_profile.id(), member_profile.account,
-                                                                             privileges_param(params), status, a,
-                                                                             device_keys(member_profile))}};
+  service::AddMemberRequest request{g.group_id, {member_entry_for(member_profile, privileges_param(params), status, a)}};
   link.add_member(request);
   return Json{{"group", g.name}, {"member", member_profile.id()}, {"account", member_profile.account},
               {"devices", member_profile.devices.size()}, {"status", service::to_string(status)}};
@@ -159,8 +151,7 @@ Json Agent::group_rotate(const Json& params) {
       continue;
     }
     auto member_profile = fetch_member(link, m.member);
-    request.entries.push_back(service::make_member_entry(m.member, m.account, m.privileges, m.status, group_key.secret,
-                                                         device_keys(member_profile)));
+    request.entries.push_back(member_entry_for(member_profile, m.privileges, m.status, group_key.secret));
   }
   link.rotate_group_key(request);
   g.token = request.profile;
@@ -186,10 +177,9 @@ Json Agent::group_resplit(const Json& params) {
   Scalar a = unseal_group_key(backend(key.backend), key);
   // A fresh split replaces the member's entry for the current key: the old share, and any
   // copy of it on a lost device, no longer combines with the service's new r.
-  service::AddMemberRequest request{g.group_id, {service::make_member_entry(member_profile.id(), member_profile.account,
-                                                                             it->privileges, it->status, a,
-                                                                             device_keys(member_profile))}};
-  link.add_member(request);
+  service::UpdateMemberRequest request{g.group_id, member_profile.id(), std::nullopt, std::nullopt};
+  request.entry = member_entry_for(member_profile, it->privileges, it->status, a);
+  link.update_member(request);
   return Json{{"group", g.name}, {"member", member_profile.id()}, {"devices", member_profile.devices.size()}};
 }
 

@@ -5,6 +5,7 @@
 #include "protocol/service/service_error.hpp"
 #include "protocol/service/profile.hpp"
 #include "protocol/udf.hpp"
+#include "tpm/tpm_backend.hpp"
 
 namespace recrypt::agent {
 using agent_rpc::Code;
@@ -42,9 +43,14 @@ std::string Agent::publish_profile(LocalProfile& profile) {
   };
   service::PersonalProfile doc{profile.account, key_of(profile.signing_key.backend, profile.signing_key.id), {},
                                service::rfc3339_now()};
-  for (const auto& d : profile.devices)
+  for (const auto& d : profile.devices) {
+    // A TPM device publishes its storage parent, so administrators can send it shares that
+    // only this TPM can import.
+    std::optional<Point> tpm_parent;
+    if (auto* t = dynamic_cast<tpm::TpmBackend*>(&backend(d.backend))) tpm_parent = t->parent_public().key;
     doc.devices.push_back(service::Device{d.name, d.backend, key_of(d.backend, d.encryption_key_id),
-                                          key_of(d.backend, d.signing_key_id), std::nullopt});
+                                          key_of(d.backend, d.signing_key_id), tpm_parent});
+  }
   (void)pb;
   auto sign = signer(profile.signing_key);
   profile.token = doc.sign(sign);

@@ -177,6 +177,7 @@ KeyInfo SoftBackend::store(std::string_view label, KeyPurpose purpose, bool shar
   file["sealed"] = seal_json(store_key(), secret, header.dump());
   write_file_atomic(key_path(id), as_bytes(file.dump(2)), 0600);
   unlocked_keys_.insert_or_assign(id, key.clone());
+  listed_.reset();
   return KeyInfo{id, std::string(label), purpose, pub, share};
 }
 
@@ -187,6 +188,7 @@ KeyInfo SoftBackend::generate_key(std::string_view label, KeyPurpose purpose) {
 
 std::vector<KeyInfo> SoftBackend::list_keys() {
   std::lock_guard guard(mutex_);
+  if (listed_) return *listed_;
   std::vector<KeyInfo> out;
   for (const auto& entry : fs::directory_iterator(config_.directory / "keys")) {
     if (entry.path().extension() != ".json") continue;
@@ -196,6 +198,7 @@ std::vector<KeyInfo> SoftBackend::list_keys() {
                           jwk::to_public(json::object_field(file, "public", "soft key file")),
                           file.value("share", false)});
   }
+  listed_ = out;
   return out;
 }
 

@@ -61,6 +61,8 @@ class SoftBackend final : public Backend {
   std::optional<SecureBytes> store_key_;
   std::chrono::steady_clock::time_point unlocked_until_{};
   std::map<std::string, Scalar, std::less<>> unlocked_keys_;
+  // Public information of every key, read from disk once: only this object writes key files.
+  std::optional<std::vector<KeyInfo>> listed_;
 };
 
 }  // namespace recrypt::backend

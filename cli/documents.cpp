@@ -76,7 +76,8 @@ class Output {
       return;
     }
     if (!force && fs::exists(path)) fail(Errc::io, path + " exists (use --force to replace it)");
-    file_ = std::make_unique<AtomicFile>(path, mode);
+    // Documents are written like cp writes them: atomic, not fsync'ed (docs/DECISIONS.md).
+    file_ = std::make_unique<AtomicFile>(path, mode, Durability::atomic_only);
   }
   Sink& sink() { return file_ ? file_->sink() : *stdout_; }
   void commit() {
@@ -192,7 +193,7 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   // Nothing reaches a file until the whole document authenticated: the atomic file appears
   // only on commit. On stdout, each segment is released after it authenticated.
   Output out(out_path, 0600, options.force);
-  jcd::Decryptor decryptor(input, metadata);
+  jcd::Decryptor decryptor(input, metadata, header.digest);
   Progress progress(options.progress, in.size, "decrypting");
   std::uint64_t total = 0;
   while (auto segment = decryptor.next()) {

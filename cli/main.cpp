@@ -294,7 +294,9 @@ int main(int argc, char** argv) {
       dec.progress = !no_progress;
       AgentClient client(g.socket);
       Json r = decrypt_file(dec, client);
-      if (r["output"] != "-") print(g, r, "decrypted to " + r["output"].get<std::string>());
+      std::string via;
+      for (const auto& v : r.value("via", Json::array())) via += (via.empty() ? "" : ", ") + v.get<std::string>();
+      if (r["output"] != "-") print(g, r, "decrypted to " + r["output"].get<std::string>() + " (via " + via + ")");
       return 0;
     };
   });

@@ -34,8 +34,9 @@ int open_temporary(const std::filesystem::path& destination, unsigned mode, std:
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::filesystem::path destination, unsigned mode)
-    : destination_(std::move(destination)), fd_(open_temporary(destination_, mode, temporary_)), sink_(fd_) {}
+AtomicFile::AtomicFile(std::filesystem::path destination, unsigned mode, Durability durability)
+    : destination_(std::move(destination)), fd_(open_temporary(destination_, mode, temporary_)), sink_(fd_),
+      durability_(durability) {}
 
 AtomicFile::~AtomicFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -43,7 +44,8 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::commit() {
-  if (::fsync(fd_) != 0) io_error("cannot flush", temporary_);
+  bool durable = durability_ == Durability::durable;
+  if (durable && ::fsync(fd_) != 0) io_error("cannot flush", temporary_);
   if (::close(fd_) != 0) {
     fd_ = -1;
     io_error("cannot close", temporary_);
@@ -51,6 +53,7 @@ void AtomicFile::commit() {
   fd_ = -1;
   if (::rename(temporary_.c_str(), destination_.c_str()) != 0) io_error("cannot rename into", destination_);
   committed_ = true;
+  if (!durable) return;
   std::filesystem::path folder = destination_.parent_path();
   if (folder.empty()) folder = ".";
   int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,5 +1,6 @@
 #include "protocol/jcd.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <cstring>
@@ -35,6 +36,13 @@ std::optional<std::string> optional_text(const SecretJson& doc, const char* key)
 }
 
 }  // namespace
+
+HeaderDigest header_digest(std::string_view header_lines) {
+  HeaderDigest out{};
+  ossl::check(EVP_Digest(header_lines.data(), header_lines.size(), out.data(), nullptr, EVP_sha256(), nullptr) == 1,
+              "EVP_Digest(SHA-256)");
+  return out;
+}
 
 std::array<std::uint8_t, kGcmNonceSize> segment_nonce(std::uint64_t counter, bool last) {
   std::array<std::uint8_t, kGcmNonceSize> nonce{};
@@ -97,15 +105,20 @@ Encryptor::Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipient
   SecureBytes metadata_json = metadata.to_json();
   jwe::Envelope envelope = jwe::encrypt(metadata_json, recipients, std::string(kMetadataType));
   std::string header = std::string(kMagic) + "\n" + envelope.serialize() + "\n";
+  header_digest_ = header_digest(header);
   out_.write(as_bytes(header));
 }
 
-void Encryptor::emit(bool last) {
+void Encryptor::seal_segment(ByteView segment, bool last) {
   auto nonce = segment_nonce(counter_, last);
-  auto tag = gcm_.seal(nonce, {}, ByteView(plain_.data(), filled_), sealed_.data());
-  std::memcpy(sealed_.data() + filled_, tag.data(), tag.size());
-  out_.write(ByteView(sealed_.data(), filled_ + tag.size()));
+  auto tag = gcm_.seal(nonce, header_digest_, segment, sealed_.data());
+  std::memcpy(sealed_.data() + segment.size(), tag.data(), tag.size());
+  out_.write(ByteView(sealed_.data(), segment.size() + tag.size()));
   ++counter_;
+}
+
+void Encryptor::emit(bool last) {
+  seal_segment(ByteView(plain_.data(), filled_), last);
   filled_ = 0;
 }
 
@@ -114,6 +127,13 @@ void Encryptor::update(ByteView plaintext) {
   while (!plaintext.empty()) {
     // A full segment is sealed only once more data arrives: until then it may be the last.
     if (filled_ == kSegmentSize) emit(false);
+    // A whole segment of the caller's data with more behind it cannot be the last one:
+    // seal it where it is rather than copy it in first.
+    if (filled_ == 0 && plaintext.size() > kSegmentSize) {
+      seal_segment(plaintext.first(kSegmentSize), false);
+      plaintext = plaintext.subspan(kSegmentSize);
+      continue;
+    }
     std::size_t take = std::min(kSegmentSize - filled_, plaintext.size());
     std::memcpy(plain_.data() + filled_, plaintext.data(), take);
     filled_ += take;
@@ -137,7 +157,7 @@ Header read_header(BufferedInput& in) {
   }
   auto envelope_line = in.read_line(jwe::kMaxEnvelopeSize);
   if (!envelope_line) fail(Errc::truncated, ".jcd file ends after its first line");
-  Header h{jwe::Envelope::parse(*envelope_line)};
+  Header h{jwe::Envelope::parse(*envelope_line), header_digest(*magic + "\n" + *envelope_line + "\n")};
   auto cty = h.envelope.protected_header.find("cty");
   if (cty == h.envelope.protected_header.end() || *cty != kMetadataType)
     fail(Errc::malformed, ".jcd header is not a .jcd metadata envelope");
@@ -148,8 +168,8 @@ Metadata open_metadata(const jwe::Envelope& envelope, ByteView content_key) {
   return Metadata::from_json(jwe::decrypt_content(envelope, content_key));
 }
 
-Decryptor::Decryptor(BufferedInput& in, const Metadata& metadata)
-    : in_(in), gcm_(metadata.payload_key), segment_size_(metadata.segment_size),
+Decryptor::Decryptor(BufferedInput& in, const Metadata& metadata, const HeaderDigest& header)
+    : in_(in), gcm_(metadata.payload_key), segment_size_(metadata.segment_size), header_(header),
       sealed_(metadata.segment_size + kGcmTagSize + 1), plain_(metadata.segment_size) {}
 
 std::optional<ByteView> Decryptor::next() {
@@ -168,10 +188,10 @@ std::optional<ByteView> Decryptor::next() {
   std::size_t body = sealed_size - kGcmTagSize;
   ByteView ct(sealed_.data(), body);
   ByteView tag(sealed_.data() + body, kGcmTagSize);
-  if (!gcm_.open(segment_nonce(counter_, last), {}, ct, tag, plain_.data())) {
+  if (!gcm_.open(segment_nonce(counter_, last), header_, ct, tag, plain_.data())) {
     // A full final segment that opens as a middle one means the file was cut at a segment
     // boundary: say so, rather than the vaguer "altered".
-    if (last && body == segment_size_ && gcm_.open(segment_nonce(counter_, false), {}, ct, tag, plain_.data())) {
+    if (last && body == segment_size_ && gcm_.open(segment_nonce(counter_, false), header_, ct, tag, plain_.data())) {
       secure_wipe(plain_.data(), plain_.size());
       fail(Errc::truncated, ".jcd file is truncated at a segment boundary");
     }

@@ -2,12 +2,16 @@
 //   line 1  "recrypt.jcd/v1"
 //   line 2  a JWE (jwe.hpp) whose plaintext is the metadata JSON below
 //   then    the payload in segments: 64 KiB of plaintext each, AES-256-GCM under the payload
-//           key, nonce = 11-byte big-endian counter || 1 on the last segment else 0; every
-//           segment but the last is full; an empty payload is one empty last segment.
+//           key, nonce = 11-byte big-endian counter || 1 on the last segment else 0, associated
+//           data = SHA-256 of the two header lines; every segment but the last is full; an
+//           empty payload is one empty last segment.
+// The associated data makes every byte of the header count: JWE leaves a recipient's
+// per-recipient header ("kid", "recrypt") unauthenticated, the payload does not.
 // Reading releases a segment only after it authenticated; truncation, reordering and
 // trailing data are detected.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +44,10 @@ struct Metadata {
   static Metadata from_json(ByteView text);  // strict: unknown fields and bad values refused
 };
 
+// SHA-256 of the header (line 1 and line 2 with their LFs): every segment's associated data.
+using HeaderDigest = std::array<std::uint8_t, 32>;
+HeaderDigest header_digest(std::string_view header_lines);
+
 // Writes a .jcd: the header at construction, then the payload as it is given.
 class Encryptor {
  public:
@@ -49,12 +57,14 @@ class Encryptor {
 
  private:
   void emit(bool last);
+  void seal_segment(ByteView segment, bool last);
   Sink& out_;
   SecureBytes key_;
   Aes256Gcm gcm_;
   SecureBytes plain_;
   Bytes sealed_;
   std::size_t filled_ = 0;
+  HeaderDigest header_digest_{};
   std::uint64_t counter_ = 0;
   bool finished_ = false;
 };
@@ -62,6 +72,7 @@ class Encryptor {
 // The header of a .jcd: what the agent needs to find the payload key.
 struct Header {
   jwe::Envelope envelope;
+  HeaderDigest digest;  // what the payload segments are bound to
 };
 
 // Reads and checks line 1 and line 2.
@@ -73,7 +84,7 @@ Metadata open_metadata(const jwe::Envelope& envelope, ByteView content_key);
 // Reads the payload after read_header, segment by segment.
 class Decryptor {
  public:
-  Decryptor(BufferedInput& in, const Metadata& metadata);
+  Decryptor(BufferedInput& in, const Metadata& metadata, const HeaderDigest& header);
   // The next authenticated plaintext segment (valid until the next call), or nullopt after
   // the last one. Error(decrypt_failed) on tampering, Error(truncated) on a cut-off file.
   std::optional<ByteView> next();
@@ -82,6 +93,7 @@ class Decryptor {
   BufferedInput& in_;
   Aes256Gcm gcm_;
   std::size_t segment_size_;
+  HeaderDigest header_;
   Bytes sealed_;
   SecureBytes plain_;
   std::uint64_t counter_ = 0;

@@ -31,6 +31,7 @@ void FdSink::write(ByteView data) {
 
 std::size_t MemorySource::read_some(std::uint8_t* buf, std::size_t n) {
   std::size_t take = std::min(n, data_.size());
+  if (take == 0) return 0;  // an empty span may have no data pointer at all: memcpy from nullptr is UB
   std::memcpy(buf, data_.data(), take);
   data_ = data_.subspan(take);
   return take;

@@ -188,8 +188,8 @@ void Service::handle(std::string body, std::string signature, std::function<void
         return tx::add_member(w, vault, s.caller, req, s.note);
       };
     } else if (type == "UpdateMember") {
-      work = [req = UpdateMemberRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
-        return tx::update_member(w, s.caller, req, s.note);
+      work = [req = UpdateMemberRequest::from_json(m.body), &vault](StoreWriter& w, Authenticated& s) {
+        return tx::update_member(w, vault, s.caller, req, s.note);
       };
     } else if (type == "RotateGroupKey") {
       work = [req = RotateGroupKeyRequest::from_json(m.body), &vault](StoreWriter& w, Authenticated& s) {

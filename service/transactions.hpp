@@ -41,7 +41,8 @@ Json read_audit(StoreReader& r, const Caller& caller, const ReadAuditRequest& re
 
 Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, const AddMemberRequest& req,
                 AuditNote& note);
-Json update_member(StoreWriter& w, const Caller& caller, const UpdateMemberRequest& req, AuditNote& note);
+Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, const UpdateMemberRequest& req,
+                   AuditNote& note);
 
 Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller, const RecryptDataRequest& req,
                   AuditNote& note);

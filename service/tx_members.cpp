@@ -50,7 +50,8 @@ Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, con
   return AddMemberResponse{req.entries.size()}.to_json();
 }
 
-Json update_member(StoreWriter& w, const Caller& caller, const UpdateMemberRequest& req, AuditNote& note) {
+Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, const UpdateMemberRequest& req,
+                   AuditNote& note) {
   GroupRecord g = require_group(w, req.group);
   note.group = g.id;
   MemberRecord admin = require_admin(w, g, caller);
@@ -64,6 +65,11 @@ Json update_member(StoreWriter& w, const Caller& caller, const UpdateMemberReque
     refuse(status::kUnauthorized, "only a SUPER member may change an ADMIN or SUPER member");
   if (target->status == MemberStatus::revoked && updated.status != MemberStatus::revoked)
     refuse(status::kConflict, "a revoked member stays revoked; add a key rollover instead");
+  if (req.entry) {
+    if (req.entry->member != updated.member_id) refuse(status::kMalformed, "the entry is for another member");
+    if (updated.status == MemberStatus::revoked) refuse(status::kConflict, "a revoked member gets no new key material");
+    store_entry_key(w, vault, g, *req.entry);  // replaces the member's row for that key only
+  }
   w.update_member(updated);
   return UpdateMemberResponse{{updated.member_id, updated.account, updated.privileges, updated.status,
                                w.member_key_ids(g.id, updated.member_id)}}

@@ -1,5 +1,7 @@
 #include "protocol/service/member_entry.hpp"
 
+#include "protocol/service/share_form.hpp"
+
 #include "protocol/error.hpp"
 #include "protocol/jwe.hpp"
 #include "protocol/jwk.hpp"
@@ -115,10 +117,10 @@ MemberEntry MemberEntry::from_json(const Json& j) {
       if (shares.size() > kMaxWrappedShares) fail(Errc::too_large, "too many wrapped shares");
       for (const auto& [device, wrapped] : shares.items()) {
         if (device.empty() || device.size() > 128 || !wrapped.is_string())
-          fail(Errc::malformed, "wrapped_shares maps device key ids to JWE strings");
+          fail(Errc::malformed, "wrapped_shares maps device key ids to wrapped or resident shares");
         const auto& text = wrapped.get_ref<const std::string&>();
         if (text.size() > kMaxWrappedShareSize) fail(Errc::too_large, "a wrapped share is too large");
-        jwe::Envelope::parse(text);  // well-formed now, so a device never meets a broken one
+        parse_share_form(text);  // well-formed now, so a device never meets a broken one
         e.wrapped_shares.emplace(device, text);
       }
     }
@@ -146,7 +148,7 @@ Scalar unwrap_share(std::string_view wrapped, const Scalar& device_encryption_ke
 
 MemberEntry make_member_entry(const std::string& member, const std::string& account, Privileges privileges,
                               MemberStatus status, const Scalar& group_secret,
-                              const std::vector<Point>& device_encryption_keys) {
+                              const std::vector<std::pair<std::string, ShareWrapper>>& devices) {
   recryption::MemberSplit split = recryption::split(group_secret);
   MemberEntry e;
   e.member = member;
@@ -155,9 +157,17 @@ MemberEntry make_member_entry(const std::string& member, const std::string& acco
   e.status = status;
   e.key_id = udf::key_fingerprint(group_secret.public_point());
   e.recryption_key = jwk::from_private(split.recryption_key);
-  for (const Point& device : device_encryption_keys)
-    e.wrapped_shares.emplace(udf::key_fingerprint(device), wrap_share(split.share, device));
+  for (const auto& [device_id, wrap] : devices) e.wrapped_shares.emplace(device_id, wrap(split.share));
   return e;
+}
+
+MemberEntry make_member_entry(const std::string& member, const std::string& account, Privileges privileges,
+                              MemberStatus status, const Scalar& group_secret,
+                              const std::vector<Point>& device_encryption_keys) {
+  std::vector<std::pair<std::string, ShareWrapper>> devices;
+  for (const Point& device : device_encryption_keys)
+    devices.emplace_back(udf::key_fingerprint(device), [device](const Scalar& share) { return wrap_share(share, device); });
+  return make_member_entry(member, account, privileges, status, group_secret, devices);
 }
 
 }  // namespace recrypt::service

@@ -2,6 +2,7 @@
 // the service's recryption key r and the member's share x wrapped to each of its devices.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,8 +50,17 @@ std::string wrap_share(const Scalar& share, const Point& device_encryption_key);
 // The other way, for a device that holds its key in software.
 Scalar unwrap_share(std::string_view wrapped, const Scalar& device_encryption_key);
 
+// How one device receives its share x: the string stored for it in wrapped_shares. The
+// service keeps it opaque; wrap_share() is the plain form, the agent adds resident forms.
+using ShareWrapper = std::function<std::string(const Scalar& share)>;
+
 // An entry for `member` with a fresh split of the group secret: r for the service, x wrapped
-// to every device key given.
+// for every device (keyed by the UDF of its encryption key) by that device's wrapper.
+MemberEntry make_member_entry(const std::string& member, const std::string& account, Privileges privileges,
+                              MemberStatus status, const Scalar& group_secret,
+                              const std::vector<std::pair<std::string, ShareWrapper>>& devices);
+
+// The same with wrap_share() to every device key given.
 MemberEntry make_member_entry(const std::string& member, const std::string& account, Privileges privileges,
                               MemberStatus status, const Scalar& group_secret,
                               const std::vector<Point>& device_encryption_keys);

@@ -164,6 +164,7 @@ Json UpdateMemberRequest::to_json() const {
   Json out{{"group", group}, {"member", member}};
   if (status) out["status"] = to_string(*status);
   if (privileges) out["privileges"] = privileges_to_json(*privileges);
+  if (entry) out["entry"] = entry->to_json();
   return out;
 }
 UpdateMemberRequest UpdateMemberRequest::from_json(const Json& j) {
@@ -171,7 +172,9 @@ UpdateMemberRequest UpdateMemberRequest::from_json(const Json& j) {
     UpdateMemberRequest r{str(j, "group"), str(j, "member"), std::nullopt, std::nullopt};
     if (j.contains("status")) r.status = parse_status(json::string_field(j, "status", kWhat));
     if (j.contains("privileges")) r.privileges = privileges_from_json(j["privileges"]);
-    if (!r.status && !r.privileges) fail(Errc::malformed, "UpdateMember needs a status or privileges");
+    if (j.contains("entry")) r.entry = MemberEntry::from_json(json::object_field(j, "entry", kWhat));
+    if (!r.status && !r.privileges && !r.entry)
+      fail(Errc::malformed, "UpdateMember needs a status, privileges or an entry");
     return r;
   });
 }

@@ -126,6 +126,9 @@ struct UpdateMemberRequest {
   std::string member;
   std::optional<MemberStatus> status;
   std::optional<Privileges> privileges;
+  // A re-split: fresh key material for this member (after it lost a device), replacing its
+  // entry for entry->key_id. The old share, wherever a copy of it is, stops combining.
+  std::optional<MemberEntry> entry = std::nullopt;
   Json to_json() const;
   static UpdateMemberRequest from_json(const Json& j);
 };

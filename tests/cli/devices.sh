@@ -7,10 +7,13 @@ cd "$WORK"
 
 start_service
 start_agent alice
-start_agent bob
+# Bob's laptop keeps its keys in the agent's soft store; his phone is a hardware token
+# (SoftHSM2 here), which a copy of the laptop's disk does not carry.
+softhsm_token bob bob-phone
+start_agent bob --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pkcs11-token pkcs11:token=bob-phone
 ok alice personal alice@example.com --service "$SERVICE_URL"
 ok bob personal bob@example.com --service "$SERVICE_URL" --device laptop
-ok bob device add phone
+ok bob device add phone --backend pkcs11
 ok bob device list
 grep -q laptop <<<"$OUT" && grep -q phone <<<"$OUT" || die "device list: $OUT"
 
@@ -24,8 +27,8 @@ same_file doc.txt bob.txt
 # The laptop is stolen with its agent's home: keep a copy to play the thief.
 stop_agent bob
 cp -a "$WORK/bob" "$WORK/thief"
-rm -rf "$WORK/thief/run"
-start_agent bob
+rm -rf "$WORK/thief/run" "$WORK/thief/softhsm"
+start_agent bob --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pkcs11-token pkcs11:token=bob-phone
 ok bob device remove laptop
 ok alice group resplit team@example.com bob@example.com
 

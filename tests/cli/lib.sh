@@ -51,16 +51,71 @@ start_service() {
 
 stop_service() { kill "$SERVICE_PID" 2>/dev/null || true; wait "$SERVICE_PID" 2>/dev/null || true; }
 
+# A free loopback TCP port P whose neighbour P+1 is free too (swtpm uses both).
+free_port_pair() {
+  python3 - <<'PYEOF'
+import socket
+while True:
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", p + 1)); print(p); break
+    except OSError:
+        pass
+    finally:
+        a.close(); b.close()
+PYEOF
+}
+
+# start_swtpm USER: a TPM of the user's own (state kept in the user's folder); sets TCTI_<user>.
+start_swtpm() {
+  local user=$1 dir="$WORK/$1/swtpm" port
+  mkdir -p "$dir"
+  port=$(free_port_pair)
+  swtpm socket --tpm2 --server "type=tcp,port=$port,bindaddr=127.0.0.1" \
+    --ctrl "type=tcp,port=$((port + 1)),bindaddr=127.0.0.1" --tpmstate "dir=$dir" \
+    --flags not-need-init,startup-clear >"$dir/log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+  eval "TCTI_${user}=swtpm:host=127.0.0.1,port=$port"
+}
+
+# softhsm_token USER LABEL: a SoftHSM2 token for the user, its PIN the user's passphrase.
+softhsm_token() {
+  local user=$1 label=$2 dir="$WORK/$1/softhsm"
+  mkdir -p "$dir/tokens"
+  printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$dir/tokens" >"$dir/softhsm2.conf"
+  SOFTHSM2_CONF="$dir/softhsm2.conf" softhsm2-util --init-token --free --label "$label" \
+    --so-pin "so-$user" --pin "passphrase of $user" >/dev/null
+}
+
 # start_agent USER [extra agent options...]: a home, a socket and a passphrase file per user.
+# The user's keys live on BACKEND_<user>, else $BACKEND, else soft: for tpm the user gets a
+# swtpm of its own, for pkcs11 a SoftHSM2 token; the passphrase file also holds the PIN.
 start_agent() {
   local user=$1; shift
   local dir="$WORK/$user"
   mkdir -p "$dir"
   [ -f "$dir/passphrase" ] || { printf '%s\n' "passphrase of $user" >"$dir/passphrase"; chmod 600 "$dir/passphrase"; }
+  local var="BACKEND_$user" backend opts=()
+  backend=${!var:-${BACKEND:-soft}}
+  case "$backend" in
+    tpm)
+      local tcti="TCTI_$user"
+      [ -n "${!tcti:-}" ] || start_swtpm "$user"
+      opts=(--backend tpm --tpm-tcti "${!tcti}") ;;
+    pkcs11)
+      [ -f "$dir/softhsm/softhsm2.conf" ] || softhsm_token "$user" "$user"
+      opts=(--backend pkcs11 --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pkcs11-token "pkcs11:token=$user") ;;
+    soft) ;;
+    *) die "unknown backend $backend" ;;
+  esac
+  [ -f "$dir/softhsm/softhsm2.conf" ] && export SOFTHSM2_CONF="$dir/softhsm/softhsm2.conf"
   rm -f "$dir/agent.out"
-  "$AGENT" --home "$dir/home" --socket "$dir/run/agent.sock" --passphrase-file "$dir/passphrase" "$@" \
+  "$AGENT" --home "$dir/home" --socket "$dir/run/agent.sock" --passphrase-file "$dir/passphrase" "${opts[@]}" "$@" \
     >"$dir/agent.out" 2>>"$dir/agent.log" &
   local pid=$!
+  unset SOFTHSM2_CONF
   PIDS+=("$pid")
   eval "AGENT_PID_${user}=$pid"
   wait_for_line "$dir/agent.out" "listening on" >/dev/null

@@ -20,17 +20,9 @@ namespace {
 using namespace recrypt;
 
 constexpr std::uint64_t kTotal = std::uint64_t{1} << 30;
-#if defined(__SANITIZE_ADDRESS__)
-constexpr long kLimitMiB = 512;  // ASan's shadow memory and quarantine count in the RSS
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr long kLimitMiB = 512;
-#else
+// Two 64 KiB segment buffers, a 64 KiB read buffer and a 100 kB chunk: a few MiB at most.
+// The limit holds under ASan too (about 22 MiB measured there).
 constexpr long kLimitMiB = 64;
-#endif
-#else
-constexpr long kLimitMiB = 64;
-#endif
 
 // A deterministic byte stream (xorshift64*), cheap enough not to dominate the run.
 class Generator {
@@ -97,7 +89,7 @@ int main() {
       BufferedInput in(source);
       jcd::Header h = jcd::read_header(in);
       jcd::Metadata m = jcd::Metadata::from_json(jwe::open_with_private_key(h.envelope, group.secret));
-      jcd::Decryptor dec(in, m);
+      jcd::Decryptor dec(in, m, h.digest);
       Generator gen(seed);
       std::vector<std::uint8_t> expected(jcd::kSegmentSize + 8);
       // The generator runs in 8-byte steps; segments are multiples of 8 except the last.

@@ -12,7 +12,7 @@ Bytes decrypt_jcd(ByteView file, const Opener& open_recipient) {
     auto cek = open_recipient(recipient);
     if (!cek) continue;
     jcd::Metadata metadata = jcd::open_metadata(header.envelope, *cek);
-    jcd::Decryptor decryptor(in, metadata);
+    jcd::Decryptor decryptor(in, metadata, header.digest);
     Bytes out;
     while (auto segment = decryptor.next()) out.insert(out.end(), segment->begin(), segment->end());
     return out;

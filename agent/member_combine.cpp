@@ -1,0 +1,78 @@
+#include "agent/member_combine.hpp"
+
+#include "protocol/service/share_form.hpp"
+#include "protocol/udf.hpp"
+
+#include "protocol/error.hpp"
+#include "protocol/jwe.hpp"
+#include "protocol/jwk.hpp"
+#include "protocol/recryption.hpp"
+
+namespace recrypt::agent {
+
+std::vector<Point> ecdh_points(const backend::EcdhResult& result) {
+  const Curve& curve = Curve::p256();
+  if (result.y) return {Point::from_coordinates(curve, result.x, *result.y)};
+  Point p = Point::lift_x(curve, result.x);
+  return {p, p.negated()};
+}
+
+Scalar unwrap_share(const std::string& wrapped, const DeviceKeys& device) {
+  jwe::Envelope envelope = jwe::Envelope::parse(wrapped);
+  for (const auto& r : envelope.recipients) {
+    if (r.alg != jwe::kAlgEcdhEs) continue;
+    const auto& agreement = r.agreements.front();
+    if (!agreement.kid.empty() && agreement.kid != device.encryption_udf) continue;
+    auto shared = device.backend->ecdh(device.encryption_key_id, agreement.epk);
+    SecureBytes cek = jwe::unwrap_candidates(r, {ecdh_points(shared)});
+    SecureBytes plaintext = jwe::decrypt_content(envelope, cek);
+    SecretJson share_jwk = json::parse_secret(as_chars(plaintext), 4096, "wrapped share");
+    return jwk::to_private(share_jwk);
+  }
+  fail(Errc::decrypt_failed, "the service's wrapped share is not for this device");
+}
+
+Point member_shared_point(const DeviceKeys& device, const Point& epk, const service::RecryptDataResponse& answer) {
+  service::ShareForm form = service::parse_share_form(answer.wrapped_share);
+  if (!form.jwe) fail(Errc::unsupported, "this device's share is resident-only and its backend cannot import it");
+  Scalar share = unwrap_share(*form.jwe, device);
+  return recryption::combine(answer.partial, epk.times(share));
+}
+
+std::string ResidentShares::key_for(backend::Backend& backend, const backend::WrappedShare& blob,
+                                    const Point& share_public) {
+  std::string slot = std::string(backend.name()) + "|" + udf::key_fingerprint(share_public);
+  std::lock_guard guard(mutex_);
+  if (auto it = keys_.find(slot); it != keys_.end()) return it->second;
+  for (const auto& k : backend.list_keys()) {
+    if (k.resident_share && k.public_key == share_public) return keys_[slot] = k.id;
+  }
+  backend::KeyInfo imported = backend.import_share("share:" + udf::key_fingerprint(share_public), blob);
+  if (!(imported.public_key == share_public))
+    throw backend::BackendError(backend::BackendErrc::device, "the imported share does not have the public key it was sent with");
+  return keys_[slot] = imported.id;
+}
+
+std::vector<Point> member_shared_points(const DeviceKeys& device, const Point& epk,
+                                        const service::RecryptDataResponse& answer, ResidentShares& resident,
+                                        std::string& how) {
+  service::ShareForm form = service::parse_share_form(answer.wrapped_share);
+  if (form.resident && device.backend->capabilities().resident_shares) {
+    try {
+      const service::ResidentShare& r = *form.resident;
+      std::string key = resident.key_for(*device.backend, backend::WrappedShare{r.format, r.data}, r.share_public);
+      std::vector<Point> out;
+      for (const Point& p : ecdh_points(device.backend->ecdh(key, epk)))
+        out.push_back(recryption::combine(answer.partial, p));
+      how = "resident share";
+      return out;
+    } catch (const backend::BackendError& e) {
+      // A token that cannot unwrap keys still has the wrapped form, when it was sent one.
+      if (e.code() != backend::BackendErrc::unsupported || !form.jwe) throw;
+    }
+  }
+  how = "wrapped share";
+  return {member_shared_point(device, epk, answer)};
+}
+
+}  // namespace recrypt::agent

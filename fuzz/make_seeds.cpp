@@ -1,0 +1,114 @@
+// Writes the seed corpus of every fuzz target: make_seeds <folder> creates
+// <folder>/<target>/seed-N files, small valid inputs the fuzzer starts from.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "fuzz/fixed_keys.hpp"
+#include "protocol/base64url.hpp"
+#include "protocol/jcd.hpp"
+#include "protocol/jwk.hpp"
+#include "protocol/jws.hpp"
+#include "protocol/udf.hpp"
+
+namespace {
+
+using namespace recrypt;
+namespace fs = std::filesystem;
+
+fs::path root;
+
+void seed(const std::string& target, int n, std::string_view content) {
+  fs::create_directories(root / target);
+  std::ofstream(root / target / ("seed-" + std::to_string(n)), std::ios::binary)
+      .write(content.data(), static_cast<std::streamsize>(content.size()));
+}
+
+std::string jcd_file(std::size_t payload, const jcd::FileInfo& info = {}) {
+  MemorySink sink;
+  jcd::Encryptor enc(sink, {{jwe::RecipientKey{fuzz::group_secret().public_point(), {},
+                                               jwe::Locator{"g@example.com", "GID", "https://s.example/"}}}},
+                     info);
+  enc.update(Bytes(payload, 0x61));
+  enc.finish();
+  return std::string(as_chars(sink.data()));
+}
+
+std::string bare_segments(std::size_t payload) {
+  Aes256Gcm gcm(fuzz::payload_key());
+  std::string out;
+  std::uint64_t counter = 0;
+  std::size_t left = payload;
+  do {
+    std::size_t take = std::min(left, jcd::kSegmentSize);
+    left -= take;
+    bool last = left == 0;
+    Bytes plain(take, 0x62), sealed(take);
+    auto tag = gcm.seal(jcd::segment_nonce(counter++, last), jcd::HeaderDigest{}, plain, sealed.data());
+    out.append(as_chars(sealed));
+    out.append(reinterpret_cast<const char*>(tag.data()), tag.size());
+  } while (left > 0);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: make_seeds <corpus folder>\n");
+    return 2;
+  }
+  root = argv[1];
+  Point a = fuzz::group_secret().public_point();
+  Point b = Scalar::random(Curve::p256()).public_point();
+  jwe::Locator loc{"accounting@example.com", "MB2G-GRP", "https://recrypt.example/"};
+
+  seed("jwe_envelope", 1, jwe::encrypt(as_bytes("hello"), {{jwe::RecipientKey{a, {}, loc}}}, "text/plain").serialize());
+  seed("jwe_envelope", 2,
+       jwe::encrypt(as_bytes("x"), {{jwe::RecipientKey{a, {}, {}}}, {jwe::RecipientKey{b, "kid-b", {}}}}).serialize());
+  seed("jwe_envelope", 3, jwe::encrypt(as_bytes("y"), {{jwe::RecipientKey{a, {}, loc}, jwe::RecipientKey{b, {}, loc}}}).serialize());
+  {
+    // The layout a stock library writes for one recipient: epk in the protected header.
+    Json doc = Json::parse(jwe::encrypt(as_bytes("z"), {{jwe::RecipientKey{a, {}, {}}}}).serialize());
+    Json prot{{"enc", "A256GCM"}, {"epk", doc["recipients"][0]["header"]["epk"]}};
+    doc["protected"] = base64url::encode(as_bytes(prot.dump()));
+    doc["recipients"][0]["header"].erase("epk");
+    doc["recipients"][0]["header"]["apu"] = "QWxpY2U";
+    seed("jwe_envelope", 4, doc.dump());
+  }
+
+  std::string file = jcd_file(10, jcd::FileInfo{"a.txt", "text/plain", "2026-11-22T00:00:00Z"});
+  seed("jcd_header", 1, file.substr(0, file.find('\n', file.find('\n') + 1) + 1));
+  seed("jcd_header", 2, R"({"payload_key":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI","segment_size":65536,"name":"a.txt"})");
+  seed("jcd_header", 3, "recrypt.jcd/v2\n{}\n");
+
+  seed("jcd_decrypt", 1, jcd_file(0));
+  seed("jcd_decrypt", 2, jcd_file(100));
+  seed("jcd_decrypt", 3, bare_segments(0));
+  seed("jcd_decrypt", 4, bare_segments(100));
+  seed("jcd_decrypt", 5, bare_segments(jcd::kSegmentSize + 10));
+
+  Scalar k = fuzz::signing_key();
+  seed("jws", 1, jws::sign_compact(Json{{"kid", "k"}}, as_bytes(R"({"iss":"joe"})"), jws::software_signer(k)));
+  seed("jws", 2, jws::sign_detached(Json{{"aud", "svc"}, {"nonce", "n"}}, as_bytes("payload"), jws::software_signer(k)));
+  seed("jws", 3,
+       "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
+       "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q");
+
+  seed("jwk", 1, jwk::from_public(a).dump());
+  {
+    auto priv = jwk::from_private(k).dump();
+    seed("jwk", 2, std::string(priv.begin(), priv.end()));
+  }
+  seed("jwk", 3, R"({"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})");
+
+  seed("base64url", 1, "Zm9vYmFy");
+  seed("base64url", 2, "-_-_QQ");
+  seed("base64url", 3, base64url::encode(as_bytes("any carnal pleasure.")));
+
+  seed("udf", 1, "MDDK-7N6A-727A-JZNO-STRX");
+  seed("udf", 2, "mddk7n6a727ajznostrxxks7djaf");
+  seed("udf", 3, udf::fingerprint("text/plain", as_bytes("UDF Data Value"), 200));
+  return 0;
+}
