@@ -51,12 +51,18 @@ Service::Authenticated Service::authenticate(std::string_view body, std::string_
     a.caller.signer = {kid, kid, jwk::from_public(*self_key).dump(), ""};
     a.caller.claims = verify_request(signature, body, *self_key);
   } else {
-    std::optional<SignerRecord> signer;
-    store_.read([&](StoreReader& r) { signer = r.signer(kid); });
-    if (!signer) refuse(status::kUnauthorized, "request is signed by an unknown key");
-    Point key = jwk::to_public(Json::parse(signer->jwk));
-    a.caller.claims = verify_request(signature, body, key);
-    a.caller.signer = std::move(*signer);
+    std::uint64_t generation = store_.generation();  // before the read: see ReadCache
+    std::optional<CachedSigner> cached = cache_.signer(kid, generation);
+    if (!cached) {
+      std::optional<SignerRecord> signer;
+      store_.read([&](StoreReader& r) { signer = r.signer(kid); });
+      if (!signer) refuse(status::kUnauthorized, "request is signed by an unknown key");
+      Point key = jwk::to_public(Json::parse(signer->jwk));
+      cached = CachedSigner{std::move(*signer), std::move(key)};
+      cache_.put_signer(kid, *cached, generation);
+    }
+    a.caller.claims = verify_request(signature, body, cached->key);
+    a.caller.signer = std::move(cached->record);
   }
   const RequestClaims& c = a.caller.claims;
   if (c.aud != config_.audience) refuse(status::kUnauthorized, "request is signed for another audience");
@@ -156,7 +162,19 @@ void Service::handle(std::string body, std::string signature, std::function<void
       std::optional<ServiceError> refusal;
       try {
         auto req = RecryptDataRequest::from_json(m.body);
-        store_.read([&](StoreReader& r) { result = tx::recrypt_data(r, vault_, a.caller, req, a.note); });
+        // A device asks again and again for the same group and key: its checked plan is kept
+        // until the store changes. Refusals are not kept; they are read afresh each time.
+        std::string plan_key = a.caller.signer.kid + "|" + req.group + "|" + req.key_id;
+        std::uint64_t generation = store_.generation();
+        std::optional<tx::RecryptPlan> plan = cache_.plan(plan_key, generation);
+        if (plan) {
+          a.note.group = plan->group_id;
+          a.note.key_id = plan->key_id;
+        } else {
+          store_.read([&](StoreReader& r) { plan = tx::plan_recrypt(r, a.caller, req, a.note); });
+          cache_.put_plan(plan_key, *plan, generation);
+        }
+        result = tx::execute_recrypt(*plan, vault_, req.epk);
       } catch (const ServiceError& e) {
         refusal = e;
       }

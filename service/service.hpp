@@ -9,6 +9,7 @@
 
 #include "service/key_vault.hpp"
 #include "service/nonce_cache.hpp"
+#include "service/read_cache.hpp"
 #include "service/store.hpp"
 
 namespace recrypt::service {
@@ -49,6 +50,7 @@ class Service {
   KeyVault vault_;
   ServiceConfig config_;
   NonceCache nonces_;
+  ReadCache cache_;
 };
 
 }  // namespace recrypt::service

@@ -3,6 +3,7 @@
 // together (group commit): one fsync for many answers, and still no answer before its commit.
 // Readers take a connection from a small pool; WAL lets them read while the writer writes.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -263,6 +264,8 @@ class SqliteStore : public Store {
     done(std::make_exception_ptr(sqlite::StoreError("store is closing")));
   }
 
+  std::uint64_t generation() const override { return generation_.load(std::memory_order_acquire); }
+
   void close() override {
     {
       std::lock_guard lock(mutex_);
@@ -350,6 +353,7 @@ class SqliteStore : public Store {
         writer_conn_.exec("COMMIT");
         // A synced commit of the WAL carries every earlier commit to the disk with it.
         if (full) {
+          generation_.fetch_add(1, std::memory_order_acq_rel);
           unsynced = false;
         } else if (!unsynced) {
           unsynced = true;
@@ -373,6 +377,7 @@ class SqliteStore : public Store {
   std::condition_variable cv_;
   std::deque<Job> queue_;
   bool closing_ = false;
+  std::atomic<std::uint64_t> generation_{0};
   std::thread thread_;
 };
 

@@ -115,6 +115,9 @@ class Store {
                      Durability durability = Durability::full) = 0;
   // Finishes queued writes and stops the writer.
   virtual void close() = 0;
+  // Changes whenever a Durability::full write commits, before its `done` runs: whatever was
+  // read under an earlier generation may be stale (the service's caches check it).
+  virtual std::uint64_t generation() const = 0;
 };
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path);
