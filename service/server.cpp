@@ -66,9 +66,32 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(shared_.config.max_body);
     parser_->header_limit(static_cast<std::uint32_t>(shared_.config.max_header));
     // One deadline for the whole request: a client that dribbles bytes is cut off at it.
-    beast::get_lowest_layer(stream_).expires_after(first_ ? shared_.config.read_timeout
-                                                          : shared_.config.idle_timeout);
-    first_ = false;
+    // An idle kept-alive connection gets the same deadline, so it cannot be used to hold a
+    // connection slot longer either.
+    beast::get_lowest_layer(stream_).expires_after(shared_.config.read_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_header(ec);
+                            });
+  }
+
+  // curl and others send "Expect: 100-continue" with larger bodies and wait for the interim
+  // answer before sending the body.
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read(ec);
+    auto& req = parser_->get();
+    if (beast::iequals(req[http::field::expect], "100-continue") && !parser_->is_done()) {
+      continue_.emplace(http::status::continue_, 11);
+      http::async_write(stream_, *continue_, [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+        if (e) return self->close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
@@ -145,8 +168,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
+  std::optional<http::response<http::empty_body>> continue_;
   bool keep_alive_ = false;
-  bool first_ = true;
   bool counted_ = false;
   Clock::time_point started_ = Clock::now();
 };

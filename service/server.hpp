@@ -20,8 +20,7 @@ struct ServerConfig {
   std::size_t max_body = 1 << 20;
   std::size_t max_header = 16 * 1024;
   std::size_t max_connections = 1024;
-  std::chrono::milliseconds read_timeout{10000};  // a whole request must arrive within this
-  std::chrono::milliseconds idle_timeout{30000};  // between requests on a kept-alive connection
+  std::chrono::milliseconds read_timeout{10000};  // a whole request (or the next one) must arrive within this
   unsigned threads = 0;                           // 0: hardware concurrency
 };
 

@@ -51,12 +51,18 @@ Service::Authenticated Service::authenticate(std::string_view body, std::string_
     a.caller.signer = {kid, kid, jwk::from_public(*self_key).dump(), ""};
     a.caller.claims = verify_request(signature, body, *self_key);
   } else {
-    std::optional<SignerRecord> signer;
-    store_.read([&](StoreReader& r) { signer = r.signer(kid); });
-    if (!signer) refuse(status::kUnauthorized, "request is signed by an unknown key");
-    Point key = jwk::to_public(Json::parse(signer->jwk));
-    a.caller.claims = verify_request(signature, body, key);
-    a.caller.signer = std::move(*signer);
+    std::uint64_t generation = store_.generation();  // before the read: see ReadCache
+    std::optional<CachedSigner> cached = cache_.signer(kid, generation);
+    if (!cached) {
+      std::optional<SignerRecord> signer;
+      store_.read([&](StoreReader& r) { signer = r.signer(kid); });
+      if (!signer) refuse(status::kUnauthorized, "request is signed by an unknown key");
+      Point key = jwk::to_public(Json::parse(signer->jwk));
+      cached = CachedSigner{std::move(*signer), std::move(key)};
+      cache_.put_signer(kid, *cached, generation);
+    }
+    a.caller.claims = verify_request(signature, body, cached->key);
+    a.caller.signer = std::move(cached->record);
   }
   const RequestClaims& c = a.caller.claims;
   if (c.aud != config_.audience) refuse(status::kUnauthorized, "request is signed for another audience");
@@ -69,7 +75,8 @@ Service::Authenticated Service::authenticate(std::string_view body, std::string_
 }
 
 void Service::finish_signed(const std::string& type, Authenticated auth,
-                            std::function<Json(StoreWriter&, Authenticated&)> work, std::function<void(Reply)> done) {
+                            std::function<Json(StoreWriter&, Authenticated&)> work, std::function<void(Reply)> done,
+                            Durability durability) {
   struct State {
     Authenticated auth;
     Json result = Json::object();
@@ -78,12 +85,18 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
   };
   auto state = std::make_shared<State>(State{std::move(auth)});
   std::int64_t expires = state->auth.caller.claims.iat + config_.skew_seconds + 1;
+  // Changes run in a savepoint of their own so that a refusal undoes them but keeps the nonce
+  // and the audit record; reads and recryptions change nothing and skip it.
   store_.write(
-      [state, type, work = std::move(work), expires](StoreWriter& w) {
+      [state, type, work = std::move(work), expires, isolated = durability == Durability::full](StoreWriter& w) {
         const tx::Caller& c = state->auth.caller;
         w.insert_nonce(c.claims.kid + ":" + c.claims.nonce, expires);
         try {
-          w.nested([&] { state->result = work(w, state->auth); });
+          if (isolated) {
+            w.nested([&] { state->result = work(w, state->auth); });
+          } else {
+            state->result = work(w, state->auth);
+          }
         } catch (const ServiceError& e) {
           state->status = e.status();
           state->description = e.what();
@@ -101,7 +114,8 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
         reply.kid = state->auth.caller.signer.kid;
         reply.group = state->auth.note.group;
         done(std::move(reply));
-      });
+      },
+      durability);
 }
 
 void Service::handle(std::string body, std::string signature, std::function<void(Reply)> done) {
@@ -132,7 +146,7 @@ void Service::handle(std::string body, std::string signature, std::function<void
       if (a.caller.claims.kid != profile->id())
         refuse(status::kUnauthorized, "PublishProfile must be signed by the profile's own key");
       finish_signed(type, std::move(a), [profile](StoreWriter& w, Authenticated&) { return tx::publish_profile(w, *profile); },
-                    std::move(done));
+                    std::move(done), Durability::full);
       return;
     }
 
@@ -148,7 +162,19 @@ void Service::handle(std::string body, std::string signature, std::function<void
       std::optional<ServiceError> refusal;
       try {
         auto req = RecryptDataRequest::from_json(m.body);
-        store_.read([&](StoreReader& r) { result = tx::recrypt_data(r, vault_, a.caller, req, a.note); });
+        // A device asks again and again for the same group and key: its checked plan is kept
+        // until the store changes. Refusals are not kept; they are read afresh each time.
+        std::string plan_key = a.caller.signer.kid + "|" + req.group + "|" + req.key_id;
+        std::uint64_t generation = store_.generation();
+        std::optional<tx::RecryptPlan> plan = cache_.plan(plan_key, generation);
+        if (plan) {
+          a.note.group = plan->group_id;
+          a.note.key_id = plan->key_id;
+        } else {
+          store_.read([&](StoreReader& r) { plan = tx::plan_recrypt(r, a.caller, req, a.note); });
+          cache_.put_plan(plan_key, *plan, generation);
+        }
+        result = tx::execute_recrypt(*plan, vault_, req.epk);
       } catch (const ServiceError& e) {
         refusal = e;
       }
@@ -157,7 +183,7 @@ void Service::handle(std::string body, std::string signature, std::function<void
                       if (refusal) throw *refusal;
                       return result;
                     },
-                    std::move(done));
+                    std::move(done), Durability::process);
       return;
     }
     using Work = std::function<Json(StoreWriter&, Authenticated&)>;
@@ -194,7 +220,10 @@ void Service::handle(std::string body, std::string signature, std::function<void
     } else {
       refuse(status::kMalformed, "unknown transaction " + type);
     }
-    finish_signed(type, std::move(a), std::move(work), std::move(done));
+    // Reads change nothing but their nonce and audit record.
+    bool reads_only = type == "GetGroup" || type == "ReadAudit";
+    finish_signed(type, std::move(a), std::move(work), std::move(done),
+                  reads_only ? Durability::process : Durability::full);
   } catch (const ServiceError& e) {
     Reply r = make_reply(type, e.status(), e.what(), {});
     r.kid = kid;

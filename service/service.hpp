@@ -9,6 +9,7 @@
 
 #include "service/key_vault.hpp"
 #include "service/nonce_cache.hpp"
+#include "service/read_cache.hpp"
 #include "service/store.hpp"
 
 namespace recrypt::service {
@@ -43,12 +44,13 @@ class Service {
   struct Authenticated;
   Authenticated authenticate(std::string_view body, std::string_view signature, const Point* self_key);
   void finish_signed(const std::string& type, Authenticated auth, std::function<Json(StoreWriter&, Authenticated&)> work,
-                     std::function<void(Reply)> done);
+                     std::function<void(Reply)> done, Durability durability);
 
   Store& store_;
   KeyVault vault_;
   ServiceConfig config_;
   NonceCache nonces_;
+  ReadCache cache_;
 };
 
 }  // namespace recrypt::service

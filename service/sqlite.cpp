@@ -22,7 +22,24 @@ Connection::Connection(const std::string& path) {
   sqlite3_extended_result_codes(db_, 1);
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Connection::take_cached(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) return nullptr;
+  sqlite3_stmt* stmt = it->second;
+  cache_.erase(it);  // in use: a nested use of the same SQL prepares its own
+  return stmt;
+}
+
+void Connection::give_back(const char* sql, sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (!cache_.emplace(sql, stmt).second) sqlite3_finalize(stmt);
+}
 
 void Connection::exec(const char* sql) {
   char* err = nullptr;
@@ -39,11 +56,13 @@ int Connection::user_version() {
   return static_cast<int>(s.integer(0));
 }
 
-Statement::Statement(Connection& c, const char* sql) : db_(c.get()) {
-  if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK) raise(db_, "prepare");
+Statement::Statement(Connection& c, const char* sql) : conn_(c), sql_(sql), db_(c.get()) {
+  stmt_ = c.take_cached(sql);
+  if (stmt_ == nullptr && sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
+    raise(db_, "prepare");
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { conn_.give_back(sql_, stmt_); }
 
 Statement& Statement::bind(int i, std::string_view text) {
   if (sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) != SQLITE_OK)

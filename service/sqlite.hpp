@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "protocol/bytes.hpp"
 
@@ -31,7 +32,14 @@ class Connection {
   int user_version();
 
  private:
+  friend class Statement;
+  // Prepared statements kept for reuse, keyed by their SQL text's address (every SQL text
+  // is a literal): parsing SQL anew for each request cost more than running it.
+  sqlite3_stmt* take_cached(const char* sql);
+  void give_back(const char* sql, sqlite3_stmt* stmt);
+
   sqlite3* db_ = nullptr;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
 class Statement {
@@ -52,6 +60,8 @@ class Statement {
   Bytes blob(int col) const;
 
  private:
+  Connection& conn_;
+  const char* sql_;
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };

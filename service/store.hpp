@@ -93,6 +93,17 @@ class StoreWriter : public StoreReader {
   virtual void nested(const std::function<void()>& work) = 0;
 };
 
+// How durable a write must be before its `done` runs.
+enum class Durability {
+  // On disk (fsync) before the answer: every change a client asked for.
+  full,
+  // In the database before the answer, so it survives a crash of recryptd, and on disk
+  // within a second (or with the next full write): the bookkeeping of reads and recryptions
+  // (their nonce and audit record), which would otherwise cost one fsync per batch of
+  // RecryptData. docs/SERVICE.md says what a power loss can then forget.
+  process,
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -100,9 +111,13 @@ class Store {
   // `work` runs on the store's writer; its changes commit with others' in one transaction,
   // and are undone alone if it throws. `done` gets nullptr after a durable commit, or the
   // exception (from `work`, or from the commit).
-  virtual void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done) = 0;
+  virtual void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done,
+                     Durability durability = Durability::full) = 0;
   // Finishes queued writes and stops the writer.
   virtual void close() = 0;
+  // Changes whenever a Durability::full write commits, before its `done` runs: whatever was
+  // read under an earlier generation may be stale (the service's caches check it).
+  virtual std::uint64_t generation() const = 0;
 };
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path);

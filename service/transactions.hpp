@@ -47,6 +47,19 @@ Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, 
 Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller, const RecryptDataRequest& req,
                   AuditNote& note);
 
+// RecryptData in two steps: what it needs from the store, checked (member ACTIVE with
+// RECRYPT, key and share present), and the computation. A plan stays valid as long as the
+// store has not changed, so the service may keep it for the next request of that device.
+struct RecryptPlan {
+  std::string group_id;
+  std::string member_id;
+  std::string key_id;
+  Bytes sealed_recryption_key;
+  std::string share;  // wrapped for the requesting device
+};
+RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptDataRequest& req, AuditNote& note);
+Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point& epk);
+
 // Shared by the group and member transactions.
 GroupRecord require_group(StoreReader& r, const std::string& ref);
 MemberRecord require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller);

@@ -5,8 +5,7 @@
 
 namespace recrypt::service::tx {
 
-Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller, const RecryptDataRequest& req,
-                  AuditNote& note) {
+RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptDataRequest& req, AuditNote& note) {
   note.group = req.group;
   note.key_id = req.key_id;
   if (caller.signer.encryption_id.empty())
@@ -24,9 +23,18 @@ Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller, c
   auto share = shares.is_object() ? shares.find(caller.signer.encryption_id) : shares.end();
   if (share == shares.end() || !share->is_string())
     refuse(status::kNotFound, "no share is wrapped for this device; ask an administrator to add it");
-  SecureBytes rb = vault.open(k->sealed_recryption_key, seal_context(g.id, m->member_id, req.key_id));
-  Scalar rk = Scalar::from_bytes(req.epk.curve(), rb);
-  return RecryptDataResponse{recryption::partial(rk, req.epk), share->get<std::string>()}.to_json();
+  return {g.id, m->member_id, req.key_id, std::move(k->sealed_recryption_key), share->get<std::string>()};
+}
+
+Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point& epk) {
+  SecureBytes rb = vault.open(plan.sealed_recryption_key, seal_context(plan.group_id, plan.member_id, plan.key_id));
+  Scalar rk = Scalar::from_bytes(epk.curve(), rb);
+  return RecryptDataResponse{recryption::partial(rk, epk), plan.share}.to_json();
+}
+
+Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller, const RecryptDataRequest& req,
+                  AuditNote& note) {
+  return execute_recrypt(plan_recrypt(r, caller, req, note), vault, req.epk);
 }
 
 }  // namespace recrypt::service::tx

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -29,7 +30,10 @@ RecryptdProcess::~RecryptdProcess() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-std::string RecryptdProcess::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string RecryptdProcess::url() const {
+  bool tls = std::find(extra_args_.begin(), extra_args_.end(), "--cert") != extra_args_.end();
+  return (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+}
 
 std::string RecryptdProcess::log() const {
   std::ifstream in(dir_ / "stderr");
@@ -42,7 +46,7 @@ void RecryptdProcess::start() {
   if (pid_ > 0) throw std::runtime_error("recryptd already running");
   ++starts_;
   std::filesystem::path out = dir_ / ("stdout." + std::to_string(starts_));
-  std::vector<std::string> args{RECRYPTD_PATH, "--listen", "127.0.0.1:0", "--db", db().string(), "--threads", "2"};
+  std::vector<std::string> args{RECRYPTD_PATH, "--listen", "127.0.0.1:0", "--db", db().string()};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -81,6 +85,7 @@ bool RecryptdProcess::exited() {
   if (pid_ <= 0) return true;
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    exit_status_ = status;
     pid_ = -1;
     return true;
   }
@@ -90,6 +95,7 @@ bool RecryptdProcess::exited() {
 void RecryptdProcess::wait_exit() {
   int status = 0;
   ::waitpid(pid_, &status, 0);
+  exit_status_ = status;
   pid_ = -1;
 }
 

@@ -29,13 +29,15 @@ class RecryptdProcess {
   bool exited();
 
   std::uint16_t port() const { return port_; }
-  std::string url() const;       // http://127.0.0.1:PORT
+  std::string url() const;       // http://127.0.0.1:PORT, https:// when started with --cert
   std::string audience() const { return url(); }
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path db() const { return dir_ / "recryptd.db"; }
   std::string log() const;  // what the server wrote to stderr so far
 
   void set_args(std::vector<std::string> extra_args) { extra_args_ = std::move(extra_args); }
+  // The wait status of the last exit (see waitpid), -1 before any.
+  int last_exit_status() const { return exit_status_; }
 
  private:
   void wait_exit();
@@ -44,6 +46,7 @@ class RecryptdProcess {
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   int starts_ = 0;
+  int exit_status_ = -1;
 };
 
 }  // namespace recrypt::test

@@ -105,6 +105,22 @@ TEST_F(Authorization, DeviceNotInProfileRefused) {
   EXPECT_EQ(recrypt(*bob, group->key_id()), 404);
 }
 
+TEST_F(Authorization, DeviceDroppedAfterUseIsRefusedAtOnce) {
+  // The service keeps what a device's last RecryptData read; dropping the device from the
+  // profile must still take effect for its very next request.
+  auto old_device = std::move(bob->devices[0]);
+  bob->devices[0] = std::make_unique<TestDevice>();
+  std::swap(bob->devices[0], old_device);
+  service::Client c(server.url(), server.url(), bob->devices[0]->signer(), bob->devices[0]->kid());
+  Scalar t = Scalar::random(Curve::p256());
+  EXPECT_EQ(status_of([&] { c.recrypt_data({group->name, group->key_id(), t.public_point()}); }), 201);
+  EXPECT_EQ(status_of([&] { c.recrypt_data({group->name, group->key_id(), t.public_point()}); }), 201);
+  std::swap(bob->devices[0], old_device);  // the profile now lists only the new device
+  bob->devices[0]->name = "replacement";
+  publish(*bob);
+  EXPECT_EQ(status_of([&] { c.recrypt_data({group->name, group->key_id(), t.public_point()}); }), 401);
+}
+
 TEST_F(Authorization, WrongKeyIdRefused) {
   EXPECT_EQ(recrypt(*bob, "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF"), 404);
 }

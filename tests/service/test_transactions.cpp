@@ -124,6 +124,25 @@ TEST_F(ServiceTest, UpdateMember) {
   EXPECT_EQ(status_of([&] { c.update_member({group->name, bob->id(), MemberStatus::active, std::nullopt}); }), 409);
 }
 
+TEST_F(ServiceTest, UpdateMemberWithAnEntryResplits) {
+  create_group();
+  auto bob = member("bob@example.com");
+  Scalar t = Scalar::random(Curve::p256());
+  auto before = client(*bob).recrypt_data({group->name, group->key_id(), t.public_point()});
+  Scalar old_x = service::unwrap_share(before.wrapped_share, bob->devices[0]->encryption);
+  auto c = client(*alice);
+  service::UpdateMemberRequest req{group->name, bob->id(), std::nullopt, std::nullopt};
+  req.entry = group->entry_for(*bob, recrypt_only());
+  c.update_member(req);
+  auto after = client(*bob).recrypt_data({group->name, group->key_id(), t.public_point()});
+  Scalar new_x = service::unwrap_share(after.wrapped_share, bob->devices[0]->encryption);
+  Point z = group->secret().public_point().times(t);
+  EXPECT_TRUE(recryption::combine(after.partial, t.public_point().times(new_x)) == z);
+  EXPECT_FALSE(recryption::combine(after.partial, t.public_point().times(old_x)) == z);
+  req.entry = group->entry_for(*alice, recrypt_only());  // someone else's entry
+  EXPECT_EQ(status_of([&] { c.update_member(req); }), 400);
+}
+
 TEST_F(ServiceTest, RecryptDataReturnsThePartialAndTheShare) {
   create_group();
   auto bob = member("bob@example.com");

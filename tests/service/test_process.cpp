@@ -1,0 +1,116 @@
+// recryptd as a process: TLS, refusing plain HTTP off loopback, clean shutdown.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+
+#include "tests/service/service_test.hpp"
+
+namespace recrypt::test {
+namespace {
+
+TEST(RecryptdProcessTest, CleanShutdownOnSigterm) {
+  RecryptdProcess server;
+  server.start();
+  auto alice = make_person("alice@example.com");
+  auto c = client_for(server.url(), *alice);
+  c.publish_profile({alice->token()}, alice->profile_signer(), alice->id());
+  server.stop();
+  ASSERT_TRUE(WIFEXITED(server.last_exit_status()));
+  EXPECT_EQ(WEXITSTATUS(server.last_exit_status()), 0);
+  EXPECT_NE(server.log().find("clean shutdown"), std::string::npos);
+  // A dead service is a clear error, not a hang.
+  EXPECT_EQ(status_of([&] { c.hello(); }), 503);
+}
+
+TEST(RecryptdProcessTest, RefusesPlainHttpOffLoopback) {
+  RecryptdProcess dir_only;
+  std::string cmd = std::string(RECRYPTD_PATH) + " --listen 0.0.0.0:0 --db " + (dir_only.dir() / "x.db").string() +
+                    " >/dev/null 2>&1";
+  int rc = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(rc));
+  EXPECT_NE(WEXITSTATUS(rc), 0);
+}
+
+TEST(RecryptdProcessTest, ServesTls) {
+  RecryptdProcess server;
+  auto cert = server.dir() / "cert.pem";
+  auto key = server.dir() / "key.pem";
+  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost "
+                    "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
+                    key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  server.set_args({"--cert", cert.string(), "--key", key.string()});
+  server.start();
+  ASSERT_EQ(server.url().rfind("https://", 0), 0u);
+  auto alice = make_person("alice@example.com");
+  service::ClientOptions options;
+  options.ca_file = cert.string();
+  service::Client c(server.url(), server.url(), alice->profile_signer(), alice->id(), options);
+  EXPECT_EQ(c.hello().audience, server.url());
+  c.publish_profile({alice->token()}, alice->profile_signer(), alice->id());
+  // Without trusting that certificate the client refuses the server.
+  service::Client untrusting(server.url(), server.url(), alice->profile_signer(), alice->id());
+  EXPECT_EQ(status_of([&] { untrusting.hello(); }), 503);
+}
+
+TEST(RecryptdProcessTest, ClientTimesOutOnASilentServer) {
+  // A socket that listens and never answers: the client must give up at its deadline.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  service::ClientOptions options;
+  options.timeout = std::chrono::milliseconds(300);
+  service::Client c(url, url, jws::Signer{}, "", options);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(status_of([&] { c.hello(); }), 503);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  ::close(fd);
+}
+
+}  // namespace
+}  // namespace recrypt::test
+
+namespace recrypt::test {
+namespace {
+
+int user_version(const std::filesystem::path& db) {
+  sqlite3* h = nullptr;
+  if (sqlite3_open(db.c_str(), &h) != SQLITE_OK) return -1;
+  sqlite3_stmt* st = nullptr;
+  int v = -1;
+  if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
+}
+
+TEST(RecryptdProcessTest, SchemaIsVersionedAndANewerOneIsRefused) {
+  RecryptdProcess server;
+  server.start();
+  server.stop();
+  EXPECT_EQ(user_version(server.db()), 2);
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(h, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(h);
+  EXPECT_THROW(server.start(), std::runtime_error);
+  EXPECT_NE(server.log().find("newer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace recrypt::test
