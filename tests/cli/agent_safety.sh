@@ -19,8 +19,11 @@ ok alice encrypt -r g@example.com doc.txt
 SOCK="$WORK/alice/run/agent.sock"
 
 # Other programs can use the socket: twenty lines of Python.
-$PY "$CLIENT" "$SOCK" agent.hello | grep -q '"protocol": 1' || die "python client: hello"
-$PY "$CLIENT" "$SOCK" agent.methods | grep -q document.open || die "python client: methods"
+# (Output captured first: grep -q closing a pipe early would fail the pipeline.)
+hello=$($PY "$CLIENT" "$SOCK" agent.hello) || die "python client: hello failed"
+grep -q '"protocol": 1' <<<"$hello" || die "python client: hello answered $hello"
+methods=$($PY "$CLIENT" "$SOCK" agent.methods) || die "python client: methods failed"
+grep -q document.open <<<"$methods" || die "python client: methods answered $methods"
 
 # Permissions: folder 0700, socket 0600.
 [ "$(stat -c %a "$WORK/alice/run")" = 700 ] || die "socket folder is not 0700"
