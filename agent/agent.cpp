@@ -150,7 +150,7 @@ const LocalDevice& Agent::signing_device(const LocalProfile& profile) {
   throw RpcError(Code::device_error, "none of this profile's devices is present (plug in the token?)");
 }
 
-service::Client Agent::service_as_device(const LocalProfile& profile) {
+ServiceDirectory::Lease Agent::service_as_device(const LocalProfile& profile) {
   const LocalDevice& device = signing_device(profile);
   backend::Backend& b = backend(device.backend);
   Point key = Point::generator(Curve::p256());

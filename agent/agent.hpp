@@ -80,7 +80,7 @@ class Agent {
   jws::Signer signer(const KeyRef& key);
   LocalProfile require_profile() const;
   const LocalDevice& signing_device(const LocalProfile& profile);
-  service::Client service_as_device(const LocalProfile& profile);
+  ServiceDirectory::Lease service_as_device(const LocalProfile& profile);
   AdminGroup require_admin_group(const Json& params);
   Json set_member_status(const Json& params, std::string_view status);
   std::string publish_profile(LocalProfile& profile);

@@ -57,9 +57,9 @@ Json Agent::document_open(const Json& params) {
           if (where.service != profile.service)
             throw RpcError(Code::decrypt_failed, "group " + where.group + " recrypts at " + where.service +
                                                      ", not at this user's service");
-          service::Client link = services_.connect(
+          ServiceDirectory::Lease link = services_.connect(
               profile.service, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}), dev.signing_udf);
-          auto answer = link.recrypt_data(
+          auto answer = link->recrypt_data(
               service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk});
           std::string how;
           candidates.push_back(member_shared_points(dev, agreement.epk, answer, resident_shares_, how));

@@ -84,8 +84,8 @@ Json Agent::group_create(const Json& params) {
   auto me = service::verify_personal_profile(profile.token);
   service::CreateGroupRequest request{g.token, {member_entry_for(me, service::Privileges{true, true, true},
                                                                   service::MemberStatus::active, group_key.secret)}};
-  service::Client link = service_as_device(profile);
-  link.create_group(request);
+  ServiceDirectory::Lease link = service_as_device(profile);
+  link->create_group(request);
   home_.save_group(g);
   return group_json(g);
 }
@@ -94,7 +94,7 @@ Json Agent::group_add(const Json& params) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  service::Client link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile);
   auto member_profile = fetch_member(link, member);
   if (auto pin = agent_rpc::param_optional_string(params, "fingerprint"); pin && !udf::matches(member_profile.id(), *pin))
     throw RpcError(Code::refused, "the service returned profile " + member_profile.id() + " for " + member +
@@ -103,7 +103,7 @@ Json Agent::group_add(const Json& params) {
   const SealedGroupKey& current = g.keys.back();
   Scalar a = unseal_group_key(backend(current.backend), current);
   service::AddMemberRequest request{g.group_id, {member_entry_for(member_profile, privileges_param(params), status, a)}};
-  link.add_member(request);
+  link->add_member(request);
   return Json{{"group", g.name}, {"member", member_profile.id()}, {"account", member_profile.account},
               {"devices", member_profile.devices.size()}, {"status", service::to_string(status)}};
 }
@@ -112,10 +112,10 @@ Json Agent::set_member_status(const Json& params, std::string_view status) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  service::Client link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile);
   auto member_profile = fetch_member(link, member);
   service::UpdateMemberRequest request{g.group_id, member_profile.id(), service::parse_status(status), std::nullopt};
-  auto response = link.update_member(request);
+  auto response = link->update_member(request);
   return Json{{"group", g.name}, {"member", member_profile.id()}, {"account", member_profile.account},
               {"status", service::to_string(response.member.status)}};
 }
@@ -127,8 +127,8 @@ Json Agent::group_reinstate(const Json& params) { return set_member_status(param
 Json Agent::group_rotate(const Json& params) {
   AdminGroup g = require_admin_group(params);
   LocalProfile profile = require_profile();
-  service::Client link = service_as_device(profile);
-  auto current = link.get_group(service::GetGroupRequest{g.group_id});
+  ServiceDirectory::Lease link = service_as_device(profile);
+  auto current = link->get_group(service::GetGroupRequest{g.group_id});
 
   const SealedGroupKey& old = g.keys.back();
   backend::Backend& b = backend(old.backend);
@@ -153,7 +153,7 @@ Json Agent::group_rotate(const Json& params) {
     auto member_profile = fetch_member(link, m.member);
     request.entries.push_back(member_entry_for(member_profile, m.privileges, m.status, group_key.secret));
   }
-  link.rotate_group_key(request);
+  link->rotate_group_key(request);
   g.token = request.profile;
   g.keys.push_back(SealedGroupKey{key_id, jwk::from_public(group_key.public_key), old.backend, base64url::encode(sealed)});
   home_.save_group(g);
@@ -167,9 +167,9 @@ Json Agent::group_resplit(const Json& params) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  service::Client link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile);
   auto member_profile = fetch_member(link, member);
-  auto current = link.get_group(service::GetGroupRequest{g.group_id});
+  auto current = link->get_group(service::GetGroupRequest{g.group_id});
   auto it = std::find_if(current.members.begin(), current.members.end(),
                          [&](const service::MemberSummary& m) { return m.member == member_profile.id(); });
   if (it == current.members.end()) throw RpcError(Code::not_found, member + " is not a member of " + g.name);
@@ -179,15 +179,15 @@ Json Agent::group_resplit(const Json& params) {
   // copy of it on a lost device, no longer combines with the service's new r.
   service::UpdateMemberRequest request{g.group_id, member_profile.id(), std::nullopt, std::nullopt};
   request.entry = member_entry_for(member_profile, it->privileges, it->status, a);
-  link.update_member(request);
+  link->update_member(request);
   return Json{{"group", g.name}, {"member", member_profile.id()}, {"devices", member_profile.devices.size()}};
 }
 
 Json Agent::group_show(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
   LocalProfile profile = require_profile();
-  service::Client link = service_as_device(profile);
-  auto g = link.get_group(service::GetGroupRequest{name});
+  ServiceDirectory::Lease link = service_as_device(profile);
+  auto g = link->get_group(service::GetGroupRequest{name});
   Json members = Json::array();
   for (const auto& m : g.members) members.push_back(m.to_json());
   return Json{{"name", g.name}, {"id", g.group}, {"key_id", g.key_id}, {"members", members}};
@@ -206,13 +206,13 @@ Json Agent::group_recipient(const Json& params) {
     token = g->token;
   } else {
     LocalProfile profile = require_profile();
-    service::Client link = service_as_device(profile);
+    ServiceDirectory::Lease link = service_as_device(profile);
     service::GetProfileRequest request;
     if (name.find('@') != std::string::npos || name.find('-') == std::string::npos)
       request.group = name;
     else
       request.id = name;
-    token = link.get_profile(request).profile;
+    token = link->get_profile(request).profile;
   }
   auto doc = service::verify_group_profile(token);
   return Json{{"name", doc.name}, {"id", doc.id()}, {"key_id", doc.key_id()}, {"service", doc.service}, {"profile", token}};
@@ -221,9 +221,9 @@ Json Agent::group_recipient(const Json& params) {
 Json Agent::group_audit(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
   LocalProfile profile = require_profile();
-  service::Client link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile);
   service::ReadAuditRequest request{name, 0, 1000};
-  auto response = link.read_audit(request);
+  auto response = link->read_audit(request);
   Json out = Json::array();
   for (const auto& r : response.records) out.push_back(r.to_json());
   return out;

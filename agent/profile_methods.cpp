@@ -54,8 +54,8 @@ std::string Agent::publish_profile(LocalProfile& profile) {
   (void)pb;
   auto sign = signer(profile.signing_key);
   profile.token = doc.sign(sign);
-  service::Client link = services_.connect(profile.service, sign, doc.id());
-  link.publish_profile(service::PublishProfileRequest{profile.token}, sign, doc.id());
+  ServiceDirectory::Lease link = services_.connect(profile.service, sign, doc.id());
+  link->publish_profile(service::PublishProfileRequest{profile.token}, sign, doc.id());
   return doc.id();
 }
 

@@ -9,6 +9,10 @@ service::ClientOptions options(std::chrono::seconds timeout) {
 }
 }  // namespace
 
+ServiceDirectory::Lease::~Lease() {
+  if (client_) directory_->give_back(url_, std::move(client_));
+}
+
 std::string ServiceDirectory::audience(const std::string& url) {
   {
     std::lock_guard guard(mutex_);
@@ -22,8 +26,29 @@ std::string ServiceDirectory::audience(const std::string& url) {
   return aud;
 }
 
-service::Client ServiceDirectory::connect(const std::string& url, jws::Signer signer, const std::string& kid) {
-  return service::Client(url, audience(url), std::move(signer), kid, options(timeout_));
+ServiceDirectory::Lease ServiceDirectory::connect(const std::string& url, jws::Signer signer, const std::string& kid) {
+  std::unique_ptr<service::Client> client;
+  {
+    std::lock_guard guard(mutex_);
+    auto& idle = idle_[url];
+    if (!idle.empty()) {
+      client = std::move(idle.back());
+      idle.pop_back();
+    }
+  }
+  if (client) {
+    client->set_signer(std::move(signer), kid);
+  } else {
+    client = std::make_unique<service::Client>(url, audience(url), std::move(signer), kid, options(timeout_));
+  }
+  return Lease(*this, url, std::move(client));
+}
+
+void ServiceDirectory::give_back(const std::string& url, std::unique_ptr<service::Client> client) {
+  // The client keeps the last signer: harmless, since every lease sets its own.
+  std::lock_guard guard(mutex_);
+  auto& idle = idle_[url];
+  if (idle.size() < kMaxIdlePerService) idle.push_back(std::move(client));
 }
 
 }  // namespace recrypt::agent

@@ -1,12 +1,15 @@
-// How the agent reaches recryption services: a client per call (clients are not
-// thread-safe and the agent serves requests on several threads), signed by one of the
-// user's keys, with each service's audience learned once from its Hello and remembered.
+// How the agent reaches recryption services. Clients are not thread-safe and the agent serves
+// requests on several threads, so each request leases a client and gives it back: idle
+// clients keep their connection alive and their resolver thread, which costs milliseconds
+// to start. Each service's audience is learned once from its Hello.
 #pragma once
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "protocol/jws.hpp"
 #include "service/client/client.hpp"
@@ -17,14 +20,35 @@ class ServiceDirectory {
  public:
   explicit ServiceDirectory(std::chrono::seconds timeout) : timeout_(timeout) {}
 
+  // A client of one request's lifetime; goes back to the pool when destroyed.
+  class Lease {
+   public:
+    Lease(ServiceDirectory& directory, std::string url, std::unique_ptr<service::Client> client)
+        : directory_(&directory), url_(std::move(url)), client_(std::move(client)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    service::Client* operator->() { return client_.get(); }
+    operator service::Client&() { return *client_; }
+
+   private:
+    ServiceDirectory* directory_;
+    std::string url_;
+    std::unique_ptr<service::Client> client_;
+  };
+
   // A client for `url` whose requests are signed by `signer` (key id `kid`).
-  service::Client connect(const std::string& url, jws::Signer signer, const std::string& kid);
+  Lease connect(const std::string& url, jws::Signer signer, const std::string& kid);
 
  private:
   std::string audience(const std::string& url);
+  void give_back(const std::string& url, std::unique_ptr<service::Client> client);
+
+  static constexpr std::size_t kMaxIdlePerService = 4;
   std::chrono::seconds timeout_;
   std::mutex mutex_;
   std::map<std::string, std::string> audiences_;
+  std::map<std::string, std::vector<std::unique_ptr<service::Client>>> idle_;
 };
 
 }  // namespace recrypt::agent
