@@ -1,7 +1,5 @@
 #include "cli/doctor.hpp"
 
-#include <netdb.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -223,73 +221,6 @@ void check_pkcs11(const std::optional<Json>& status, std::vector<CheckResult>& o
     out.push_back({"pkcs11", CheckStatus::ok, detail, ""});
 }
 
-// http://host[:port]/... -> host, port. Only plain HTTP; nullopt otherwise.
-std::optional<std::pair<std::string, std::string>> http_host_port(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) return std::nullopt;
-  std::string rest = url.substr(scheme.size());
-  rest = rest.substr(0, rest.find('/'));
-  std::string host = rest, port = "80";
-  if (!rest.empty() && rest.front() == '[') {
-    auto close = rest.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':') port = rest.substr(close + 2);
-  } else if (auto colon = rest.rfind(':'); colon != std::string::npos) {
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-  }
-  return std::make_pair(host, port);
-}
-
-// The service's HTTP Date header, read with a plain HTTP request (no TLS); nullopt if none.
-std::optional<std::time_t> service_date(const std::string& url) {
-  auto hp = http_host_port(url);
-  if (!hp) return std::nullopt;
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (::getaddrinfo(hp->first.c_str(), hp->second.c_str(), &hints, &res) != 0) return std::nullopt;
-  int fd = -1;
-  for (addrinfo* a = res; a != nullptr && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    timeval tv{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ::freeaddrinfo(res);
-  if (fd < 0) return std::nullopt;
-  const std::string body = R"({"Hello":{}})";
-  std::string req = "POST /.well-known/recrypt/ HTTP/1.1\r\nHost: " + hp->first + "\r\nContent-Type: application/json\r\n"
-                    "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  std::string head;
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-    std::array<char, 4096> buf{};
-    while (head.find("\r\n\r\n") == std::string::npos && head.size() < 65536) {
-      ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
-      if (n <= 0) break;
-      head.append(buf.data(), static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  std::istringstream in(head.substr(0, head.find("\r\n\r\n")));
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.size() > 5 && ::strncasecmp(line.c_str(), "date:", 5) == 0) {
-      std::tm tm{};
-      std::string value = line.substr(line.find_first_not_of(' ', 5));
-      if (::strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return std::nullopt;
-      return ::timegm(&tm);
-    }
-  }
-  return std::nullopt;
-}
-
 void check_service(const std::optional<Json>& status, std::vector<CheckResult>& out) {
   if (!status || !status->contains("profile")) {
     const char* why = status ? "no profile yet, so no service to check" : "the agent did not answer, so the service is unknown";
@@ -298,11 +229,12 @@ void check_service(const std::optional<Json>& status, std::vector<CheckResult>& 
     return;
   }
   const std::string url = (*status)["profile"].value("service", std::string());
+  service::HelloResponse hello;
   try {
     service::ClientOptions options;
     options.timeout = std::chrono::milliseconds(5000);
     service::Client client(url, "", nullptr, "", options);
-    auto hello = client.hello();
+    hello = client.hello();
     std::string versions;
     for (const auto& v : hello.versions) versions += (versions.empty() ? "" : ",") + v;
     out.push_back({"service", CheckStatus::ok, url + " answers Hello (protocol " + versions + ")", ""});
@@ -312,15 +244,11 @@ void check_service(const std::optional<Json>& status, std::vector<CheckResult>& 
     out.push_back({"clock", CheckStatus::skip, "the service did not answer", ""});
     return;
   }
-  auto their = service_date(url);
-  if (!their) {
-    out.push_back({"clock", CheckStatus::skip,
-                   url.rfind("http://", 0) == 0 ? "the service sends no HTTP Date header to compare with"
-                                                : "not checked over TLS; compare with: date -u",
-                   ""});
+  if (!hello.time) {
+    out.push_back({"clock", CheckStatus::skip, "the service does not say its time in Hello; compare with: date -u", ""});
     return;
   }
-  long skew = static_cast<long>(std::time(nullptr) - *their);
+  long skew = static_cast<long>(std::time(nullptr) - *hello.time);
   std::string detail = "local clock is " + std::to_string(skew) + " s from the service's";
   if (std::labs(skew) > 60)
     out.push_back({"clock", std::labs(skew) > 300 ? CheckStatus::fail : CheckStatus::warn, detail,

@@ -127,7 +127,7 @@ void Service::handle(std::string body, std::string signature, std::function<void
     if (type == "Hello") {
       HelloRequest::from_json(m.body);
       done(make_reply(type, status::kOk, "OK",
-                      HelloResponse{{std::string(kProtocolVersion)}, {"application/json"}, config_.audience}.to_json()));
+                      HelloResponse{{std::string(kProtocolVersion)}, {"application/json"}, config_.audience, unix_now()}.to_json()));
       return;
     }
     if (type == "GetProfile") {

@@ -63,10 +63,19 @@ std::vector<std::string> strings(const Json& j, std::string_view key) {
 Json HelloRequest::to_json() const { return Json::object(); }
 HelloRequest HelloRequest::from_json(const Json&) { return {}; }
 Json HelloResponse::to_json() const {
-  return Json{{"versions", versions}, {"encodings", encodings}, {"audience", audience}};
+  Json out{{"versions", versions}, {"encodings", encodings}, {"audience", audience}};
+  if (time) out["time"] = *time;
+  return out;
 }
 HelloResponse HelloResponse::from_json(const Json& j) {
-  return checked([&] { return HelloResponse{strings(j, "versions"), strings(j, "encodings"), str(j, "audience")}; });
+  return checked([&] {
+    HelloResponse r{strings(j, "versions"), strings(j, "encodings"), str(j, "audience")};
+    if (auto it = j.find("time"); it != j.end()) {
+      if (!it->is_number_integer()) fail(Errc::malformed, "Hello \"time\" must be an integer");
+      r.time = it->get<std::int64_t>();
+    }
+    return r;
+  });
 }
 
 Json PublishProfileRequest::to_json() const { return Json{{"profile", profile}}; }

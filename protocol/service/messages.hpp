@@ -23,6 +23,9 @@ struct HelloResponse {
   std::vector<std::string> versions;
   std::vector<std::string> encodings;
   std::string audience;  // what this service expects in a signature's "aud"
+  // The service's clock (unix seconds): signed requests must be within its skew of it, so a
+  // client can tell its user that its clock is off before requests start failing.
+  std::optional<std::int64_t> time = std::nullopt;
   Json to_json() const;
   static HelloResponse from_json(const Json& j);
 };
