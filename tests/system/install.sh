@@ -66,7 +66,7 @@ int main() {
   std::cout << recrypt::udf::fingerprint("text/plain", bytes) << "\n";
 }
 CPP
-if c++ $cflags "$dest/udf.cpp" -o "$dest/udf" $libs 2>"$dest/cc.log"; then
+if c++ ${CONSUMER_CXXFLAGS:-} $cflags "$dest/udf.cpp" -o "$dest/udf" $libs 2>"$dest/cc.log"; then
   got=$("$dest/udf")
   [ "$got" = MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF ] || bad "program against the installed library printed $got"
   echo "ok: built against recrypt-protocol.pc, UDF test vector $got"
