@@ -207,12 +207,17 @@ Json Agent::group_recipient(const Json& params) {
   } else {
     LocalProfile profile = require_profile();
     ServiceDirectory::Lease link = service_as_device(profile);
-    service::GetProfileRequest request;
-    if (name.find('@') != std::string::npos || name.find('-') == std::string::npos)
-      request.group = name;
-    else
-      request.id = name;
-    token = link->get_profile(request).profile;
+    // A group is named by its name or by its fingerprint; names are tried first.
+    service::GetProfileRequest by_name;
+    by_name.group = name;
+    try {
+      token = link->get_profile(by_name).profile;
+    } catch (const service::ServiceError& e) {
+      if (e.status() != service::status::kNotFound) throw;
+      service::GetProfileRequest by_id;
+      by_id.id = name;
+      token = link->get_profile(by_id).profile;
+    }
   }
   auto doc = service::verify_group_profile(token);
   return Json{{"name", doc.name}, {"id", doc.id()}, {"key_id", doc.key_id()}, {"service", doc.service}, {"profile", token}};

@@ -24,6 +24,16 @@ refused 4 carol decrypt allof.jcd -o carol-allof.txt
 refused 4 dave decrypt allof.jcd -o dave-allof.txt
 [ ! -e carol-allof.txt ] && [ ! -e dave-allof.txt ] || die "refused decryptions left files"
 
+# A sender who administers nothing gets the group's signed profile from the service, by name
+# or by fingerprint.
+ok dave encrypt -r accounting@example.com -o from-dave.jcd doc.txt
+ok carol decrypt from-dave.jcd -o carol-from-dave.txt
+same_file doc.txt carol-from-dave.txt
+group_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$("$RECRYPT" --socket "$WORK/alice/run/agent.sock" --json group list | python3 -c 'import json,sys; print(json.dumps([g for g in json.load(sys.stdin) if g["name"]=="accounting@example.com"][0]))')")
+ok dave encrypt -r "$group_id" -o by-id.jcd doc.txt
+ok bob decrypt by-id.jcd -o bob-by-id.txt
+same_file doc.txt bob-by-id.txt
+
 # Offline: the exported, self-signed group profile is all a sender needs; no agent at all.
 ok alice group export accounting@example.com -o accounting.group
 "$RECRYPT" --socket /nonexistent encrypt -R accounting.group -o offline.jcd doc.txt || die "offline encrypt failed"
