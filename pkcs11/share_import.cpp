@@ -15,6 +15,30 @@ using backend::BackendError;
 using backend::KeyInfo;
 using backend::KeyPurpose;
 
+namespace {
+
+// What a resident share is on the token, however it got there: a persistent, sensitive,
+// non-extractable EC key for ECDH only. CKA_UNWRAP is false explicitly: SoftHSM2 defaults it
+// to true for unwrapped keys.
+Template share_key_template(std::string_view label, ByteView id) {
+  Template t;
+  t.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY)
+      .add_ulong(CKA_KEY_TYPE, CKK_EC)
+      .add_bool(CKA_TOKEN, true)
+      .add_bool(CKA_PRIVATE, true)
+      .add_bool(CKA_SENSITIVE, true)
+      .add_bool(CKA_EXTRACTABLE, false)
+      .add_bool(CKA_DERIVE, true)
+      .add_bool(CKA_SIGN, false)
+      .add_bool(CKA_DECRYPT, false)
+      .add_bool(CKA_UNWRAP, false)
+      .add_bytes(CKA_ID, id)
+      .add_bytes(CKA_LABEL, as_bytes(label));
+  return t;
+}
+
+}  // namespace
+
 CK_OBJECT_HANDLE Pkcs11Backend::private_key_for_point(Session& s, const Point& device_key) {
   // Find the public key object by its point (DER as the standard says, or raw), then its
   // private half by CKA_ID.
@@ -87,20 +111,7 @@ KeyInfo Pkcs11Backend::import_kwp(Session& s, std::string_view label, ByteView d
   ObjectGuard gkek(s, kek);
 
   Bytes id = random_key_id(ByteView(kShareIdPrefix, sizeof kShareIdPrefix), 12);
-  // CKA_UNWRAP is false explicitly: SoftHSM2 defaults it to true for unwrapped keys.
-  Template key_t;
-  key_t.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY)
-      .add_ulong(CKA_KEY_TYPE, CKK_EC)
-      .add_bool(CKA_TOKEN, true)
-      .add_bool(CKA_PRIVATE, true)
-      .add_bool(CKA_SENSITIVE, true)
-      .add_bool(CKA_EXTRACTABLE, false)
-      .add_bool(CKA_DERIVE, true)
-      .add_bool(CKA_SIGN, false)
-      .add_bool(CKA_DECRYPT, false)
-      .add_bool(CKA_UNWRAP, false)
-      .add_bytes(CKA_ID, id)
-      .add_bytes(CKA_LABEL, as_bytes(label));
+  Template key_t = share_key_template(label, id);
   CK_MECHANISM kwp{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
   CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
   CK_RV rv = fn_->C_UnwrapKey(s.handle(), &kwp, kek, share.wrapped.data(),
@@ -118,21 +129,8 @@ KeyInfo Pkcs11Backend::import_raw(Session& s, std::string_view label, ByteView d
   Scalar x = Scalar::from_bytes(curve, data);
   SecureBytes value = x.to_bytes();
   Bytes id = random_key_id(ByteView(kShareIdPrefix, sizeof kShareIdPrefix), 12);
-  Template t;
-  t.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY)
-      .add_ulong(CKA_KEY_TYPE, CKK_EC)
-      .add_bool(CKA_TOKEN, true)
-      .add_bool(CKA_PRIVATE, true)
-      .add_bool(CKA_SENSITIVE, true)
-      .add_bool(CKA_EXTRACTABLE, false)
-      .add_bool(CKA_DERIVE, true)
-      .add_bool(CKA_SIGN, false)
-      .add_bool(CKA_DECRYPT, false)
-      .add_bool(CKA_UNWRAP, false)
-      .add_bytes(CKA_EC_PARAMS, ec_params_der(curve))
-      .add_secret(CKA_VALUE, value)
-      .add_bytes(CKA_ID, id)
-      .add_bytes(CKA_LABEL, as_bytes(label));
+  Template t = share_key_template(label, id);
+  t.add_bytes(CKA_EC_PARAMS, ec_params_der(curve)).add_secret(CKA_VALUE, value);
   CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
   check_rv("C_CreateObject(private key)", fn_->C_CreateObject(s.handle(), t.data(), t.size(), &priv));
   return finish_import(s, label, priv, id, x.public_point());
