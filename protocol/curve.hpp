@@ -4,8 +4,11 @@
 
 #include <openssl/ec.h>
 
+#include "protocol/ossl.hpp"
+
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 namespace recrypt {
 
@@ -23,6 +26,13 @@ class Curve {
   std::size_t coordinate_size() const noexcept { return coordinate_size_; }
   const EC_GROUP* group() const noexcept { return group_; }
   const BIGNUM* order() const noexcept { return EC_GROUP_get0_order(group_); }
+  // The DER SubjectPublicKeyInfo of any point on this curve is this prefix followed by the
+  // point's uncompressed encoding: key fingerprints need it on every request, and OpenSSL's
+  // encoder framework costs tens of microseconds per call.
+  const std::vector<unsigned char>& spki_prefix() const noexcept { return spki_prefix_; }
+  // A public EVP_PKEY on this curve (the generator). Duplicating it and setting another point
+  // is four times cheaper than EVP_PKEY_fromdata, which rebuilds the curve every time.
+  const EVP_PKEY* public_key_template() const noexcept { return public_template_.get(); }
 
   Curve(const Curve&) = delete;
   Curve& operator=(const Curve&) = delete;
@@ -31,6 +41,8 @@ class Curve {
  private:
   Curve(int nid, std::string_view jwk_name, std::string_view jws_alg, std::string_view ossl_name,
         std::size_t size);
+  ossl::Pkey make_public_template() const;
+  std::vector<unsigned char> encode_spki_prefix() const;
   int nid_;
   std::string_view jwk_name_;
   std::string_view jws_alg_;
@@ -38,6 +50,8 @@ class Curve {
   std::size_t scalar_size_;
   std::size_t coordinate_size_;
   EC_GROUP* group_;
+  ossl::Pkey public_template_;
+  std::vector<unsigned char> spki_prefix_;
 };
 
 inline bool operator==(const Curve& a, const Curve& b) noexcept { return &a == &b; }

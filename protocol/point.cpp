@@ -134,27 +134,18 @@ Bytes Point::y_bytes() const { return coordinate(*curve_, p_.get(), false); }
 
 ossl::Pkey Point::to_evp_pkey() const {
   Bytes pub = to_uncompressed();
-  std::string group(curve_->ossl_name());
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()),
-      OSSL_PARAM_construct_end()};
-  ossl::PkeyCtx ctx(ossl::check_ptr(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr),
-                                    "EVP_PKEY_CTX_new_from_name"));
-  EVP_PKEY* raw = nullptr;
-  ossl::check(EVP_PKEY_fromdata_init(ctx.get()) == 1, "EVP_PKEY_fromdata_init");
-  ossl::check(EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) == 1,
-              "EVP_PKEY_fromdata");
-  return ossl::Pkey(raw);
+  ossl::Pkey pkey(ossl::check_ptr(EVP_PKEY_dup(const_cast<EVP_PKEY*>(curve_->public_key_template())),
+                                  "EVP_PKEY_dup"));
+  ossl::check(EVP_PKEY_set1_encoded_public_key(pkey.get(), pub.data(), pub.size()) == 1,
+              "EVP_PKEY_set1_encoded_public_key");
+  return pkey;
 }
 
 Bytes Point::spki_der() const {
-  auto pkey = to_evp_pkey();
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(pkey.get(), &der);
-  ossl::check(len > 0, "i2d_PUBKEY");
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
+  const auto& prefix = curve_->spki_prefix();
+  Bytes out(prefix.begin(), prefix.end());
+  Bytes point = to_uncompressed();
+  out.insert(out.end(), point.begin(), point.end());
   return out;
 }
 

@@ -5,6 +5,7 @@
 set -euo pipefail
 
 : "${BUILD:?set BUILD to the build folder}"
+BUILD=$(cd "$BUILD" && pwd)   # the scripts cd into their work folder
 RECRYPT="${RECRYPT:-$BUILD/cli/recrypt}"
 AGENT="${AGENT:-$BUILD/agent/recrypt-agent}"
 RECRYPTD="${RECRYPTD:-$BUILD/service/recryptd}"

@@ -2,6 +2,7 @@
 // member's R + P, on the whole-point path and on the x-only path of PKCS#11 devices; all-of
 // recipients need every group's Z, any-of recipients open with either group.
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
 
 #include "protocol/jwe.hpp"
 #include "protocol/recryption.hpp"
@@ -85,6 +86,21 @@ TEST(Recryption, PointEncodingsRoundTrip) {
     Point lifted = Point::lift_x(p256(), p.x_bytes());
     EXPECT_TRUE(lifted == p || lifted == p.negated());
     EXPECT_EQ(lifted.y_bytes().back() & 1, 0);
+  }
+}
+
+TEST(Recryption, SpkiDerIsWhatOpenSslEncodes) {
+  // spki_der() appends the point to a per-curve prefix; it must stay byte-identical to
+  // OpenSSL's own encoder, since fingerprints (and so every kid) hash it.
+  for (int i = 0; i < 20; ++i) {
+    Point p = Scalar::random(p256()).public_point();
+    auto pkey = p.to_evp_pkey();
+    unsigned char* der = nullptr;
+    int len = i2d_PUBKEY(pkey.get(), &der);
+    ASSERT_GT(len, 0);
+    Bytes expected(der, der + len);
+    OPENSSL_free(der);
+    EXPECT_EQ(p.spki_der(), expected);
   }
 }
 
