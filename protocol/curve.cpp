@@ -26,12 +26,19 @@ Curve::Curve(int nid, std::string_view jwk_name, std::string_view jws_alg,
              std::string_view ossl_name, std::size_t size)
     : nid_(nid), jwk_name_(jwk_name), jws_alg_(jws_alg), ossl_name_(ossl_name),
       scalar_size_(size), coordinate_size_(size),
-      group_(ossl::check_ptr(EC_GROUP_new_by_curve_name(nid), "EC_GROUP_new_by_curve_name")) {
-  public_template_ = make_public_template();
-  spki_prefix_ = encode_spki_prefix();
+      group_(ossl::check_ptr(EC_GROUP_new_by_curve_name(nid), "EC_GROUP_new_by_curve_name")) {}
+
+const EVP_PKEY* Curve::public_key_template() const {
+  std::call_once(encodings_once_, [this] { prepare_encodings(); });
+  return public_template_.get();
 }
 
-ossl::Pkey Curve::make_public_template() const {
+const std::vector<unsigned char>& Curve::spki_prefix() const {
+  std::call_once(encodings_once_, [this] { prepare_encodings(); });
+  return spki_prefix_;
+}
+
+void Curve::prepare_encodings() const {
   std::vector<unsigned char> point = uncompressed_generator(group_, coordinate_size_);
   std::string name(ossl_name_);
   OSSL_PARAM params[] = {
@@ -43,13 +50,10 @@ ossl::Pkey Curve::make_public_template() const {
   EVP_PKEY* raw = nullptr;
   ossl::check(EVP_PKEY_fromdata_init(ctx.get()) == 1, "EVP_PKEY_fromdata_init");
   ossl::check(EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) == 1, "EVP_PKEY_fromdata");
-  return ossl::Pkey(raw);
-}
+  public_template_.reset(raw);
 
-// Encodes the generator's SubjectPublicKeyInfo once with OpenSSL and keeps what precedes the
-// point: DER is deterministic, so every point's SPKI shares it.
-std::vector<unsigned char> Curve::encode_spki_prefix() const {
-  std::vector<unsigned char> point = uncompressed_generator(group_, coordinate_size_);
+  // The generator's SubjectPublicKeyInfo, encoded once by OpenSSL, minus the point: DER is
+  // deterministic, so every point's SPKI is this prefix followed by the point.
   unsigned char* der = nullptr;
   int len = i2d_PUBKEY(public_template_.get(), &der);
   ossl::check(len > static_cast<int>(point.size()), "i2d_PUBKEY");
@@ -58,7 +62,7 @@ std::vector<unsigned char> Curve::encode_spki_prefix() const {
   ossl::check(std::equal(point.begin(), point.end(), spki.end() - static_cast<long>(point.size())),
               "SubjectPublicKeyInfo does not end with the point");
   spki.resize(spki.size() - point.size());
-  return spki;
+  spki_prefix_ = std::move(spki);
 }
 
 Curve::~Curve() { EC_GROUP_free(group_); }

@@ -7,6 +7,7 @@
 #include "protocol/ossl.hpp"
 
 #include <cstddef>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -29,10 +30,10 @@ class Curve {
   // The DER SubjectPublicKeyInfo of any point on this curve is this prefix followed by the
   // point's uncompressed encoding: key fingerprints need it on every request, and OpenSSL's
   // encoder framework costs tens of microseconds per call.
-  const std::vector<unsigned char>& spki_prefix() const noexcept { return spki_prefix_; }
+  const std::vector<unsigned char>& spki_prefix() const;
   // A public EVP_PKEY on this curve (the generator). Duplicating it and setting another point
   // is four times cheaper than EVP_PKEY_fromdata, which rebuilds the curve every time.
-  const EVP_PKEY* public_key_template() const noexcept { return public_template_.get(); }
+  const EVP_PKEY* public_key_template() const;
 
   Curve(const Curve&) = delete;
   Curve& operator=(const Curve&) = delete;
@@ -41,8 +42,9 @@ class Curve {
  private:
   Curve(int nid, std::string_view jwk_name, std::string_view jws_alg, std::string_view ossl_name,
         std::size_t size);
-  ossl::Pkey make_public_template() const;
-  std::vector<unsigned char> encode_spki_prefix() const;
+  // Built on first use: a process that never makes an EVP_PKEY (the CLI decrypting) should
+  // not pay for loading OpenSSL's key management.
+  void prepare_encodings() const;
   int nid_;
   std::string_view jwk_name_;
   std::string_view jws_alg_;
@@ -50,8 +52,9 @@ class Curve {
   std::size_t scalar_size_;
   std::size_t coordinate_size_;
   EC_GROUP* group_;
-  ossl::Pkey public_template_;
-  std::vector<unsigned char> spki_prefix_;
+  mutable std::once_flag encodings_once_;
+  mutable ossl::Pkey public_template_;
+  mutable std::vector<unsigned char> spki_prefix_;
 };
 
 inline bool operator==(const Curve& a, const Curve& b) noexcept { return &a == &b; }
