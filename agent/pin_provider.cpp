@@ -61,8 +61,11 @@ std::optional<SecureString> PinProvider::ask(const backend::PinRequest& request)
     std::lock_guard guard(mutex_);
     auto now = std::chrono::steady_clock::now();
     auto it = cache_.find(key);
-    if (it != cache_.end() && request.error.empty() && now < it->second.expires) return it->second.pin;
-    if (it != cache_.end()) cache_.erase(it);  // expired, or it was just refused
+    // A PIN cached for a token that was pulled out since is not reused for the token that
+    // came back: the backend forgot its own copy and asks to be asked again.
+    if (it != cache_.end() && request.error.empty() && !request.after_removal && now < it->second.expires)
+      return it->second.pin;
+    if (it != cache_.end()) cache_.erase(it);  // expired, refused, or its token was removed
   }
   if (!interactive && !request.error.empty()) {
     // A script's passphrase does not change between tries: say it is wrong rather than ask

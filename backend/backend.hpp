@@ -54,6 +54,9 @@ struct PinRequest {
   std::string description;  // e.g. "PIN for token 'alice-yubikey'"
   std::string error;        // non-empty on a retry: why the last one failed
   std::optional<int> tries_left;
+  // The device was removed since a PIN was last given for it: a PIN cached in front of the
+  // backend must not answer for the device that came back (the backend forgot its own).
+  bool after_removal = false;
 };
 // Returns the PIN, or nullopt when the user cancelled. The agent wires this to pinentry and its
 // cache; tests wire it to a constant.

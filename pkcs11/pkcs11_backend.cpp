@@ -63,13 +63,28 @@ void Pkcs11Backend::forget_session() noexcept {
   handles_.clear();
 }
 
+void Pkcs11Backend::token_removed() noexcept {
+  forget_session();
+  slot_.reset();
+  pin_cache_.evict();
+  removed_since_pin_ = true;
+}
+
 void Pkcs11Backend::after_failure(CK_RV rv) noexcept {
   handles_.clear();  // cheap to find again; a stale handle could name another object
-  if (rv_invalidates_session(rv)) {
+  if (rv_errc(rv) == BackendErrc::not_present) {
+    token_removed();
+  } else if (rv_invalidates_session(rv)) {
     forget_session();
     slot_.reset();
   }
-  if (rv_errc(rv) == BackendErrc::not_present) pin_cache_.evict();
+}
+
+void Pkcs11Backend::forget_after(const BackendError& e) noexcept {
+  if (const auto* p11 = dynamic_cast<const Pkcs11Error*>(&e))
+    after_failure(p11->rv());
+  else if (e.code() == BackendErrc::not_present)
+    token_removed();
 }
 
 void Pkcs11Backend::run(bool login, const std::function<void(Session&)>& op) {
@@ -89,30 +104,40 @@ void Pkcs11Backend::run(bool login, const std::function<void(Session&)>& op) {
       op(session_);
       return;
     }
-  } catch (const Pkcs11Error& e) {
-    if (rv_errc(e.rv()) != BackendErrc::not_present && token_gone()) {
-      // Modules report a token pulled out mid-operation in many ways (SoftHSM2: a vanished
-      // object); what the user needs to hear is that the token is gone.
-      after_failure(CKR_TOKEN_NOT_PRESENT);
+  } catch (const BackendError& e) {
+    if (failed_for_removal(e)) {
+      token_removed();
       throw BackendError(BackendErrc::not_present,
                          "token '" + selector_.text() + "' was removed (" + e.what() + ")");
     }
-    after_failure(e.rv());
-    throw;
-  } catch (const BackendError& e) {
-    if (e.code() == BackendErrc::not_present) {
-      forget_session();
-      slot_.reset();
-      pin_cache_.evict();
-    }
+    forget_after(e);
     throw;
   }
+}
+
+// Modules report a token pulled out mid-operation in many ways (SoftHSM2: a vanished object,
+// a search that finds nothing, CKR_GENERAL_ERROR): whatever failed on a token we had found,
+// ask the token whether it is still there. What the user needs to hear is that it is gone.
+bool Pkcs11Backend::failed_for_removal(const BackendError& e) noexcept {
+  return e.code() != BackendErrc::not_present && slot_ && token_gone();
 }
 
 bool Pkcs11Backend::token_gone() noexcept {
   if (!slot_) return true;
   CK_TOKEN_INFO info{};
   return fn_->C_GetTokenInfo(*slot_, &info) != CKR_OK || !selector_.matches(info);
+}
+
+// SoftHSM2 (file object store, checked with 2.6.1) keeps the slot, CKF_TOKEN_PRESENT and our
+// session when a token's folder goes away, and a search then simply finds nothing. Only
+// C_GetTokenInfo fails (CKR_GENERAL_ERROR), and it keeps failing after the folder is back:
+// the module's token object marks itself invalid for good once it has seen its folder missing,
+// so the token is usable again only after C_Finalize / C_Initialize. Failing here drops our
+// slot; find_token() then skips the dead slot and resolve_token() restarts the module.
+void Pkcs11Backend::confirm_token() {
+  if (token_gone())
+    throw Pkcs11Error(BackendErrc::not_present, "token '" + selector_.text() + "' was removed",
+                      CKR_TOKEN_NOT_PRESENT);
 }
 
 bool Pkcs11Backend::find_token() {
@@ -229,6 +254,7 @@ SecureString Pkcs11Backend::obtain_pin(const char* why) {
   req.backend = "pkcs11";
   req.description = std::string(why) + " for token '" + token_label(token_) + "'";
   req.error = last_pin_error_;
+  req.after_removal = removed_since_pin_;
   if (token_.flags & CKF_USER_PIN_FINAL_TRY) req.tries_left = 1;
   std::optional<SecureString> pin = pins_ ? pins_(req) : std::nullopt;
   if (!pin) throw BackendError(BackendErrc::cancelled, "PIN entry cancelled");
@@ -277,6 +303,7 @@ void Pkcs11Backend::login_user() {
     wipe(pin);
     logged_in_ = true;
     last_pin_error_.clear();
+    removed_since_pin_ = false;
     return;
   }
   wipe(pin);
@@ -310,7 +337,9 @@ void Pkcs11Backend::context_login() {
 
 bool Pkcs11Backend::present() noexcept {
   try {
-    run(false, [](Session&) {});
+    // The token itself, not only the slot and our session, which are all the per-operation
+    // check looks at (confirm_token() says why that is not enough).
+    run(false, [this](Session&) { confirm_token(); });
     return true;
   } catch (...) {
     return false;

@@ -57,6 +57,8 @@ class Pkcs11Backend final : public backend::Backend {
   void resolve_token();           // fills slot_ and token_ or throws not_present
   bool find_token();              // one pass over C_GetSlotList(CK_TRUE)
   bool token_gone() noexcept;     // the configured token is no longer in slot_
+  void confirm_token();           // throws not_present when token_gone()
+  bool failed_for_removal(const backend::BackendError& e) noexcept;
   void open_session();
   void ensure_login();
   void login_user();
@@ -64,6 +66,8 @@ class Pkcs11Backend final : public backend::Backend {
   SecureString obtain_pin(const char* why);
   void forget_session() noexcept;  // close session, forget login and handles
   void after_failure(CK_RV rv) noexcept;
+  void forget_after(const backend::BackendError& e) noexcept;
+  void token_removed() noexcept;  // drop the session, the slot and the PIN
 
   // Key lookup and on-token operations; all take the live session.
   KeyHandle private_key(Session& s, std::string_view key_id);
@@ -88,6 +92,7 @@ class Pkcs11Backend final : public backend::Backend {
   TokenSelector selector_;
   PinCache pin_cache_;
   std::string last_pin_error_;  // told to the PinSource on the next prompt
+  bool removed_since_pin_ = false;  // PinRequest::after_removal on the next prompt
 
   std::mutex mu_;  // one operation at a time per backend: sessions are not shared by threads
   Session session_;

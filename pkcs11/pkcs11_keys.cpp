@@ -143,6 +143,9 @@ std::vector<KeyInfo> Pkcs11Backend::list_keys() {
     t.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_ulong(CKA_KEY_TYPE, CKK_EC);
     for (CK_OBJECT_HANDLE h : find_objects(fn_, s.handle(), t.data(), t.size()))
       if (auto info = describe_key(s, h)) out.push_back(std::move(*info));
+    // A removed SoftHSM2 token lists nothing rather than failing; an empty token is rare
+    // enough to afford asking the token itself.
+    if (out.empty()) confirm_token();
   });
   return out;
 }

@@ -1,5 +1,7 @@
 #include <unistd.h>
 
+#include <set>
+
 #include "backend_fixture.hpp"
 
 #include "protocol/scalar.hpp"
@@ -54,6 +56,85 @@ TEST_P(HotplugTest, RemovedTokenFailsCleanlyAndWorksWhenBack) {
   r = b->ecdh(key.id, big_t);
   EXPECT_EQ(Bytes(r.x.begin(), r.x.end()), want);
   EXPECT_EQ(pins.calls, 2);  // the PIN was forgotten with the token
+}
+
+// What the agent does (agent.status, then document.open), on the agent's own settings
+// (default rescan_interval): every step starts with present(), then list_keys(), then the
+// operations. The token's files go away and come back while the backend keeps running.
+class AgentSequenceTest : public TokenTest {
+ protected:
+  struct Device {
+    std::string enc, sig, share;
+  };
+
+  // Waits for present() to say `want`: a missing token is looked for again at most once per
+  // rescan_interval.
+  bool present_within(backend::Backend& b, bool want) {
+    for (int i = 0; i < 40; ++i) {
+      if (b.present() == want) return true;
+      ::usleep(100 * 1000);
+    }
+    return false;
+  }
+
+  // document.open: the device's keys must be listed before they are used.
+  Bytes open_with(backend::Backend& b, const Device& d, const Point& big_t) {
+    std::set<std::string> ids;
+    for (const auto& k : b.list_keys()) ids.insert(k.id);
+    if (!ids.count(d.enc) || !ids.count(d.sig) || !ids.count(d.share))
+      throw backend::BackendError(BackendErrc::no_such_key, "the device's keys are not listed");
+    b.sign_digest(d.sig, sha256(as_bytes(std::string_view("recrypt request"))));
+    auto r = b.ecdh(d.share, big_t);
+    return Bytes(r.x.begin(), r.x.end());
+  }
+};
+
+TEST_F(AgentSequenceTest, RemovedTokenIsNotPresentAndWorksWhenBackWithoutRestart) {
+  pkcs11::Pkcs11Config c = config("alice", SoftHsm::module_path());
+  c.rescan_interval = pkcs11::Pkcs11Config{}.rescan_interval;  // the agent's
+  auto b = pkcs11::make_pkcs11_backend(c, pins.source());
+  Device d;
+  d.enc = b->generate_key("enc", KeyPurpose::encryption).id;
+  d.sig = b->generate_key("sig", KeyPurpose::signing).id;
+  Scalar share = Scalar::random(Curve::p256());
+  for (const auto& k : b->list_keys())
+    if (k.id == d.enc) d.share = b->import_share("share", pkcs11::wrap_share_for_pkcs11(k.public_key, share)).id;
+  ASSERT_FALSE(d.share.empty());
+  Scalar t = Scalar::random(Curve::p256());
+  Bytes want = t.public_point().times(share).x_bytes();
+  ASSERT_TRUE(b->present());
+  EXPECT_EQ(open_with(*b, d, t.public_point()), want);
+  EXPECT_EQ(pins.calls, 1);
+
+  hsm.unplug();
+  EXPECT_TRUE(present_within(*b, false)) << "present() still true with the token removed";
+  EXPECT_EQ(backend_error_code([&] { b->list_keys(); }), BackendErrc::not_present);
+  EXPECT_EQ(backend_error_code([&] { open_with(*b, d, t.public_point()); }), BackendErrc::not_present);
+
+  hsm.plug();
+  ASSERT_TRUE(present_within(*b, true)) << "the token is back but present() stays false";
+  EXPECT_EQ(open_with(*b, d, t.public_point()), want);
+  EXPECT_EQ(pins.calls, 2);  // the PIN went with the token
+}
+
+// The same without the presence probe: an operation is the first to meet the removed token,
+// right after the probe said it was there.
+TEST_F(AgentSequenceTest, ListingTheRemovedTokenFailsAndTheTokenWorksWhenBack) {
+  pkcs11::Pkcs11Config c = config("alice", SoftHsm::module_path());
+  c.rescan_interval = pkcs11::Pkcs11Config{}.rescan_interval;
+  auto b = pkcs11::make_pkcs11_backend(c, pins.source());
+  auto key = b->generate_key("enc", KeyPurpose::encryption);
+  Scalar t = Scalar::random(Curve::p256());
+  Bytes want = key.public_key.times(t).x_bytes();
+  ASSERT_TRUE(b->present());
+
+  hsm.unplug();
+  EXPECT_EQ(backend_error_code([&] { b->list_keys(); }), BackendErrc::not_present);
+  hsm.plug();
+  ASSERT_TRUE(present_within(*b, true));
+  ASSERT_EQ(b->list_keys().size(), 1u);
+  auto r = b->ecdh(key.id, t.public_point());
+  EXPECT_EQ(Bytes(r.x.begin(), r.x.end()), want);
 }
 
 INSTANTIATE_TEST_SUITE_P(Module, HotplugTest, ::testing::Values(false, true),
