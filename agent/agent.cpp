@@ -68,7 +68,7 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
   return table;
 }
 
-std::string Agent::handle_line(const std::string& line) {
+SecureString Agent::handle_line(const std::string& line) {
   Json id;
   agent_rpc::Request request;
   try {
@@ -78,10 +78,13 @@ std::string Agent::handle_line(const std::string& line) {
   }
   try {
     Json result = call(request.method, request.params);
-    if (request.id.is_null()) return "";
-    return agent_rpc::make_result(request.id, result);
+    if (request.id.is_null()) {
+      json::wipe_strings(result);
+      return {};
+    }
+    return agent_rpc::make_result(request.id, std::move(result));
   } catch (const RpcError& e) {
-    if (request.id.is_null()) return "";
+    if (request.id.is_null()) return {};
     return agent_rpc::make_error(request.id, e.code(), e.what(), e.data());
   }
 }

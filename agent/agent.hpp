@@ -38,7 +38,7 @@ class Agent {
   ~Agent();
 
   // One JSON-RPC line in, one out ("" for a notification).
-  std::string handle_line(const std::string& line);
+  SecureString handle_line(const std::string& line);
   Json call(const std::string& method, const Json& params);
 
   struct MethodInfo {

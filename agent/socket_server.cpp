@@ -66,7 +66,7 @@ class SocketServer::Connection : public std::enable_shared_from_this<Connection>
         return;
       }
       asio::post(self->server_.workers_, [self, line = std::move(line)]() mutable {
-        std::string response = self->server_.handler_(line);
+        SecureString response = self->server_.handler_(line);
         asio::post(self->socket_.get_executor(), [self, response = std::move(response)]() mutable {
           self->write_and_continue(std::move(response));
         });
@@ -74,13 +74,13 @@ class SocketServer::Connection : public std::enable_shared_from_this<Connection>
     });
   }
 
-  void write_and_continue(std::string response) {
+  void write_and_continue(SecureString response) {
     if (response.empty()) {
       read_next();
       return;
     }
     auto self = shared_from_this();
-    auto data = std::make_shared<std::string>(std::move(response));
+    auto data = std::make_shared<SecureString>(std::move(response));
     asio::async_write(socket_, asio::buffer(*data), [self, data](boost::system::error_code ec, std::size_t) {
       if (!ec) self->read_next();
     });

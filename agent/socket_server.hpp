@@ -14,10 +14,13 @@
 #include <memory>
 #include <string>
 
+#include "protocol/bytes.hpp"
+
 namespace recrypt::agent {
 
 // Turns one request line into one response line ("" for no answer).
-using LineHandler = std::function<std::string(const std::string& line)>;
+// Answers are SecureString: they may carry key material, and are wiped once written.
+using LineHandler = std::function<SecureString(const std::string& line)>;
 
 struct ServerLimits {
   std::size_t max_line = 4 * 1024 * 1024;

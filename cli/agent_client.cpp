@@ -35,9 +35,9 @@ void AgentClient::connect() {
   }
 }
 
-Json AgentClient::call(const std::string& method, const Json& params) {
+SecureString AgentClient::exchange(const std::string& method, const Json& params, std::uint64_t& id) {
   if (fd_ < 0) connect();
-  std::uint64_t id = next_id_++;
+  id = next_id_++;
   std::string request = agent_rpc::make_request(id, method, params);
   std::size_t done = 0;
   while (done < request.size()) {
@@ -48,10 +48,10 @@ Json AgentClient::call(const std::string& method, const Json& params) {
   }
   for (;;) {
     auto nl = pending_.find('\n');
-    if (nl != std::string::npos) {
-      std::string line = pending_.substr(0, nl);
+    if (nl != SecureString::npos) {
+      SecureString line = pending_.substr(0, nl);
       pending_.erase(0, nl + 1);
-      return agent_rpc::parse_response(line, id);
+      return line;
     }
     if (pending_.size() > agent_rpc::kMaxMessage) throw AgentUnreachable("the agent's answer is too large");
     char buf[65536];
@@ -59,7 +59,20 @@ Json AgentClient::call(const std::string& method, const Json& params) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw AgentUnreachable("the agent closed the connection without answering");
     pending_.append(buf, static_cast<std::size_t>(n));
+    secure_wipe(buf, static_cast<std::size_t>(n));
   }
+}
+
+Json AgentClient::call(const std::string& method, const Json& params) {
+  std::uint64_t id = 0;
+  SecureString line = exchange(method, params, id);
+  return agent_rpc::parse_response(line, id);
+}
+
+SecretJson AgentClient::call_secret(const std::string& method, const Json& params) {
+  std::uint64_t id = 0;
+  SecureString line = exchange(method, params, id);
+  return agent_rpc::parse_secret_response(line, id);
 }
 
 }  // namespace recrypt::cli

@@ -22,13 +22,18 @@ class AgentClient {
 
   // The method's result; throws agent_rpc::RpcError with the agent's error.
   Json call(const std::string& method, const Json& params = Json::object());
+  // The same for a method whose answer carries key material (document.open): the answer
+  // stays in wiping memory from the socket on.
+  SecretJson call_secret(const std::string& method, const Json& params = Json::object());
 
  private:
   void connect();
+  // Sends the request and returns the answer's line; `id` is the request's id.
+  SecureString exchange(const std::string& method, const Json& params, std::uint64_t& id);
   std::filesystem::path socket_path_;
   int fd_ = -1;
   std::uint64_t next_id_ = 1;
-  std::string pending_;
+  SecureString pending_;  // bytes read past the last answer
 };
 
 }  // namespace recrypt::cli

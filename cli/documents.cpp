@@ -186,8 +186,8 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   BufferedInput input(source);
   jcd::Header header = jcd::read_header(input);
 
-  Json opened = agent.call("document.open", Json{{"envelope", header.envelope.serialize()}});
-  SecureBytes plaintext = base64url::decode_secret(opened.at("plaintext").get<std::string>());
+  SecretJson opened = agent.call_secret("document.open", Json{{"envelope", header.envelope.serialize()}});
+  SecureBytes plaintext = base64url::decode_secret(json::secret_string_field(opened, "plaintext", "agent answer"));
   jcd::Metadata metadata = jcd::Metadata::from_json(plaintext);
 
   // Nothing reaches a file until the whole document authenticated: the atomic file appears
@@ -202,7 +202,7 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
     progress.advance(segment->size() + kGcmTagSize);
   }
   out.commit();
-  Json result{{"output", out_path.empty() ? "-" : out_path}, {"bytes", total}, {"via", opened.value("via", Json())}};
+  Json result{{"output", out_path.empty() ? "-" : out_path}, {"bytes", total}, {"via", json::to_plain(opened.value("via", SecretJson()))}};
   if (metadata.info.name) result["name"] = *metadata.info.name;
   if (metadata.info.media_type) result["media_type"] = *metadata.info.media_type;
   if (metadata.info.created) result["created"] = *metadata.info.created;

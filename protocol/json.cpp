@@ -41,7 +41,46 @@ const J& field(const J& obj, std::string_view key, std::string_view what) {
   return *it;
 }
 
+// Copies a document between two nlohmann::basic_json types that differ in string type.
+template <class To, class From>
+To convert(const From& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::object: {
+      To out = To::object();
+      for (const auto& [key, item] : value.items())
+        out[typename To::string_t(key.begin(), key.end())] = convert<To>(item);
+      return out;
+    }
+    case nlohmann::json::value_t::array: {
+      To out = To::array();
+      for (const auto& item : value) out.push_back(convert<To>(item));
+      return out;
+    }
+    case nlohmann::json::value_t::string: {
+      const auto& text = value.template get_ref<const typename From::string_t&>();
+      return To(typename To::string_t(text.begin(), text.end()));
+    }
+    case nlohmann::json::value_t::boolean: return To(value.template get<bool>());
+    case nlohmann::json::value_t::number_integer: return To(value.template get<std::int64_t>());
+    case nlohmann::json::value_t::number_unsigned: return To(value.template get<std::uint64_t>());
+    case nlohmann::json::value_t::number_float: return To(value.template get<double>());
+    default: return To();  // null, and the binary and discarded kinds a parser never makes
+  }
+}
+
 }  // namespace
+
+SecretJson to_secret(const Json& value) { return convert<SecretJson>(value); }
+Json to_plain(const SecretJson& value) { return convert<Json>(value); }
+
+void wipe_strings(Json& value) noexcept {
+  if (value.is_string()) {
+    auto& text = value.get_ref<std::string&>();
+    secure_wipe(text.data(), text.size());
+  } else if (value.is_structured()) {
+    for (auto& item : value) wipe_strings(item);
+  }
+}
 
 Json parse(std::string_view text, std::size_t max_size, std::string_view what) {
   return parse_bounded<Json>(text, max_size, what);

@@ -35,6 +35,14 @@ std::uint64_t uint_field(const Json& obj, std::string_view key, std::string_view
 const Json::array_t& array_field(const Json& obj, std::string_view key, std::string_view what);
 void require_object(const Json& value, std::string_view what);
 
+// Copies between plain and secret documents. Answers that carry key material are built as
+// Json by the code that computes them and cross to wiping memory before they are serialized
+// (the agent), or are parsed straight into it (the CLI) and only their public parts copied out.
+SecretJson to_secret(const Json& value);
+Json to_plain(const SecretJson& value);
+// Overwrites every string value in the document (not the keys) before it is freed.
+void wipe_strings(Json& value) noexcept;
+
 // The same accessors for secret documents.
 const SecureString& secret_string_field(const SecretJson& obj, std::string_view key,
                                         std::string_view what);

@@ -186,8 +186,8 @@ struct World {
 void document_open_via_service(benchmark::State& state) {
   World world;
   for (auto _ : state) {
-    std::string reply = world.bob->handle_line(world.request_line);
-    if (reply.find("\"result\"") == std::string::npos) {
+    SecureString reply = world.bob->handle_line(world.request_line);
+    if (reply.find("\"result\"") == SecureString::npos) {
       state.SkipWithError(reply.c_str());
       break;
     }

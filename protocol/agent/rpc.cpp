@@ -33,37 +33,47 @@ Request parse_request(std::string_view line, Json& id_out) {
   return Request{id_out, method->get<std::string>(), std::move(params)};
 }
 
-std::string make_result(const Json& id, const Json& result) {
-  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}.dump() + "\n";
+SecureString make_result(const Json& id, Json&& result) {
+  SecretJson answer{{"jsonrpc", "2.0"}, {"id", json::to_secret(id)}, {"result", json::to_secret(result)}};
+  json::wipe_strings(result);
+  SecureString line = answer.dump();
+  line += '\n';
+  return line;
 }
 
-std::string make_error(const Json& id, Code code, const std::string& message, const Json& data) {
+SecureString make_error(const Json& id, Code code, const std::string& message, const Json& data) {
   Json error{{"code", static_cast<int>(code)}, {"message", message}};
   if (!data.is_null()) error["data"] = data;
-  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}}.dump() + "\n";
+  std::string line = Json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}}.dump() + "\n";
+  return SecureString(line.begin(), line.end());
 }
 
 std::string make_request(std::uint64_t id, std::string_view method, const Json& params) {
   return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump() + "\n";
 }
 
-Json parse_response(std::string_view line, std::uint64_t expected_id) {
-  Json doc = json::parse(line, kMaxMessage, "agent response");
-  json::require_object(doc, "agent response");
+SecretJson parse_secret_response(std::string_view line, std::uint64_t expected_id) {
+  SecretJson doc = json::parse_secret(line, kMaxMessage, "agent response");
+  if (!doc.is_object()) fail(Errc::malformed, "agent response is not a JSON object");
   auto id = doc.find("id");
   if (id == doc.end() || !id->is_number_unsigned() || id->get<std::uint64_t>() != expected_id)
     fail(Errc::malformed, "agent response does not answer our request");
   if (auto err = doc.find("error"); err != doc.end()) {
-    json::require_object(*err, "agent error");
-    auto code = err->find("code");
-    auto message = err->find("message");
-    int c = code != err->end() && code->is_number_integer() ? code->get<int>() : static_cast<int>(Code::internal_error);
-    std::string m = message != err->end() && message->is_string() ? message->get<std::string>() : "agent error";
-    throw RpcError(static_cast<Code>(c), m, err->value("data", Json()));
+    if (!err->is_object()) fail(Errc::malformed, "agent error is not a JSON object");
+    Json error = json::to_plain(*err);
+    auto code = error.find("code");
+    auto message = error.find("message");
+    int c = code != error.end() && code->is_number_integer() ? code->get<int>() : static_cast<int>(Code::internal_error);
+    std::string m = message != error.end() && message->is_string() ? message->get<std::string>() : "agent error";
+    throw RpcError(static_cast<Code>(c), m, error.value("data", Json()));
   }
   auto result = doc.find("result");
   if (result == doc.end()) fail(Errc::malformed, "agent response has neither result nor error");
-  return *result;
+  return std::move(*result);
+}
+
+Json parse_response(std::string_view line, std::uint64_t expected_id) {
+  return json::to_plain(parse_secret_response(line, expected_id));
 }
 
 const std::string& param_string(const Json& params, std::string_view name) {

@@ -56,12 +56,16 @@ class RpcError : public std::runtime_error {
 
 // Agent side. Throws RpcError(parse_error / invalid_request) with the id when one was read.
 Request parse_request(std::string_view line, Json& id_out);
-std::string make_result(const Json& id, const Json& result);
-std::string make_error(const Json& id, Code code, const std::string& message, const Json& data = nullptr);
+// Answers are serialized in wiping memory, since some carry key material (document.open's
+// plaintext); make_result also wipes the strings of `result`, which it consumes.
+SecureString make_result(const Json& id, Json&& result);
+SecureString make_error(const Json& id, Code code, const std::string& message, const Json& data = nullptr);
 
 // Client side.
 std::string make_request(std::uint64_t id, std::string_view method, const Json& params);
-// The result, or throws RpcError with the agent's code, message and data.
+// The result, or throws RpcError with the agent's code, message and data. The secret form
+// keeps the whole answer in wiping memory.
+SecretJson parse_secret_response(std::string_view line, std::uint64_t expected_id);
 Json parse_response(std::string_view line, std::uint64_t expected_id);
 
 // Typed access to request parameters; RpcError(invalid_params) naming the parameter.
