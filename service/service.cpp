@@ -31,7 +31,8 @@ Reply make_reply(const std::string& type, int status, const std::string& descrip
 
 AuditRecord audit_record(const std::string& type, const tx::Caller& caller, const tx::AuditNote& note, int status,
                          const std::string& description) {
-  return {0, unix_now(), type, note.group, caller.signer.profile_id, caller.signer.kid, note.key_id, status, description};
+  return {0, unix_now(), type, note.group, caller.signer.profile_id, caller.signer.kid, note.key_id, status,
+          description};
 }
 
 std::string nonce_key(const RequestClaims& claims) { return claims.kid + ":" + claims.nonce; }
@@ -96,7 +97,9 @@ ReadCache::Plan Service::recrypt_plan(Authenticated& a, const RecryptDataRequest
     a.note.key_id = plan->key_id;
     return plan;
   }
-  store_.read([&](StoreReader& r) { plan = std::make_shared<const tx::RecryptPlan>(tx::plan_recrypt(r, a.caller, req, a.note)); });
+  store_.read([&](StoreReader& r) {
+    plan = std::make_shared<const tx::RecryptPlan>(tx::plan_recrypt(r, a.caller, req, a.note));
+  });
   cache_.put_plan(key, plan, generation);
   return plan;
 }
@@ -122,7 +125,7 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   Reply reply = make_reply(type, status, description, std::move(result));
   reply.kid = a.caller.signer.kid;
   reply.group = a.note.group;
-  store_.record(std::move(entry), [reply = std::move(reply), done = std::move(done)](std::exception_ptr failure) mutable {
+  auto answer = [reply = std::move(reply), done = std::move(done)](std::exception_ptr failure) mutable {
     if (failure) {
       Reply failed = make_reply(type, status::kInternal, "the service could not store the change", {});
       failed.kid = std::move(reply.kid);
@@ -130,7 +133,8 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
       return done(std::move(failed));
     }
     done(std::move(reply));
-  });
+  };
+  store_.record(std::move(entry), std::move(answer));
 }
 
 void Service::finish_signed(const std::string& type, Authenticated auth,
