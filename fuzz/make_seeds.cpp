@@ -10,6 +10,9 @@
 #include "protocol/jcd.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/jws.hpp"
+#include "protocol/service/envelope.hpp"
+#include "protocol/service/messages.hpp"
+#include "protocol/service/request_signature.hpp"
 #include "protocol/udf.hpp"
 
 namespace {
@@ -50,6 +53,13 @@ std::string bare_segments(std::size_t payload) {
     out.append(reinterpret_cast<const char*>(tag.data()), tag.size());
   } while (left > 0);
   return out;
+}
+
+// A service request as fuzz_service_request takes it: signature header, newline, body.
+std::string signed_request(std::string_view name, const Json& body) {
+  std::string text = service::serialize_request(name, body);
+  return service::sign_request(text, jws::software_signer(fuzz::signing_key()), "KID", "https://s.example/") + "\n" +
+         text;
 }
 
 }  // namespace
@@ -110,5 +120,13 @@ int main(int argc, char** argv) {
   seed("udf", 1, "MDDK-7N6A-727A-JZNO-STRX");
   seed("udf", 2, "mddk7n6a727ajznostrxxks7djaf");
   seed("udf", 3, udf::fingerprint("text/plain", as_bytes("UDF Data Value"), 200));
+
+  Point t = Scalar::random(Curve::p256()).public_point();
+  seed("service_request", 1, signed_request("RecryptData", service::RecryptDataRequest{"g@example.com", "MB2G-KEY", t}.to_json()));
+  seed("service_request", 2, signed_request("GetGroup", service::GetGroupRequest{"g@example.com"}.to_json()));
+  seed("service_request", 3, signed_request("ReadAudit", service::ReadAuditRequest{"g@example.com", 5, 10}.to_json()));
+  seed("service_request", 4, "\n" + service::serialize_request("Hello", service::HelloRequest{}.to_json()));
+  seed("service_request", 5, signed_request("UpdateMember", Json{{"group", "g@example.com"}, {"member", "MB2G-M"},
+                                                                 {"status", "SUSPENDED"}}));
   return 0;
 }

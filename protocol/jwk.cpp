@@ -18,10 +18,14 @@ const Curve& curve_of(std::string_view kty, std::string_view crv) {
 }  // namespace
 
 Json from_public(const Point& key) {
+  // Both coordinates from one conversion to affine form (it costs a field inversion).
+  Bytes sec1 = key.to_uncompressed();
+  ByteView both = ByteView(sec1).subspan(1);
+  std::size_t n = key.curve().coordinate_size();
   return Json{{"kty", "EC"},
               {"crv", std::string(key.curve().jwk_name())},
-              {"x", base64url::encode(key.x_bytes())},
-              {"y", base64url::encode(key.y_bytes())}};
+              {"x", base64url::encode(both.first(n))},
+              {"y", base64url::encode(both.subspan(n, n))}};
 }
 
 Point to_public(const Json& jwk) {

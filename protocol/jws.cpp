@@ -13,19 +13,6 @@ namespace {
 
 constexpr std::string_view kWhat = "JWS header";
 
-struct Parts {
-  std::string_view header, payload, signature;
-};
-
-Parts split(std::string_view token) {
-  if (token.size() > kMaxTokenSize) fail(Errc::too_large, "JWS is too large");
-  auto first = token.find('.');
-  auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
-  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos)
-    fail(Errc::malformed, "JWS compact serialization must have exactly three parts");
-  return {token.substr(0, first), token.substr(first + 1, second - first - 1), token.substr(second + 1)};
-}
-
 Json decode_header(std::string_view b64) {
   Bytes raw = base64url::decode(b64);
   Json header = json::parse(as_chars(raw), kMaxTokenSize, kWhat);
@@ -50,18 +37,35 @@ std::string sign_token(Json header, ByteView payload, const Signer& signer, bool
   return head + "." + (detached ? std::string() : body) + "." + base64url::encode(sig);
 }
 
-Json check(Parts parts, std::string_view payload_b64, const Point& key) {
-  Json header = decode_header(parts.header);
-  const std::string& alg = json::string_field(header, "alg", kWhat);
+Json check(const Parsed& token, std::string_view payload_b64, const VerifyKey& key) {
+  const std::string& alg = json::string_field(token.header, "alg", kWhat);
   if (alg != key.curve().jws_alg()) fail(Errc::unsupported, "JWS algorithm \"" + alg + "\" is not accepted");
-  if (header.contains("crit")) fail(Errc::unsupported, "JWS header has critical extensions we do not know");
-  Bytes sig = base64url::decode(parts.signature);
-  std::string input = std::string(parts.header) + "." + std::string(payload_b64);
+  if (token.header.contains("crit")) fail(Errc::unsupported, "JWS header has critical extensions we do not know");
+  Bytes sig = base64url::decode(token.signature_b64);
+  std::string input;
+  input.reserve(token.header_b64.size() + 1 + payload_b64.size());
+  input.append(token.header_b64).append(".").append(payload_b64);
   if (!verify_es256(key, as_bytes(input), sig)) fail(Errc::decrypt_failed, "JWS signature does not verify");
-  return header;
+  return token.header;
 }
 
 }  // namespace
+
+VerifyKey::VerifyKey(const Point& key) : curve_(&key.curve()), pkey_(key.to_evp_pkey().release(), EVP_PKEY_free) {}
+
+Parsed parse(std::string_view token) {
+  if (token.size() > kMaxTokenSize) fail(Errc::too_large, "JWS is too large");
+  auto first = token.find('.');
+  auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos)
+    fail(Errc::malformed, "JWS compact serialization must have exactly three parts");
+  Parsed out;
+  out.header_b64 = token.substr(0, first);
+  out.payload_b64 = token.substr(first + 1, second - first - 1);
+  out.signature_b64 = token.substr(second + 1);
+  out.header = decode_header(out.header_b64);
+  return out;
+}
 
 Signer software_signer(const Scalar& key) {
   return [&key](ByteView digest) {
@@ -85,19 +89,28 @@ std::string sign_detached(Json header, ByteView payload, const Signer& signer) {
   return sign_token(std::move(header), payload, signer, true);
 }
 
-Verified verify_compact(std::string_view token, const Point& key) {
-  Parts parts = split(token);
-  Json header = check(parts, parts.payload, key);
-  return {std::move(header), base64url::decode(parts.payload)};
+Verified verify_compact(std::string_view token, const VerifyKey& key) {
+  Parsed parts = parse(token);
+  Json header = check(parts, parts.payload_b64, key);
+  return {std::move(header), base64url::decode(parts.payload_b64)};
+}
+
+Verified verify_compact(std::string_view token, const Point& key) { return verify_compact(token, VerifyKey(key)); }
+
+Json verify_detached(const Parsed& token, ByteView payload, const VerifyKey& key) {
+  if (!token.payload_b64.empty()) fail(Errc::malformed, "detached JWS must have an empty payload part");
+  return check(token, base64url::encode(payload), key);
+}
+
+Json verify_detached(std::string_view token, ByteView payload, const VerifyKey& key) {
+  return verify_detached(parse(token), payload, key);
 }
 
 Json verify_detached(std::string_view token, ByteView payload, const Point& key) {
-  Parts parts = split(token);
-  if (!parts.payload.empty()) fail(Errc::malformed, "detached JWS must have an empty payload part");
-  return check(parts, base64url::encode(payload), key);
+  return verify_detached(token, payload, VerifyKey(key));
 }
 
-Json unverified_header(std::string_view token) { return decode_header(split(token).header); }
+Json unverified_header(std::string_view token) { return parse(token).header; }
 
 Bytes der_to_raw(ByteView der, std::size_t scalar_size) {
   const unsigned char* cursor = der.data();
@@ -136,16 +149,19 @@ Bytes raw_to_der(ByteView raw) {
   return out;
 }
 
-bool verify_es256(const Point& key, ByteView message, ByteView raw_signature) {
+bool verify_es256(const VerifyKey& key, ByteView message, ByteView raw_signature) {
   if (raw_signature.size() != 2 * key.curve().scalar_size()) return false;
   Bytes der = raw_to_der(raw_signature);
-  auto pkey = key.to_evp_pkey();
   ossl::MdCtx ctx(ossl::check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
-  ossl::check(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey.get()) == 1,
+  ossl::check(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.pkey()) == 1,
               "EVP_DigestVerifyInit");
   int rc = EVP_DigestVerify(ctx.get(), der.data(), der.size(), message.data(), message.size());
   ERR_clear_error();
   return rc == 1;
+}
+
+bool verify_es256(const Point& key, ByteView message, ByteView raw_signature) {
+  return verify_es256(VerifyKey(key), message, raw_signature);
 }
 
 }  // namespace recrypt::jws

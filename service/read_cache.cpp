@@ -10,36 +10,37 @@ void ReadCache::sync(std::uint64_t generation) {
   }
 }
 
-std::optional<CachedSigner> ReadCache::signer(const std::string& kid, std::uint64_t generation) {
+template <class Map>
+typename Map::mapped_type ReadCache::find(Map& map, const std::string& key, std::uint64_t generation) {
   std::lock_guard lock(mutex_);
   sync(generation);
-  auto it = signers_.find(kid);
-  if (it == signers_.end()) return std::nullopt;
-  return it->second;
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : it->second;
 }
 
-void ReadCache::put_signer(const std::string& kid, CachedSigner signer, std::uint64_t generation) {
+template <class Map>
+void ReadCache::put(Map& map, const std::string& key, typename Map::mapped_type value, std::uint64_t generation) {
   std::lock_guard lock(mutex_);
   if (generation < generation_) return;  // read under an older generation: keep nothing
   sync(generation);
-  if (signers_.size() >= kMaxEntries) signers_.clear();
-  signers_.insert_or_assign(kid, std::move(signer));
+  if (map.size() >= kMaxEntries) map.clear();
+  map.insert_or_assign(key, std::move(value));
 }
 
-std::optional<tx::RecryptPlan> ReadCache::plan(const std::string& key, std::uint64_t generation) {
-  std::lock_guard lock(mutex_);
-  sync(generation);
-  auto it = plans_.find(key);
-  if (it == plans_.end()) return std::nullopt;
-  return it->second;
+ReadCache::Signer ReadCache::signer(const std::string& kid, std::uint64_t generation) {
+  return find(signers_, kid, generation);
 }
 
-void ReadCache::put_plan(const std::string& key, tx::RecryptPlan plan, std::uint64_t generation) {
-  std::lock_guard lock(mutex_);
-  if (generation < generation_) return;
-  sync(generation);
-  if (plans_.size() >= kMaxEntries) plans_.clear();
-  plans_.insert_or_assign(key, std::move(plan));
+void ReadCache::put_signer(const std::string& kid, Signer signer, std::uint64_t generation) {
+  put(signers_, kid, std::move(signer), generation);
+}
+
+ReadCache::Plan ReadCache::plan(const std::string& key, std::uint64_t generation) {
+  return find(plans_, key, generation);
+}
+
+void ReadCache::put_plan(const std::string& key, Plan plan, std::uint64_t generation) {
+  put(plans_, key, std::move(plan), generation);
 }
 
 }  // namespace recrypt::service

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "protocol/error.hpp"
@@ -28,6 +29,14 @@ Reply make_reply(const std::string& type, int status, const std::string& descrip
   return r;
 }
 
+AuditRecord audit_record(const std::string& type, const tx::Caller& caller, const tx::AuditNote& note, int status,
+                         const std::string& description) {
+  return {0, unix_now(), type, note.group, caller.signer.profile_id, caller.signer.kid, note.key_id, status,
+          description};
+}
+
+std::string nonce_key(const RequestClaims& claims) { return claims.kid + ":" + claims.nonce; }
+
 }  // namespace
 
 Service::Service(Store& store, KeyVault vault, ServiceConfig config)
@@ -42,36 +51,90 @@ Reply Service::error_reply(int status, const std::string& description) {
   return make_reply("", status, description, Json::object());
 }
 
+ReadCache::Signer Service::known_signer(const std::string& kid) {
+  std::uint64_t generation = store_.generation();  // before the read: see ReadCache
+  if (ReadCache::Signer cached = cache_.signer(kid, generation)) return cached;
+  std::optional<SignerRecord> record;
+  store_.read([&](StoreReader& r) { record = r.signer(kid); });
+  if (!record) refuse(status::kUnauthorized, "request is signed by an unknown key");
+  jws::VerifyKey key(jwk::to_public(Json::parse(record->jwk)));
+  auto signer = std::make_shared<const CachedSigner>(CachedSigner{std::move(*record), std::move(key)});
+  cache_.put_signer(kid, signer, generation);
+  return signer;
+}
+
 Service::Authenticated Service::authenticate(std::string_view body, std::string_view signature,
                                              const Point* self_key) {
   if (signature.empty()) refuse(status::kUnauthorized, "request is not signed (Recrypt-Signature header missing)");
   Authenticated a;
-  std::string kid = signature_kid(signature);
+  SignatureHeader header = parse_signature(signature);
   if (self_key != nullptr) {
-    a.caller.signer = {kid, kid, jwk::from_public(*self_key).dump(), ""};
-    a.caller.claims = verify_request(signature, body, *self_key);
+    a.caller.signer = {header.kid, header.kid, jwk::from_public(*self_key).dump(), ""};
+    a.caller.claims = verify_request(header, body, jws::VerifyKey(*self_key));
   } else {
-    std::uint64_t generation = store_.generation();  // before the read: see ReadCache
-    std::optional<CachedSigner> cached = cache_.signer(kid, generation);
-    if (!cached) {
-      std::optional<SignerRecord> signer;
-      store_.read([&](StoreReader& r) { signer = r.signer(kid); });
-      if (!signer) refuse(status::kUnauthorized, "request is signed by an unknown key");
-      Point key = jwk::to_public(Json::parse(signer->jwk));
-      cached = CachedSigner{std::move(*signer), std::move(key)};
-      cache_.put_signer(kid, *cached, generation);
-    }
-    a.caller.claims = verify_request(signature, body, cached->key);
-    a.caller.signer = std::move(cached->record);
+    ReadCache::Signer signer = known_signer(header.kid);
+    a.caller.claims = verify_request(header, body, signer->key);
+    a.caller.signer = signer->record;
   }
   const RequestClaims& c = a.caller.claims;
   if (c.aud != config_.audience) refuse(status::kUnauthorized, "request is signed for another audience");
   std::int64_t now = unix_now();
   if (std::llabs(now - c.iat) > config_.skew_seconds)
     refuse(status::kUnauthorized, "request signature is stale (check the clock)");
-  if (!nonces_.claim(c.kid + ":" + c.nonce, c.iat + config_.skew_seconds + 1, now))
+  if (!nonces_.claim(nonce_key(c), c.iat + config_.skew_seconds + 1, now))
     refuse(status::kUnauthorized, "request is a replay (nonce already seen)");
   return a;
+}
+
+ReadCache::Plan Service::recrypt_plan(Authenticated& a, const RecryptDataRequest& req) {
+  // A device asks again and again for the same group and key: its checked plan is kept
+  // until the store changes. Refusals are not kept; they are read afresh each time.
+  std::string key = a.caller.signer.kid + "|" + req.group + "|" + req.key_id;
+  std::uint64_t generation = store_.generation();
+  ReadCache::Plan plan = cache_.plan(key, generation);
+  if (plan) {
+    a.note.group = plan->group_id;
+    a.note.key_id = plan->key_id;
+    return plan;
+  }
+  store_.read([&](StoreReader& r) {
+    plan = std::make_shared<const tx::RecryptPlan>(tx::plan_recrypt(r, a.caller, req, a.note));
+  });
+  cache_.put_plan(key, plan, generation);
+  return plan;
+}
+
+// The reads, the point multiplication and the answer's serialization run here, on an I/O
+// thread, in parallel; only the nonce and the audit record go to the writer, as rows.
+void Service::recrypt_data(const Json& body, Authenticated a, std::function<void(Reply)> done) {
+  static const std::string type = "RecryptData";
+  int status = status::kOk;
+  std::string description = "OK";
+  Json result = Json::object();
+  try {
+    auto req = RecryptDataRequest::from_json(body);
+    ReadCache::Plan plan = recrypt_plan(a, req);
+    result = tx::execute_recrypt(*plan, vault_, req.epk);
+  } catch (const ServiceError& e) {
+    status = e.status();
+    description = e.what();
+  }
+  const RequestClaims& c = a.caller.claims;
+  Bookkeeping entry{nonce_key(c), c.iat + config_.skew_seconds + 1,
+                    audit_record(type, a.caller, a.note, status, description)};
+  Reply reply = make_reply(type, status, description, std::move(result));
+  reply.kid = a.caller.signer.kid;
+  reply.group = a.note.group;
+  auto answer = [reply = std::move(reply), done = std::move(done)](std::exception_ptr failure) mutable {
+    if (failure) {
+      Reply failed = make_reply(type, status::kInternal, "the service could not store the change", {});
+      failed.kid = std::move(reply.kid);
+      failed.group = std::move(reply.group);
+      return done(std::move(failed));
+    }
+    done(std::move(reply));
+  };
+  store_.record(std::move(entry), std::move(answer));
 }
 
 void Service::finish_signed(const std::string& type, Authenticated auth,
@@ -90,7 +153,7 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
   store_.write(
       [state, type, work = std::move(work), expires, isolated = durability == Durability::full](StoreWriter& w) {
         const tx::Caller& c = state->auth.caller;
-        w.insert_nonce(c.claims.kid + ":" + c.claims.nonce, expires);
+        w.insert_nonce(nonce_key(c.claims), expires);
         try {
           if (isolated) {
             w.nested([&] { state->result = work(w, state->auth); });
@@ -104,8 +167,7 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
           state->status = status::kMalformed;
           state->description = e.what();
         }
-        w.append_audit({0, unix_now(), type, state->auth.note.group, c.signer.profile_id, c.signer.kid,
-                        state->auth.note.key_id, state->status, state->description});
+        w.append_audit(audit_record(type, c, state->auth.note, state->status, state->description));
       },
       [state, type, done = std::move(done)](std::exception_ptr failure) {
         Reply reply = failure ? make_reply(type, status::kInternal, "the service could not store the change", {})
@@ -155,37 +217,7 @@ void Service::handle(std::string body, std::string signature, std::function<void
     if (kSigned.count(type) == 0) refuse(status::kMalformed, "unknown transaction " + type);
     Authenticated a = authenticate(body, signature, nullptr);
     kid = a.caller.signer.kid;
-    if (type == "RecryptData") {
-      // The reads and the point multiplication run here, on an I/O thread, in parallel; only
-      // the nonce and the audit record go through the writer.
-      Json result;
-      std::optional<ServiceError> refusal;
-      try {
-        auto req = RecryptDataRequest::from_json(m.body);
-        // A device asks again and again for the same group and key: its checked plan is kept
-        // until the store changes. Refusals are not kept; they are read afresh each time.
-        std::string plan_key = a.caller.signer.kid + "|" + req.group + "|" + req.key_id;
-        std::uint64_t generation = store_.generation();
-        std::optional<tx::RecryptPlan> plan = cache_.plan(plan_key, generation);
-        if (plan) {
-          a.note.group = plan->group_id;
-          a.note.key_id = plan->key_id;
-        } else {
-          store_.read([&](StoreReader& r) { plan = tx::plan_recrypt(r, a.caller, req, a.note); });
-          cache_.put_plan(plan_key, *plan, generation);
-        }
-        result = tx::execute_recrypt(*plan, vault_, req.epk);
-      } catch (const ServiceError& e) {
-        refusal = e;
-      }
-      finish_signed(type, std::move(a),
-                    [result = std::move(result), refusal](StoreWriter&, Authenticated&) -> Json {
-                      if (refusal) throw *refusal;
-                      return result;
-                    },
-                    std::move(done), Durability::process);
-      return;
-    }
+    if (type == "RecryptData") return recrypt_data(m.body, std::move(a), std::move(done));
     using Work = std::function<Json(StoreWriter&, Authenticated&)>;
     Work work;
     const KeyVault& vault = vault_;

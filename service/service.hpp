@@ -43,6 +43,9 @@ class Service {
  private:
   struct Authenticated;
   Authenticated authenticate(std::string_view body, std::string_view signature, const Point* self_key);
+  ReadCache::Signer known_signer(const std::string& kid);
+  ReadCache::Plan recrypt_plan(Authenticated& a, const RecryptDataRequest& req);
+  void recrypt_data(const Json& body, Authenticated a, std::function<void(Reply)> done);
   void finish_signed(const std::string& type, Authenticated auth, std::function<Json(StoreWriter&, Authenticated&)> work,
                      std::function<void(Reply)> done, Durability durability);
 

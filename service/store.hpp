@@ -93,6 +93,14 @@ class StoreWriter : public StoreReader {
   virtual void nested(const std::function<void()>& work) = 0;
 };
 
+// What a request that changed nothing else leaves in the store: its seen nonce and its audit
+// record.
+struct Bookkeeping {
+  std::string nonce;
+  std::int64_t nonce_expires = 0;
+  AuditRecord audit;
+};
+
 // How durable a write must be before its `done` runs.
 enum class Durability {
   // On disk (fsync) before the answer: every change a client asked for.
@@ -113,6 +121,10 @@ class Store {
   // exception (from `work`, or from the commit).
   virtual void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done,
                      Durability durability = Durability::full) = 0;
+  // Stores `entry` like a write() at Durability::process, in the same order with the other
+  // writes, but as plain rows: the writer inserts the bookkeeping of many requests with a few
+  // multi-row statements instead of running a job (and a savepoint) for each.
+  virtual void record(Bookkeeping entry, std::function<void(std::exception_ptr)> done) = 0;
   // Finishes queued writes and stops the writer.
   virtual void close() = 0;
   // Changes whenever a Durability::full write commits, before its `done` runs: whatever was

@@ -10,17 +10,18 @@ constexpr std::string_view kRequestSuffix = "Request";
 constexpr std::string_view kResponseSuffix = "Response";
 constexpr std::size_t kMaxNameSize = 64;
 
-Message unwrap(const Json& doc, std::string_view suffix, int status_on_error) {
+// Takes the body out of `doc` rather than copying the whole tree.
+Message unwrap(Json&& doc, std::string_view suffix, int status_on_error) {
   if (!doc.is_object() || doc.size() != 1)
     refuse(status_on_error, "message must be a JSON object with exactly one member");
   auto it = doc.begin();
   const std::string& tag = it.key();
-  const Json& body = it.value();
+  Json& body = it.value();
   if (tag.size() <= suffix.size() || tag.size() > kMaxNameSize ||
       tag.compare(tag.size() - suffix.size(), suffix.size(), suffix) != 0)
     refuse(status_on_error, "message member must be named <Transaction>" + std::string(suffix));
   if (!body.is_object()) refuse(status_on_error, "message body must be a JSON object");
-  return {tag.substr(0, tag.size() - suffix.size()), body};
+  return {tag.substr(0, tag.size() - suffix.size()), std::move(body)};
 }
 
 }  // namespace
@@ -32,7 +33,7 @@ Message parse_request(std::string_view text, std::size_t max_size) {
   } catch (const Error& e) {
     refuse(e.code() == Errc::too_large ? status::kTooLarge : status::kMalformed, e.what());
   }
-  return unwrap(doc, kRequestSuffix, status::kMalformed);
+  return unwrap(std::move(doc), kRequestSuffix, status::kMalformed);
 }
 
 Message parse_response(std::string_view text, std::size_t max_size, std::string_view expected_name) {
@@ -42,7 +43,7 @@ Message parse_response(std::string_view text, std::size_t max_size, std::string_
   } catch (const Error& e) {
     refuse(status::kInternal, std::string("service answered badly: ") + e.what());
   }
-  Message message = unwrap(doc, kResponseSuffix, status::kInternal);
+  Message message = unwrap(std::move(doc), kResponseSuffix, status::kInternal);
   auto st = message.body.find("Status");
   if (st == message.body.end() || !st->is_number_integer())
     refuse(status::kInternal, "service response has no Status");

@@ -29,21 +29,23 @@ std::string sign_request(std::string_view body, const jws::Signer& signer, const
   return jws::sign_detached(std::move(header), as_bytes(body), signer);
 }
 
-std::string signature_kid(std::string_view signature) {
+SignatureHeader parse_signature(std::string_view signature) {
   try {
-    Json header = jws::unverified_header(signature);
-    const std::string& kid = json::string_field(header, "kid", kWhat);
-    if (kid.empty() || kid.size() > 128) fail(Errc::malformed, "signature kid is empty or too long");
-    return kid;
+    SignatureHeader out{{}, jws::parse(signature)};
+    out.kid = json::string_field(out.token.header, "kid", kWhat);
+    if (out.kid.empty() || out.kid.size() > 128) fail(Errc::malformed, "signature kid is empty or too long");
+    return out;
   } catch (const Error& e) {
     refuse(status::kUnauthorized, std::string("request signature is malformed: ") + e.what());
   }
 }
 
-RequestClaims verify_request(std::string_view signature, std::string_view body, const Point& key) {
+std::string signature_kid(std::string_view signature) { return parse_signature(signature).kid; }
+
+RequestClaims verify_request(const SignatureHeader& signature, std::string_view body, const jws::VerifyKey& key) {
   Json header;
   try {
-    header = jws::verify_detached(signature, as_bytes(body), key);
+    header = jws::verify_detached(signature.token, as_bytes(body), key);
   } catch (const Error& e) {
     refuse(status::kUnauthorized, e.code() == Errc::decrypt_failed
                                       ? std::string("request signature does not verify")
@@ -62,6 +64,14 @@ RequestClaims verify_request(std::string_view signature, std::string_view body, 
   } catch (const Error& e) {
     refuse(status::kUnauthorized, std::string("request signature is incomplete: ") + e.what());
   }
+}
+
+RequestClaims verify_request(std::string_view signature, std::string_view body, const jws::VerifyKey& key) {
+  return verify_request(parse_signature(signature), body, key);
+}
+
+RequestClaims verify_request(std::string_view signature, std::string_view body, const Point& key) {
+  return verify_request(signature, body, jws::VerifyKey(key));
 }
 
 }  // namespace recrypt::service

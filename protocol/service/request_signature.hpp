@@ -28,12 +28,25 @@ std::int64_t unix_now();
 std::string sign_request(std::string_view body, const jws::Signer& signer, const std::string& kid,
                          const std::string& audience, std::int64_t now = unix_now());
 
+// A Recrypt-Signature header taken apart once: the kid to find the key by and the token to
+// verify with that key. Nothing in it is trusted before verify_request; it points into the
+// header's text, which must outlive it.
+struct SignatureHeader {
+  std::string kid;
+  jws::Parsed token;
+};
+
+// ServiceError(401) when the header cannot be read.
+SignatureHeader parse_signature(std::string_view signature);
+
 // The kid of a signature before it is verified (to find the key); ServiceError(401) when the
 // header cannot be read.
 std::string signature_kid(std::string_view signature);
 
 // Checks the signature with `key` and returns its claims, every one present and typed.
 // ServiceError(401) on any failure. Time, audience and replay checks are the caller's.
+RequestClaims verify_request(const SignatureHeader& signature, std::string_view body, const jws::VerifyKey& key);
+RequestClaims verify_request(std::string_view signature, std::string_view body, const jws::VerifyKey& key);
 RequestClaims verify_request(std::string_view signature, std::string_view body, const Point& key);
 
 }  // namespace recrypt::service

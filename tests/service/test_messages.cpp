@@ -94,6 +94,12 @@ TEST(ServiceMessages, RequestSignatureCarriesItsClaims) {
   EXPECT_EQ(claims.aud, "http://aud");
   EXPECT_EQ(base64url::decode(claims.nonce).size(), 16u);
   EXPECT_EQ(refusal([&] { service::verify_request(sig, "other body", key.public_point()); }), 401);
+  // Taken apart once, verified with a prepared key, as recryptd does.
+  service::SignatureHeader header = service::parse_signature(sig);
+  EXPECT_EQ(header.kid, "KID");
+  EXPECT_EQ(service::verify_request(header, "body", jws::VerifyKey(key.public_point())).iat, 1234);
+  EXPECT_EQ(refusal([] { service::parse_signature("x.y"); }), 401);
+  EXPECT_EQ(refusal([] { service::parse_signature(""); }), 401);
 }
 
 }  // namespace

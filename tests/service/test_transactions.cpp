@@ -1,4 +1,8 @@
 // Every transaction against a real recryptd: what succeeds and how each refusal looks.
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "protocol/jwk.hpp"
 #include "protocol/recryption.hpp"
 #include "tests/service/service_test.hpp"
@@ -173,6 +177,32 @@ TEST_F(ServiceTest, RotateGroupKey) {
   forgetful.signing = group->signing.clone();
   EXPECT_EQ(status_of([&] { c.rotate_group_key({group->name, forgetful.token(), {}}); }), 409);
   EXPECT_EQ(status_of([&] { client(*bob).rotate_group_key({group->name, group->token(), {}}); }), 401);
+}
+
+// RecryptData's bookkeeping goes to the writer as rows, many to a statement and several
+// statements to a commit: every concurrent request still leaves its one audit record.
+TEST_F(ServiceTest, ConcurrentRecryptionsAreEachAudited) {
+  create_group();
+  auto bob = member("bob@example.com");
+  constexpr int kThreads = 4, kEach = 25;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&] {
+      auto c = client(*bob);
+      for (int j = 0; j < kEach; ++j) {
+        Scalar t = Scalar::random(Curve::p256());
+        c.recrypt_data({group->name, group->key_id(), t.public_point()});
+        ++answered;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(answered, kThreads * kEach);
+  auto audit = client(*alice).read_audit({group->name, 0, 1000});
+  int recryptions = 0;
+  for (const auto& r : audit.records)
+    if (r.transaction == "RecryptData" && r.status == 201 && r.device == bob->devices[0]->kid()) ++recryptions;
+  EXPECT_EQ(recryptions, kThreads * kEach);
 }
 
 TEST_F(ServiceTest, ReadAudit) {

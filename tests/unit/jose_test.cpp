@@ -1,6 +1,9 @@
 // JWS and JWE round trips, JWK conversions, and what a tampered envelope does.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "protocol/base64url.hpp"
 #include "protocol/jwe.hpp"
 #include "protocol/jwk.hpp"
@@ -64,6 +67,30 @@ TEST(Jws, DetachedRoundTrip) {
   std::string compact = jws::sign_compact(Json::object(), body, jws::software_signer(k));
   EXPECT_ERRC(jws::verify_detached(compact, body, k.public_point()), Errc::malformed);
   EXPECT_ERRC(jws::verify_compact(token, k.public_point()), Errc::decrypt_failed);
+}
+
+TEST(Jws, PreparedKeyVerifiesManyTimesAndOnSeveralThreads) {
+  Scalar k = Scalar::random(p256());
+  jws::VerifyKey key(k.public_point());
+  jws::VerifyKey other(Scalar::random(p256()).public_point());
+  Bytes body = test::random_bytes(200);
+  std::string token = jws::sign_detached(Json{{"kid", "K"}}, body, jws::software_signer(k));
+  jws::Parsed parsed = jws::parse(token);
+  EXPECT_EQ(parsed.header["kid"], "K");
+  // A prepared key is shared, immutable state: copies verify concurrently (recryptd's cache).
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, copy = key] {
+      for (int i = 0; i < 20; ++i)
+        if (jws::verify_detached(parsed, body, copy)["kid"] == "K") ++good;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good, 80);
+  EXPECT_ERRC(jws::verify_detached(parsed, body, other), Errc::decrypt_failed);
+  std::string compact = jws::sign_compact(Json::object(), body, jws::software_signer(k));
+  EXPECT_EQ(jws::verify_compact(compact, key).payload, body);
+  EXPECT_ERRC(jws::verify_detached(jws::parse(compact), body, key), Errc::malformed);
 }
 
 TEST(Jws, SignatureEncodings) {
