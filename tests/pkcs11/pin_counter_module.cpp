@@ -72,9 +72,8 @@ CK_RV token_info(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
   unsigned long max = max_tries();
   unsigned long left = failed < max ? max - failed : 0;
   info->flags &= ~(CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED);
-  if (!report_flags())
-    return CKR_OK;
-  else if (left == 0)
+  if (!report_flags()) return CKR_OK;
+  if (left == 0)
     info->flags |= CKF_USER_PIN_LOCKED;
   else if (left == 1)
     info->flags |= CKF_USER_PIN_FINAL_TRY;
