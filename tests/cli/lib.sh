@@ -92,7 +92,8 @@ softhsm_token() {
 
 # start_agent USER [extra agent options...]: a home, a socket and a passphrase file per user.
 # The user's keys live on BACKEND_<user>, else $BACKEND, else soft: for tpm the user gets a
-# swtpm of its own, for pkcs11 a SoftHSM2 token; the passphrase file also holds the PIN.
+# swtpm of its own, for pkcs11 a SoftHSM2 token (through $PKCS11_MODULE if set); the passphrase
+# file also holds the PIN.
 start_agent() {
   local user=$1; shift
   local dir="$WORK/$user"
@@ -107,7 +108,7 @@ start_agent() {
       opts=(--backend tpm --tpm-tcti "${!tcti}") ;;
     pkcs11)
       [ -f "$dir/softhsm/softhsm2.conf" ] || softhsm_token "$user" "$user"
-      opts=(--backend pkcs11 --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pkcs11-token "pkcs11:token=$user") ;;
+      opts=(--backend pkcs11 --pkcs11-module "${PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}" --pkcs11-token "pkcs11:token=$user") ;;
     soft) ;;
     *) die "unknown backend $backend" ;;
   esac
