@@ -24,9 +24,11 @@ using sqlite::Statement;
 constexpr int kSchemaVersion = 2;
 constexpr std::size_t kMaxBatch = 256;
 constexpr std::size_t kRowsPerInsert = 32;
-// A commit writes about the same pages for 3 requests' bookkeeping as for 60, so while only
-// bookkeeping waits (no change whose client waits for it), the writer lets a batch fill for
-// up to kLinger first: fewer commits, and fewer wake-ups of the writer.
+// A commit writes about the same pages for 3 requests' bookkeeping as for 60, so under load
+// (the last batch held more than one job) and while only bookkeeping waits (no change whose
+// client waits for it), the writer lets a batch fill for up to kLinger first: fewer commits,
+// and fewer wake-ups of the writer. A lone request on an idle service is committed at once:
+// waiting for company that is not coming would only add kLinger to its answer.
 constexpr auto kLinger = std::chrono::milliseconds(2);
 constexpr std::size_t kFillTarget = 64;
 
@@ -375,6 +377,7 @@ class SqliteStore : public Store {
     bool unsynced = false;  // commits made with synchronous=NORMAL not yet on disk
     std::chrono::steady_clock::time_point unsynced_since;
     bool synchronous_full = true;
+    std::size_t last_batch = 0;
     for (;;) {
       std::vector<Job> batch;
       {
@@ -386,16 +389,18 @@ class SqliteStore : public Store {
           // A checkpoint syncs the WAL: Durability::process writes reach the disk.
           if (unsynced) sqlite3_exec(writer_conn_.get(), "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr, nullptr);
           unsynced = false;
+          last_batch = 0;
           if (closing) return;
           continue;
         }
-        if (!closing_ && full_queued_ == 0 && queue_.size() < kFillTarget)
+        if (!closing_ && last_batch > 1 && full_queued_ == 0 && queue_.size() < kFillTarget)
           cv_.wait_for(lock, kLinger, [this] { return closing_ || full_queued_ > 0; });
         while (!queue_.empty() && batch.size() < kMaxBatch) {
           if (queue_.front().durability == Durability::full) --full_queued_;
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
+        last_batch = batch.size();
       }
       // Under steady load the idle checkpoint never comes: a batch is synced anyway once the
       // oldest unsynced commit is a second old, which keeps the promise of Durability::process.
