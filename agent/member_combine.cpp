@@ -60,7 +60,7 @@ std::vector<Point> member_shared_points(const DeviceKeys& device, const Point& e
   if (form.resident && device.backend->capabilities().resident_shares) {
     try {
       const service::ResidentShare& r = *form.resident;
-      std::string key = resident.key_for(*device.backend, backend::WrappedShare{r.format, r.data}, r.share_public);
+      std::string key = resident.key_for(*device.backend, backend::WrappedShare{r.format, secure_copy(r.data)}, r.share_public);
       std::vector<Point> out;
       for (const Point& p : ecdh_points(device.backend->ecdh(key, epk)))
         out.push_back(recryption::combine(answer.partial, p));

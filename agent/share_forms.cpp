@@ -10,7 +10,7 @@ namespace recrypt::agent {
 namespace {
 
 std::string resident(const backend::WrappedShare& blob, const Scalar& share, const std::optional<std::string>& jwe) {
-  return service::resident_share_form(service::ResidentShare{blob.format, blob.data, share.public_point()}, jwe);
+  return service::resident_share_form(service::ResidentShare{blob.format, Bytes(blob.data.begin(), blob.data.end()), share.public_point()}, jwe);
 }
 
 }  // namespace

@@ -45,8 +45,11 @@ struct Capabilities {
 // construction (each backend documents its own), `data` is opaque to everyone else.
 struct WrappedShare {
   std::string format;
-  Bytes data;
+  SecureBytes data;  // wiping memory: kRawScalarShare is a share in the clear
 };
+// The share as a 32-byte big-endian scalar: every backend accepts it, and whoever hands it to
+// import_share() has held the share in the clear (tests, and hosts that chose to).
+inline constexpr std::string_view kRawScalarShare = "raw-scalar-v1";
 
 // What the backend tells the user when it needs a PIN or passphrase.
 struct PinRequest {

@@ -26,7 +26,6 @@ struct SoftConfig {
   std::uint32_t scrypt_p = 1;
 };
 
-inline constexpr std::string_view kRawScalarShare = "raw-scalar-v1";
 
 class SoftBackend final : public Backend {
  public:

@@ -49,6 +49,5 @@ backend::WrappedShare wrap_share_for_pkcs11(const Point& device_encryption_key,
 backend::WrappedShare raw_share_for_pkcs11(const Scalar& share);
 
 inline constexpr const char* kShareFormatKwp = "pkcs11-ecdh-aeskwp-v1";
-inline constexpr const char* kShareFormatRaw = "raw-scalar-v1";
 
 }  // namespace recrypt::pkcs11

@@ -137,7 +137,7 @@ KeyInfo Pkcs11Backend::import_raw(Session& s, std::string_view label, ByteView d
 }
 
 KeyInfo Pkcs11Backend::import_share(std::string_view label, const backend::WrappedShare& share) {
-  if (share.format != kShareFormatKwp && share.format != kShareFormatRaw)
+  if (share.format != kShareFormatKwp && share.format != backend::kRawScalarShare)
     throw BackendError(BackendErrc::unsupported, "share format '" + share.format + "' is not one the pkcs11 backend imports");
   std::optional<KeyInfo> out;
   run(true, [&](Session& s) {

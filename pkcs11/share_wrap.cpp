@@ -87,13 +87,11 @@ KwpShare parse_kwp_share(ByteView data) {
 }
 
 backend::WrappedShare wrap_share_for_pkcs11(const Point& device_encryption_key, const Scalar& share) {
-  return {kShareFormatKwp, encode_kwp_share(device_encryption_key, share)};
+  return {kShareFormatKwp, secure_copy(encode_kwp_share(device_encryption_key, share))};
 }
 
 backend::WrappedShare raw_share_for_pkcs11(const Scalar& share) {
-  SecureBytes s = share.to_bytes();
-  // WrappedShare holds plain Bytes; this format is the documented clear-text fallback.
-  return {kShareFormatRaw, Bytes(s.begin(), s.end())};
+  return {std::string(backend::kRawScalarShare), share.to_bytes()};
 }
 
 }  // namespace recrypt::pkcs11

@@ -29,7 +29,6 @@ struct TpmParentPublic {
 };
 
 inline constexpr std::string_view kDuplicateFormat = "tpm2-duplicate-v1";
-inline constexpr std::string_view kRawScalarFormat = "raw-scalar-v1";
 
 backend::WrappedShare wrap_share_for_tpm(const TpmParentPublic& parent, const Scalar& share);
 

@@ -334,7 +334,7 @@ SecureBytes TpmBackend::unseal(ByteView sealed_blob) {
 KeyInfo TpmBackend::import_share(std::string_view label, const backend::WrappedShare& share) {
   if (share.format == kDuplicateFormat)
     return impl_->import_duplicate(label, decode_duplicate_blob(share.data));
-  if (share.format == kRawScalarFormat) {
+  if (share.format == backend::kRawScalarShare) {
     // Local import: wrap to our own parent and take the same path, so both formats end as the
     // same kind of key file.
     const Scalar x = Scalar::from_bytes(Curve::p256(), share.data);

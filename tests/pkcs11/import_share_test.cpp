@@ -68,7 +68,7 @@ TEST_F(TokenTest, RawScalarFallbackImports) {
 
 TEST_F(TokenTest, UnknownShareFormatIsUnsupported) {
   auto b = make_backend();
-  EXPECT_EQ(backend_error_code([&] { b->import_share("s", {"tpm-duplicate-v1", Bytes(10)}); }),
+  EXPECT_EQ(backend_error_code([&] { b->import_share("s", {"tpm-duplicate-v1", SecureBytes(10)}); }),
             backend::BackendErrc::unsupported);
 }
 

@@ -58,10 +58,10 @@ TEST(ShareWrap, MalformedDataIsRejected) {
   EXPECT_THROW(pkcs11::parse_kwp_share(v2), Error);
   Scalar d = Scalar::random(Curve::p256());
   auto good = pkcs11::wrap_share_for_pkcs11(d.public_point(), Scalar::random(Curve::p256())).data;
-  Bytes odd = good;
+  Bytes odd(good.begin(), good.end());
   odd.pop_back();
   EXPECT_THROW(pkcs11::parse_kwp_share(odd), Error);
-  Bytes bad_point = good;
+  Bytes bad_point(good.begin(), good.end());
   bad_point[10] ^= 0x55;
   EXPECT_THROW(pkcs11::parse_kwp_share(bad_point), Error);
 }

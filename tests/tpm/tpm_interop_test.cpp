@@ -28,7 +28,7 @@ Bytes read_file(const std::filesystem::path& p) {
 }
 
 // The three size-prefixed structures after the 5-byte header, each with its size prefix.
-std::vector<Bytes> split_duplicate(const Bytes& data) {
+std::vector<Bytes> split_duplicate(ByteView data) {
   std::vector<Bytes> parts;
   std::size_t off = 5;
   while (off + 2 <= data.size()) {

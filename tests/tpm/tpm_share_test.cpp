@@ -70,9 +70,9 @@ TEST_F(TpmTest, RawScalarImport) {
   const Scalar x = Scalar::random(p256());
   const SecureBytes xb = x.to_bytes();
   const auto info = member->import_share(
-      "raw", backend::WrappedShare{"raw-scalar-v1", Bytes(xb.begin(), xb.end())});
+      "raw", backend::WrappedShare{"raw-scalar-v1", xb});
   expect_ecdh_is(*member, info.id, x);
-  EXPECT_THROW(member->import_share("raw", backend::WrappedShare{"raw-scalar-v1", Bytes(31, 1)}),
+  EXPECT_THROW(member->import_share("raw", backend::WrappedShare{"raw-scalar-v1", SecureBytes(31, 1)}),
                Error);
 }
 
