@@ -45,24 +45,18 @@ void Curve::prepare_encodings() const {
       OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, name.data(), 0),
       OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
       OSSL_PARAM_construct_end()};
-  ossl::PkeyCtx ctx(ossl::check_ptr(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr),
-                                    "EVP_PKEY_CTX_new_from_name"));
-  EVP_PKEY* raw = nullptr;
-  ossl::check(EVP_PKEY_fromdata_init(ctx.get()) == 1, "EVP_PKEY_fromdata_init");
-  ossl::check(EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) == 1, "EVP_PKEY_fromdata");
-  public_template_.reset(raw);
+  public_template_ = ossl::ec_key_from_params(EVP_PKEY_PUBLIC_KEY, params);
 
   // The generator's SubjectPublicKeyInfo, encoded once by OpenSSL, minus the point: DER is
   // deterministic, so every point's SPKI is this prefix followed by the point.
   unsigned char* der = nullptr;
   int len = i2d_PUBKEY(public_template_.get(), &der);
   ossl::check(len > static_cast<int>(point.size()), "i2d_PUBKEY");
-  std::vector<unsigned char> spki(der, der + len);
+  const unsigned char* point_in_der = der + (static_cast<std::size_t>(len) - point.size());
+  bool ends_with_point = std::equal(point.begin(), point.end(), point_in_der);
+  if (ends_with_point) spki_prefix_.assign(static_cast<const unsigned char*>(der), point_in_der);
   OPENSSL_free(der);
-  ossl::check(std::equal(point.begin(), point.end(), spki.end() - static_cast<long>(point.size())),
-              "SubjectPublicKeyInfo does not end with the point");
-  spki.resize(spki.size() - point.size());
-  spki_prefix_ = std::move(spki);
+  ossl::check(ends_with_point, "SubjectPublicKeyInfo does not end with the point");
 }
 
 Curve::~Curve() { EC_GROUP_free(group_); }

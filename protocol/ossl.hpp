@@ -43,6 +43,10 @@ T* check_ptr(T* p, const char* where) {
 // Runs OpenSSL's KDF `name` ("SSKDF", "HKDF", "SCRYPT", ...) with `params` into `out`.
 void kdf_derive(const char* name, const OSSL_PARAM* params, std::uint8_t* out, std::size_t length);
 
+// An EC key made from `params` (EVP_PKEY_fromdata); `selection` is EVP_PKEY_PUBLIC_KEY or
+// EVP_PKEY_KEYPAIR.
+Pkey ec_key_from_params(int selection, OSSL_PARAM* params);
+
 BnCtx new_bn_ctx();
 Bn new_secure_bn();  // constant-time flag set, allocated from the secure heap when there is one
 

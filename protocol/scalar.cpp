@@ -84,13 +84,7 @@ ossl::Pkey Scalar::to_evp_pkey() const {
       OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()),
       OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, native.data(), native.size()),
       OSSL_PARAM_construct_end()};
-  ossl::PkeyCtx ctx(ossl::check_ptr(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr),
-                                    "EVP_PKEY_CTX_new_from_name"));
-  EVP_PKEY* raw = nullptr;
-  ossl::check(EVP_PKEY_fromdata_init(ctx.get()) == 1, "EVP_PKEY_fromdata_init");
-  ossl::check(EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params) == 1,
-              "EVP_PKEY_fromdata");
-  return ossl::Pkey(raw);
+  return ossl::ec_key_from_params(EVP_PKEY_KEYPAIR, params);
 }
 
 bool Scalar::equals(const Scalar& other) const {
