@@ -14,6 +14,7 @@ namespace recrypt::bench {
 struct LoadResult {
   std::vector<double> latencies_ms;  // of requests completed in the measured window
   long errors = 0;
+  long answered = 0;  // every good answer, warm-up included
   double elapsed = 0;
 };
 

@@ -25,6 +25,7 @@ class RecryptdProcess {
   void kill9();    // SIGKILL and wait: a crash
   void restart();  // stop (if running) and start on the same database, on a new port
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   // True when the process has exited (reaps it).
   bool exited();
 

@@ -1,0 +1,34 @@
+// The best a RecryptData server could do over the same HTTP transport: a bare Beast server on
+// loopback that, per request, does only the floor's server-side EC work (verify the request's
+// signature with a prepared key, multiply a point by r) and answers a fixed, valid
+// RecryptDataResponse. No JSON parsing, no store, no log. Run under the same load as recryptd,
+// it shows how much of the floor the transport alone leaves, so recryptd's own overhead can be
+// told apart from the cost of HTTP over loopback on this host.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "protocol/jws.hpp"
+#include "protocol/point.hpp"
+#include "protocol/scalar.hpp"
+
+namespace recrypt::bench {
+
+class TransportCeiling {
+ public:
+  // `signer_key` verifies the load's request signatures; `response_body` is sent back as is.
+  TransportCeiling(unsigned threads, const Point& signer_key, std::string response_body);
+  ~TransportCeiling();  // stops the server and joins its threads
+  TransportCeiling(const TransportCeiling&) = delete;
+  TransportCeiling& operator=(const TransportCeiling&) = delete;
+
+  std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace recrypt::bench
