@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   std::string account, service, backend_name, device_name = "default";
   auto* personal = app.add_subcommand("personal", "create your profile and first device (alias /personal)");
   personal->add_option("account", account, "your account, e.g. alice@example.com")->required();
-  personal->add_option("-s,--service", service, "recryption service URL, e.g. http://127.0.0.1:8080")->required();
+  personal->add_option("-s,--service", service, "recryption service: a URL (http://127.0.0.1:8080) or a domain to look up in DNS (_recrypt._tcp SRV)")->required();
   personal->add_option("-b,--backend", backend_name, "soft, tpm or pkcs11 (default: the agent's)");
   personal->add_option("-d,--device", device_name, "name of this device")->capture_default_str();
   personal->callback([&] {

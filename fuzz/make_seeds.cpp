@@ -28,6 +28,18 @@ void seed(const std::string& target, int n, std::string_view content) {
       .write(content.data(), static_cast<std::streamsize>(content.size()));
 }
 
+// A DNS response to "_recrypt._tcp.example.test SRV" with two answers, the second target
+// compressed against the first.
+std::string srv_response() {
+  std::string m("\x12\x34\x81\x80\x00\x01\x00\x02\x00\x00\x00\x00", 12);
+  std::string qname("\x08_recrypt\x04_tcp\x07" "example\x04test\x00", 28);
+  m += qname + std::string("\x00\x21\x00\x01", 4);
+  std::string target("\x03svc\xc0\x1a", 6);  // svc.example.test (example.test is at offset 26)
+  m += std::string("\xc0\x0c\x00\x21\x00\x01\x00\x00\x0e\x10\x00\x0c\x00\x00\x00\x0a\x20\xfb", 18) + target;
+  m += std::string("\xc0\x0c\x00\x21\x00\x01\x00\x00\x0e\x10\x00\x08\x00\x01\x00\x05\x01\xbb\xc0\x3e", 20);  // svc.example.test again (offset 62)
+  return m;
+}
+
 std::string jcd_file(std::size_t payload, const jcd::FileInfo& info = {}) {
   MemorySink sink;
   jcd::Encryptor enc(sink, {{jwe::RecipientKey{fuzz::group_secret().public_point(), {},
@@ -128,5 +140,7 @@ int main(int argc, char** argv) {
   seed("service_request", 4, "\n" + service::serialize_request("Hello", service::HelloRequest{}.to_json()));
   seed("service_request", 5, signed_request("UpdateMember", Json{{"group", "g@example.com"}, {"member", "MB2G-M"},
                                                                  {"status", "SUSPENDED"}}));
+  seed("srv_answer", 1, srv_response());
+  seed("srv_answer", 2, srv_response().substr(0, 40));
   return 0;
 }

@@ -13,7 +13,7 @@ packages=(
   libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang libclang-rt-14-dev
-  python3 socat gnupg procps util-linux
+  python3 socat gnupg procps util-linux dnsmasq-base
   systemd udev groff-base bash-completion dpkg-dev debhelper fakeroot lintian
 )
 # Node.js comes with the machine on some images (with its own npm); install Debian's otherwise.

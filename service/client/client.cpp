@@ -8,8 +8,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <random>
+#include <utility>
+#include <vector>
+
 #include "protocol/service/envelope.hpp"
 #include "protocol/service/request_signature.hpp"
+#include "service/client/service_address.hpp"
+#include "service/client/srv.hpp"
 
 namespace recrypt::service {
 
@@ -23,40 +29,6 @@ namespace {
 
 beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
 
-struct Url {
-  bool tls = false;
-  std::string host;
-  std::string port;
-};
-
-Url parse_url(const std::string& url) {
-  Url u;
-  std::string rest;
-  if (url.rfind("http://", 0) == 0) {
-    rest = url.substr(7);
-  } else if (url.rfind("https://", 0) == 0) {
-    u.tls = true;
-    rest = url.substr(8);
-  } else {
-    refuse(status::kMalformed, "service URL must start with http:// or https://");
-  }
-  rest = rest.substr(0, rest.find('/'));
-  if (!rest.empty() && rest.front() == '[') {  // [v6]:port
-    auto close = rest.find(']');
-    if (close == std::string::npos) refuse(status::kMalformed, "service URL has a bad IPv6 address");
-    u.host = rest.substr(1, close - 1);
-    rest = rest.substr(close + 1);
-    u.port = rest.rfind(':', 0) == 0 ? rest.substr(1) : "";
-  } else {
-    auto colon = rest.rfind(':');
-    u.host = rest.substr(0, colon);
-    u.port = colon == std::string::npos ? "" : rest.substr(colon + 1);
-  }
-  if (u.host.empty()) refuse(status::kMalformed, "service URL has no host");
-  if (u.port.empty()) u.port = u.tls ? "443" : "80";
-  return u;
-}
-
 [[noreturn]] void transport_failure(const std::string& what, const beast::error_code& ec) {
   refuse(status::kUnavailable, "recryption service unreachable: " + what + ": " + ec.message());
 }
@@ -64,7 +36,7 @@ Url parse_url(const std::string& url) {
 }  // namespace
 
 struct Client::Impl {
-  Url url;
+  ServiceAddress url;
   std::string audience;
   jws::Signer signer;
   std::string kid;
@@ -94,7 +66,23 @@ struct Client::Impl {
     ioc.run();
   }
 
-  void connect() {
+  // Where to connect, in the order to try: the URL's host and port, or for a domain its SRV
+  // records in RFC 2782's order, or the domain itself on 443 when it has none.
+  std::vector<std::pair<std::string, std::string>> candidates() {
+    if (!url.discover) return {{url.host, url.port}};
+    std::string name = std::string(kSrvPrefix) + url.host;
+    auto records = lookup_srv(name, {options.timeout, options.nameserver, options.nameserver_port});
+    if (!records) return {{url.host, "443"}};
+    std::mt19937 rng(std::random_device{}());
+    std::vector<SrvRecord> ordered =
+        order_srv(std::move(*records), [&](std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n)(rng); });
+    if (ordered.empty()) refuse(status::kUnavailable, url.host + " says it has no recryption service (" + name + " SRV is \".\")");
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& r : ordered) out.emplace_back(r.target, std::to_string(r.port));
+    return out;
+  }
+
+  tcp::resolver::results_type resolve(const std::string& host, const std::string& port) {
     tcp::resolver resolver(ioc);
     net::steady_timer timer(ioc);
     beast::error_code ec;
@@ -104,20 +92,40 @@ struct Client::Impl {
     timer.async_wait([&](beast::error_code t) {
       if (!t && !resolved) resolver.cancel();
     });
-    resolver.async_resolve(url.host, url.port, [&](beast::error_code e, tcp::resolver::results_type r) {
+    resolver.async_resolve(host, port, [&](beast::error_code e, tcp::resolver::results_type r) {
       resolved = true;
       ec = e;
       endpoints = std::move(r);
       timer.cancel();
     });
     drive();
-    if (ec) transport_failure("resolving " + url.host, ec);
+    if (ec) transport_failure("resolving " + host, ec);
+    return endpoints;
+  }
 
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(options.timeout);
-    stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-    drive();
-    if (ec) transport_failure("connecting to " + url.host + ":" + url.port, ec);
+  // Tries each candidate in turn; the last one's failure is the error.
+  beast::tcp_stream connect_tcp() {
+    auto targets = candidates();
+    for (std::size_t i = 0;; ++i) {
+      const auto& [host, port] = targets[i];
+      try {
+        auto endpoints = resolve(host, port);
+        beast::error_code ec;
+        beast::tcp_stream stream(ioc);
+        stream.expires_after(options.timeout);
+        stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+        drive();
+        if (ec) transport_failure("connecting to " + host + ":" + port, ec);
+        return stream;
+      } catch (const ServiceError&) {
+        if (i + 1 == targets.size()) throw;
+      }
+    }
+  }
+
+  void connect() {
+    beast::error_code ec;
+    beast::tcp_stream stream = connect_tcp();
     stream.socket().set_option(tcp::no_delay(true), ec);
     if (!url.tls) {
       plain.emplace(std::move(stream));
@@ -192,7 +200,7 @@ struct Client::Impl {
 
 Client::Client(std::string base_url, std::string audience, jws::Signer signer, std::string kid, ClientOptions options)
     : impl_(std::make_unique<Impl>()) {
-  impl_->url = parse_url(base_url);
+  impl_->url = parse_service_address(base_url);
   impl_->audience = std::move(audience);
   impl_->signer = std::move(signer);
   impl_->kid = std::move(kid);

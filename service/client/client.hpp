@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,12 +22,16 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10000};  // for each of resolve, connect, write and read
   std::string ca_file;                       // https: trust these roots instead of the system's
   std::size_t max_response = 4 << 20;
+  // For a service found through DNS SRV: ask this DNS server (IPv4) instead of the system's.
+  std::string nameserver;
+  std::uint16_t nameserver_port = 53;
 };
 
 class Client {
  public:
   // base_url: http://host:port or https://host[:port] (a path is ignored; requests go to
-  // /.well-known/recrypt/). audience: the service's "aud" (see Hello). signer/kid: the key
+  // /.well-known/recrypt/), or a domain whose service DNS SRV names (service_address.hpp);
+  // the address is looked up again on each new connection. audience: the service's "aud" (see Hello). signer/kid: the key
   // that signs requests, kid its UDF.
   Client(std::string base_url, std::string audience, jws::Signer signer, std::string kid, ClientOptions options = {});
   ~Client();
