@@ -74,9 +74,10 @@ struct Client::Impl {
     auto records = lookup_srv(name, {options.timeout, options.nameserver, options.nameserver_port});
     if (!records) return {{url.host, "443"}};
     std::mt19937 rng(std::random_device{}());
-    std::vector<SrvRecord> ordered =
-        order_srv(std::move(*records), [&](std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n)(rng); });
-    if (ordered.empty()) refuse(status::kUnavailable, url.host + " says it has no recryption service (" + name + " SRV is \".\")");
+    auto draw = [&](std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n)(rng); };
+    std::vector<SrvRecord> ordered = order_srv(std::move(*records), draw);
+    if (ordered.empty())
+      refuse(status::kUnavailable, url.host + " says it has no recryption service (" + name + " SRV is \".\")");
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& r : ordered) out.emplace_back(r.target, std::to_string(r.port));
     return out;

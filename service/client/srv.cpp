@@ -27,13 +27,17 @@ struct CaseInsensitiveLess {
   bool operator()(const std::string& a, const std::string& b) const { return ::strcasecmp(a.c_str(), b.c_str()) < 0; }
 };
 
+// Resolvers give up on longer alias chains too; it also bounds the work a hostile answer of
+// thousands of CNAME records can ask for.
+constexpr int kMaxAliases = 8;
+
 // The owner names whose SRV records answer a query for `name`: the name itself and whatever
 // the answer's CNAME records make it an alias of.
 std::set<std::string, CaseInsensitiveLess> answering_names(ns_msg& msg, const std::string& name) {
   std::set<std::string, CaseInsensitiveLess> names{without_trailing_dot(name)};
   int count = ns_msg_count(msg, ns_s_an);
-  // A chain of n aliases needs at most n passes, whatever the order of the records.
-  for (int pass = 0; pass < count; ++pass) {
+  // Each pass follows one more link of the chain, whatever the order of the records.
+  for (int pass = 0; pass < kMaxAliases; ++pass) {
     bool grew = false;
     for (int i = 0; i < count; ++i) {
       ns_rr rr;

@@ -33,7 +33,8 @@ std::vector<SrvRecord> parse_srv_answer(std::span<const unsigned char> message, 
 // RFC 2782's order: lowest priority first; within a priority, a weighted random draw
 // (`draw(n)` returns a number in [0, n]). A lone record whose target is "." means the domain
 // says it has no such service: the result is then empty.
-std::vector<SrvRecord> order_srv(std::vector<SrvRecord> records, const std::function<std::uint32_t(std::uint32_t)>& draw);
+std::vector<SrvRecord> order_srv(std::vector<SrvRecord> records,
+                                 const std::function<std::uint32_t(std::uint32_t)>& draw);
 
 struct SrvOptions {
   std::chrono::milliseconds timeout{10000};

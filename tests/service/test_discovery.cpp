@@ -240,6 +240,14 @@ TEST_F(DiscoveryTest, LookupReturnsTheDomainsRecords) {
   EXPECT_FALSE(service::lookup_srv("_recrypt._tcp.other.test", dns_->options()).has_value());
 }
 
+TEST_F(DiscoveryTest, AnAliasedNameLeadsToItsTargetsRecords) {
+  start_dns({"--srv-host=_recrypt._tcp.example.test,svc.example.test,8443,0,0",
+             "--cname=_recrypt._tcp.alias.test,_recrypt._tcp.example.test"});
+  auto records = service::lookup_srv("_recrypt._tcp.alias.test", dns_->options());
+  ASSERT_TRUE(records.has_value());
+  EXPECT_EQ(*records, (std::vector<SrvRecord>{{0, 0, 8443, "svc.example.test"}}));
+}
+
 TEST_F(DiscoveryTest, ClientFindsTheServiceAndPassesOverADeadHost) {
   start_tls_service("example.test");
   // The first choice has nothing listening; the second is recryptd.
