@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -94,8 +95,10 @@ double process_cpu_seconds(pid_t pid) {
 }
 
 double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
+  std::size_t mid = v.size() / 2;
+  return v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
 double percentile(const std::vector<double>& sorted, double p) {
@@ -157,6 +160,7 @@ int main(int argc, char** argv) {
       double own_cpu1 = own_cpu_seconds();
       bench::LoadResult bare = bench::drive_load(ceiling.port(), server.url(), *alice, group, ts, clients, client_threads, seconds);
       double own_cpu2 = own_cpu_seconds();
+      if (svc.answered == 0 || bare.answered == 0) throw std::runtime_error("no request was answered");
       double client_per_request = (own_cpu1 - own_cpu0) / static_cast<double>(svc.answered);
       client_cpu_us.push_back(client_per_request * 1e6);
       recryptd_cpu_us.push_back((server_cpu1 - server_cpu0) / static_cast<double>(svc.answered) * 1e6);
