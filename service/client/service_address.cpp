@@ -56,6 +56,11 @@ ServiceAddress parse_service_address(const std::string& address) {
     refuse(status::kMalformed, "service URL must start with http:// or https://");
   if (!is_domain(a))
     refuse(status::kMalformed, "a service is an http:// or https:// URL, or a domain name to look up");
+  // All-digit labels are an IPv4 address, which has no SRV records: it needs a URL.
+  auto digit_or_dot = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.'; };
+  if (std::all_of(a.begin(), a.end(), digit_or_dot))
+    refuse(status::kMalformed,
+           "an IP address is not a domain to look up; give a URL, e.g. http://" + address + ":8642");
   ServiceAddress d;
   d.tls = true;
   d.discover = true;
