@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/home.hpp"
+#include "agent/known_profiles.hpp"
 #include "agent/member_combine.hpp"
 #include "agent/pin_provider.hpp"
 #include "agent/service_link.hpp"
@@ -59,6 +60,9 @@ class Agent {
   Json keys_list(const Json&);
   Json profile_create(const Json&);
   Json profile_show(const Json&);
+  Json profile_lookup(const Json&);
+  Json known_list(const Json&);
+  Json known_forget(const Json&);
   Json device_add(const Json&);
   Json device_list(const Json&);
   Json device_remove(const Json&);
@@ -82,13 +86,21 @@ class Agent {
   const LocalDevice& signing_device(const LocalProfile& profile);
   ServiceDirectory::Lease service_as_device(const LocalProfile& profile);
   AdminGroup require_admin_group(const Json& params);
-  Json set_member_status(const Json& params, std::string_view status);
+  Json set_member_status(const Json& params, service::MemberStatus status);
+  std::string sign_record(const service::MembershipRecord& record, const LocalProfile& profile);
+  // The group's membership chain as this agent verified it, brought up to the service's head.
+  service::MembershipState verified_membership(service::Client& link, const std::string& group_id,
+                                               const std::string& group_name);
+  // The same for a group this agent administers; a group from before chains is migrated.
+  service::MembershipState admin_membership(service::Client& link, const AdminGroup& g);
   std::string publish_profile(LocalProfile& profile);
   Point device_encryption_key(const LocalDevice& device);
 
   AgentConfig config_;
   PinProvider& pins_;
   Home home_;
+  KnownProfiles known_{home_.known_profiles_file()};
+  std::mutex membership_mutex_;  // one writer of the membership files at a time
   ServiceDirectory services_;
   ResidentShares resident_shares_;
   std::map<std::string, std::unique_ptr<backend::Backend>, std::less<>> backends_;

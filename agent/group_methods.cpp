@@ -1,6 +1,11 @@
 // Administering groups: the master key a is sealed to a backend, unsealed only inside one
-// method call, and wiped when the call returns (Scalar's destructor).
+// method call, and wiped when the call returns (Scalar's destructor). Who is in a group is
+// what the verified membership chain says (membership_sync.hpp), never the service's list:
+// every change is a record this agent signs, and a rotation gives the new key only to the
+// members the chain holds.
 #include "agent/agent.hpp"
+#include "agent/membership_sync.hpp"
+#include "agent/profile_lookup.hpp"
 #include "agent/service_link.hpp"
 #include "agent/share_forms.hpp"
 #include "protocol/base64url.hpp"
@@ -14,6 +19,11 @@
 namespace recrypt::agent {
 using agent_rpc::Code;
 using agent_rpc::RpcError;
+using service::MemberChange;
+using service::MemberState;
+using service::MembershipRecord;
+using service::MembershipState;
+using service::RecordOp;
 
 namespace {
 
@@ -27,23 +37,29 @@ service::Privileges privileges_param(const Json& params) {
   }
 }
 
-
-// A member is named by account or by profile id; a profile id may be given in part.
-service::PersonalProfile fetch_member(service::Client& link, const std::string& member) {
-  service::GetProfileRequest request;
-  if (member.find('@') != std::string::npos)
-    request.account = member;
-  else
-    request.id = member;
-  auto response = link.get_profile(request);
-  return service::verify_personal_profile(response.profile);
-}
-
 Json group_json(const AdminGroup& g) {
   Json keys = Json::array();
   for (const auto& k : g.keys) keys.push_back(k.key_id);
   return Json{{"name", g.name}, {"id", g.group_id}, {"service", g.service}, {"key_id", g.keys.back().key_id},
               {"keys", keys}};
+}
+
+Json member_json(const std::string& id, const MemberState& s) {
+  return Json{{"member", id},
+              {"account", s.account},
+              {"privileges", service::privileges_to_json(s.privileges)},
+              {"status", service::to_string(s.status)}};
+}
+
+// Appends `token` to a copy of the chain first: a change the chain's rules refuse is refused
+// here, with the rule's words, before anything is sent.
+void check_locally(const MembershipState& chain, const std::string& token) {
+  MembershipState copy = chain;
+  try {
+    copy.append(token);
+  } catch (const service::ServiceError& e) {
+    throw RpcError(Code::refused, e.what());
+  }
 }
 
 }  // namespace
@@ -64,6 +80,55 @@ static Scalar unseal_group_key(backend::Backend& b, const SealedGroupKey& sealed
   return a;
 }
 
+std::string Agent::sign_record(const MembershipRecord& record, const LocalProfile& profile) {
+  auto me = service::verify_personal_profile(profile.token);
+  return record.sign(me.signing_key, signer(profile.signing_key));
+}
+
+MembershipState Agent::verified_membership(service::Client& link, const std::string& group_id,
+                                           const std::string& group_name) {
+  std::lock_guard guard(membership_mutex_);
+  MembershipState state = sync_membership(link, group_id, group_name, home_.load_membership(group_id));
+  home_.save_membership(state);
+  return state;
+}
+
+MembershipState Agent::admin_membership(service::Client& link, const AdminGroup& g) {
+  MembershipState state = verified_membership(link, g.group_id, g.name);
+  if (state.length() > 0) return state;
+  // A group created before membership chains, which this agent never saw a chain of: once,
+  // the membership the service holds now is signed as the chain's start (trust on first use).
+  auto current = link.get_group(service::GetGroupRequest{g.group_id});
+  if (current.group != g.group_id || current.key_id != g.keys.back().key_id)
+    throw RpcError(Code::refused, "the service answered another group or key for " + g.name);
+  auto doc = service::verify_group_profile(g.token);
+  auto group_signer = signer(g.signing_key);
+  LocalProfile profile = require_profile();
+  std::string me = service::verify_personal_profile(profile.token).id();
+  auto mine = std::find_if(current.members.begin(), current.members.end(),
+                           [&](const service::MemberSummary& m) { return m.member == me; });
+  if (mine == current.members.end()) throw RpcError(Code::refused, "the service does not list this administrator in " + g.name);
+  auto state_of = [](const service::MemberSummary& m) {
+    return MemberState{m.account.empty() ? m.member : m.account, m.privileges, m.status};
+  };
+  MembershipRecord genesis = state.next(RecordOp::genesis);
+  genesis.key_id = g.keys.back().key_id;
+  genesis.members = {MemberChange{me, state_of(*mine)}};
+  std::vector<std::string> tokens{genesis.sign(doc.signing_key, group_signer)};
+  state.append(tokens.back());
+  for (const auto& m : current.members) {
+    if (m.member == me) continue;
+    MembershipRecord add = state.next(RecordOp::add);
+    add.members = {MemberChange{m.member, state_of(m)}};
+    tokens.push_back(add.sign(doc.signing_key, group_signer));
+    state.append(tokens.back());
+  }
+  link.migrate_membership(service::MigrateMembershipRequest{g.group_id, tokens});
+  std::lock_guard guard(membership_mutex_);
+  home_.save_membership(state);
+  return state;
+}
+
 Json Agent::group_create(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "name");
   std::string backend_name = agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
@@ -77,16 +142,26 @@ Json Agent::group_create(const Json& params) {
   Bytes sealed = b.seal("group-key:" + key_id, group_key.secret.to_bytes());
 
   service::GroupProfile doc{name, signing.public_key, group_key.public_key, {}, profile.service, service::rfc3339_now()};
-  AdminGroup g{name, doc.id(), profile.service, KeyRef{backend_name, signing.id}, doc.sign(signer(KeyRef{backend_name, signing.id})),
+  KeyRef signing_ref{backend_name, signing.id};
+  AdminGroup g{name, doc.id(), profile.service, signing_ref, doc.sign(signer(signing_ref)),
                {SealedGroupKey{key_id, jwk::from_public(group_key.public_key), backend_name, base64url::encode(sealed)}}};
 
   // The administrator is the first member: SUPER, and able to read the group's documents.
   auto me = service::verify_personal_profile(profile.token);
-  service::CreateGroupRequest request{g.token, {member_entry_for(me, service::Privileges{true, true, true},
-                                                                  service::MemberStatus::active, group_key.secret)}};
+  const service::Privileges all{true, true, true};
+  MembershipState chain(g.group_id);
+  MembershipRecord genesis = chain.next(RecordOp::genesis);
+  genesis.key_id = key_id;
+  genesis.members = {MemberChange{me.id(), MemberState{me.account, all, service::MemberStatus::active}}};
+  std::string token = genesis.sign(doc.signing_key, signer(signing_ref));
+  chain.append(token);
+  service::CreateGroupRequest request{
+      g.token, {member_entry_for(me, all, service::MemberStatus::active, group_key.secret)}, {token}};
   ServiceDirectory::Lease link = service_as_device(profile);
   link->create_group(request);
   home_.save_group(g);
+  home_.save_membership(chain);
+  known_.check_or_pin(KnownKind::group, name, g.group_id);
   return group_json(g);
 }
 
@@ -95,40 +170,57 @@ Json Agent::group_add(const Json& params) {
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile);
-  auto member_profile = fetch_member(link, member);
-  if (auto pin = agent_rpc::param_optional_string(params, "fingerprint"); pin && !udf::matches(member_profile.id(), *pin))
-    throw RpcError(Code::refused, "the service returned profile " + member_profile.id() + " for " + member +
-                                      ", which does not match the fingerprint you gave");
+  auto member_profile =
+      fetch_confirmed_profile(link, known_, member, agent_rpc::param_optional_string(params, "fingerprint"));
+  MembershipState chain = admin_membership(link, g);
   auto status = params.value("inactive", false) ? service::MemberStatus::suspended : service::MemberStatus::active;
+  service::Privileges privileges = privileges_param(params);
+  MembershipRecord record = chain.next(RecordOp::add);
+  record.members = {MemberChange{member_profile.id(), MemberState{member_profile.account, privileges, status}}};
+  std::string token = sign_record(record, profile);
+  check_locally(chain, token);
+
   const SealedGroupKey& current = g.keys.back();
   Scalar a = unseal_group_key(backend(current.backend), current);
-  service::AddMemberRequest request{g.group_id, {member_entry_for(member_profile, privileges_param(params), status, a)}};
+  service::AddMemberRequest request{g.group_id, {member_entry_for(member_profile, privileges, status, a)}, {token}};
   link->add_member(request);
+  chain.append(token);
+  home_.save_membership(chain);
   return Json{{"group", g.name}, {"member", member_profile.id()}, {"account", member_profile.account},
               {"devices", member_profile.devices.size()}, {"status", service::to_string(status)}};
 }
 
-Json Agent::set_member_status(const Json& params, std::string_view status) {
+Json Agent::set_member_status(const Json& params, service::MemberStatus status) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile);
-  auto member_profile = fetch_member(link, member);
-  service::UpdateMemberRequest request{g.group_id, member_profile.id(), service::parse_status(status), std::nullopt};
+  MembershipState chain = admin_membership(link, g);
+  auto m = chain.find(member);
+  if (!m) throw RpcError(Code::not_found, member + " is not a member of " + g.name + " (by its membership chain)");
+  MembershipRecord record = chain.next(RecordOp::update);
+  record.members = {MemberChange{m->member, MemberState{m->state.account, m->state.privileges, status}}};
+  std::string token = sign_record(record, profile);
+  check_locally(chain, token);
+  service::UpdateMemberRequest request{g.group_id, m->member, status, std::nullopt, std::nullopt, {token}};
   auto response = link->update_member(request);
-  return Json{{"group", g.name}, {"member", member_profile.id()}, {"account", member_profile.account},
-              {"status", service::to_string(response.member.status)}};
+  chain.append(token);
+  home_.save_membership(chain);
+  return Json{{"group", g.name}, {"member", m->member}, {"account", m->state.account},
+              {"status", service::to_string(status)}};
 }
 
-Json Agent::group_suspend(const Json& params) { return set_member_status(params, "SUSPENDED"); }
-Json Agent::group_revoke(const Json& params) { return set_member_status(params, "REVOKED"); }
-Json Agent::group_reinstate(const Json& params) { return set_member_status(params, "ACTIVE"); }
+Json Agent::group_suspend(const Json& params) { return set_member_status(params, service::MemberStatus::suspended); }
+Json Agent::group_revoke(const Json& params) { return set_member_status(params, service::MemberStatus::revoked); }
+Json Agent::group_reinstate(const Json& params) { return set_member_status(params, service::MemberStatus::active); }
 
 Json Agent::group_rotate(const Json& params) {
   AdminGroup g = require_admin_group(params);
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile);
-  auto current = link->get_group(service::GetGroupRequest{g.group_id});
+  MembershipState chain = admin_membership(link, g);
+  // The service's own list, only to tell the administrator what it claims beyond the chain.
+  auto reported = link->get_group(service::GetGroupRequest{g.group_id});
 
   const SealedGroupKey& old = g.keys.back();
   backend::Backend& b = backend(old.backend);
@@ -141,25 +233,43 @@ Json Agent::group_rotate(const Json& params) {
   doc.encryption_key = group_key.public_key;
   doc.created = service::rfc3339_now();
 
-  // Every member but the revoked gets a share of the new key, each wrapped to the devices its
-  // profile lists now: a device removed since is left out.
-  service::RotateGroupKeyRequest request{g.group_id, doc.sign(signer(g.signing_key)), {}};
-  std::size_t skipped = 0;
-  for (const auto& m : current.members) {
-    if (m.status == service::MemberStatus::revoked) {
-      ++skipped;
+  MembershipRecord record = chain.next(RecordOp::rotate);
+  record.key_id = key_id;
+  std::string token = sign_record(record, profile);
+  check_locally(chain, token);
+
+  // Every member the chain holds, but the revoked, gets a share of the new key, wrapped to the
+  // devices its profile lists now: a device removed since is left out.
+  service::RotateGroupKeyRequest request{g.group_id, doc.sign(signer(g.signing_key)), {}, {token}};
+  std::size_t revoked = 0;
+  for (const auto& [id, state] : chain.members()) {
+    if (state.status == service::MemberStatus::revoked) {
+      ++revoked;
       continue;
     }
-    auto member_profile = fetch_member(link, m.member);
-    request.entries.push_back(member_entry_for(member_profile, m.privileges, m.status, group_key.secret));
+    request.entries.push_back(member_entry_for(fetch_profile_by_id(link, id), state.privileges, state.status,
+                                               group_key.secret));
+  }
+  Json refused = Json::array();
+  for (const auto& m : reported.members) {
+    auto it = chain.members().find(m.member);
+    std::string reason;
+    if (it == chain.members().end())
+      reason = "the service lists this member, but no administrator's record adds them";
+    else if (it->second.status == service::MemberStatus::revoked && m.status != service::MemberStatus::revoked)
+      reason = "revoked by an administrator's record, though the service lists them " + service::to_string(m.status);
+    if (!reason.empty()) refused.push_back(Json{{"member", m.member}, {"account", m.account}, {"reason", reason}});
   }
   link->rotate_group_key(request);
+  chain.append(token);
+  home_.save_membership(chain);
   g.token = request.profile;
   g.keys.push_back(SealedGroupKey{key_id, jwk::from_public(group_key.public_key), old.backend, base64url::encode(sealed)});
   home_.save_group(g);
   Json out = group_json(g);
   out["members"] = request.entries.size();
-  out["revoked_left_out"] = skipped;
+  out["revoked_left_out"] = revoked;
+  out["refused"] = refused;
   return out;
 }
 
@@ -168,19 +278,26 @@ Json Agent::group_resplit(const Json& params) {
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile);
-  auto member_profile = fetch_member(link, member);
-  auto current = link->get_group(service::GetGroupRequest{g.group_id});
-  auto it = std::find_if(current.members.begin(), current.members.end(),
-                         [&](const service::MemberSummary& m) { return m.member == member_profile.id(); });
-  if (it == current.members.end()) throw RpcError(Code::not_found, member + " is not a member of " + g.name);
+  MembershipState chain = admin_membership(link, g);
+  auto m = chain.find(member);
+  if (!m) throw RpcError(Code::not_found, member + " is not a member of " + g.name + " (by its membership chain)");
+  auto member_profile = fetch_profile_by_id(link, m->member);
   const SealedGroupKey& key = g.keys.back();
+  MembershipRecord record = chain.next(RecordOp::resplit);
+  record.key_id = key.key_id;
+  record.members = {*m};
+  std::string token = sign_record(record, profile);
+  check_locally(chain, token);
   Scalar a = unseal_group_key(backend(key.backend), key);
   // A fresh split replaces the member's entry for the current key: the old share, and any
   // copy of it on a lost device, no longer combines with the service's new r.
-  service::UpdateMemberRequest request{g.group_id, member_profile.id(), std::nullopt, std::nullopt};
-  request.entry = member_entry_for(member_profile, it->privileges, it->status, a);
+  service::UpdateMemberRequest request{g.group_id, m->member, std::nullopt, std::nullopt,
+                                       member_entry_for(member_profile, m->state.privileges, m->state.status, a),
+                                       {token}};
   link->update_member(request);
-  return Json{{"group", g.name}, {"member", member_profile.id()}, {"devices", member_profile.devices.size()}};
+  chain.append(token);
+  home_.save_membership(chain);
+  return Json{{"group", g.name}, {"member", m->member}, {"devices", member_profile.devices.size()}};
 }
 
 Json Agent::group_show(const Json& params) {
@@ -188,9 +305,25 @@ Json Agent::group_show(const Json& params) {
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile);
   auto g = link->get_group(service::GetGroupRequest{name});
+  bool by_name = name.find('@') != std::string::npos;
+  if (by_name ? g.name != name : !udf::matches(g.group, name))
+    throw RpcError(Code::refused, "the service answered group " + g.name + " (" + g.group + ") when asked for " + name);
+  known_.check_or_pin(KnownKind::group, g.name, g.group);
+  MembershipState chain = verified_membership(link, g.group, g.name);
+
+  // Members as the verified chain has them; what the service says beyond that is flagged.
   Json members = Json::array();
-  for (const auto& m : g.members) members.push_back(m.to_json());
-  return Json{{"name", g.name}, {"id", g.group}, {"key_id", g.key_id}, {"members", members}};
+  for (const auto& [id, state] : chain.members()) members.push_back(member_json(id, state));
+  Json unverified = Json::array();
+  for (const auto& m : g.members) {
+    auto it = chain.members().find(m.member);
+    if (it != chain.members().end() && it->second == MemberState{it->second.account, m.privileges, m.status}) continue;
+    Json j = m.to_json();
+    j["reason"] = it == chain.members().end() ? "not in the membership chain" : "differs from the membership chain";
+    unverified.push_back(std::move(j));
+  }
+  return Json{{"name", g.name},         {"id", g.group},           {"key_id", g.key_id},
+              {"members", members},     {"unverified", unverified}, {"chain_length", chain.length()}};
 }
 
 Json Agent::group_list(const Json&) {
@@ -218,6 +351,14 @@ Json Agent::group_recipient(const Json& params) {
       by_id.id = name;
       token = link->get_profile(by_id).profile;
     }
+    auto doc = service::verify_group_profile(token);
+    if (doc.name != name && !udf::matches(doc.id(), name))
+      throw RpcError(Code::refused, "the service answered group " + doc.name + " (" + doc.id() + ") when asked for " + name);
+    // The profile came from this user's service: it must say that it is hosted there.
+    if (doc.service != profile.service)
+      throw RpcError(Code::refused, "group " + doc.name + " says it is hosted at " + doc.service + ", not at " +
+                                        profile.service + " which answered for it");
+    known_.check_or_pin(KnownKind::group, doc.name, doc.id());
   }
   auto doc = service::verify_group_profile(token);
   return Json{{"name", doc.name}, {"id", doc.id()}, {"key_id", doc.key_id()}, {"service", doc.service}, {"profile", token}};

@@ -74,6 +74,7 @@ AdminGroup AdminGroup::from_json(const Json& j) {
 
 Home::Home(fs::path root) : root_(std::move(root)) {
   fs::create_directories(root_ / "groups");
+  fs::create_directories(root_ / "membership");
   fs::permissions(root_, fs::perms::owner_all, fs::perm_options::replace);
 }
 
@@ -101,6 +102,18 @@ std::optional<AdminGroup> Home::find_group(std::string_view name_or_id) const {
 void Home::save_group(const AdminGroup& group) const {
   // Named by the group id: a UDF, so never a path trick whatever the group's name is.
   write_json(root_ / "groups" / (udf::normalize(group.group_id) + ".json"), group.to_json());
+}
+
+std::optional<service::MembershipState> Home::load_membership(const std::string& group_id) const {
+  fs::path path = root_ / "membership" / (udf::normalize(group_id) + ".json");
+  if (!fs::exists(path)) return std::nullopt;
+  service::MembershipState state = service::MembershipState::from_json(read_json(path, "membership state"));
+  if (state.group_id() != group_id) fail(Errc::malformed, path.string() + " is for another group");
+  return state;
+}
+
+void Home::save_membership(const service::MembershipState& state) const {
+  write_json(root_ / "membership" / (udf::normalize(state.group_id()) + ".json"), state.to_json());
 }
 
 }  // namespace recrypt::agent

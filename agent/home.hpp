@@ -1,6 +1,8 @@
 // The agent's files under its home folder (default $XDG_DATA_HOME/recrypt):
 //   profile.json         the user's profile: account, service, signed profile, key ids
 //   groups/<id>.json     groups this user administers: sealed master keys, signing key id
+//   membership/<id>.json the newest membership chain state this agent verified, per group
+//   known_profiles       accounts and group names pinned on first use (known_profiles.hpp)
 //   soft/, tpm/, pkcs11/ each backend's own store
 // Every file is 0600 and replaced atomically. Nothing here holds a private key in the clear:
 // keys stay in their backend, group master keys are sealed to one.
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "protocol/json.hpp"
+#include "protocol/service/membership.hpp"
 
 namespace recrypt::agent {
 
@@ -71,6 +74,10 @@ class Home {
   std::vector<AdminGroup> load_groups() const;
   std::optional<AdminGroup> find_group(std::string_view name_or_id) const;
   void save_group(const AdminGroup& group) const;
+
+  std::optional<service::MembershipState> load_membership(const std::string& group_id) const;
+  void save_membership(const service::MembershipState& state) const;
+  std::filesystem::path known_profiles_file() const { return root_ / "known_profiles"; }
 
  private:
   std::filesystem::path root_;

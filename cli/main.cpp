@@ -2,6 +2,8 @@
 // streams files and prints results. See recrypt(1).
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "agent/paths.hpp"
@@ -42,6 +44,25 @@ std::string describe_members(const Json& members) {
     out += "\n";
   }
   return out;
+}
+
+// On a terminal, `group add ACCOUNT` without --fingerprint shows the fingerprint the service
+// gives for a not yet pinned account and asks; the answer becomes the fingerprint to check.
+// Returns "" when nothing was asked (pinned account, no terminal, or a fingerprint given).
+std::string confirm_fingerprint(const std::function<Json(const std::string&, const Json&)>& agent_call,
+                                const std::string& group, const std::string& account) {
+  if (account.find('@') == std::string::npos || !::isatty(0) || !::isatty(2)) return {};
+  Json r = agent_call("profile.lookup", Json{{"account", account}});
+  if (r["pinned"].get<bool>()) return {};
+  std::string id = r["id"].get<std::string>();
+  std::cerr << "The service gives " << account << " the fingerprint\n    " << id << "\n"
+            << "with " << r["devices"].size() << " device(s). Compare it with the one " << account
+            << " sees with `recrypt profile show`.\nAdd " << account << " to " << group << "? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != "y" && answer != "Y" && answer != "yes")
+    throw agent_rpc::RpcError(Code::refused, "not added: the fingerprint was not confirmed");
+  return id;
 }
 
 int exit_for(Code code) {
@@ -147,6 +168,46 @@ int main(int argc, char** argv) {
     };
   });
 
+  // profile
+  auto* profile_cmd = app.add_subcommand("profile", "your profile");
+  profile_cmd->require_subcommand(1);
+  profile_cmd->add_subcommand("show", "your account, fingerprint and devices, to give to administrators")
+      ->callback([&] {
+        action = [&] {
+          Json r = agent_call("profile.show", Json::object());
+          std::string text = "account      " + r["account"].get<std::string>() + "\nfingerprint  " +
+                             r["id"].get<std::string>() + "\nservice      " + r["service"].get<std::string>() + "\n";
+          for (const auto& d : r["devices"])
+            text += "device       " + d["name"].get<std::string>() + " (" + d["backend"].get<std::string>() + ")\n";
+          r.erase("profile");
+          print(g, r, text);
+          return 0;
+        };
+      });
+
+  // known
+  auto* known = app.add_subcommand("known", "accounts and groups pinned on first use (like known_hosts)");
+  known->require_subcommand(1);
+  known->add_subcommand("list", "list the pins")->callback([&] {
+    action = [&] {
+      Json r = agent_call("known.list", Json::object());
+      std::string text;
+      for (const auto& p : r)
+        text += p["kind"].get<std::string>() + "  " + p["name"].get<std::string>() + "  " + p["id"].get<std::string>() + "\n";
+      print(g, r, text);
+      return 0;
+    };
+  });
+  std::string known_name;
+  auto* forget = known->add_subcommand("forget", "forget a pin, to accept a new key you confirmed out of band");
+  forget->add_option("name", known_name, "account or group name")->required();
+  forget->callback([&] {
+    action = [&] {
+      print(g, agent_call("known.forget", Json{{"name", known_name}}), "forgot " + known_name);
+      return 0;
+    };
+  });
+
   // group
   auto* group = app.add_subcommand("group", "create and administer groups");
   group->require_subcommand(1);
@@ -168,7 +229,9 @@ int main(int argc, char** argv) {
   auto* add = group->add_subcommand("add", "add a member");
   add->add_option("group", group_name, "group")->required();
   add->add_option("member", member, "member account or profile fingerprint")->required();
-  add->add_option("--fingerprint", fingerprint, "refuse unless the member's profile has this fingerprint");
+  add->add_option("--fingerprint", fingerprint,
+                  "the member's fingerprint, as they see it with `recrypt profile show`; needed the first time an "
+                  "account is added, unless you confirm it on a terminal");
   add->add_option("--privileges", privileges, "RECRYPT, ADMIN, SUPER (default RECRYPT)")
       ->delimiter(',')
       ->allow_extra_args(false);
@@ -176,6 +239,7 @@ int main(int argc, char** argv) {
   add->callback([&] {
     action = [&] {
       Json params{{"group", group_name}, {"member", member}, {"inactive", inactive}};
+      if (fingerprint.empty()) fingerprint = confirm_fingerprint(agent_call, group_name, member);
       if (!fingerprint.empty()) params["fingerprint"] = fingerprint;
       if (!privileges.empty()) params["privileges"] = privileges;
       Json r = agent_call("group.add", params);
@@ -202,6 +266,10 @@ int main(int argc, char** argv) {
   rotate->callback([&] {
     action = [&] {
       Json r = agent_call("group.rotate", Json{{"group", group_name}});
+      // Members the service lists that no administrator's record vouches for got nothing.
+      for (const auto& x : r.value("refused", Json::array()))
+        std::cerr << "recrypt: not given the new key: " << x["account"].get<std::string>() << " ("
+                  << x["member"].get<std::string>() << "): " << x["reason"].get<std::string>() << "\n";
       print(g, r, "group " + group_name + " rotated to key " + r["key_id"].get<std::string>());
       return 0;
     };
@@ -211,7 +279,11 @@ int main(int argc, char** argv) {
   show->callback([&] {
     action = [&] {
       Json r = agent_call("group.show", Json{{"group", group_name}});
-      print(g, r, r["name"].get<std::string>() + "  " + r["id"].get<std::string>() + "\n" + describe_members(r["members"]));
+      std::string text = r["name"].get<std::string>() + "  " + r["id"].get<std::string>() + "\n" + describe_members(r["members"]);
+      if (!r["unverified"].empty())
+        text += "the service also lists, without an administrator's record to show for it:\n" +
+                describe_members(r["unverified"]);
+      print(g, r, text);
       return 0;
     };
   });

@@ -8,6 +8,7 @@
 #include "fuzz/fixed_keys.hpp"
 #include "protocol/jws.hpp"
 #include "protocol/service/envelope.hpp"
+#include "protocol/service/membership.hpp"
 #include "protocol/service/messages.hpp"
 #include "protocol/service/profile.hpp"
 #include "protocol/service/request_signature.hpp"
@@ -37,6 +38,10 @@ void typed(const Message& m) {
   else if (m.name == "RecryptData") (void)RecryptDataRequest::from_json(b);
   else if (m.name == "RotateGroupKey") (void)RotateGroupKeyRequest::from_json(b);
   else if (m.name == "ReadAudit") (void)ReadAuditRequest::from_json(b);
+  else if (m.name == "ReadMembership") (void)ReadMembershipRequest::from_json(b);
+  else if (m.name == "MigrateMembership") {
+    for (const std::string& r : MigrateMembershipRequest::from_json(b).records) (void)parse_record(r);
+  }
 }
 
 template <class F>

@@ -38,10 +38,7 @@ std::optional<std::string> optional_text(const SecretJson& doc, const char* key)
 }  // namespace
 
 HeaderDigest header_digest(std::string_view header_lines) {
-  HeaderDigest out{};
-  ossl::check(EVP_Digest(header_lines.data(), header_lines.size(), out.data(), nullptr, EVP_sha256(), nullptr) == 1,
-              "EVP_Digest(SHA-256)");
-  return out;
+  return sha256(as_bytes(header_lines));
 }
 
 std::array<std::uint8_t, kGcmNonceSize> segment_nonce(std::uint64_t counter, bool last) {

@@ -7,6 +7,7 @@
 
 #include "protocol/base64url.hpp"
 #include "protocol/error.hpp"
+#include "protocol/primitives.hpp"
 
 namespace recrypt::jws {
 namespace {
@@ -20,19 +21,12 @@ Json decode_header(std::string_view b64) {
   return header;
 }
 
-std::array<std::uint8_t, SHA256_DIGEST_LENGTH> sha256(std::string_view data) {
-  std::array<std::uint8_t, SHA256_DIGEST_LENGTH> out{};
-  ossl::check(EVP_Digest(data.data(), data.size(), out.data(), nullptr, EVP_sha256(), nullptr) == 1,
-              "EVP_Digest(SHA-256)");
-  return out;
-}
-
 std::string sign_token(Json header, ByteView payload, const Signer& signer, bool detached) {
   header["alg"] = "ES256";
   std::string head = base64url::encode(as_bytes(header.dump()));
   std::string body = base64url::encode(payload);
   std::string input = head + "." + body;
-  auto digest = sha256(input);
+  auto digest = sha256(as_bytes(input));
   Bytes sig = signer(digest);
   return head + "." + (detached ? std::string() : body) + "." + base64url::encode(sig);
 }

@@ -28,6 +28,13 @@ int int_size(std::size_t n) {
 
 }  // namespace
 
+std::array<std::uint8_t, kSha256Size> sha256(ByteView data) {
+  std::array<std::uint8_t, kSha256Size> out{};
+  ossl::check(EVP_Digest(data.data(), data.size(), out.data(), nullptr, EVP_sha256(), nullptr) == 1,
+              "EVP_Digest(SHA-256)");
+  return out;
+}
+
 SecureBytes concat_kdf(ByteView shared_secret, std::string_view algorithm_id, ByteView party_u_info,
                        ByteView party_v_info, std::size_t key_bytes) {
   Bytes other_info;

@@ -12,6 +12,9 @@
 
 namespace recrypt {
 
+inline constexpr std::size_t kSha256Size = 32;
+std::array<std::uint8_t, kSha256Size> sha256(ByteView data);
+
 // keydatalen is in bytes here; the KDF's SuppPubInfo carries it in bits as RFC 7518 says.
 SecureBytes concat_kdf(ByteView shared_secret, std::string_view algorithm_id, ByteView party_u_info,
                        ByteView party_v_info, std::size_t key_bytes);

@@ -212,8 +212,10 @@ void Service::handle(std::string body, std::string signature, std::function<void
       return;
     }
 
-    static const std::set<std::string> kSigned{"CreateGroup", "UpdateGroup", "GetGroup", "AddMember",
-                                               "UpdateMember", "RecryptData", "RotateGroupKey", "ReadAudit"};
+    static const std::set<std::string> kSigned{"CreateGroup",    "UpdateGroup",       "GetGroup",
+                                               "AddMember",      "UpdateMember",      "RecryptData",
+                                               "RotateGroupKey", "ReadAudit",         "ReadMembership",
+                                               "MigrateMembership"};
     if (kSigned.count(type) == 0) refuse(status::kMalformed, "unknown transaction " + type);
     Authenticated a = authenticate(body, signature, nullptr);
     kid = a.caller.signer.kid;
@@ -245,6 +247,14 @@ void Service::handle(std::string body, std::string signature, std::function<void
       work = [req = RotateGroupKeyRequest::from_json(m.body), &vault](StoreWriter& w, Authenticated& s) {
         return tx::rotate_group_key(w, vault, s.caller, req, s.note);
       };
+    } else if (type == "ReadMembership") {
+      work = [req = ReadMembershipRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
+        return tx::read_membership(w, s.caller, req, s.note);
+      };
+    } else if (type == "MigrateMembership") {
+      work = [req = MigrateMembershipRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
+        return tx::migrate_membership(w, s.caller, req, s.note);
+      };
     } else if (type == "ReadAudit") {
       work = [req = ReadAuditRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
         return tx::read_audit(w, s.caller, req, s.note);
@@ -253,7 +263,7 @@ void Service::handle(std::string body, std::string signature, std::function<void
       refuse(status::kMalformed, "unknown transaction " + type);
     }
     // Reads change nothing but their nonce and audit record.
-    bool reads_only = type == "GetGroup" || type == "ReadAudit";
+    bool reads_only = type == "GetGroup" || type == "ReadAudit" || type == "ReadMembership";
     finish_signed(type, std::move(a), std::move(work), std::move(done),
                   reads_only ? Durability::process : Durability::full);
   } catch (const ServiceError& e) {

@@ -21,7 +21,7 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 constexpr std::size_t kMaxBatch = 256;
 constexpr std::size_t kRowsPerInsert = 32;
 // A commit writes about the same pages for 3 requests' bookkeeping as for 60, so under load
@@ -62,6 +62,16 @@ constexpr const char* kMigrations[] = {
        DROP TABLE nonces;
        ALTER TABLE nonces_v2 RENAME TO nonces;
        CREATE INDEX nonces_expires ON nonces(expires);)",
+    // v3: membership chains, and one profile per (type, name). A group profile enters only with
+    // its group (CreateGroup, UpdateGroup, RotateGroupKey): rows no hosted group stands behind
+    // were published by anyone under a name not yet created, and go.
+    R"(ALTER TABLE groups_ ADD COLUMN chain_length INTEGER NOT NULL DEFAULT 0;
+       ALTER TABLE groups_ ADD COLUMN chain_head TEXT NOT NULL DEFAULT '';
+       CREATE TABLE membership(group_id TEXT NOT NULL, seq INTEGER NOT NULL, token TEXT NOT NULL,
+                               PRIMARY KEY(group_id, seq)) WITHOUT ROWID;
+       DELETE FROM profiles WHERE type = 'group' AND id NOT IN (SELECT id FROM groups_);
+       DROP INDEX profiles_name;
+       CREATE UNIQUE INDEX profiles_name ON profiles(type, name);)",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -131,10 +141,13 @@ class SqliteAccess : public StoreWriter {
     return ProfileRecord{s.text(0), s.text(1), s.text(2), s.text(3)};
   }
   std::optional<GroupRecord> group(const std::string& ref) override {
-    Statement s(c_, "SELECT id, name, token, key_id, key_ids FROM groups_ WHERE id = ?1 OR name = ?1");
+    // An id wins over a name that happens to read like one.
+    Statement s(c_, "SELECT id, name, token, key_id, key_ids, chain_length, chain_head FROM groups_ "
+                    "WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1");
     s.bind(1, ref);
     if (!s.step()) return std::nullopt;
-    return GroupRecord{s.text(0), s.text(1), s.text(2), s.text(3), split_ids(s.text(4))};
+    return GroupRecord{s.text(0), s.text(1), s.text(2), s.text(3), split_ids(s.text(4)),
+                       static_cast<std::uint64_t>(s.integer(5)), s.text(6)};
   }
   std::optional<MemberRecord> member(const std::string& group_id, const std::string& member_id) override {
     Statement s(c_, "SELECT account, privileges, status FROM members WHERE group_id = ? AND member_id = ?");
@@ -161,6 +174,13 @@ class SqliteAccess : public StoreWriter {
   std::vector<std::string> member_key_ids(const std::string& group_id, const std::string& member_id) override {
     Statement s(c_, "SELECT key_id FROM member_keys WHERE group_id = ? AND member_id = ?");
     s.bind(1, group_id).bind(2, member_id);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+  }
+  std::vector<std::string> membership(const std::string& group_id, std::uint64_t from, std::uint64_t limit) override {
+    Statement s(c_, "SELECT token FROM membership WHERE group_id = ? AND seq >= ? ORDER BY seq LIMIT ?");
+    s.bind(1, group_id).bind(2, static_cast<std::int64_t>(from)).bind(3, static_cast<std::int64_t>(limit));
     std::vector<std::string> out;
     while (s.step()) out.push_back(s.text(0));
     return out;
@@ -214,6 +234,13 @@ class SqliteAccess : public StoreWriter {
                   "VALUES(?, ?, ?, ?, ?)")
         .bind(1, k.group_id).bind(2, k.member_id).bind(3, k.key_id).bind_blob(4, k.sealed_recryption_key)
         .bind(5, k.wrapped_shares).run();
+  }
+  void append_membership(const std::string& group_id, std::uint64_t seq, const std::string& token,
+                         const std::string& hash) override {
+    Statement(c_, "INSERT INTO membership(group_id, seq, token) VALUES(?, ?, ?)")
+        .bind(1, group_id).bind(2, static_cast<std::int64_t>(seq)).bind(3, token).run();
+    Statement(c_, "UPDATE groups_ SET chain_length = ?, chain_head = ? WHERE id = ?")
+        .bind(1, static_cast<std::int64_t>(seq + 1)).bind(2, hash).bind(3, group_id).run();
   }
   void insert_nonce(const std::string& nonce, std::int64_t expires) override {
     Statement(c_, "INSERT INTO nonces(nonce, expires) VALUES(?, ?)").bind(1, nonce).bind(2, expires).run();

@@ -42,6 +42,9 @@ struct GroupRecord {
   std::string token;                 // the current signed group profile
   std::string key_id;                // current A
   std::vector<std::string> key_ids;  // every key of the group, current first
+  // The membership chain's head: how many records it has and the hash of the last.
+  std::uint64_t chain_length = 0;
+  std::string chain_head = {};
 };
 
 struct MemberRecord {
@@ -73,6 +76,8 @@ class StoreReader {
   virtual std::optional<KeyRecord> key(const std::string& group_id, const std::string& member_id,
                                        const std::string& key_id) = 0;
   virtual std::vector<std::string> member_key_ids(const std::string& group_id, const std::string& member_id) = 0;
+  // The group's membership records (JWS compact) from seq `from`, at most `limit`.
+  virtual std::vector<std::string> membership(const std::string& group_id, std::uint64_t from, std::uint64_t limit) = 0;
   virtual std::vector<AuditRecord> audit(const std::string& group_id, std::uint64_t after, std::uint64_t limit) = 0;
   // Nonces still inside their window, to refill the replay cache after a restart.
   virtual std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) = 0;
@@ -87,6 +92,9 @@ class StoreWriter : public StoreReader {
   virtual void insert_member(const MemberRecord& member) = 0;
   virtual void update_member(const MemberRecord& member) = 0;
   virtual void put_key(const KeyRecord& key) = 0;
+  // Stores record `seq` of the group's chain and makes it the head (chain_length = seq + 1).
+  virtual void append_membership(const std::string& group_id, std::uint64_t seq, const std::string& token,
+                                 const std::string& hash) = 0;
   virtual void insert_nonce(const std::string& nonce, std::int64_t expires) = 0;
   virtual void append_audit(const AuditRecord& record) = 0;
   // Runs `work` so that if it throws, its changes alone are undone (the exception goes on).

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "protocol/json.hpp"
+#include "protocol/service/membership.hpp"
 #include "protocol/service/messages.hpp"
 #include "protocol/service/profile.hpp"
 #include "protocol/service/request_signature.hpp"
@@ -44,6 +45,9 @@ Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, con
 Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, const UpdateMemberRequest& req,
                    AuditNote& note);
 
+Json read_membership(StoreReader& r, const Caller& caller, const ReadMembershipRequest& req, AuditNote& note);
+Json migrate_membership(StoreWriter& w, const Caller& caller, const MigrateMembershipRequest& req, AuditNote& note);
+
 Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller, const RecryptDataRequest& req,
                   AuditNote& note);
 
@@ -63,8 +67,18 @@ Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point
 // Shared by the group and member transactions.
 GroupRecord require_group(StoreReader& r, const std::string& ref);
 MemberRecord require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller);
-MemberRecord new_member_record(StoreReader& r, const GroupRecord& g, const MemberEntry& e);
 void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g, const MemberEntry& e);
 std::string seal_context(const std::string& group_id, const std::string& member_id, const std::string& key_id);
+
+// The membership chain (tx_membership.cpp). A group created before chains has none until an
+// administrator migrates it; member transactions are refused until then.
+void require_chain(const GroupRecord& g);
+// Checks each record against the chain's head and the members table, applies it to both, and
+// refuses a record whose op is not in `allowed`, or a request with no record at all.
+std::vector<SignedRecord> append_records(StoreWriter& w, GroupRecord& g, const std::vector<std::string>& tokens,
+                                         std::initializer_list<RecordOp> allowed);
+// Every member the records add comes with exactly one entry, with the status and privileges
+// the record gives it.
+void check_entries_match(const std::vector<SignedRecord>& records, const std::vector<MemberEntry>& entries);
 
 }  // namespace recrypt::service::tx

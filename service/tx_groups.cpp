@@ -49,23 +49,23 @@ Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller, c
   note.group = p.id();
   note.key_id = p.key_id();
   if (w.group(p.id()) || w.group(p.name)) refuse(status::kConflict, "a group with this name or id exists");
+  if (auto other = w.profile_by_name("group", p.name); other && other->id != p.id())
+    refuse(status::kConflict, "a group profile with this name exists");
   GroupRecord g = record_of(p, req.profile);
   w.insert_group(g);
   w.put_profile({g.id, "group", g.name, g.token}, {});
 
-  bool creator_listed = false;
-  for (const MemberEntry& e : req.entries) {
-    MemberRecord m = new_member_record(w, g, e);
-    if (m.member_id == caller_id(caller)) {
-      creator_listed = true;
-      m.privileges.admin = m.privileges.super = true;
-      m.status = MemberStatus::active;
-    }
-    w.insert_member(m);
-    store_entry_key(w, vault, g, e);
-  }
-  if (!creator_listed)
-    w.insert_member({g.id, caller_id(caller), creator->name, Privileges{false, true, true}, MemberStatus::active});
+  // The genesis record, signed by the group's own key (check_record), names the first members;
+  // the creator must be among them as an ACTIVE administrator, or nobody could run the group.
+  std::vector<SignedRecord> records = append_records(w, g, req.records, {RecordOp::genesis, RecordOp::add});
+  if (records.front().record.key_id != g.key_id)
+    refuse(status::kMalformed, "the genesis record names another key than the group profile");
+  auto creator_entry = w.member(g.id, caller_id(caller));
+  if (!creator_entry || creator_entry->status != MemberStatus::active ||
+      !(creator_entry->privileges.admin || creator_entry->privileges.super))
+    refuse(status::kMalformed, "the genesis record must name the creator as an ACTIVE administrator");
+  check_entries_match(records, req.entries);
+  for (const MemberEntry& e : req.entries) store_entry_key(w, vault, g, e);
   return CreateGroupResponse{g.id, g.key_id}.to_json();
 }
 
@@ -100,6 +100,7 @@ Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& calle
   GroupRecord g = require_group(w, req.group);
   note.group = g.id;
   require_admin(w, g, caller);
+  require_chain(g);
   GroupProfile p = checked_successor(w, g, req.profile);
   std::vector<std::string> ids = p.all_key_ids();
   if (p.key_id() == g.key_id) refuse(status::kConflict, "RotateGroupKey needs a new group key");
@@ -108,6 +109,9 @@ Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& calle
     if (std::find(ids.begin(), ids.end(), old) == ids.end())
       refuse(status::kConflict, "the new group profile must list every earlier key among its past keys");
   note.key_id = p.key_id();
+  std::vector<SignedRecord> records = append_records(w, g, req.records, {RecordOp::rotate});
+  if (records.size() != 1 || records.front().record.key_id != p.key_id())
+    refuse(status::kMalformed, "RotateGroupKey carries one rotate record naming the new group key");
   GroupRecord updated = record_of(p, req.profile);
   w.update_group(updated);
   w.put_profile({g.id, "group", updated.name, updated.token}, {});

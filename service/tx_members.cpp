@@ -6,22 +6,9 @@
 #include "service/transactions.hpp"
 
 namespace recrypt::service::tx {
-namespace {
-
-bool holds_power(const Privileges& p) { return p.admin || p.super; }
-
-}  // namespace
 
 std::string seal_context(const std::string& group_id, const std::string& member_id, const std::string& key_id) {
   return "recryptd r|" + group_id + "|" + member_id + "|" + key_id;
-}
-
-MemberRecord new_member_record(StoreReader& r, const GroupRecord& g, const MemberEntry& e) {
-  auto profile = r.profile_by_id(e.member);
-  if (!profile || profile->type != "personal")
-    refuse(status::kNotFound, "member " + e.member + " has no published personal profile here");
-  if (r.member(g.id, e.member)) refuse(status::kConflict, "member " + e.member + " is already in the group");
-  return {g.id, e.member, e.account.empty() ? profile->name : e.account, e.privileges, e.status};
 }
 
 void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g, const MemberEntry& e) {
@@ -40,13 +27,12 @@ Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, con
                 AuditNote& note) {
   GroupRecord g = require_group(w, req.group);
   note.group = g.id;
-  MemberRecord admin = require_admin(w, g, caller);
-  for (const MemberEntry& e : req.entries) {
-    if (holds_power(e.privileges) && !admin.privileges.super)
-      refuse(status::kUnauthorized, "only a SUPER member may grant ADMIN or SUPER");
-    w.insert_member(new_member_record(w, g, e));
-    store_entry_key(w, vault, g, e);
-  }
+  require_admin(w, g, caller);
+  require_chain(g);
+  // Who may add whom (ADMIN and SUPER are SUPER's to grant) is the records' rule: check_record.
+  std::vector<SignedRecord> records = append_records(w, g, req.records, {RecordOp::add});
+  check_entries_match(records, req.entries);
+  for (const MemberEntry& e : req.entries) store_entry_key(w, vault, g, e);
   return AddMemberResponse{req.entries.size()}.to_json();
 }
 
@@ -54,23 +40,30 @@ Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, 
                    AuditNote& note) {
   GroupRecord g = require_group(w, req.group);
   note.group = g.id;
-  MemberRecord admin = require_admin(w, g, caller);
-  auto target = w.member(g.id, req.member);
-  if (!target) refuse(status::kNotFound, "no such member in this group");
-  MemberRecord updated = *target;
-  if (req.privileges) updated.privileges = *req.privileges;
-  if (req.status) updated.status = *req.status;
-  // ADMIN and SUPER are SUPER's to give and take, and their holders are SUPER's to manage.
-  if ((holds_power(target->privileges) || holds_power(updated.privileges)) && !admin.privileges.super)
-    refuse(status::kUnauthorized, "only a SUPER member may change an ADMIN or SUPER member");
-  if (target->status == MemberStatus::revoked && updated.status != MemberStatus::revoked)
-    refuse(status::kConflict, "a revoked member stays revoked; add a key rollover instead");
+  require_admin(w, g, caller);
+  require_chain(g);
+  if (!w.member(g.id, req.member)) refuse(status::kNotFound, "no such member in this group");
+  // The change itself is the records': the request's fields must say the same.
+  std::vector<SignedRecord> records = append_records(w, g, req.records, {RecordOp::update, RecordOp::resplit});
+  bool updated_by_record = false;
+  bool resplit_by_record = false;
+  for (const SignedRecord& s : records) {
+    if (s.record.members.front().member != req.member)
+      refuse(status::kMalformed, "a membership record of this UpdateMember names another member");
+    updated_by_record |= s.record.op == RecordOp::update;
+    resplit_by_record |= s.record.op == RecordOp::resplit && req.entry && s.record.key_id == req.entry->key_id;
+  }
+  MemberRecord updated = *w.member(g.id, req.member);
+  if ((req.status || req.privileges) && !updated_by_record)
+    refuse(status::kMalformed, "a change of status or privileges needs its signed update record");
+  if ((req.status && *req.status != updated.status) || (req.privileges && *req.privileges != updated.privileges))
+    refuse(status::kMalformed, "UpdateMember's status or privileges disagree with its membership record");
   if (req.entry) {
     if (req.entry->member != updated.member_id) refuse(status::kMalformed, "the entry is for another member");
+    if (!resplit_by_record) refuse(status::kMalformed, "new key material needs its signed resplit record");
     if (updated.status == MemberStatus::revoked) refuse(status::kConflict, "a revoked member gets no new key material");
     store_entry_key(w, vault, g, *req.entry);  // replaces the member's row for that key only
   }
-  w.update_member(updated);
   return UpdateMemberResponse{{updated.member_id, updated.account, updated.privileges, updated.status,
                                w.member_key_ids(g.id, updated.member_id)}}
       .to_json();

@@ -5,12 +5,15 @@
 namespace recrypt::service::tx {
 
 Json publish_profile(StoreWriter& w, const VerifiedProfile& profile) {
-  const std::string type = profile.type == ProfileType::personal ? "personal" : "group";
-  if (auto other = w.profile_by_name(type, profile.name()); other && other->id != profile.id())
-    refuse(status::kConflict, "another profile already uses this " + std::string(type == "personal" ? "account" : "group") + " name");
+  // A group profile published on its own would let anyone claim a group name before the group
+  // is created, and every sender who looks the name up would encrypt to the claimant.
+  if (profile.type != ProfileType::personal)
+    refuse(status::kConflict, "a group profile enters the service only with its group (CreateGroup, UpdateGroup, "
+                              "RotateGroupKey), signed by the group's own key");
+  if (auto other = w.profile_by_name("personal", profile.name()); other && other->id != profile.id())
+    refuse(status::kConflict, "another profile already uses this account name");
   std::vector<SignerRecord> signers;
-  if (profile.type == ProfileType::personal) {
-    // A group's profile goes through CreateGroup/UpdateGroup once the group lives here.
+  {
     const PersonalProfile& p = *profile.personal;
     signers.push_back({profile.id(), profile.id(), jwk::from_public(p.signing_key).dump(), ""});
     for (const Device& d : p.devices)
@@ -20,13 +23,8 @@ Json publish_profile(StoreWriter& w, const VerifiedProfile& profile) {
       if (existing && existing->profile_id != profile.id())
         refuse(status::kConflict, "a signing key of this profile belongs to another profile");
     }
-  } else {
-    if (auto g = w.group(profile.id()))
-      refuse(status::kConflict, "this group is hosted here: change its profile with UpdateGroup or RotateGroupKey");
-    if (auto g = w.group(profile.name()); g && g->id != profile.id())
-      refuse(status::kConflict, "a group with this name is hosted here");
   }
-  w.put_profile({profile.id(), type, profile.name(), profile.token}, signers);
+  w.put_profile({profile.id(), "personal", profile.name(), profile.token}, signers);
   return PublishProfileResponse{profile.id()}.to_json();
 }
 

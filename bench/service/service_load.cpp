@@ -129,7 +129,9 @@ int main(int argc, char** argv) {
     {
       auto c = test::client_for(server.url(), *alice);
       c.publish_profile({alice->token()}, alice->profile_signer(), alice->id());
-      c.create_group({group.token(), {group.entry_for(*alice, test::super_privs())}});
+      group.chain = service::MembershipState(group.id());
+      c.create_group({group.token(), {group.entry_for(*alice, test::super_privs())},
+                      {group.record(service::RecordOp::genesis, {test::change(*alice, test::super_privs())})}});
       Point t = Scalar::random(Curve::p256()).public_point();
       sample_response = service::serialize_response(
           "RecryptData", 200, "OK", c.recrypt_data({group.name, group.key_id(), t}).to_json());

@@ -2,6 +2,7 @@
 
 #include "protocol/error.hpp"
 #include "protocol/jwk.hpp"
+#include "protocol/service/membership.hpp"
 #include "protocol/service/profile.hpp"
 #include "protocol/service/service_error.hpp"
 
@@ -47,6 +48,20 @@ Json entries_to(const std::vector<MemberEntry>& entries) {
   Json arr = Json::array();
   for (const MemberEntry& e : entries) arr.push_back(e.to_json());
   return arr;
+}
+
+// Signed membership records travel as JWS compact strings; the transaction verifies them.
+std::vector<std::string> records_from(const Json& j, bool required) {
+  std::vector<std::string> out;
+  if (!required && !j.contains("records")) return out;
+  const auto& arr = json::array_field(j, "records", kWhat);
+  if (arr.size() > kMaxRecordsPerRequest) fail(Errc::too_large, "too many membership records in one request");
+  for (const Json& v : arr) {
+    if (!v.is_string() || v.get_ref<const std::string&>().size() > kMaxRecordSize)
+      fail(Errc::malformed, "a membership record must be a JWS compact string of at most 16 KiB");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
 }
 
 std::vector<std::string> strings(const Json& j, std::string_view key) {
@@ -107,9 +122,13 @@ GetProfileResponse GetProfileResponse::from_json(const Json& j) {
   return checked([&] { return GetProfileResponse{str(j, "profile", kMaxProfileSize)}; });
 }
 
-Json CreateGroupRequest::to_json() const { return Json{{"profile", profile}, {"entries", entries_to(entries)}}; }
+Json CreateGroupRequest::to_json() const {
+  return Json{{"profile", profile}, {"entries", entries_to(entries)}, {"records", records}};
+}
 CreateGroupRequest CreateGroupRequest::from_json(const Json& j) {
-  return checked([&] { return CreateGroupRequest{str(j, "profile", kMaxProfileSize), entries_from(j, false)}; });
+  return checked([&] {
+    return CreateGroupRequest{str(j, "profile", kMaxProfileSize), entries_from(j, false), records_from(j, true)};
+  });
 }
 Json CreateGroupResponse::to_json() const { return Json{{"group", group}, {"key_id", key_id}}; }
 CreateGroupResponse CreateGroupResponse::from_json(const Json& j) {
@@ -156,10 +175,12 @@ GetGroupResponse GetGroupResponse::from_json(const Json& j) {
   });
 }
 
-Json AddMemberRequest::to_json() const { return Json{{"group", group}, {"entries", entries_to(entries)}}; }
+Json AddMemberRequest::to_json() const {
+  return Json{{"group", group}, {"entries", entries_to(entries)}, {"records", records}};
+}
 AddMemberRequest AddMemberRequest::from_json(const Json& j) {
   return checked([&] {
-    AddMemberRequest r{str(j, "group"), entries_from(j, true)};
+    AddMemberRequest r{str(j, "group"), entries_from(j, true), records_from(j, true)};
     if (r.entries.empty()) fail(Errc::malformed, "AddMember needs at least one entry");
     return r;
   });
@@ -174,6 +195,7 @@ Json UpdateMemberRequest::to_json() const {
   if (status) out["status"] = to_string(*status);
   if (privileges) out["privileges"] = privileges_to_json(*privileges);
   if (entry) out["entry"] = entry->to_json();
+  out["records"] = records;
   return out;
 }
 UpdateMemberRequest UpdateMemberRequest::from_json(const Json& j) {
@@ -182,6 +204,7 @@ UpdateMemberRequest UpdateMemberRequest::from_json(const Json& j) {
     if (j.contains("status")) r.status = parse_status(json::string_field(j, "status", kWhat));
     if (j.contains("privileges")) r.privileges = privileges_from_json(j["privileges"]);
     if (j.contains("entry")) r.entry = MemberEntry::from_json(json::object_field(j, "entry", kWhat));
+    r.records = records_from(j, true);
     if (!r.status && !r.privileges && !r.entry)
       fail(Errc::malformed, "UpdateMember needs a status, privileges or an entry");
     return r;
@@ -211,16 +234,47 @@ RecryptDataResponse RecryptDataResponse::from_json(const Json& j) {
 }
 
 Json RotateGroupKeyRequest::to_json() const {
-  return Json{{"group", group}, {"profile", profile}, {"entries", entries_to(entries)}};
+  return Json{{"group", group}, {"profile", profile}, {"entries", entries_to(entries)}, {"records", records}};
 }
 RotateGroupKeyRequest RotateGroupKeyRequest::from_json(const Json& j) {
   return checked([&] {
-    return RotateGroupKeyRequest{str(j, "group"), str(j, "profile", kMaxProfileSize), entries_from(j, true)};
+    return RotateGroupKeyRequest{str(j, "group"), str(j, "profile", kMaxProfileSize), entries_from(j, true),
+                                 records_from(j, true)};
   });
 }
 Json RotateGroupKeyResponse::to_json() const { return Json{{"key_id", key_id}}; }
 RotateGroupKeyResponse RotateGroupKeyResponse::from_json(const Json& j) {
   return checked([&] { return RotateGroupKeyResponse{str(j, "key_id")}; });
+}
+
+Json ReadMembershipRequest::to_json() const { return Json{{"group", group}, {"from", from}, {"limit", limit}}; }
+ReadMembershipRequest ReadMembershipRequest::from_json(const Json& j) {
+  return checked([&] {
+    ReadMembershipRequest r{str(j, "group")};
+    if (j.contains("from")) r.from = json::uint_field(j, "from", kWhat);
+    if (j.contains("limit")) r.limit = json::uint_field(j, "limit", kWhat);
+    if (r.limit == 0 || r.limit > kMaxRecordsPerRequest) fail(Errc::malformed, "limit must be 1..1000");
+    return r;
+  });
+}
+Json ReadMembershipResponse::to_json() const { return Json{{"group", group}, {"length", length}, {"records", records}}; }
+ReadMembershipResponse ReadMembershipResponse::from_json(const Json& j) {
+  return checked([&] {
+    return ReadMembershipResponse{str(j, "group"), json::uint_field(j, "length", kWhat), records_from(j, true)};
+  });
+}
+
+Json MigrateMembershipRequest::to_json() const { return Json{{"group", group}, {"records", records}}; }
+MigrateMembershipRequest MigrateMembershipRequest::from_json(const Json& j) {
+  return checked([&] {
+    MigrateMembershipRequest r{str(j, "group"), records_from(j, true)};
+    if (r.records.empty()) fail(Errc::malformed, "MigrateMembership needs the chain's first records");
+    return r;
+  });
+}
+Json MigrateMembershipResponse::to_json() const { return Json{{"length", length}}; }
+MigrateMembershipResponse MigrateMembershipResponse::from_json(const Json& j) {
+  return checked([&] { return MigrateMembershipResponse{json::uint_field(j, "length", kWhat)}; });
 }
 
 Json AuditRecord::to_json() const {

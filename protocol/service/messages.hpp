@@ -60,7 +60,9 @@ struct GetProfileResponse {
 struct CreateGroupRequest {
   static constexpr std::string_view kName = "CreateGroup";
   std::string profile;                // the signed group profile
-  std::vector<MemberEntry> entries;   // optional first members (the creator's own entry too)
+  std::vector<MemberEntry> entries;   // key material for the members the genesis record names
+  // The membership chain's first record (membership.hpp), signed by the group's signing key.
+  std::vector<std::string> records = {};
   Json to_json() const;
   static CreateGroupRequest from_json(const Json& j);
 };
@@ -114,6 +116,7 @@ struct AddMemberRequest {
   static constexpr std::string_view kName = "AddMember";
   std::string group;
   std::vector<MemberEntry> entries;
+  std::vector<std::string> records = {};  // one signed "add" record per entry, in chain order
   Json to_json() const;
   static AddMemberRequest from_json(const Json& j);
 };
@@ -132,6 +135,8 @@ struct UpdateMemberRequest {
   // A re-split: fresh key material for this member (after it lost a device), replacing its
   // entry for entry->key_id. The old share, wherever a copy of it is, stops combining.
   std::optional<MemberEntry> entry = std::nullopt;
+  // The signed "update" record (status, privileges) and/or "resplit" record (entry).
+  std::vector<std::string> records = {};
   Json to_json() const;
   static UpdateMemberRequest from_json(const Json& j);
 };
@@ -161,6 +166,7 @@ struct RotateGroupKeyRequest {
   std::string group;
   std::string profile;               // new A as encryption_key, the old one among the past keys
   std::vector<MemberEntry> entries;  // key material for the new A (members keep status and privileges)
+  std::vector<std::string> records = {};  // the signed "rotate" record
   Json to_json() const;
   static RotateGroupKeyRequest from_json(const Json& j);
 };
@@ -168,6 +174,38 @@ struct RotateGroupKeyResponse {
   std::string key_id;
   Json to_json() const;
   static RotateGroupKeyResponse from_json(const Json& j);
+};
+
+// The group's membership chain, records `from` to `from + limit - 1` (ACTIVE members only).
+struct ReadMembershipRequest {
+  static constexpr std::string_view kName = "ReadMembership";
+  std::string group;
+  std::uint64_t from = 0;
+  std::uint64_t limit = 1000;  // at most 1000
+  Json to_json() const;
+  static ReadMembershipRequest from_json(const Json& j);
+};
+struct ReadMembershipResponse {
+  std::string group;        // id
+  std::uint64_t length = 0; // records in the chain
+  std::vector<std::string> records;
+  Json to_json() const;
+  static ReadMembershipResponse from_json(const Json& j);
+};
+
+// Gives a group created before membership chains its first records: a genesis and one "add"
+// per other member, which must state exactly the members the service holds (docs/SERVICE.md).
+struct MigrateMembershipRequest {
+  static constexpr std::string_view kName = "MigrateMembership";
+  std::string group;
+  std::vector<std::string> records;
+  Json to_json() const;
+  static MigrateMembershipRequest from_json(const Json& j);
+};
+struct MigrateMembershipResponse {
+  std::uint64_t length = 0;
+  Json to_json() const;
+  static MigrateMembershipResponse from_json(const Json& j);
 };
 
 struct AuditRecord {

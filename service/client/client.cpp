@@ -271,5 +271,11 @@ RotateGroupKeyResponse Client::rotate_group_key(const RotateGroupKeyRequest& req
 ReadAuditResponse Client::read_audit(const ReadAuditRequest& req) {
   return call<ReadAuditResponse>(req, &impl_->signer, &impl_->kid);
 }
+ReadMembershipResponse Client::read_membership(const ReadMembershipRequest& req) {
+  return call<ReadMembershipResponse>(req, &impl_->signer, &impl_->kid);
+}
+MigrateMembershipResponse Client::migrate_membership(const MigrateMembershipRequest& req) {
+  return call<MigrateMembershipResponse>(req, &impl_->signer, &impl_->kid);
+}
 
 }  // namespace recrypt::service

@@ -54,6 +54,8 @@ class Client {
   RecryptDataResponse recrypt_data(const RecryptDataRequest& req);
   RotateGroupKeyResponse rotate_group_key(const RotateGroupKeyRequest& req);
   ReadAuditResponse read_audit(const ReadAuditRequest& req);
+  ReadMembershipResponse read_membership(const ReadMembershipRequest& req);
+  MigrateMembershipResponse migrate_membership(const MigrateMembershipRequest& req);
 
   // For tests and tools: posts `body` as it is, with the given signature header (none when
   // empty), and returns the HTTP status and body without interpreting them.

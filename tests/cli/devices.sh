@@ -18,7 +18,7 @@ ok bob device list
 grep -q laptop <<<"$OUT" && grep -q phone <<<"$OUT" || die "device list: $OUT"
 
 ok alice group create team@example.com
-ok alice group add team@example.com bob@example.com
+ok alice group add team@example.com bob@example.com --fingerprint "$(fingerprint bob)"
 printf 'for the team\n' >doc.txt
 ok alice encrypt -r team@example.com doc.txt
 ok bob decrypt doc.txt.jcd -o bob.txt

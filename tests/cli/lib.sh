@@ -154,4 +154,9 @@ refused() {
   [ "$RC" = "$code" ] || die "recrypt ${*:2} (as $1) exited $RC, expected $code: $ERR"
 }
 
+# fingerprint USER: the user's profile fingerprint, as they read it out to an administrator.
+fingerprint() {
+  "$RECRYPT" --socket "$WORK/$1/run/agent.sock" profile show | awk '$1 == "fingerprint" { print $2 }'
+}
+
 same_file() { cmp -s "$1" "$2" || die "$1 and $2 differ"; }

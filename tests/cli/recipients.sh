@@ -8,10 +8,11 @@ start_service
 for u in alice bob carol dave; do start_agent "$u"; ok "$u" personal "$u@example.com" --service "$SERVICE_URL"; done
 ok alice group create accounting@example.com
 ok alice group create executive@example.com
-ok alice group add accounting@example.com bob@example.com      # Bob: accounting and executive
+# The first time Alice adds an account she gives its fingerprint; after that it is pinned.
+ok alice group add accounting@example.com bob@example.com --fingerprint "$(fingerprint bob)"  # Bob: both
 ok alice group add executive@example.com bob@example.com
-ok alice group add accounting@example.com carol@example.com    # Carol: accounting only
-ok alice group add executive@example.com dave@example.com      # Dave: executive only
+ok alice group add accounting@example.com carol@example.com --fingerprint "$(fingerprint carol)"  # Carol: accounting
+ok alice group add executive@example.com dave@example.com --fingerprint "$(fingerprint dave)"  # Dave: executive
 
 printf 'budget\n' >doc.txt
 ok alice encrypt -r accounting@example.com -r executive@example.com -o anyof.jcd doc.txt

@@ -28,10 +28,14 @@ ok alice encrypt -r privatealice@example.com test.txt
 say "$OUT ($(stat -c %s test.txt.jcd) bytes)"
 head -c 15 test.txt.jcd | head -1 | sed 's/^/   first line: /'
 
-step "Alice adds Bob and Carol"
-ok alice group add privatealice@example.com bob@example.com
+step "Alice adds Bob and Carol, whose fingerprints they told her"
+# Without a terminal to confirm on, the service's word for who bob@example.com is not enough.
+refused 4 alice group add privatealice@example.com bob@example.com
+grep -q "is not known to this agent yet" <<<"$ERR" || die "an unconfirmed account was not refused for its reason: $ERR"
+say "without a fingerprint: $ERR"
+ok alice group add privatealice@example.com bob@example.com --fingerprint "$(fingerprint bob)"
 say "$OUT"
-ok alice group add privatealice@example.com carol@example.com
+ok alice group add privatealice@example.com carol@example.com --fingerprint "$(fingerprint carol)"
 say "$OUT"
 
 step "Bob decrypts the document that was sent before he joined"

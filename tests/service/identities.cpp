@@ -57,6 +57,22 @@ service::MemberEntry TestGroup::entry_for(const TestPerson& p, service::Privileg
   return service::make_member_entry(p.id(), p.account, privileges, status, secret(), p.device_keys());
 }
 
+std::string TestGroup::record(service::RecordOp op, std::vector<service::MemberChange> members, const TestPerson* by) {
+  service::MembershipRecord r = chain.next(op);
+  r.members = std::move(members);
+  if (op == service::RecordOp::genesis || op == service::RecordOp::rotate || op == service::RecordOp::resplit)
+    r.key_id = key_id();
+  std::string token = by != nullptr ? r.sign(by->profile_key.public_point(), by->profile_signer())
+                                    : r.sign(signing.public_point(), jws::software_signer(signing));
+  // A record the chain's rules refuse is still made (tests send such records to see them
+  // refused), but the chain here does not take it.
+  try {
+    chain.append(token);
+  } catch (const service::ServiceError&) {
+  }
+  return token;
+}
+
 service::Client client_for(const std::string& url, const TestPerson& p, int device) {
   if (device < 0) return service::Client(url, url, p.profile_signer(), p.id());
   const TestDevice& d = *p.devices.at(static_cast<std::size_t>(device));

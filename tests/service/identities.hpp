@@ -9,6 +9,7 @@
 #include "protocol/jws.hpp"
 #include "protocol/recryption.hpp"
 #include "protocol/service/member_entry.hpp"
+#include "protocol/service/membership.hpp"
 #include "protocol/service/profile.hpp"
 #include "service/client/client.hpp"
 
@@ -52,7 +53,19 @@ struct TestGroup {
   void rotate();  // a fresh a; the old ones become past keys
   service::MemberEntry entry_for(const TestPerson& p, service::Privileges privileges,
                                  service::MemberStatus status = service::MemberStatus::active) const;
+
+  // The membership chain as the test expects the service to hold it (ServiceTest::sync_chain
+  // reads it back). record() signs the next record (by the group's own key, or by `by`'s
+  // profile key), appends it here if the chain's rules allow it, and returns its token.
+  service::MembershipState chain{""};
+  std::string record(service::RecordOp op, std::vector<service::MemberChange> members = {},
+                     const TestPerson* by = nullptr);
 };
+
+inline service::MemberChange change(const TestPerson& p, service::Privileges privileges,
+                                    service::MemberStatus status = service::MemberStatus::active) {
+  return {p.id(), {p.account, privileges, status}};
+}
 
 // A client of `url` signing with a device's key (or the person's profile key when device < 0).
 service::Client client_for(const std::string& url, const TestPerson& p, int device = 0);

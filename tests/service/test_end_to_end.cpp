@@ -41,10 +41,10 @@ TEST_F(EndToEnd, MemberReadsThroughTheService) {
   EXPECT_EQ(decrypt(*alice, doc), "the minutes of the meeting");
 
   // Suspended: the service refuses, so bob's share alone is worth nothing.
-  client(*alice).update_member({group->name, bob->id(), MemberStatus::suspended, std::nullopt});
+  client(*alice).update_member(update_request(*bob, MemberStatus::suspended, std::nullopt));
   EXPECT_EQ(status_of([&] { decrypt(*bob, doc); }), 401);
   // Reinstated: reads again.
-  client(*alice).update_member({group->name, bob->id(), MemberStatus::active, std::nullopt});
+  client(*alice).update_member(update_request(*bob, MemberStatus::active, std::nullopt));
   EXPECT_EQ(decrypt(*bob, doc), "the minutes of the meeting");
 }
 
@@ -59,10 +59,10 @@ TEST_F(EndToEnd, RotationKeepsOldDocumentsAndLocksOutOldShares) {
   Scalar carol_old_x = service::unwrap_share(before.wrapped_share, carol->devices[0]->encryption);
 
   // Carol is revoked; the new key goes to alice and bob only.
-  client(*alice).update_member({group->name, carol->id(), MemberStatus::revoked, std::nullopt});
+  client(*alice).update_member(update_request(*carol, MemberStatus::revoked, std::nullopt));
   group->rotate();
   client(*alice).rotate_group_key(
-      {group->name, group->token(), {group->entry_for(*alice, super_privs()), group->entry_for(*bob, recrypt_only())}});
+      rotate_request({group->entry_for(*alice, super_privs()), group->entry_for(*bob, recrypt_only())}));
   std::string new_doc = encrypt("after rotation");
 
   EXPECT_EQ(decrypt(*bob, new_doc), "after rotation");

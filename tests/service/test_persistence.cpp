@@ -14,7 +14,7 @@ using service::MemberStatus;
 TEST_F(ServiceTest, StateSurvivesARestart) {
   create_group();
   auto bob = member("bob@example.com");
-  client(*alice).update_member({group->name, bob->id(), MemberStatus::suspended, std::nullopt});
+  client(*alice).update_member(update_request(*bob, MemberStatus::suspended, std::nullopt));
   server.restart();
   auto g = client(*alice).get_group({group->name});
   ASSERT_EQ(g.members.size(), 2u);
@@ -22,7 +22,7 @@ TEST_F(ServiceTest, StateSurvivesARestart) {
     if (m.member == bob->id()) {
       EXPECT_EQ(m.status, MemberStatus::suspended);
     }
-  client(*alice).update_member({group->name, bob->id(), MemberStatus::active, std::nullopt});
+  client(*alice).update_member(update_request(*bob, MemberStatus::active, std::nullopt));
   Scalar t = Scalar::random(Curve::p256());
   EXPECT_EQ(status_of([&] { client(*bob).recrypt_data({group->name, group->key_id(), t.public_point()}); }), 201);
 }
@@ -44,29 +44,37 @@ TEST_F(ServiceTest, ReplayIsRefusedAfterARestart) {
 }
 
 TEST_F(ServiceTest, AcknowledgedMembersSurviveKillNine) {
-  create_group();
-  constexpr int kPeople = 60;
+  // Each worker adds to a group of its own: a group's chain takes one change at a time, and
+  // the writer commits the four groups' changes together.
+  constexpr int kWorkers = 4, kPeople = 60;
+  std::vector<std::unique_ptr<TestGroup>> groups;
+  for (int w = 0; w < kWorkers; ++w) {
+    groups.push_back(std::make_unique<TestGroup>("g" + std::to_string(w) + "@example.com", server.url()));
+    TestGroup& g = *groups.back();
+    g.chain = service::MembershipState(g.id());
+    client(*alice).create_group({g.token(), {g.entry_for(*alice, super_privs())},
+                                 {g.record(service::RecordOp::genesis, {change(*alice, super_privs())})}});
+  }
   std::vector<std::unique_ptr<TestPerson>> people;
   for (int i = 0; i < kPeople; ++i) {
     people.push_back(make_person("p" + std::to_string(i) + "@example.com"));
     publish(*people.back());
   }
-  std::vector<service::AddMemberRequest> requests;
-  for (auto& p : people) requests.push_back({group->name, {group->entry_for(*p, recrypt_only())}});
 
   std::mutex mutex;
-  std::set<std::string> acknowledged;
-  std::atomic<int> next{0};
+  std::set<std::string> acknowledged;  // "group|member"
   std::atomic<int> answered{0};
   std::vector<std::thread> workers;
-  for (int w = 0; w < 4; ++w) {
-    workers.emplace_back([&] {
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      TestGroup& g = *groups[static_cast<std::size_t>(w)];
       auto c = client(*alice);
-      for (int i = next++; i < kPeople; i = next++) {
+      for (int i = w; i < kPeople; i += kWorkers) {
+        const TestPerson& p = *people[static_cast<std::size_t>(i)];
         try {
-          c.add_member(requests[static_cast<std::size_t>(i)]);
+          c.add_member({g.name, {g.entry_for(p, recrypt_only())}, {g.record(service::RecordOp::add, {change(p, recrypt_only())})}});
           std::lock_guard lock(mutex);
-          acknowledged.insert(people[static_cast<std::size_t>(i)]->id());
+          acknowledged.insert(g.id() + "|" + p.id());
         } catch (const service::ServiceError&) {
         }
         ++answered;
@@ -77,9 +85,9 @@ TEST_F(ServiceTest, AcknowledgedMembersSurviveKillNine) {
   server.kill9();
   for (auto& t : workers) t.join();
   server.start();
-  auto g = client(*alice).get_group({group->name});
   std::set<std::string> present;
-  for (const auto& m : g.members) present.insert(m.member);
+  for (const auto& g : groups)
+    for (const auto& m : client(*alice).get_group({g->name}).members) present.insert(g->id() + "|" + m.member);
   EXPECT_GE(acknowledged.size(), static_cast<std::size_t>(kPeople / 3));
   for (const auto& id : acknowledged) EXPECT_TRUE(present.count(id)) << id;
 }

@@ -103,13 +103,58 @@ TEST(RecryptdProcessTest, SchemaIsVersionedAndANewerOneIsRefused) {
   RecryptdProcess server;
   server.start();
   server.stop();
-  EXPECT_EQ(user_version(server.db()), 2);
+  EXPECT_EQ(user_version(server.db()), 3);
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(h, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(h);
   EXPECT_THROW(server.start(), std::runtime_error);
   EXPECT_NE(server.log().find("newer"), std::string::npos);
+}
+
+// A version 2 database, as recryptd left it before membership chains, with a group profile
+// that somebody published under a name no group had yet: version 3 drops that row and makes
+// (type, name) unique, and the hosted group keeps its members.
+TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
+  RecryptdProcess server;
+  server.start();
+  server.stop();
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
+  const char* downgrade = R"(
+      DROP TABLE membership;
+      ALTER TABLE groups_ DROP COLUMN chain_length;
+      ALTER TABLE groups_ DROP COLUMN chain_head;
+      DROP INDEX profiles_name;
+      CREATE INDEX profiles_name ON profiles(type, name);
+      INSERT INTO groups_(id, name, token, key_id, key_ids) VALUES('G1', 'hosted@example.com', 't', 'K', 'K');
+      INSERT INTO profiles(id, type, name, token) VALUES('G1', 'group', 'hosted@example.com', 't');
+      INSERT INTO profiles(id, type, name, token) VALUES('SQUAT', 'group', 'later@example.com', 't');
+      INSERT INTO members(group_id, member_id, account, privileges, status) VALUES('G1', 'M', 'm@example.com', 7, 'ACTIVE');
+      PRAGMA user_version = 2;)";
+  char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(h, downgrade, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_close(h);
+  server.start();
+  server.stop();
+  EXPECT_EQ(user_version(server.db()), 3);
+  ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
+  auto count = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    int n = -1;
+    if (sqlite3_prepare_v2(h, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+  };
+  EXPECT_EQ(count("SELECT count(*) FROM profiles WHERE id = 'SQUAT'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM profiles WHERE id = 'G1'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM members WHERE group_id = 'G1'"), 1);
+  EXPECT_EQ(count("SELECT chain_length FROM groups_ WHERE id = 'G1'"), 0);  // migrated by its administrator
+  EXPECT_NE(sqlite3_exec(h, "INSERT INTO profiles(id, type, name, token) VALUES('G2', 'group', 'hosted@example.com', 't')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(h);
 }
 
 }  // namespace

@@ -93,39 +93,87 @@ TEST_F(ServiceTest, AddMember) {
   publish(*bob);
   publish(*carol);
   auto c = client(*alice);
-  auto added = c.add_member({group->name, {group->entry_for(*bob, recrypt_only()),
-                                           group->entry_for(*carol, recrypt_only(), MemberStatus::suspended)}});
+  sync_chain();
+  auto added = c.add_member(
+      {group->name,
+       {group->entry_for(*bob, recrypt_only()), group->entry_for(*carol, recrypt_only(), MemberStatus::suspended)},
+       {group->record(service::RecordOp::add, {change(*bob, recrypt_only())}),
+        group->record(service::RecordOp::add, {change(*carol, recrypt_only(), MemberStatus::suspended)})}});
   EXPECT_EQ(added.added, 2u);
   auto g = c.get_group({group->name});
   ASSERT_EQ(g.members.size(), 3u);
-  EXPECT_EQ(status_of([&] { c.add_member({group->name, {group->entry_for(*bob, recrypt_only())}}); }), 409);
+  auto again = add_request(*bob);
+  EXPECT_EQ(refusal_of([&] { c.add_member(again); }), "member " + bob->id() + " is already in the group");
   auto stranger = make_person("stranger@example.com");  // no published profile
-  EXPECT_EQ(status_of([&] { c.add_member({group->name, {group->entry_for(*stranger, recrypt_only())}}); }), 404);
+  auto unpublished = add_request(*stranger);
+  EXPECT_EQ(refusal_of([&] { c.add_member(unpublished); }),
+            "member " + stranger->id() + " has no published personal profile here");
   auto dave = make_person("dave@example.com");
   publish(*dave);
   auto erin = make_person("erin@example.com");
   publish(*erin);
-  auto entry = group->entry_for(*erin, recrypt_only());
-  entry.key_id = "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF";
-  EXPECT_EQ(status_of([&] { c.add_member({group->name, {entry}}); }), 404);
-  EXPECT_EQ(status_of([&] { c.add_member({"nosuch@example.com", {group->entry_for(*dave, recrypt_only())}}); }), 404);
-  // A failed request changes nothing, not even its valid entries.
-  EXPECT_EQ(status_of([&] { c.add_member({group->name, {group->entry_for(*dave, recrypt_only()), entry}}); }), 404);
+  auto wrong_key = add_request(*erin);
+  wrong_key.entries[0].key_id = "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF";
+  EXPECT_EQ(refusal_of([&] { c.add_member(wrong_key); }), "member entry names a key_id that is not a key of this group");
+  auto elsewhere = add_request(*dave);
+  elsewhere.group = "nosuch@example.com";
+  EXPECT_EQ(status_of([&] { c.add_member(elsewhere); }), 404);
+  // A failed request changes nothing, not even its valid entries and records.
+  sync_chain();
+  service::AddMemberRequest half{group->name,
+                                 {group->entry_for(*dave, recrypt_only()), wrong_key.entries[0]},
+                                 {group->record(service::RecordOp::add, {change(*dave, recrypt_only())}),
+                                  group->record(service::RecordOp::add, {change(*erin, recrypt_only())})}};
+  EXPECT_EQ(status_of([&] { c.add_member(half); }), 404);
   EXPECT_EQ(c.get_group({group->name}).members.size(), 3u);
+  EXPECT_EQ(c.read_membership({group->id()}).length, 3u);
+}
+
+TEST_F(ServiceTest, AddMemberNeedsItsSignedRecord) {
+  create_group();
+  auto bob = make_person("bob@example.com");
+  publish(*bob);
+  auto c = client(*alice);
+  EXPECT_EQ(refusal_of([&] { c.add_member({group->name, {group->entry_for(*bob, recrypt_only())}}); }),
+            "the request carries no signed membership record of its change");
+  // The entry must say what the record says.
+  auto admin_entry = add_request(*bob);
+  admin_entry.entries[0].privileges = super_privs();
+  EXPECT_EQ(refusal_of([&] { c.add_member(admin_entry); }),
+            "member entry for " + bob->id() + " disagrees with its membership record");
+  // A record without its key material, and key material without its record.
+  auto carol = make_person("carol@example.com");
+  publish(*carol);
+  auto no_entry = add_request(*bob);
+  no_entry.entries.clear();
+  EXPECT_EQ(status_of([&] { c.add_member(no_entry); }), 400);
+  auto extra_entry = add_request(*bob);
+  extra_entry.entries.push_back(group->entry_for(*carol, recrypt_only()));
+  EXPECT_EQ(refusal_of([&] { c.add_member(extra_entry); }),
+            "member entry for " + carol->id() + " has no membership record");
+  EXPECT_EQ(c.get_group({group->name}).members.size(), 1u);
 }
 
 TEST_F(ServiceTest, UpdateMember) {
   create_group();
   auto bob = member("bob@example.com");
   auto c = client(*alice);
-  auto r = c.update_member({group->name, bob->id(), MemberStatus::suspended, std::nullopt});
+  auto r = c.update_member(update_request(*bob, MemberStatus::suspended, std::nullopt));
   EXPECT_EQ(r.member.status, MemberStatus::suspended);
-  r = c.update_member({group->name, bob->id(), MemberStatus::active, service::Privileges{true, false, false}});
+  r = c.update_member(update_request(*bob, MemberStatus::active, service::Privileges{true, false, false}));
   EXPECT_EQ(r.member.status, MemberStatus::active);
   EXPECT_EQ(r.member.key_ids, std::vector<std::string>{group->key_id()});
   EXPECT_EQ(status_of([&] { c.update_member({group->name, "NOSUCH", MemberStatus::active, std::nullopt}); }), 404);
-  c.update_member({group->name, bob->id(), MemberStatus::revoked, std::nullopt});
-  EXPECT_EQ(status_of([&] { c.update_member({group->name, bob->id(), MemberStatus::active, std::nullopt}); }), 409);
+  // No change of status without its record, and none that says otherwise than its record.
+  EXPECT_EQ(refusal_of([&] { c.update_member({group->name, bob->id(), MemberStatus::suspended, std::nullopt}); }),
+            "the request carries no signed membership record of its change");
+  auto disagreeing = update_request(*bob, MemberStatus::suspended, std::nullopt);
+  disagreeing.status = MemberStatus::revoked;
+  EXPECT_EQ(refusal_of([&] { c.update_member(disagreeing); }),
+            "UpdateMember's status or privileges disagree with its membership record");
+  c.update_member(update_request(*bob, MemberStatus::revoked, std::nullopt));
+  auto reinstate = update_request(*bob, MemberStatus::active, std::nullopt);
+  EXPECT_EQ(refusal_of([&] { c.update_member(reinstate); }), "a revoked member stays revoked; add a key rollover instead");
 }
 
 TEST_F(ServiceTest, UpdateMemberWithAnEntryResplits) {
@@ -135,16 +183,15 @@ TEST_F(ServiceTest, UpdateMemberWithAnEntryResplits) {
   auto before = client(*bob).recrypt_data({group->name, group->key_id(), t.public_point()});
   Scalar old_x = service::unwrap_share(before.wrapped_share, bob->devices[0]->encryption);
   auto c = client(*alice);
-  service::UpdateMemberRequest req{group->name, bob->id(), std::nullopt, std::nullopt};
-  req.entry = group->entry_for(*bob, recrypt_only());
-  c.update_member(req);
+  c.update_member(resplit_request(*bob));
   auto after = client(*bob).recrypt_data({group->name, group->key_id(), t.public_point()});
   Scalar new_x = service::unwrap_share(after.wrapped_share, bob->devices[0]->encryption);
   Point z = group->secret().public_point().times(t);
   EXPECT_TRUE(recryption::combine(after.partial, t.public_point().times(new_x)) == z);
   EXPECT_FALSE(recryption::combine(after.partial, t.public_point().times(old_x)) == z);
+  auto req = resplit_request(*bob);
   req.entry = group->entry_for(*alice, recrypt_only());  // someone else's entry
-  EXPECT_EQ(status_of([&] { c.update_member(req); }), 400);
+  EXPECT_EQ(refusal_of([&] { c.update_member(req); }), "the entry is for another member");
 }
 
 TEST_F(ServiceTest, RecryptDataReturnsThePartialAndTheShare) {
@@ -164,7 +211,7 @@ TEST_F(ServiceTest, RotateGroupKey) {
   std::string old_key = group->key_id();
   EXPECT_EQ(status_of([&] { c.rotate_group_key({group->name, group->token(), {}}); }), 409);  // same key
   group->rotate();
-  auto res = c.rotate_group_key({group->name, group->token(), {group->entry_for(*bob, recrypt_only())}});
+  auto res = c.rotate_group_key(rotate_request({group->entry_for(*bob, recrypt_only())}));
   EXPECT_EQ(res.key_id, group->key_id());
   auto g = c.get_group({group->name});
   EXPECT_EQ(g.key_id, group->key_id());

@@ -1,0 +1,179 @@
+// The membership chain as recryptd keeps it: every change is a record an administrator
+// signed, each extends the head, and the service refuses what the chain's rules refuse —
+// with the rule's own words.
+#include <sqlite3.h>
+
+#include "tests/service/service_test.hpp"
+
+namespace recrypt::test {
+namespace {
+
+using service::MembershipState;
+using service::MemberStatus;
+using service::RecordOp;
+
+class Membership : public ServiceTest {
+ protected:
+  // The chain the service serves, verified from its genesis.
+  MembershipState served() {
+    auto page = client(*alice).read_membership({group->id()});
+    MembershipState chain(group->id());
+    for (const auto& token : page.records) chain.append(token);
+    EXPECT_EQ(chain.length(), page.length);
+    return chain;
+  }
+
+  // Runs SQL on the database while the service is stopped, as someone with the disk would.
+  void edit_database(const std::string& sql) {
+    server.stop();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(server.db().c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+    server.start();
+  }
+};
+
+TEST_F(Membership, EveryChangeIsASignedRecordOfTheChain) {
+  create_group();
+  auto bob = member("bob@example.com");
+  auto c = client(*alice);
+  c.update_member(update_request(*bob, MemberStatus::suspended, std::nullopt));
+  c.update_member(resplit_request(*bob));
+  group->rotate();
+  c.rotate_group_key(rotate_request({group->entry_for(*alice, super_privs()),
+                                     group->entry_for(*bob, recrypt_only(), MemberStatus::suspended)}));
+  MembershipState chain = served();
+  EXPECT_EQ(chain.length(), 5u);  // genesis, add, update, resplit, rotate
+  EXPECT_EQ(chain.key_id(), group->key_id());
+  EXPECT_EQ(chain.members().at(bob->id()).status, MemberStatus::suspended);
+  EXPECT_TRUE(chain.members().at(alice->id()).privileges.super);
+  // Read in pages, the same records.
+  auto tail = c.read_membership({group->id(), 3, 1});
+  ASSERT_EQ(tail.records.size(), 1u);
+  EXPECT_EQ(tail.records[0], c.read_membership({group->id()}).records.at(3));
+  EXPECT_EQ(tail.length, 5u);
+}
+
+TEST_F(Membership, TwoRecordsFromOneHeadDoNotBothLand) {
+  create_group();
+  auto bob = make_person("bob@example.com");
+  auto carol = make_person("carol@example.com");
+  publish(*bob);
+  publish(*carol);
+  // Two administrators' changes made against the same head: the second does not extend it.
+  auto first = add_request(*bob);
+  auto second = add_request(*carol);
+  auto c = client(*alice);
+  c.add_member(first);
+  EXPECT_EQ(refusal_of([&] { c.add_member(second); }),
+            "membership record 1 does not extend the chain, whose head is record 1 (another administrator may "
+            "have changed the group: try again)");
+  // A record that names a predecessor other than the head is a fork.
+  sync_chain();
+  std::string honest = group->record(RecordOp::add, {change(*carol, recrypt_only())});
+  service::MembershipRecord forked = service::parse_record(honest).record;
+  forked.prev = service::record_hash("some other record");
+  service::AddMemberRequest fork{group->name, {group->entry_for(*carol, recrypt_only())},
+                                 {forked.sign(group->signing.public_point(), jws::software_signer(group->signing))}};
+  EXPECT_EQ(refusal_of([&] { c.add_member(fork); }), "membership record 2 does not follow the chain's head (a fork)");
+  EXPECT_EQ(served().length(), 2u);
+}
+
+TEST_F(Membership, OnlyAdministratorsSignRecords) {
+  create_group();
+  auto bob = member("bob@example.com");
+  auto carol = make_person("carol@example.com");
+  publish(*carol);
+  // bob is a plain member: a record he signed adds nobody, even sent by an administrator.
+  auto by_bob = add_request(*carol, recrypt_only(), MemberStatus::active, bob.get());
+  EXPECT_EQ(refusal_of([&] { client(*alice).add_member(by_bob); }),
+            "membership record 2 is signed by " + bob->id() + ", who is not an ACTIVE administrator of the group");
+  // A stranger's key neither.
+  auto stranger = make_person("mallory@example.com");
+  auto by_stranger = add_request(*carol, recrypt_only(), MemberStatus::active, stranger.get());
+  EXPECT_NE(refusal_of([&] { client(*alice).add_member(by_stranger); }).find("who is not an ACTIVE administrator"),
+            std::string::npos);
+  // The genesis is the group key's alone.
+  TestGroup other("other@example.com", server.url());
+  other.chain = MembershipState(other.id());
+  service::CreateGroupRequest create{other.token(), {other.entry_for(*alice, super_privs())},
+                                     {other.record(RecordOp::genesis, {change(*alice, super_privs())}, alice.get())}};
+  EXPECT_EQ(refusal_of([&] { client(*alice).create_group(create); }),
+            "membership record 0 is signed by " + alice->id() +
+                ", not the group's signing key, which alone starts a chain");
+}
+
+TEST_F(Membership, ARecordIsForOneGroupOnly) {
+  create_group();
+  auto bob = make_person("bob@example.com");
+  publish(*bob);
+  TestGroup other("other@example.com", server.url());
+  other.chain = MembershipState(other.id());
+  client(*alice).create_group({other.token(), {other.entry_for(*alice, super_privs())},
+                               {other.record(RecordOp::genesis, {change(*alice, super_privs())})}});
+  // A record of `other` replayed into `group`.
+  std::string foreign = other.record(RecordOp::add, {change(*bob, recrypt_only())});
+  EXPECT_EQ(refusal_of([&] {
+              client(*alice).add_member({group->name, {group->entry_for(*bob, recrypt_only())}, {foreign}});
+            }),
+            "membership record 1 is for another group");
+}
+
+TEST_F(Membership, ReadMembershipIsForActiveMembers) {
+  create_group();
+  auto bob = member("bob@example.com");
+  client(*alice).update_member(update_request(*bob, MemberStatus::suspended, std::nullopt));
+  EXPECT_EQ(refusal_of([&] { client(*bob).read_membership({group->id()}); }),
+            "ReadMembership needs an ACTIVE member of the group");
+  EXPECT_EQ(served().length(), 3u);
+}
+
+TEST_F(Membership, GroupProfilesEnterOnlyWithTheirGroup) {
+  // mallory publishes a group profile under the name alice is about to create.
+  auto mallory = make_person("mallory@example.com");
+  publish(*mallory);
+  TestGroup squatter(group->name, server.url());
+  auto c = client(*mallory);
+  EXPECT_EQ(refusal_of([&] {
+              c.publish_profile({squatter.token()}, jws::software_signer(squatter.signing), squatter.id());
+            }),
+            "a group profile enters the service only with its group (CreateGroup, UpdateGroup, RotateGroupKey), "
+            "signed by the group's own key");
+  create_group();
+  auto found = service::verify_group_profile(c.get_profile({"", "", group->name}).profile);
+  EXPECT_EQ(found.id(), group->id());
+}
+
+TEST_F(Membership, AGroupFromBeforeChainsIsMigratedOnce) {
+  create_group();
+  auto bob = member("bob@example.com");
+  auto carol = make_person("carol@example.com");
+  publish(*carol);
+  // As a database from before membership chains holds it: members, no records.
+  edit_database("DELETE FROM membership; UPDATE groups_ SET chain_length = 0, chain_head = '';");
+  auto c = client(*alice);
+  auto request = add_request(*carol);
+  EXPECT_EQ(refusal_of([&] { c.add_member(request); }),
+            "group " + group->name + " has no membership chain yet: an administrator's agent must migrate it first");
+
+  // The migration must state the members as they are: bob is no SUPER.
+  group->chain = MembershipState(group->id());
+  std::vector<std::string> wrong{group->record(RecordOp::genesis, {change(*alice, super_privs())}),
+                                 group->record(RecordOp::add, {change(*bob, super_privs())})};
+  EXPECT_EQ(refusal_of([&] { c.migrate_membership({group->id(), wrong}); }),
+            "the migration does not state member " + bob->id() + " as the group holds it");
+  group->chain = MembershipState(group->id());
+  std::vector<std::string> right{group->record(RecordOp::genesis, {change(*alice, super_privs())}),
+                                 group->record(RecordOp::add, {change(*bob, recrypt_only())})};
+  EXPECT_EQ(c.migrate_membership({group->id(), right}).length, 2u);
+  EXPECT_EQ(refusal_of([&] { c.migrate_membership({group->id(), right}); }),
+            "group " + group->name + " has a membership chain already");
+  c.add_member(add_request(*carol));
+  EXPECT_EQ(served().members().size(), 3u);
+}
+
+}  // namespace
+}  // namespace recrypt::test
