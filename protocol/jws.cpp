@@ -20,7 +20,7 @@ Json decode_header(std::string_view b64) {
   return header;
 }
 
-std::array<std::uint8_t, SHA256_DIGEST_LENGTH> sha256(std::string_view data) {
+std::array<std::uint8_t, SHA256_DIGEST_LENGTH> sha256(ByteView data) {
   std::array<std::uint8_t, SHA256_DIGEST_LENGTH> out{};
   ossl::check(EVP_Digest(data.data(), data.size(), out.data(), nullptr, EVP_sha256(), nullptr) == 1,
               "EVP_Digest(SHA-256)");
@@ -31,9 +31,7 @@ std::string sign_token(Json header, ByteView payload, const Signer& signer, bool
   header["alg"] = "ES256";
   std::string head = base64url::encode(as_bytes(header.dump()));
   std::string body = base64url::encode(payload);
-  std::string input = head + "." + body;
-  auto digest = sha256(input);
-  Bytes sig = signer(digest);
+  Bytes sig = sign_es256(as_bytes(head + "." + body), signer);
   return head + "." + (detached ? std::string() : body) + "." + base64url::encode(sig);
 }
 
@@ -148,6 +146,8 @@ Bytes raw_to_der(ByteView raw) {
   OPENSSL_free(der);
   return out;
 }
+
+Bytes sign_es256(ByteView message, const Signer& signer) { return signer(sha256(message)); }
 
 bool verify_es256(const VerifyKey& key, ByteView message, ByteView raw_signature) {
   if (raw_signature.size() != 2 * key.curve().scalar_size()) return false;
