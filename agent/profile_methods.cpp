@@ -92,7 +92,7 @@ Json Agent::profile_create(const Json& params) {
 }
 
 Json Agent::profile_show(const Json&) {
-  LocalProfile p = require_profile();
+  LocalProfile p = require_profile(ProfileNeed::signed_token);
   auto doc = service::verify_personal_profile(p.token);
   Json devices = Json::array();
   for (const auto& d : p.devices) devices.push_back(device_json(d));
