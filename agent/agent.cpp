@@ -4,6 +4,7 @@
 #include "agent/service_link.hpp"
 #include "backend/soft_backend.hpp"
 #include "protocol/error.hpp"
+#include "protocol/service/profile.hpp"
 #include "protocol/service/service_error.hpp"
 #include "protocol/udf.hpp"
 
@@ -149,9 +150,29 @@ jws::Signer Agent::signer(const KeyRef& key) {
   return [&b, id](ByteView digest) { return b.sign_digest(id, digest); };
 }
 
-LocalProfile Agent::require_profile() const {
+// Every verifier refuses a profile without device proofs (docs/DECISIONS.md), so the first
+// method that loads one from an older agent republishes it. A token found good is remembered:
+// the usual call costs no verification.
+LocalProfile Agent::require_profile(ProfileNeed need) {
+  // Loaded under the lock, so that a copy older than one republished meanwhile never is.
+  std::lock_guard guard(profile_mutex_);
   auto profile = home_.load_profile();
   if (!profile) throw RpcError(Code::not_found, "this agent has no profile yet: run `recrypt personal ACCOUNT` first");
+  if (profile->token == verified_token_) return *profile;
+  try {
+    (void)service::verify_personal_profile(profile->token);
+  } catch (const service::ServiceError& e) {
+    log_event("info", std::string("republishing the profile: ") + e.what());
+    try {
+      publish_profile(*profile);
+      home_.save_profile(*profile);
+    } catch (const std::exception& failure) {
+      if (need == ProfileNeed::signed_token) throw;
+      log_event("warning", std::string("the profile could not be republished: ") + failure.what());
+      return *profile;
+    }
+  }
+  verified_token_ = profile->token;
   return *profile;
 }
 

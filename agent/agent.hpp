@@ -82,7 +82,12 @@ class Agent {
   // Helpers shared by the methods.
   backend::Backend& backend(std::string_view name);
   jws::Signer signer(const KeyRef& key);
-  LocalProfile require_profile() const;
+  // The home's profile. One whose signed token no longer verifies (published before device
+  // proofs) is re-signed and republished first. If that fails, methods that use only the
+  // profile's key ids go on with it as it is (a token may be unplugged), and those that use
+  // its signed token get the failure.
+  enum class ProfileNeed { key_ids, signed_token };
+  LocalProfile require_profile(ProfileNeed need = ProfileNeed::key_ids);
   const LocalDevice& signing_device(const LocalProfile& profile);
   ServiceDirectory::Lease service_as_device(const LocalProfile& profile);
   AdminGroup require_admin_group(const Json& params);
@@ -105,6 +110,8 @@ class Agent {
   ResidentShares resident_shares_;
   std::map<std::string, std::unique_ptr<backend::Backend>, std::less<>> backends_;
   std::mutex state_mutex_;  // one state-changing method at a time
+  std::mutex profile_mutex_;    // require_profile: one check, and republication, at a time
+  std::string verified_token_;  // the home's profile token as last found to verify
   std::chrono::steady_clock::time_point started_;
 };
 

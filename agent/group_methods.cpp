@@ -132,7 +132,7 @@ MembershipState Agent::admin_membership(service::Client& link, const AdminGroup&
 Json Agent::group_create(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "name");
   std::string backend_name = agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
-  LocalProfile profile = require_profile();
+  LocalProfile profile = require_profile(ProfileNeed::signed_token);
   if (home_.find_group(name)) throw RpcError(Code::conflict, "this agent already administers a group \"" + name + "\"");
   backend::Backend& b = backend(backend_name);
 

@@ -27,7 +27,10 @@ LocalDevice make_device(backend::Backend& b, const std::string& name) {
 }  // namespace
 
 // Signs the profile as it stands now and publishes it; the service accepts it because the
-// request is signed by the profile key itself.
+// request is signed by the profile key itself. Each device proves possession of its signing
+// key once: a proof covers only the profile id and the device's keys, so one in the last
+// published profile still holds, and a device (a token that may want its PIN) is asked to
+// sign only when it joins, or when the last profile had no proofs yet.
 std::string Agent::publish_profile(LocalProfile& profile) {
   backend::Backend& pb = backend(profile.signing_key.backend);
   std::optional<Point> profile_key;
@@ -41,6 +44,12 @@ std::string Agent::publish_profile(LocalProfile& profile) {
     if (it == keys.end()) throw RpcError(Code::device_error, "key " + id + " of backend " + backend_name + " is not available");
     return it->second;
   };
+  std::optional<service::PersonalProfile> published;
+  try {
+    published = service::verify_personal_profile(profile.token);
+  } catch (const service::ServiceError&) {
+    // None yet, or one from before device proofs: every device signs afresh.
+  }
   service::PersonalProfile doc{profile.account, key_of(profile.signing_key.backend, profile.signing_key.id), {},
                                service::rfc3339_now()};
   for (const auto& d : profile.devices) {
@@ -48,8 +57,12 @@ std::string Agent::publish_profile(LocalProfile& profile) {
     // only this TPM can import.
     std::optional<Point> tpm_parent;
     if (auto* t = dynamic_cast<tpm::TpmBackend*>(&backend(d.backend))) tpm_parent = t->parent_public().key;
-    doc.devices.push_back(service::Device{d.name, d.backend, key_of(d.backend, d.encryption_key_id),
-                                          key_of(d.backend, d.signing_key_id), tpm_parent});
+    service::Device device{d.name, d.backend, key_of(d.backend, d.encryption_key_id), key_of(d.backend, d.signing_key_id),
+                           tpm_parent, {}};
+    const service::Device* before = published ? published->device_by_signing_id(device.signing_id()) : nullptr;
+    if (before) device.proof = before->proof;
+    if (!device.proof_verifies(doc.id())) device.prove(doc.id(), signer(KeyRef{d.backend, d.signing_key_id}));
+    doc.devices.push_back(std::move(device));
   }
   (void)pb;
   auto sign = signer(profile.signing_key);
@@ -79,7 +92,7 @@ Json Agent::profile_create(const Json& params) {
 }
 
 Json Agent::profile_show(const Json&) {
-  LocalProfile p = require_profile();
+  LocalProfile p = require_profile(ProfileNeed::signed_token);
   auto doc = service::verify_personal_profile(p.token);
   Json devices = Json::array();
   for (const auto& d : p.devices) devices.push_back(device_json(d));

@@ -12,6 +12,7 @@
 #include "protocol/jws.hpp"
 #include "protocol/service/envelope.hpp"
 #include "protocol/service/messages.hpp"
+#include "protocol/service/profile.hpp"
 #include "protocol/service/request_signature.hpp"
 #include "protocol/udf.hpp"
 
@@ -140,6 +141,16 @@ int main(int argc, char** argv) {
   seed("service_request", 4, "\n" + service::serialize_request("Hello", service::HelloRequest{}.to_json()));
   seed("service_request", 5, signed_request("UpdateMember", Json{{"group", "g@example.com"}, {"member", "MB2G-M"},
                                                                  {"status", "SUSPENDED"}}));
+  {
+    // A personal profile whose device proves possession, so that the fuzzer starts past the
+    // proofs; signed by the key the request's signature is checked against.
+    Scalar device = Scalar::from_bytes(Curve::p256(), Bytes(32, 0x22));
+    service::PersonalProfile profile{"alice@example.com", k.public_point(), {}, "2026-11-22T00:00:00Z"};
+    profile.devices.push_back(service::Device{"laptop", "soft", b, device.public_point(), std::nullopt, {}});
+    profile.devices.back().prove(profile.id(), jws::software_signer(device));
+    seed("service_request", 6,
+         signed_request("PublishProfile", service::PublishProfileRequest{profile.sign(jws::software_signer(k))}.to_json()));
+  }
   seed("srv_answer", 1, srv_response());
   seed("srv_answer", 2, srv_response().substr(0, 40));
   return 0;

@@ -25,9 +25,7 @@ std::string sign_token(Json header, ByteView payload, const Signer& signer, bool
   header["alg"] = "ES256";
   std::string head = base64url::encode(as_bytes(header.dump()));
   std::string body = base64url::encode(payload);
-  std::string input = head + "." + body;
-  auto digest = sha256(as_bytes(input));
-  Bytes sig = signer(digest);
+  Bytes sig = sign_es256(as_bytes(head + "." + body), signer);
   return head + "." + (detached ? std::string() : body) + "." + base64url::encode(sig);
 }
 
@@ -142,6 +140,8 @@ Bytes raw_to_der(ByteView raw) {
   OPENSSL_free(der);
   return out;
 }
+
+Bytes sign_es256(ByteView message, const Signer& signer) { return signer(sha256(message)); }
 
 bool verify_es256(const VerifyKey& key, ByteView message, ByteView raw_signature) {
   if (raw_signature.size() != 2 * key.curve().scalar_size()) return false;

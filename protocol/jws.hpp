@@ -69,6 +69,9 @@ Json unverified_header(std::string_view token);
 Bytes der_to_raw(ByteView der, std::size_t scalar_size);
 Bytes raw_to_der(ByteView raw);
 
+// Signs `message` with ECDSA/SHA-256 through `signer`: the raw r || s that verify_es256 checks.
+Bytes sign_es256(ByteView message, const Signer& signer);
+
 // Verifies a raw r || s ECDSA/SHA-256 signature over `message`.
 bool verify_es256(const VerifyKey& key, ByteView message, ByteView raw_signature);
 bool verify_es256(const Point& key, ByteView message, ByteView raw_signature);

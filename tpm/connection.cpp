@@ -6,14 +6,11 @@
 #include "tpm/tpm_error.hpp"
 
 namespace recrypt::tpm {
-namespace {
 
 bool out_of_object_memory(const TpmError& e) {
   const TSS2_RC base = tpm_rc_base(e.rc());
   return base == TPM2_RC_OBJECT_MEMORY || base == TPM2_RC_OBJECT_HANDLES;
 }
-
-}  // namespace
 
 std::unique_ptr<Connection> Connection::open(const std::string& tcti,
                                              std::optional<TPM2_HANDLE> persistent_parent) {
@@ -31,19 +28,12 @@ SaltedSession& Connection::salted_session() {
 }
 
 ESYS_TR Connection::load(const TPM2B_PRIVATE& priv, const TPM2B_PUBLIC& pub) {
-  while (!keys.empty() && keys.size() >= key_slots) evict_oldest();
-  for (;;) {
+  return with_object_slot([&] {
     ESYS_TR handle = ESYS_TR_NONE;
-    try {
-      check_rc("TPM2_Load", Esys_Load(esys(), parent.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                      ESYS_TR_NONE, &priv, &pub, &handle));
-      return handle;
-    } catch (const TpmError& e) {
-      if (!out_of_object_memory(e) || keys.empty()) throw;
-      key_slots = keys.size();
-      evict_oldest();
-    }
-  }
+    check_rc("TPM2_Load", Esys_Load(esys(), parent.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                    ESYS_TR_NONE, &priv, &pub, &handle));
+    return handle;
+  });
 }
 
 void Connection::evict_oldest() noexcept {

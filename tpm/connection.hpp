@@ -15,8 +15,12 @@
 #include "tpm/esys_context.hpp"
 #include "tpm/esys_object.hpp"
 #include "tpm/salted_session.hpp"
+#include "tpm/tpm_error.hpp"
 
 namespace recrypt::tpm {
+
+// TPM_RC_OBJECT_MEMORY or TPM_RC_OBJECT_HANDLES: no free slot for one more object.
+bool out_of_object_memory(const TpmError& e);
 
 struct CachedKey {
   EsysObject handle;
@@ -44,8 +48,23 @@ struct Connection {
   ESYS_CONTEXT* esys() const noexcept { return ctx.get(); }
   SaltedSession& salted_session();
 
-  // TPM2_Load under the parent. While the TPM has no free object slot (TPMs guarantee as few
+  // Runs `command`, which needs a free object slot: TPM2_Load, and TPM2_Create too (it holds
+  // the new object in a slot while it works). While the TPM has none (TPMs guarantee as few
   // as 3), flushes the cached key used longest ago and tries again.
+  template <class F>
+  auto with_object_slot(F&& command) -> decltype(command()) {
+    while (!keys.empty() && keys.size() >= key_slots) evict_oldest();
+    for (;;) {
+      try {
+        return command();
+      } catch (const TpmError& e) {
+        if (!out_of_object_memory(e) || keys.empty()) throw;
+        key_slots = keys.size();
+        evict_oldest();
+      }
+    }
+  }
+  // TPM2_Load under the parent, with_object_slot.
   ESYS_TR load(const TPM2B_PRIVATE& priv, const TPM2B_PUBLIC& pub);
   void evict_oldest() noexcept;
 

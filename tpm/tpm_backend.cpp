@@ -207,10 +207,12 @@ KeyInfo TpmBackend::generate_key(std::string_view label, KeyPurpose purpose) {
     const TPML_PCR_SELECTION pcrs{};
     TPM2B_PRIVATE* priv = nullptr;
     TPM2B_PUBLIC* pub = nullptr;
-    check_rc("TPM2_Create (device key)",
-             Esys_Create(c.esys(), c.parent.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                         &sensitive, &tmpl, &outside, &pcrs, &priv, &pub, nullptr, nullptr,
-                         nullptr));
+    c.with_object_slot([&] {
+      check_rc("TPM2_Create (device key)",
+               Esys_Create(c.esys(), c.parent.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                           ESYS_TR_NONE, &sensitive, &tmpl, &outside, &pcrs, &priv, &pub,
+                           nullptr, nullptr, nullptr));
+    });
     auto priv_owned = own(priv);
     auto pub_owned = own(pub);
     KeyBlob blob{purpose, false, std::string(label), *pub_owned, *priv_owned};
@@ -302,10 +304,12 @@ Bytes TpmBackend::seal(std::string_view label, ByteView secret) {
     set_session_attributes(c.esys(), session.get(), {.decrypt = true, .encrypt = true});
     TPM2B_PRIVATE* priv = nullptr;
     TPM2B_PUBLIC* pub = nullptr;
-    check_rc("TPM2_Create (sealed object)",
-             Esys_Create(c.esys(), c.parent.get(), session.get(), ESYS_TR_NONE, ESYS_TR_NONE,
-                         &sensitive.v, &tmpl, &outside, &pcrs, &priv, &pub, nullptr, nullptr,
-                         nullptr));
+    c.with_object_slot([&] {
+      check_rc("TPM2_Create (sealed object)",
+               Esys_Create(c.esys(), c.parent.get(), session.get(), ESYS_TR_NONE, ESYS_TR_NONE,
+                           &sensitive.v, &tmpl, &outside, &pcrs, &priv, &pub, nullptr,
+                           nullptr, nullptr));
+    });
     return encode_sealed_blob(SealedBlob{std::string(label), *own(pub), *own(priv)});
   });
 }

@@ -13,6 +13,9 @@ namespace {
 
 constexpr std::string_view kWhat = "profile";
 
+// The first line of every proof statement (docs/SERVICE.md §3).
+constexpr std::string_view kProofContext = "recrypt device proof v1";
+
 const std::string& bounded_string(const Json& obj, std::string_view key, std::size_t max = kMaxNameLength) {
   const std::string& s = json::string_field(obj, key, kWhat);
   if (s.empty() || s.size() > max) fail(Errc::malformed, "profile field \"" + std::string(key) + "\" is empty or too long");
@@ -23,11 +26,22 @@ Point key_field(const Json& obj, std::string_view key) {
   return jwk::to_public(json::object_field(obj, key, kWhat));
 }
 
+// A proof that is not even base64url is refused as one that does not verify, with the
+// message that names the device.
+Bytes decode_proof(std::string_view text) {
+  try {
+    return base64url::decode(text);
+  } catch (const Error&) {
+    return {};
+  }
+}
+
 Device parse_device(const Json& d) {
   json::require_object(d, "profile device");
   Device device{bounded_string(d, "name"), bounded_string(d, "backend", 32), key_field(d, "encryption_key"),
-                key_field(d, "signing_key"), std::nullopt};
+                key_field(d, "signing_key"), std::nullopt, {}};
   if (d.contains("tpm_parent")) device.tpm_parent = key_field(d, "tpm_parent");
+  if (const std::string* proof = json::optional_string(d, "proof", kWhat)) device.proof = decode_proof(*proof);
   return device;
 }
 
@@ -63,12 +77,18 @@ auto as_service_error(F&& f) -> decltype(f()) {
   }
 }
 
-PersonalProfile parse_personal(const Json& p) {
+PersonalProfile parse_personal(const Json& p, const std::string& id) {
   PersonalProfile profile{bounded_string(p, "account"), key_field(p, "signing_key"), {},
                           bounded_string(p, "created", 64)};
   const auto& devices = json::array_field(p, "devices", kWhat);
   if (devices.size() > kMaxDevices) fail(Errc::too_large, "profile lists too many devices");
-  for (const Json& d : devices) profile.devices.push_back(parse_device(d));
+  for (const Json& d : devices) {
+    Device device = parse_device(d);
+    if (!device.proof_verifies(id))
+      fail(Errc::malformed, "device \"" + device.name + "\" of profile " + id +
+                                " has no valid proof of possession by its signing key");
+    profile.devices.push_back(std::move(device));
+  }
   return profile;
 }
 
@@ -88,6 +108,23 @@ GroupProfile parse_group(const Json& p) {
 std::string Device::encryption_id() const { return udf::key_fingerprint(encryption_key); }
 std::string Device::signing_id() const { return udf::key_fingerprint(signing_key); }
 
+// One field a line. No field can hold a newline (a UDF is Base32 and dashes), so the fields
+// cannot be shifted into one another; and no JWS signing input (base64url and dots) has a
+// space or a newline, so a proof can never pass for a signed request, nor a request for a proof.
+Bytes Device::proof_statement(std::string_view profile_id) const {
+  std::string text = std::string(kProofContext) + "\n" + std::string(profile_id) + "\n" + signing_id() + "\n" +
+                     encryption_id() + "\n" + (tpm_parent ? udf::key_fingerprint(*tpm_parent) : "") + "\n";
+  return to_bytes(as_bytes(text));
+}
+
+void Device::prove(std::string_view profile_id, const jws::Signer& signer) {
+  proof = jws::sign_es256(proof_statement(profile_id), signer);
+}
+
+bool Device::proof_verifies(std::string_view profile_id) const {
+  return jws::verify_es256(signing_key, proof_statement(profile_id), proof);
+}
+
 std::string PersonalProfile::id() const { return udf::key_fingerprint(signing_key); }
 
 Json PersonalProfile::payload() const {
@@ -98,6 +135,7 @@ Json PersonalProfile::payload() const {
             {"encryption_key", jwk::from_public(d.encryption_key)},
             {"signing_key", jwk::from_public(d.signing_key)}};
     if (d.tpm_parent) dj["tpm_parent"] = jwk::from_public(*d.tpm_parent);
+    if (!d.proof.empty()) dj["proof"] = base64url::encode(d.proof);
     devs.push_back(std::move(dj));
   }
   return Json{{"type", "personal"},
@@ -152,7 +190,7 @@ VerifiedProfile verify_profile(std::string_view token) {
     Json payload = check_self_signed(token, out.id_);
     const std::string& type = json::string_field(payload, "type", kWhat);
     if (type == "personal") {
-      out.personal = parse_personal(payload);
+      out.personal = parse_personal(payload, out.id_);
     } else if (type == "group") {
       out.type = ProfileType::group;
       out.group = parse_group(payload);

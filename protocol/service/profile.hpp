@@ -26,9 +26,19 @@ struct Device {
   Point encryption_key;
   Point signing_key;
   std::optional<Point> tpm_parent;
+  // Proof of possession: the device's signing key's ES256 signature (raw r || s) over
+  // proof_statement(profile id). Without it anyone could list someone else's device keys as
+  // their own (docs/DECISIONS.md).
+  Bytes proof;
 
   std::string encryption_id() const;  // UDF of encryption_key
   std::string signing_id() const;     // UDF of signing_key
+  // What the signing key signs: that it is a device of the profile `profile_id`, and that the
+  // encryption key and TPM parent beside it are its own (layout in docs/SERVICE.md §3).
+  Bytes proof_statement(std::string_view profile_id) const;
+  // Sets `proof`; `signer` must hold the private half of signing_key.
+  void prove(std::string_view profile_id, const jws::Signer& signer);
+  bool proof_verifies(std::string_view profile_id) const;
 };
 
 struct PersonalProfile {
@@ -39,7 +49,8 @@ struct PersonalProfile {
 
   std::string id() const;  // UDF of signing_key
   Json payload() const;
-  // Signs with `signer`, which must hold the private half of signing_key.
+  // Signs with `signer`, which must hold the private half of signing_key. Every device must
+  // carry its proof already (Device::prove with id()): verifiers refuse a profile without.
   std::string sign(const jws::Signer& signer) const;
   // The device whose signing key has this UDF, or nullptr.
   const Device* device_by_signing_id(std::string_view udf) const;
@@ -62,8 +73,9 @@ struct GroupProfile {
 
 enum class ProfileType { personal, group };
 
-// A checked profile: the self-signature verifies, its kid is the id of its signing key, and
-// every field is present, typed and within bounds. ServiceError(400) otherwise.
+// A checked profile: the self-signature verifies, its kid is the id of its signing key,
+// every field is present, typed and within bounds, and every device's proof of possession
+// verifies. ServiceError(400) otherwise.
 struct VerifiedProfile {
   ProfileType type;
   std::string token;  // the JWS compact exactly as received

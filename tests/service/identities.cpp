@@ -11,8 +11,11 @@ std::string TestPerson::id() const { return udf::key_fingerprint(profile_key.pub
 
 service::PersonalProfile TestPerson::profile() const {
   service::PersonalProfile p{account, profile_key.public_point(), {}, "2026-01-01T00:00:00Z"};
-  for (const auto& d : devices)
-    p.devices.push_back({d->name, "soft", d->encryption.public_point(), d->signing.public_point(), std::nullopt});
+  for (const auto& d : devices) {
+    service::Device device{d->name, "soft", d->encryption.public_point(), d->signing.public_point(), std::nullopt, {}};
+    device.prove(p.id(), d->signer());
+    p.devices.push_back(std::move(device));
+  }
   return p;
 }
 

@@ -31,7 +31,7 @@ struct TestPerson {
   std::vector<std::unique_ptr<TestDevice>> devices;
 
   std::string id() const;
-  service::PersonalProfile profile() const;
+  service::PersonalProfile profile() const;  // every device with its proof of possession
   std::string token() const;
   jws::Signer profile_signer() const { return jws::software_signer(profile_key); }
   std::vector<Point> device_keys() const;

@@ -6,6 +6,7 @@
 #include "protocol/recryption.hpp"
 #include "protocol/service/envelope.hpp"
 #include "protocol/service/request_signature.hpp"
+#include "protocol/udf.hpp"
 #include "tests/service/identities.hpp"
 
 namespace recrypt::test {
@@ -30,6 +31,79 @@ TEST(ServiceMessages, PersonalProfileRoundTrip) {
   EXPECT_EQ(v.personal->account, "alice@example.com");
   ASSERT_EQ(v.personal->devices.size(), 2u);
   EXPECT_EQ(v.personal->devices[1].signing_id(), p->devices[1]->kid());
+}
+
+// What verify_profile says when it refuses `token` with 400, "" when it accepts it.
+std::string refusal_400(std::string_view token) {
+  try {
+    (void)service::verify_profile(token);
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.status(), 400);
+    return e.description();
+  }
+  return "";
+}
+
+std::string no_proof(const TestPerson& p, const std::string& device) {
+  return "device \"" + device + "\" of profile " + p.id() + " has no valid proof of possession by its signing key";
+}
+
+TEST(ServiceMessages, HonestDeviceProofsVerify) {
+  auto p = make_person("alice@example.com", 2);
+  auto v = service::verify_personal_profile(p->token());
+  for (const service::Device& d : v.devices) {
+    EXPECT_EQ(d.proof.size(), 64u);
+    EXPECT_TRUE(d.proof_verifies(p->id()));
+  }
+  EXPECT_EQ(refusal_400(p->token()), "");
+}
+
+TEST(ServiceMessages, DeviceProofStatementLayout) {
+  auto p = make_person("alice@example.com");
+  service::Device d = p->profile().devices.at(0);
+  EXPECT_EQ(as_chars(d.proof_statement("PROFILE-ID")),
+            "recrypt device proof v1\nPROFILE-ID\n" + d.signing_id() + "\n" + d.encryption_id() + "\n\n");
+  Point parent = Scalar::random(Curve::p256()).public_point();
+  d.tpm_parent = parent;
+  EXPECT_EQ(as_chars(d.proof_statement("PROFILE-ID")), "recrypt device proof v1\nPROFILE-ID\n" + d.signing_id() + "\n" +
+                                                           d.encryption_id() + "\n" + udf::key_fingerprint(parent) + "\n");
+}
+
+// Each way a device's proof can fail, on the second of two devices: the profile is refused
+// and the refusal names that device and the profile.
+TEST(ServiceMessages, DeviceWithoutValidProofIsRefused) {
+  auto p = make_person("alice@example.com", 2);
+  auto signed_with = [&](const std::function<void(service::Device&)>& change) {
+    service::PersonalProfile profile = p->profile();
+    change(profile.devices.at(1));
+    return profile.sign(p->profile_signer());
+  };
+  Scalar other = Scalar::random(Curve::p256());
+  Scalar other_profile = Scalar::random(Curve::p256());
+  std::string other_id = udf::key_fingerprint(other_profile.public_point());
+  // Made by another key than the device's signing key.
+  EXPECT_EQ(refusal_400(signed_with([&](service::Device& d) { d.prove(p->id(), jws::software_signer(other)); })),
+            no_proof(*p, "device1"));
+  // Made by the device's key, but for another profile.
+  EXPECT_EQ(refusal_400(signed_with([&](service::Device& d) { d.prove(other_id, p->devices[1]->signer()); })),
+            no_proof(*p, "device1"));
+  // Missing, as in every profile published before proofs.
+  EXPECT_EQ(refusal_400(signed_with([](service::Device& d) { d.proof.clear(); })), no_proof(*p, "device1"));
+  // The other device's proof.
+  EXPECT_EQ(refusal_400(signed_with([&](service::Device& d) { d.proof = p->profile().devices.at(0).proof; })),
+            no_proof(*p, "device1"));
+  // A valid proof, but the encryption key or TPM parent beside it changed: it binds them too.
+  EXPECT_EQ(refusal_400(signed_with([&](service::Device& d) { d.encryption_key = other.public_point(); })),
+            no_proof(*p, "device1"));
+  EXPECT_EQ(refusal_400(signed_with([&](service::Device& d) { d.tpm_parent = other.public_point(); })),
+            no_proof(*p, "device1"));
+  // Not base64url at all.
+  service::PersonalProfile profile = p->profile();
+  Json payload = profile.payload();
+  payload["devices"][1]["proof"] = "not base64url!";
+  std::string token = jws::sign_compact(Json{{"kid", p->id()}, {"typ", "recrypt-profile"}}, as_bytes(payload.dump()),
+                                        p->profile_signer());
+  EXPECT_EQ(refusal_400(token), no_proof(*p, "device1"));
 }
 
 TEST(ServiceMessages, GroupProfileRoundTrip) {

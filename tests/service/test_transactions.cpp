@@ -42,6 +42,28 @@ TEST_F(ServiceTest, PublishProfileMustBeSignedByTheProfileKey) {
   EXPECT_EQ(status_of([&] { c.publish_profile({"garbage"}, bob->profile_signer(), bob->id()); }), 400);
 }
 
+// Mallory lists alice's device, keys and proof copied from alice's published profile, as one
+// of her own, through a properly signed request. Without the device's private key she cannot
+// prove possession for her profile, and the service answers why.
+TEST_F(ServiceTest, PublishProfileRefusesADeviceOfAnotherUser) {
+  auto mallory = make_person("mallory@example.com");
+  auto c = client(*mallory, -1);
+  service::PersonalProfile forged = mallory->profile();
+  forged.devices.push_back(service::verify_personal_profile(c.get_profile({alice->id(), "", ""}).profile).devices.at(0));
+  forged.devices.back().name = "laptop";
+  std::string body =
+      service::serialize_request("PublishProfile", service::PublishProfileRequest{forged.sign(mallory->profile_signer())}.to_json());
+  auto reply = c.post_raw(body, c.sign(body));
+  EXPECT_EQ(reply.status, 400);
+  Json answer = Json::parse(reply.body).at("PublishProfileResponse");
+  EXPECT_EQ(answer.at("Status"), 400);
+  EXPECT_EQ(answer.at("StatusDescription"),
+            "device \"laptop\" of profile " + mallory->id() + " has no valid proof of possession by its signing key");
+  EXPECT_EQ(status_of([&] { c.get_profile({mallory->id(), "", ""}); }), 404);
+  // Her honest profile is accepted.
+  publish(*mallory);
+}
+
 TEST_F(ServiceTest, CreateGroup) {
   create_group();
   auto c = client(*alice);

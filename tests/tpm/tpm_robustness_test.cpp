@@ -100,6 +100,22 @@ TEST_F(TpmTest, UnreadableDeviceIsPermission) {
   EXPECT_NE(msg.find("tss"), std::string::npos) << msg;
 }
 
+TEST_F(TpmTest, MakingAKeyWhileCachedKeysFillTheTpmFlushesOne) {
+  // Two signing keys in use take swtpm's 3 object slots with the parent. TPM2_Create needs a
+  // slot too: making a key or sealing a secret flushes a cached key instead of failing.
+  auto tpm = make_backend();
+  const auto a = tpm->generate_key("a", KeyPurpose::signing);
+  const auto b = tpm->generate_key("b", KeyPurpose::signing);
+  tpm->sign_digest(a.id, sha256("a"));
+  tpm->sign_digest(b.id, sha256("b"));
+  const auto c = tpm->generate_key("c", KeyPurpose::signing);
+  tpm->sign_digest(c.id, sha256("c"));
+  const Bytes blob = tpm->seal("g", Bytes(16, 0x5A));
+  EXPECT_EQ(tpm->unseal(blob), SecureBytes(16, 0x5A));
+  tpm->sign_digest(a.id, sha256("a again"));
+  EXPECT_LE(tpm->loaded_handles().transient, 3u);
+}
+
 TEST_F(TpmTest, LongLoopLeavesOnlyDeliberateHandles) {
   auto tpm = make_backend();
   const auto enc = tpm->generate_key("e", KeyPurpose::encryption);
