@@ -19,6 +19,7 @@
 #include "protocol/agent/rpc.hpp"
 #include "protocol/json.hpp"
 #include "service/client/client.hpp"
+#include "service/client/service_address.hpp"
 
 namespace recrypt::cli {
 namespace fs = std::filesystem;
@@ -235,15 +236,24 @@ void check_service(const std::optional<Json>& status, std::vector<CheckResult>& 
     options.timeout = std::chrono::milliseconds(5000);
     service::Client client(url, "", nullptr, "", options);
     hello = client.hello();
-    std::string versions;
-    for (const auto& v : hello.versions) versions += (versions.empty() ? "" : ",") + v;
-    out.push_back({"service", CheckStatus::ok, url + " answers Hello (protocol " + versions + ")", ""});
   } catch (const std::exception& e) {
     out.push_back({"service", CheckStatus::fail, url + " does not answer Hello: " + e.what(),
                    "check the network and the URL in your profile; ask the service's administrator whether recryptd runs"});
     out.push_back({"clock", CheckStatus::skip, "the service did not answer", ""});
     return;
   }
+  // The agent refuses a service that calls itself other than its address says; so do we.
+  try {
+    service::require_audience(url, hello.audience);
+  } catch (const service::ServiceError& e) {
+    out.push_back({"service", CheckStatus::fail, e.what(),
+                   "check the service address in your profile, or ask the service's operator to set recryptd --audience"});
+    out.push_back({"clock", CheckStatus::skip, "the service is not the one the profile names", ""});
+    return;
+  }
+  std::string versions;
+  for (const auto& v : hello.versions) versions += (versions.empty() ? "" : ",") + v;
+  out.push_back({"service", CheckStatus::ok, url + " answers Hello (protocol " + versions + ")", ""});
   if (!hello.time) {
     out.push_back({"clock", CheckStatus::skip, "the service does not say its time in Hello; compare with: date -u", ""});
     return;
