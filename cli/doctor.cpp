@@ -15,6 +15,7 @@
 #include <optional>
 #include <sstream>
 
+#include "agent/paths.hpp"
 #include "cli/agent_client.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/json.hpp"
@@ -48,23 +49,16 @@ std::string user_name() {
 }
 
 // The socket's folder and the socket itself: owned by us, nobody else may enter or connect.
+// The folder is judged by the rule the CLI and the agent apply (agent/paths.hpp).
 void check_socket(const DoctorOptions& o, std::vector<CheckResult>& out) {
-  const fs::path dir = o.socket.parent_path();
+  const fs::path dir = agent::socket_folder(o.socket);
   struct stat st {};
-  const uid_t me = ::getuid();
-  if (::stat(dir.c_str(), &st) != 0) {
+  const uid_t me = ::geteuid();
+  if (::lstat(dir.c_str(), &st) != 0) {
     out.push_back({"socket-dir", CheckStatus::fail, dir.string() + " does not exist",
                    "start the agent (systemctl --user enable --now recrypt-agent.socket), which creates it 0700"});
-  } else if (!S_ISDIR(st.st_mode)) {
-    out.push_back({"socket-dir", CheckStatus::fail, dir.string() + " is not a folder", "remove it and start the agent again"});
-  } else if (st.st_uid != me) {
-    out.push_back({"socket-dir", CheckStatus::fail,
-                   dir.string() + " belongs to uid " + std::to_string(st.st_uid) + ", not to you (uid " +
-                       std::to_string(me) + ")",
-                   "another user controls this folder: use a socket in your own $XDG_RUNTIME_DIR"});
-  } else if ((st.st_mode & 077) != 0) {
-    out.push_back({"socket-dir", CheckStatus::fail, dir.string() + " has mode " + octal(st.st_mode) + ", others may enter it",
-                   "chmod 0700 " + dir.string()});
+  } else if (auto problem = agent::socket_folder_problem(dir)) {
+    out.push_back({"socket-dir", CheckStatus::fail, problem->what, problem->fix});
   } else {
     out.push_back({"socket-dir", CheckStatus::ok, dir.string() + " is yours, mode " + octal(st.st_mode), ""});
   }
