@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
     int inherited = systemd_listen_fd();
     int lock_fd = -1;
     if (inherited < 0) {
+      make_socket_folder(socket_folder(socket_path));
       lock_fd = take_instance_lock(socket_path);
       if (lock_fd < 0) {
         std::cerr << "recrypt-agent: another agent is already running on " << socket_path << "\n";

@@ -79,6 +79,9 @@ Json Agent::profile_create(const Json& params) {
   std::string device_name = agent_rpc::param_optional_string(params, "device").value_or("default");
   if (home_.load_profile()) throw RpcError(Code::conflict, "this agent already has a profile");
   backend::Backend& b = backend(backend_name);
+  // The address and the service behind it are checked before any key is made: a plain-HTTP
+  // address off this machine fails here without a packet sent.
+  services_.check(service_url);
 
   LocalProfile profile;
   profile.account = account;

@@ -1,5 +1,7 @@
 #include "agent/service_link.hpp"
 
+#include "service/client/service_address.hpp"
+
 namespace recrypt::agent {
 namespace {
 service::ClientOptions options(std::chrono::seconds timeout) {
@@ -13,17 +15,19 @@ ServiceDirectory::Lease::~Lease() {
   if (client_) directory_->give_back(url_, std::move(client_));
 }
 
-std::string ServiceDirectory::audience(const std::string& url) {
+std::string ServiceDirectory::check(const std::string& url) {
   {
     std::lock_guard guard(mutex_);
     if (auto it = audiences_.find(url); it != audiences_.end()) return it->second;
   }
-  // Hello is unsigned: no key is needed to ask a service what it calls itself.
-  service::Client anonymous(url, "", jws::Signer{}, "", options(timeout_));
-  std::string aud = anonymous.hello().audience;
+  std::string expected = service::audience_of(service::parse_service_address(url));
+  // Hello is unsigned: no key is needed to ask a service what it calls itself. A refusal is
+  // not remembered, so a service whose operator fixes --audience works without a restart.
+  service::Client anonymous(url, expected, jws::Signer{}, "", options(timeout_));
+  service::require_audience(url, anonymous.hello().audience);
   std::lock_guard guard(mutex_);
-  audiences_[url] = aud;
-  return aud;
+  audiences_[url] = expected;
+  return expected;
 }
 
 ServiceDirectory::Lease ServiceDirectory::connect(const std::string& url, jws::Signer signer, const std::string& kid) {
@@ -39,7 +43,7 @@ ServiceDirectory::Lease ServiceDirectory::connect(const std::string& url, jws::S
   if (client) {
     client->set_signer(std::move(signer), kid);
   } else {
-    client = std::make_unique<service::Client>(url, audience(url), std::move(signer), kid, options(timeout_));
+    client = std::make_unique<service::Client>(url, check(url), std::move(signer), kid, options(timeout_));
   }
   return Lease(*this, url, std::move(client));
 }

@@ -1,7 +1,9 @@
 // How the agent reaches recryption services. Clients are not thread-safe and the agent serves
 // requests on several threads, so each request leases a client and gives it back: idle
 // clients keep their connection alive and their resolver thread, which costs milliseconds
-// to start. Each service's audience is learned once from its Hello.
+// to start. Requests are signed for the audience the service's address names
+// (service::audience_of), never one the service announces; its Hello is asked once, to refuse a
+// service that calls itself something else before anything is signed for it.
 #pragma once
 
 #include <chrono>
@@ -37,17 +39,22 @@ class ServiceDirectory {
     std::unique_ptr<service::Client> client_;
   };
 
-  // A client for `url` whose requests are signed by `signer` (key id `kid`).
+  // A client for `url` whose requests are signed by `signer` (key id `kid`). Throws
+  // ServiceError as check() does.
   Lease connect(const std::string& url, jws::Signer signer, const std::string& kid);
 
+  // Checks `url` once: an address the client refuses (malformed, or plain HTTP off this
+  // machine) fails without any network use; then the service's Hello must name the audience
+  // the address does (service::require_audience). Returns that audience.
+  std::string check(const std::string& url);
+
  private:
-  std::string audience(const std::string& url);
   void give_back(const std::string& url, std::unique_ptr<service::Client> client);
 
   static constexpr std::size_t kMaxIdlePerService = 4;
   std::chrono::seconds timeout_;
   std::mutex mutex_;
-  std::map<std::string, std::string> audiences_;
+  std::map<std::string, std::string> audiences_;  // of the services whose Hello agreed
   std::map<std::string, std::vector<std::unique_ptr<service::Client>>> idle_;
 };
 

@@ -115,8 +115,6 @@ SocketServer::SocketServer(asio::io_context& io, const fs::path& socket_path, in
     acceptor_.assign(stream_protocol(), inherited_fd);
     return;
   }
-  fs::create_directories(socket_path.parent_path());
-  fs::permissions(socket_path.parent_path(), fs::perms::owner_all, fs::perm_options::replace);
   ::unlink(socket_path.c_str());  // stale: the instance lock says no other agent runs
   // The socket is created 0600 by the umask, not chmod'ed afterwards, so it is never open to
   // others even for an instant.
@@ -157,7 +155,6 @@ void SocketServer::accept_next() {
 }
 
 int take_instance_lock(const fs::path& socket_path) {
-  fs::create_directories(socket_path.parent_path());
   fs::path lock_path = socket_path;
   lock_path += ".lock";
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

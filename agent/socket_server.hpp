@@ -30,8 +30,8 @@ struct ServerLimits {
 
 class SocketServer {
  public:
-  // Binds `socket_path` (folder 0700, socket 0600), or adopts the systemd-passed fd when
-  // `inherited_fd` >= 0.
+  // Binds `socket_path` (socket 0600) in a folder make_socket_folder (paths.hpp) made or
+  // checked, or adopts the systemd-passed fd when `inherited_fd` >= 0.
   SocketServer(boost::asio::io_context& io, const std::filesystem::path& socket_path, int inherited_fd,
                LineHandler handler, ServerLimits limits);
   ~SocketServer();
@@ -52,8 +52,9 @@ class SocketServer {
   std::shared_ptr<std::atomic<std::size_t>> open_connections_;
 };
 
-// Takes an exclusive lock next to the socket so that two agents of one user never run at
-// once; returns the lock fd, or -1 when another agent holds it.
+// Takes an exclusive lock next to the socket (in its folder, which make_socket_folder made
+// or checked) so that two agents of one user never run at once; returns the lock fd, or -1
+// when another agent holds it.
 int take_instance_lock(const std::filesystem::path& socket_path);
 
 // The fd systemd passed (LISTEN_PID/LISTEN_FDS), or -1.

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agent/paths.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/error.hpp"
 
@@ -18,21 +19,40 @@ AgentClient::~AgentClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+// What answers on the socket gets document keys to open and requests to sign, so it has to
+// be our own agent: the folder must be one only we control (checked before connecting, so
+// nothing is sent into a folder another user could have placed a socket in), and the
+// process listening must run as our uid (checked after).
 void AgentClient::connect() {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::string path = socket_path_.string();
   if (path.size() >= sizeof addr.sun_path) throw AgentUnreachable("agent socket path is too long: " + path);
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw AgentUnreachable(std::string("cannot create a socket: ") + std::strerror(errno));
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  if (auto problem = agent::socket_folder_problem(agent::socket_folder(socket_path_)))
+    throw AgentUnreachable("refusing the agent socket " + path + ": " + problem->message());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw AgentUnreachable(std::string("cannot create a socket: ") + std::strerror(errno));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     int e = errno;
-    ::close(fd_);
-    fd_ = -1;
+    ::close(fd);
     throw AgentUnreachable("cannot reach recrypt-agent at " + path + ": " + std::strerror(e) +
                            " (is it running? start it with `recrypt-agent` or `systemctl --user start recrypt-agent.socket`)");
   }
+  ucred peer{};
+  socklen_t len = sizeof peer;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
+    int e = errno;
+    ::close(fd);
+    throw AgentUnreachable("cannot tell who answers on " + path + ": " + std::strerror(e));
+  }
+  if (peer.uid != ::geteuid()) {
+    ::close(fd);
+    throw AgentUnreachable("refusing the agent socket " + path + ": the process answering on it (pid " +
+                           std::to_string(peer.pid) + ") runs as uid " + std::to_string(peer.uid) + ", not as you (uid " +
+                           std::to_string(::geteuid()) + "); start your own agent, or give --socket of your own agent");
+  }
+  fd_ = fd;
 }
 
 SecureString AgentClient::exchange(const std::string& method, const Json& params, std::uint64_t& id) {

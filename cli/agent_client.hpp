@@ -1,4 +1,5 @@
-// The CLI's side of the agent socket: connect, send one JSON-RPC request, read its answer.
+// The CLI's side of the agent socket: connect (only to our own agent: a private folder and a
+// peer of our uid, see connect()), send one JSON-RPC request, read its answer.
 #pragma once
 
 #include <filesystem>

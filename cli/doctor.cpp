@@ -15,10 +15,12 @@
 #include <optional>
 #include <sstream>
 
+#include "agent/paths.hpp"
 #include "cli/agent_client.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/json.hpp"
 #include "service/client/client.hpp"
+#include "service/client/service_address.hpp"
 
 namespace recrypt::cli {
 namespace fs = std::filesystem;
@@ -47,23 +49,16 @@ std::string user_name() {
 }
 
 // The socket's folder and the socket itself: owned by us, nobody else may enter or connect.
+// The folder is judged by the rule the CLI and the agent apply (agent/paths.hpp).
 void check_socket(const DoctorOptions& o, std::vector<CheckResult>& out) {
-  const fs::path dir = o.socket.parent_path();
+  const fs::path dir = agent::socket_folder(o.socket);
   struct stat st {};
-  const uid_t me = ::getuid();
-  if (::stat(dir.c_str(), &st) != 0) {
+  const uid_t me = ::geteuid();
+  if (::lstat(dir.c_str(), &st) != 0) {
     out.push_back({"socket-dir", CheckStatus::fail, dir.string() + " does not exist",
                    "start the agent (systemctl --user enable --now recrypt-agent.socket), which creates it 0700"});
-  } else if (!S_ISDIR(st.st_mode)) {
-    out.push_back({"socket-dir", CheckStatus::fail, dir.string() + " is not a folder", "remove it and start the agent again"});
-  } else if (st.st_uid != me) {
-    out.push_back({"socket-dir", CheckStatus::fail,
-                   dir.string() + " belongs to uid " + std::to_string(st.st_uid) + ", not to you (uid " +
-                       std::to_string(me) + ")",
-                   "another user controls this folder: use a socket in your own $XDG_RUNTIME_DIR"});
-  } else if ((st.st_mode & 077) != 0) {
-    out.push_back({"socket-dir", CheckStatus::fail, dir.string() + " has mode " + octal(st.st_mode) + ", others may enter it",
-                   "chmod 0700 " + dir.string()});
+  } else if (auto problem = agent::socket_folder_problem(dir)) {
+    out.push_back({"socket-dir", CheckStatus::fail, problem->what, problem->fix});
   } else {
     out.push_back({"socket-dir", CheckStatus::ok, dir.string() + " is yours, mode " + octal(st.st_mode), ""});
   }
@@ -235,15 +230,24 @@ void check_service(const std::optional<Json>& status, std::vector<CheckResult>& 
     options.timeout = std::chrono::milliseconds(5000);
     service::Client client(url, "", nullptr, "", options);
     hello = client.hello();
-    std::string versions;
-    for (const auto& v : hello.versions) versions += (versions.empty() ? "" : ",") + v;
-    out.push_back({"service", CheckStatus::ok, url + " answers Hello (protocol " + versions + ")", ""});
   } catch (const std::exception& e) {
     out.push_back({"service", CheckStatus::fail, url + " does not answer Hello: " + e.what(),
                    "check the network and the URL in your profile; ask the service's administrator whether recryptd runs"});
     out.push_back({"clock", CheckStatus::skip, "the service did not answer", ""});
     return;
   }
+  // The agent refuses a service that calls itself other than its address says; so do we.
+  try {
+    service::require_audience(url, hello.audience);
+  } catch (const service::ServiceError& e) {
+    out.push_back({"service", CheckStatus::fail, e.what(),
+                   "check the service address in your profile, or ask the service's operator to set recryptd --audience"});
+    out.push_back({"clock", CheckStatus::skip, "the service is not the one the profile names", ""});
+    return;
+  }
+  std::string versions;
+  for (const auto& v : hello.versions) versions += (versions.empty() ? "" : ",") + v;
+  out.push_back({"service", CheckStatus::ok, url + " answers Hello (protocol " + versions + ")", ""});
   if (!hello.time) {
     out.push_back({"clock", CheckStatus::skip, "the service does not say its time in Hello; compare with: date -u", ""});
     return;

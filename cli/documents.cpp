@@ -98,14 +98,17 @@ std::string utc_now() {
   return buf;
 }
 
-jwe::RecipientKey group_recipient(const std::string& name_or_file, AgentClient* agent) {
-  if (fs::is_regular_file(name_or_file)) {
-    Bytes data = read_file(name_or_file, kMaxRecipientFile);
-    return recipient_from_profile(trim(std::string(as_chars(data))));
-  }
-  if (agent == nullptr) fail(Errc::malformed, "no recipient file " + name_or_file);
-  Json r = agent->call("group.recipient", Json{{"group", name_or_file}});
+// -r and --all-of name groups, which the agent looks up; -R names files. A name is never
+// tried as a file: a file someone left in the current folder under a group's name would
+// otherwise silently become the recipient.
+jwe::RecipientKey group_recipient(const std::string& name, AgentClient& agent) {
+  Json r = agent.call("group.recipient", Json{{"group", name}});
   return recipient_from_profile(r.at("profile").get<std::string>());
+}
+
+jwe::RecipientKey file_recipient(const std::string& file) {
+  Bytes data = read_file(file, kMaxRecipientFile);
+  return recipient_from_profile(trim(std::string(as_chars(data))));
 }
 
 }  // namespace
@@ -124,12 +127,14 @@ jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile
 Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
   std::vector<jwe::RecipientSpec> recipients;
   Json names = Json::array();
+  if ((!options.groups.empty() || !options.all_of.empty()) && agent == nullptr)
+    fail(Errc::internal, "recipients by name need the agent");
   for (const auto& g : options.groups) {
-    recipients.push_back({group_recipient(g, agent)});
+    recipients.push_back({group_recipient(g, *agent)});
     names.push_back(recipients.back().front().locator->group);
   }
   for (const auto& f : options.recipient_files) {
-    recipients.push_back({group_recipient(f, nullptr)});
+    recipients.push_back({file_recipient(f)});
     names.push_back(recipients.back().front().locator->group);
   }
   if (!options.all_of.empty()) {
@@ -137,7 +142,7 @@ Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
     jwe::RecipientSpec spec;
     std::string joined;
     for (const auto& g : options.all_of) {
-      spec.push_back(group_recipient(g, agent));
+      spec.push_back(group_recipient(g, *agent));
       joined += (joined.empty() ? "" : " & ") + spec.back().locator->group;
     }
     recipients.push_back(std::move(spec));

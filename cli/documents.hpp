@@ -11,9 +11,9 @@
 namespace recrypt::cli {
 
 struct EncryptOptions {
-  std::vector<std::string> groups;          // -r: any-of, one recipient each (asked of the agent)
-  std::vector<std::string> recipient_files; // -R: signed group profiles (offline)
-  std::vector<std::string> all_of;          // --all-of: one recipient needing every group
+  std::vector<std::string> groups;          // -r: group names or fingerprints, asked of the agent
+  std::vector<std::string> recipient_files; // -R: files of signed group profiles (offline)
+  std::vector<std::string> all_of;          // --all-of: group names; one recipient needing every group
   std::string input;                        // "" or "-": stdin
   std::string output;                       // "" : INPUT.jcd, or stdout for stdin
   std::optional<std::string> media_type;
@@ -29,6 +29,7 @@ struct DecryptOptions {
 };
 
 // Returns a summary for --json; throws on failure (the caller maps errors to exit codes).
+// `agent` may be null only when no recipient is named (-r, --all-of).
 Json encrypt_file(const EncryptOptions& options, AgentClient* agent);
 Json decrypt_file(const DecryptOptions& options, AgentClient& agent);
 

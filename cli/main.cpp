@@ -331,11 +331,12 @@ int main(int argc, char** argv) {
   bool no_progress = false;
   auto* encrypt = app.add_subcommand("encrypt", "encrypt a file to groups (alias /encrypt)");
   encrypt->add_option("input", enc.input, "file to encrypt (default: stdin)");
-  encrypt->add_option("-r,--recipient", enc.groups, "group name or signed group profile file; any of them may read")
+  encrypt->add_option("-r,--recipient", enc.groups,
+                      "group name or fingerprint, looked up by the agent (never a file: use -R); any of them may read")
       ->allow_extra_args(false);
-  encrypt->add_option("-R,--recipient-file", enc.recipient_files, "signed group profile from `group export` (offline)")
+  encrypt->add_option("-R,--recipient-file", enc.recipient_files, "file of a signed group profile from `group export` (offline)")
       ->allow_extra_args(false);
-  encrypt->add_option("--all-of", all_of, "G1,G2,...: only members of every group may read");
+  encrypt->add_option("--all-of", all_of, "G1,G2,...: group names; only members of every group may read");
   encrypt->add_option("-o,--output", enc.output, "output file (default: INPUT.jcd, or stdout)");
   encrypt->add_option("--type", enc.media_type, "media type to record, e.g. text/plain");
   encrypt->add_flag("-f,--force", enc.force, "replace an existing output file");

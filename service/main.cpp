@@ -2,11 +2,14 @@
 // store and the service key, binds, prints "listening on HOST:PORT" and serves until
 // SIGTERM/SIGINT.
 #include <CLI/CLI.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
+#include "service/client/service_address.hpp"
 #include "service/key_vault.hpp"
 #include "service/request_log.hpp"
 #include "service/server.hpp"
@@ -15,8 +18,12 @@
 
 namespace {
 
-bool is_loopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+// 0.0.0.0 or ::, every address of the machine: no name a client could know the service by.
+bool is_wildcard(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return v4.s_addr == INADDR_ANY;
+  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_UNSPECIFIED(&v6);
 }
 
 }  // namespace
@@ -39,7 +46,10 @@ int main(int argc, char** argv) {
   app.add_option("--cert", server.cert_file, "TLS certificate chain (PEM)");
   app.add_option("--key", server.key_file, "TLS private key (PEM)");
   app.add_flag("--insecure", insecure, "allow plain HTTP on a non-loopback address");
-  app.add_option("--audience", audience, "expected \"aud\" of request signatures (default http[s]://HOST:PORT)");
+  app.add_option("--audience", audience,
+                 "expected \"aud\" of request signatures: the origin of the URL clients use, e.g. "
+                 "https://recrypt.example.com, or https://example.com for a domain found through DNS SRV "
+                 "(default: the origin of --listen, http[s]://HOST[:PORT])");
   app.add_option("--max-body", server.max_body, "largest request body in bytes")->capture_default_str();
   app.add_option("--max-connections", server.max_connections, "most simultaneous connections")->capture_default_str();
   app.add_option("--read-timeout-ms", read_timeout_ms, "deadline for receiving a whole request")->capture_default_str();
@@ -58,8 +68,13 @@ int main(int argc, char** argv) {
     if (server.cert_file.empty() != server.key_file.empty())
       throw std::runtime_error("--cert and --key go together");
     bool tls = !server.cert_file.empty();
-    if (!tls && !is_loopback(server.host) && !insecure)
+    if (!tls && !is_loopback_host(server.host) && !insecure)
       throw std::runtime_error("refusing plain HTTP on a non-loopback address (give --cert/--key, or --insecure)");
+    // Clients sign for the audience their URL names and refuse a service that calls itself
+    // anything else, so a default made of a wildcard address would be refused by all of them.
+    if (audience.empty() && is_wildcard(server.host))
+      throw std::runtime_error("listening on " + server.host +
+                               " needs --audience: the origin of the URL clients use, e.g. https://recrypt.example.com");
     if (server.max_body == 0 || read_timeout_ms <= 0 || service.skew_seconds <= 0)
       throw std::runtime_error("limits must be positive");
     server.read_timeout = std::chrono::milliseconds(read_timeout_ms);
@@ -71,7 +86,7 @@ int main(int argc, char** argv) {
     http.bind();
     std::string where = server.host.find(':') != std::string::npos ? "[" + server.host + "]" : server.host;
     where += ":" + std::to_string(http.port());
-    service.audience = audience.empty() ? std::string(tls ? "https://" : "http://") + where : audience;
+    service.audience = audience.empty() ? audience_of({tls, false, server.host, std::to_string(http.port())}) : audience;
     Service handler(*store, std::move(vault), service);
     // Tests and supervisors read this line to learn the port.
     std::printf("listening on %s\n", where.c_str());

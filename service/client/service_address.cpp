@@ -1,13 +1,21 @@
 #include "service/client/service_address.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
-#include <string_view>
 
 #include "protocol/service/service_error.hpp"
 
 namespace recrypt::service {
 namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
 
 // RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens.
 bool is_domain(std::string_view s) {
@@ -26,27 +34,60 @@ bool is_domain(std::string_view s) {
   return true;
 }
 
+bool parse_ipv6(const std::string& s, in6_addr& out) { return ::inet_pton(AF_INET6, s.c_str(), &out) == 1; }
+
+// A port as digits, 1 to 65535; returned without leading zeros so that equal ports compare
+// equal (audience_of).
+std::string parse_port(std::string_view s) {
+  bool digits = !s.empty() && s.size() <= 5 &&
+                std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+  int port = digits ? std::stoi(std::string(s)) : 0;
+  if (port < 1 || port > 65535) refuse(status::kMalformed, "service URL has a bad port: " + std::string(s));
+  return std::to_string(port);
+}
+
 ServiceAddress parse_url(std::string_view rest, bool tls) {
   ServiceAddress u;
   u.tls = tls;
   rest = rest.substr(0, rest.find('/'));
+  std::string_view port;
   if (!rest.empty() && rest.front() == '[') {  // [v6]:port
     auto close = rest.find(']');
-    if (close == std::string_view::npos) refuse(status::kMalformed, "service URL has a bad IPv6 address");
+    in6_addr ignored{};
+    if (close == std::string_view::npos || !parse_ipv6(std::string(rest.substr(1, close - 1)), ignored))
+      refuse(status::kMalformed, "service URL has a bad IPv6 address");
     u.host = rest.substr(1, close - 1);
     rest = rest.substr(close + 1);
-    u.port = rest.rfind(':', 0) == 0 ? rest.substr(1) : "";
+    if (!rest.empty() && rest.front() != ':') refuse(status::kMalformed, "service URL has a bad IPv6 address");
+    port = rest.empty() ? rest : rest.substr(1);
   } else {
     auto colon = rest.rfind(':');
     u.host = rest.substr(0, colon);
-    u.port = colon == std::string_view::npos ? "" : rest.substr(colon + 1);
+    port = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    // Only names and dotted addresses: "user@host" and the like would make the host a
+    // matter of parser disagreements.
+    if (u.host.empty()) refuse(status::kMalformed, "service URL has no host");
+    if (!is_domain(u.host)) refuse(status::kMalformed, "service URL has a bad host name: " + u.host);
   }
-  if (u.host.empty()) refuse(status::kMalformed, "service URL has no host");
-  if (u.port.empty()) u.port = u.tls ? "443" : "80";
+  u.host = lower(u.host);
+  u.port = port.empty() ? (u.tls ? "443" : "80") : parse_port(port);
+  if (!u.tls && !is_loopback_host(u.host))
+    refuse(status::kMalformed, "refusing plain http:// to " + u.host +
+                                   ": signed requests and recrypted keys would cross the network unprotected; use "
+                                   "https:// (plain HTTP is only for a service on this machine: 127.0.0.1, ::1, localhost)");
   return u;
 }
 
 }  // namespace
+
+bool is_loopback_host(std::string_view host) {
+  std::string h(host);
+  in_addr v4{};
+  if (::inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (parse_ipv6(h, v6)) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return lower(h) == "localhost";
+}
 
 ServiceAddress parse_service_address(const std::string& address) {
   std::string_view a = address;
@@ -64,8 +105,29 @@ ServiceAddress parse_service_address(const std::string& address) {
   ServiceAddress d;
   d.tls = true;
   d.discover = true;
-  d.host = address;
+  d.host = lower(address);
   return d;
+}
+
+std::string audience_of(const ServiceAddress& address) {
+  std::string host = lower(address.host);
+  if (in6_addr v6{}; parse_ipv6(host, v6)) {
+    char text[INET6_ADDRSTRLEN];
+    ::inet_ntop(AF_INET6, &v6, text, sizeof text);
+    host = std::string("[") + text + "]";
+  }
+  const char* default_port = address.tls ? "443" : "80";
+  bool show_port = !address.discover && !address.port.empty() && address.port != default_port;
+  return (address.tls ? "https://" : "http://") + host + (show_port ? ":" + address.port : "");
+}
+
+void require_audience(const std::string& address, const std::string& claimed) {
+  std::string expected = audience_of(parse_service_address(address));
+  if (claimed == expected) return;
+  refuse(status::kUnavailable, "the service at " + address + " calls itself " +
+                                   (claimed.empty() ? std::string("nothing") : claimed) + ", expected " + expected +
+                                   ": either it is not the service this address names, or its operator must run "
+                                   "recryptd with --audience " + expected);
 }
 
 }  // namespace recrypt::service

@@ -37,11 +37,12 @@ wait_for_line() {
   die "timed out waiting for '$pattern' in $file"
 }
 
-# start_service: starts recryptd on an ephemeral loopback port; sets SERVICE_URL, SERVICE_PID.
+# start_service [recryptd options...]: starts recryptd on an ephemeral loopback port (or on
+# $SERVICE_LISTEN); sets SERVICE_URL, SERVICE_PID.
 start_service() {
   local dir="$WORK/service"
   mkdir -p "$dir"
-  "$RECRYPTD" --listen 127.0.0.1:0 --db "$dir/recryptd.db" >"$dir/out" 2>"$dir/log" &
+  "$RECRYPTD" --listen "${SERVICE_LISTEN:-127.0.0.1:0}" --db "$dir/recryptd.db" "$@" >"$dir/out" 2>"$dir/log" &
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
   local line port

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Any-of and all-of documents, and encryption offline from an exported group profile.
+# Any-of and all-of documents, encryption offline from an exported group profile, and -r
+# for names, -R for files.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 cd "$WORK"
@@ -34,6 +35,21 @@ group_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$
 ok dave encrypt -r "$group_id" -o by-id.jcd doc.txt
 ok bob decrypt by-id.jcd -o bob-by-id.txt
 same_file doc.txt bob-by-id.txt
+
+# -r names a group, never a file: a file planted in the current folder under a group's name
+# (here executive's genuine profile, saved as accounting@example.com) is not read. Had it
+# been, Dave, who is in executive only, could read what Carol meant for accounting.
+ok alice group export executive@example.com -o accounting@example.com
+ok carol encrypt -r accounting@example.com -o planted.jcd doc.txt
+ok bob decrypt planted.jcd -o bob-planted.txt
+refused 4 dave decrypt planted.jcd -o dave-planted.txt
+[ ! -e dave-planted.txt ] || die "a refused decryption left a file"
+# -R takes files only: the same name is read as the file it is, and a group name is no file.
+ok carol encrypt -R accounting@example.com -o planted-file.jcd doc.txt
+ok dave decrypt planted-file.jcd -o dave-planted-file.txt
+refused 1 carol encrypt -R executive@example.com -o no-file.jcd doc.txt
+grep -q "cannot open executive@example.com" <<<"$ERR" || die "-R with a group name: $ERR"
+rm accounting@example.com
 
 # Offline: the exported, self-signed group profile is all a sender needs; no agent at all.
 ok alice group export accounting@example.com -o accounting.group

@@ -135,6 +135,70 @@ TEST(ServiceAddressTest, AnythingElseIsRefused) {
     EXPECT_EQ(status_of([&] { service::parse_service_address(bad); }), 400) << bad;
   }
   EXPECT_EQ(status_of([&] { service::parse_service_address(std::string(64, 'a') + ".com"); }), 400);
+  // A URL's host is a name or an address, and its port a number a TCP port can be.
+  for (const char* bad : {"http://127.0.0.1@example.com:80", "https://exa mple.com", "https://[::1", "https://[nope]:1",
+                          "https://[::1]x", "http://127.0.0.1:0", "http://127.0.0.1:65536", "http://127.0.0.1:80x",
+                          "https://example.com:-1", "https://:443"}) {
+    EXPECT_EQ(status_of([&] { service::parse_service_address(bad); }), 400) << bad;
+  }
+}
+
+TEST(ServiceAddressTest, PlainHttpOnlyToThisMachine) {
+  for (const char* local : {"http://127.0.0.1:8642", "http://127.45.6.7:1", "http://[::1]:8080", "http://localhost:80",
+                            "http://LocalHost:8080/"}) {
+    EXPECT_EQ(status_of([&] { service::parse_service_address(local); }), 201) << local;
+  }
+  // Anything else over plain HTTP: a name, another address, or names and numbers that only
+  // look like loopback (the resolver could take "127.1" or a bare number for 127.0.0.1, but
+  // the check does not guess along).
+  for (const char* remote : {"http://example.com:8080", "http://10.0.0.1:8642", "http://127.example.com:80",
+                             "http://localhost.example.com", "http://[::2]:80", "http://127.1:80", "http://2130706433"}) {
+    try {
+      service::parse_service_address(remote);
+      ADD_FAILURE() << remote << " was accepted";
+    } catch (const service::ServiceError& e) {
+      EXPECT_EQ(e.status(), 400) << remote;
+      EXPECT_NE(std::string(e.what()).find("refusing plain http:// to "), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_TRUE(service::is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(service::is_loopback_host("::1"));
+  EXPECT_FALSE(service::is_loopback_host("::ffff:10.0.0.1"));
+  EXPECT_FALSE(service::is_loopback_host("128.0.0.1"));
+}
+
+TEST(ServiceAddressTest, TheAudienceIsTheAddressesOrigin) {
+  auto aud = [](const std::string& address) { return service::audience_of(service::parse_service_address(address)); };
+  EXPECT_EQ(aud("http://127.0.0.1:8642"), "http://127.0.0.1:8642");
+  EXPECT_EQ(aud("http://127.0.0.1:8642/some/path"), "http://127.0.0.1:8642");
+  EXPECT_EQ(aud("http://127.0.0.1:08642"), "http://127.0.0.1:8642");
+  EXPECT_EQ(aud("http://localhost:80"), "http://localhost");
+  EXPECT_EQ(aud("http://[0:0:0:0:0:0:0:1]:8080"), "http://[::1]:8080");
+  EXPECT_EQ(aud("https://Recrypt.Example.COM"), "https://recrypt.example.com");
+  EXPECT_EQ(aud("https://recrypt.example.com:443/"), "https://recrypt.example.com");
+  EXPECT_EQ(aud("https://recrypt.example.com:8443"), "https://recrypt.example.com:8443");
+  // A domain is https://DOMAIN, the same audience as the URL of that name: TLS proves the
+  // domain, whatever host and port its SRV records name.
+  EXPECT_EQ(aud("Example.com"), "https://example.com");
+  // What recryptd computes from its listen address.
+  EXPECT_EQ(service::audience_of({false, false, "::1", "8642"}), "http://[::1]:8642");
+  EXPECT_EQ(service::audience_of({true, false, "127.0.0.1", "443"}), "https://127.0.0.1");
+}
+
+TEST(ServiceAddressTest, AServiceMustCallItselfWhatItsAddressSays) {
+  EXPECT_EQ(status_of([] { service::require_audience("http://127.0.0.1:8642/", "http://127.0.0.1:8642"); }), 201);
+  EXPECT_EQ(status_of([] { service::require_audience("example.com", "https://example.com"); }), 201);
+  try {
+    service::require_audience("example.com", "https://recrypt1.example.com:8443");
+    ADD_FAILURE() << "a service calling itself otherwise was accepted";
+  } catch (const service::ServiceError& e) {
+    EXPECT_EQ(e.status(), 503);
+    EXPECT_NE(std::string(e.what()).find(
+                  "the service at example.com calls itself https://recrypt1.example.com:8443, expected https://example.com"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("--audience https://example.com"), std::string::npos) << e.what();
+  }
 }
 
 // How a call ends: the ServiceError's status and description, or {201, ""} when it answers.

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 
 #include <sqlite3.h>
 
@@ -37,6 +39,21 @@ TEST(RecryptdProcessTest, RefusesPlainHttpOffLoopback) {
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_NE(WEXITSTATUS(rc), 0);
+}
+
+// Clients sign for the audience their URL names, and no URL names 0.0.0.0: recryptd on a
+// wildcard address must be told what clients call it.
+TEST(RecryptdProcessTest, AWildcardAddressNeedsAnAudience) {
+  RecryptdProcess dir_only;
+  auto err = dir_only.dir() / "err";
+  std::string cmd = std::string(RECRYPTD_PATH) + " --listen 0.0.0.0:0 --insecure --db " +
+                    (dir_only.dir() / "x.db").string() + " >/dev/null 2>" + err.string();
+  int rc = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(rc));
+  EXPECT_EQ(WEXITSTATUS(rc), 1);
+  std::ifstream in(err);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("listening on 0.0.0.0 needs --audience"), std::string::npos) << text;
 }
 
 TEST(RecryptdProcessTest, ServesTls) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # recrypt doctor: with no agent it fails and says how to start one; with an agent, a profile
 # and a running service every check that matters is ok; a socket folder others may enter is
-# a failure with the chmod that fixes it; a TPM device we may not use is explained.
+# a failure with the chmod that fixes it; a service that calls itself other than its address
+# is a failure; a TPM device we may not use is explained.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../cli" && pwd)
 source "$here/lib.sh"
@@ -73,6 +74,14 @@ stop_service
 doctor alice
 [ "$RC" = 1 ] || die "doctor exited $RC with the service down"
 line fail service
+
+step "the service comes back calling itself otherwise: the service check fails, naming both"
+SERVICE_LISTEN="127.0.0.1:${SERVICE_URL##*:}" start_service --audience https://elsewhere.example
+doctor alice
+[ "$RC" = 1 ] || die "doctor exited $RC with a service that calls itself otherwise"
+line fail service
+grep -qF "calls itself https://elsewhere.example, expected $SERVICE_URL" <<<"$OUT" || die "the audience is not named"
+stop_service
 
 step "TPM: the check explains /dev/tpmrm0 (present or not) without failing a soft-only agent"
 grep -Eq '^(ok|warn) +tpm ' <<<"$OUT" || die "tpm check should be ok or warn for a soft agent"
