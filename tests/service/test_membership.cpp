@@ -3,6 +3,7 @@
 // with the rule's own words.
 #include <sqlite3.h>
 
+#include "protocol/base64url.hpp"
 #include "tests/service/service_test.hpp"
 
 namespace recrypt::test {
@@ -11,6 +12,86 @@ namespace {
 using service::MembershipState;
 using service::MemberStatus;
 using service::RecordOp;
+
+// The rules alone, as an agent applies them to what a service served.
+class ChainRules : public ::testing::Test {
+ protected:
+  std::string refusal(const std::string& token) {
+    MembershipState copy = chain;
+    try {
+      copy.append(token);
+      return "";
+    } catch (const service::ServiceError& e) {
+      return e.what();
+    }
+  }
+
+  std::unique_ptr<TestPerson> alice = make_person("alice@example.com");
+  std::unique_ptr<TestPerson> bob = make_person("bob@example.com");
+  TestGroup group{"friends@example.com", "http://127.0.0.1:1"};
+  MembershipState& chain = group.chain;
+  void SetUp() override {
+    chain = MembershipState(group.id());
+    group.record(RecordOp::genesis, {change(*alice, super_privs())});
+    group.record(RecordOp::add, {change(*bob, recrypt_only())}, alice.get());
+  }
+};
+
+TEST_F(ChainRules, AnHonestChainVerifiesAndSurvivesItsStateFile) {
+  ASSERT_EQ(chain.length(), 2u);
+  EXPECT_EQ(chain.members().at(bob->id()).status, MemberStatus::active);
+  EXPECT_EQ(chain.find("bob@example.com")->member, bob->id());
+  EXPECT_EQ(chain.find(bob->id().substr(0, 24))->member, bob->id());
+  MembershipState back = MembershipState::from_json(chain.to_json());
+  EXPECT_EQ(back.head()->hash, chain.head()->hash);
+  EXPECT_EQ(back.members().size(), 2u);
+  EXPECT_EQ(back.key_id(), group.key_id());
+}
+
+TEST_F(ChainRules, RecordsOutOfOrderOrFromElsewhereAreRefused) {
+  MembershipState before = chain;
+  std::string suspend = group.record(RecordOp::update, {change(*bob, recrypt_only(), MemberStatus::suspended)});
+  std::string revoke = group.record(RecordOp::update, {change(*bob, recrypt_only(), MemberStatus::revoked)});
+  chain = before;
+  // Skipping a record, and replaying the head.
+  EXPECT_EQ(refusal(revoke), "membership record 3 does not extend the chain, whose head is record 1 (another "
+                             "administrator may have changed the group: try again)");
+  chain.append(suspend);
+  EXPECT_EQ(refusal(suspend), "membership record 2 does not extend the chain, whose head is record 2 (another "
+                              "administrator may have changed the group: try again)");
+  // A record whose payload was changed after signing.
+  jws::Parsed parts = jws::parse(revoke);
+  std::string forged = std::string(parts.header_b64) + "." +
+                       base64url::encode(as_bytes(std::string(R"({"group":"x"})"))) + "." +
+                       std::string(parts.signature_b64);
+  EXPECT_NE(refusal(forged).find("signature"), std::string::npos) << refusal(forged);
+  // Another group's record with the right number.
+  TestGroup other("other@example.com", "http://127.0.0.1:1");
+  other.chain = MembershipState(other.id());
+  other.record(RecordOp::genesis, {change(*alice, super_privs())});
+  other.record(RecordOp::add, {change(*bob, recrypt_only())});
+  std::string foreign = other.record(RecordOp::update, {change(*bob, recrypt_only(), MemberStatus::revoked)});
+  EXPECT_EQ(refusal(foreign), "membership record 2 is for another group");
+  EXPECT_EQ(refusal(revoke), "");
+}
+
+TEST_F(ChainRules, AuthorityComesFromTheChain) {
+  auto carol = make_person("carol@example.com");
+  EXPECT_EQ(refusal(group.record(RecordOp::add, {change(*carol, recrypt_only())}, bob.get())),
+            "membership record 2 is signed by " + bob->id() + ", who is not an ACTIVE administrator of the group");
+  // alice is SUPER: she may make bob an ADMIN, who may then add plain members but not SUPERs.
+  group.record(RecordOp::update, {change(*bob, admin_privs())}, alice.get());
+  EXPECT_EQ(refusal(group.record(RecordOp::add, {change(*carol, super_privs())}, bob.get())),
+            "membership record 3 is signed by " + bob->id() + ", not SUPER: only a SUPER member grants ADMIN or SUPER");
+  group.record(RecordOp::add, {change(*carol, recrypt_only())}, bob.get());  // taken: record() appends
+  EXPECT_EQ(chain.members().count(carol->id()), 1u);
+  // Revoked stays revoked, even by the group's own key.
+  group.record(RecordOp::update, {change(*carol, recrypt_only(), MemberStatus::revoked)}, alice.get());
+  EXPECT_EQ(refusal(group.record(RecordOp::update, {change(*carol, recrypt_only())})),
+            "a revoked member stays revoked; add a key rollover instead");
+  EXPECT_EQ(refusal(group.record(RecordOp::resplit, {change(*carol, recrypt_only(), MemberStatus::revoked)})),
+            "a revoked member gets no new key material");
+}
 
 class Membership : public ServiceTest {
  protected:
