@@ -1,0 +1,101 @@
+// encrypt, decrypt, fingerprint: files. Streaming is cli/documents.cpp's; the agent opens
+// the envelope.
+#include <sstream>
+
+#include "cli/agent_client.hpp"
+#include "cli/commands.hpp"
+#include "cli/documents.hpp"
+#include "protocol/atomic_file.hpp"
+#include "protocol/udf.hpp"
+
+namespace recrypt::cli {
+namespace {
+
+struct Options {
+  EncryptOptions enc;
+  DecryptOptions dec;
+  std::string all_of;
+  bool no_progress = false;
+  std::string fp_file, fp_type = "application/octet-stream";
+};
+
+std::vector<std::string> comma_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  for (std::string part; std::getline(ss, part, ',');)
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+void add_encrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
+  auto* encrypt = app.add_subcommand("encrypt", "encrypt a file to groups (alias /encrypt)");
+  encrypt->add_option("input", o->enc.input, "file to encrypt (default: stdin)");
+  encrypt
+      ->add_option("-r,--recipient", o->enc.groups,
+                   "group name or fingerprint, looked up by the agent (never a file: use -R); any of them may read")
+      ->allow_extra_args(false);
+  encrypt
+      ->add_option("-R,--recipient-file", o->enc.recipient_files,
+                   "file of a signed group profile from `group export` (offline)")
+      ->allow_extra_args(false);
+  encrypt->add_option("--all-of", o->all_of, "G1,G2,...: group names; only members of every group may read");
+  encrypt->add_option("-o,--output", o->enc.output, "output file (default: INPUT.jcd, or stdout)");
+  encrypt->add_option("--type", o->enc.media_type, "media type to record, e.g. text/plain");
+  encrypt->add_flag("-f,--force", o->enc.force, "replace an existing output file");
+  encrypt->add_flag("--no-progress", o->no_progress, "no progress line");
+  encrypt->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      o->enc.all_of = comma_list(o->all_of);
+      o->enc.progress = !o->no_progress;
+      std::unique_ptr<AgentClient> client;
+      if (!o->enc.groups.empty() || !o->enc.all_of.empty()) client = std::make_unique<AgentClient>(cli.socket);
+      Json r = encrypt_file(o->enc, client.get());
+      cli.print(r, cli.quiet || r["output"] == "-" ? "" : "encrypted to " + r["output"].get<std::string>());
+      return 0;
+    };
+  });
+}
+
+void add_decrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
+  auto* decrypt = app.add_subcommand("decrypt", "decrypt a .jcd file (alias /decrypt)");
+  decrypt->add_option("input", o->dec.input, "file to decrypt (default: stdin)");
+  decrypt->add_option("-o,--output", o->dec.output, "output file (default: INPUT without .jcd, or stdout)");
+  decrypt->add_flag("-f,--force", o->dec.force, "replace an existing output file");
+  decrypt->add_flag("--no-progress", o->no_progress, "no progress line");
+  decrypt->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      o->dec.progress = !o->no_progress;
+      AgentClient client(cli.socket);
+      Json r = decrypt_file(o->dec, client);
+      std::string via;
+      for (const auto& v : r.value("via", Json::array())) via += (via.empty() ? "" : ", ") + v.get<std::string>();
+      if (r["output"] != "-") cli.print(r, "decrypted to " + r["output"].get<std::string>() + " (via " + via + ")");
+      return 0;
+    };
+  });
+}
+
+void add_fingerprint(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
+  auto* fp = app.add_subcommand("fingerprint", "UDF fingerprint of a file, or of a signed profile's key");
+  fp->add_option("file", o->fp_file, "file")->required();
+  fp->add_option("--type", o->fp_type, "content type of the data")->capture_default_str();
+  fp->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      Bytes data = read_file(o->fp_file, std::size_t{1} << 30);
+      std::string udf_text = udf::fingerprint(o->fp_type, data);
+      cli.print(Json{{"fingerprint", udf_text}}, udf_text);
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void add_document_commands(CLI::App& app, Cli& cli) {
+  auto o = std::make_shared<Options>();
+  add_encrypt(app, cli, o);
+  add_decrypt(app, cli, o);
+  add_fingerprint(app, cli, o);
+}
+
+}  // namespace recrypt::cli
