@@ -12,7 +12,7 @@
 #include "agent/agent.hpp"
 #include "agent/backends.hpp"
 #include "agent/log.hpp"
-#include "agent/paths.hpp"
+#include "protocol/agent/paths.hpp"
 #include "agent/socket_server.hpp"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "agent/paths.hpp"
+#include "protocol/agent/paths.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/error.hpp"
 

@@ -15,7 +15,7 @@
 #include <optional>
 #include <sstream>
 
-#include "agent/paths.hpp"
+#include "protocol/agent/paths.hpp"
 #include "cli/agent_client.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/json.hpp"
@@ -49,7 +49,7 @@ std::string user_name() {
 }
 
 // The socket's folder and the socket itself: owned by us, nobody else may enter or connect.
-// The folder is judged by the rule the CLI and the agent apply (agent/paths.hpp).
+// The folder is judged by the rule the CLI and the agent apply (protocol/agent/paths.hpp).
 void check_socket(const DoctorOptions& o, std::vector<CheckResult>& out) {
   const fs::path dir = agent::socket_folder(o.socket);
   struct stat st {};

@@ -5,7 +5,7 @@
 
 #include <iostream>
 
-#include "agent/paths.hpp"
+#include "protocol/agent/paths.hpp"
 #include "cli/agent_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"

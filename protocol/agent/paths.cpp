@@ -1,4 +1,4 @@
-#include "agent/paths.hpp"
+#include "protocol/agent/paths.hpp"
 
 #include <pwd.h>
 #include <sys/stat.h>
