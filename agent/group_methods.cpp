@@ -305,6 +305,13 @@ Json Agent::group_show(const Json& params) {
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile);
   auto g = link->get_group(service::GetGroupRequest{name});
+  // The answer's "group" and "name" are only the service's word: a service that filed another
+  // group under this name had that group shown as this one, and its id pinned to this name.
+  // They must be what the group's own signed profile states.
+  auto doc = service::verify_group_profile(g.profile);
+  if (doc.id() != g.group || doc.name != g.name)
+    throw RpcError(Code::refused, "the service answered group " + g.name + " (" + g.group +
+                                      ") with the profile of group " + doc.name + " (" + doc.id() + ")");
   bool by_name = name.find('@') != std::string::npos;
   if (by_name ? g.name != name : !udf::matches(g.group, name))
     throw RpcError(Code::refused, "the service answered group " + g.name + " (" + g.group + ") when asked for " + name);

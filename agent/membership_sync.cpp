@@ -31,7 +31,15 @@ service::MembershipState sync_membership(service::Client& link, const std::strin
         continue;
       }
       try {
-        state.append(token);
+        service::SignedRecord record = service::parse_record(token);
+        // Said here, before check_record would: its words for a record that does not extend the
+        // head are meant for an administrator who lost a race ("try again"), which a service
+        // serving records out of their places is not.
+        if (record.record.seq != from)
+          throw RpcError(Code::refused, prefix + "serves record " + std::to_string(record.record.seq) +
+                                            " in the place of record " + std::to_string(from) +
+                                            ": records were dropped or reordered");
+        state.append(record);
       } catch (const service::ServiceError& e) {
         throw RpcError(Code::refused, prefix + "does not verify at record " + std::to_string(from) + ": " + e.what());
       }

@@ -38,11 +38,14 @@ wait_for_line() {
 }
 
 # start_service [recryptd options...]: starts recryptd on an ephemeral loopback port (or on
-# $SERVICE_LISTEN); sets SERVICE_URL, SERVICE_PID.
+# $SERVICE_LISTEN) with the database $WORK/service/recryptd.db (or $SERVICE_DB); sets
+# SERVICE_URL, SERVICE_PID, and SERVICE_ARGS for restart_service.
 start_service() {
   local dir="$WORK/service"
   mkdir -p "$dir"
-  "$RECRYPTD" --listen "${SERVICE_LISTEN:-127.0.0.1:0}" --db "$dir/recryptd.db" "$@" >"$dir/out" 2>"$dir/log" &
+  SERVICE_ARGS=("$@")
+  rm -f "$dir/out"  # a restart must not read the last run's "listening on"
+  "$RECRYPTD" --listen "${SERVICE_LISTEN:-127.0.0.1:0}" --db "${SERVICE_DB:-$dir/recryptd.db}" "$@" >"$dir/out" 2>>"$dir/log" &
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
   local line port
@@ -51,7 +54,24 @@ start_service() {
   SERVICE_URL="http://127.0.0.1:$port"
 }
 
-stop_service() { kill "$SERVICE_PID" 2>/dev/null || true; wait "$SERVICE_PID" 2>/dev/null || true; }
+# forget_pid PID: a process stopped already is not the cleanup's to kill (its PID may be reused).
+forget_pid() {
+  local keep=() pid
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && [ "$pid" != "$1" ] && keep+=("$pid"); done
+  PIDS=("${keep[@]}")
+}
+
+stop_service() { kill "$SERVICE_PID" 2>/dev/null || true; wait "$SERVICE_PID" 2>/dev/null || true; forget_pid "$SERVICE_PID"; }
+
+# restart_service [recryptd options...]: stops recryptd and starts it again on the same port,
+# so that the service URL the agents were configured with stays valid, with the options given
+# or else the last ones. The database is the same too, unless SERVICE_DB says otherwise
+# (SERVICE_DB=other.db restart_service).
+restart_service() {
+  stop_service
+  [ $# -gt 0 ] || set -- "${SERVICE_ARGS[@]}"
+  SERVICE_LISTEN="127.0.0.1:${SERVICE_URL##*:}" start_service "$@"
+}
 
 # A free loopback TCP port P whose neighbour P+1 is free too (swtpm uses both).
 free_port_pair() {
@@ -128,6 +148,7 @@ stop_agent() {
   local user=$1 var="AGENT_PID_$1"
   kill "${!var}" 2>/dev/null || true
   wait "${!var}" 2>/dev/null || true
+  forget_pid "${!var}"
 }
 
 # as USER recrypt-args...: runs the CLI against USER's agent; output in $OUT, status in $RC.
