@@ -97,7 +97,7 @@ class Agent {
   service::MembershipState verified_membership(service::Client& link, const std::string& group_id,
                                                const std::string& group_name);
   // The same for a group this agent administers; a group from before chains is migrated.
-  service::MembershipState admin_membership(service::Client& link, const AdminGroup& g);
+  service::MembershipState admin_membership(service::Client& link, AdminGroup& g);
   std::string publish_profile(LocalProfile& profile);
   Point device_encryption_key(const LocalDevice& device);
 

@@ -93,9 +93,12 @@ MembershipState Agent::verified_membership(service::Client& link, const std::str
   return state;
 }
 
-MembershipState Agent::admin_membership(service::Client& link, const AdminGroup& g) {
+MembershipState Agent::admin_membership(service::Client& link, AdminGroup& g) {
   MembershipState state = verified_membership(link, g.group_id, g.name);
   if (state.length() > 0) return state;
+  if (g.chained)
+    throw RpcError(Code::refused, "the service's membership chain of group " + g.name +
+                                      " is empty, but this agent started it: records were dropped");
   // A group created before membership chains, which this agent never saw a chain of: once,
   // the membership the service holds now is signed as the chain's start (trust on first use).
   auto current = link.get_group(service::GetGroupRequest{g.group_id});
@@ -124,6 +127,8 @@ MembershipState Agent::admin_membership(service::Client& link, const AdminGroup&
     state.append(tokens.back());
   }
   link.migrate_membership(service::MigrateMembershipRequest{g.group_id, tokens});
+  g.chained = true;
+  home_.save_group(g);
   std::lock_guard guard(membership_mutex_);
   home_.save_membership(state);
   return state;
@@ -144,7 +149,8 @@ Json Agent::group_create(const Json& params) {
   service::GroupProfile doc{name, signing.public_key, group_key.public_key, {}, profile.service, service::rfc3339_now()};
   KeyRef signing_ref{backend_name, signing.id};
   AdminGroup g{name, doc.id(), profile.service, signing_ref, doc.sign(signer(signing_ref)),
-               {SealedGroupKey{key_id, jwk::from_public(group_key.public_key), backend_name, base64url::encode(sealed)}}};
+               {SealedGroupKey{key_id, jwk::from_public(group_key.public_key), backend_name, base64url::encode(sealed)}},
+               true};
 
   // The administrator is the first member: SUPER, and able to read the group's documents.
   auto me = service::verify_personal_profile(profile.token);

@@ -54,7 +54,7 @@ Json AdminGroup::to_json() const {
   for (const auto& k : keys)
     ks.push_back(Json{{"key_id", k.key_id}, {"public", k.public_jwk}, {"backend", k.backend}, {"sealed", k.sealed}});
   return Json{{"version", 1}, {"name", name}, {"group_id", group_id}, {"service", service},
-              {"signing_key", signing_key.to_json()}, {"token", token}, {"keys", ks}};
+              {"signing_key", signing_key.to_json()}, {"token", token}, {"keys", ks}, {"chained", chained}};
 }
 
 AdminGroup AdminGroup::from_json(const Json& j) {
@@ -69,6 +69,7 @@ AdminGroup AdminGroup::from_json(const Json& j) {
     g.keys.push_back(SealedGroupKey{json::string_field(k, "key_id", what), json::object_field(k, "public", what),
                                     json::string_field(k, "backend", what), json::string_field(k, "sealed", what)});
   if (g.keys.empty()) fail(Errc::malformed, "group file has no keys");
+  g.chained = j.value("chained", false);  // absent in files from before membership chains
   return g;
 }
 

@@ -57,6 +57,10 @@ struct AdminGroup {
   KeyRef signing_key;
   std::string token;     // the signed group profile as last published
   std::vector<SealedGroupKey> keys;  // oldest first; the last is current
+  // This agent started the group's membership chain (created or migrated it): an empty chain
+  // from the service is then records dropped, never a group to migrate, even if the agent's
+  // copy of the chain (membership/ID.json) was lost.
+  bool chained = false;
 
   Json to_json() const;
   static AdminGroup from_json(const Json& j);

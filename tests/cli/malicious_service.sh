@@ -150,6 +150,15 @@ refused 4 bob group show "$G"
 has "$ERR" "the service's membership chain of group $G serves record $((LEN - 1)) in the place of record $((LEN - 2)): records were dropped or reordered"
 say "reordered, to Bob: $ERR"
 restore_db
+# The whole chain wiped, and Alice's agent has lost its copy of it: the agent still knows it
+# started the chain, so this is records dropped, not a group from before chains to adopt.
+mv "$WORK/alice/home/membership/${GID//-/}.json" "$WORK/alice-membership.json"
+tamper "DELETE FROM membership WHERE group_id = '$GID'; UPDATE groups_ SET chain_length = 0, chain_head = '' WHERE id = '$GID';"
+refused 4 alice group suspend "$G" bob@example.com
+has "$ERR" "the service's membership chain of group $G is empty, but this agent started it: records were dropped"
+say "wiped: $ERR"
+mv "$WORK/alice-membership.json" "$WORK/alice/home/membership/${GID//-/}.json"
+restore_db
 ok alice group show "$G"
 [ "$(sed -n '/without an administrator/p' <<<"$OUT")" = "" ] || die "unverified members after the repair: $OUT"
 ok bob group show "$G"
