@@ -15,6 +15,7 @@
 #include <iostream>
 
 #include "agent/log.hpp"
+#include "protocol/agent/rpc.hpp"
 
 namespace recrypt::agent {
 namespace asio = boost::asio;
@@ -66,7 +67,15 @@ class SocketServer::Connection : public std::enable_shared_from_this<Connection>
         return;
       }
       asio::post(self->server_.workers_, [self, line = std::move(line)]() mutable {
-        SecureString response = self->server_.handler_(line);
+        SecureString response;
+        try {
+          response = self->server_.handler_(line);
+        } catch (const std::exception& e) {
+          // Nothing one request throws may end the agent (an exception leaving a worker thread
+          // would): the client gets an error, the detail goes to the log only.
+          log_event("error", std::string("request failed outside its method: ") + e.what());
+          response = agent_rpc::make_error(nullptr, agent_rpc::Code::internal_error, "internal error (see the agent's log)");
+        }
         asio::post(self->socket_.get_executor(), [self, response = std::move(response)]() mutable {
           self->write_and_continue(std::move(response));
         });

@@ -21,7 +21,7 @@ Json Cli::agent_call(const std::string& method, const Json& params) const {
 
 void Cli::print(const Json& result, const std::string& human) const {
   if (json) {
-    std::cout << result.dump(2) << "\n";
+    std::cout << result.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   } else if (!quiet && !human.empty()) {
     std::cout << human << "\n";
   }

@@ -33,10 +33,16 @@ Request parse_request(std::string_view line, Json& id_out) {
   return Request{id_out, method->get<std::string>(), std::move(params)};
 }
 
+namespace {
+// Answers carry what tokens, files and paths hold, which need not be UTF-8: such bytes become
+// U+FFFD instead of an exception that would leave the client without an answer.
+constexpr auto kReplace = Json::error_handler_t::replace;
+}  // namespace
+
 SecureString make_result(const Json& id, Json&& result) {
   SecretJson answer{{"jsonrpc", "2.0"}, {"id", json::to_secret(id)}, {"result", json::to_secret(result)}};
   json::wipe_strings(result);
-  SecureString line = answer.dump();
+  SecureString line = answer.dump(-1, ' ', false, SecretJson::error_handler_t::replace);
   line += '\n';
   return line;
 }
@@ -44,12 +50,13 @@ SecureString make_result(const Json& id, Json&& result) {
 SecureString make_error(const Json& id, Code code, const std::string& message, const Json& data) {
   Json error{{"code", static_cast<int>(code)}, {"message", message}};
   if (!data.is_null()) error["data"] = data;
-  std::string line = Json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}}.dump() + "\n";
+  std::string line = Json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}}.dump(-1, ' ', false, kReplace) + "\n";
   return SecureString(line.begin(), line.end());
 }
 
 std::string make_request(std::uint64_t id, std::string_view method, const Json& params) {
-  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump() + "\n";
+  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump(-1, ' ', false, kReplace) +
+         "\n";
 }
 
 SecretJson parse_secret_response(std::string_view line, std::uint64_t expected_id) {

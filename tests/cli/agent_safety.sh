@@ -101,4 +101,15 @@ as alice decrypt doc.txt.jcd -o down.txt
 [ $(( $(date +%s) - start )) -lt 30 ] || die "decrypt with the service down took too long"
 grep -qi "service" <<<"$ERR" || die "service-down error does not mention the service: $ERR"
 [ ! -e down.txt ] || die "failed decryption left a file"
+
+# A token key whose label is not UTF-8, as a card may hold: the agent lists it with U+FFFD in
+# place of the bad bytes, and goes on serving (an answer it cannot encode must not end it).
+softhsm_token eve eve
+SOFTHSM2_CONF="$WORK/eve/softhsm/softhsm2.conf" pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
+  --token-label eve --login --pin "passphrase of eve" --keypairgen --key-type EC:prime256v1 \
+  --label "$(printf 'bad\xff\xfelabel')" --id 0a --usage-derive >/dev/null 2>&1
+BACKEND_eve=pkcs11 start_agent eve
+keys=$($PY "$CLIENT" "$WORK/eve/run/agent.sock" keys.list) || die "keys.list with a non-UTF-8 label failed: $keys"
+grep -qF 'bad\ufffd\ufffdlabel' <<<"$keys" || die "the non-UTF-8 label was not replaced: $keys"
+$PY "$CLIENT" "$WORK/eve/run/agent.sock" agent.hello >/dev/null || die "the agent died after a non-UTF-8 label"
 echo "agent safety: ok"
