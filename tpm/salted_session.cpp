@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <tss2/tss2_mu.h>
 
 #include <cstring>
 #include <utility>
@@ -11,7 +10,9 @@
 #include "protocol/ossl.hpp"
 #include "protocol/scalar.hpp"
 #include "tpm/kdf.hpp"
+#include "tpm/marshal.hpp"
 #include "tpm/ossl_algs.hpp"
+#include "tpm/templates.hpp"
 #include "tpm/tpm_error.hpp"
 
 namespace recrypt::tpm {
@@ -69,17 +70,7 @@ SaltedSession SaltedSession::start(ESYS_CONTEXT* esys, ESYS_TR salt_key,
   const SecureBytes z = secure_copy(salt_public.times(ephemeral).x_bytes());
   const SecureBytes salt = kdfe_sha256(z, "SECRET", ephemeral_public.x_bytes(),
                                        salt_public.x_bytes(), kDigest * 8);
-  TPMS_ECC_POINT q{};
-  const Bytes qx = ephemeral_public.x_bytes(), qy = ephemeral_public.y_bytes();
-  q.x.size = static_cast<UINT16>(qx.size());
-  q.y.size = static_cast<UINT16>(qy.size());
-  std::memcpy(q.x.buffer, qx.data(), qx.size());
-  std::memcpy(q.y.buffer, qy.data(), qy.size());
-  TPM2B_ENCRYPTED_SECRET encrypted_salt{};
-  std::size_t off = 0;
-  check_rc("marshal salt point", Tss2_MU_TPMS_ECC_POINT_Marshal(&q, encrypted_salt.secret,
-                                                               sizeof encrypted_salt.secret, &off));
-  encrypted_salt.size = static_cast<UINT16>(off);
+  const TPM2B_ENCRYPTED_SECRET encrypted_salt = ecc_encrypted_secret(ecc_point(ephemeral_public));
 
   const TPM2B_NONCE nonce_caller = fresh_nonce();
   const TPMT_SYM_DEF symmetric{.algorithm = TPM2_ALG_AES,

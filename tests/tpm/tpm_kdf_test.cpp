@@ -1,14 +1,11 @@
 // KDFa and KDFe checked against OpenSSL's independent SP 800-108 (KBKDF) and SP 800-56C
-// (SSKDF) implementations, and the hand-written public area against tss2-mu's marshalling.
+// (SSKDF) implementations.
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
 #include <openssl/kdf.h>
-#include <tss2/tss2_mu.h>
+#include <openssl/params.h>
 
-#include "protocol/scalar.hpp"
 #include "tpm/kdf.hpp"
-#include "tpm/share_wrap.hpp"
-#include "tpm/templates.hpp"
 
 namespace recrypt::testing {
 namespace {
@@ -61,24 +58,6 @@ TEST(TpmKdf, KdfeIsSp80056ConcatKdfSha256) {
       32);
   const SecureBytes got = tpm::kdfe_sha256(z, "DUPLICATE", u, v, 256);
   EXPECT_EQ(Bytes(got.begin(), got.end()), expected);
-}
-
-TEST(TpmKdf, SharePublicAreaMatchesTss2Marshalling) {
-  const Point p = Scalar::random(Curve::p256()).public_point();
-  const Bytes ours = tpm::share_public_area(p);
-  TPMT_PUBLIC pub{};
-  std::size_t off = 0;
-  ASSERT_EQ(Tss2_MU_TPMT_PUBLIC_Unmarshal(ours.data(), ours.size(), &off, &pub), TSS2_RC_SUCCESS);
-  EXPECT_EQ(off, ours.size());
-  EXPECT_EQ(pub.objectAttributes, tpm::kShareAttributes);
-  TPM2B_PUBLIC wrapped{};
-  wrapped.publicArea = pub;
-  EXPECT_EQ(tpm::point_from_public(wrapped), p);
-  Bytes again(ours.size() + 16);
-  off = 0;
-  ASSERT_EQ(Tss2_MU_TPMT_PUBLIC_Marshal(&pub, again.data(), again.size(), &off), TSS2_RC_SUCCESS);
-  again.resize(off);
-  EXPECT_EQ(again, ours);
 }
 
 }  // namespace
