@@ -56,10 +56,7 @@ SecureBytes Pkcs11Backend::derive_x(Session& s, CK_OBJECT_HANDLE key, const Poin
   check_rv("C_DeriveKey(ECDH1)", fn_->C_DeriveKey(s.handle(), &mech, key, tmpl, 6, &obj));
   ObjectGuard guard(s, obj);
   SecureBytes x(len);
-  CK_ATTRIBUTE a{CKA_VALUE, x.data(), len};
-  check_rv("C_GetAttributeValue(CKA_VALUE)", fn_->C_GetAttributeValue(s.handle(), obj, &a, 1));
-  if (a.ulValueLen != len)
-    throw BackendError(BackendErrc::device, "the token returned a shared secret of the wrong size");
+  get_secret(fn_, s.handle(), obj, CKA_VALUE, x, "a shared secret");
   return x;
 }
 

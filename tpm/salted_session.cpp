@@ -116,7 +116,7 @@ TPM2B_NONCE SaltedSession::send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& i
   cmd.auths[0].sessionAttributes = attrs;
   algs::hmac_sha256(session_key_,
                     {cp_hash, view(nonce_caller), view(nonce_tpm_), ByteView(&attrs, 1)},
-                    cmd.auths[0].hmac.buffer);
+                    std::span(cmd.auths[0].hmac.buffer).first(kDigest));
   cmd.auths[0].hmac.size = kDigest;
   check_rc("Tss2_Sys_SetCmdAuths", Tss2_Sys_SetCmdAuths(sys_, &cmd));
   return nonce_caller;
@@ -125,6 +125,8 @@ TPM2B_NONCE SaltedSession::send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& i
 SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_x,
                                                ByteView peer_y) {
   TPM2B_ECC_POINT in{};
+  if (peer_x.size() > sizeof in.point.x.buffer || peer_y.size() > sizeof in.point.y.buffer)
+    throw TpmError(BackendErrc::unsupported, "ECDH peer coordinate longer than a TPM takes", 0);
   in.point.x.size = static_cast<UINT16>(peer_x.size());
   in.point.y.size = static_cast<UINT16>(peer_y.size());
   std::memcpy(in.point.x.buffer, peer_x.data(), peer_x.size());

@@ -5,7 +5,9 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
+#include "protocol/error.hpp"
 #include "tpm/kdf.hpp"
+#include "tpm/ossl_algs.hpp"
 
 namespace recrypt::testing {
 namespace {
@@ -58,6 +60,16 @@ TEST(TpmKdf, KdfeIsSp80056ConcatKdfSha256) {
       32);
   const SecureBytes got = tpm::kdfe_sha256(z, "DUPLICATE", u, v, 256);
   EXPECT_EQ(Bytes(got.begin(), got.end()), expected);
+}
+
+TEST(TpmKdf, HmacOutputMustBeOneDigest) {
+  const Bytes key(32, 0x0B);
+  std::uint8_t out[33] = {};
+  EXPECT_THROW(tpm::algs::hmac_sha256(key, {}, std::span(out).first(31)), Error);
+  EXPECT_THROW(tpm::algs::hmac_sha256(key, {}, std::span(out)), Error);
+  tpm::algs::hmac_sha256(key, {as_bytes("m")}, std::span(out).first(32));
+  EXPECT_EQ(Bytes(out, out + 32), tpm::algs::hmac_sha256(key, {as_bytes("m")}));
+  EXPECT_EQ(out[32], 0) << "written past the digest";
 }
 
 }  // namespace
