@@ -99,6 +99,15 @@ std::optional<bool> get_bool(CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s, CK_OBJEC
   return v == CK_TRUE;
 }
 
+void get_secret(CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+                CK_ATTRIBUTE_TYPE type, std::span<std::uint8_t> out, std::string_view what) {
+  CK_ATTRIBUTE a{type, out.data(), static_cast<CK_ULONG>(out.size())};
+  check_rv("C_GetAttributeValue(" + std::string(what) + ")", fn->C_GetAttributeValue(s, o, &a, 1));
+  if (a.ulValueLen != out.size())
+    throw backend::BackendError(backend::BackendErrc::device,
+                                "the token returned " + std::string(what) + " of the wrong size");
+}
+
 std::vector<CK_OBJECT_HANDLE> find_objects(CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s,
                                            CK_ATTRIBUTE* tmpl, CK_ULONG count) {
   check_rv("C_FindObjectsInit", fn->C_FindObjectsInit(s, tmpl, count));

@@ -5,6 +5,8 @@
 #include <p11-kit/pkcs11.h>
 
 #include <optional>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "protocol/bytes.hpp"
@@ -39,6 +41,11 @@ std::optional<CK_ULONG> get_ulong(CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s, CK_
                                   CK_ATTRIBUTE_TYPE type);
 std::optional<bool> get_bool(CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
                              CK_ATTRIBUTE_TYPE type);
+// Reads a secret attribute (the CKA_VALUE of a derived key) straight into `out`, wiping memory
+// the caller owns, which must be exactly the attribute's size: BackendError(device) "the token
+// returned <what> of the wrong size" otherwise, Pkcs11Error when the token refuses.
+void get_secret(CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+                CK_ATTRIBUTE_TYPE type, std::span<std::uint8_t> out, std::string_view what);
 
 // Every object matching `tmpl` (C_FindObjectsInit/C_FindObjects/C_FindObjectsFinal).
 std::vector<CK_OBJECT_HANDLE> find_objects(CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s,

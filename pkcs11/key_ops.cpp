@@ -12,19 +12,23 @@ using backend::BackendErrc;
 using backend::BackendError;
 
 Pkcs11Backend::KeyHandle Pkcs11Backend::private_key(Session& s, std::string_view key_id) {
+  if (handles_epoch_ != link_.handle_epoch()) {
+    handles_.clear();  // a stale handle could name another object
+    handles_epoch_ = link_.handle_epoch();
+  }
   std::string id_str(key_id);
   if (auto it = handles_.find(id_str); it != handles_.end()) return it->second;
-  std::optional<KeyRef> ref = parse_key_uri(key_id, token_);
+  std::optional<KeyRef> ref = parse_key_uri(key_id, link_.token());
   if (!ref)
     throw BackendError(BackendErrc::no_such_key, "'" + id_str + "' names no private key on token '" +
-                                                     token_label(token_) + "'");
+                                                     token_label(link_.token()) + "'");
   Template t;
   t.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY);
   if (ref->label) t.add_bytes(CKA_LABEL, as_bytes(*ref->label));
   if (ref->id) t.add_bytes(CKA_ID, *ref->id);
   auto found = find_objects(fn_, s.handle(), t.data(), t.size());
   if (found.empty())
-    throw BackendError(BackendErrc::no_such_key, "no key '" + id_str + "' on token '" + token_label(token_) + "'");
+    throw BackendError(BackendErrc::no_such_key, "no key '" + id_str + "' on token '" + token_label(link_.token()) + "'");
   if (found.size() > 1)
     throw BackendError(BackendErrc::no_such_key, "'" + id_str + "' matches " + std::to_string(found.size()) +
                                                      " keys; give its id= as well");
@@ -52,27 +56,24 @@ SecureBytes Pkcs11Backend::derive_x(Session& s, CK_OBJECT_HANDLE key, const Poin
   check_rv("C_DeriveKey(ECDH1)", fn_->C_DeriveKey(s.handle(), &mech, key, tmpl, 6, &obj));
   ObjectGuard guard(s, obj);
   SecureBytes x(len);
-  CK_ATTRIBUTE a{CKA_VALUE, x.data(), len};
-  check_rv("C_GetAttributeValue(CKA_VALUE)", fn_->C_GetAttributeValue(s.handle(), obj, &a, 1));
-  if (a.ulValueLen != len)
-    throw BackendError(BackendErrc::device, "the token returned a shared secret of the wrong size");
+  get_secret(fn_, s.handle(), obj, CKA_VALUE, x, "a shared secret");
   return x;
 }
 
 backend::EcdhResult Pkcs11Backend::ecdh(std::string_view key_id, const Point& peer) {
   backend::EcdhResult out;
-  run(true, [&](Session& s) { out.x = derive_x(s, private_key(s, key_id).handle, peer); });
+  link_.run(true, [&](Session& s) { out.x = derive_x(s, private_key(s, key_id).handle, peer); });
   return out;
 }
 
 Bytes Pkcs11Backend::sign_digest(std::string_view key_id, ByteView digest) {
   if (digest.size() != 32) fail(Errc::malformed, "sign_digest wants a 32-byte SHA-256 digest");
   Bytes sig(2 * Curve::p256().coordinate_size());
-  run(true, [&](Session& s) {
+  link_.run(true, [&](Session& s) {
     KeyHandle h = private_key(s, key_id);
     CK_MECHANISM mech{CKM_ECDSA, nullptr, 0};
     check_rv("C_SignInit(ECDSA)", fn_->C_SignInit(s.handle(), &mech, h.handle));
-    if (h.always_authenticate) context_login();
+    if (h.always_authenticate) link_.context_login();
     CK_ULONG len = static_cast<CK_ULONG>(sig.size());
     check_rv("C_Sign(ECDSA)", fn_->C_Sign(s.handle(), const_cast<std::uint8_t*>(digest.data()),
                                            static_cast<CK_ULONG>(digest.size()), sig.data(), &len));
@@ -84,14 +85,14 @@ Bytes Pkcs11Backend::sign_digest(std::string_view key_id, ByteView digest) {
 
 Bytes Pkcs11Backend::seal(std::string_view label, ByteView secret) {
   std::optional<backend::KeyInfo> key;
-  run(true, [&](Session& s) { key.emplace(seal_key(s)); });
+  link_.run(true, [&](Session& s) { key.emplace(seal_key(s)); });
   return seal_to_token_key(key->public_key, key->id, label, secret);
 }
 
 SecureBytes Pkcs11Backend::unseal(ByteView sealed_blob) {
   SealedBlob parsed = parse_sealed_blob(sealed_blob);
   SecureBytes z;
-  run(true, [&](Session& s) { z = derive_x(s, private_key(s, parsed.key_uri).handle, parsed.ephemeral); });
+  link_.run(true, [&](Session& s) { z = derive_x(s, private_key(s, parsed.key_uri).handle, parsed.ephemeral); });
   return open_sealed_blob(parsed, sealed_blob, z);
 }
 

@@ -3,18 +3,14 @@
 
 #include <p11-kit/pkcs11.h>
 
-#include <chrono>
-#include <functional>
-#include <memory>
-#include <mutex>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
-#include "pkcs11/module.hpp"
-#include "pkcs11/pin_cache.hpp"
 #include "pkcs11/pkcs11_backend.hpp"
 #include "pkcs11/session.hpp"
+#include "pkcs11/token_link.hpp"
 #include "pkcs11/token_uri.hpp"
 
 namespace recrypt::pkcs11 {
@@ -49,27 +45,7 @@ class Pkcs11Backend final : public backend::Backend {
     bool always_authenticate = false;  // PIV signing keys want a PIN per signature
   };
 
-  // Runs `op` with a session on the configured token, logged in when `login`. Resolves the
-  // token by URI first (every operation: tokens come and go), and drops cached sessions,
-  // handles and, when the token is gone, the PIN on the way out of a failure.
-  void run(bool login, const std::function<void(Session&)>& op);
-
-  void resolve_token();           // fills slot_ and token_ or throws not_present
-  bool find_token();              // one pass over C_GetSlotList(CK_TRUE)
-  bool token_gone() noexcept;     // the configured token is no longer in slot_
-  void confirm_token();           // throws not_present when token_gone()
-  bool failed_for_removal(const backend::BackendError& e) noexcept;
-  void open_session();
-  void ensure_login();
-  void login_user();
-  void context_login();  // CKU_CONTEXT_SPECIFIC for keys with CKA_ALWAYS_AUTHENTICATE
-  SecureString obtain_pin(const char* why);
-  void forget_session() noexcept;  // close session, forget login and handles
-  void after_failure(CK_RV rv) noexcept;
-  void forget_after(const backend::BackendError& e) noexcept;
-  void token_removed() noexcept;  // drop the session, the slot and the PIN
-
-  // Key lookup and on-token operations; all take the live session.
+  // Key lookup and on-token operations; all run inside link_.run() and take its session.
   KeyHandle private_key(Session& s, std::string_view key_id);
   SecureBytes derive_x(Session& s, CK_OBJECT_HANDLE key, const Point& peer);
   backend::KeyInfo generate_in_session(Session& s, std::string_view label, backend::KeyPurpose purpose);
@@ -86,22 +62,12 @@ class Pkcs11Backend final : public backend::Backend {
   std::string key_uri(const std::optional<std::string>& label, const Bytes& id) const;
 
   Pkcs11Config config_;
-  backend::PinSource pins_;
-  std::shared_ptr<Module> module_;
+  TokenLink link_;
   CK_FUNCTION_LIST* fn_;
-  TokenSelector selector_;
-  PinCache pin_cache_;
-  std::string last_pin_error_;  // told to the PinSource on the next prompt
-  bool removed_since_pin_ = false;  // PinRequest::after_removal on the next prompt
-
-  std::mutex mu_;  // one operation at a time per backend: sessions are not shared by threads
-  Session session_;
-  std::uint64_t generation_ = 0;
-  std::optional<CK_SLOT_ID> slot_;
-  CK_TOKEN_INFO token_{};
-  bool logged_in_ = false;
+  // Key handles by key id, valid while link_.handle_epoch() is handles_epoch_. Used only
+  // inside link_.run(), which serialises operations.
   std::unordered_map<std::string, KeyHandle> handles_;
-  std::chrono::steady_clock::time_point last_rescan_{};
+  std::uint64_t handles_epoch_ = 0;
 };
 
 }  // namespace recrypt::pkcs11

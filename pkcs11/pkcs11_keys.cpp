@@ -37,7 +37,7 @@ std::string Pkcs11Backend::key_uri(const std::optional<std::string>& label, cons
   KeyRef ref;
   ref.label = label;
   if (!id.empty()) ref.id = id;
-  return format_key_uri(token_, ref);
+  return format_key_uri(link_.token(), ref);
 }
 
 KeyInfo Pkcs11Backend::generate_in_session(Session& s, std::string_view label, KeyPurpose purpose) {
@@ -84,7 +84,7 @@ KeyInfo Pkcs11Backend::generate_in_session(Session& s, std::string_view label, K
 
 KeyInfo Pkcs11Backend::generate_key(std::string_view label, KeyPurpose purpose) {
   std::optional<KeyInfo> out;
-  run(true, [&](Session& s) { out.emplace(generate_in_session(s, label, purpose)); });
+  link_.run(true, [&](Session& s) { out.emplace(generate_in_session(s, label, purpose)); });
   return std::move(*out);
 }
 
@@ -138,14 +138,14 @@ std::optional<KeyInfo> Pkcs11Backend::describe_key(Session& s, CK_OBJECT_HANDLE 
 
 std::vector<KeyInfo> Pkcs11Backend::list_keys() {
   std::vector<KeyInfo> out;
-  run(true, [&](Session& s) {
+  link_.run(true, [&](Session& s) {
     Template t;
     t.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY).add_ulong(CKA_KEY_TYPE, CKK_EC);
     for (CK_OBJECT_HANDLE h : find_objects(fn_, s.handle(), t.data(), t.size()))
       if (auto info = describe_key(s, h)) out.push_back(std::move(*info));
     // A removed SoftHSM2 token lists nothing rather than failing; an empty token is rare
     // enough to afford asking the token itself.
-    if (out.empty()) confirm_token();
+    if (out.empty()) link_.confirm_token();
   });
   return out;
 }

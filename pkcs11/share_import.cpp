@@ -55,7 +55,7 @@ CK_OBJECT_HANDLE Pkcs11Backend::private_key_for_point(Session& s, const Point& d
     }
   }
   throw BackendError(BackendErrc::no_such_key, "the share is wrapped for a device key that is not on token '" +
-                                                   token_label(token_) + "'");
+                                                   token_label(link_.token()) + "'");
 }
 
 KeyInfo Pkcs11Backend::finish_import(Session& s, std::string_view label, CK_OBJECT_HANDLE priv, const Bytes& id,
@@ -140,7 +140,7 @@ KeyInfo Pkcs11Backend::import_share(std::string_view label, const backend::Wrapp
   if (share.format != kShareFormatKwp && share.format != backend::kRawScalarShare)
     throw BackendError(BackendErrc::unsupported, "share format '" + share.format + "' is not one the pkcs11 backend imports");
   std::optional<KeyInfo> out;
-  run(true, [&](Session& s) {
+  link_.run(true, [&](Session& s) {
     out.emplace(share.format == kShareFormatKwp ? import_kwp(s, label, share.data)
                                                 : import_raw(s, label, share.data));
   });

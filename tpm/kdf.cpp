@@ -35,7 +35,7 @@ SecureBytes kdfa_sha256(ByteView key, std::string_view label, ByteView context_u
     algs::hmac_sha256(key,
                       {counter, as_bytes(label), ByteView(&kZero, 1), context_u, context_v,
                        bits_be},
-                      out.data() + (i - 1) * 32);
+                      std::span(out).subspan((i - 1) * 32, 32));
   }
   out.resize(len);
   return out;

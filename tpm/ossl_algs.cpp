@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+#include "protocol/error.hpp"
 #include "protocol/ossl.hpp"
 
 namespace recrypt::tpm::algs {
@@ -50,7 +51,8 @@ Bytes sha256_of(std::initializer_list<ByteView> parts) {
   return out;
 }
 
-void hmac_sha256(ByteView key, std::initializer_list<ByteView> parts, std::uint8_t* out) {
+void hmac_sha256(ByteView key, std::initializer_list<ByteView> parts, std::span<std::uint8_t> out) {
+  if (out.size() != 32) fail(Errc::internal, "HMAC-SHA-256 output buffer is not 32 bytes");
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(hmac_template());
   ossl::check(ctx != nullptr, "EVP_MAC_CTX_dup");
   struct Free {
@@ -64,12 +66,12 @@ void hmac_sha256(ByteView key, std::initializer_list<ByteView> parts, std::uint8
   for (auto p : parts)
     ossl::check(EVP_MAC_update(ctx, p.data(), p.size()) == 1, "EVP_MAC_update");
   std::size_t len = 0;
-  ossl::check(EVP_MAC_final(ctx, out, &len, 32) == 1 && len == 32, "EVP_MAC_final");
+  ossl::check(EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1 && len == 32, "EVP_MAC_final");
 }
 
 Bytes hmac_sha256(ByteView key, std::initializer_list<ByteView> parts) {
   Bytes out(32);
-  hmac_sha256(key, parts, out.data());
+  hmac_sha256(key, parts, out);
   return out;
 }
 

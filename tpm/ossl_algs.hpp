@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include <initializer_list>
+#include <span>
 
 #include "protocol/bytes.hpp"
 
@@ -15,8 +16,9 @@ const EVP_MD* sha256();
 const EVP_CIPHER* aes128_cfb();
 
 Bytes sha256_of(std::initializer_list<ByteView> parts);
-// HMAC-SHA-256 of the concatenation of `parts`, written to out (32 bytes).
-void hmac_sha256(ByteView key, std::initializer_list<ByteView> parts, std::uint8_t* out);
+// HMAC-SHA-256 of the concatenation of `parts`, written to `out`, which must be 32 bytes
+// (Error(internal) otherwise).
+void hmac_sha256(ByteView key, std::initializer_list<ByteView> parts, std::span<std::uint8_t> out);
 Bytes hmac_sha256(ByteView key, std::initializer_list<ByteView> parts);
 
 }  // namespace recrypt::tpm::algs

@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <tss2/tss2_mu.h>
 
 #include <cstring>
 #include <utility>
@@ -11,7 +10,9 @@
 #include "protocol/ossl.hpp"
 #include "protocol/scalar.hpp"
 #include "tpm/kdf.hpp"
+#include "tpm/marshal.hpp"
 #include "tpm/ossl_algs.hpp"
+#include "tpm/templates.hpp"
 #include "tpm/tpm_error.hpp"
 
 namespace recrypt::tpm {
@@ -69,17 +70,7 @@ SaltedSession SaltedSession::start(ESYS_CONTEXT* esys, ESYS_TR salt_key,
   const SecureBytes z = secure_copy(salt_public.times(ephemeral).x_bytes());
   const SecureBytes salt = kdfe_sha256(z, "SECRET", ephemeral_public.x_bytes(),
                                        salt_public.x_bytes(), kDigest * 8);
-  TPMS_ECC_POINT q{};
-  const Bytes qx = ephemeral_public.x_bytes(), qy = ephemeral_public.y_bytes();
-  q.x.size = static_cast<UINT16>(qx.size());
-  q.y.size = static_cast<UINT16>(qy.size());
-  std::memcpy(q.x.buffer, qx.data(), qx.size());
-  std::memcpy(q.y.buffer, qy.data(), qy.size());
-  TPM2B_ENCRYPTED_SECRET encrypted_salt{};
-  std::size_t off = 0;
-  check_rc("marshal salt point", Tss2_MU_TPMS_ECC_POINT_Marshal(&q, encrypted_salt.secret,
-                                                               sizeof encrypted_salt.secret, &off));
-  encrypted_salt.size = static_cast<UINT16>(off);
+  const TPM2B_ENCRYPTED_SECRET encrypted_salt = ecc_encrypted_secret(ecc_point(ephemeral_public));
 
   const TPM2B_NONCE nonce_caller = fresh_nonce();
   const TPMT_SYM_DEF symmetric{.algorithm = TPM2_ALG_AES,
@@ -125,7 +116,7 @@ TPM2B_NONCE SaltedSession::send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& i
   cmd.auths[0].sessionAttributes = attrs;
   algs::hmac_sha256(session_key_,
                     {cp_hash, view(nonce_caller), view(nonce_tpm_), ByteView(&attrs, 1)},
-                    cmd.auths[0].hmac.buffer);
+                    std::span(cmd.auths[0].hmac.buffer).first(kDigest));
   cmd.auths[0].hmac.size = kDigest;
   check_rc("Tss2_Sys_SetCmdAuths", Tss2_Sys_SetCmdAuths(sys_, &cmd));
   return nonce_caller;
@@ -134,6 +125,8 @@ TPM2B_NONCE SaltedSession::send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& i
 SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_x,
                                                ByteView peer_y) {
   TPM2B_ECC_POINT in{};
+  if (peer_x.size() > sizeof in.point.x.buffer || peer_y.size() > sizeof in.point.y.buffer)
+    throw TpmError(BackendErrc::unsupported, "ECDH peer coordinate longer than a TPM takes", 0);
   in.point.x.size = static_cast<UINT16>(peer_x.size());
   in.point.y.size = static_cast<UINT16>(peer_y.size());
   std::memcpy(in.point.x.buffer, peer_x.data(), peer_x.size());

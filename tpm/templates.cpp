@@ -56,6 +56,13 @@ TPM2B_PUBLIC sealed_object_template() {
   return pub;
 }
 
+TPM2B_PUBLIC share_public(const Point& point) {
+  if (point.curve() != Curve::p256()) fail(Errc::unsupported, "TPM shares are P-256 only");
+  TPM2B_PUBLIC pub = ecc_base(kShareAttributes);
+  pub.publicArea.unique.ecc = ecc_point(point);
+  return pub;
+}
+
 Point point_from_public(const TPM2B_PUBLIC& pub) {
   const auto& area = pub.publicArea;
   if (area.type != TPM2_ALG_ECC || area.parameters.eccDetail.curveID != TPM2_ECC_NIST_P256)
@@ -69,6 +76,17 @@ Point point_from_public(const TPM2B_PUBLIC& pub) {
     return out;
   };
   return Point::from_coordinates(Curve::p256(), pad(u.x), pad(u.y));
+}
+
+TPMS_ECC_POINT ecc_point(const Point& p) {
+  if (p.curve() != Curve::p256()) fail(Errc::unsupported, "TPM points are P-256 only");
+  TPMS_ECC_POINT out{};
+  const Bytes x = p.x_bytes(), y = p.y_bytes();
+  out.x.size = static_cast<UINT16>(x.size());
+  out.y.size = static_cast<UINT16>(y.size());
+  std::memcpy(out.x.buffer, x.data(), x.size());
+  std::memcpy(out.y.buffer, y.data(), y.size());
+  return out;
 }
 
 }  // namespace recrypt::tpm

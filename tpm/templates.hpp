@@ -22,8 +22,16 @@ TPM2B_PUBLIC device_key_template(backend::KeyPurpose purpose);
 // dictionary-attack protected (no noDA) because its auth value comes from the user's PIN.
 TPM2B_PUBLIC sealed_object_template();
 
+// A member share's public area with its public point: ECC P-256, nameAlg SHA-256,
+// userWithAuth|noDA|decrypt, no scheme (ECDH_ZGen only), no policy. Not fixedTPM/fixedParent:
+// a TPM refuses to import such an object.
+TPM2B_PUBLIC share_public(const Point& point);
+
 // The P-256 public point in an ECC public area; Error(invalid_key) when it is not one.
 Point point_from_public(const TPM2B_PUBLIC& pub);
+
+// A P-256 point as the TPM writes one: both coordinates, 32 bytes each.
+TPMS_ECC_POINT ecc_point(const Point& p);
 
 // Bit mask of the attributes a resident share must have, and nothing more (checked on import
 // so that a crafted blob cannot bring a storage or signing key in).

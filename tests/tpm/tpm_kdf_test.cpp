@@ -1,14 +1,13 @@
 // KDFa and KDFe checked against OpenSSL's independent SP 800-108 (KBKDF) and SP 800-56C
-// (SSKDF) implementations, and the hand-written public area against tss2-mu's marshalling.
+// (SSKDF) implementations.
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
 #include <openssl/kdf.h>
-#include <tss2/tss2_mu.h>
+#include <openssl/params.h>
 
-#include "protocol/scalar.hpp"
+#include "protocol/error.hpp"
 #include "tpm/kdf.hpp"
-#include "tpm/share_wrap.hpp"
-#include "tpm/templates.hpp"
+#include "tpm/ossl_algs.hpp"
 
 namespace recrypt::testing {
 namespace {
@@ -63,22 +62,14 @@ TEST(TpmKdf, KdfeIsSp80056ConcatKdfSha256) {
   EXPECT_EQ(Bytes(got.begin(), got.end()), expected);
 }
 
-TEST(TpmKdf, SharePublicAreaMatchesTss2Marshalling) {
-  const Point p = Scalar::random(Curve::p256()).public_point();
-  const Bytes ours = tpm::share_public_area(p);
-  TPMT_PUBLIC pub{};
-  std::size_t off = 0;
-  ASSERT_EQ(Tss2_MU_TPMT_PUBLIC_Unmarshal(ours.data(), ours.size(), &off, &pub), TSS2_RC_SUCCESS);
-  EXPECT_EQ(off, ours.size());
-  EXPECT_EQ(pub.objectAttributes, tpm::kShareAttributes);
-  TPM2B_PUBLIC wrapped{};
-  wrapped.publicArea = pub;
-  EXPECT_EQ(tpm::point_from_public(wrapped), p);
-  Bytes again(ours.size() + 16);
-  off = 0;
-  ASSERT_EQ(Tss2_MU_TPMT_PUBLIC_Marshal(&pub, again.data(), again.size(), &off), TSS2_RC_SUCCESS);
-  again.resize(off);
-  EXPECT_EQ(again, ours);
+TEST(TpmKdf, HmacOutputMustBeOneDigest) {
+  const Bytes key(32, 0x0B);
+  std::uint8_t out[33] = {};
+  EXPECT_THROW(tpm::algs::hmac_sha256(key, {}, std::span(out).first(31)), Error);
+  EXPECT_THROW(tpm::algs::hmac_sha256(key, {}, std::span(out)), Error);
+  tpm::algs::hmac_sha256(key, {as_bytes("m")}, std::span(out).first(32));
+  EXPECT_EQ(Bytes(out, out + 32), tpm::algs::hmac_sha256(key, {as_bytes("m")}));
+  EXPECT_EQ(out[32], 0) << "written past the digest";
 }
 
 }  // namespace
