@@ -2,11 +2,11 @@
 #include "service/sqlite_access.hpp"
 
 #include <algorithm>
-#include <string_view>
 
 namespace recrypt::service {
 namespace {
 
+using sqlite::Sql;
 using sqlite::Statement;
 
 constexpr std::size_t kRowsPerInsert = 32;
@@ -34,24 +34,16 @@ std::string join_ids(const std::vector<std::string>& ids) {
 }
 
 // The texts of "INSERT INTO table(columns) VALUES(?, ...), (?, ...), ..." for 1 to
-// kRowsPerInsert rows, made once: the statement cache keys by the text's address.
+// kRowsPerInsert rows, made once.
 class MultiInsert {
  public:
-  MultiInsert(std::string_view head, int columns) {
-    std::string row = "(?";
-    for (int i = 1; i < columns; ++i) row += ", ?";
-    row += ")";
-    std::string sql(head);
-    sql += " VALUES";
-    for (std::size_t n = 1; n <= kRowsPerInsert; ++n) {
-      sql += (n == 1 ? " " : ", ") + row;
-      texts_.push_back(sql);
-    }
+  MultiInsert(Sql head, int columns) {
+    for (std::size_t n = 1; n <= kRowsPerInsert; ++n) texts_.push_back(Sql::insert_rows(head, columns, n));
   }
-  const char* sql(std::size_t rows) const { return texts_.at(rows - 1).c_str(); }
+  Sql sql(std::size_t rows) const { return texts_.at(rows - 1); }
 
  private:
-  std::vector<std::string> texts_;
+  std::vector<Sql> texts_;
 };
 
 }  // namespace
