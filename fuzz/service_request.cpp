@@ -1,8 +1,10 @@
 // recryptd's request front, as the service takes a request apart before any transaction:
 // the Recrypt-Signature header (parsed, its kid read, verified against a fixed key, its
-// claims extracted) and the body (the tagged envelope, then the typed request of its
-// transaction, and a published profile's own signature). Refusals are ServiceError or
-// Error; anything else escaping is a bug (recryptd would answer 500).
+// claims extracted) and the body (the tagged envelope, then the typed request of the
+// transaction it names, found in the service's own table, service/transaction_table.hpp),
+// and what the transactions then parse of a request: the profile it carries, with its own
+// signature, and its membership records. Refusals are ServiceError or Error; anything else
+// escaping is a bug (recryptd would answer 500).
 //
 // Input: the header's value, a newline, the body.
 #include "fuzz/fixed_keys.hpp"
@@ -13,6 +15,7 @@
 #include "protocol/service/profile.hpp"
 #include "protocol/service/request_signature.hpp"
 #include "protocol/service/service_error.hpp"
+#include "service/transaction_table.hpp"
 
 namespace {
 
@@ -25,23 +28,15 @@ void signature(std::string_view header, std::string_view body) {
   (void)verify_request(parsed, body, key);
 }
 
+template <class Request>
+void contents(const Request& r) {
+  if constexpr (requires(const Request& q) { q.profile; }) (void)verify_profile(r.profile);
+  if constexpr (requires(const Request& q) { q.records; })
+    for (const std::string& record : r.records) (void)parse_record(record);
+}
+
 void typed(const Message& m) {
-  const Json& b = m.body;
-  if (m.name == "Hello") (void)HelloRequest::from_json(b);
-  else if (m.name == "PublishProfile") (void)verify_profile(PublishProfileRequest::from_json(b).profile);
-  else if (m.name == "GetProfile") (void)GetProfileRequest::from_json(b);
-  else if (m.name == "CreateGroup") (void)CreateGroupRequest::from_json(b);
-  else if (m.name == "UpdateGroup") (void)UpdateGroupRequest::from_json(b);
-  else if (m.name == "GetGroup") (void)GetGroupRequest::from_json(b);
-  else if (m.name == "AddMember") (void)AddMemberRequest::from_json(b);
-  else if (m.name == "UpdateMember") (void)UpdateMemberRequest::from_json(b);
-  else if (m.name == "RecryptData") (void)RecryptDataRequest::from_json(b);
-  else if (m.name == "RotateGroupKey") (void)RotateGroupKeyRequest::from_json(b);
-  else if (m.name == "ReadAudit") (void)ReadAuditRequest::from_json(b);
-  else if (m.name == "ReadMembership") (void)ReadMembershipRequest::from_json(b);
-  else if (m.name == "MigrateMembership") {
-    for (const std::string& r : MigrateMembershipRequest::from_json(b).records) (void)parse_record(r);
-  }
+  with_transaction(m.name, [&]<class T>(T) { contents(T::Request::from_json(m.body)); });
 }
 
 template <class F>

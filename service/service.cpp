@@ -3,13 +3,14 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
-#include <set>
+#include <type_traits>
 
 #include "protocol/error.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/service/envelope.hpp"
 #include "protocol/service/service_error.hpp"
 #include "service/request_log.hpp"
+#include "service/transaction_table.hpp"
 #include "service/transactions.hpp"
 
 namespace recrypt::service {
@@ -180,92 +181,61 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
       durability);
 }
 
+template <class T>
+void Service::serve(const Json& request, std::string_view body, std::string_view signature, std::string& kid,
+                    std::function<void(Reply)>& done) {
+  using Request = typename T::Request;
+  static const std::string type(T::name);
+  constexpr Durability durability = T::effect == Effect::changes ? Durability::full : Durability::process;
+  if constexpr (T::signer == Signer::nobody) {
+    Request req = Request::from_json(request);
+    if constexpr (std::is_same_v<Request, HelloRequest>) {
+      done(make_reply(type, status::kOk, "OK",
+                      HelloResponse{{std::string(kProtocolVersion)}, {"application/json"}, config_.audience, unix_now()}.to_json()));
+    } else {
+      Json out;
+      store_.read([&](StoreReader& r) { out = T::run(r, req); });
+      done(make_reply(type, status::kOk, "OK", std::move(out)));
+    }
+  } else if constexpr (T::signer == Signer::itself) {
+    Request req = Request::from_json(request);
+    auto profile = std::make_shared<VerifiedProfile>(verify_profile(req.profile));
+    const Point& key =
+        profile->type == ProfileType::personal ? profile->personal->signing_key : profile->group->signing_key;
+    Authenticated a = authenticate(body, signature, &key);
+    if (a.caller.claims.kid != profile->id())
+      refuse(status::kUnauthorized, "PublishProfile must be signed by the profile's own key");
+    finish_signed(type, std::move(a), [profile](StoreWriter& w, Authenticated&) { return T::run(w, *profile); },
+                  std::move(done), durability);
+  } else {
+    Authenticated a = authenticate(body, signature, nullptr);
+    kid = a.caller.signer.kid;
+    if constexpr (std::is_same_v<Request, RecryptDataRequest>) {
+      recrypt_data(request, std::move(a), std::move(done));
+    } else {
+      // A transaction that seals or opens keys takes the vault as well.
+      constexpr bool with_vault = std::is_invocable_v<decltype(T::run), StoreWriter&, const KeyVault&,
+                                                      const tx::Caller&, const Request&, tx::AuditNote&>;
+      auto work = [req = Request::from_json(request), &vault = vault_](StoreWriter& w, Authenticated& s) {
+        if constexpr (with_vault) {
+          return T::run(w, vault, s.caller, req, s.note);
+        } else {
+          return T::run(w, s.caller, req, s.note);
+        }
+      };
+      finish_signed(type, std::move(a), std::move(work), std::move(done), durability);
+    }
+  }
+}
+
 void Service::handle(std::string body, std::string signature, std::function<void(Reply)> done) {
   std::string type;
   std::string kid;
   try {
     Message m = parse_request(body, config_.max_body);
     type = m.name;
-    if (type == "Hello") {
-      HelloRequest::from_json(m.body);
-      done(make_reply(type, status::kOk, "OK",
-                      HelloResponse{{std::string(kProtocolVersion)}, {"application/json"}, config_.audience, unix_now()}.to_json()));
-      return;
-    }
-    if (type == "GetProfile") {
-      GetProfileRequest req = GetProfileRequest::from_json(m.body);
-      Json out;
-      store_.read([&](StoreReader& r) { out = tx::get_profile(r, req); });
-      done(make_reply(type, status::kOk, "OK", std::move(out)));
-      return;
-    }
-    if (type == "PublishProfile") {
-      auto req = PublishProfileRequest::from_json(m.body);
-      auto profile = std::make_shared<VerifiedProfile>(verify_profile(req.profile));
-      const Point& key =
-          profile->type == ProfileType::personal ? profile->personal->signing_key : profile->group->signing_key;
-      Authenticated a = authenticate(body, signature, &key);
-      if (a.caller.claims.kid != profile->id())
-        refuse(status::kUnauthorized, "PublishProfile must be signed by the profile's own key");
-      finish_signed(type, std::move(a), [profile](StoreWriter& w, Authenticated&) { return tx::publish_profile(w, *profile); },
-                    std::move(done), Durability::full);
-      return;
-    }
-
-    static const std::set<std::string> kSigned{"CreateGroup",    "UpdateGroup",       "GetGroup",
-                                               "AddMember",      "UpdateMember",      "RecryptData",
-                                               "RotateGroupKey", "ReadAudit",         "ReadMembership",
-                                               "MigrateMembership"};
-    if (kSigned.count(type) == 0) refuse(status::kMalformed, "unknown transaction " + type);
-    Authenticated a = authenticate(body, signature, nullptr);
-    kid = a.caller.signer.kid;
-    if (type == "RecryptData") return recrypt_data(m.body, std::move(a), std::move(done));
-    using Work = std::function<Json(StoreWriter&, Authenticated&)>;
-    Work work;
-    const KeyVault& vault = vault_;
-    if (type == "CreateGroup") {
-      work = [req = CreateGroupRequest::from_json(m.body), &vault](StoreWriter& w, Authenticated& s) {
-        return tx::create_group(w, vault, s.caller, req, s.note);
-      };
-    } else if (type == "UpdateGroup") {
-      work = [req = UpdateGroupRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
-        return tx::update_group(w, s.caller, req, s.note);
-      };
-    } else if (type == "GetGroup") {
-      work = [req = GetGroupRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
-        return tx::get_group(w, s.caller, req, s.note);
-      };
-    } else if (type == "AddMember") {
-      work = [req = AddMemberRequest::from_json(m.body), &vault](StoreWriter& w, Authenticated& s) {
-        return tx::add_member(w, vault, s.caller, req, s.note);
-      };
-    } else if (type == "UpdateMember") {
-      work = [req = UpdateMemberRequest::from_json(m.body), &vault](StoreWriter& w, Authenticated& s) {
-        return tx::update_member(w, vault, s.caller, req, s.note);
-      };
-    } else if (type == "RotateGroupKey") {
-      work = [req = RotateGroupKeyRequest::from_json(m.body), &vault](StoreWriter& w, Authenticated& s) {
-        return tx::rotate_group_key(w, vault, s.caller, req, s.note);
-      };
-    } else if (type == "ReadMembership") {
-      work = [req = ReadMembershipRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
-        return tx::read_membership(w, s.caller, req, s.note);
-      };
-    } else if (type == "MigrateMembership") {
-      work = [req = MigrateMembershipRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
-        return tx::migrate_membership(w, s.caller, req, s.note);
-      };
-    } else if (type == "ReadAudit") {
-      work = [req = ReadAuditRequest::from_json(m.body)](StoreWriter& w, Authenticated& s) {
-        return tx::read_audit(w, s.caller, req, s.note);
-      };
-    } else {
-      refuse(status::kMalformed, "unknown transaction " + type);
-    }
-    // Reads change nothing but their nonce and audit record.
-    bool reads_only = type == "GetGroup" || type == "ReadAudit" || type == "ReadMembership";
-    finish_signed(type, std::move(a), std::move(work), std::move(done),
-                  reads_only ? Durability::process : Durability::full);
+    bool known = with_transaction(type, [&]<class T>(T) { serve<T>(m.body, body, signature, kid, done); });
+    if (!known) refuse(status::kMalformed, "unknown transaction " + type);
   } catch (const ServiceError& e) {
     Reply r = make_reply(type, e.status(), e.what(), {});
     r.kid = kid;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "service/key_vault.hpp"
 #include "service/nonce_cache.hpp"
@@ -48,6 +49,11 @@ class Service {
   void recrypt_data(const Json& body, Authenticated a, std::function<void(Reply)> done);
   void finish_signed(const std::string& type, Authenticated auth, std::function<Json(StoreWriter&, Authenticated&)> work,
                      std::function<void(Reply)> done, Durability durability);
+  // Runs the request as transaction T (a row of transaction_table.hpp); `kid` gets the signer's
+  // kid once it is known, and `done` is moved from only when nothing is left to throw.
+  template <class T>
+  void serve(const Json& request, std::string_view body, std::string_view signature, std::string& kid,
+             std::function<void(Reply)>& done);
 
   Store& store_;
   KeyVault vault_;

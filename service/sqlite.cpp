@@ -1,5 +1,8 @@
 #include "service/sqlite.hpp"
 
+#include <mutex>
+#include <set>
+
 namespace recrypt::service::sqlite {
 namespace {
 
@@ -8,6 +11,20 @@ namespace {
 }
 
 }  // namespace
+
+Sql Sql::insert_rows(Sql head, int columns, std::size_t rows) {
+  std::string row = "(?";
+  for (int i = 1; i < columns; ++i) row += ", ?";
+  row += ")";
+  std::string sql(head.c_str());
+  sql += " VALUES";
+  for (std::size_t n = 1; n <= rows; ++n) sql += (n == 1 ? " " : ", ") + row;
+  // Never erased: a node, and the text in it, stays where it is until the program ends.
+  static std::mutex mutex;
+  static std::set<std::string> kept;
+  std::lock_guard lock(mutex);
+  return Sql(Kept{}, kept.insert(std::move(sql)).first->c_str());
+}
 
 Connection::Connection(const std::string& path) {
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -27,18 +44,18 @@ Connection::~Connection() {
   sqlite3_close_v2(db_);
 }
 
-sqlite3_stmt* Connection::take_cached(const char* sql) {
-  auto it = cache_.find(sql);
+sqlite3_stmt* Connection::take_cached(Sql sql) {
+  auto it = cache_.find(sql.c_str());
   if (it == cache_.end()) return nullptr;
   sqlite3_stmt* stmt = it->second;
   cache_.erase(it);  // in use: a nested use of the same SQL prepares its own
   return stmt;
 }
 
-void Connection::give_back(const char* sql, sqlite3_stmt* stmt) {
+void Connection::give_back(Sql sql, sqlite3_stmt* stmt) {
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
-  if (!cache_.emplace(sql, stmt).second) sqlite3_finalize(stmt);
+  if (!cache_.emplace(sql.c_str(), stmt).second) sqlite3_finalize(stmt);
 }
 
 void Connection::exec(const char* sql) {
@@ -56,9 +73,10 @@ int Connection::user_version() {
   return static_cast<int>(s.integer(0));
 }
 
-Statement::Statement(Connection& c, const char* sql) : conn_(c), sql_(sql), db_(c.get()) {
+Statement::Statement(Connection& c, Sql sql) : conn_(c), sql_(sql), db_(c.get()) {
   stmt_ = c.take_cached(sql);
-  if (stmt_ == nullptr && sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
+  if (stmt_ == nullptr &&
+      sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
     raise(db_, "prepare");
 }
 

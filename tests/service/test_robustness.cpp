@@ -82,6 +82,35 @@ TEST_F(Robustness, WrongTypesAreRefused) {
   expect_alive();
 }
 
+// How a request finds its transaction: an unknown name is refused before any signature check,
+// a signed transaction checks its signature before its fields, and each answer is tagged with
+// the transaction's name.
+TEST_F(Robustness, RequestsFindTheirTransactionByName) {
+  auto c = client(*alice);
+  auto answer = [&](const std::string& body, bool sign) {
+    auto raw = c.post_raw(body, sign ? c.sign(body) : "");
+    Json j = Json::parse(raw.body);
+    EXPECT_EQ(j.size(), 1u) << raw.body;
+    const auto& [tag, payload] = *j.items().begin();
+    return std::tuple(raw.status, tag, payload.value("StatusDescription", std::string()));
+  };
+  using Answer = std::tuple<int, std::string, std::string>;
+  for (bool sign : {false, true})
+    EXPECT_EQ(answer(R"({"NoSuchRequest":{}})", sign), (Answer{400, "NoSuchResponse", "unknown transaction NoSuch"}));
+  EXPECT_EQ(answer(R"({"GetGroupRequest":{"group":5}})", false),
+            (Answer{401, "GetGroupResponse", "request is not signed (Recrypt-Signature header missing)"}));
+  EXPECT_EQ(answer(R"({"RecryptDataRequest":{}})", false),
+            (Answer{401, "RecryptDataResponse", "request is not signed (Recrypt-Signature header missing)"}));
+  EXPECT_EQ(answer(R"({"PublishProfileRequest":{}})", false),
+            (Answer{400, "PublishProfileResponse", "message: field \"profile\" is missing"}))
+      << "PublishProfile reads its profile first: the profile holds the key that signs it";
+  EXPECT_EQ(std::get<0>(answer(R"({"HelloRequest":{}})", false)), 201);
+  EXPECT_EQ(std::get<0>(answer(R"({"GetProfileRequest":{"account":"alice@example.com"}})", false)), 201);
+  EXPECT_EQ(std::get<0>(answer(R"({"GetGroupRequest":{"group":"friends@example.com"}})", true)), 404);
+  EXPECT_EQ(std::get<0>(answer(R"({"ReadAuditRequest":{"group":"friends@example.com"}})", true)), 404);
+  expect_alive();
+}
+
 TEST_F(Robustness, HugeBodyIs413) {
   std::string big = "{\"HelloRequest\":{\"pad\":\"" + std::string(200000, 'a') + "\"}}";
   auto c = client(*alice);

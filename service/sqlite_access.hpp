@@ -1,0 +1,48 @@
+// The SQLite Store's rows: StoreWriter (and so StoreReader) on one connection, each record
+// read from and written to its tables. It runs whatever transaction the connection is in.
+#pragma once
+
+#include <vector>
+
+#include "service/sqlite.hpp"
+#include "service/store.hpp"
+
+namespace recrypt::service {
+
+class SqliteAccess : public StoreWriter {
+ public:
+  explicit SqliteAccess(sqlite::Connection& c) : c_(c) {}
+
+  std::optional<SignerRecord> signer(const std::string& kid) override;
+  std::optional<ProfileRecord> profile_by_id(const std::string& id) override;
+  std::optional<ProfileRecord> profile_by_name(const std::string& type, const std::string& name) override;
+  std::optional<GroupRecord> group(const std::string& ref) override;
+  std::optional<MemberRecord> member(const std::string& group_id, const std::string& member_id) override;
+  std::vector<MemberRecord> members(const std::string& group_id) override;
+  std::optional<KeyRecord> key(const std::string& group_id, const std::string& member_id,
+                               const std::string& key_id) override;
+  std::vector<std::string> member_key_ids(const std::string& group_id, const std::string& member_id) override;
+  std::vector<std::string> membership(const std::string& group_id, std::uint64_t from, std::uint64_t limit) override;
+  std::vector<AuditRecord> audit(const std::string& group_id, std::uint64_t after, std::uint64_t limit) override;
+  std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) override;
+
+  void put_profile(const ProfileRecord& p, const std::vector<SignerRecord>& signers) override;
+  void insert_group(const GroupRecord& g) override;
+  void update_group(const GroupRecord& g) override;
+  void insert_member(const MemberRecord& m) override;
+  void update_member(const MemberRecord& m) override;
+  void put_key(const KeyRecord& k) override;
+  void append_membership(const std::string& group_id, std::uint64_t seq, const std::string& token,
+                         const std::string& hash) override;
+  void insert_nonce(const std::string& nonce, std::int64_t expires) override;
+  void append_audit(const AuditRecord& r) override;
+  // The nonces and audit records of `entries`, a few multi-row INSERTs for all of them.
+  void insert_bookkeeping(const std::vector<const Bookkeeping*>& entries);
+
+  void nested(const std::function<void()>& work) override;
+
+ private:
+  sqlite::Connection& c_;
+};
+
+}  // namespace recrypt::service
