@@ -24,6 +24,17 @@ inline std::string refusal_of(const std::function<void()>& call) {
   }
 }
 
+// "STATUS StatusDescription" of a call: "201 OK" when it returns. Refusal tests compare it
+// whole, so a refusal that came from another rule than the one under test fails them.
+inline std::string outcome_of(const std::function<void()>& call) {
+  try {
+    call();
+    return "201 OK";
+  } catch (const service::ServiceError& e) {
+    return std::to_string(e.status()) + " " + e.what();
+  }
+}
+
 // The Status of a call: 201 when it returns, the ServiceError's status when it throws.
 inline int status_of(const std::function<void()>& call) {
   try {

@@ -42,7 +42,7 @@ TEST_F(EndToEnd, MemberReadsThroughTheService) {
 
   // Suspended: the service refuses, so bob's share alone is worth nothing.
   client(*alice).update_member(update_request(*bob, MemberStatus::suspended, std::nullopt));
-  EXPECT_EQ(status_of([&] { decrypt(*bob, doc); }), 401);
+  EXPECT_EQ(outcome_of([&] { decrypt(*bob, doc); }), "401 member is suspended");
   // Reinstated: reads again.
   client(*alice).update_member(update_request(*bob, MemberStatus::active, std::nullopt));
   EXPECT_EQ(decrypt(*bob, doc), "the minutes of the meeting");
@@ -69,7 +69,7 @@ TEST_F(EndToEnd, RotationKeepsOldDocumentsAndLocksOutOldShares) {
   EXPECT_EQ(decrypt(*bob, old_doc), "before rotation");  // old key entries stay
   // Carol's old share with the old service partial of the new document opens nothing: the
   // service refuses her, and even a partial from the old key does not combine to the new Z.
-  EXPECT_EQ(status_of([&] { decrypt(*carol, new_doc); }), 401);
+  EXPECT_EQ(outcome_of([&] { decrypt(*carol, new_doc); }), "401 member is revoked");
   jwe::Envelope env = jwe::Envelope::parse(new_doc);
   const jwe::KeyAgreement& ka = env.recipients[0].agreements[0];
   auto bob_partial_old_key =

@@ -186,8 +186,20 @@ TEST_F(Robustness, RandomBytesDoNotHurt) {
 }
 
 TEST_F(Robustness, ManyConnectionsAtOnce) {
+  // 200 connections open at once, each then answered: held open, none starves the others.
   std::vector<std::unique_ptr<RawSocket>> sockets;
-  for (int i = 0; i < 200; ++i) sockets.push_back(std::make_unique<RawSocket>(server.port()));
+  for (int i = 0; i < 200; ++i) {
+    sockets.push_back(std::make_unique<RawSocket>(server.port()));
+    ASSERT_TRUE(sockets.back()->connected()) << "connection " << i;
+  }
+  const std::string body = R"({"HelloRequest":{}})";
+  const std::string request = "POST /.well-known/recrypt/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                              "Content-Type: application/json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (auto& s : sockets) ASSERT_TRUE(s->send(request));
+  int answered = 0;
+  for (auto& s : sockets) answered += s->read_all().rfind("HTTP/1.1 201", 0) == 0 ? 1 : 0;
+  EXPECT_EQ(answered, 200);
   expect_alive();
 }
 
