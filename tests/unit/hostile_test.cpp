@@ -258,6 +258,95 @@ TEST_F(Hostile, AlgorithmsAndParametersWeDoNotDo) {
   EXPECT_FALSE(jwe::Envelope::parse(doc.dump()).recipients[0].known());
 }
 
+TEST(HostileJson, DuplicateMemberNamesRefused) {
+  auto message = [](std::string_view text) { return test::message_of([&] { json::parse(text, 1 << 20, "test doc"); }); };
+  EXPECT_EQ(message(R"({"a":1,"a":2})"), "duplicate member \"a\" in test doc");
+  EXPECT_EQ(message(R"({"a":1,"a":1})"), "duplicate member \"a\" in test doc");  // even the same value
+  EXPECT_EQ(message(R"({"a":1,"b":2,"a":{}})"), "duplicate member \"a\" in test doc");
+  EXPECT_EQ(message(R"({"o":{"x":[],"x":null}})"), "duplicate member \"x\" in test doc");
+  EXPECT_EQ(message(R"([1,{"a":1},{"b":1,"b":2}])"), "duplicate member \"b\" in test doc");
+  EXPECT_EQ(message(R"({"":1,"":2})"), "duplicate member \"\" in test doc");
+  // Names are compared after unescaping: an escape does not hide a repeat.
+  EXPECT_EQ(message(R"({"kid":1,"\u006bid":2})"), "duplicate member \"kid\" in test doc");
+  // The name is shown escaped, and cut short.
+  EXPECT_EQ(message(R"({"a\nb":1,"a\nb":2})"), "duplicate member \"a\\nb\" in test doc");
+  std::string long_name(1000, 'n');
+  EXPECT_EQ(message("{\"" + long_name + "\":1,\"" + long_name + "\":2}"),
+            "duplicate member \"" + std::string(64, 'n') + "...\" in test doc");
+  EXPECT_ERRC(json::parse(R"({"a":1,"a":2})", 100, "test doc"), Errc::malformed);
+  EXPECT_EQ(test::message_of([] { json::parse_secret(R"({"kty":"EC","d":"AA","d":"AQ"})", 100, "JWK"); }),
+            "duplicate member \"d\" in JWK");
+  // The same name in different objects is no repeat; names differ by case.
+  for (std::string_view fine : {R"({"a":{"a":{"a":1}}})", R"([{"a":1},{"a":2}])", R"({"a":1,"b":{"a":2},"c":[{"a":3}]})",
+                                R"({"a":1,"A":2})", R"({"a":{"b":1},"c":{"b":1}})"}) {
+    EXPECT_NO_THROW(json::parse(fine, 100, "test doc")) << fine;
+    EXPECT_NO_THROW(json::parse_secret(fine, 100, "test doc")) << fine;
+  }
+  // A syntax error after a repeat is reported as such.
+  EXPECT_EQ(message(R"({"a":1,"a":2)"), "test doc is not valid JSON");
+}
+
+TEST(HostileJson, NestingDepthCountsOpenContainers) {
+  // The depth is the number of arrays and objects open at once: a scalar alone is 0, "[]" 1.
+  auto arrays = [](int n, std::string_view inner) {
+    return std::string(static_cast<std::size_t>(n), '[') + std::string(inner) + std::string(static_cast<std::size_t>(n), ']');
+  };
+  auto objects = [](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += "{\"a\":";
+    s += "1";
+    s += std::string(static_cast<std::size_t>(n), '}');
+    return s;
+  };
+  const int max = json::kMaxDepth;
+  EXPECT_EQ(max, 32);
+  EXPECT_NO_THROW(json::parse("1", 100, "test doc"));
+  EXPECT_NO_THROW(json::parse(arrays(max, ""), 1000, "test doc"));
+  EXPECT_NO_THROW(json::parse(arrays(max, "1"), 1000, "test doc"));
+  EXPECT_NO_THROW(json::parse(arrays(max - 1, "{}"), 1000, "test doc"));
+  EXPECT_NO_THROW(json::parse(objects(max), 1000, "test doc"));
+  EXPECT_NO_THROW(json::parse_secret(objects(max), 1000, "test doc"));
+  for (const std::string& deep : {arrays(max + 1, ""), arrays(max + 1, "1"), arrays(max, "{}"), objects(max + 1)}) {
+    EXPECT_ERRC(json::parse(deep, 1000, "test doc"), Errc::too_large) << deep;
+    EXPECT_ERRC(json::parse_secret(deep, 1000, "test doc"), Errc::too_large) << deep;
+    EXPECT_EQ(test::message_of([&] { json::parse(deep, 1000, "test doc"); }), "test doc is nested too deeply");
+  }
+}
+
+TEST_F(Hostile, DuplicateMembersRefusedWhereverTheyAre) {
+  std::string text = envelope.dump();
+  auto insert_after = [&](std::string_view anchor, std::string_view extra) {
+    std::string out = text;
+    auto at = out.find(anchor);
+    EXPECT_NE(at, std::string::npos) << anchor;
+    return out.insert(at + anchor.size(), extra);
+  };
+  auto expect = [](const std::string& doc, std::string_view want) {
+    EXPECT_EQ(test::message_of([&] { jwe::Envelope::parse(doc); }), want) << doc;
+    EXPECT_ERRC(jwe::Envelope::parse(doc), Errc::malformed);
+  };
+  expect(insert_after("{", R"("iv":"AAAAAAAAAAAAAAAA",)"), "duplicate member \"iv\" in JWE");
+  expect(insert_after(R"("header":{)", R"("kid":"MCKP",)"), "duplicate member \"kid\" in JWE");
+  expect(insert_after(R"("header":{)", R"("alg":"dir",)"), "duplicate member \"alg\" in JWE");
+  expect(insert_after(R"("epk":{)", R"("x":"AA",)"), "duplicate member \"x\" in JWE");
+  expect(insert_after(R"("recrypt":{)", R"("service":"https://elsewhere/",)"), "duplicate member \"service\" in JWE");
+  // Inside the protected header, which is JSON of its own.
+  Json doc = envelope;
+  doc["protected"] = b64(R"({"enc":"A256GCM","enc":"A128GCM"})");
+  expect(doc.dump(), "duplicate member \"enc\" in JWE protected header");
+  // A JWS header, and the .jcd metadata.
+  std::string sig = base64url::encode(Bytes(64, 1));
+  EXPECT_EQ(test::message_of([&] {
+              jws::verify_compact(b64(R"({"alg":"ES256","alg":"none"})") + "." + b64("{}") + "." + sig, a.public_point());
+            }),
+            "duplicate member \"alg\" in JWS header");
+  std::string key = base64url::encode(Bytes(32, 7));
+  EXPECT_EQ(test::message_of([&] {
+              jcd::Metadata::from_json(as_bytes(R"({"payload_key":")" + key + R"(","segment_size":65536,"segment_size":65536})"));
+            }),
+            "duplicate member \"segment_size\" in .jcd metadata");
+}
+
 TEST(HostileJwk, Refusals) {
   Json good = jwk::from_public(Scalar::random(p256()).public_point());
   EXPECT_ERRC(jwk::to_public(Json::array()), Errc::malformed);
