@@ -54,7 +54,10 @@ struct Envelope {
   std::vector<Recipient> recipients;
   Bytes iv, ciphertext, tag;
 
-  static Envelope parse(std::string_view text);  // every field checked; bounded
+  // Every field checked; bounded. Refused: a member other than those of the general JSON
+  // serialization, a header parameter in more than one of the protected, shared unprotected
+  // and per-recipient headers (RFC 7516 §7.2.1), and (json::parse) a repeated member name.
+  static Envelope parse(std::string_view text);
   std::string serialize() const;                 // one line of JSON
 };
 

@@ -258,6 +258,62 @@ TEST_F(Hostile, AlgorithmsAndParametersWeDoNotDo) {
   EXPECT_FALSE(jwe::Envelope::parse(doc.dump()).recipients[0].known());
 }
 
+TEST_F(Hostile, HeaderSetsMustBeDisjoint) {
+  auto message = [&](const Json& doc) { return test::message_of([&] { jwe::Envelope::parse(doc.dump()); }); };
+  // Each pair of the three header sets, with the same value or another.
+  Json doc = envelope;
+  doc["unprotected"] = Json{{"enc", "A256GCM"}};
+  EXPECT_EQ(message(doc), "JWE header parameter \"enc\" is in both the shared unprotected and the protected header");
+  doc = envelope;
+  doc["unprotected"] = Json{{"kid", "SOME-ONE-ELSE"}};
+  EXPECT_EQ(message(doc), "JWE header parameter \"kid\" is in both the per-recipient and the shared unprotected header");
+  doc = envelope;
+  doc["unprotected"] = Json{{"alg", jwe::kAlgEcdhEs}};
+  EXPECT_EQ(message(doc), "JWE header parameter \"alg\" is in both the per-recipient and the shared unprotected header");
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::malformed));
+  doc = envelope;
+  doc["recipients"][0]["header"]["enc"] = "A256GCM";
+  EXPECT_EQ(message(doc), "JWE header parameter \"enc\" is in both the per-recipient and the protected header");
+  doc = envelope;
+  doc["protected"] = b64(R"({"enc":"A256GCM","alg":"ECDH-ES+A256KW"})");
+  EXPECT_EQ(message(doc), "JWE header parameter \"alg\" is in both the per-recipient and the protected header");
+  // Only in a later recipient.
+  doc = envelope;
+  doc["unprotected"] = Json{{"cty", "text/plain"}};
+  doc["recipients"].push_back(doc["recipients"][0]);
+  EXPECT_EQ(parse_code(doc), std::nullopt);
+  doc["recipients"][1]["header"]["cty"] = "text/plain";
+  EXPECT_EQ(message(doc), "JWE header parameter \"cty\" is in both the per-recipient and the shared unprotected header");
+  // Parameters spread over the three without overlap are fine, and found.
+  doc = envelope;
+  Json header = doc["recipients"][0]["header"];
+  doc["protected"] = b64(Json{{"enc", "A256GCM"}, {"alg", jwe::kAlgEcdhEs}}.dump());
+  doc["unprotected"] = Json{{"epk", header["epk"]}};
+  doc["recipients"][0]["header"] = Json{{"kid", header["kid"]}, {"recrypt", header["recrypt"]}};
+  jwe::Envelope e = jwe::Envelope::parse(doc.dump());
+  EXPECT_EQ(e.recipients[0].alg, jwe::kAlgEcdhEs);
+  EXPECT_TRUE(e.recipients[0].agreements.at(0).epk == jwk::to_public(header["epk"]));
+}
+
+TEST_F(Hostile, UnknownEnvelopeMembersRefused) {
+  auto message = [&](const Json& doc) { return test::message_of([&] { jwe::Envelope::parse(doc.dump()); }); };
+  // The flattened serialization's members beside the general one's, and inventions.
+  for (const char* name : {"header", "encrypted_key", "comment", "Protected", ""}) {
+    Json doc = envelope;
+    doc[name] = "x";
+    EXPECT_EQ(message(doc), "JWE has an unknown member \"" + std::string(name) + "\"") << name;
+    EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::malformed)) << name;
+  }
+  // "aad" is known, and refused as what it is.
+  Json doc = envelope;
+  doc["aad"] = b64("extra");
+  EXPECT_EQ(message(doc), "JWE with external \"aad\" is not supported");
+  // Every member the general serialization has is accepted.
+  doc = envelope;
+  doc["unprotected"] = Json::object();
+  EXPECT_EQ(parse_code(doc), std::nullopt);
+}
+
 TEST(HostileJson, DuplicateMemberNamesRefused) {
   auto message = [](std::string_view text) { return test::message_of([&] { json::parse(text, 1 << 20, "test doc"); }); };
   EXPECT_EQ(message(R"({"a":1,"a":2})"), "duplicate member \"a\" in test doc");
