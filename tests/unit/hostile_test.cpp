@@ -497,6 +497,27 @@ TEST(HostileMetadata, Refusals) {
   EXPECT_EQ(code(doc(R"(,"name":")" + std::string(255, 'n') + "\"")), std::nullopt);
   EXPECT_EQ(code(doc(R"(,"media_type":"")")), std::optional<Errc>(Errc::malformed));
   EXPECT_EQ(code(doc(R"(,"created":[])")), std::optional<Errc>(Errc::malformed));
+  // "created" is an RFC 3339 date-time (§5.6, with the ranges of §5.7).
+  for (const char* created : {"2026-01-01T00:00:00Z", "1985-04-12T23:20:50.52Z", "1996-12-19T16:39:57-08:00",
+                              "1990-12-31T23:59:60Z", "2024-02-29T12:00:00+01:00", "2026-01-01t00:00:00z",
+                              "2000-02-29T00:00:00.000000001+23:59"}) {
+    EXPECT_EQ(code(doc(R"(,"created":")" + std::string(created) + "\"")), std::nullopt) << created;
+  }
+  for (const char* created : {"2026-11-22 00:00:00", "2026-11-22T00:00:00", "2026-11-22", "22 Nov 2026",
+                              "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+                              "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-01-00T00:00:00Z",
+                              "2026-01-01T24:00:00Z", "2026-01-01T00:60:00Z", "2026-01-01T00:00:61Z",
+                              "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00+0100", "2026-01-01T00:00:00+24:00",
+                              "2026-01-01T00:00:00+01:60", "2026-1-01T00:00:00Z", "+2026-01-01T00:00:00Z",
+                              "2026-01-01T00:00:00Z ", " 2026-01-01T00:00:00Z", "2026-01-01T00:00:00ZZ",
+                              "2026-01-01T00:00:00\\u0000Z", "\\uff12026-01-01T00:00:00Z", "2026-01-01T00:00Z"}) {
+    std::string text = doc(R"(,"created":")" + std::string(created) + "\"");
+    EXPECT_EQ(test::message_of([&] { jcd::Metadata::from_json(as_bytes(text)); }),
+              created == std::string("2026-01-01T00:00:00\\u0000Z") ? ".jcd metadata: \"created\" contains NUL"
+                                                                     : ".jcd metadata: \"created\" must be an RFC 3339 date and time")
+        << created;
+    EXPECT_EQ(code(text), std::optional<Errc>(Errc::malformed)) << created;
+  }
   EXPECT_EQ(code(doc(R"(,"name":")" + std::string(5000, 'n') + "\"")), std::optional<Errc>(Errc::too_large));
 }
 

@@ -148,6 +148,11 @@ TEST_F(Jcd, EncryptorRefusesMisuseAndBadInfo) {
                              jcd::FileInfo{std::string(256, 'a'), {}, {}}),
               Errc::malformed);
   EXPECT_ERRC(jcd::Encryptor(s, {}), Errc::malformed);
+  // A writer does not make a file its readers refuse: "created" is RFC 3339.
+  EXPECT_EQ(test::message_of([&] {
+              jcd::Encryptor(s, {{jwe::RecipientKey{group.public_key, {}, {}}}}, jcd::FileInfo{{}, {}, "2026-11-22 09:30"});
+            }),
+            ".jcd metadata: \"created\" must be an RFC 3339 date and time");
 }
 
 // Two segments (one full, one short) behind the header: every byte of it altered in turn.
