@@ -227,7 +227,7 @@ Envelope encrypt(ByteView plaintext, const std::vector<RecipientSpec>& recipient
 }
 
 std::optional<SecureBytes> try_unwrap(const Recipient& recipient, const std::vector<Point>& shared_points) {
-  if (!recipient.known()) fail(Errc::unsupported, "JWE recipient algorithm \"" + recipient.alg + "\" is not supported");
+  if (!recipient.known()) return std::nullopt;  // someone else's algorithm: not ours to open
   if (shared_points.size() != recipient.agreements.size())
     fail(Errc::malformed, "one shared point is needed for each key agreement of the recipient");
   auto cek = aes256_key_unwrap(key_encryption_key(recipient, shared_points), recipient.encrypted_key);
@@ -236,6 +236,8 @@ std::optional<SecureBytes> try_unwrap(const Recipient& recipient, const std::vec
 }
 
 SecureBytes unwrap_candidates(const Recipient& recipient, const std::vector<std::vector<Point>>& candidates) {
+  if (!recipient.known())
+    fail(Errc::unsupported, "JWE recipient algorithm " + json::quoted(recipient.alg) + " is not supported");
   if (candidates.size() != recipient.agreements.size())
     fail(Errc::malformed, "one candidate list is needed for each key agreement of the recipient");
   std::size_t combinations = 1;

@@ -246,13 +246,17 @@ TEST_F(Hostile, AlgorithmsAndParametersWeDoNotDo) {
   EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::unsupported));
 
   // Someone else's key-management algorithm: the envelope parses, the recipient is kept but
-  // never opened, and opening says why.
+  // never opened: a reader trying recipients skips it, and asking for it alone says why.
   doc = envelope;
   doc["recipients"][0]["header"]["alg"] = "RSA-OAEP-256";
   jwe::Envelope e = jwe::Envelope::parse(doc.dump());
   EXPECT_FALSE(e.recipients[0].known());
   EXPECT_ERRC(jwe::open_with_private_key(e, a), Errc::decrypt_failed);
-  EXPECT_ERRC(jwe::try_unwrap(e.recipients[0], {a.public_point()}), Errc::unsupported);
+  EXPECT_FALSE(jwe::try_unwrap(e.recipients[0], {a.public_point()}).has_value());
+  EXPECT_FALSE(jwe::try_unwrap(e.recipients[0], {}).has_value());
+  EXPECT_EQ(test::message_of([&] { jwe::unwrap_candidates(e.recipients[0], {}); }),
+            "JWE recipient algorithm \"RSA-OAEP-256\" is not supported");
+  EXPECT_ERRC(jwe::unwrap_candidates(e.recipients[0], {}), Errc::unsupported);
   // ECDH-ES without key wrap (direct agreement) is not ours either.
   doc["recipients"][0]["header"]["alg"] = "ECDH-ES";
   EXPECT_FALSE(jwe::Envelope::parse(doc.dump()).recipients[0].known());
@@ -401,6 +405,32 @@ TEST_F(Hostile, DuplicateMembersRefusedWhereverTheyAre) {
               jcd::Metadata::from_json(as_bytes(R"({"payload_key":")" + key + R"(","segment_size":65536,"segment_size":65536})"));
             }),
             "duplicate member \"segment_size\" in .jcd metadata");
+}
+
+// A reader finds the recipient it can open behind ones it does not know, whichever call it
+// opens them with.
+TEST_F(Hostile, UnknownRecipientsAreSkipped) {
+  Json doc = envelope;
+  Json ours = doc["recipients"][0];
+  doc["recipients"] = Json::array();
+  for (const char* alg : {"RSA-OAEP-256", "ECDH-ES", "dir"})
+    doc["recipients"].push_back(Json{{"header", {{"alg", alg}, {"kid", ours["header"]["kid"]}}},
+                                     {"encrypted_key", base64url::encode(Bytes(256, 1))}});
+  doc["recipients"].push_back(ours);
+  jwe::Envelope e = jwe::Envelope::parse(doc.dump());
+  ASSERT_EQ(e.recipients.size(), 4u);
+  EXPECT_EQ(as_chars(jwe::open_with_private_key(e, a)), "secret");
+  std::optional<SecureBytes> cek;
+  std::size_t tried = 0;
+  for (const jwe::Recipient& r : e.recipients) {
+    ++tried;
+    std::vector<Point> zs;
+    for (const jwe::KeyAgreement& agreement : r.agreements) zs.push_back(agreement.epk.times(a));
+    if ((cek = jwe::try_unwrap(r, zs))) break;
+  }
+  ASSERT_TRUE(cek.has_value());
+  EXPECT_EQ(tried, 4u);
+  EXPECT_EQ(as_chars(jwe::decrypt_content(e, *cek)), "secret");
 }
 
 TEST(HostileJwk, Refusals) {
