@@ -239,6 +239,12 @@ std::optional<ByteView> Decryptor::next() {
       secure_wipe(plain_.data(), plain_.size());
       fail(Errc::truncated, ".jcd file is truncated at a segment boundary");
     }
+    // Likewise a full segment with more behind it that opens as the last one: the file goes
+    // on after its end.
+    if (!last && gcm_.open(segment_nonce(counter_, true), header_, ct, tag, plain_.data())) {
+      secure_wipe(plain_.data(), plain_.size());
+      fail(Errc::decrypt_failed, ".jcd file has data after its last segment");
+    }
     fail(Errc::decrypt_failed, ".jcd segment " + std::to_string(counter_) + " does not authenticate (the file was altered)");
   }
   if (last && body == 0 && counter_ != 0)
