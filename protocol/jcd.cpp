@@ -27,6 +27,53 @@ void check_name(const std::string& name) {
     fail(Errc::malformed, std::string(kWhat) + ": \"name\" must be a file name without a path");
 }
 
+// RFC 3339 §5.6 date-time, with §5.7's ranges: "1985-04-12T23:20:50.52Z",
+// "1996-12-19T16:39:57-08:00". As the ABNF has it, "T" and "Z" may be lower case; the
+// seconds may be 60 (a leap second).
+bool is_rfc3339(std::string_view s) {
+  std::size_t at = 0;
+  auto number = [&](std::size_t digits, int& out) {
+    if (s.size() - at < digits) return false;
+    out = 0;
+    for (std::size_t i = 0; i < digits; ++i) {
+      char c = s[at + i];
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + (c - '0');
+    }
+    at += digits;
+    return true;
+  };
+  auto literal = [&](std::string_view chars) {
+    if (at >= s.size() || chars.find(s[at]) == std::string_view::npos) return false;
+    ++at;
+    return true;
+  };
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!number(4, year) || !literal("-") || !number(2, month) || !literal("-") || !number(2, day)) return false;
+  if (!literal("Tt") || !number(2, hour) || !literal(":") || !number(2, minute) || !literal(":") ||
+      !number(2, second))
+    return false;
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  if (hour > 23 || minute > 59 || second > 60) return false;
+  if (literal(".")) {  // time-secfrac: one digit or more
+    int digit = 0;
+    if (!number(1, digit)) return false;
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
+  }
+  if (literal("Zz")) return at == s.size();
+  int offset_hour = 0, offset_minute = 0;
+  if (!literal("+-") || !number(2, offset_hour) || !literal(":") || !number(2, offset_minute)) return false;
+  return at == s.size() && offset_hour <= 23 && offset_minute <= 59;
+}
+
+void check_created(const std::string& created) {
+  check_text_field(created, "created");
+  if (!is_rfc3339(created))
+    fail(Errc::malformed, std::string(kWhat) + ": \"created\" must be an RFC 3339 date and time");
+}
+
 std::optional<std::string> optional_text(const SecretJson& doc, const char* key) {
   auto it = doc.find(key);
   if (it == doc.end()) return std::nullopt;
@@ -81,7 +128,7 @@ Metadata Metadata::from_json(ByteView text) {
   m.info.created = optional_text(doc, "created");
   if (m.info.name) check_name(*m.info.name);
   if (m.info.media_type) check_text_field(*m.info.media_type, "media_type");
-  if (m.info.created) check_text_field(*m.info.created, "created");
+  if (m.info.created) check_created(*m.info.created);
   return m;
 }
 
@@ -97,7 +144,7 @@ Encryptor::Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipient
     : out_(out), key_(fresh_key()), gcm_(key_), plain_(kSegmentSize), sealed_(kSegmentSize + kGcmTagSize) {
   if (info.name) check_name(*info.name);
   if (info.media_type) check_text_field(*info.media_type, "media_type");
-  if (info.created) check_text_field(*info.created, "created");
+  if (info.created) check_created(*info.created);
   Metadata metadata{secure_copy(key_), kSegmentSize, info};
   SecureBytes metadata_json = metadata.to_json();
   jwe::Envelope envelope = jwe::encrypt(metadata_json, recipients, std::string(kMetadataType));
@@ -191,6 +238,12 @@ std::optional<ByteView> Decryptor::next() {
     if (last && body == segment_size_ && gcm_.open(segment_nonce(counter_, false), header_, ct, tag, plain_.data())) {
       secure_wipe(plain_.data(), plain_.size());
       fail(Errc::truncated, ".jcd file is truncated at a segment boundary");
+    }
+    // Likewise a full segment with more behind it that opens as the last one: the file goes
+    // on after its end.
+    if (!last && gcm_.open(segment_nonce(counter_, true), header_, ct, tag, plain_.data())) {
+      secure_wipe(plain_.data(), plain_.size());
+      fail(Errc::decrypt_failed, ".jcd file has data after its last segment");
     }
     fail(Errc::decrypt_failed, ".jcd segment " + std::to_string(counter_) + " does not authenticate (the file was altered)");
   }

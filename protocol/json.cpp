@@ -1,5 +1,7 @@
 #include "protocol/json.hpp"
 
+#include <set>
+
 #include "protocol/error.hpp"
 
 namespace recrypt::json {
@@ -9,23 +11,55 @@ template <class J>
 J parse_bounded(std::string_view text, std::size_t max_size, std::string_view what) {
   if (text.size() > max_size)
     fail(Errc::too_large, std::string(what) + " is larger than " + std::to_string(max_size) + " bytes");
-  bool too_deep = false;
-  // The callback sees every nesting step; refusing deep input keeps hostile documents from
-  // costing stack or time anywhere that later walks them.
-  typename J::parser_callback_t limit_depth = [&too_deep](int depth, typename J::parse_event_t,
-                                                          J&) {
-    if (depth > kMaxDepth) too_deep = true;
-    return !too_deep;
+  using Name = typename J::string_t;
+  enum class Problem { none, too_deep, duplicate } problem = Problem::none;
+  Name duplicate;
+  // The names seen so far in each open object, by nesting depth.
+  std::vector<std::set<Name>> names;
+  // The callback sees every nesting step and every member name. Refusing deep input keeps
+  // hostile documents from costing stack or time anywhere that later walks them; refusing a
+  // repeated name keeps two readers from taking different values of one member (the parser
+  // alone would keep the last).
+  typename J::parser_callback_t check = [&](int depth, typename J::parse_event_t event, J& parsed) {
+    if (problem != Problem::none) return false;
+    const auto level = static_cast<std::size_t>(depth);
+    switch (event) {
+      case J::parse_event_t::object_start:
+      case J::parse_event_t::array_start:
+        // `depth` containers are open around this one.
+        if (level >= static_cast<std::size_t>(kMaxDepth)) {
+          problem = Problem::too_deep;
+          return false;
+        }
+        if (event == J::parse_event_t::object_start) {
+          if (names.size() <= level + 1) names.resize(level + 2);
+          names[level + 1].clear();
+        }
+        return true;
+      case J::parse_event_t::key: {
+        const Name& name = parsed.template get_ref<const Name&>();
+        if (!names.at(level).insert(name).second) {
+          problem = Problem::duplicate;
+          duplicate = name;
+          return false;
+        }
+        return true;
+      }
+      default:
+        return true;
+    }
   };
   J value;
   try {
-    value = J::parse(text.begin(), text.end(), limit_depth, /*allow_exceptions=*/true,
+    value = J::parse(text.begin(), text.end(), check, /*allow_exceptions=*/true,
                      /*ignore_comments=*/false);
   } catch (const typename J::exception&) {
-    if (too_deep) fail(Errc::too_large, std::string(what) + " is nested too deeply");
+    if (problem == Problem::too_deep) fail(Errc::too_large, std::string(what) + " is nested too deeply");
     fail(Errc::malformed, std::string(what) + " is not valid JSON");
   }
-  if (too_deep) fail(Errc::too_large, std::string(what) + " is nested too deeply");
+  if (problem == Problem::too_deep) fail(Errc::too_large, std::string(what) + " is nested too deeply");
+  if (problem == Problem::duplicate)
+    fail(Errc::malformed, "duplicate member " + quoted({duplicate.data(), duplicate.size()}) + " in " + std::string(what));
   return value;
 }
 
@@ -69,6 +103,13 @@ To convert(const From& value) {
 }
 
 }  // namespace
+
+std::string quoted(std::string_view name) {
+  constexpr std::size_t kShown = 64;
+  std::string out = Json(std::string(name.substr(0, kShown))).dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (name.size() > kShown) out.insert(out.size() - 1, "...");
+  return out;
+}
 
 SecretJson to_secret(const Json& value) { return convert<SecretJson>(value); }
 Json to_plain(const SecretJson& value) { return convert<Json>(value); }

@@ -21,12 +21,20 @@ using SecretJson = nlohmann::basic_json<std::map, std::vector, SecureString, boo
 
 namespace json {
 
+// The most arrays and objects open at once: `1` has depth 0, `[]` and `{}` depth 1,
+// `{"a":[1]}` depth 2 (docs/FORMAT.md, "JSON").
 inline constexpr int kMaxDepth = 32;
 
 // Parses `text` as one JSON value. Errc::too_large beyond `max_size` bytes or kMaxDepth
-// levels; Errc::malformed otherwise, with `what` naming the document in the message.
+// levels; Errc::malformed otherwise, with `what` naming the document in the message. An
+// object with a member name twice, at any depth, is refused ("duplicate member "x" in
+// <what>"): RFC 8259 leaves its meaning open, and readers differ in which value they keep.
 Json parse(std::string_view text, std::size_t max_size, std::string_view what);
 SecretJson parse_secret(std::string_view text, std::size_t max_size, std::string_view what);
+
+// A member name from the input as an error message may show it: JSON-quoted and escaped,
+// and cut short when long.
+std::string quoted(std::string_view name);
 
 const Json& object_field(const Json& obj, std::string_view key, std::string_view what);
 const std::string& string_field(const Json& obj, std::string_view key, std::string_view what);

@@ -46,8 +46,18 @@ KeyAgreement agreement_from_json(const Json& j, std::string_view what) {
   return a;
 }
 
+// RFC 7516 §7.2.1: the protected, shared unprotected and per-recipient headers must have no
+// parameter name in common, or two readers could each take a different one.
+void require_disjoint(const Json& first, std::string_view first_name, const Json& second,
+                      std::string_view second_name) {
+  for (const auto& item : first.items())
+    if (second.contains(item.key()))
+      fail(Errc::malformed, "JWE header parameter " + json::quoted(item.key()) + " is in both the " +
+                                std::string(first_name) + " and the " + std::string(second_name) + " header");
+}
+
 // Looks a header parameter up where RFC 7516 §7.2.1 allows it: per-recipient header, shared
-// unprotected header, protected header.
+// unprotected header, protected header. The three are disjoint, so at most one has it.
 const Json* header_param(const Json& recipient_header, const Json* shared, const Json& protected_header,
                          std::string_view name) {
   for (const Json* h : {&recipient_header, shared, &protected_header}) {
@@ -72,6 +82,8 @@ Recipient recipient_from_json(const Json& entry, const Json* shared, const Json&
     json::require_object(*it, "JWE recipient header");
     header = &*it;
   }
+  require_disjoint(*header, "per-recipient", protected_header, "protected");
+  if (shared != nullptr) require_disjoint(*header, "per-recipient", *shared, "shared unprotected");
   Recipient r;
   const Json* alg = header_param(*header, shared, protected_header, "alg");
   if (alg == nullptr || !alg->is_string()) fail(Errc::malformed, "JWE recipient has no \"alg\"");
@@ -114,6 +126,14 @@ Envelope Envelope::parse(std::string_view text) {
   Json doc = json::parse(text, kMaxEnvelopeSize, kWhat);
   json::require_object(doc, kWhat);
   if (doc.contains("aad")) fail(Errc::unsupported, "JWE with external \"aad\" is not supported");
+  // The general JSON serialization and nothing else: not the flattened form's top-level
+  // "header" and "encrypted_key", nor members of anyone's invention.
+  for (const auto& item : doc.items()) {
+    const std::string& name = item.key();
+    if (name != "protected" && name != "unprotected" && name != "recipients" && name != "iv" &&
+        name != "ciphertext" && name != "tag")
+      fail(Errc::malformed, "JWE has an unknown member " + json::quoted(name));
+  }
   Envelope e;
   e.protected_b64 = json::string_field(doc, "protected", kWhat);
   Bytes raw_protected = base64url::decode(e.protected_b64);
@@ -123,6 +143,7 @@ Envelope Envelope::parse(std::string_view text) {
   if (auto it = doc.find("unprotected"); it != doc.end()) {
     json::require_object(*it, "JWE unprotected header");
     shared = &*it;
+    require_disjoint(*shared, "shared unprotected", e.protected_header, "protected");
   }
   const Json* enc = header_param(Json::object(), shared, e.protected_header, "enc");
   if (enc == nullptr || !enc->is_string()) fail(Errc::malformed, "JWE has no \"enc\"");
@@ -206,7 +227,7 @@ Envelope encrypt(ByteView plaintext, const std::vector<RecipientSpec>& recipient
 }
 
 std::optional<SecureBytes> try_unwrap(const Recipient& recipient, const std::vector<Point>& shared_points) {
-  if (!recipient.known()) fail(Errc::unsupported, "JWE recipient algorithm \"" + recipient.alg + "\" is not supported");
+  if (!recipient.known()) return std::nullopt;  // someone else's algorithm: not ours to open
   if (shared_points.size() != recipient.agreements.size())
     fail(Errc::malformed, "one shared point is needed for each key agreement of the recipient");
   auto cek = aes256_key_unwrap(key_encryption_key(recipient, shared_points), recipient.encrypted_key);
@@ -215,6 +236,8 @@ std::optional<SecureBytes> try_unwrap(const Recipient& recipient, const std::vec
 }
 
 SecureBytes unwrap_candidates(const Recipient& recipient, const std::vector<std::vector<Point>>& candidates) {
+  if (!recipient.known())
+    fail(Errc::unsupported, "JWE recipient algorithm " + json::quoted(recipient.alg) + " is not supported");
   if (candidates.size() != recipient.agreements.size())
     fail(Errc::malformed, "one candidate list is needed for each key agreement of the recipient");
   std::size_t combinations = 1;

@@ -54,7 +54,10 @@ struct Envelope {
   std::vector<Recipient> recipients;
   Bytes iv, ciphertext, tag;
 
-  static Envelope parse(std::string_view text);  // every field checked; bounded
+  // Every field checked; bounded. Refused: a member other than those of the general JSON
+  // serialization, a header parameter in more than one of the protected, shared unprotected
+  // and per-recipient headers (RFC 7516 §7.2.1), and (json::parse) a repeated member name.
+  static Envelope parse(std::string_view text);
   std::string serialize() const;                 // one line of JSON
 };
 
@@ -74,11 +77,13 @@ Envelope encrypt(ByteView plaintext, const std::vector<RecipientSpec>& recipient
 
 // The key-encryption key from the shared points, one per agreement in order, then the
 // unwrap. nullopt when the integrity check fails: wrong points, or the wrong candidate of an
-// x-only device.
+// x-only device; and for a recipient whose algorithm we do not know (!known()), so that a
+// reader trying the recipients in turn skips it and goes on to one it can open.
 std::optional<SecureBytes> try_unwrap(const Recipient& recipient, const std::vector<Point>& shared_points);
 
 // Tries every combination of candidate points (one list per agreement: 1 when the device gave
-// the whole point, 2 when it gave only x). Error(decrypt_failed) when none opens.
+// the whole point, 2 when it gave only x). Error(decrypt_failed) when none opens;
+// Error(unsupported) for a recipient whose algorithm we do not know.
 SecureBytes unwrap_candidates(const Recipient& recipient,
                               const std::vector<std::vector<Point>>& candidates);
 

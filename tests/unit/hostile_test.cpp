@@ -246,16 +246,191 @@ TEST_F(Hostile, AlgorithmsAndParametersWeDoNotDo) {
   EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::unsupported));
 
   // Someone else's key-management algorithm: the envelope parses, the recipient is kept but
-  // never opened, and opening says why.
+  // never opened: a reader trying recipients skips it, and asking for it alone says why.
   doc = envelope;
   doc["recipients"][0]["header"]["alg"] = "RSA-OAEP-256";
   jwe::Envelope e = jwe::Envelope::parse(doc.dump());
   EXPECT_FALSE(e.recipients[0].known());
   EXPECT_ERRC(jwe::open_with_private_key(e, a), Errc::decrypt_failed);
-  EXPECT_ERRC(jwe::try_unwrap(e.recipients[0], {a.public_point()}), Errc::unsupported);
+  EXPECT_FALSE(jwe::try_unwrap(e.recipients[0], {a.public_point()}).has_value());
+  EXPECT_FALSE(jwe::try_unwrap(e.recipients[0], {}).has_value());
+  EXPECT_EQ(test::message_of([&] { jwe::unwrap_candidates(e.recipients[0], {}); }),
+            "JWE recipient algorithm \"RSA-OAEP-256\" is not supported");
+  EXPECT_ERRC(jwe::unwrap_candidates(e.recipients[0], {}), Errc::unsupported);
   // ECDH-ES without key wrap (direct agreement) is not ours either.
   doc["recipients"][0]["header"]["alg"] = "ECDH-ES";
   EXPECT_FALSE(jwe::Envelope::parse(doc.dump()).recipients[0].known());
+}
+
+TEST_F(Hostile, HeaderSetsMustBeDisjoint) {
+  auto message = [&](const Json& doc) { return test::message_of([&] { jwe::Envelope::parse(doc.dump()); }); };
+  // Each pair of the three header sets, with the same value or another.
+  Json doc = envelope;
+  doc["unprotected"] = Json{{"enc", "A256GCM"}};
+  EXPECT_EQ(message(doc), "JWE header parameter \"enc\" is in both the shared unprotected and the protected header");
+  doc = envelope;
+  doc["unprotected"] = Json{{"kid", "SOME-ONE-ELSE"}};
+  EXPECT_EQ(message(doc), "JWE header parameter \"kid\" is in both the per-recipient and the shared unprotected header");
+  doc = envelope;
+  doc["unprotected"] = Json{{"alg", jwe::kAlgEcdhEs}};
+  EXPECT_EQ(message(doc), "JWE header parameter \"alg\" is in both the per-recipient and the shared unprotected header");
+  EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::malformed));
+  doc = envelope;
+  doc["recipients"][0]["header"]["enc"] = "A256GCM";
+  EXPECT_EQ(message(doc), "JWE header parameter \"enc\" is in both the per-recipient and the protected header");
+  doc = envelope;
+  doc["protected"] = b64(R"({"enc":"A256GCM","alg":"ECDH-ES+A256KW"})");
+  EXPECT_EQ(message(doc), "JWE header parameter \"alg\" is in both the per-recipient and the protected header");
+  // Only in a later recipient.
+  doc = envelope;
+  doc["unprotected"] = Json{{"cty", "text/plain"}};
+  doc["recipients"].push_back(doc["recipients"][0]);
+  EXPECT_EQ(parse_code(doc), std::nullopt);
+  doc["recipients"][1]["header"]["cty"] = "text/plain";
+  EXPECT_EQ(message(doc), "JWE header parameter \"cty\" is in both the per-recipient and the shared unprotected header");
+  // Parameters spread over the three without overlap are fine, and found.
+  doc = envelope;
+  Json header = doc["recipients"][0]["header"];
+  doc["protected"] = b64(Json{{"enc", "A256GCM"}, {"alg", jwe::kAlgEcdhEs}}.dump());
+  doc["unprotected"] = Json{{"epk", header["epk"]}};
+  doc["recipients"][0]["header"] = Json{{"kid", header["kid"]}, {"recrypt", header["recrypt"]}};
+  jwe::Envelope e = jwe::Envelope::parse(doc.dump());
+  EXPECT_EQ(e.recipients[0].alg, jwe::kAlgEcdhEs);
+  EXPECT_TRUE(e.recipients[0].agreements.at(0).epk == jwk::to_public(header["epk"]));
+}
+
+TEST_F(Hostile, UnknownEnvelopeMembersRefused) {
+  auto message = [&](const Json& doc) { return test::message_of([&] { jwe::Envelope::parse(doc.dump()); }); };
+  // The flattened serialization's members beside the general one's, and inventions.
+  for (const char* name : {"header", "encrypted_key", "comment", "Protected", ""}) {
+    Json doc = envelope;
+    doc[name] = "x";
+    EXPECT_EQ(message(doc), "JWE has an unknown member \"" + std::string(name) + "\"") << name;
+    EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::malformed)) << name;
+  }
+  // "aad" is known, and refused as what it is.
+  Json doc = envelope;
+  doc["aad"] = b64("extra");
+  EXPECT_EQ(message(doc), "JWE with external \"aad\" is not supported");
+  // Every member the general serialization has is accepted.
+  doc = envelope;
+  doc["unprotected"] = Json::object();
+  EXPECT_EQ(parse_code(doc), std::nullopt);
+}
+
+TEST(HostileJson, DuplicateMemberNamesRefused) {
+  auto message = [](std::string_view text) { return test::message_of([&] { json::parse(text, 1 << 20, "test doc"); }); };
+  EXPECT_EQ(message(R"({"a":1,"a":2})"), "duplicate member \"a\" in test doc");
+  EXPECT_EQ(message(R"({"a":1,"a":1})"), "duplicate member \"a\" in test doc");  // even the same value
+  EXPECT_EQ(message(R"({"a":1,"b":2,"a":{}})"), "duplicate member \"a\" in test doc");
+  EXPECT_EQ(message(R"({"o":{"x":[],"x":null}})"), "duplicate member \"x\" in test doc");
+  EXPECT_EQ(message(R"([1,{"a":1},{"b":1,"b":2}])"), "duplicate member \"b\" in test doc");
+  EXPECT_EQ(message(R"({"":1,"":2})"), "duplicate member \"\" in test doc");
+  // Names are compared after unescaping: an escape does not hide a repeat.
+  EXPECT_EQ(message(R"({"kid":1,"\u006bid":2})"), "duplicate member \"kid\" in test doc");
+  // The name is shown escaped, and cut short.
+  EXPECT_EQ(message(R"({"a\nb":1,"a\nb":2})"), "duplicate member \"a\\nb\" in test doc");
+  std::string long_name(1000, 'n');
+  EXPECT_EQ(message("{\"" + long_name + "\":1,\"" + long_name + "\":2}"),
+            "duplicate member \"" + std::string(64, 'n') + "...\" in test doc");
+  EXPECT_ERRC(json::parse(R"({"a":1,"a":2})", 100, "test doc"), Errc::malformed);
+  EXPECT_EQ(test::message_of([] { json::parse_secret(R"({"kty":"EC","d":"AA","d":"AQ"})", 100, "JWK"); }),
+            "duplicate member \"d\" in JWK");
+  // The same name in different objects is no repeat; names differ by case.
+  for (std::string_view fine : {R"({"a":{"a":{"a":1}}})", R"([{"a":1},{"a":2}])", R"({"a":1,"b":{"a":2},"c":[{"a":3}]})",
+                                R"({"a":1,"A":2})", R"({"a":{"b":1},"c":{"b":1}})"}) {
+    EXPECT_NO_THROW(json::parse(fine, 100, "test doc")) << fine;
+    EXPECT_NO_THROW(json::parse_secret(fine, 100, "test doc")) << fine;
+  }
+  // A syntax error after a repeat is reported as such.
+  EXPECT_EQ(message(R"({"a":1,"a":2)"), "test doc is not valid JSON");
+}
+
+TEST(HostileJson, NestingDepthCountsOpenContainers) {
+  // The depth is the number of arrays and objects open at once: a scalar alone is 0, "[]" 1.
+  auto arrays = [](int n, std::string_view inner) {
+    return std::string(static_cast<std::size_t>(n), '[') + std::string(inner) + std::string(static_cast<std::size_t>(n), ']');
+  };
+  auto objects = [](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += "{\"a\":";
+    s += "1";
+    s += std::string(static_cast<std::size_t>(n), '}');
+    return s;
+  };
+  const int max = json::kMaxDepth;
+  EXPECT_EQ(max, 32);
+  EXPECT_NO_THROW(json::parse("1", 100, "test doc"));
+  EXPECT_NO_THROW(json::parse(arrays(max, ""), 1000, "test doc"));
+  EXPECT_NO_THROW(json::parse(arrays(max, "1"), 1000, "test doc"));
+  EXPECT_NO_THROW(json::parse(arrays(max - 1, "{}"), 1000, "test doc"));
+  EXPECT_NO_THROW(json::parse(objects(max), 1000, "test doc"));
+  EXPECT_NO_THROW(json::parse_secret(objects(max), 1000, "test doc"));
+  for (const std::string& deep : {arrays(max + 1, ""), arrays(max + 1, "1"), arrays(max, "{}"), objects(max + 1)}) {
+    EXPECT_ERRC(json::parse(deep, 1000, "test doc"), Errc::too_large) << deep;
+    EXPECT_ERRC(json::parse_secret(deep, 1000, "test doc"), Errc::too_large) << deep;
+    EXPECT_EQ(test::message_of([&] { json::parse(deep, 1000, "test doc"); }), "test doc is nested too deeply");
+  }
+}
+
+TEST_F(Hostile, DuplicateMembersRefusedWhereverTheyAre) {
+  std::string text = envelope.dump();
+  auto insert_after = [&](std::string_view anchor, std::string_view extra) {
+    std::string out = text;
+    auto at = out.find(anchor);
+    EXPECT_NE(at, std::string::npos) << anchor;
+    return out.insert(at + anchor.size(), extra);
+  };
+  auto expect = [](const std::string& doc, std::string_view want) {
+    EXPECT_EQ(test::message_of([&] { jwe::Envelope::parse(doc); }), want) << doc;
+    EXPECT_ERRC(jwe::Envelope::parse(doc), Errc::malformed);
+  };
+  expect(insert_after("{", R"("iv":"AAAAAAAAAAAAAAAA",)"), "duplicate member \"iv\" in JWE");
+  expect(insert_after(R"("header":{)", R"("kid":"MCKP",)"), "duplicate member \"kid\" in JWE");
+  expect(insert_after(R"("header":{)", R"("alg":"dir",)"), "duplicate member \"alg\" in JWE");
+  expect(insert_after(R"("epk":{)", R"("x":"AA",)"), "duplicate member \"x\" in JWE");
+  expect(insert_after(R"("recrypt":{)", R"("service":"https://elsewhere/",)"), "duplicate member \"service\" in JWE");
+  // Inside the protected header, which is JSON of its own.
+  Json doc = envelope;
+  doc["protected"] = b64(R"({"enc":"A256GCM","enc":"A128GCM"})");
+  expect(doc.dump(), "duplicate member \"enc\" in JWE protected header");
+  // A JWS header, and the .jcd metadata.
+  std::string sig = base64url::encode(Bytes(64, 1));
+  EXPECT_EQ(test::message_of([&] {
+              jws::verify_compact(b64(R"({"alg":"ES256","alg":"none"})") + "." + b64("{}") + "." + sig, a.public_point());
+            }),
+            "duplicate member \"alg\" in JWS header");
+  std::string key = base64url::encode(Bytes(32, 7));
+  EXPECT_EQ(test::message_of([&] {
+              jcd::Metadata::from_json(as_bytes(R"({"payload_key":")" + key + R"(","segment_size":65536,"segment_size":65536})"));
+            }),
+            "duplicate member \"segment_size\" in .jcd metadata");
+}
+
+// A reader finds the recipient it can open behind ones it does not know, whichever call it
+// opens them with.
+TEST_F(Hostile, UnknownRecipientsAreSkipped) {
+  Json doc = envelope;
+  Json ours = doc["recipients"][0];
+  doc["recipients"] = Json::array();
+  for (const char* alg : {"RSA-OAEP-256", "ECDH-ES", "dir"})
+    doc["recipients"].push_back(Json{{"header", {{"alg", alg}, {"kid", ours["header"]["kid"]}}},
+                                     {"encrypted_key", base64url::encode(Bytes(256, 1))}});
+  doc["recipients"].push_back(ours);
+  jwe::Envelope e = jwe::Envelope::parse(doc.dump());
+  ASSERT_EQ(e.recipients.size(), 4u);
+  EXPECT_EQ(as_chars(jwe::open_with_private_key(e, a)), "secret");
+  std::optional<SecureBytes> cek;
+  std::size_t tried = 0;
+  for (const jwe::Recipient& r : e.recipients) {
+    ++tried;
+    std::vector<Point> zs;
+    for (const jwe::KeyAgreement& agreement : r.agreements) zs.push_back(agreement.epk.times(a));
+    if ((cek = jwe::try_unwrap(r, zs))) break;
+  }
+  ASSERT_TRUE(cek.has_value());
+  EXPECT_EQ(tried, 4u);
+  EXPECT_EQ(as_chars(jwe::decrypt_content(e, *cek)), "secret");
 }
 
 TEST(HostileJwk, Refusals) {
@@ -352,6 +527,27 @@ TEST(HostileMetadata, Refusals) {
   EXPECT_EQ(code(doc(R"(,"name":")" + std::string(255, 'n') + "\"")), std::nullopt);
   EXPECT_EQ(code(doc(R"(,"media_type":"")")), std::optional<Errc>(Errc::malformed));
   EXPECT_EQ(code(doc(R"(,"created":[])")), std::optional<Errc>(Errc::malformed));
+  // "created" is an RFC 3339 date-time (§5.6, with the ranges of §5.7).
+  for (const char* created : {"2026-01-01T00:00:00Z", "1985-04-12T23:20:50.52Z", "1996-12-19T16:39:57-08:00",
+                              "1990-12-31T23:59:60Z", "2024-02-29T12:00:00+01:00", "2026-01-01t00:00:00z",
+                              "2000-02-29T00:00:00.000000001+23:59"}) {
+    EXPECT_EQ(code(doc(R"(,"created":")" + std::string(created) + "\"")), std::nullopt) << created;
+  }
+  for (const char* created : {"2026-11-22 00:00:00", "2026-11-22T00:00:00", "2026-11-22", "22 Nov 2026",
+                              "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+                              "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-01-00T00:00:00Z",
+                              "2026-01-01T24:00:00Z", "2026-01-01T00:60:00Z", "2026-01-01T00:00:61Z",
+                              "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00+0100", "2026-01-01T00:00:00+24:00",
+                              "2026-01-01T00:00:00+01:60", "2026-1-01T00:00:00Z", "+2026-01-01T00:00:00Z",
+                              "2026-01-01T00:00:00Z ", " 2026-01-01T00:00:00Z", "2026-01-01T00:00:00ZZ",
+                              "2026-01-01T00:00:00\\u0000Z", "\\uff12026-01-01T00:00:00Z", "2026-01-01T00:00Z"}) {
+    std::string text = doc(R"(,"created":")" + std::string(created) + "\"");
+    EXPECT_EQ(test::message_of([&] { jcd::Metadata::from_json(as_bytes(text)); }),
+              created == std::string("2026-01-01T00:00:00\\u0000Z") ? ".jcd metadata: \"created\" contains NUL"
+                                                                     : ".jcd metadata: \"created\" must be an RFC 3339 date and time")
+        << created;
+    EXPECT_EQ(code(text), std::optional<Errc>(Errc::malformed)) << created;
+  }
   EXPECT_EQ(code(doc(R"(,"name":")" + std::string(5000, 'n') + "\"")), std::optional<Errc>(Errc::too_large));
 }
 

@@ -148,6 +148,11 @@ TEST_F(Jcd, EncryptorRefusesMisuseAndBadInfo) {
                              jcd::FileInfo{std::string(256, 'a'), {}, {}}),
               Errc::malformed);
   EXPECT_ERRC(jcd::Encryptor(s, {}), Errc::malformed);
+  // A writer does not make a file its readers refuse: "created" is RFC 3339.
+  EXPECT_EQ(test::message_of([&] {
+              jcd::Encryptor(s, {{jwe::RecipientKey{group.public_key, {}, {}}}}, jcd::FileInfo{{}, {}, "2026-11-22 09:30"});
+            }),
+            ".jcd metadata: \"created\" must be an RFC 3339 date and time");
 }
 
 // Two segments (one full, one short) behind the header: every byte of it altered in turn.
@@ -288,6 +293,14 @@ TEST_F(Jcd, TrailingDataRefused) {
                 std::optional<Errc>(Errc::decrypt_failed))
           << "size " << n << " + " << extra;
       EXPECT_LT(released.size(), std::max<std::size_t>(n, 1));
+      // After a full last segment the reader can tell; after a short one, the extra bytes
+      // make the last chunk another one, which does not authenticate.
+      Bytes ignored;
+      std::string message = test::message_of([&] { decrypt_jcd(bad, group.secret, ignored); });
+      if (n > 0 && n % kSegmentSize == 0)
+        EXPECT_EQ(message, ".jcd file has data after its last segment") << "size " << n << " + " << extra;
+      else
+        EXPECT_EQ(message, ".jcd segment 0 does not authenticate (the file was altered)") << "size " << n << " + " << extra;
     }
     // A newline, as a text tool might append.
     Bytes bad = file;
@@ -345,6 +358,11 @@ TEST_F(Jcd, MagicAndVersionLines) {
   expect(as_bytes("recrypt.jcd/v1\n{}\n"), Errc::malformed, "");
   std::string long_line(100000, 'r');
   expect(as_bytes(long_line), Errc::too_large, "longer");
+  // The first line may have 78 bytes before its LF, not 79 (docs/FORMAT.md §7).
+  expect(with_first_line(file, "recrypt.jcd/" + std::string(66, 'v')), Errc::unsupported, "version");
+  expect(with_first_line(file, "recrypt.jcd/" + std::string(67, 'v')), Errc::too_large, "longer than 78 bytes");
+  expect(with_first_line(file, std::string(78, 'r')), Errc::malformed, "not a .jcd file");
+  expect(with_first_line(file, std::string(79, 'r')), Errc::too_large, "longer than 78 bytes");
   // A JWE that is not a .jcd metadata envelope (no "cty") is refused.
   std::string plain_jwe = "recrypt.jcd/v1\n" +
                           jwe::encrypt(as_bytes("{}"), {{jwe::RecipientKey{group.public_key, {}, {}}}}).serialize() + "\n";

@@ -1,7 +1,9 @@
 // Reading and opening the checked-in test vectors: shared by the generator and the test.
+// tests/vectors/README.md describes the files.
 #pragma once
 
-#include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,17 +13,46 @@
 
 namespace recrypt::vectors {
 
-// A vector's keys as the generator wrote them (private JWKs in a SecretJson).
-struct GroupKeys {
-  std::string name;
-  Scalar a;  // group private key
-  Scalar x;  // one member's share
-  Scalar r;  // the service's recryption key, a − x
+// One group of a vector's .json.
+struct Group {
+  std::string name;      // e.g. "accounting@example.com"
+  std::string kid;       // UDF of the group's encryption key A
+  std::string group_id;  // UDF of the group's signing key
+  Point signing_key;     // its public half
+  Scalar a;              // the group's private key
+  Scalar x;              // one member's share
+  Scalar r;              // the service's recryption key, a − x
 };
 
-// Decrypts a whole .jcd in memory, given the shared points for the first recipient that
-// `open_recipient` can open. Used by the test with both the group key and the split.
+// What a negative vector must fail with: the Errc's name and the exact message.
+struct ExpectedError {
+  std::string code;
+  std::string message;
+};
+
+// A vector's .json.
+struct Description {
+  std::string description;
+  std::vector<Group> groups;
+  std::optional<ExpectedError> error;  // set for a negative vector
+};
+
+Description read_description(ByteView json_text);
+
+// How the reader finds Z for a key agreement: with the group's private key (Z = a·T), or as a
+// member does, with its share and the service's partial (Z = r·T + x·T).
+enum class KeyUse { group_key, share_and_recryption_key };
+
+// Opens a recipient with the vector's keys, or nullopt when they do not open it. Each key
+// agreement is tried with the groups its "kid" names, or with every group when none does:
+// "kid" is not covered by the JWE's integrity, and a reader that holds the key opens the
+// recipient anyway, to meet the payload's check of the header.
 using Opener = std::function<std::optional<SecureBytes>(const jwe::Recipient&)>;
-Bytes decrypt_jcd(ByteView file, const Opener& open_recipient);
+Opener opener(const Description& description, KeyUse use);
+
+// Decrypts a whole .jcd with the first recipient `open_recipient` opens, writing each
+// authenticated segment to `out`. Error as the library reports it; Error(decrypt_failed)
+// when no recipient opens.
+void decrypt_jcd(ByteView file, const Opener& open_recipient, Sink& out);
 
 }  // namespace recrypt::vectors
