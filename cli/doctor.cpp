@@ -134,7 +134,17 @@ void check_tpm(const DoctorOptions& o, const std::optional<Json>& status, std::v
 }
 
 // Runs a program (no shell) and returns its standard output, or nullopt when it cannot run.
-std::optional<std::string> capture(const std::vector<std::string>& argv) {
+// `defaults` ("NAME=VALUE") join its environment where ours does not name them.
+std::optional<std::string> capture(const std::vector<std::string>& argv, const std::vector<std::string>& defaults = {}) {
+  // Built before fork: the child only calls async-signal-safe functions.
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (const auto& d : defaults)
+    if (std::getenv(d.substr(0, d.find('=')).c_str()) == nullptr) envp.push_back(const_cast<char*>(d.c_str()));
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   int pipefd[2];
   if (::pipe(pipefd) != 0) return std::nullopt;
   pid_t pid = ::fork();
@@ -147,10 +157,7 @@ std::optional<std::string> capture(const std::vector<std::string>& argv) {
     ::dup2(pipefd[1], 1);
     ::close(pipefd[0]);
     ::close(pipefd[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
+    ::execvpe(args[0], args.data(), envp.data());
     ::_exit(127);
   }
   ::close(pipefd[1]);
@@ -172,7 +179,10 @@ std::optional<std::string> capture(const std::vector<std::string>& argv) {
 
 void check_pkcs11(const std::optional<Json>& status, std::vector<CheckResult>& out) {
   const bool needed = agent_uses(status, "pkcs11");
-  auto text = capture({"p11-kit", "list-modules"});
+  // p11-kit loads every module it knows; tpm2-pkcs11 brings tpm2-tss, which logs to stderr
+  // whatever it cannot open (no TPM here is no error for this check). Its log stays quiet
+  // unless the user set TSS2_LOG.
+  auto text = capture({"p11-kit", "list-modules"}, {"TSS2_LOG=all+NONE"});
   if (!text) {
     out.push_back({"pkcs11", needed ? CheckStatus::fail : CheckStatus::warn, "p11-kit is not installed",
                    "sudo apt install p11-kit opensc (smartcards and YubiKeys)"});

@@ -22,6 +22,9 @@ inline Bytes payload_key() { return Bytes(32, 0x42); }
 // The key the JWS seeds are signed with: 0x11 repeated.
 inline Scalar signing_key() { return Scalar::from_bytes(Curve::p256(), Bytes(32, 0x11)); }
 
+// The PKCS#11 token key the sealed-blob seeds are sealed to: 0x33 repeated.
+inline Scalar token_key() { return Scalar::from_bytes(Curve::p256(), Bytes(32, 0x33)); }
+
 inline const char* kFullFileMagic = "recrypt.jcd/v1\n";
 
 }  // namespace recrypt::fuzz

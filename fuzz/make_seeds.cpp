@@ -6,6 +6,9 @@
 #include <string>
 
 #include "fuzz/fixed_keys.hpp"
+#include "pkcs11/sealed_blob.hpp"
+#include "pkcs11/share_wrap.hpp"
+#include "protocol/agent/rpc.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/jcd.hpp"
 #include "protocol/jwk.hpp"
@@ -15,6 +18,9 @@
 #include "protocol/service/profile.hpp"
 #include "protocol/service/request_signature.hpp"
 #include "protocol/udf.hpp"
+#include "tpm/marshal.hpp"
+#include "tpm/share_wrap.hpp"
+#include "tpm/templates.hpp"
 
 namespace {
 
@@ -73,6 +79,30 @@ std::string signed_request(std::string_view name, const Json& body) {
   std::string text = service::serialize_request(name, body);
   return service::sign_request(text, jws::software_signer(fuzz::signing_key()), "KID", "https://s.example/") + "\n" +
          text;
+}
+
+// A TPM2B_ECC_PARAMETER of a coordinate.
+TPM2B_ECC_PARAMETER tpm_coordinate(const Bytes& v) {
+  TPM2B_ECC_PARAMETER p{};
+  p.size = static_cast<std::uint16_t>(v.size());
+  std::copy(v.begin(), v.end(), p.buffer);
+  return p;
+}
+
+// A TPM2B_PRIVATE as a TPM returns it: opaque bytes (here 0xA5 repeated).
+TPM2B_PRIVATE tpm_private(std::size_t n) {
+  TPM2B_PRIVATE p{};
+  p.size = static_cast<std::uint16_t>(n);
+  std::fill(p.buffer, p.buffer + n, 0xA5);
+  return p;
+}
+
+// A device key's public area, as the TPM fills in the template.
+TPM2B_PUBLIC tpm_device_key(backend::KeyPurpose purpose, const Point& point) {
+  TPM2B_PUBLIC pub = tpm::device_key_template(purpose);
+  pub.publicArea.unique.ecc.x = tpm_coordinate(point.x_bytes());
+  pub.publicArea.unique.ecc.y = tpm_coordinate(point.y_bytes());
+  return pub;
 }
 
 }  // namespace
@@ -153,5 +183,44 @@ int main(int argc, char** argv) {
   }
   seed("srv_answer", 1, srv_response());
   seed("srv_answer", 2, srv_response().substr(0, 40));
+
+  seed("agent_rpc", 1, agent_rpc::make_request(1, "agent.status", Json::object()));
+  seed("agent_rpc", 2, agent_rpc::make_request(7, "group.add", Json{{"group", "g@example.com"}, {"member", "bob@example.com"},
+                                                                 {"confirm", true}, {"pin", nullptr}}));
+  seed("agent_rpc", 3, R"({"jsonrpc":"2.0","id":"x-1","method":"document.open","params":{"envelope":"{}"}})");
+  seed("agent_rpc", 4, R"({"jsonrpc":"2.0","method":"agent.lock"})");
+  // Answers, for the client's side.
+  SecureString answer = agent_rpc::make_result(1, Json{{"version", "0.1.0"}, {"backends", Json::array()}});
+  seed("agent_rpc", 5, std::string_view(answer.data(), answer.size()));
+  answer = agent_rpc::make_error(1, agent_rpc::Code::not_found, "no such group", Json{{"errc", "no-such-key"}});
+  seed("agent_rpc", 6, std::string_view(answer.data(), answer.size()));
+
+  {
+    using tpm::KeyBlob;
+    Point device = Scalar::from_bytes(Curve::p256(), Bytes(32, 0x44)).public_point();
+    seed("tpm_blob", 1, as_chars(tpm::encode_key_blob(
+                            KeyBlob{backend::KeyPurpose::encryption, false, "device-enc",
+                                    tpm_device_key(backend::KeyPurpose::encryption, device), tpm_private(126)})));
+    seed("tpm_blob", 2, as_chars(tpm::encode_key_blob(
+                            KeyBlob{backend::KeyPurpose::signing, false, "device-sign",
+                                    tpm_device_key(backend::KeyPurpose::signing, device), tpm_private(126)})));
+    TPM2B_PUBLIC sealed = tpm::sealed_object_template();
+    sealed.publicArea.unique.keyedHash.size = 32;
+    std::fill(sealed.publicArea.unique.keyedHash.buffer, sealed.publicArea.unique.keyedHash.buffer + 32, 0x5A);
+    seed("tpm_blob", 3, as_chars(tpm::encode_sealed_blob(tpm::SealedBlob{"group master key", sealed, tpm_private(96)})));
+    auto share = tpm::wrap_share_for_tpm(tpm::TpmParentPublic{device}, fuzz::group_secret()).data;
+    seed("tpm_blob", 4, as_chars(share));
+    seed("tpm_blob", 5, as_chars(tpm::TpmParentPublic{device}.to_tpm2b_public()));
+    seed("tpm_blob", 6, as_chars(tpm::marshal_public(tpm_device_key(backend::KeyPurpose::signing, device))));
+  }
+
+  {
+    Point token = fuzz::token_key().public_point();
+    seed("pkcs11_blob", 1, as_chars(pkcs11::seal_to_token_key(token, "pkcs11:token=fuzz;id=%01%02;object=seal;type=private",
+                                                              "group master key", Bytes(32, 0x66))));
+    seed("pkcs11_blob", 2, as_chars(pkcs11::seal_to_token_key(token, "pkcs11:token=fuzz;object=seal", "", {})));
+    seed("pkcs11_blob", 3, as_chars(pkcs11::encode_kwp_share(token, fuzz::group_secret())));
+    seed("pkcs11_blob", 4, "pkcs11:token=fuzz;id=%a1%b2;object=dev-enc;type=private");
+  }
   return 0;
 }

@@ -8,13 +8,17 @@ here=$(cd "$(dirname "$0")/../cli" && pwd)
 source "$here/lib.sh"
 cd "$WORK"
 
-doctor() {  # doctor USER [args]: output in $OUT, status in $RC
+# doctor USER [args]: standard output in $OUT, status in $RC. Standard error is shown, not
+# parsed: the PKCS#11 modules p11-kit loads for the pkcs11 check may write there (tpm2-pkcs11
+# without a TPM does).
+doctor() {
   local user=$1; shift
   set +e
-  OUT=$("$RECRYPT" --socket "$WORK/$user/run/agent.sock" doctor "$@" 2>&1)
+  OUT=$("$RECRYPT" --socket "$WORK/$user/run/agent.sock" doctor "$@" 2>"$WORK/doctor.err")
   RC=$?
   set -e
   printf '%s\n' "$OUT" | sed 's/^/   | /'
+  if [ -s "$WORK/doctor.err" ]; then sed 's/^/   2| /' "$WORK/doctor.err"; fi
 }
 line() { grep -Eq "^$1 +$2 " <<<"$OUT" || die "expected a '$1 $2' line"; }
 

@@ -24,7 +24,7 @@ check() {  # check --user|--system UNIT
 check --user recrypt-agent.socket
 check --user recrypt-agent.service
 check --system recryptd.service
-# What the brief promises, spelled out.
+# The socket, state folder and hardening docs/SYSTEM.md describes, spelled out.
 grep -qx 'ListenStream=%t/recrypt/agent.sock' "$work/recrypt-agent.socket" || { echo "FAIL: socket path"; fail=1; }
 grep -qx 'SocketMode=0600' "$work/recrypt-agent.socket" || { echo "FAIL: SocketMode"; fail=1; }
 grep -qx 'DirectoryMode=0700' "$work/recrypt-agent.socket" || { echo "FAIL: DirectoryMode"; fail=1; }
