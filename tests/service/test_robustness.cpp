@@ -91,8 +91,10 @@ TEST_F(Robustness, RequestsFindTheirTransactionByName) {
     auto raw = c.post_raw(body, sign ? c.sign(body) : "");
     Json j = Json::parse(raw.body);
     EXPECT_EQ(j.size(), 1u) << raw.body;
-    const auto& [tag, payload] = *j.items().begin();
-    return std::tuple(raw.status, tag, payload.value("StatusDescription", std::string()));
+    // The tag is copied out while the iterator over `j` is alive.
+    auto it = j.begin();
+    std::string tag = it.key();
+    return std::tuple(raw.status, tag, it.value().value("StatusDescription", std::string()));
   };
   using Answer = std::tuple<int, std::string, std::string>;
   for (bool sign : {false, true})
