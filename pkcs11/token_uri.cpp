@@ -74,6 +74,9 @@ std::string format_key_uri(const CK_TOKEN_INFO& info, const KeyRef& key) {
 }
 
 std::optional<KeyRef> parse_key_uri(std::string_view uri, const CK_TOKEN_INFO& info) {
+  // p11-kit reads a C string: a NUL would hide the rest of the text from it, so that what we
+  // checked is not what was written.
+  if (uri.find('\0') != std::string_view::npos) return std::nullopt;
   UriPtr u = new_uri();
   std::string text(uri);
   if (p11_kit_uri_parse(text.c_str(), P11_KIT_URI_FOR_OBJECT_ON_TOKEN, u.get()) != P11_KIT_URI_OK)
@@ -88,9 +91,13 @@ std::optional<KeyRef> parse_key_uri(std::string_view uri, const CK_TOKEN_INFO& i
     if (klass != CKO_PRIVATE_KEY) return std::nullopt;
   }
   KeyRef ref;
-  if (CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(u.get(), CKA_LABEL))
+  if (CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(u.get(), CKA_LABEL)) {
+    if (a->ulValueLen == 0) return std::nullopt;  // as an empty id: names no key
     ref.label = std::string(static_cast<const char*>(a->pValue), a->ulValueLen);
+  }
   if (CK_ATTRIBUTE* a = p11_kit_uri_get_attribute(u.get(), CKA_ID)) {
+    // An empty id names no key (and would not survive formatting back to a URI).
+    if (a->ulValueLen == 0) return std::nullopt;
     auto* p = static_cast<const std::uint8_t*>(a->pValue);
     ref.id = Bytes(p, p + a->ulValueLen);
   }

@@ -220,6 +220,7 @@ void Service::serve(const Json& request, std::string_view body, std::string_view
         if constexpr (with_vault) {
           return T::run(w, vault, s.caller, req, s.note);
         } else {
+          (void)vault;  // captured for the transactions that take it
           return T::run(w, s.caller, req, s.note);
         }
       };
