@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The seeds' scenario, end to end on loopback with the real binaries: recryptd with SQLite,
+# The whole flow end to end on loopback with the real binaries: recryptd with SQLite,
 # one recrypt-agent per user (soft keys), the recrypt CLI. Also the README's demo.
 # Usage: BUILD=build tests/cli/scenario.sh   (VERBOSE=1 prints every command)
 here=$(cd "$(dirname "$0")" && pwd)

@@ -70,7 +70,7 @@ while read -r path; do
     lib/systemd/*|lib/udev/*)
       d=$(dirname "$path")
       grep -q -- "=/$d" debian/rules || bad "$path: debian/rules does not put it in /$d"
-      { [ -f "udev/$name" ] || [ -f "udev/$name.in" ]; } || bad "$path: no such file in udev/" ;;
+      { [ -f "system/$name" ] || [ -f "system/$name.in" ]; } || bad "$path: no such file in system/" ;;
   esac
 done < <(cat debian/*.install)
 [ $fail = 0 ] && echo "ok: debian/ is consistent (packages: $(echo $packages))"

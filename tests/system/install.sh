@@ -51,6 +51,22 @@ for m in "$dest/$p"/share/man/man*/*; do
   [ -z "$out" ] || bad "groff warns on $(basename "$m"): $out"
 done
 
+# The installed headers are the public ones (protocol/CMakeLists.txt): platform code is not
+# among them, and each one compiles on its own with the installed flags, so none includes a
+# header that was left out.
+[ ! -e "$dest/$p/include/recrypt/protocol/atomic_file.hpp" ] || bad "a platform header was installed: atomic_file.hpp"
+pc_early="$dest/$p/$libdir/pkgconfig"
+hdr_flags=$(PKG_CONFIG_PATH="$pc_early" PKG_CONFIG_SYSROOT_DIR="$dest" pkg-config --cflags recrypt-protocol)
+headers=0
+while IFS= read -r h; do
+  rel=${h#"$dest/$p/include/recrypt/"}
+  echo "#include \"$rel\"" | c++ ${CONSUMER_CXXFLAGS:-} $hdr_flags -fsyntax-only -x c++ - 2>"$dest/hdr.log" ||
+    { cat "$dest/hdr.log"; bad "installed header $rel does not compile on its own"; }
+  headers=$((headers + 1))
+done < <(find "$dest/$p/include/recrypt" -name '*.hpp' | sort)
+[ "$headers" -ge 20 ] || bad "only $headers headers installed"
+echo "ok: $headers installed headers, each compiles on its own"
+
 # pkg-config: a program against the installed library computes the UDF test vector.
 pc="$dest/$p/$libdir/pkgconfig"
 PKG_CONFIG_PATH="$pc" pkg-config --validate recrypt-protocol || bad "recrypt-protocol.pc does not validate"
