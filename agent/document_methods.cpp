@@ -1,8 +1,15 @@
 // Opening an envelope: for each recipient this user could read, gather Z for every key
 // agreement — from a device key directly, or from the service's partial R plus the member's
 // share x (Z = R + x·T) — and let the AES key wrap's integrity check pick the right one.
+// The work is planned and bounded before it starts (open_limits.hpp), and stops when the
+// client that asked for it has gone (client_presence.hpp).
+#include <map>
+
 #include "agent/agent.hpp"
+#include "agent/client_presence.hpp"
+#include "agent/log.hpp"
 #include "agent/member_combine.hpp"
+#include "agent/open_limits.hpp"
 #include "agent/service_link.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/jwk.hpp"
@@ -15,10 +22,46 @@ namespace recrypt::agent {
 using agent_rpc::Code;
 using agent_rpc::RpcError;
 
+namespace {
+
+// What one key agreement gave on one device: Z's candidates, or why there are none. Kept for
+// the rest of the request, so that a group key agreement repeated in several recipients is
+// one service call.
+struct Agreed {
+  std::vector<Point> candidates;
+  std::string via;
+  std::string failure;
+};
+
+// Spent so far in one document.open, against the limits of open_limits.hpp.
+struct Spent {
+  std::size_t recryptions = 0;
+  std::size_t unwrap_tries = 0;
+};
+
+// Thrown, and caught by document_open, when a limit is reached while opening, and when the
+// client has gone: past the per-attempt handlers, which would go on to the next attempt.
+struct LimitReached {
+  std::string reason;
+};
+struct ClientLeft {};
+
+void stop_if_client_gone() {
+  if (client_gone()) throw ClientLeft{};
+}
+
+std::size_t combinations(const std::vector<std::vector<Point>>& candidates) {
+  std::size_t n = 1;
+  for (const auto& list : candidates) n *= list.size();
+  return n;
+}
+
+}  // namespace
 
 Json Agent::document_open(const Json& params) {
   const std::string& text = agent_rpc::param_string(params, "envelope");
   jwe::Envelope envelope = jwe::Envelope::parse(text);
+  require_document_content_type(envelope);
   LocalProfile profile = require_profile();
 
   std::vector<DeviceKeys> devices;
@@ -36,44 +79,66 @@ Json Agent::document_open(const Json& params) {
   }
   if (devices.empty()) throw RpcError(Code::device_error, "none of this profile's devices is present (plug in the token?)");
 
-  std::vector<std::string> reasons;
-  for (std::size_t index = 0; index < envelope.recipients.size(); ++index) {
-    const jwe::Recipient& recipient = envelope.recipients[index];
-    if (!recipient.known()) continue;
-    for (const DeviceKeys& dev : devices) {
+  OpenPlan plan = plan_open(envelope, devices, profile.service);
+  std::vector<std::string> reasons = plan.skipped;
+  Spent spent;
+  std::map<std::string, Agreed> agreed;  // device | kid | T  ->  what it gave
+
+  // Z's candidates for one key agreement on one device.
+  auto agree = [&](const DeviceKeys& dev, const jwe::KeyAgreement& agreement) -> const Agreed& {
+    Bytes t = agreement.epk.to_uncompressed();
+    std::string slot = dev.name + "|" + agreement.kid + "|" + std::string(t.begin(), t.end());
+    if (auto it = agreed.find(slot); it != agreed.end()) return it->second;
+    Agreed out;
+    if (agreement.kid == dev.encryption_udf) {
+      out.candidates = ecdh_points(dev.backend->ecdh(dev.encryption_key_id, agreement.epk));
+      out.via = "device " + dev.name;
+      return agreed[slot] = std::move(out);
+    }
+    // plan_open let through only groups at this user's service.
+    const jwe::Locator& where = *agreement.locator;
+    if (spent.recryptions == kMaxRecryptions) throw LimitReached{limit_reached("recryption calls", kMaxRecryptions)};
+    ++spent.recryptions;
+    try {
+      ServiceDirectory::Lease link = services_.connect(
+          profile.service, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}), dev.signing_udf);
+      auto answer = link->recrypt_data(service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk});
+      std::string how;
+      out.candidates = member_shared_points(dev, agreement.epk, answer, resident_shares_, how);
+      out.via = "group " + where.group + " (" + how + ")";
+    } catch (const service::ServiceError& e) {
+      out.failure = std::string("service: ") + e.what();
+    } catch (const Error& e) {
+      out.failure = e.what();
+    }
+    return agreed[slot] = std::move(out);
+  };
+
+  try {
+    for (const OpenAttempt& attempt : plan.attempts) {
+      const jwe::Recipient& recipient = envelope.recipients[attempt.recipient];
+      const DeviceKeys& dev = devices[attempt.device];
       try {
         std::vector<std::vector<Point>> candidates;
         std::vector<std::string> via;
         for (const auto& agreement : recipient.agreements) {
-          if (agreement.kid == dev.encryption_udf) {
-            candidates.push_back(ecdh_points(dev.backend->ecdh(dev.encryption_key_id, agreement.epk)));
-            via.push_back("device " + dev.name);
-            continue;
-          }
-          if (!agreement.locator) throw RpcError(Code::decrypt_failed, "addressed to a key this agent does not hold");
-          const jwe::Locator& where = *agreement.locator;
-          // Only the service this user is enrolled with is asked: a document cannot send our
-          // signed requests to a server of its choosing.
-          if (where.service != profile.service)
-            throw RpcError(Code::decrypt_failed, "group " + where.group + " recrypts at " + where.service +
-                                                     ", not at this user's service");
-          ServiceDirectory::Lease link = services_.connect(
-              profile.service, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}), dev.signing_udf);
-          auto answer = link->recrypt_data(
-              service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk});
-          std::string how;
-          candidates.push_back(member_shared_points(dev, agreement.epk, answer, resident_shares_, how));
-          via.push_back("group " + where.group + " (" + how + ")");
+          stop_if_client_gone();
+          const Agreed& got = agree(dev, agreement);
+          if (!got.failure.empty()) throw RpcError(Code::decrypt_failed, got.failure);
+          candidates.push_back(got.candidates);
+          via.push_back(got.via);
         }
+        std::size_t tries = combinations(candidates);
+        if (spent.unwrap_tries + tries > kMaxUnwrapTries)
+          throw LimitReached{limit_reached("key unwrap tries", kMaxUnwrapTries)};
+        spent.unwrap_tries += tries;
         SecureBytes cek = jwe::unwrap_candidates(recipient, candidates);
         SecureBytes plaintext = jwe::decrypt_content(envelope, cek);
         Json via_json = via;
-        return Json{{"plaintext", base64url::encode(plaintext)}, {"recipient", index}, {"via", via_json},
-                    {"device", dev.name}};
+        return Json{{"plaintext", base64url::encode(plaintext)}, {"recipient", attempt.recipient},
+                    {"via", via_json}, {"device", dev.name}};
       } catch (const RpcError& e) {
         reasons.push_back(e.what());
-      } catch (const service::ServiceError& e) {
-        reasons.push_back(std::string("service: ") + e.what());
       } catch (const Error& e) {
         reasons.push_back(e.what());
       } catch (const backend::BackendError& e) {
@@ -81,6 +146,12 @@ Json Agent::document_open(const Json& params) {
         reasons.push_back(e.what());
       }
     }
+  } catch (const LimitReached& limit) {
+    reasons.push_back(limit.reason);
+  } catch (const ClientLeft&) {
+    log_event("info", "document.open stopped: the client closed its connection (after " +
+                          std::to_string(spent.recryptions) + " recryption calls)");
+    throw RpcError(Code::refused, "document.open stopped: the client closed its connection");
   }
   std::string message = "this agent cannot open the document";
   for (const auto& r : reasons) message += "; " + r;

@@ -19,6 +19,8 @@ std::vector<Point> ecdh_points(const backend::EcdhResult& result) {
 
 Scalar unwrap_share(const std::string& wrapped, const DeviceKeys& device) {
   jwe::Envelope envelope = jwe::Envelope::parse(wrapped);
+  // A document is never taken for a share: its plaintext is no key of ours to use.
+  service::require_wrapped_share_type(envelope);
   for (const auto& r : envelope.recipients) {
     if (r.alg != jwe::kAlgEcdhEs) continue;
     const auto& agreement = r.agreements.front();

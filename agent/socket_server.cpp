@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "agent/client_presence.hpp"
 #include "agent/log.hpp"
 #include "protocol/agent/rpc.hpp"
 
@@ -66,9 +67,13 @@ class SocketServer::Connection : public std::enable_shared_from_this<Connection>
         self->read_next();
         return;
       }
-      asio::post(self->server_.workers_, [self, line = std::move(line)]() mutable {
+      // The socket stays open, with no operation on it, until the answer is written: the
+      // worker may ask the kernel whether the client hung up (client_presence.hpp).
+      int fd = self->socket_.native_handle();
+      asio::post(self->server_.workers_, [self, fd, line = std::move(line)]() mutable {
         SecureString response;
         try {
+          ServingClient serving(fd);
           response = self->server_.handler_(line);
         } catch (const std::exception& e) {
           // Nothing one request throws may end the agent (an exception leaving a worker thread

@@ -1,7 +1,9 @@
 // The agent's Unix-socket front: accepts connections (on its own socket or one handed over by
 // systemd), refuses peers of another uid, reads bounded lines and hands each to the
 // dispatcher on a worker pool so that one slow request (a PIN prompt, a service call) does
-// not stall other clients. Knows nothing of JSON-RPC.
+// not stall other clients. While a worker runs a request, the connection it came on is the
+// worker's ServingClient (client_presence.hpp), so that the request can stop once its client
+// hangs up. Knows nothing of JSON-RPC.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -177,7 +177,8 @@ struct World {
     Json recipient = alice->call("group.recipient", Json{{"group", "bench@example.com"}});
     auto group = service::verify_group_profile(recipient["profile"].get<std::string>());
     jwe::Envelope e = jwe::encrypt(as_bytes("{}"), {{jwe::RecipientKey{group.encryption_key, group.key_id(),
-                                                                       jwe::Locator{group.name, group.id(), group.service}}}});
+                                                                       jwe::Locator{group.name, group.id(), group.service}}}},
+                                   std::string(jcd::kMetadataType));
     request_line = Json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "document.open"}, {"params", {{"envelope", e.serialize()}}}}.dump();
   }
   ~World() { fs::remove_all(dir); }

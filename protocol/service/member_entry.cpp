@@ -135,12 +135,13 @@ std::string wrap_share(const Scalar& share, const Point& device_encryption_key) 
   SecureString text = jwk.dump();
   return jwe::encrypt(as_bytes(std::string_view(text.data(), text.size())),
                       {{jwe::RecipientKey{device_encryption_key, {}, std::nullopt}}},
-                      std::string("recrypt-share+jwk"))
+                      std::string(kWrappedShareType))
       .serialize();
 }
 
 Scalar unwrap_share(std::string_view wrapped, const Scalar& device_encryption_key) {
   jwe::Envelope env = jwe::Envelope::parse(wrapped);
+  require_wrapped_share_type(env);
   SecureBytes plain = jwe::open_with_private_key(env, device_encryption_key);
   SecretJson jwk = json::parse_secret(as_chars(plain), kMaxShareJson, "wrapped share");
   return jwk::to_private(jwk);

@@ -12,6 +12,13 @@ constexpr std::size_t kMaxForm = 16 * 1024;
 constexpr std::size_t kMaxFormatName = 64;
 }  // namespace
 
+void require_wrapped_share_type(const jwe::Envelope& envelope) {
+  auto cty = envelope.protected_header.find("cty");
+  if (cty == envelope.protected_header.end() || *cty != kWrappedShareType)
+    fail(Errc::malformed, "a wrapped share is a JWE of content type " + json::quoted(kWrappedShareType) +
+                              ", and this one is not");
+}
+
 ShareForm parse_share_form(const std::string& value) {
   Json doc = json::parse(value, kMaxForm, "wrapped share");
   json::require_object(doc, "wrapped share");

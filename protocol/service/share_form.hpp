@@ -13,9 +13,18 @@
 #include <string>
 
 #include "protocol/bytes.hpp"
+#include "protocol/jwe.hpp"
 #include "protocol/point.hpp"
 
 namespace recrypt::service {
+
+// The protected "cty" of a wrapped share's JWE. Readers check it both ways: a share is opened
+// only from a JWE of this type, and the agent's document.open refuses a JWE of this type (its
+// plaintext is the share itself).
+inline constexpr std::string_view kWrappedShareType = "recrypt-share+jwk";
+
+// Error(malformed) unless `envelope`'s protected "cty" is kWrappedShareType.
+void require_wrapped_share_type(const jwe::Envelope& envelope);
 
 struct ResidentShare {
   std::string format;

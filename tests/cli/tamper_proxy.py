@@ -10,6 +10,8 @@ hands back its answer, rewritten according to --mode:
   profile         GetProfile answers to a request by account --account NAME carry the profile
                   token in --token-file instead (a valid, self-signed profile of someone else)
   hello-audience  Hello answers say the service calls itself --audience URL
+  stall-recrypt   RecryptData requests are neither forwarded nor answered: the proxy holds
+                  the connection until the client closes it (a service that hangs)
 
 Prints "listening on 127.0.0.1:PORT" once it accepts connections, and one line per exchange
 on stderr ("GetGroup rewritten", "Hello passed", ...). Python 3 standard library only.
@@ -29,7 +31,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--listen", default="127.0.0.1:0", help="HOST:PORT to listen on (port 0: any)")
     p.add_argument("--upstream", required=True, help="the real service, http://HOST:PORT")
-    p.add_argument("--mode", default="pass", choices=["pass", "phantom-member", "profile", "hello-audience"])
+    p.add_argument("--mode", default="pass", choices=["pass", "phantom-member", "profile", "hello-audience", "stall-recrypt"])
     p.add_argument("--member", help="phantom-member: the phantom's profile id")
     p.add_argument("--account", help="phantom-member: the phantom's account; profile: the account to answer falsely")
     p.add_argument("--token-file", help="profile: the profile token to answer with")
@@ -88,6 +90,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
+        if ARGS.mode == "stall-recrypt" and envelope(body, "Request")[0] == "RecryptData":
+            print("RecryptData stalled", file=sys.stderr, flush=True)
+            self.rfile.read(1)  # returns once the client has closed the connection
+            self.close_connection = True
+            return
         headers = {"Content-Type": self.headers.get("Content-Type", "application/json")}
         if self.headers.get(SIGNATURE) is not None:
             headers[SIGNATURE] = self.headers[SIGNATURE]
