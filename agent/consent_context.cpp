@@ -2,6 +2,8 @@
 // agent resolves it (administered here, or pinned), and every other name as the requesting
 // program or the document states it, marked so. Read-only: nothing here asks a device or the
 // service, so a prompt costs nothing but the user's attention.
+#include <algorithm>
+
 #include "agent/agent.hpp"
 #include "protocol/jwe.hpp"
 
