@@ -29,57 +29,64 @@ Agent::Agent(AgentConfig config, PinProvider& pins)
 Agent::~Agent() = default;
 
 const std::vector<Agent::MethodInfo>& Agent::methods() {
+  // Every method that changes a group, the profile, its devices or the pins is "admin"; the
+  // one that hands out plaintext is "decrypt" (docs/SECURITY.md, Consent).
+  constexpr ConsentKind kNone = ConsentKind::none, kDecrypt = ConsentKind::decrypt, kAdmin = ConsentKind::admin;
   static const std::vector<MethodInfo> table = {
-      {"agent.hello", "protocol version and agent version", Json::object(), &Agent::hello, false},
-      {"agent.methods", "every method with its parameters", Json::object(), &Agent::list_methods, false},
-      {"agent.status", "backends, their presence, the profile and groups", Json::object(), &Agent::status, false},
-      {"agent.lock", "forget cached PINs and unlocked keys now", Json::object(), &Agent::lock, false},
-      {"keys.list", "public keys held by each backend", Json::object(), &Agent::keys_list, false},
+      {"agent.hello", "protocol version and agent version", Json::object(), &Agent::hello, false, kNone},
+      {"agent.methods", "every method with its parameters", Json::object(), &Agent::list_methods, false, kNone},
+      {"agent.status", "backends, their presence, the profile and groups", Json::object(), &Agent::status, false, kNone},
+      {"agent.lock", "forget cached PINs and unlocked keys now", Json::object(), &Agent::lock, false, kNone},
+      {"keys.list", "public keys held by each backend", Json::object(), &Agent::keys_list, false, kNone},
       {"profile.create", "create this user's profile and first device, publish it",
        Json{{"account", "string"},
             {"service", "string, service URL or domain (DNS SRV)"},
             {"backend", "string, optional"},
             {"device", "string, optional device name"}},
-       &Agent::profile_create, true},
-      {"profile.show", "this user's profile", Json::object(), &Agent::profile_show, false},
+       &Agent::profile_create, true, kAdmin},
+      {"profile.show", "this user's profile", Json::object(), &Agent::profile_show, false, kNone},
       {"profile.lookup", "another user's profile as the service has it, to confirm its fingerprint",
-       Json{{"account", "string"}}, &Agent::profile_lookup, false},
-      {"known.list", "accounts and group names pinned on first use", Json::object(), &Agent::known_list, false},
+       Json{{"account", "string"}}, &Agent::profile_lookup, false, kNone},
+      {"known.list", "accounts and group names pinned on first use", Json::object(), &Agent::known_list, false, kNone},
       {"known.forget", "forget the pin of an account or group name, to accept a new key",
-       Json{{"name", "string"}}, &Agent::known_forget, true},
+       Json{{"name", "string"}}, &Agent::known_forget, true, kAdmin},
       {"device.add", "add a device (new keys on a backend) and republish the profile",
-       Json{{"name", "string"}, {"backend", "string, optional"}}, &Agent::device_add, true},
-      {"device.list", "this profile's devices", Json::object(), &Agent::device_list, false},
+       Json{{"name", "string"}, {"backend", "string, optional"}}, &Agent::device_add, true, kAdmin},
+      {"device.confirm", "whether every decryption with a device asks the user first (on or off)",
+       Json{{"name", "string"}, {"confirm", "boolean"}}, &Agent::device_confirm, true, kAdmin},
+      {"device.list", "this profile's devices", Json::object(), &Agent::device_list, false, kNone},
       {"device.remove", "remove a device (lost or retired) and republish the profile", Json{{"name", "string"}},
-       &Agent::device_remove, true},
+       &Agent::device_remove, true, kAdmin},
       {"group.create", "create a group administered by this user",
-       Json{{"name", "string"}, {"backend", "string, optional: where the master key is sealed"}}, &Agent::group_create, true},
+       Json{{"name", "string"}, {"backend", "string, optional: where the master key is sealed"}}, &Agent::group_create, true, kAdmin},
       {"group.add", "add a member (by account or profile id)",
        Json{{"group", "string"},
             {"member", "string"},
             {"fingerprint", "string: the member's profile id; needed unless the account is pinned already"},
             {"privileges", "array, optional, default [\"RECRYPT\"]"}},
-       &Agent::group_add, true},
-      {"group.suspend", "suspend a member", Json{{"group", "string"}, {"member", "string"}}, &Agent::group_suspend, true},
-      {"group.revoke", "revoke a member for good", Json{{"group", "string"}, {"member", "string"}}, &Agent::group_revoke, true},
+       &Agent::group_add, true, kAdmin},
+      {"group.suspend", "suspend a member", Json{{"group", "string"}, {"member", "string"}}, &Agent::group_suspend, true, kAdmin},
+      {"group.revoke", "revoke a member for good", Json{{"group", "string"}, {"member", "string"}}, &Agent::group_revoke, true, kAdmin},
       {"group.reinstate", "make a suspended member active again", Json{{"group", "string"}, {"member", "string"}},
-       &Agent::group_reinstate, true},
+       &Agent::group_reinstate, true, kAdmin},
       {"group.rotate", "new group key, new shares for every member that is not revoked", Json{{"group", "string"}},
-       &Agent::group_rotate, true},
+       &Agent::group_rotate, true, kAdmin},
       {"group.resplit", "new share for one member (after a lost device)", Json{{"group", "string"}, {"member", "string"}},
-       &Agent::group_resplit, true},
+       &Agent::group_resplit, true, kAdmin},
       {"group.show", "a group's members as its verified membership chain has them", Json{{"group", "string"}},
-       &Agent::group_show, false},
-      {"group.list", "groups this user administers", Json::object(), &Agent::group_list, false},
-      {"group.recipient", "the signed group profile to encrypt to", Json{{"group", "string"}}, &Agent::group_recipient, false},
-      {"group.audit", "the service's audit records of a group", Json{{"group", "string"}}, &Agent::group_audit, false},
+       &Agent::group_show, false, kNone},
+      {"group.list", "groups this user administers", Json::object(), &Agent::group_list, false, kNone},
+      {"group.recipient", "the signed group profile to encrypt to", Json{{"group", "string"}}, &Agent::group_recipient, false, kNone},
+      {"group.audit", "the service's audit records of a group", Json{{"group", "string"}}, &Agent::group_audit, false, kNone},
       {"document.open", "open a JWE envelope (a .jcd header) and return its plaintext",
-       Json{{"envelope", "string, the JWE JSON"}}, &Agent::document_open, false},
+       Json{{"envelope", "string, the JWE JSON"},
+            {"name", "string, optional: the document's file name, shown (as claimed) if the user is asked"}},
+       &Agent::document_open, false, kDecrypt},
   };
   return table;
 }
 
-SecureString Agent::handle_line(const std::string& line) {
+SecureString Agent::handle_line(const std::string& line, const Requester* requester) {
   Json id;
   agent_rpc::Request request;
   try {
@@ -88,7 +95,7 @@ SecureString Agent::handle_line(const std::string& line) {
     return agent_rpc::make_error(id, e.code(), e.what());
   }
   try {
-    Json result = call(request.method, request.params);
+    Json result = call(request.method, request.params, requester);
     if (request.id.is_null()) {
       json::wipe_strings(result);
       return {};
@@ -100,11 +107,14 @@ SecureString Agent::handle_line(const std::string& line) {
   }
 }
 
-Json Agent::call(const std::string& method, const Json& params) {
+Json Agent::call(const std::string& method, const Json& params, const Requester* requester) {
   const auto& table = methods();
   auto it = std::find_if(table.begin(), table.end(), [&](const MethodInfo& m) { return m.name == method; });
   if (it == table.end()) throw RpcError(Code::method_not_found, "no method \"" + method + "\"");
   try {
+    // Asked before the state lock: a prompt left open must not hold up other clients.
+    if (requester != nullptr)
+      if (auto request = consent_needed(*it, params)) consent_.require(*requester, *request);
     if (it->changes_state) {
       std::lock_guard guard(state_mutex_);
       return (this->*(it->fn))(params);
@@ -215,7 +225,8 @@ Json Agent::status(const Json&) {
   for (const auto& [name, b] : backends_) {
     auto caps = b->capabilities();
     bs.push_back(Json{{"name", name}, {"present", b->present()}, {"full_point_ecdh", caps.full_point_ecdh},
-                      {"resident_shares", caps.resident_shares}, {"sealing", caps.sealing}});
+                      {"resident_shares", caps.resident_shares}, {"sealing", caps.sealing},
+                      {"key_auth", backend::key_auth_name(caps.key_auth)}});
   }
   Json out{{"protocol", agent_rpc::kProtocolVersion},
            {"version", RECRYPT_VERSION},
@@ -223,9 +234,14 @@ Json Agent::status(const Json&) {
            {"home", home_.root().string()},
            {"default_backend", config_.default_backend},
            {"backends", bs}};
+  Json confirming = Json::array();
   if (auto p = home_.load_profile()) {
     out["profile"] = Json{{"account", p->account}, {"service", p->service}, {"devices", p->devices.size()}};
+    for (const auto& d : p->devices)
+      if (d.confirm) confirming.push_back(d.name);
   }
+  out["confirm"] = Json{{"decrypt", config_.confirm.decrypt}, {"admin", config_.confirm.admin},
+                        {"ttl_seconds", config_.confirm.ttl.count()}, {"devices", confirming}};
   Json groups = Json::array();
   for (const auto& g : home_.load_groups()) groups.push_back(g.name);
   out["administered_groups"] = groups;
@@ -238,14 +254,31 @@ Json Agent::lock(const Json&) {
   return Json{{"locked", true}};
 }
 
+// Each key says what unlocks it (auth) and, for a device's keys, whether decrypting with that
+// device asks the user first (confirm_decrypt).
 Json Agent::keys_list(const Json&) {
+  auto profile = home_.load_profile();
+  auto device_of = [&profile](const std::string& backend_name, const std::string& id) -> const LocalDevice* {
+    if (!profile) return nullptr;
+    for (const auto& d : profile->devices)
+      if (d.backend == backend_name && (d.encryption_key_id == id || d.signing_key_id == id)) return &d;
+    return nullptr;
+  };
   Json out = Json::array();
   for (const auto& [name, b] : backends_) {
     if (!b->present()) continue;
-    for (const auto& k : b->list_keys())
-      out.push_back(Json{{"backend", name}, {"id", k.id}, {"label", k.label},
-                         {"purpose", k.purpose == backend::KeyPurpose::encryption ? "encryption" : "signing"},
-                         {"fingerprint", udf::key_fingerprint(k.public_key)}, {"resident_share", k.resident_share}});
+    const char* auth = backend::key_auth_name(b->capabilities().key_auth);
+    for (const auto& k : b->list_keys()) {
+      Json key{{"backend", name}, {"id", k.id}, {"label", k.label},
+               {"purpose", k.purpose == backend::KeyPurpose::encryption ? "encryption" : "signing"},
+               {"fingerprint", udf::key_fingerprint(k.public_key)}, {"resident_share", k.resident_share},
+               {"auth", auth}};
+      if (const LocalDevice* d = device_of(name, k.id)) {
+        key["device"] = d->name;
+        key["confirm_decrypt"] = device_confirms(*d);
+      }
+      out.push_back(std::move(key));
+    }
   }
   return out;
 }

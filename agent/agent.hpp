@@ -8,9 +8,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/consent.hpp"
 #include "agent/home.hpp"
 #include "agent/known_profiles.hpp"
 #include "agent/member_combine.hpp"
@@ -30,6 +32,9 @@ struct AgentConfig {
   std::chrono::seconds service_timeout{10};
   // Extra backends (tpm, pkcs11) configured at start; "soft" is always there.
   std::vector<std::unique_ptr<backend::Backend>> extra_backends;
+  // Which requests from the socket ask the user first, and how (a pinentry CONFIRM).
+  ConfirmPolicy confirm;
+  Confirmer confirmer;
 };
 
 
@@ -38,9 +43,11 @@ class Agent {
   Agent(AgentConfig config, PinProvider& pins);
   ~Agent();
 
-  // One JSON-RPC line in, one out ("" for a notification).
-  SecureString handle_line(const std::string& line);
-  Json call(const std::string& method, const Json& params);
+  // One JSON-RPC line in, one out ("" for a notification). `requester` is the program on
+  // the socket, whose requests may need the user's consent; nullptr for calls from within
+  // this process (tests, benchmarks), which never ask.
+  SecureString handle_line(const std::string& line, const Requester* requester = nullptr);
+  Json call(const std::string& method, const Json& params, const Requester* requester = nullptr);
 
   struct MethodInfo {
     std::string name;
@@ -48,6 +55,7 @@ class Agent {
     Json params;  // {"name": "type, meaning"}
     Json (Agent::*fn)(const Json&);
     bool changes_state;
+    ConsentKind consent;  // what the confirm policy calls it: decrypt, admin, or neither
   };
   static const std::vector<MethodInfo>& methods();
 
@@ -66,6 +74,7 @@ class Agent {
   Json device_add(const Json&);
   Json device_list(const Json&);
   Json device_remove(const Json&);
+  Json device_confirm(const Json&);
   Json group_create(const Json&);
   Json group_add(const Json&);
   Json group_suspend(const Json&);
@@ -78,6 +87,11 @@ class Agent {
   Json group_recipient(const Json&);
   Json group_audit(const Json&);
   Json document_open(const Json&);
+
+  // Consent (consent_context.cpp): what a request would do, for the prompt, or nullopt when
+  // neither the policy nor a device asks for it.
+  std::optional<ConsentRequest> consent_needed(const MethodInfo& method, const Json& params);
+  bool device_confirms(const LocalDevice& device) const { return config_.confirm.decrypt || device.confirm; }
 
   // Helpers shared by the methods.
   backend::Backend& backend(std::string_view name);
@@ -113,6 +127,7 @@ class Agent {
   std::mutex profile_mutex_;    // require_profile: one check, and republication, at a time
   std::string verified_token_;  // the home's profile token as last found to verify
   std::chrono::steady_clock::time_point started_;
+  ConsentGate consent_{config_.confirm.ttl, config_.confirmer};
 };
 
 }  // namespace recrypt::agent

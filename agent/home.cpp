@@ -28,9 +28,12 @@ KeyRef KeyRef::from_json(const Json& j) {
 
 Json LocalProfile::to_json() const {
   Json devs = Json::array();
-  for (const auto& d : devices)
-    devs.push_back(Json{{"name", d.name}, {"backend", d.backend}, {"encryption_key_id", d.encryption_key_id},
-                        {"signing_key_id", d.signing_key_id}});
+  for (const auto& d : devices) {
+    Json dev{{"name", d.name}, {"backend", d.backend}, {"encryption_key_id", d.encryption_key_id},
+             {"signing_key_id", d.signing_key_id}};
+    if (d.confirm) dev["confirm"] = true;  // absent: files from before the setting read the same
+    devs.push_back(std::move(dev));
+  }
   return Json{{"version", 1}, {"account", account}, {"service", service}, {"signing_key", signing_key.to_json()},
               {"devices", devs}, {"token", token}};
 }
@@ -42,10 +45,17 @@ LocalProfile LocalProfile::from_json(const Json& j) {
   p.service = json::string_field(j, "service", what);
   p.signing_key = KeyRef::from_json(json::object_field(j, "signing_key", what));
   p.token = json::string_field(j, "token", what);
-  for (const Json& d : json::array_field(j, "devices", what))
-    p.devices.push_back(LocalDevice{json::string_field(d, "name", what), json::string_field(d, "backend", what),
-                                    json::string_field(d, "encryption_key_id", what),
-                                    json::string_field(d, "signing_key_id", what)});
+  for (const Json& d : json::array_field(j, "devices", what)) {
+    LocalDevice device{json::string_field(d, "name", what), json::string_field(d, "backend", what),
+                       json::string_field(d, "encryption_key_id", what),
+                       json::string_field(d, "signing_key_id", what)};
+    auto confirm = d.find("confirm");
+    if (confirm != d.end()) {
+      if (!confirm->is_boolean()) throw Error(Errc::malformed, std::string(what) + ": a device's confirm is not true or false");
+      device.confirm = confirm->get<bool>();
+    }
+    p.devices.push_back(std::move(device));
+  }
   return p;
 }
 

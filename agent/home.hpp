@@ -30,6 +30,7 @@ struct LocalDevice {
   std::string backend;
   std::string encryption_key_id;
   std::string signing_key_id;
+  bool confirm = false;  // every decryption with this device asks the user first
 };
 
 struct LocalProfile {

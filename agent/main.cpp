@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   std::string pinentry = "pinentry";
   int cache_ttl = 600;
   int service_timeout = 10;
+  std::string confirm = "admin";
+  int confirm_ttl = 0;
   BackendOptions backend_options;
   app.add_option("--socket", socket_path, "Unix socket to listen on")->capture_default_str();
   app.add_option("--home", home, "folder for the profile, groups and soft keys")->capture_default_str();
@@ -48,12 +50,22 @@ int main(int argc, char** argv) {
   app.add_option("--pinentry", pinentry, "pinentry program for interactive PIN prompts")->capture_default_str();
   app.add_option("--cache-ttl", cache_ttl, "seconds a PIN and unlocked keys stay cached (0: never cache)")->capture_default_str();
   app.add_option("--service-timeout", service_timeout, "seconds to wait for the recryption service")->capture_default_str();
+  app.add_option("--confirm", confirm,
+                 "requests that ask the user first (pinentry): decrypt, admin, decrypt,admin or none")
+      ->capture_default_str();
+  app.add_option("--confirm-ttl", confirm_ttl,
+                 "seconds a confirmation holds for the same program (pid and executable); 0: ask each time")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
   add_backend_options(app, backend_options);
   app.set_version_flag("--version", std::string("recrypt-agent ") + RECRYPT_VERSION);
   CLI11_PARSE(app, argc, argv);
 
   harden_process();
   try {
+    ConfirmPolicy confirm_policy;
+    parse_confirm_list(confirm, confirm_policy);
+    confirm_policy.ttl = std::chrono::seconds(confirm_ttl);
     int inherited = systemd_listen_fd();
     int lock_fd = -1;
     if (inherited < 0) {
@@ -77,11 +89,18 @@ int main(int argc, char** argv) {
     config.unlock_ttl = std::chrono::seconds(cache_ttl);
     config.service_timeout = std::chrono::seconds(service_timeout);
     config.extra_backends = make_backends(backend_options, home, pins.source());
+    config.confirm = confirm_policy;
+    config.confirmer = [pinentry](const ConfirmPrompt& prompt) { return confirm_pinentry(pinentry, prompt); };
     Agent agent(std::move(config), pins);
 
     boost::asio::io_context io;
-    SocketServer server(io, socket_path, inherited, [&agent](const std::string& line) { return agent.handle_line(line); },
-                        ServerLimits{});
+    SocketServer server(
+        io, socket_path, inherited,
+        [&agent](const std::string& line, int peer_pid) {
+          const Requester requester = identify_requester(peer_pid);
+          return agent.handle_line(line, &requester);
+        },
+        ServerLimits{});
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) {
       log_event("info", "stopping");

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -15,21 +17,6 @@ namespace {
 
 constexpr int kTimeoutMs = 5 * 60 * 1000;  // a prompt left alone gives up, like gpg-agent's
 constexpr std::size_t kMaxLine = 4096;
-
-// Assuan escapes %, CR and LF (and we also escape other control characters) as %XX.
-std::string escape(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (c == '%' || c < 0x20) {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
-}
 
 int hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -103,12 +90,16 @@ class Pinentry {
     }
   }
 
-  // Reads until OK or ERR; collects D lines (unescaped) into data.
+  // Reads until OK or ERR; collects D lines (unescaped) into data. The ERR line, if any, is
+  // kept in last_error.
   bool transact(SecureString* data) {
     for (;;) {
       SecureString line = read_line();
       if (line.rfind("OK", 0) == 0) return true;
-      if (line.rfind("ERR", 0) == 0) return false;
+      if (line.rfind("ERR", 0) == 0) {
+        last_error_.assign(line.data(), std::min<std::size_t>(line.size(), 200));
+        return false;
+      }
       if (line.rfind("D ", 0) == 0 && data != nullptr) {
         for (std::size_t i = 2; i < line.size(); ++i) {
           if (line[i] == '%' && i + 2 < line.size() && hex(line[i + 1]) >= 0 && hex(line[i + 2]) >= 0) {
@@ -123,21 +114,43 @@ class Pinentry {
     }
   }
 
+  const std::string& last_error() const { return last_error_; }
+
  private:
   pid_t pid_ = -1;
   int in_ = -1;
   int out_ = -1;
   SecureString pending_;
+  std::string last_error_;
 };
 
+// The user's "no": GPG_ERR_CANCELED (the Cancel button, Escape, closing the window) and
+// GPG_ERR_NOT_CONFIRMED, both from the pinentry error source (5 << 24).
+constexpr std::string_view kCancelled = "ERR 83886179";
+constexpr std::string_view kNotConfirmed = "ERR 83886194";
+
 }  // namespace
+
+std::string assuan_escape(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '%' || c < 0x20 || c == 0x7f) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
 
 std::optional<SecureString> ask_pinentry(const std::string& program, const PinentryPrompt& prompt) {
   Pinentry p(program);
   if (!p.transact(nullptr)) throw std::runtime_error("pinentry did not greet");
   auto set = [&p](const std::string& command, const std::string& value) {
     if (value.empty()) return;
-    p.send(command + " " + escape(value));
+    p.send(command + " " + assuan_escape(value));
     p.transact(nullptr);
   };
   set("SETTITLE", prompt.title);
@@ -149,6 +162,31 @@ std::optional<SecureString> ask_pinentry(const std::string& program, const Pinen
   if (!p.transact(&pin)) return std::nullopt;  // cancelled (ERR 83886179) or failed
   p.send("BYE");
   return pin;
+}
+
+bool confirm_pinentry(const std::string& program, const ConfirmPrompt& prompt) {
+  Pinentry p(program);
+  if (!p.transact(nullptr)) throw std::runtime_error("pinentry did not greet");
+  auto set = [&p](const std::string& command, const std::string& value) {
+    if (value.empty()) return;
+    p.send(command + " " + assuan_escape(value));
+    p.transact(nullptr);
+  };
+  set("SETTITLE", prompt.title);
+  set("SETDESC", prompt.description);
+  set("SETOK", prompt.ok);
+  set("SETCANCEL", prompt.cancel);
+  p.send("CONFIRM");
+  if (p.transact(nullptr)) {
+    p.send("BYE");
+    return true;
+  }
+  auto is = [&p](std::string_view code) {
+    std::string_view e = p.last_error();
+    return e.substr(0, code.size()) == code && (e.size() == code.size() || e[code.size()] == ' ');
+  };
+  if (is(kCancelled) || is(kNotConfirmed)) return false;
+  throw std::runtime_error("pinentry failed: " + p.last_error());
 }
 
 }  // namespace recrypt::agent

@@ -15,7 +15,7 @@ namespace {
 
 Json device_json(const LocalDevice& d) {
   return Json{{"name", d.name}, {"backend", d.backend}, {"encryption_key", d.encryption_key_id},
-              {"signing_key", d.signing_key_id}};
+              {"signing_key", d.signing_key_id}, {"confirm", d.confirm}};
 }
 
 LocalDevice make_device(backend::Backend& b, const std::string& name) {
@@ -119,7 +119,10 @@ Json Agent::device_list(const Json&) {
   Json out = Json::array();
   for (const auto& d : p.devices) {
     Json j = device_json(d);
-    j["present"] = backend(d.backend).present();
+    backend::Backend& b = backend(d.backend);
+    j["present"] = b.present();
+    j["auth"] = backend::key_auth_name(b.capabilities().key_auth);
+    j["confirm_decrypt"] = device_confirms(d);
     out.push_back(j);
   }
   return out;
@@ -135,6 +138,20 @@ Json Agent::device_remove(const Json& params) {
   publish_profile(p);
   home_.save_profile(p);
   return Json{{"removed", name}};
+}
+
+// A local setting: the profile the service holds does not change, so nothing is republished.
+Json Agent::device_confirm(const Json& params) {
+  const std::string& name = agent_rpc::param_string(params, "name");
+  auto on = params.find("confirm");
+  if (on == params.end() || !on->is_boolean())
+    throw RpcError(Code::invalid_params, "parameter \"confirm\" must be true or false");
+  LocalProfile p = require_profile();
+  auto it = std::find_if(p.devices.begin(), p.devices.end(), [&](const LocalDevice& d) { return d.name == name; });
+  if (it == p.devices.end()) throw RpcError(Code::not_found, "no device named \"" + name + "\"");
+  it->confirm = on->get<bool>();
+  home_.save_profile(p);
+  return Json{{"name", name}, {"confirm", it->confirm}};
 }
 
 }  // namespace recrypt::agent

@@ -46,6 +46,7 @@ class SocketServer::Connection : public std::enable_shared_from_this<Connection>
                                std::to_string(cred.pid) + ")");
       return false;
     }
+    peer_pid_ = cred.pid;
     return true;
   }
 
@@ -74,7 +75,7 @@ class SocketServer::Connection : public std::enable_shared_from_this<Connection>
         SecureString response;
         try {
           ServingClient serving(fd);
-          response = self->server_.handler_(line);
+          response = self->server_.handler_(line, self->peer_pid_);
         } catch (const std::exception& e) {
           // Nothing one request throws may end the agent (an exception leaving a worker thread
           // would): the client gets an error, the detail goes to the log only.
@@ -110,6 +111,7 @@ class SocketServer::Connection : public std::enable_shared_from_this<Connection>
   }
 
   SocketServer& server_;
+  int peer_pid_ = 0;
   stream_protocol::socket socket_;
   asio::streambuf buffer_;
   // Shared counter: this connection counts until it is destroyed.

@@ -20,9 +20,10 @@
 
 namespace recrypt::agent {
 
-// Turns one request line into one response line ("" for no answer).
+// Turns one request line into one response line ("" for no answer); `peer_pid` is the
+// client's pid as SO_PEERCRED gave it when it connected.
 // Answers are SecureString: they may carry key material, and are wiped once written.
-using LineHandler = std::function<SecureString(const std::string& line)>;
+using LineHandler = std::function<SecureString(const std::string& line, int peer_pid)>;
 
 struct ServerLimits {
   std::size_t max_line = 4 * 1024 * 1024;

@@ -34,11 +34,29 @@ struct EcdhResult {
   std::optional<SecureBytes> y;  // present when the device returns the whole point (TPM, soft)
 };
 
+// What a user must give before a device key (encryption or signing) is used.
+enum class KeyAuth {
+  none,        // nothing: whoever reaches the agent uses the key (TPM keys with empty auth)
+  pin,         // the token's PIN (PKCS#11 login)
+  passphrase,  // the soft store's passphrase
+  policy,      // a TPM policy (none made yet)
+};
+constexpr const char* key_auth_name(KeyAuth auth) {
+  switch (auth) {
+    case KeyAuth::none: return "none";
+    case KeyAuth::pin: return "pin";
+    case KeyAuth::passphrase: return "passphrase";
+    case KeyAuth::policy: return "policy";
+  }
+  return "none";
+}
+
 struct Capabilities {
   bool full_point_ecdh = false;  // ecdh() fills y
   bool resident_shares = false;  // import_share() works
   bool sealing = false;          // seal()/unseal() work
   bool needs_pin = false;        // operations may ask the PinSource
+  KeyAuth key_auth = KeyAuth::none;  // what unlocks its device keys (sealed secrets aside)
 };
 
 // A member share wrapped so that only one backend instance can import it. `format` names the

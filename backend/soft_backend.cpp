@@ -90,7 +90,8 @@ SoftBackend::SoftBackend(SoftConfig config, PinSource pins) : config_(std::move(
 SoftBackend::~SoftBackend() { lock(); }
 
 Capabilities SoftBackend::capabilities() const {
-  return Capabilities{.full_point_ecdh = true, .resident_shares = true, .sealing = true, .needs_pin = true};
+  return Capabilities{.full_point_ecdh = true, .resident_shares = true, .sealing = true, .needs_pin = true,
+                      .key_auth = KeyAuth::passphrase};
 }
 
 void SoftBackend::lock() {

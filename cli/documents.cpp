@@ -191,7 +191,10 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   BufferedInput input(source);
   jcd::Header header = jcd::read_header(input);
 
-  SecretJson opened = agent.call_secret("document.open", Json{{"envelope", header.envelope.serialize()}});
+  // The file's name is only shown to the user if the agent asks before opening it.
+  Json request{{"envelope", header.envelope.serialize()}};
+  if (!options.input.empty() && options.input != "-") request["name"] = fs::path(options.input).filename().string();
+  SecretJson opened = agent.call_secret("document.open", request);
   SecureBytes plaintext = base64url::decode_secret(json::secret_string_field(opened, "plaintext", "agent answer"));
   jcd::Metadata metadata = jcd::Metadata::from_json(plaintext);
 

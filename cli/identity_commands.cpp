@@ -6,7 +6,7 @@ namespace recrypt::cli {
 namespace {
 
 struct Options {
-  std::string account, service, backend, device = "default", name;
+  std::string account, service, backend, device = "default", name, on_off;
 };
 
 void add_personal(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
@@ -90,9 +90,21 @@ void add_device(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
       Json r = cli.agent_call("device.list", Json::object());
       std::string text;
       for (const auto& d : r)
-        text += d["name"].get<std::string>() + "  " + d["backend"].get<std::string>() +
+        text += d["name"].get<std::string>() + "  " + d["backend"].get<std::string>() + "  auth: " +
+                d.value("auth", "?") + "  confirm: " + (d.value("confirm_decrypt", false) ? "on" : "off") +
                 (d["present"].get<bool>() ? "" : "  (absent)") + "\n";
       cli.print(r, text);
+      return 0;
+    };
+  });
+  auto* confirm = device->add_subcommand(
+      "confirm", "on: the agent asks you (pinentry) before each decryption with this device; off: it does not");
+  confirm->add_option("name", o->name, "device name")->required();
+  confirm->add_option("setting", o->on_off, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  confirm->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      Json r = cli.agent_call("device.confirm", Json{{"name", o->name}, {"confirm", o->on_off == "on"}});
+      cli.print(r, "device " + o->name + ": decryption asks first " + (o->on_off == "on" ? "(on)" : "only if the agent's --confirm says so (off)"));
       return 0;
     };
   });

@@ -39,6 +39,7 @@ int exit_for(Code code) {
     case Code::auth_failed: return exit_code::auth;
     case Code::device_error: return exit_code::device;
     case Code::service_error: return exit_code::service;
+    case Code::consent_refused: return exit_code::declined;
     case Code::decrypt_failed:
     case Code::refused: return exit_code::refused;
     case Code::invalid_params:
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", cli.quiet, "print nothing on success");
   app.set_version_flag("--version", std::string("recrypt ") + RECRYPT_VERSION);
   app.footer("Exit codes: 0 ok, 1 failure, 2 usage, 3 no agent, 4 refused/not decryptable, 5 bad input,\n"
-             "6 wrong PIN/passphrase, 7 service failure, 8 device failure.");
+             "6 wrong PIN/passphrase (or no prompt could be shown), 7 service failure, 8 device failure,\n"
+             "9 refused at the agent's confirmation prompt.");
   add_identity_commands(app, cli);
   add_group_commands(app, cli);
   add_document_commands(app, cli);

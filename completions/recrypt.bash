@@ -32,7 +32,8 @@ _recrypt() {
     "") COMPREPLY=($(compgen -W "$commands $globals" -- "$cur")) ;;
     personal) COMPREPLY=($(compgen -W "-s --service -b --backend -d --device" -- "$cur")) ;;
     device)
-      if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "add list remove" -- "$cur"))
+      if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "add list remove confirm" -- "$cur"))
+      elif [[ $sub == confirm ]]; then COMPREPLY=($(compgen -W "on off" -- "$cur"))
       else COMPREPLY=($(compgen -W "-b --backend" -- "$cur")); fi ;;
     group)
       if [[ -z $sub ]]; then

@@ -37,6 +37,7 @@ backend::Capabilities Pkcs11Backend::capabilities() const {
   c.resident_shares = true;
   c.sealing = true;
   c.needs_pin = true;
+  c.key_auth = backend::KeyAuth::pin;
   return c;
 }
 

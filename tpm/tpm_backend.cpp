@@ -180,7 +180,8 @@ TpmBackend::~TpmBackend() {
 }
 
 backend::Capabilities TpmBackend::capabilities() const {
-  return {.full_point_ecdh = true, .resident_shares = true, .sealing = true, .needs_pin = true};
+  return {.full_point_ecdh = true, .resident_shares = true, .sealing = true, .needs_pin = true,
+          .key_auth = backend::KeyAuth::none};
 }
 
 bool TpmBackend::present() noexcept {

@@ -28,6 +28,7 @@ enum class Code : int {
   service_error = -32005,   // the recryption service refused or failed; data.status says how
   decrypt_failed = -32006,  // nothing this agent holds opens the document
   conflict = -32007,        // already exists
+  consent_refused = -32008, // the user said no at the agent's confirmation prompt
 };
 
 struct Request {

@@ -112,6 +112,8 @@ softhsm_token() {
 }
 
 # start_agent USER [extra agent options...]: a home, a socket and a passphrase file per user.
+# Nobody is there to answer a confirmation prompt, so the agent asks nothing (--confirm none)
+# unless the options say otherwise.
 # The user's keys live on BACKEND_<user>, else $BACKEND, else soft: for tpm the user gets a
 # swtpm of its own, for pkcs11 a SoftHSM2 token (through $PKCS11_MODULE if set); the passphrase
 # file also holds the PIN.
@@ -134,8 +136,12 @@ start_agent() {
     *) die "unknown backend $backend" ;;
   esac
   [ -f "$dir/softhsm/softhsm2.conf" ] && export SOFTHSM2_CONF="$dir/softhsm/softhsm2.conf"
+  local arg confirm=(--confirm none)
+  for arg in "$@"; do
+    if [ "$arg" = --confirm ]; then confirm=(); fi
+  done
   rm -f "$dir/agent.out"
-  "$AGENT" --home "$dir/home" --socket "$dir/run/agent.sock" --passphrase-file "$dir/passphrase" "${opts[@]}" "$@" \
+  "$AGENT" --home "$dir/home" --socket "$dir/run/agent.sock" --passphrase-file "$dir/passphrase" "${opts[@]}" "${confirm[@]}" "$@" \
     >"$dir/agent.out" 2>>"$dir/agent.log" &
   local pid=$!
   unset SOFTHSM2_CONF
