@@ -215,11 +215,7 @@ const Scalar& SoftBackend::private_key(std::string_view id) {
 EcdhResult SoftBackend::ecdh(std::string_view key_id, const Point& peer) {
   std::lock_guard guard(mutex_);
   Point shared = peer.times(private_key(key_id));
-  Bytes x = shared.x_bytes(), y = shared.y_bytes();
-  EcdhResult out{secure_copy(x), secure_copy(y)};
-  secure_wipe(x.data(), x.size());
-  secure_wipe(y.data(), y.size());
-  return out;
+  return EcdhResult{shared.secret_x(), shared.secret_y()};
 }
 
 Bytes SoftBackend::sign_digest(std::string_view key_id, ByteView digest) {

@@ -234,7 +234,7 @@ SecureString TokenLink::obtain_pin(const char* why) {
   std::optional<SecureString> pin = pins_ ? pins_(req) : std::nullopt;
   if (!pin) throw BackendError(BackendErrc::cancelled, "PIN entry cancelled");
   SecureString out(*pin);
-  wipe(*pin);
+  pin->wipe();
   return out;
 }
 
@@ -275,13 +275,13 @@ void TokenLink::login_user() {
       pin_cache_.put(pin);
     else
       pin_cache_.start_lease();
-    wipe(pin);
+    pin.wipe();
     logged_in_ = true;
     last_pin_error_.clear();
     removed_since_pin_ = false;
     return;
   }
-  wipe(pin);
+  pin.wipe();
   // Never try the same PIN again: on a real card every wrong try counts towards the lock.
   pin_cache_.evict();
   CK_TOKEN_INFO after{};
@@ -304,7 +304,7 @@ void TokenLink::context_login() {
     SecureString pin = obtain_pin("PIN to use a key");
     rv = fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC,
                       reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
-    wipe(pin);
+    pin.wipe();
   }
   if (rv != CKR_OK) pin_cache_.evict();
   check_rv("C_Login(context-specific)", rv);
