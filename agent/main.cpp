@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
     config.default_backend = backend;
     config.unlock_ttl = std::chrono::seconds(cache_ttl);
     config.service_timeout = std::chrono::seconds(service_timeout);
+    backend_options.cache_ttl = std::chrono::seconds(cache_ttl);
     config.extra_backends = make_backends(backend_options, home, pins.source());
     Agent agent(std::move(config), pins);
 

@@ -93,7 +93,7 @@ Capabilities SoftBackend::capabilities() const {
   return Capabilities{.full_point_ecdh = true, .resident_shares = true, .sealing = true, .needs_pin = true};
 }
 
-void SoftBackend::lock() {
+void SoftBackend::lock() noexcept {
   std::lock_guard guard(mutex_);
   store_key_.reset();
   unlocked_keys_.clear();

@@ -45,7 +45,7 @@ class SoftBackend final : public Backend {
   // Accepts kRawScalarShare: data is the 32-byte big-endian share.
   KeyInfo import_share(std::string_view label, const WrappedShare& share) override;
 
-  void lock();  // forget the store key and every decrypted scalar now
+  void lock() noexcept override;  // forgets the store key and every decrypted scalar
 
  private:
   struct StoredKey;

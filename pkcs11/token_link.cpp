@@ -20,11 +20,17 @@ TokenLink::TokenLink(const Pkcs11Config& config, backend::PinSource pins)
       rescan_interval_(config.rescan_interval),
       generation_(module_->generation()) {}
 
-TokenLink::~TokenLink() {
-  std::lock_guard lock(mu_);
-  // Leave the token locked behind us, unless a module restart already did.
-  if (logged_in_ && session_ && module_->generation() == generation_) fn_->C_Logout(session_.handle());
+TokenLink::~TokenLink() { lock(); }
+
+void TokenLink::lock() noexcept {
+  std::lock_guard guard(mu_);
+  // Leave the token locked behind us, unless a module restart already did. Logging out even
+  // when we do not think we are logged in: login state belongs to the whole application, and
+  // a login left behind would let the next C_Login succeed as "already logged in" with any PIN.
+  if (session_ && module_->generation() == generation_) fn_->C_Logout(session_.handle());
   forget_session();
+  pin_cache_.evict();
+  last_pin_error_.clear();
 }
 
 void TokenLink::forget_session() noexcept {
