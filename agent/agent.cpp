@@ -250,7 +250,7 @@ Json Agent::status(const Json&) {
 
 Json Agent::lock(const Json&) {
   pins_.forget_all();
-  if (auto* soft = dynamic_cast<backend::SoftBackend*>(backends_.at("soft").get())) soft->lock();
+  for (auto& entry : backends_) entry.second->lock();
   return Json{{"locked", true}};
 }
 

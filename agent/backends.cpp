@@ -28,6 +28,7 @@ std::vector<std::unique_ptr<backend::Backend>> make_backends(const BackendOption
     config.module_path = options.pkcs11_module;
     config.token_uri = options.pkcs11_token;
     config.data_dir = (home / "pkcs11").string();
+    config.pin_cache_timeout = options.cache_ttl;
     out.push_back(pkcs11::make_pkcs11_backend(config, pins));
   }
   return out;

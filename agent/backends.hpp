@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -17,6 +18,8 @@ struct BackendOptions {
   std::string tpm_tcti;       // e.g. "swtpm:host=127.0.0.1,port=2321"; empty: no TPM backend
   std::string pkcs11_module;  // e.g. /usr/lib/softhsm/libsofthsm2.so; empty: p11-kit proxy
   std::string pkcs11_token;   // RFC 7512 URI; empty: no PKCS#11 backend
+  // The agent's --cache-ttl: how long a token stays logged in with its PIN cached.
+  std::chrono::seconds cache_ttl{600};
 };
 
 void add_backend_options(CLI::App& app, BackendOptions& options);

@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     config.default_backend = backend;
     config.unlock_ttl = std::chrono::seconds(cache_ttl);
     config.service_timeout = std::chrono::seconds(service_timeout);
+    backend_options.cache_ttl = std::chrono::seconds(cache_ttl);
     config.extra_backends = make_backends(backend_options, home, pins.source());
     config.confirm = confirm_policy;
     config.confirmer = [pinentry](const ConfirmPrompt& prompt) { return confirm_pinentry(pinentry, prompt); };

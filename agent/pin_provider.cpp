@@ -4,33 +4,19 @@
 
 #include "agent/log.hpp"
 #include "agent/pinentry.hpp"
-#include "protocol/atomic_file.hpp"
+#include "protocol/secret_file.hpp"
 
 namespace recrypt::agent {
-namespace {
-
-SecureString first_line(ByteView data) {
-  SecureString line(reinterpret_cast<const char*>(data.data()), data.size());
-  auto nl = line.find('\n');
-  if (nl != SecureString::npos) line.resize(nl);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
-}  // namespace
 
 PinProvider::PinProvider(PinPolicy policy) : policy_(std::move(policy)) {
   if (policy_.passphrase_fd >= 0) {
-    SecureBytes data;
-    char buf[256];
-    for (;;) {
-      ssize_t n = ::read(policy_.passphrase_fd, buf, sizeof buf);
-      if (n <= 0 || data.size() > 4096) break;
-      data.insert(data.end(), buf, buf + n);
+    try {
+      from_fd_ = read_secret_fd(policy_.passphrase_fd, "--passphrase-fd");
+    } catch (...) {
+      ::close(policy_.passphrase_fd);
+      throw;
     }
-    secure_wipe(buf, sizeof buf);
     ::close(policy_.passphrase_fd);
-    from_fd_ = first_line(data);
   }
 }
 
@@ -45,12 +31,7 @@ void PinProvider::forget_all() {
 
 std::optional<SecureString> PinProvider::non_interactive() {
   if (from_fd_) return *from_fd_;
-  if (policy_.passphrase_file) {
-    Bytes data = read_file(*policy_.passphrase_file, 4096);
-    SecureString pin = first_line(data);
-    secure_wipe(data.data(), data.size());
-    return pin;
-  }
+  if (policy_.passphrase_file) return read_secret_file(*policy_.passphrase_file);
   return std::nullopt;
 }
 

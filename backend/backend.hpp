@@ -131,6 +131,13 @@ class Backend {
   // Makes a member share resident so that ecdh() runs on it. BackendErrc::unsupported where
   // the backend cannot; the agent then keeps the share in wrapped mode.
   virtual KeyInfo import_share(std::string_view label, const WrappedShare& share) = 0;
+
+  // Forgets now every secret kept between operations: a cached PIN and the login it opened, an
+  // unlocked store key, loaded keys and sessions. The next operation that needs one asks the
+  // PinSource again. The agent calls it for `agent.lock`; how long a backend keeps them
+  // otherwise is the agent's --cache-ttl, given to each backend at construction. Waits for an
+  // operation in progress to end; never fails.
+  virtual void lock() noexcept = 0;
 };
 
 }  // namespace recrypt::backend

@@ -16,9 +16,13 @@ namespace recrypt::backend {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 1;  // key files and sealed blobs
+// store.json: version 1 used the scrypt output as the store key; version 2 keeps a random store
+// key encrypted under it, so that the scrypt cost can rise without touching key files.
+constexpr std::uint64_t kStoreVersionScryptKey = 1;
+constexpr std::uint64_t kStoreVersion = 2;
+constexpr std::uint64_t kMaxScryptN = 1u << 22;
 constexpr std::size_t kMaxFile = 64 * 1024;
-constexpr std::string_view kCheckText = "recrypt soft key store";
 constexpr int kPassphraseAttempts = 3;
 
 Bytes random_bytes(std::size_t n) {
@@ -29,7 +33,9 @@ Bytes random_bytes(std::size_t n) {
 
 SecureBytes scrypt(const SecureString& passphrase, ByteView salt, std::uint64_t n, std::uint32_t r,
                    std::uint32_t p) {
-  std::uint64_t maxmem = 1ull << 30;
+  // scrypt needs 128·r·N bytes (plus 128·r·p): OpenSSL refuses anything above its 32 MiB
+  // default unless told how much it may use.
+  std::uint64_t maxmem = 128ull * r * (n + p) + (1u << 20);
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, const_cast<char*>(passphrase.data()), passphrase.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()), salt.size()),
@@ -94,7 +100,7 @@ Capabilities SoftBackend::capabilities() const {
                       .key_auth = KeyAuth::passphrase};
 }
 
-void SoftBackend::lock() {
+void SoftBackend::lock() noexcept {
   std::lock_guard guard(mutex_);
   store_key_.reset();
   unlocked_keys_.clear();
@@ -131,35 +137,63 @@ const SecureBytes& SoftBackend::store_key() {
       continue;
     }
     if (creating) {
-      Bytes salt = random_bytes(16);
-      SecureBytes key = scrypt(*pass, salt, config_.scrypt_n, config_.scrypt_r, config_.scrypt_p);
-      store = Json{{"version", kFormatVersion},
-                   {"kdf", {{"alg", "scrypt"}, {"n", config_.scrypt_n}, {"r", config_.scrypt_r}, {"p", config_.scrypt_p},
-                            {"salt", base64url::encode(salt)}}},
-                   {"check", seal_json(key, as_bytes(kCheckText), "check")}};
-      write_file_atomic(store_path, as_bytes(store.dump(2)), 0600);
+      SecureBytes key(kAes256KeySize);
+      ossl::check(RAND_priv_bytes(key.data(), static_cast<int>(key.size())) == 1, "RAND_priv_bytes");
+      write_store(key, *pass);
       store_key_ = std::move(key);
     } else {
-      const Json& kdf = json::object_field(store, "kdf", "soft key store");
-      if (json::string_field(kdf, "alg", "soft key store kdf") != "scrypt")
-        throw BackendError(BackendErrc::unsupported, "soft key store uses an unknown KDF");
-      std::uint64_t n = json::uint_field(kdf, "n", "soft key store kdf");
-      std::uint64_t r = json::uint_field(kdf, "r", "soft key store kdf");
-      std::uint64_t p = json::uint_field(kdf, "p", "soft key store kdf");
-      if (n < 2 || n > (1u << 22) || r == 0 || r > 32 || p == 0 || p > 16)
-        throw BackendError(BackendErrc::device, "soft key store has KDF parameters out of range");
-      Bytes salt = base64url::decode(json::string_field(kdf, "salt", "soft key store kdf"));
-      SecureBytes key = scrypt(*pass, salt, n, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p));
-      if (!open_json(key, json::object_field(store, "check", "soft key store"), "check", "soft key store")) {
+      store_key_ = open_store(store, *pass);
+      if (!store_key_) {
         request.error = "wrong passphrase";
         continue;
       }
-      store_key_ = std::move(key);
     }
     unlocked_until_ = now + config_.unlock_ttl;
     return *store_key_;
   }
   throw BackendError(BackendErrc::auth_failed, "wrong passphrase for the soft key store");
+}
+
+void SoftBackend::write_store(const SecureBytes& key, const SecureString& pass) {
+  Bytes salt = random_bytes(16);
+  SecureBytes kek = scrypt(pass, salt, config_.scrypt_n, config_.scrypt_r, config_.scrypt_p);
+  Json store{{"version", kStoreVersion},
+             {"kdf", {{"alg", "scrypt"}, {"n", config_.scrypt_n}, {"r", config_.scrypt_r}, {"p", config_.scrypt_p},
+                      {"salt", base64url::encode(salt)}}},
+             {"store_key", seal_json(kek, key, "store key")}};
+  write_file_atomic(config_.directory / "store.json", as_bytes(store.dump(2)), 0600);
+}
+
+std::optional<SecureBytes> SoftBackend::open_store(const Json& store, const SecureString& pass) {
+  std::uint64_t version = json::uint_field(store, "version", "soft key store");
+  if (version != kStoreVersionScryptKey && version != kStoreVersion)
+    throw BackendError(BackendErrc::unsupported, "soft key store has an unknown version");
+  const Json& kdf = json::object_field(store, "kdf", "soft key store");
+  if (json::string_field(kdf, "alg", "soft key store kdf") != "scrypt")
+    throw BackendError(BackendErrc::unsupported, "soft key store uses an unknown KDF");
+  std::uint64_t n = json::uint_field(kdf, "n", "soft key store kdf");
+  std::uint64_t r = json::uint_field(kdf, "r", "soft key store kdf");
+  std::uint64_t p = json::uint_field(kdf, "p", "soft key store kdf");
+  if (n < 2 || n > kMaxScryptN || (n & (n - 1)) != 0 || r == 0 || r > 32 || p == 0 || p > 16)
+    throw BackendError(BackendErrc::device, "soft key store has KDF parameters out of range");
+  Bytes salt = base64url::decode(json::string_field(kdf, "salt", "soft key store kdf"));
+  SecureBytes kek = scrypt(pass, salt, n, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p));
+  std::optional<SecureBytes> key;
+  if (version == kStoreVersionScryptKey) {
+    // Version 1: the scrypt output is the store key; "check" proves the passphrase.
+    if (!open_json(kek, json::object_field(store, "check", "soft key store"), "check", "soft key store"))
+      return std::nullopt;
+    key = std::move(kek);
+  } else {
+    key = open_json(kek, json::object_field(store, "store_key", "soft key store"), "store key", "soft key store");
+    if (!key) return std::nullopt;
+    if (key->size() != kAes256KeySize) throw BackendError(BackendErrc::device, "soft key store is damaged");
+  }
+  // Cheaper than configured (made by an older version, or with a test's cost): the passphrase
+  // just worked, so seal the same store key again under the configured cost.
+  if (version == kStoreVersionScryptKey || n < config_.scrypt_n || r < config_.scrypt_r || p < config_.scrypt_p)
+    write_store(*key, pass);
+  return key;
 }
 
 KeyInfo SoftBackend::store(std::string_view label, KeyPurpose purpose, bool share, const Scalar& key) {
@@ -216,11 +250,7 @@ const Scalar& SoftBackend::private_key(std::string_view id) {
 EcdhResult SoftBackend::ecdh(std::string_view key_id, const Point& peer) {
   std::lock_guard guard(mutex_);
   Point shared = peer.times(private_key(key_id));
-  Bytes x = shared.x_bytes(), y = shared.y_bytes();
-  EcdhResult out{secure_copy(x), secure_copy(y)};
-  secure_wipe(x.data(), x.size());
-  secure_wipe(y.data(), y.size());
-  return out;
+  return EcdhResult{shared.secret_x(), shared.secret_y()};
 }
 
 Bytes SoftBackend::sign_digest(std::string_view key_id, ByteView digest) {

@@ -1,6 +1,9 @@
 // The `soft` backend: keys in a folder, each private scalar encrypted with AES-256-GCM under
-// one store key derived from the user's passphrase with scrypt (memory-hard). For machines
-// without a TPM or token, and for tests. Files are 0600 and written atomically.
+// one random store key, itself encrypted under a key derived from the user's passphrase with
+// scrypt (memory-hard). For machines without a TPM or token, and for tests. Files are 0600 and
+// written atomically. A store made with a lower scrypt cost than the configured one is
+// rewritten with the configured cost on its next unlock; its store key stays the same, so key
+// files and sealed blobs need no change.
 // Once unlocked, the store key stays in memory for `unlock_ttl` so that a decrypt costs one
 // point multiplication, not one scrypt; lock() forgets it at once.
 #pragma once
@@ -13,6 +16,7 @@
 #include <optional>
 
 #include "backend/backend.hpp"
+#include "protocol/json.hpp"
 #include "protocol/scalar.hpp"
 
 namespace recrypt::backend {
@@ -20,8 +24,9 @@ namespace recrypt::backend {
 struct SoftConfig {
   std::filesystem::path directory;
   std::chrono::seconds unlock_ttl{600};
-  // scrypt cost; the default (2^15, 8, 1) takes about 0.1 s and 32 MiB.
-  std::uint64_t scrypt_n = 1u << 15;
+  // scrypt cost for new stores and upgrades; the default (2^18, 8, 1) is age's, about 1 s and
+  // 256 MiB. Tests may lower it for speed.
+  std::uint64_t scrypt_n = 1u << 18;
   std::uint32_t scrypt_r = 8;
   std::uint32_t scrypt_p = 1;
 };
@@ -45,11 +50,16 @@ class SoftBackend final : public Backend {
   // Accepts kRawScalarShare: data is the 32-byte big-endian share.
   KeyInfo import_share(std::string_view label, const WrappedShare& share) override;
 
-  void lock();  // forget the store key and every decrypted scalar now
+  void lock() noexcept override;  // forgets the store key and every decrypted scalar
 
  private:
   struct StoredKey;
   const SecureBytes& store_key();       // unlocks when needed; call with mutex_ held
+  // The store key if `pass` opens `store`, after rewriting it with the configured scrypt cost
+  // when its own is lower; nullopt for a wrong passphrase.
+  std::optional<SecureBytes> open_store(const Json& store, const SecureString& pass);
+  // Writes store.json: `key` encrypted under scrypt(pass) with the configured cost.
+  void write_store(const SecureBytes& key, const SecureString& pass);
   const Scalar& private_key(std::string_view id);
   KeyInfo store(std::string_view label, KeyPurpose purpose, bool share, const Scalar& key);
   std::filesystem::path key_path(std::string_view id) const;

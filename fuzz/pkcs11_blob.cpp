@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (blob.header_size > size || blob.ciphertext_and_tag.size() != size - blob.header_size) std::abort();
     key_id(blob.key_uri);
     if (!(blob.token_key == big_d)) return;
-    const Bytes z = blob.ephemeral.times(d).x_bytes();
+    const SecureBytes z = blob.ephemeral.times(d).secret_x();
     try {
       const SecureBytes secret = open_sealed_blob(blob, input, z);
       if (secret.size() + 16 != blob.ciphertext_and_tag.size()) std::abort();

@@ -7,11 +7,6 @@ const SecureString* PinCache::get() {
   return pin_ ? &*pin_ : nullptr;
 }
 
-void wipe(SecureString& s) noexcept {
-  if (!s.empty()) secure_wipe(s.data(), s.size());
-  s.clear();
-}
-
 void PinCache::put(const SecureString& pin) {
   evict();
   expires_ = Clock::now() + timeout_;
@@ -19,7 +14,8 @@ void PinCache::put(const SecureString& pin) {
 }
 
 void PinCache::evict() noexcept {
-  if (pin_) wipe(*pin_);
+  // wipe() now rather than wait for the allocator: the buffer may be reused before it is freed.
+  if (pin_) pin_->wipe();
   pin_.reset();
   expires_ = {};
 }

@@ -38,6 +38,8 @@ class Pkcs11Backend final : public backend::Backend {
   Bytes seal(std::string_view label, ByteView secret) override;
   SecureBytes unseal(ByteView sealed_blob) override;
   backend::KeyInfo import_share(std::string_view label, const backend::WrappedShare& share) override;
+  // Logs out, closes the session and wipes the cached PIN.
+  void lock() noexcept override { link_.lock(); }
 
  private:
   struct KeyHandle {

@@ -78,9 +78,8 @@ Bytes seal_to_token_key(const Point& token_key, std::string_view key_uri, std::s
   const Curve& curve = token_key.curve();
   Scalar e = Scalar::random(curve);
   Point big_e = e.public_point();
-  Bytes z_x = token_key.times(e).x_bytes();
+  const SecureBytes z_x = token_key.times(e).secret_x();
   SecureBytes kek = derive_kek(z_x, big_e, token_key);
-  secure_wipe(z_x.data(), z_x.size());
 
   Bytes out(kMagic, kMagic + 4);
   out.push_back(kSealVersion);

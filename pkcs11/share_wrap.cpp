@@ -52,16 +52,9 @@ Bytes encode_kwp_share(const Point& device_key, const Scalar& share) {
   const Curve& curve = device_key.curve();
   if (!(share.curve() == curve)) fail(Errc::invalid_key, "share and device key on different curves");
   Scalar e = Scalar::random(curve);
-  Bytes kek = device_key.times(e).x_bytes();
+  const SecureBytes kek = device_key.times(e).secret_x();
   SecureBytes plain = pkcs8_private_key(share);
-  Bytes wrapped;
-  try {
-    wrapped = aes_kwp_wrap(kek, plain);
-  } catch (...) {
-    secure_wipe(kek.data(), kek.size());
-    throw;
-  }
-  secure_wipe(kek.data(), kek.size());
+  Bytes wrapped = aes_kwp_wrap(kek, plain);
 
   Bytes out;
   out.push_back(kShareWrapVersion);

@@ -20,11 +20,17 @@ TokenLink::TokenLink(const Pkcs11Config& config, backend::PinSource pins)
       rescan_interval_(config.rescan_interval),
       generation_(module_->generation()) {}
 
-TokenLink::~TokenLink() {
-  std::lock_guard lock(mu_);
-  // Leave the token locked behind us, unless a module restart already did.
-  if (logged_in_ && session_ && module_->generation() == generation_) fn_->C_Logout(session_.handle());
+TokenLink::~TokenLink() { lock(); }
+
+void TokenLink::lock() noexcept {
+  std::lock_guard guard(mu_);
+  // Leave the token locked behind us, unless a module restart already did. Logging out even
+  // when we do not think we are logged in: login state belongs to the whole application, and
+  // a login left behind would let the next C_Login succeed as "already logged in" with any PIN.
+  if (session_ && module_->generation() == generation_) fn_->C_Logout(session_.handle());
   forget_session();
+  pin_cache_.evict();
+  last_pin_error_.clear();
 }
 
 void TokenLink::forget_session() noexcept {
@@ -234,7 +240,7 @@ SecureString TokenLink::obtain_pin(const char* why) {
   std::optional<SecureString> pin = pins_ ? pins_(req) : std::nullopt;
   if (!pin) throw BackendError(BackendErrc::cancelled, "PIN entry cancelled");
   SecureString out(*pin);
-  wipe(*pin);
+  pin->wipe();
   return out;
 }
 
@@ -275,13 +281,13 @@ void TokenLink::login_user() {
       pin_cache_.put(pin);
     else
       pin_cache_.start_lease();
-    wipe(pin);
+    pin.wipe();
     logged_in_ = true;
     last_pin_error_.clear();
     removed_since_pin_ = false;
     return;
   }
-  wipe(pin);
+  pin.wipe();
   // Never try the same PIN again: on a real card every wrong try counts towards the lock.
   pin_cache_.evict();
   CK_TOKEN_INFO after{};
@@ -304,7 +310,7 @@ void TokenLink::context_login() {
     SecureString pin = obtain_pin("PIN to use a key");
     rv = fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC,
                       reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
-    wipe(pin);
+    pin.wipe();
   }
   if (rv != CKR_OK) pin_cache_.evict();
   check_rv("C_Login(context-specific)", rv);

@@ -41,6 +41,9 @@ class TokenLink {
 
   // The token itself is there (asks it, C_GetTokenInfo). Never throws.
   bool present() noexcept;
+  // Logs out, closes the session and wipes the cached PIN, so that the next operation needing
+  // a login asks the PinSource. Waits for an operation in progress.
+  void lock() noexcept;
 
   // For `op` inside run():
   CK_FUNCTION_LIST* fn() const noexcept { return fn_; }

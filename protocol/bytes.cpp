@@ -2,12 +2,29 @@
 
 #include <openssl/crypto.h>
 
+#include <atomic>
+
 #include "protocol/error.hpp"
 
 namespace recrypt {
 
 void secure_wipe(void* p, std::size_t n) noexcept {
   if (p != nullptr && n != 0) OPENSSL_cleanse(p, n);
+}
+
+namespace {
+std::atomic<FreedRegionObserver> freed_region_observer{nullptr};
+}  // namespace
+
+void set_freed_region_observer(FreedRegionObserver observer) noexcept {
+  freed_region_observer.store(observer);
+}
+
+void secure_free(void* p, std::size_t n) noexcept {
+  secure_wipe(p, n);
+  if (auto observer = freed_region_observer.load(std::memory_order_relaxed); observer && p != nullptr)
+    observer(p, n);
+  ::operator delete(p);
 }
 
 bool constant_time_equal(ByteView a, ByteView b) noexcept {

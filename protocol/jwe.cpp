@@ -113,9 +113,8 @@ Recipient recipient_from_json(const Json& entry, const Json* shared, const Json&
 SecureBytes key_encryption_key(const Recipient& r, const std::vector<Point>& shared_points) {
   SecureBytes z;
   for (const Point& p : shared_points) {
-    Bytes x = p.x_bytes();
+    SecureBytes x = p.secret_x();
     z.insert(z.end(), x.begin(), x.end());
-    secure_wipe(x.data(), x.size());
   }
   return concat_kdf(z, r.alg, r.apu, r.apv, kAes256KeySize);
 }

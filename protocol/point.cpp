@@ -23,13 +23,14 @@ void require_valid(const Curve& curve, const EC_POINT* p, BN_CTX* ctx) {
     fail(Errc::invalid_key, "point is not on " + std::string(curve.jwk_name()));
 }
 
-Bytes coordinate(const Curve& curve, const EC_POINT* p, bool want_x) {
+template <class Out>
+Out coordinate(const Curve& curve, const EC_POINT* p, bool want_x) {
   auto ctx = ossl::new_bn_ctx();
   ossl::Bn x(BN_new()), y(BN_new());
   ossl::check(x && y, "BN_new");
   ossl::check(EC_POINT_get_affine_coordinates(curve.group(), p, x.get(), y.get(), ctx.get()) == 1,
               "EC_POINT_get_affine_coordinates");
-  Bytes out(curve.coordinate_size());
+  Out out(curve.coordinate_size());
   ossl::check(BN_bn2binpad(want_x ? x.get() : y.get(), out.data(), static_cast<int>(out.size())) ==
                   static_cast<int>(out.size()),
               "BN_bn2binpad");
@@ -129,8 +130,10 @@ Bytes Point::to_uncompressed() const {
   return out;
 }
 
-Bytes Point::x_bytes() const { return coordinate(*curve_, p_.get(), true); }
-Bytes Point::y_bytes() const { return coordinate(*curve_, p_.get(), false); }
+Bytes Point::x_bytes() const { return coordinate<Bytes>(*curve_, p_.get(), true); }
+Bytes Point::y_bytes() const { return coordinate<Bytes>(*curve_, p_.get(), false); }
+SecureBytes Point::secret_x() const { return coordinate<SecureBytes>(*curve_, p_.get(), true); }
+SecureBytes Point::secret_y() const { return coordinate<SecureBytes>(*curve_, p_.get(), false); }
 
 ossl::Pkey Point::to_evp_pkey() const {
   Bytes pub = to_uncompressed();

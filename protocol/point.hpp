@@ -30,6 +30,10 @@ class Point {
   Bytes to_uncompressed() const;
   Bytes x_bytes() const;
   Bytes y_bytes() const;
+  // The coordinates of a point that is itself secret (an ECDH result x·T, a KEK's source),
+  // written straight into wiping memory: no caller ever holds them in a plain buffer.
+  SecureBytes secret_x() const;
+  SecureBytes secret_y() const;
   Bytes spki_der() const;
   ossl::Pkey to_evp_pkey() const;  // public-only EVP_PKEY for verification and ECDH
 

@@ -2,9 +2,13 @@
 // file of its own (mode 0600, created on first start), so that a copy of the database alone
 // gives no r. Each sealed value is bound to its row (group, member, key id) as additional
 // data, so sealed values cannot be swapped between rows.
+// In memory the service key lives in OpenSSL's secure heap (locked, guarded pages, wiped when
+// freed) when recryptd has set one up (CRYPTO_secure_malloc_init), else in memory that is
+// wiped when freed.
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string_view>
 
 #include "protocol/bytes.hpp"
@@ -20,9 +24,17 @@ class KeyVault {
   // Throws ServiceError(500) when the value does not open (wrong key file, damaged row).
   SecureBytes open(ByteView sealed, std::string_view context) const;
 
+  // True when the key sits in the secure heap rather than in ordinary memory.
+  bool key_in_secure_heap() const noexcept;
+
  private:
-  explicit KeyVault(SecureBytes key) : key_(std::move(key)) {}
-  SecureBytes key_;
+  struct SecureFree {
+    void operator()(std::uint8_t* p) const noexcept;
+  };
+  using SecureKey = std::unique_ptr<std::uint8_t, SecureFree>;
+  explicit KeyVault(SecureKey key) : key_(std::move(key)) {}
+  ByteView key() const noexcept;
+  SecureKey key_;
 };
 
 }  // namespace recrypt::service

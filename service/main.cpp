@@ -4,6 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +27,19 @@ bool is_wildcard(const std::string& host) {
   in6_addr v6{};
   if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return v4.s_addr == INADDR_ANY;
   return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_UNSPECIFIED(&v6);
+}
+
+// The service key (key_vault.hpp) opens every recryption key at rest: keep it out of core
+// dumps and out of reach of other processes of the service's user. Not dumpable also means
+// that ptrace by the same user is refused and /proc/PID/mem and friends become root's; no core
+// file size covers a crash before PR_SET_DUMPABLE or a dumpable flag reset by an exec. The
+// secure heap is a few locked, guarded pages for the key.
+void harden_process() {
+  ::prctl(PR_SET_DUMPABLE, 0);
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  if (CRYPTO_secure_malloc_init(16 * 1024, 32) != 1)
+    recrypt::service::log_event("warning", "no locked memory for the service key (RLIMIT_MEMLOCK too small?)");
 }
 
 }  // namespace
@@ -57,6 +73,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", server.threads, "I/O threads (0: one per core)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
+  harden_process();
   try {
     auto colon = listen.rfind(':');
     if (colon == std::string::npos) throw std::runtime_error("--listen must be HOST:PORT");

@@ -67,7 +67,7 @@ SaltedSession SaltedSession::start(ESYS_CONTEXT* esys, ESYS_TR salt_key,
   // Salt by one-pass ECDH (Part 1 §C.6.1): the TPM recomputes Z with its private key.
   const Scalar ephemeral = Scalar::random(salt_public.curve());
   const Point ephemeral_public = ephemeral.public_point();
-  const SecureBytes z = secure_copy(salt_public.times(ephemeral).x_bytes());
+  const SecureBytes z = salt_public.times(ephemeral).secret_x();
   const SecureBytes salt = kdfe_sha256(z, "SECRET", ephemeral_public.x_bytes(),
                                        salt_public.x_bytes(), kDigest * 8);
   const TPM2B_ENCRYPTED_SECRET encrypted_salt = ecc_encrypted_secret(ecc_point(ephemeral_public));

@@ -90,7 +90,7 @@ backend::WrappedShare wrap_share_for_tpm(const TpmParentPublic& parent, const Sc
   const Scalar ephemeral = Scalar::random(Curve::p256());
   const Point ephemeral_public = ephemeral.public_point();
   const Point z = parent.key.times(ephemeral);
-  SecureBytes zx = secure_copy(z.x_bytes());
+  SecureBytes zx = z.secret_x();
   const SecureBytes seed = kdfe_sha256(zx, "DUPLICATE", ephemeral_public.x_bytes(),
                                        parent.key.x_bytes(), kSha256Bits);
   blob.seed = ecc_encrypted_secret(ecc_point(ephemeral_public));

@@ -350,6 +350,12 @@ KeyInfo TpmBackend::import_share(std::string_view label, const backend::WrappedS
                      "the TPM backend cannot import a share in format '" + share.format + "'");
 }
 
+void TpmBackend::lock() noexcept {
+  std::lock_guard guard(impl_->mu);
+  const SigpipeGuard no_sigpipe;
+  impl_->drop_connection(false);
+}
+
 TpmParentPublic TpmBackend::parent_public() {
   return impl_->run([](Connection& c) { return TpmParentPublic{c.parent_point}; });
 }

@@ -55,6 +55,11 @@ class TpmBackend final : public backend::Backend {
                                 const backend::WrappedShare& share) override;
 
   // The storage parent's public key, for a device profile: an admin wraps shares to it.
+  // Flushes the loaded keys, the salted session and a transient parent, and closes the
+  // connection; the next operation reconnects. The backend keeps no PIN: seal() and unseal()
+  // ask for one each time (the agent's PIN cache may answer).
+  void lock() noexcept override;
+
   TpmParentPublic parent_public();
   TpmHandleCounts loaded_handles();
 

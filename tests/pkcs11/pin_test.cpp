@@ -202,5 +202,31 @@ TEST_F(PinCounterTest, LockedLoginWithoutFlagsIsLocked) {
   EXPECT_EQ(card_logins(), 5u);
 }
 
+// lock() ends the login and forgets the PIN at once, long before the cache timeout: the next
+// operation asks for the PIN again, and a wrong one is refused rather than riding on the old
+// login.
+TEST_F(TokenTest, LockLogsOutAndForgetsThePin) {
+  auto b = make_backend();  // PIN cached for 300 s
+  auto key = b->generate_key("k", KeyPurpose::encryption);
+  b->ecdh(key.id, Point::generator(Curve::p256()));
+  EXPECT_EQ(pins.calls, 1);
+
+  b->lock();
+  b->ecdh(key.id, Point::generator(Curve::p256()));
+  EXPECT_EQ(pins.calls, 2);  // asked again
+
+  b->lock();
+  pins.pin = "000000";
+  try {
+    b->ecdh(key.id, Point::generator(Curve::p256()));
+    ADD_FAILURE() << "a wrong PIN was accepted after lock()";
+  } catch (const backend::BackendError& e) {
+    EXPECT_EQ(e.code(), BackendErrc::auth_failed);
+    EXPECT_NE(std::string(e.what()).find("wrong PIN for token 'alice'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(pins.calls, 3);
+  EXPECT_TRUE(b->present());  // presence needs no login
+}
+
 }  // namespace
 }  // namespace recrypt::testing

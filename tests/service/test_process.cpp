@@ -8,6 +8,8 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <sstream>
+#include <string>
 
 #include <sqlite3.h>
 
@@ -30,6 +32,25 @@ TEST(RecryptdProcessTest, CleanShutdownOnSigterm) {
   EXPECT_NE(server.log().find("clean shutdown"), std::string::npos);
   // A dead service is a clear error, not a hang.
   EXPECT_EQ(status_of([&] { c.hello(); }), 503);
+}
+
+// recryptd holds the key that opens every recryption key at rest: it can leave no core file.
+// Its PR_SET_DUMPABLE 0 cannot be read from outside (and changes nothing visible to root, which
+// runs these tests); its core size limit can, and the key sits in OpenSSL's secure heap.
+TEST(RecryptdProcessTest, LeavesNoCoreFile) {
+  RecryptdProcess server;
+  server.start();
+  std::ifstream limits("/proc/" + std::to_string(server.pid()) + "/limits");
+  std::string line, core;
+  while (std::getline(limits, line))
+    if (line.rfind("Max core file size", 0) == 0) core = line;
+  ASSERT_FALSE(core.empty());
+  std::istringstream fields(core.substr(std::string("Max core file size").size()));
+  std::string soft_limit, hard_limit;
+  fields >> soft_limit >> hard_limit;
+  EXPECT_EQ(soft_limit, "0") << core;
+  EXPECT_EQ(hard_limit, "0") << core;
+  EXPECT_EQ(server.log().find("no locked memory"), std::string::npos) << server.log();
 }
 
 TEST(RecryptdProcessTest, RefusesPlainHttpOffLoopback) {

@@ -162,5 +162,31 @@ TEST_F(TpmTest, PointsNotOnTheCurveAreRejected) {
   EXPECT_NE(msg.find("not on the key's curve"), std::string::npos) << msg;
 }
 
+// lock() flushes what the backend keeps loaded (keys, the salted session) and nothing else:
+// the keys, seals and the next operations work as before.
+TEST_F(TpmTest, LockFlushesLoadedObjectsAndOperationsGoOn) {
+  auto tpm = make_backend();
+  const auto key = tpm->generate_key("laptop encryption", KeyPurpose::encryption);
+  const Bytes sealed = tpm->seal("group", as_bytes("group master key"));
+  const Scalar t = Scalar::random(p256());
+  tpm->ecdh(key.id, t.public_point());
+  const auto before = tpm->loaded_handles();
+  EXPECT_GE(before.transient, 2u);  // the parent and the key
+  EXPECT_GE(before.sessions, 1u);   // the salted session of the ECDH path
+
+  tpm->lock();
+  const auto after = tpm->loaded_handles();  // reconnects: only the parent again
+  EXPECT_EQ(after.transient, 1u);
+  EXPECT_EQ(after.sessions, 0u);
+
+  const auto result = tpm->ecdh(key.id, t.public_point());
+  EXPECT_EQ(Bytes(result.x.begin(), result.x.end()), key.public_key.times(t).x_bytes());
+  const SecureBytes opened = tpm->unseal(sealed);
+  EXPECT_EQ(as_chars(opened), "group master key");
+  tpm->lock();
+  tpm->lock();  // twice in a row, and with nothing loaded, is fine
+  EXPECT_EQ(tpm->list_keys().size(), 1u);
+}
+
 }  // namespace
 }  // namespace recrypt::testing
