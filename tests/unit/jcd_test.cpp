@@ -322,10 +322,10 @@ TEST_F(Jcd, EmptyLastSegmentAfterDataRefused) {
   Aes256Gcm gcm(m.payload_key);
   Bytes rebuilt(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(h));
   Bytes sealed(kSegmentSize);
-  auto tag = gcm.seal(jcd::segment_nonce(0, false), digest, plaintext, sealed.data());
+  auto tag = gcm.seal(jcd::segment_nonce(0, false), digest, plaintext, sealed);
   rebuilt.insert(rebuilt.end(), sealed.begin(), sealed.end());
   rebuilt.insert(rebuilt.end(), tag.begin(), tag.end());
-  auto empty_tag = gcm.seal(jcd::segment_nonce(1, true), digest, {}, nullptr);
+  auto empty_tag = gcm.seal(jcd::segment_nonce(1, true), digest, {}, {});
   rebuilt.insert(rebuilt.end(), empty_tag.begin(), empty_tag.end());
   Bytes got;
   EXPECT_EQ(test::error_of([&] { decrypt_jcd(rebuilt, group.secret, got); }), std::optional<Errc>(Errc::malformed));
