@@ -1,10 +1,13 @@
 #include "agent/pin_provider.hpp"
 
-#include <unistd.h>
+#include <array>
 
 #include "agent/log.hpp"
 #include "agent/pinentry.hpp"
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
+#include "base/io.hpp"
+#include "base/unique_fd.hpp"
+#include "protocol/error.hpp"
 
 namespace recrypt::agent {
 namespace {
@@ -21,15 +24,20 @@ SecureString first_line(ByteView data) {
 
 PinProvider::PinProvider(PinPolicy policy) : policy_(std::move(policy)) {
   if (policy_.passphrase_fd >= 0) {
+    const UniqueFd fd(policy_.passphrase_fd);
     SecureBytes data;
-    char buf[256];
+    std::array<std::uint8_t, 256> buf{};
     for (;;) {
-      ssize_t n = ::read(policy_.passphrase_fd, buf, sizeof buf);
-      if (n <= 0 || data.size() > 4096) break;
-      data.insert(data.end(), buf, buf + n);
+      std::size_t n = 0;
+      try {
+        n = read_some(fd.get(), buf);
+      } catch (const Error&) {
+        break;  // as at its end: what came so far is the passphrase
+      }
+      if (n == 0 || data.size() > 4096) break;
+      data.insert(data.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
     }
-    secure_wipe(buf, sizeof buf);
-    ::close(policy_.passphrase_fd);
+    secure_wipe(buf.data(), buf.size());
     from_fd_ = first_line(data);
   }
 }

@@ -4,7 +4,7 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/json.hpp"
 #include "protocol/jwk.hpp"

@@ -9,7 +9,8 @@
 #include <ctime>
 #include <filesystem>
 
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
+#include "base/unique_fd.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/error.hpp"
 #include "protocol/jcd.hpp"
@@ -28,17 +29,16 @@ std::string trim(std::string s) {
 
 // An input file, or stdin; with its size when known (for the progress line).
 struct Input {
+  UniqueFd file;  // none for stdin
   int fd = 0;
   std::optional<std::uint64_t> size;
   explicit Input(const std::string& path) {
     if (path.empty() || path == "-") return;
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(Errc::io, "cannot open " + path + ": " + std::strerror(errno));
+    file.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file) fail(Errc::io, "cannot open " + path + ": " + std::strerror(errno));
+    fd = file.get();
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) size = static_cast<std::uint64_t>(st.st_size);
-  }
-  ~Input() {
-    if (fd > 0) ::close(fd);
   }
 };
 
@@ -72,21 +72,22 @@ class Output {
  public:
   Output(const std::string& path, unsigned mode, bool force) {
     if (path.empty() || path == "-") {
-      stdout_ = std::make_unique<FdSink>(1);
+      sink_ = std::make_unique<FdSink>(1);
       return;
     }
     if (!force && fs::exists(path)) fail(Errc::io, path + " exists (use --force to replace it)");
     // Documents are written like cp writes them: atomic, not fsync'ed (docs/DECISIONS.md).
-    file_ = std::make_unique<AtomicFile>(path, mode, Durability::atomic_only);
+    file_ = std::make_unique<AtomicFile>(path, mode, AtomicFileOptions{.sync = Sync::none, .unnamed = true});
+    sink_ = std::make_unique<FdSink>(file_->fd());
   }
-  Sink& sink() { return file_ ? file_->sink() : *stdout_; }
+  Sink& sink() { return *sink_; }
   void commit() {
     if (file_) file_->commit();
   }
 
  private:
   std::unique_ptr<AtomicFile> file_;
-  std::unique_ptr<FdSink> stdout_;
+  std::unique_ptr<FdSink> sink_;
 };
 
 std::string utc_now() {
@@ -168,7 +169,7 @@ Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
   Bytes buf(1 << 20);
   std::uint64_t total = 0;
   for (;;) {
-    std::size_t n = source.read_some(buf.data(), buf.size());
+    std::size_t n = source.read_some(buf);
     if (n == 0) break;
     encryptor.update(ByteView(buf.data(), n));
     total += n;

@@ -222,7 +222,7 @@ std::optional<ByteView> Decryptor::next() {
   // One byte of lookahead past a full segment tells whether it is the last one.
   std::size_t have = have_lookahead_ ? 1 : 0;
   if (have_lookahead_) sealed_[0] = sealed_[full];
-  have += in_.read_full(sealed_.data() + have, full + 1 - have);
+  have += in_.read_full(std::span(sealed_).subspan(have, full + 1 - have));
   bool last = have <= full;
   std::size_t sealed_size = last ? have : full;
   have_lookahead_ = !last;

@@ -3,7 +3,7 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/error.hpp"
 #include "protocol/ossl.hpp"
 #include "protocol/primitives.hpp"

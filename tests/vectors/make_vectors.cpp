@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/error.hpp"
 #include "protocol/jcd.hpp"
