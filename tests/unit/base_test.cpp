@@ -1,11 +1,12 @@
-// base/: descriptors, reads and writes, and files that appear whole or not at all, with an
-// unnamed file and with the named fallback.
+// base/: descriptors, reads and writes, child processes (and what they inherit), and files
+// that appear whole or not at all, with an unnamed file and with the named fallback.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -14,9 +15,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "base/atomic_file.hpp"
+#include "base/child_process.hpp"
 #include "base/io.hpp"
 #include "base/sigpipe_guard.hpp"
 #include "base/unique_fd.hpp"
@@ -127,6 +131,127 @@ TEST(Io, WaitReadable) {
   EXPECT_FALSE(wait_readable(p.read.get(), 10ms));
   write_all(p.write.get(), as_bytes("x"));
   EXPECT_TRUE(wait_readable(p.read.get(), 10ms));
+}
+
+ChildOptions piped() {
+  ChildOptions o;
+  o.in = Redirect::pipe();
+  o.out = Redirect::pipe();
+  o.environment = std::vector<std::string>{"PATH=/usr/bin:/bin", "LC_ALL=C"};
+  return o;
+}
+
+// What the pinentry fix rests on: whatever the parent holds, close-on-exec or not, the child
+// has 0, 1 and 2 and nothing else.
+TEST(ChildProcess, TheChildInheritsNoDescriptorAbove2) {
+  UniqueFd plain(::open("/dev/null", O_RDONLY));  // no O_CLOEXEC
+  ASSERT_TRUE(plain);
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);  // a socket, as the agent's, no SOCK_CLOEXEC
+  UniqueFd s0(sv[0]), s1(sv[1]);
+  ASSERT_GT(s1.get(), 2);
+
+  ChildProcess cat({"cat"}, piped());
+  // Once cat echoes a line it is past its start-up: the loader's files are closed again.
+  write_all(cat.stdin_pipe().get(), as_bytes("ready\n"));
+  std::array<std::uint8_t, 6> echo{};
+  ASSERT_EQ(read_full(cat.stdout_pipe().get(), echo), echo.size());
+  std::set<std::string> fds;
+  for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(cat.pid()) + "/fd"))
+    fds.insert(e.path().filename().string());
+  EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2"}));
+  cat.stdin_pipe().reset();
+  EXPECT_TRUE(ChildProcess::succeeded(cat.wait()));
+}
+
+TEST(ChildProcess, SigpipeAtItsDefaultAndNothingBlocked) {
+  // As a host may: SIGPIPE ignored, a signal blocked.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &old), 0);
+  sigset_t usr1, old_mask;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &usr1, &old_mask), 0);
+  ChildOptions o = piped();
+  o.in = Redirect::null();
+  ChildProcess grep({"grep", "-E", "^(SigBlk|SigIgn):", "/proc/self/status"}, o);
+  ::sigaction(SIGPIPE, &old, nullptr);
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+
+  std::string text;
+  std::array<std::uint8_t, 256> buf{};
+  while (std::size_t n = read_some(grep.stdout_pipe().get(), buf)) text.append(as_chars(std::span(buf).first(n)));
+  EXPECT_TRUE(ChildProcess::succeeded(grep.wait()));
+  std::istringstream lines(text);
+  std::string name, hex;
+  std::map<std::string, unsigned long long> masks;
+  while (lines >> name >> hex) masks[name] = std::stoull(hex, nullptr, 16);
+  ASSERT_EQ(masks.size(), 2u) << text;
+  EXPECT_EQ(masks["SigBlk:"], 0u) << text;
+  EXPECT_EQ(masks["SigIgn:"] & (1ULL << (SIGPIPE - 1)), 0u) << text;
+}
+
+TEST(ChildProcess, RedirectsAndEnvironment) {
+  Folder dir;
+  ChildOptions o;
+  o.out = Redirect::file(dir.path() / "out");
+  o.err = Redirect::to_stdout();
+  o.environment = std::vector<std::string>{"PATH=/usr/bin:/bin", "KEPT=ours"};
+  o.environment_defaults = {"KEPT=default", "ADDED=default"};
+  ChildProcess sh({"sh", "-c", "echo \"$KEPT $ADDED\"; echo to-stderr >&2; exit 3"}, o);
+  const int status = sh.wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  EXPECT_FALSE(ChildProcess::succeeded(status));
+  EXPECT_EQ(sh.wait(), status);  // reaped once, remembered
+  EXPECT_EQ(sh.status(), status);
+  EXPECT_FALSE(sh.running());
+  EXPECT_EQ(slurp(dir.path() / "out"), "ours default\nto-stderr\n");
+  EXPECT_EQ(fs::status(dir.path() / "out").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  o.out = Redirect::file(dir.path() / "out", /*append=*/true);
+  o.in = Redirect::file(dir.path() / "out");
+  o.err = Redirect::null();
+  EXPECT_TRUE(ChildProcess::succeeded(ChildProcess({"sh", "-c", "read line; echo \"read $line\""}, o).wait()));
+  EXPECT_EQ(slurp(dir.path() / "out"), "ours default\nto-stderr\nread ours default\n");
+}
+
+TEST(ChildProcess, AProgramThatCannotRunIsAnError) {
+  EXPECT_ERRC(ChildProcess({"/nonexistent/program"}), Errc::io);
+  EXPECT_ERRC(ChildProcess({"recrypt-no-such-program"}), Errc::io);
+  EXPECT_NE(test::message_of([] { ChildProcess({"recrypt-no-such-program"}); }).find("cannot run recrypt-no-such-program"),
+            std::string::npos);
+  ChildOptions o;
+  o.out = Redirect::file("/nonexistent/folder/out");
+  EXPECT_ERRC(ChildProcess({"true"}, o), Errc::io);
+}
+
+TEST(ChildProcess, KillWaitAndTheDestructorReaps) {
+  pid_t pid = -1;
+  {
+    ChildProcess sleeper({"sleep", "60"});
+    pid = sleeper.pid();
+    EXPECT_TRUE(sleeper.running());
+    EXPECT_EQ(sleeper.try_wait(), std::nullopt);
+  }
+  // Killed and reaped: no zombie left, no child of that pid.
+  errno = 0;
+  EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+
+  ChildProcess sleeper({"sleep", "60"});
+  sleeper.kill(SIGTERM);
+  const int status = sleeper.wait();
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  sleeper.kill(SIGKILL);  // reaped: nothing is signalled
+  EXPECT_EQ(sleeper.try_wait(), std::optional<int>(status));
+
+  ChildProcess moved = std::move(sleeper);
+  EXPECT_EQ(moved.status(), status);
+  EXPECT_EQ(ChildProcess().wait(), -1);
 }
 
 class AtomicFileTest : public ::testing::TestWithParam<bool> {
