@@ -67,25 +67,38 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
-// Either an atomic file (appears only when complete) or stdout.
+// Either a file that has no name until it is complete (base/atomic_file.hpp), or stdout.
+// Without --force an existing file is never replaced: checked at the start, to fail before
+// any work, and again by the kernel when the file gets its name, for one that appeared
+// meanwhile. Interrupted (SIGINT, SIGTERM, SIGHUP: main() asks for that cleanup) or failed,
+// it leaves nothing in the folder.
 class Output {
  public:
-  Output(const std::string& path, unsigned mode, bool force) {
+  Output(const std::string& path, unsigned mode, bool force) : path_(path), force_(force) {
     if (path.empty() || path == "-") {
       sink_ = std::make_unique<FdSink>(1);
       return;
     }
-    if (!force && fs::exists(path)) fail(Errc::io, path + " exists (use --force to replace it)");
-    // Documents are written like cp writes them: atomic, not fsync'ed (docs/DECISIONS.md).
-    file_ = std::make_unique<AtomicFile>(path, mode, AtomicFileOptions{.sync = Sync::none, .unnamed = true});
+    std::error_code ec;
+    if (!force && fs::exists(fs::symlink_status(path, ec))) fail(Errc::io, path + " exists (use --force to replace it)");
+    // The data reaches the disk before the name does: a power cut never leaves the name on
+    // a partial file (docs/DECISIONS.md).
+    file_ = std::make_unique<AtomicFile>(path, mode, AtomicFileOptions{.sync = Sync::file, .unnamed = true});
     sink_ = std::make_unique<FdSink>(file_->fd());
   }
   Sink& sink() { return *sink_; }
   void commit() {
-    if (file_) file_->commit();
+    if (!file_) return;
+    if (force_) {
+      file_->commit();
+    } else if (!file_->commit_if_absent()) {
+      fail(Errc::io, path_ + " appeared while it was being written; it was not replaced (use --force to replace it)");
+    }
   }
 
  private:
+  std::string path_;
+  bool force_;
   std::unique_ptr<AtomicFile> file_;
   std::unique_ptr<FdSink> sink_;
 };
@@ -196,8 +209,8 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   SecureBytes plaintext = base64url::decode_secret(json::secret_string_field(opened, "plaintext", "agent answer"));
   jcd::Metadata metadata = jcd::Metadata::from_json(plaintext);
 
-  // Nothing reaches a file until the whole document authenticated: the atomic file appears
-  // only on commit. On stdout, each segment is released after it authenticated.
+  // Nothing has a name until the whole document authenticated: the output file gets its
+  // name on commit. On stdout, each segment is released after it authenticated.
   Output out(out_path, 0600, options.force);
   jcd::Decryptor decryptor(input, metadata, header.digest);
   Progress progress(options.progress, in.size, "decrypting");
