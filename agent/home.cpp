@@ -1,6 +1,6 @@
 #include "agent/home.hpp"
 
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/error.hpp"
 #include "protocol/udf.hpp"
 

@@ -2,8 +2,8 @@
 
 #include <sstream>
 
+#include "base/atomic_file.hpp"
 #include "protocol/agent/rpc.hpp"
-#include "protocol/atomic_file.hpp"
 #include "protocol/error.hpp"
 
 namespace recrypt::agent {

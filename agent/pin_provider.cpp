@@ -1,6 +1,6 @@
 #include "agent/pin_provider.hpp"
 
-#include <unistd.h>
+#include <array>
 
 #include "agent/log.hpp"
 #include "agent/pinentry.hpp"

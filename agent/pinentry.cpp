@@ -1,21 +1,22 @@
 #include "agent/pinentry.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
+#include <array>
+#include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <stdexcept>
+
+#include "base/child_process.hpp"
+#include "base/io.hpp"
+#include "base/sigpipe_guard.hpp"
+#include "protocol/error.hpp"
 
 namespace recrypt::agent {
 namespace {
 
-constexpr int kTimeoutMs = 5 * 60 * 1000;  // a prompt left alone gives up, like gpg-agent's
+constexpr std::chrono::minutes kTimeout{5};  // a prompt left alone gives up, like gpg-agent's
 constexpr std::size_t kMaxLine = 4096;
 
 int hex(char c) {
@@ -25,45 +26,32 @@ int hex(char c) {
   return -1;
 }
 
+// The pinentry program on two pipes. It inherits nothing of the agent but the pipes and
+// stderr: no listening socket, no client connection, no TPM or token descriptor
+// (base/child_process.hpp closes every other descriptor in the child).
 class Pinentry {
  public:
-  explicit Pinentry(const std::string& program) {
-    int to_child[2], from_child[2];
-    if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0)
-      throw std::runtime_error("cannot create pipes for pinentry");
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("cannot start pinentry");
-    if (pid_ == 0) {
-      ::dup2(to_child[0], 0);
-      ::dup2(from_child[1], 1);
-      ::execlp(program.c_str(), program.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(to_child[0]);
-    ::close(from_child[1]);
-    in_ = to_child[1];
-    out_ = from_child[0];
-  }
+  explicit Pinentry(const std::string& program) : child_({program}, pipes()) {}
 
   ~Pinentry() {
-    if (in_ >= 0) ::close(in_);
-    if (out_ >= 0) ::close(out_);
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
+    // End of input asks pinentry to leave; SIGTERM makes sure, and wait() reaps it.
+    child_.stdin_pipe().reset();
+    child_.stdout_pipe().reset();
+    child_.kill(SIGTERM);
+    child_.wait();
     secure_wipe(pending_.data(), pending_.size());
   }
+  Pinentry(const Pinentry&) = delete;
+  Pinentry& operator=(const Pinentry&) = delete;
 
   void send(const std::string& line) {
-    std::string data = line + "\n";
-    std::size_t done = 0;
-    while (done < data.size()) {
-      ssize_t n = ::write(in_, data.data() + done, data.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw std::runtime_error("pinentry closed its input");
-      done += static_cast<std::size_t>(n);
+    const std::string data = line + "\n";
+    // A pinentry that exited would raise SIGPIPE, which would end the agent.
+    const SigpipeGuard no_sigpipe;
+    try {
+      write_all(child_.stdin_pipe().get(), as_bytes(data));
+    } catch (const Error&) {
+      throw std::runtime_error("pinentry closed its input");
     }
   }
 
@@ -77,16 +65,18 @@ class Pinentry {
         return line;
       }
       if (pending_.size() > kMaxLine) throw std::runtime_error("pinentry sent an overlong line");
-      pollfd p{out_, POLLIN, 0};
-      int ready = ::poll(&p, 1, kTimeoutMs);
-      if (ready == 0) throw std::runtime_error("pinentry timed out");
-      if (ready < 0 && errno == EINTR) continue;
-      char buf[512];
-      ssize_t n = ::read(out_, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw std::runtime_error("pinentry exited unexpectedly");
-      pending_.append(buf, static_cast<std::size_t>(n));
-      secure_wipe(buf, sizeof buf);
+      const int out = child_.stdout_pipe().get();
+      if (!wait_readable(out, kTimeout)) throw std::runtime_error("pinentry timed out");
+      std::array<std::uint8_t, 512> buf{};
+      std::size_t n = 0;
+      try {
+        n = read_some(out, buf);
+      } catch (const Error&) {
+        n = 0;
+      }
+      if (n == 0) throw std::runtime_error("pinentry exited unexpectedly");
+      pending_.append(reinterpret_cast<const char*>(buf.data()), n);
+      secure_wipe(buf.data(), buf.size());
     }
   }
 
@@ -117,9 +107,13 @@ class Pinentry {
   const std::string& last_error() const { return last_error_; }
 
  private:
-  pid_t pid_ = -1;
-  int in_ = -1;
-  int out_ = -1;
+  static ChildOptions pipes() {
+    ChildOptions o;
+    o.in = Redirect::pipe();
+    o.out = Redirect::pipe();
+    return o;
+  }
+  ChildProcess child_;
   SecureString pending_;
   std::string last_error_;
 };

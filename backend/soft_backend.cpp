@@ -4,7 +4,7 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/json.hpp"
 #include "protocol/jwk.hpp"
@@ -45,7 +45,7 @@ SecureBytes scrypt(const SecureString& passphrase, ByteView salt, std::uint64_t 
       OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxmem),
       OSSL_PARAM_construct_end()};
   SecureBytes key(kAes256KeySize);
-  ossl::kdf_derive(OSSL_KDF_NAME_SCRYPT, params, key.data(), key.size());
+  ossl::kdf_derive(OSSL_KDF_NAME_SCRYPT, params, key);
   return key;
 }
 
@@ -55,7 +55,7 @@ Json seal_json(ByteView key, ByteView plaintext, std::string_view aad) {
   Bytes nonce = random_bytes(kGcmNonceSize);
   Bytes ct(plaintext.size() + kGcmTagSize);
   Aes256Gcm gcm(key);
-  auto tag = gcm.seal(nonce, as_bytes(aad), plaintext, ct.data());
+  auto tag = gcm.seal(nonce, as_bytes(aad), plaintext, std::span(ct).first(plaintext.size()));
   std::copy(tag.begin(), tag.end(), ct.begin() + static_cast<std::ptrdiff_t>(plaintext.size()));
   return Json{{"nonce", base64url::encode(nonce)}, {"ciphertext", base64url::encode(ct)}};
 }
@@ -68,7 +68,7 @@ std::optional<SecureBytes> open_json(ByteView key, const Json& sealed, std::stri
   std::size_t body = ct.size() - kGcmTagSize;
   SecureBytes plain(body);
   Aes256Gcm gcm(key);
-  if (!gcm.open(nonce, as_bytes(aad), ByteView(ct.data(), body), ByteView(ct.data() + body, kGcmTagSize), plain.data()))
+  if (!gcm.open(nonce, as_bytes(aad), ByteView(ct).first(body), ByteView(ct).subspan(body), plain))
     return std::nullopt;
   return plain;
 }

@@ -4,9 +4,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
+#include "base/io.hpp"
 #include "protocol/agent/paths.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/error.hpp"
@@ -15,9 +17,7 @@ namespace recrypt::cli {
 
 AgentClient::AgentClient(std::filesystem::path socket_path) : socket_path_(std::move(socket_path)) {}
 
-AgentClient::~AgentClient() {
-  if (fd_ >= 0) ::close(fd_);
-}
+AgentClient::~AgentClient() = default;
 
 // What answers on the socket gets document keys to open and requests to sign, so it has to
 // be our own agent: the folder must be one only we control (checked before connecting, so
@@ -31,40 +31,35 @@ void AgentClient::connect() {
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   if (auto problem = agent::socket_folder_problem(agent::socket_folder(socket_path_)))
     throw AgentUnreachable("refusing the agent socket " + path + ": " + problem->message());
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw AgentUnreachable(std::string("cannot create a socket: ") + std::strerror(errno));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw AgentUnreachable(std::string("cannot create a socket: ") + std::strerror(errno));
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     int e = errno;
-    ::close(fd);
     throw AgentUnreachable("cannot reach recrypt-agent at " + path + ": " + std::strerror(e) +
                            " (is it running? start it with `recrypt-agent` or `systemctl --user start recrypt-agent.socket`)");
   }
   ucred peer{};
   socklen_t len = sizeof peer;
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
     int e = errno;
-    ::close(fd);
     throw AgentUnreachable("cannot tell who answers on " + path + ": " + std::strerror(e));
   }
   if (peer.uid != ::geteuid()) {
-    ::close(fd);
     throw AgentUnreachable("refusing the agent socket " + path + ": the process answering on it (pid " +
                            std::to_string(peer.pid) + ") runs as uid " + std::to_string(peer.uid) + ", not as you (uid " +
                            std::to_string(::geteuid()) + "); start your own agent, or give --socket of your own agent");
   }
-  fd_ = fd;
+  fd_ = std::move(fd);
 }
 
 SecureString AgentClient::exchange(const std::string& method, const Json& params, std::uint64_t& id) {
-  if (fd_ < 0) connect();
+  if (!fd_) connect();
   id = next_id_++;
   std::string request = agent_rpc::make_request(id, method, params);
-  std::size_t done = 0;
-  while (done < request.size()) {
-    ssize_t n = ::send(fd_, request.data() + done, request.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw AgentUnreachable("the agent closed the connection");
-    done += static_cast<std::size_t>(n);
+  try {
+    send_all(fd_.get(), as_bytes(request));
+  } catch (const Error&) {
+    throw AgentUnreachable("the agent closed the connection");
   }
   for (;;) {
     auto nl = pending_.find('\n');
@@ -74,12 +69,16 @@ SecureString AgentClient::exchange(const std::string& method, const Json& params
       return line;
     }
     if (pending_.size() > agent_rpc::kMaxMessage) throw AgentUnreachable("the agent's answer is too large");
-    char buf[65536];
-    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw AgentUnreachable("the agent closed the connection without answering");
-    pending_.append(buf, static_cast<std::size_t>(n));
-    secure_wipe(buf, static_cast<std::size_t>(n));
+    std::array<std::uint8_t, 65536> buf;
+    std::size_t n = 0;
+    try {
+      n = recv_some(fd_.get(), buf);
+    } catch (const Error&) {
+      n = 0;
+    }
+    if (n == 0) throw AgentUnreachable("the agent closed the connection without answering");
+    pending_.append(reinterpret_cast<const char*>(buf.data()), n);
+    secure_wipe(buf.data(), n);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "base/unique_fd.hpp"
 #include "protocol/json.hpp"
 
 namespace recrypt::cli {
@@ -32,7 +33,7 @@ class AgentClient {
   // Sends the request and returns the answer's line; `id` is the request's id.
   SecureString exchange(const std::string& method, const Json& params, std::uint64_t& id);
   std::filesystem::path socket_path_;
-  int fd_ = -1;
+  UniqueFd fd_;
   std::uint64_t next_id_ = 1;
   SecureString pending_;  // bytes read past the last answer
 };

@@ -15,9 +15,12 @@
 #include <optional>
 #include <sstream>
 
-#include "protocol/agent/paths.hpp"
+#include "base/child_process.hpp"
+#include "base/io.hpp"
 #include "cli/agent_client.hpp"
+#include "protocol/agent/paths.hpp"
 #include "protocol/agent/rpc.hpp"
+#include "protocol/error.hpp"
 #include "protocol/json.hpp"
 #include "service/client/client.hpp"
 #include "service/client/service_address.hpp"
@@ -136,45 +139,21 @@ void check_tpm(const DoctorOptions& o, const std::optional<Json>& status, std::v
 // Runs a program (no shell) and returns its standard output, or nullopt when it cannot run.
 // `defaults` ("NAME=VALUE") join its environment where ours does not name them.
 std::optional<std::string> capture(const std::vector<std::string>& argv, const std::vector<std::string>& defaults = {}) {
-  // Built before fork: the child only calls async-signal-safe functions.
-  std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
-  for (const auto& d : defaults)
-    if (std::getenv(d.substr(0, d.find('=')).c_str()) == nullptr) envp.push_back(const_cast<char*>(d.c_str()));
-  envp.push_back(nullptr);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  int pipefd[2];
-  if (::pipe(pipefd) != 0) return std::nullopt;
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    return std::nullopt;
+  ChildOptions options;
+  options.out = Redirect::pipe();
+  options.environment_defaults = defaults;
+  try {
+    ChildProcess child(argv, options);
+    std::string text;
+    std::array<std::uint8_t, 4096> buf{};
+    while (std::size_t n = read_some(child.stdout_pipe().get(), buf))
+      text.append(reinterpret_cast<const char*>(buf.data()), n);
+    const int status = child.wait();
+    if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) return std::nullopt;
+    return text;
+  } catch (const Error&) {
+    return std::nullopt;  // not installed, or its output could not be read
   }
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    ::execvpe(args[0], args.data(), envp.data());
-    ::_exit(127);
-  }
-  ::close(pipefd[1]);
-  std::string text;
-  std::array<char, 4096> buf{};
-  for (;;) {
-    ssize_t n = ::read(pipefd[0], buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  ::close(pipefd[0]);
-  int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) == 127) return std::nullopt;
-  return text;
 }
 
 void check_pkcs11(const std::optional<Json>& status, std::vector<CheckResult>& out) {

@@ -2,10 +2,10 @@
 // the envelope.
 #include <sstream>
 
+#include "base/atomic_file.hpp"
 #include "cli/agent_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/documents.hpp"
-#include "protocol/atomic_file.hpp"
 #include "protocol/udf.hpp"
 
 namespace recrypt::cli {

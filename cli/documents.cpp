@@ -9,7 +9,8 @@
 #include <ctime>
 #include <filesystem>
 
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
+#include "base/unique_fd.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/error.hpp"
 #include "protocol/jcd.hpp"
@@ -28,17 +29,16 @@ std::string trim(std::string s) {
 
 // An input file, or stdin; with its size when known (for the progress line).
 struct Input {
+  UniqueFd file;  // none for stdin
   int fd = 0;
   std::optional<std::uint64_t> size;
   explicit Input(const std::string& path) {
     if (path.empty() || path == "-") return;
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(Errc::io, "cannot open " + path + ": " + std::strerror(errno));
+    file.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file) fail(Errc::io, "cannot open " + path + ": " + std::strerror(errno));
+    fd = file.get();
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) size = static_cast<std::uint64_t>(st.st_size);
-  }
-  ~Input() {
-    if (fd > 0) ::close(fd);
   }
 };
 
@@ -67,26 +67,40 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
-// Either an atomic file (appears only when complete) or stdout.
+// Either a file that has no name until it is complete (base/atomic_file.hpp), or stdout.
+// Without --force an existing file is never replaced: checked at the start, to fail before
+// any work, and again by the kernel when the file gets its name, for one that appeared
+// meanwhile. Interrupted (SIGINT, SIGTERM, SIGHUP: main() asks for that cleanup) or failed,
+// it leaves nothing in the folder.
 class Output {
  public:
-  Output(const std::string& path, unsigned mode, bool force) {
+  Output(const std::string& path, unsigned mode, bool force) : path_(path), force_(force) {
     if (path.empty() || path == "-") {
-      stdout_ = std::make_unique<FdSink>(1);
+      sink_ = std::make_unique<FdSink>(1);
       return;
     }
-    if (!force && fs::exists(path)) fail(Errc::io, path + " exists (use --force to replace it)");
-    // Documents are written like cp writes them: atomic, not fsync'ed (docs/DECISIONS.md).
-    file_ = std::make_unique<AtomicFile>(path, mode, Durability::atomic_only);
+    std::error_code ec;
+    if (!force && fs::exists(fs::symlink_status(path, ec))) fail(Errc::io, path + " exists (use --force to replace it)");
+    // The data reaches the disk before the name does: a power cut never leaves the name on
+    // a partial file (docs/DECISIONS.md).
+    file_ = std::make_unique<AtomicFile>(path, mode, AtomicFileOptions{.sync = Sync::file, .unnamed = true});
+    sink_ = std::make_unique<FdSink>(file_->fd());
   }
-  Sink& sink() { return file_ ? file_->sink() : *stdout_; }
+  Sink& sink() { return *sink_; }
   void commit() {
-    if (file_) file_->commit();
+    if (!file_) return;
+    if (force_) {
+      file_->commit();
+    } else if (!file_->commit_if_absent()) {
+      fail(Errc::io, path_ + " appeared while it was being written; it was not replaced (use --force to replace it)");
+    }
   }
 
  private:
+  std::string path_;
+  bool force_;
   std::unique_ptr<AtomicFile> file_;
-  std::unique_ptr<FdSink> stdout_;
+  std::unique_ptr<FdSink> sink_;
 };
 
 std::string utc_now() {
@@ -168,7 +182,7 @@ Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
   Bytes buf(1 << 20);
   std::uint64_t total = 0;
   for (;;) {
-    std::size_t n = source.read_some(buf.data(), buf.size());
+    std::size_t n = source.read_some(buf);
     if (n == 0) break;
     encryptor.update(ByteView(buf.data(), n));
     total += n;
@@ -198,8 +212,8 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   SecureBytes plaintext = base64url::decode_secret(json::secret_string_field(opened, "plaintext", "agent answer"));
   jcd::Metadata metadata = jcd::Metadata::from_json(plaintext);
 
-  // Nothing reaches a file until the whole document authenticated: the atomic file appears
-  // only on commit. On stdout, each segment is released after it authenticated.
+  // Nothing has a name until the whole document authenticated: the output file gets its
+  // name on commit. On stdout, each segment is released after it authenticated.
   Output out(out_path, 0600, options.force);
   jcd::Decryptor decryptor(input, metadata, header.digest);
   Progress progress(options.progress, in.size, "decrypting");

@@ -3,9 +3,9 @@
 
 #include <iostream>
 
+#include "base/atomic_file.hpp"
 #include "cli/commands.hpp"
 #include "protocol/agent/rpc.hpp"
-#include "protocol/atomic_file.hpp"
 
 namespace recrypt::cli {
 namespace {

@@ -5,10 +5,11 @@
 
 #include <iostream>
 
-#include "protocol/agent/paths.hpp"
+#include "base/atomic_file.hpp"
 #include "cli/agent_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "protocol/agent/paths.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/error.hpp"
 
@@ -68,6 +69,9 @@ std::vector<std::string> translate_aliases(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // An output file written where the file system has no unnamed files is a named temporary
+  // one until complete: Ctrl-C must not leave it behind (base/atomic_file.hpp).
+  remove_temporaries_on_signals();
   CLI::App app{"recrypt: end-to-end encryption for groups whose membership changes (Mesh/Recrypt)", "recrypt"};
   app.require_subcommand(1);
   Cli cli;

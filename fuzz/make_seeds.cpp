@@ -67,7 +67,7 @@ std::string bare_segments(std::size_t payload) {
     left -= take;
     bool last = left == 0;
     Bytes plain(take, 0x62), sealed(take);
-    auto tag = gcm.seal(jcd::segment_nonce(counter++, last), jcd::HeaderDigest{}, plain, sealed.data());
+    auto tag = gcm.seal(jcd::segment_nonce(counter++, last), jcd::HeaderDigest{}, plain, sealed);
     out.append(as_chars(sealed));
     out.append(reinterpret_cast<const char*>(tag.data()), tag.size());
   } while (left > 0);

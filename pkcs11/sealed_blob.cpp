@@ -36,7 +36,7 @@ SecureBytes derive_kek(ByteView z_x, const Point& e, const Point& d) {
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
       OSSL_PARAM_construct_end()};
   SecureBytes kek(32);
-  ossl::kdf_derive("HKDF", params, kek.data(), kek.size());
+  ossl::kdf_derive("HKDF", params, kek);
   return kek;
 }
 
@@ -96,7 +96,7 @@ Bytes seal_to_token_key(const Point& token_key, std::string_view key_uri, std::s
 
   out.resize(aad_len + secret.size() + kTagSize);
   Aes256Gcm gcm(kek);
-  auto tag = gcm.seal(nonce, ByteView(out.data(), aad_len), secret, out.data() + aad_len);
+  auto tag = gcm.seal(nonce, ByteView(out).first(aad_len), secret, std::span(out).subspan(aad_len, secret.size()));
   std::copy(tag.begin(), tag.end(), out.begin() + static_cast<std::ptrdiff_t>(aad_len + secret.size()));
   return out;
 }
@@ -128,7 +128,7 @@ SecureBytes open_sealed_blob(const SealedBlob& parsed, ByteView blob, ByteView z
   const std::size_t ct_len = ct.size() - kTagSize;
   SecureBytes out(ct_len);
   Aes256Gcm gcm(kek);
-  if (!gcm.open(parsed.nonce, blob.first(parsed.header_size), ct.first(ct_len), ct.subspan(ct_len), out.data()))
+  if (!gcm.open(parsed.nonce, blob.first(parsed.header_size), ct.first(ct_len), ct.subspan(ct_len), out))
     fail(Errc::decrypt_failed, "sealed blob does not open with this token key (wrong token or tampered)");
   return out;
 }

@@ -155,7 +155,7 @@ Encryptor::Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipient
 
 void Encryptor::seal_segment(ByteView segment, bool last) {
   auto nonce = segment_nonce(counter_, last);
-  auto tag = gcm_.seal(nonce, header_digest_, segment, sealed_.data());
+  auto tag = gcm_.seal(nonce, header_digest_, segment, std::span(sealed_).first(segment.size()));
   std::memcpy(sealed_.data() + segment.size(), tag.data(), tag.size());
   out_.write(ByteView(sealed_.data(), segment.size() + tag.size()));
   ++counter_;
@@ -222,7 +222,7 @@ std::optional<ByteView> Decryptor::next() {
   // One byte of lookahead past a full segment tells whether it is the last one.
   std::size_t have = have_lookahead_ ? 1 : 0;
   if (have_lookahead_) sealed_[0] = sealed_[full];
-  have += in_.read_full(sealed_.data() + have, full + 1 - have);
+  have += in_.read_full(std::span(sealed_).subspan(have, full + 1 - have));
   bool last = have <= full;
   std::size_t sealed_size = last ? have : full;
   have_lookahead_ = !last;
@@ -232,16 +232,17 @@ std::optional<ByteView> Decryptor::next() {
   std::size_t body = sealed_size - kGcmTagSize;
   ByteView ct(sealed_.data(), body);
   ByteView tag(sealed_.data() + body, kGcmTagSize);
-  if (!gcm_.open(segment_nonce(counter_, last), header_, ct, tag, plain_.data())) {
+  const std::span<std::uint8_t> plain = std::span(plain_).first(body);
+  if (!gcm_.open(segment_nonce(counter_, last), header_, ct, tag, plain)) {
     // A full final segment that opens as a middle one means the file was cut at a segment
     // boundary: say so, rather than the vaguer "altered".
-    if (last && body == segment_size_ && gcm_.open(segment_nonce(counter_, false), header_, ct, tag, plain_.data())) {
+    if (last && body == segment_size_ && gcm_.open(segment_nonce(counter_, false), header_, ct, tag, plain)) {
       secure_wipe(plain_.data(), plain_.size());
       fail(Errc::truncated, ".jcd file is truncated at a segment boundary");
     }
     // Likewise a full segment with more behind it that opens as the last one: the file goes
     // on after its end.
-    if (!last && gcm_.open(segment_nonce(counter_, true), header_, ct, tag, plain_.data())) {
+    if (!last && gcm_.open(segment_nonce(counter_, true), header_, ct, tag, plain)) {
       secure_wipe(plain_.data(), plain_.size());
       fail(Errc::decrypt_failed, ".jcd file has data after its last segment");
     }
@@ -251,7 +252,7 @@ std::optional<ByteView> Decryptor::next() {
     fail(Errc::malformed, ".jcd file has an empty last segment after data");
   ++counter_;
   done_ = last;
-  return ByteView(plain_.data(), body);
+  return ByteView(plain);
 }
 
 }  // namespace recrypt::jcd

@@ -220,7 +220,7 @@ Envelope encrypt(ByteView plaintext, const std::vector<RecipientSpec>& recipient
   e.iv = random_bytes(kGcmNonceSize);
   e.ciphertext.resize(plaintext.size());
   Aes256Gcm gcm(cek);
-  auto tag = gcm.seal(e.iv, as_bytes(e.protected_b64), plaintext, e.ciphertext.data());
+  auto tag = gcm.seal(e.iv, as_bytes(e.protected_b64), plaintext, e.ciphertext);
   e.tag.assign(tag.begin(), tag.end());
   return e;
 }
@@ -260,8 +260,7 @@ SecureBytes unwrap_candidates(const Recipient& recipient, const std::vector<std:
 SecureBytes decrypt_content(const Envelope& envelope, ByteView content_key) {
   SecureBytes plaintext(envelope.ciphertext.size());
   Aes256Gcm gcm(content_key);
-  if (!gcm.open(envelope.iv, as_bytes(envelope.protected_b64), envelope.ciphertext, envelope.tag,
-                plaintext.data()))
+  if (!gcm.open(envelope.iv, as_bytes(envelope.protected_b64), envelope.ciphertext, envelope.tag, plaintext))
     fail(Errc::decrypt_failed, "JWE content does not authenticate (wrong key, or the data was altered)");
   return plaintext;
 }

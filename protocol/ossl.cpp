@@ -21,13 +21,14 @@ void check(bool ok, const char* where) {
   throw Error(Errc::internal, msg);
 }
 
-void kdf_derive(const char* name, const OSSL_PARAM* params, std::uint8_t* out, std::size_t length) {
+void kdf_derive(const char* name, const OSSL_PARAM* params, std::span<std::uint8_t> out) {
+  if (out.empty()) throw Error(Errc::internal, std::string(name) + ": nothing to derive");
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, name, nullptr);
   check(kdf != nullptr, "EVP_KDF_fetch");
   EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
   EVP_KDF_free(kdf);
   check(ctx != nullptr, "EVP_KDF_CTX_new");
-  int rc = EVP_KDF_derive(ctx, out, length, params);
+  int rc = EVP_KDF_derive(ctx, out.data(), out.size(), params);
   EVP_KDF_CTX_free(ctx);
   check(rc == 1, name);
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include <memory>
+#include <span>
 
 #include "protocol/error.hpp"
 
@@ -40,8 +41,9 @@ T* check_ptr(T* p, const char* where) {
   return p;
 }
 
-// Runs OpenSSL's KDF `name` ("SSKDF", "HKDF", "SCRYPT", ...) with `params` into `out`.
-void kdf_derive(const char* name, const OSSL_PARAM* params, std::uint8_t* out, std::size_t length);
+// Runs OpenSSL's KDF `name` ("SSKDF", "HKDF", "SCRYPT", ...) with `params`, filling `out`
+// (its size is the length derived; Error(internal) when empty).
+void kdf_derive(const char* name, const OSSL_PARAM* params, std::span<std::uint8_t> out);
 
 // An EC key made from `params` (EVP_PKEY_fromdata); `selection` is EVP_PKEY_PUBLIC_KEY or
 // EVP_PKEY_KEYPAIR.

@@ -51,7 +51,7 @@ SecureBytes concat_kdf(ByteView shared_secret, std::string_view algorithm_id, By
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, other_info.data(), other_info.size()),
       OSSL_PARAM_construct_end()};
   SecureBytes out(key_bytes);
-  ossl::kdf_derive("SSKDF", params, out.data(), out.size());
+  ossl::kdf_derive("SSKDF", params, out);
   return out;
 }
 
@@ -99,8 +99,9 @@ Aes256Gcm::Aes256Gcm(ByteView key)
 }
 
 std::array<std::uint8_t, kGcmTagSize> Aes256Gcm::seal(ByteView nonce, ByteView aad, ByteView plaintext,
-                                                      std::uint8_t* out) {
+                                                      std::span<std::uint8_t> out) {
   if (nonce.size() != kGcmNonceSize) fail(Errc::malformed, "AES-GCM nonce must be 12 bytes");
+  if (out.size() != plaintext.size()) fail(Errc::internal, "AES-GCM output buffer is not the plaintext's size");
   // Re-initialising with only the IV keeps the expanded key: one key schedule per stream.
   ossl::check(EVP_EncryptInit_ex(enc_.get(), nullptr, nullptr, nullptr, nonce.data()) == 1,
               "EVP_EncryptInit_ex(iv)");
@@ -109,9 +110,10 @@ std::array<std::uint8_t, kGcmTagSize> Aes256Gcm::seal(ByteView nonce, ByteView a
     ossl::check(EVP_EncryptUpdate(enc_.get(), nullptr, &len, aad.data(), int_size(aad.size())) == 1,
                 "EVP_EncryptUpdate(aad)");
   if (!plaintext.empty())
-    ossl::check(EVP_EncryptUpdate(enc_.get(), out, &len, plaintext.data(), int_size(plaintext.size())) == 1,
+    ossl::check(EVP_EncryptUpdate(enc_.get(), out.data(), &len, plaintext.data(), int_size(plaintext.size())) == 1,
                 "EVP_EncryptUpdate");
-  ossl::check(EVP_EncryptFinal_ex(enc_.get(), out + plaintext.size(), &len) == 1, "EVP_EncryptFinal_ex");
+  // GCM's final step writes nothing (a stream mode): the end of out is only a position.
+  ossl::check(EVP_EncryptFinal_ex(enc_.get(), out.data() + out.size(), &len) == 1 && len == 0, "EVP_EncryptFinal_ex");
   std::array<std::uint8_t, kGcmTagSize> tag{};
   ossl::check(EVP_CIPHER_CTX_ctrl(enc_.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag.size()),
                                   tag.data()) == 1,
@@ -119,7 +121,8 @@ std::array<std::uint8_t, kGcmTagSize> Aes256Gcm::seal(ByteView nonce, ByteView a
   return tag;
 }
 
-bool Aes256Gcm::open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView tag, std::uint8_t* out) {
+bool Aes256Gcm::open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView tag, std::span<std::uint8_t> out) {
+  if (out.size() != ciphertext.size()) fail(Errc::internal, "AES-GCM output buffer is not the ciphertext's size");
   if (nonce.size() != kGcmNonceSize || tag.size() != kGcmTagSize) return false;
   ossl::check(EVP_DecryptInit_ex(dec_.get(), nullptr, nullptr, nullptr, nonce.data()) == 1,
               "EVP_DecryptInit_ex(iv)");
@@ -128,12 +131,12 @@ bool Aes256Gcm::open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView
     ossl::check(EVP_DecryptUpdate(dec_.get(), nullptr, &len, aad.data(), int_size(aad.size())) == 1,
                 "EVP_DecryptUpdate(aad)");
   if (!ciphertext.empty())
-    ossl::check(EVP_DecryptUpdate(dec_.get(), out, &len, ciphertext.data(), int_size(ciphertext.size())) == 1,
+    ossl::check(EVP_DecryptUpdate(dec_.get(), out.data(), &len, ciphertext.data(), int_size(ciphertext.size())) == 1,
                 "EVP_DecryptUpdate");
   ossl::check(EVP_CIPHER_CTX_ctrl(dec_.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()),
                                   const_cast<std::uint8_t*>(tag.data())) == 1,
               "EVP_CTRL_GCM_SET_TAG");
-  if (EVP_DecryptFinal_ex(dec_.get(), out + ciphertext.size(), &len) != 1) {
+  if (EVP_DecryptFinal_ex(dec_.get(), out.data() + out.size(), &len) != 1) {
     ERR_clear_error();
     return false;
   }

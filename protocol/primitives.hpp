@@ -32,11 +32,13 @@ inline constexpr std::size_t kAes256KeySize = 32;
 class Aes256Gcm {
  public:
   explicit Aes256Gcm(ByteView key);
-  // out must have room for plaintext.size() bytes; returns the tag.
+  // Encrypts plaintext into out, which must be exactly as long (Error(internal) if not);
+  // returns the tag.
   std::array<std::uint8_t, kGcmTagSize> seal(ByteView nonce, ByteView aad, ByteView plaintext,
-                                             std::uint8_t* out);
+                                             std::span<std::uint8_t> out);
+  // Decrypts ciphertext into out, which must be exactly as long (Error(internal) if not).
   // false when authentication fails; out then holds nothing the caller may use.
-  bool open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView tag, std::uint8_t* out);
+  bool open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView tag, std::span<std::uint8_t> out);
 
  private:
   ossl::CipherCtx enc_;

@@ -1,48 +1,41 @@
 #include "protocol/stream.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 
+#include "base/io.hpp"
 #include "protocol/error.hpp"
 
 namespace recrypt {
 
-std::size_t FdSource::read_some(std::uint8_t* buf, std::size_t n) {
-  for (;;) {
-    ssize_t got = ::read(fd_, buf, n);
-    if (got >= 0) return static_cast<std::size_t>(got);
-    if (errno != EINTR) fail(Errc::io, std::string("read failed: ") + std::strerror(errno));
-  }
-}
+std::size_t FdSource::read_some(std::span<std::uint8_t> buf) { return recrypt::read_some(fd_, buf); }
 
-void FdSink::write(ByteView data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t put = ::write(fd_, data.data() + done, data.size() - done);
-    if (put < 0) {
-      if (errno == EINTR) continue;
-      fail(Errc::io, std::string("write failed: ") + std::strerror(errno));
-    }
-    done += static_cast<std::size_t>(put);
-  }
-}
+void FdSink::write(ByteView data) { write_all(fd_, data); }
 
-std::size_t MemorySource::read_some(std::uint8_t* buf, std::size_t n) {
-  std::size_t take = std::min(n, data_.size());
+std::size_t MemorySource::read_some(std::span<std::uint8_t> buf) {
+  std::size_t take = std::min(buf.size(), data_.size());
   if (take == 0) return 0;  // an empty span may have no data pointer at all: memcpy from nullptr is UB
-  std::memcpy(buf, data_.data(), take);
+  std::memcpy(buf.data(), data_.data(), take);
   data_ = data_.subspan(take);
   return take;
 }
+
+namespace {
+
+// A Source that claims more than it was given room for is a bug, not input.
+std::size_t checked_read(Source& source, std::span<std::uint8_t> buf) {
+  const std::size_t got = source.read_some(buf);
+  if (got > buf.size()) fail(Errc::internal, "a source read more than it was asked for");
+  return got;
+}
+
+}  // namespace
 
 BufferedInput::BufferedInput(Source& source, std::size_t buffer_size)
     : source_(source), buffer_(buffer_size) {}
 
 bool BufferedInput::fill() {
   begin_ = 0;
-  end_ = source_.read_some(buffer_.data(), buffer_.size());
+  end_ = checked_read(source_, buffer_);
   return end_ > 0;
 }
 
@@ -69,16 +62,17 @@ std::optional<std::string> BufferedInput::read_line(std::size_t max_length) {
   }
 }
 
-std::size_t BufferedInput::read_full(std::uint8_t* buf, std::size_t n) {
+std::size_t BufferedInput::read_full(std::span<std::uint8_t> buf) {
+  const std::size_t n = buf.size();
   std::size_t done = 0;
   while (done < n) {
     if (begin_ < end_) {
       std::size_t take = std::min(n - done, end_ - begin_);
-      std::memcpy(buf + done, buffer_.data() + begin_, take);
+      std::memcpy(buf.data() + done, buffer_.data() + begin_, take);
       begin_ += take;
       done += take;
     } else if (n - done >= buffer_.size()) {
-      std::size_t got = source_.read_some(buf + done, n - done);
+      std::size_t got = checked_read(source_, buf.subspan(done));
       if (got == 0) break;
       done += got;
     } else if (!fill()) {

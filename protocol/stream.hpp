@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "protocol/bytes.hpp"
@@ -13,8 +14,9 @@ namespace recrypt {
 class Source {
  public:
   virtual ~Source() = default;
-  // Up to n bytes into buf; 0 only at end of input. Error(io) on failure.
-  virtual std::size_t read_some(std::uint8_t* buf, std::size_t n) = 0;
+  // Up to buf.size() bytes into buf; 0 only at end of input (or for an empty buf). Error(io)
+  // on failure.
+  virtual std::size_t read_some(std::span<std::uint8_t> buf) = 0;
 };
 
 class Sink {
@@ -23,10 +25,11 @@ class Sink {
   virtual void write(ByteView data) = 0;  // all of it, or Error(io)
 };
 
+// A descriptor someone else owns (base/io.hpp does the reading and writing).
 class FdSource final : public Source {
  public:
   explicit FdSource(int fd) : fd_(fd) {}
-  std::size_t read_some(std::uint8_t* buf, std::size_t n) override;
+  std::size_t read_some(std::span<std::uint8_t> buf) override;
 
  private:
   int fd_;
@@ -44,7 +47,7 @@ class FdSink final : public Sink {
 class MemorySource final : public Source {
  public:
   explicit MemorySource(ByteView data) : data_(data) {}
-  std::size_t read_some(std::uint8_t* buf, std::size_t n) override;
+  std::size_t read_some(std::span<std::uint8_t> buf) override;
 
  private:
   ByteView data_;
@@ -67,7 +70,7 @@ class BufferedInput {
   // max_length, Error(truncated) when input ends inside a line.
   std::optional<std::string> read_line(std::size_t max_length);
   // Fills buf completely unless input ends first; returns how many bytes it read.
-  std::size_t read_full(std::uint8_t* buf, std::size_t n);
+  std::size_t read_full(std::span<std::uint8_t> buf);
 
  private:
   bool fill();

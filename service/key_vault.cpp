@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/error.hpp"
 #include "protocol/ossl.hpp"
 #include "protocol/primitives.hpp"
@@ -65,7 +65,8 @@ Bytes KeyVault::seal(ByteView plaintext, std::string_view context) const {
   Bytes out(kGcmNonceSize + plaintext.size() + kGcmTagSize);
   ossl::check(RAND_bytes(out.data(), static_cast<int>(kGcmNonceSize)) == 1, "RAND_bytes");
   Aes256Gcm gcm(key());
-  auto tag = gcm.seal(ByteView(out.data(), kGcmNonceSize), as_bytes(context), plaintext, out.data() + kGcmNonceSize);
+  auto tag = gcm.seal(ByteView(out).first(kGcmNonceSize), as_bytes(context), plaintext,
+                      std::span(out).subspan(kGcmNonceSize, plaintext.size()));
   std::copy(tag.begin(), tag.end(), out.end() - kGcmTagSize);
   return out;
 }
@@ -76,7 +77,7 @@ SecureBytes KeyVault::open(ByteView sealed, std::string_view context) const {
   SecureBytes out(n);
   Aes256Gcm gcm(key());
   if (!gcm.open(sealed.first(kGcmNonceSize), as_bytes(context), sealed.subspan(kGcmNonceSize, n),
-                sealed.last(kGcmTagSize), out.data()))
+                sealed.last(kGcmTagSize), out))
     refuse(status::kInternal, "stored recryption key does not open with this service key");
   return out;
 }

@@ -1,6 +1,6 @@
 // The data directory where the TPM backend keeps its key blobs: one file `<id>.key` per key,
-// the directory 0700 and the files 0600, every write atomic (temporary file, fsync, rename) so
-// that a crash never leaves half a key file behind.
+// the directory 0700 and the files 0600, every write atomic and durable (base/atomic_file.hpp)
+// so that a crash never leaves half a key file behind.
 #pragma once
 
 #include <filesystem>
@@ -32,8 +32,5 @@ class KeyStore {
   std::filesystem::path path_of(std::string_view id) const;
   std::filesystem::path dir_;
 };
-
-// Writes `data` to `path` atomically with mode 0600. Throws Error(io).
-void write_file_atomic(const std::filesystem::path& path, ByteView data);
 
 }  // namespace recrypt::tpm

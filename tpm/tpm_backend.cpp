@@ -6,13 +6,13 @@
 #include <cstring>
 #include <mutex>
 
+#include "base/sigpipe_guard.hpp"
 #include "tpm/connection.hpp"
 #include "tpm/esys_memory.hpp"
 #include "tpm/key_store.hpp"
 #include "tpm/marshal.hpp"
 #include "tpm/ossl_algs.hpp"
 #include "tpm/pin_auth.hpp"
-#include "tpm/sigpipe_guard.hpp"
 #include "tpm/templates.hpp"
 #include "tpm/tpm_error.hpp"
 

@@ -20,7 +20,7 @@
 #include "agent/agent.hpp"
 #include "agent/member_combine.hpp"
 #include "backend/soft_backend.hpp"
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/jcd.hpp"
 #include "protocol/jws.hpp"

@@ -8,7 +8,7 @@
 
 #include "agent/agent.hpp"
 #include "backend/soft_backend.hpp"
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/service/profile.hpp"
 #include "protocol/service/service_error.hpp"
 #include "service/client/client.hpp"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Interactive PINs through a pinentry program (Assuan): asked once and cached, asked again
 # after `agent lock`, a cancelled prompt is a clean refusal (exit 6), and a wrong passphrase
-# typed at the prompt is refused without unlocking anything.
+# typed at the prompt is refused without unlocking anything. The pinentry holds none of the
+# agent's sockets.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 cd "$WORK"
 export FAKE_PINENTRY_LOG="$WORK/pinentry.log"
 export FAKE_PINENTRY_ANSWER="$WORK/answer"
+export FAKE_PINENTRY_SOCKETS="$WORK/pinentry.sockets"
 echo "a 100% good passphrase" >"$FAKE_PINENTRY_ANSWER"
 
 start_service
@@ -23,6 +25,8 @@ printf 'x\n' >doc.txt
 ok alice encrypt -r g@example.com doc.txt
 ok alice decrypt doc.txt.jcd -o out.txt
 [ "$(asked)" = 1 ] || die "the passphrase should be asked once and cached, was asked $(asked) times"
+# Started while the agent listened and held the CLI's connection: it inherited neither.
+[ "$(sort -u "$FAKE_PINENTRY_SOCKETS")" = 0 ] || die "pinentry inherited sockets of the agent: $(tr '\n' ' ' <"$FAKE_PINENTRY_SOCKETS")"
 
 ok alice agent lock
 echo cancel >"$FAKE_PINENTRY_ANSWER"

@@ -1,8 +1,5 @@
 #include "softhsm_fixture.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -10,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-extern char** environ;
+#include "base/child_process.hpp"
 
 namespace recrypt::testing {
 
@@ -42,20 +39,11 @@ std::string SoftHsm::proxy_path() { return "/usr/lib/x86_64-linux-gnu/p11-kit-pr
 
 void SoftHsm::run(const std::vector<std::string>& argv) const {
   fs::path log = dir_ / "tool.log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  ChildOptions options;
+  options.out = Redirect::file(log);
+  options.err = Redirect::to_stdout();
+  ChildProcess tool(argv, options);
+  if (!ChildProcess::succeeded(tool.wait())) {
     std::stringstream out;
     out << std::ifstream(log).rdbuf();
     throw std::runtime_error(argv[0] + " failed: " + out.str());

@@ -1,9 +1,7 @@
 #include "tests/service/recryptd_process.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -25,7 +23,7 @@ RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args) : extra_ar
 }
 
 RecryptdProcess::~RecryptdProcess() {
-  if (pid_ > 0) kill9();
+  kill9();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }
@@ -43,26 +41,15 @@ std::string RecryptdProcess::log() const {
 }
 
 void RecryptdProcess::start() {
-  if (pid_ > 0) throw std::runtime_error("recryptd already running");
+  if (process_.running()) throw std::runtime_error("recryptd already running");
   ++starts_;
   std::filesystem::path out = dir_ / ("stdout." + std::to_string(starts_));
   std::vector<std::string> args{RECRYPTD_PATH, "--listen", "127.0.0.1:0", "--db", db().string()};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open((dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (o < 0 || e < 0) ::_exit(127);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  pid_ = pid;
+  ChildOptions options;
+  options.out = Redirect::file(out);
+  options.err = Redirect::file(dir_ / "stderr", /*append=*/true);
+  process_ = ChildProcess(args, options);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(out);
@@ -81,34 +68,16 @@ void RecryptdProcess::start() {
   throw std::runtime_error("recryptd did not report its port in time");
 }
 
-bool RecryptdProcess::exited() {
-  if (pid_ <= 0) return true;
-  int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-    exit_status_ = status;
-    pid_ = -1;
-    return true;
-  }
-  return false;
-}
-
-void RecryptdProcess::wait_exit() {
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  exit_status_ = status;
-  pid_ = -1;
-}
+bool RecryptdProcess::exited() { return process_.try_wait().has_value(); }
 
 void RecryptdProcess::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  wait_exit();
+  process_.kill(SIGTERM);
+  process_.wait();
 }
 
 void RecryptdProcess::kill9() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  wait_exit();
+  process_.kill(SIGKILL);
+  process_.wait();
 }
 
 void RecryptdProcess::restart() {

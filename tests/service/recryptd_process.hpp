@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "base/child_process.hpp"
+
 namespace recrypt::test {
 
 class RecryptdProcess {
@@ -24,8 +26,8 @@ class RecryptdProcess {
   void stop();     // SIGTERM and wait: a clean shutdown
   void kill9();    // SIGKILL and wait: a crash
   void restart();  // stop (if running) and start on the same database, on a new port
-  bool running() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
+  bool running() const { return process_.running(); }
+  pid_t pid() const { return process_.pid(); }
   // True when the process has exited (reaps it).
   bool exited();
 
@@ -38,16 +40,14 @@ class RecryptdProcess {
 
   void set_args(std::vector<std::string> extra_args) { extra_args_ = std::move(extra_args); }
   // The wait status of the last exit (see waitpid), -1 before any.
-  int last_exit_status() const { return exit_status_; }
+  int last_exit_status() const { return process_.status(); }
 
  private:
-  void wait_exit();
   std::vector<std::string> extra_args_;
   std::filesystem::path dir_;
-  pid_t pid_ = -1;
+  ChildProcess process_;
   std::uint16_t port_ = 0;
   int starts_ = 0;
-  int exit_status_ = -1;
 };
 
 }  // namespace recrypt::test

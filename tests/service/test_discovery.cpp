@@ -2,18 +2,17 @@
 // answered by a real DNS server (dnsmasq on a loopback port) leading a real client to a real
 // recryptd over TLS.
 #include <arpa/nameser.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <resolv.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <random>
 #include <thread>
 
+#include "base/child_process.hpp"
 #include "protocol/error.hpp"
 #include "service/client/service_address.hpp"
 #include "service/client/srv.hpp"
@@ -66,23 +65,13 @@ class Dnsmasq {
                                   // Names under these are answered here, NXDOMAIN when unknown.
                                   "--local=/test/", "--local=/localhost/"};
     args.insert(args.end(), records_.begin(), records_.end());
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+    ChildOptions quiet;
+    quiet.out = Redirect::null();
+    quiet.err = Redirect::null();
+    process_ = ChildProcess(args, quiet);
     // Ready once it answers a query (NXDOMAIN for this name).
     for (int i = 0; i < 100; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
+      if (process_.try_wait()) return false;
       try {
         service::SrvOptions o = options();
         o.timeout = std::chrono::seconds(1);
@@ -97,15 +86,13 @@ class Dnsmasq {
   }
 
   void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
+    process_.kill(SIGTERM);
+    process_.wait();
   }
 
   std::vector<std::string> records_;
   std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  ChildProcess process_;
   bool started_ = false;
 };
 

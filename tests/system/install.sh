@@ -35,6 +35,7 @@ for f in share/man/man1/recrypt.1 share/man/man1/recrypt-agent.1 share/man/man8/
          share/man/man5/recrypt-jcd.5 share/bash-completion/completions/recrypt \
          share/metainfo/org.example.recrypt.metainfo.xml \
          include/recrypt/protocol/jcd.hpp include/recrypt/protocol/service/messages.hpp \
+         include/recrypt/base/atomic_file.hpp "$libdir/librecrypt_base.a" \
          "$libdir/librecrypt_protocol.a" "$libdir/pkgconfig/recrypt-protocol.pc"; do
   f="$p/$f"
   [ -f "$dest/$f" ] || bad "$f not installed"

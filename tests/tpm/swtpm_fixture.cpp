@@ -1,23 +1,17 @@
 #include "tests/tpm/swtpm_fixture.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <random>
 #include <stdexcept>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace recrypt::testing {
 namespace {
@@ -103,30 +97,16 @@ bool Swtpm::try_start(int port) {
   const std::string server = "type=tcp,port=" + std::to_string(port) + ",bindaddr=127.0.0.1";
   const std::string ctrl = "type=tcp,port=" + std::to_string(port + 1) + ",bindaddr=127.0.0.1";
   const std::string state = "dir=" + state_.path().string();
-  std::vector<std::string> args = {"swtpm",  "socket",     "--tpm2", "--server", server,
-                                   "--ctrl", ctrl,         "--tpmstate", state,
-                                   "--flags", "not-need-init,startup-clear"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, "/usr/bin/swtpm", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot run /usr/bin/swtpm");
-  pid_ = pid;
+  ChildOptions options;
+  options.out = Redirect::null();
+  options.err = Redirect::null();
+  process_ = ChildProcess({"/usr/bin/swtpm", "socket", "--tpm2", "--server", server, "--ctrl", ctrl, "--tpmstate",
+                           state, "--flags", "not-need-init,startup-clear"},
+                          options);
 
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // exited: most likely the port was taken
-      pid_ = -1;
-      return false;
-    }
+    if (process_.try_wait()) return false;  // exited: most likely the port was taken
     if (port_answers(port + 1) && port_answers(port)) return true;
     std::this_thread::sleep_for(10ms);
   }
@@ -134,24 +114,14 @@ bool Swtpm::try_start(int port) {
   return false;
 }
 
-void Swtpm::reap() noexcept {
-  if (pid_ <= 0) return;
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  pid_ = -1;
-}
-
 void Swtpm::kill() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  reap();
+  process_.kill(SIGKILL);
+  process_.wait();
 }
 
 void Swtpm::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  reap();
+  process_.kill(SIGTERM);
+  process_.wait();
 }
 
 void Swtpm::restart() {

@@ -3,10 +3,10 @@
 // answers, stopped in the destructor. No GoogleTest dependency, so agent tests can reuse it.
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <string>
+
+#include "base/child_process.hpp"
 
 namespace recrypt::testing {
 
@@ -42,15 +42,14 @@ class Swtpm {
   void kill();     // SIGKILL, as a crash or an unplugged TPM would look
   void stop();     // SIGTERM and wait: swtpm saves its state
   void restart();  // stop if running, then start again on the same state directory and port
-  bool running() const noexcept { return pid_ > 0; }
+  bool running() const noexcept { return process_.running(); }
 
  private:
   void start();
   bool try_start(int port);
-  void reap() noexcept;
   TempDir state_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  ChildProcess process_;
 };
 
 }  // namespace recrypt::testing

@@ -267,5 +267,27 @@ TEST(Base64url, Strict) {
   }
 }
 
+// Outputs are spans of exactly the size the operation writes: a buffer too short (or too
+// long, which hides a length mixed up) is a bug caught before OpenSSL writes anything.
+TEST(Aes256Gcm, OutputMustHaveTheInputsSize) {
+  Aes256Gcm gcm(Bytes(kAes256KeySize, 7));
+  const Bytes nonce(kGcmNonceSize, 1);
+  const Bytes plaintext = to_bytes(as_bytes("sixteen bytes!!!"));
+  Bytes sealed(plaintext.size() + 1);
+  EXPECT_ERRC(gcm.seal(nonce, {}, plaintext, std::span(sealed).first(plaintext.size() - 1)), Errc::internal);
+  EXPECT_ERRC(gcm.seal(nonce, {}, plaintext, sealed), Errc::internal);
+  auto tag = gcm.seal(nonce, {}, plaintext, std::span(sealed).first(plaintext.size()));
+  const ByteView ciphertext = ByteView(sealed).first(plaintext.size());
+  Bytes opened(plaintext.size() + 1);
+  EXPECT_ERRC(gcm.open(nonce, {}, ciphertext, tag, std::span(opened).first(3)), Errc::internal);
+  EXPECT_ERRC(gcm.open(nonce, {}, ciphertext, tag, opened), Errc::internal);
+  ASSERT_TRUE(gcm.open(nonce, {}, ciphertext, tag, std::span(opened).first(plaintext.size())));
+  EXPECT_EQ(Bytes(opened.begin(), opened.end() - 1), plaintext);
+  // Nothing in, nothing out: an empty span, which may have no data at all.
+  auto empty_tag = gcm.seal(nonce, {}, {}, {});
+  EXPECT_TRUE(gcm.open(nonce, {}, {}, empty_tag, {}));
+  EXPECT_ERRC(concat_kdf(kAppendixCZ, "A128GCM", {}, {}, 0), Errc::internal);  // ossl::kdf_derive
+}
+
 }  // namespace
 }  // namespace recrypt

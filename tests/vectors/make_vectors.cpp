@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/error.hpp"
 #include "protocol/jcd.hpp"
@@ -149,7 +149,7 @@ Bytes assemble(std::string_view line, ByteView payload_key, const std::vector<Se
   Bytes out(header.begin(), header.end());
   for (std::size_t i = 0; i < segments.size(); ++i) {
     Bytes sealed(segments[i].plaintext.size());
-    auto tag = gcm.seal(jcd::segment_nonce(i, segments[i].last), digest, segments[i].plaintext, sealed.data());
+    auto tag = gcm.seal(jcd::segment_nonce(i, segments[i].last), digest, segments[i].plaintext, sealed);
     out.insert(out.end(), sealed.begin(), sealed.end());
     out.insert(out.end(), tag.begin(), tag.end());
   }

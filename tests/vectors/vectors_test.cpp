@@ -10,9 +10,10 @@
 #include <filesystem>
 #include <set>
 
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/error.hpp"
 #include "protocol/jwk.hpp"
+#include "protocol/stream.hpp"
 #include "protocol/udf.hpp"
 #include "tests/vectors/vector_keys.hpp"
 
@@ -73,8 +74,9 @@ Outcome decrypt(const Vector& v, vectors::KeyUse use, const std::string& name) {
   const fs::path target = dir.path() / "plaintext";
   Outcome outcome;
   try {
-    AtomicFile out(target, 0600, Durability::atomic_only);
-    vectors::decrypt_jcd(v.file, vectors::opener(v.description, use), out.sink());
+    AtomicFile out(target, 0600, {.sync = Sync::none, .unnamed = true});
+    FdSink sink(out.fd());
+    vectors::decrypt_jcd(v.file, vectors::opener(v.description, use), sink);
     out.commit();
   } catch (const Error& e) {
     outcome.error = e;

@@ -1,8 +1,8 @@
-// tpm2-tss writes to its sockets (swtpm, mssim TCTIs) with write(), so a simulator that dies
-// mid-command would raise SIGPIPE and kill a process that has not ignored it. The backend
-// cannot know whether its host ignores SIGPIPE, so around every TPM operation it blocks the
-// signal for the calling thread and swallows one that the operation itself raised; the write
-// then fails with EPIPE and becomes an ordinary not_present error.
+// A write to a pipe or socket whose reader is gone raises SIGPIPE, which kills a process that
+// has not ignored it. A library cannot know whether its host ignores SIGPIPE, so around such
+// writes (tpm2-tss's to a simulator, the agent's to pinentry) it blocks the signal for the
+// calling thread and swallows one that the writes themselves raised; the write then fails
+// with EPIPE and becomes an ordinary error.
 #pragma once
 
 #include <pthread.h>
@@ -10,7 +10,7 @@
 
 #include <ctime>
 
-namespace recrypt::tpm {
+namespace recrypt {
 
 class SigpipeGuard {
  public:
@@ -43,4 +43,4 @@ class SigpipeGuard {
   bool blocked_ = false;
 };
 
-}  // namespace recrypt::tpm
+}  // namespace recrypt
