@@ -3,7 +3,7 @@
 #include "agent/log.hpp"
 #include "agent/service_link.hpp"
 #include "backend/soft_backend.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/service/profile.hpp"
 #include "protocol/service/service_error.hpp"
 #include "protocol/udf.hpp"

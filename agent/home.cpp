@@ -1,7 +1,7 @@
 #include "agent/home.hpp"
 
 #include "base/atomic_file.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/udf.hpp"
 
 namespace recrypt::agent {

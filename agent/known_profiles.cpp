@@ -4,7 +4,7 @@
 
 #include "base/atomic_file.hpp"
 #include "protocol/agent/rpc.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::agent {
 namespace {

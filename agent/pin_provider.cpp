@@ -4,7 +4,7 @@
 
 #include "agent/log.hpp"
 #include "agent/pinentry.hpp"
-#include "protocol/secret_file.hpp"
+#include "base/secret_file.hpp"
 
 namespace recrypt::agent {
 

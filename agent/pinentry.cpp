@@ -11,7 +11,7 @@
 #include "base/child_process.hpp"
 #include "base/io.hpp"
 #include "base/sigpipe_guard.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::agent {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::agent {
 

@@ -1,7 +1,7 @@
 #include "agent/share_forms.hpp"
 
 #include "pkcs11/pkcs11_backend.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/service/share_form.hpp"
 #include "protocol/udf.hpp"
 #include "tpm/share_wrap.hpp"

@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::agent {
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "protocol/bytes.hpp"
-#include "protocol/error.hpp"
+#include "base/bytes.hpp"
+#include "base/error.hpp"
 #include "protocol/point.hpp"
 
 namespace recrypt::backend {

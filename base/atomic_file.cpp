@@ -15,7 +15,7 @@
 #include <mutex>
 
 #include "base/io.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt {
 namespace {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <utility>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 #if !defined(__GLIBC__)
 #error "ChildProcess uses glibc's posix_spawn_file_actions_addclosefrom_np"

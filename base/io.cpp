@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt {
 namespace {

@@ -1,9 +1,8 @@
 // Reading and writing descriptors: every loop that retries after EINTR and every partial
 // write is here, once. Buffers are spans, so a callee never writes past what it was given.
 //
-// Failures throw recrypt::Error with Errc::io and strerror's reason (protocol/error.hpp, see
-// base/CMakeLists.txt for why base/ uses that header): callers that want their own error
-// type catch it and say what the descriptor was.
+// Failures throw recrypt::Error with Errc::io and strerror's reason (base/error.hpp): callers
+// that want their own error type catch it and say what the descriptor was.
 #pragma once
 
 #include <chrono>

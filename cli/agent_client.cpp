@@ -11,7 +11,7 @@
 #include "base/io.hpp"
 #include "protocol/agent/paths.hpp"
 #include "protocol/agent/rpc.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::cli {
 

@@ -20,7 +20,7 @@
 #include "cli/agent_client.hpp"
 #include "protocol/agent/paths.hpp"
 #include "protocol/agent/rpc.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/json.hpp"
 #include "service/client/client.hpp"
 #include "service/client/service_address.hpp"

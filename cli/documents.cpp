@@ -12,7 +12,7 @@
 #include "base/atomic_file.hpp"
 #include "base/unique_fd.hpp"
 #include "protocol/base64url.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/jcd.hpp"
 #include "protocol/service/profile.hpp"
 

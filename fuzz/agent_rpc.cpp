@@ -10,7 +10,7 @@
 #include <cstdlib>
 
 #include "protocol/agent/rpc.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace {
 

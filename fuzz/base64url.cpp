@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "protocol/base64url.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace recrypt;

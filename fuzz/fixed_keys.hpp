@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/scalar.hpp"
 
 namespace recrypt::fuzz {

@@ -16,7 +16,7 @@
 #include "pkcs11/sealed_blob.hpp"
 #include "pkcs11/share_wrap.hpp"
 #include "pkcs11/token_uri.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace {
 

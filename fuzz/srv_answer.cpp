@@ -2,7 +2,7 @@
 // target is a name libresolv could print.
 #include <cstdlib>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "service/client/srv.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "tpm/marshal.hpp"
 #include "tpm/share_wrap.hpp"
 #include "tpm/templates.hpp"

@@ -1,7 +1,7 @@
 // udf::normalize and udf::matches on arbitrary text, against a fixed fingerprint.
 #include <cstdlib>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/udf.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

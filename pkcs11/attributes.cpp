@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "pkcs11/ck_error.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/ossl.hpp"
 
 namespace recrypt::pkcs11 {

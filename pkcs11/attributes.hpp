@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/curve.hpp"
 #include "protocol/point.hpp"
 

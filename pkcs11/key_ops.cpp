@@ -4,7 +4,7 @@
 #include "pkcs11/ck_error.hpp"
 #include "pkcs11/pkcs11_backend_impl.hpp"
 #include "pkcs11/sealed_blob.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::pkcs11 {
 

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <optional>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::pkcs11 {
 

@@ -7,7 +7,7 @@
 #include "pkcs11/attributes.hpp"
 #include "pkcs11/ck_error.hpp"
 #include "pkcs11/pkcs11_backend_impl.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/ossl.hpp"
 
 namespace recrypt::pkcs11 {

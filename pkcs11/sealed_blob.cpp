@@ -4,7 +4,7 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/ossl.hpp"
 #include "protocol/primitives.hpp"
 #include "protocol/scalar.hpp"

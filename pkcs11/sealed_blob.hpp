@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/point.hpp"
 
 namespace recrypt::pkcs11 {

@@ -3,7 +3,7 @@
 #include <openssl/x509.h>
 
 #include "pkcs11/pkcs11_backend.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/ossl.hpp"
 
 namespace recrypt::pkcs11 {

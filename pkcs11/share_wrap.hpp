@@ -4,7 +4,7 @@
 // with CKM_AES_KEY_WRAP_PAD: the share never exists in the clear on the member's host.
 #pragma once
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/point.hpp"
 #include "protocol/scalar.hpp"
 

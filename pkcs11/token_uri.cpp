@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::pkcs11 {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 struct p11_kit_uri;
 

@@ -2,7 +2,7 @@
 
 #include <openssl/evp.h>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::base64url {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::base64url {
 

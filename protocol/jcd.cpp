@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "protocol/base64url.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/json.hpp"
 
 namespace recrypt::jcd {

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::json {
 namespace {

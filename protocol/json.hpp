@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt {
 

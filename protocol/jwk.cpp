@@ -1,7 +1,7 @@
 #include "protocol/jwk.hpp"
 
 #include "protocol/base64url.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::jwk {
 namespace {

@@ -6,7 +6,7 @@
 #include <openssl/sha.h>
 
 #include "protocol/base64url.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/primitives.hpp"
 
 namespace recrypt::jws {

@@ -12,7 +12,7 @@
 #include <memory>
 #include <span>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::ossl {
 

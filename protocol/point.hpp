@@ -7,7 +7,7 @@
 
 #include <array>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/curve.hpp"
 #include "protocol/ossl.hpp"
 

@@ -6,7 +6,7 @@
 
 #include <limits>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt {
 namespace {

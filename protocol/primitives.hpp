@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/ossl.hpp"
 
 namespace recrypt {

@@ -4,7 +4,7 @@
 
 #include <openssl/bn.h>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/curve.hpp"
 #include "protocol/ossl.hpp"
 

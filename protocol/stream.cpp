@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "base/io.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt {
 

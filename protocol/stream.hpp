@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt {
 

@@ -2,7 +2,7 @@
 
 #include <openssl/evp.h>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/ossl.hpp"
 #include "protocol/point.hpp"
 

@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "base/atomic_file.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/ossl.hpp"
 #include "protocol/primitives.hpp"
 #include "protocol/service/service_error.hpp"

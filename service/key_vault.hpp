@@ -11,7 +11,7 @@
 #include <memory>
 #include <string_view>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::service {
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <type_traits>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/service/envelope.hpp"
 #include "protocol/service/service_error.hpp"

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::service::sqlite {
 

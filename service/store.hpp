@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/service/member_entry.hpp"
 #include "protocol/service/messages.hpp"
 

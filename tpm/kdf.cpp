@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "tpm/ossl_algs.hpp"
 
 namespace recrypt::tpm {

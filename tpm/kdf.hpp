@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::tpm {
 

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "base/atomic_file.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::tpm {
 namespace {

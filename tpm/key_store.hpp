@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::tpm {
 

@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "backend/backend.hpp"
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::tpm {
 

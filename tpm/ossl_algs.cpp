@@ -3,7 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/ossl.hpp"
 
 namespace recrypt::tpm::algs {

@@ -8,7 +8,7 @@
 #include <initializer_list>
 #include <span>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::tpm::algs {
 

@@ -3,7 +3,7 @@
 
 #include <tss2/tss2_tpm2_types.h>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt::tpm {
 

@@ -11,7 +11,7 @@
 #include <tss2/tss2_esys.h>
 #include <tss2/tss2_sys.h>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/point.hpp"
 
 namespace recrypt::tpm {

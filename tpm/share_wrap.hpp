@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "backend/backend.hpp"
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/point.hpp"
 #include "protocol/scalar.hpp"
 

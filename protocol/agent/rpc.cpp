@@ -1,6 +1,6 @@
 #include "protocol/agent/rpc.hpp"
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::agent_rpc {
 namespace {

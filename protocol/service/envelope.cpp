@@ -1,6 +1,6 @@
 #include "protocol/service/envelope.hpp"
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/service/service_error.hpp"
 
 namespace recrypt::service {

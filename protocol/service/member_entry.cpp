@@ -2,7 +2,7 @@
 
 #include "protocol/service/share_form.hpp"
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/jwe.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/recryption.hpp"

@@ -3,7 +3,7 @@
 #include <set>
 
 #include "protocol/base64url.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/primitives.hpp"
 #include "protocol/service/profile.hpp"

@@ -1,6 +1,6 @@
 #include "protocol/service/messages.hpp"
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/service/membership.hpp"
 #include "protocol/service/profile.hpp"

@@ -3,7 +3,7 @@
 #include <ctime>
 
 #include "protocol/base64url.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/service/service_error.hpp"
 #include "protocol/udf.hpp"

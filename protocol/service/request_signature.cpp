@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "protocol/base64url.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/ossl.hpp"
 #include "protocol/service/service_error.hpp"
 

@@ -1,7 +1,7 @@
 #include "protocol/service/share_form.hpp"
 
 #include "protocol/base64url.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/json.hpp"
 #include "protocol/jwe.hpp"
 #include "protocol/jwk.hpp"

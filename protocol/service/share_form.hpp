@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 #include "protocol/jwe.hpp"
 #include "protocol/point.hpp"
 

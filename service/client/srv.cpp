@@ -12,7 +12,7 @@
 #include <memory>
 #include <set>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/service/service_error.hpp"
 
 namespace recrypt::service {

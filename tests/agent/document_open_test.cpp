@@ -11,7 +11,7 @@
 #include "agent/agent.hpp"
 #include "agent/open_limits.hpp"
 #include "backend/soft_backend.hpp"
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/jcd.hpp"
 #include "protocol/jwk.hpp"

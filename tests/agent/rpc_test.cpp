@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "protocol/agent/rpc.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt::agent_rpc {
 namespace {

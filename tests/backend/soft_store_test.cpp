@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "backend/soft_backend.hpp"
-#include "protocol/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 #include "protocol/base64url.hpp"
 #include "protocol/json.hpp"
 #include "protocol/primitives.hpp"
@@ -60,7 +60,7 @@ class SoftStoreTest : public ::testing::Test {
     EXPECT_EQ(RAND_bytes(nonce.data(), static_cast<int>(nonce.size())), 1);
     Bytes ct(plain.size() + kGcmTagSize);
     Aes256Gcm gcm(key);
-    auto tag = gcm.seal(nonce, as_bytes(aad), as_bytes(plain), ct.data());
+    auto tag = gcm.seal(nonce, as_bytes(aad), as_bytes(plain), std::span(ct).first(plain.size()));
     std::copy(tag.begin(), tag.end(), ct.begin() + static_cast<std::ptrdiff_t>(plain.size()));
     return Json{{"nonce", base64url::encode(nonce)}, {"ciphertext", base64url::encode(ct)}};
   }

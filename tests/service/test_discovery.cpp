@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "base/child_process.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "service/client/service_address.hpp"
 #include "service/client/srv.hpp"
 #include "tests/service/service_test.hpp"

@@ -52,10 +52,10 @@ for m in "$dest/$p"/share/man/man*/*; do
   [ -z "$out" ] || bad "groff warns on $(basename "$m"): $out"
 done
 
-# The installed headers are the public ones (protocol/CMakeLists.txt): platform code is not
-# among them, and each one compiles on its own with the installed flags, so none includes a
-# header that was left out.
-[ ! -e "$dest/$p/include/recrypt/protocol/atomic_file.hpp" ] || bad "a platform header was installed: atomic_file.hpp"
+# The installed headers are the public ones (protocol/CMakeLists.txt) and base/ under them;
+# each one compiles on its own with the installed flags, so none includes a header that was
+# left out.
+[ -f "$dest/$p/include/recrypt/base/bytes.hpp" ] || bad "base/bytes.hpp, which the public headers use, was not installed"
 pc_early="$dest/$p/$libdir/pkgconfig"
 hdr_flags=$(PKG_CONFIG_PATH="$pc_early" PKG_CONFIG_SYSROOT_DIR="$dest" pkg-config --cflags recrypt-protocol)
 headers=0

@@ -2,7 +2,7 @@
 # systemd-analyze verify on the configured units (from the build tree, argument 1). The
 # binaries they start need not be installed: ExecStart paths are pointed at /bin/true.
 set -euo pipefail
-units=${1:?usage: units.sh BUILD/udev}
+units=${1:?usage: units.sh BUILD/system}
 if ! command -v systemd-analyze >/dev/null; then
   echo "SKIP: systemd-analyze is not installed (apt install systemd)"; exit 77
 fi

@@ -5,7 +5,7 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "tpm/kdf.hpp"
 #include "tpm/ossl_algs.hpp"
 

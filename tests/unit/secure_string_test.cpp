@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "protocol/bytes.hpp"
-#include "protocol/error.hpp"
-#include "protocol/secret_file.hpp"
+#include "base/bytes.hpp"
+#include "base/error.hpp"
+#include "base/secret_file.hpp"
 
 namespace recrypt {
 namespace {

@@ -9,8 +9,8 @@
 #include <random>
 #include <string>
 
-#include "protocol/bytes.hpp"
-#include "protocol/error.hpp"
+#include "base/bytes.hpp"
+#include "base/error.hpp"
 
 namespace recrypt {
 // So that gtest prints an Errc by name.

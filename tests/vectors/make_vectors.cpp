@@ -14,7 +14,7 @@
 
 #include "base/atomic_file.hpp"
 #include "protocol/base64url.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/jcd.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/ossl.hpp"

@@ -1,6 +1,6 @@
 #include "tests/vectors/vector_keys.hpp"
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/recryption.hpp"
 #include "protocol/udf.hpp"

@@ -11,7 +11,7 @@
 #include <set>
 
 #include "base/atomic_file.hpp"
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/stream.hpp"
 #include "protocol/udf.hpp"

@@ -1,4 +1,4 @@
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt {
 

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace recrypt {
 

@@ -1,10 +1,10 @@
-#include "protocol/bytes.hpp"
+#include "base/bytes.hpp"
 
 #include <openssl/crypto.h>
 
 #include <atomic>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
 
 namespace recrypt {
 

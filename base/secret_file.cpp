@@ -1,4 +1,4 @@
-#include "protocol/secret_file.hpp"
+#include "base/secret_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "protocol/error.hpp"
+#include "base/error.hpp"
+#include "base/io.hpp"
+#include "base/unique_fd.hpp"
 
 namespace recrypt {
 namespace {
@@ -24,12 +26,14 @@ SecureString read_secret_fd(int fd, const std::string& what) {
   // Read into the final buffer, reserved once so that no reallocation copies the secret.
   SecureBytes data(kMaxSecretFile + 1);
   std::size_t used = 0;
-  while (used < data.size()) {
-    ssize_t got = ::read(fd, data.data() + used, data.size() - used);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) fail(Errc::io, "cannot read " + what + ": " + std::strerror(errno));
-    if (got == 0) break;
-    used += static_cast<std::size_t>(got);
+  try {
+    while (used < data.size()) {
+      const std::size_t got = read_some(fd, std::span(data).subspan(used));
+      if (got == 0) break;
+      used += got;
+    }
+  } catch (const Error& e) {
+    fail(Errc::io, "cannot read " + what + ": " + e.what());
   }
   if (used > kMaxSecretFile)
     fail(Errc::too_large, what + " is larger than " + std::to_string(kMaxSecretFile) + " bytes");
@@ -38,16 +42,9 @@ SecureString read_secret_fd(int fd, const std::string& what) {
 }
 
 SecureString read_secret_file(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(Errc::io, "cannot open " + path.string() + ": " + std::strerror(errno));
-  try {
-    SecureString out = read_secret_fd(fd, path.string());
-    ::close(fd);
-    return out;
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) fail(Errc::io, "cannot open " + path.string() + ": " + std::strerror(errno));
+  return read_secret_fd(fd.get(), path.string());
 }
 
 }  // namespace recrypt
