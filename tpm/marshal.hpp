@@ -28,10 +28,10 @@ namespace recrypt::tpm {
 struct KeyBlob {
   backend::KeyPurpose purpose = backend::KeyPurpose::encryption;
   bool resident_share = false;
-  bool pin_auth = false;  // the key's auth value comes from a PIN (else empty)
   std::string label;
   TPM2B_PUBLIC pub{};
   TPM2B_PRIVATE priv{};
+  bool pin_auth = false;  // the key's auth value comes from a PIN (else empty)
 };
 
 struct SealedBlob {

@@ -225,8 +225,7 @@ struct TpmBackend::Impl {
       check_rc("TPM2_Import (member share)",
                Esys_Import(c.esys(), c.parent.get(), session.get(), ESYS_TR_NONE, ESYS_TR_NONE,
                            &no_inner_key, &dup.pub, &dup.duplicate, &dup.seed, &no_inner, &priv));
-      KeyBlob blob{KeyPurpose::encryption, true, false, std::string(label), dup.pub,
-                   *own(priv)};
+      KeyBlob blob{KeyPurpose::encryption, true, std::string(label), dup.pub, *own(priv), false};
       // Load now: a blob the TPM will not take fails here, not at the first decryption.
       const std::string id = key_id_for(point);
       c.keys.erase(id);
@@ -295,7 +294,7 @@ KeyInfo TpmBackend::generate_key(std::string_view label, KeyPurpose purpose) {
     });
     auto priv_owned = own(priv);
     auto pub_owned = own(pub);
-    KeyBlob blob{purpose, false, with_pin, std::string(label), *pub_owned, *priv_owned};
+    KeyBlob blob{purpose, false, std::string(label), *pub_owned, *priv_owned, with_pin};
     Point point = point_from_public(blob.pub);
     const std::string id = key_id_for(point);
     impl_->store.write(id, encode_key_blob(blob));
