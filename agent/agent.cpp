@@ -125,6 +125,9 @@ Json Agent::call(const std::string& method, const Json& params, const Requester*
   } catch (const backend::BackendError& e) {
     using backend::BackendErrc;
     Json data{{"errc", backend::backend_errc_name(e.code())}};
+    // A refused PIN must not answer again from the cache: each try may count towards a
+    // device's lockout.
+    if (e.code() == BackendErrc::auth_failed) pins_.forget_all();
     switch (e.code()) {
       case BackendErrc::auth_failed:
       case BackendErrc::locked:
@@ -267,8 +270,9 @@ Json Agent::keys_list(const Json&) {
   Json out = Json::array();
   for (const auto& [name, b] : backends_) {
     if (!b->present()) continue;
-    const char* auth = backend::key_auth_name(b->capabilities().key_auth);
+    const backend::KeyAuth default_auth = b->capabilities().key_auth;
     for (const auto& k : b->list_keys()) {
+      const char* auth = backend::key_auth_name(k.auth.value_or(default_auth));
       Json key{{"backend", name}, {"id", k.id}, {"label", k.label},
                {"purpose", k.purpose == backend::KeyPurpose::encryption ? "encryption" : "signing"},
                {"fingerprint", udf::key_fingerprint(k.public_key)}, {"resident_share", k.resident_share},

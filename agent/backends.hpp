@@ -16,6 +16,7 @@ namespace recrypt::agent {
 
 struct BackendOptions {
   std::string tpm_tcti;       // e.g. "swtpm:host=127.0.0.1,port=2321"; empty: no TPM backend
+  bool tpm_key_pin = false;   // new TPM device keys carry a PIN (TpmConfig::key_pin)
   std::string pkcs11_module;  // e.g. /usr/lib/softhsm/libsofthsm2.so; empty: p11-kit proxy
   std::string pkcs11_token;   // RFC 7512 URI; empty: no PKCS#11 backend
   // The agent's --cache-ttl: how long a token stays logged in with its PIN cached.

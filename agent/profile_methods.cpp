@@ -121,7 +121,13 @@ Json Agent::device_list(const Json&) {
     Json j = device_json(d);
     backend::Backend& b = backend(d.backend);
     j["present"] = b.present();
-    j["auth"] = backend::key_auth_name(b.capabilities().key_auth);
+    // The device's own key says what unlocks it; keys made before a backend's default changed
+    // may differ from that default.
+    backend::KeyAuth auth = b.capabilities().key_auth;
+    if (j["present"].get<bool>())
+      for (const auto& k : b.list_keys())
+        if (k.id == d.encryption_key_id && k.auth) auth = *k.auth;
+    j["auth"] = backend::key_auth_name(auth);
     j["confirm_decrypt"] = device_confirms(d);
     out.push_back(j);
   }

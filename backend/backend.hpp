@@ -20,24 +20,10 @@ enum class KeyPurpose {
   signing,     // ECDSA (request and profile signatures)
 };
 
-struct KeyInfo {
-  std::string id;        // backend-local, stable across restarts (file name, PKCS#11 URI, ...)
-  std::string label;     // what the user called it
-  KeyPurpose purpose = KeyPurpose::encryption;
-  Point public_key;
-  bool resident_share = false;  // an imported member share rather than a generated device key
-};
-
-// x·T for a device key x and a peer point T. Secret: the caller wipes it (SecureBytes).
-struct EcdhResult {
-  SecureBytes x;                 // big-endian x-coordinate, always present
-  std::optional<SecureBytes> y;  // present when the device returns the whole point (TPM, soft)
-};
-
 // What a user must give before a device key (encryption or signing) is used.
 enum class KeyAuth {
   none,        // nothing: whoever reaches the agent uses the key (TPM keys with empty auth)
-  pin,         // the token's PIN (PKCS#11 login)
+  pin,         // a PIN: the token's (PKCS#11 login) or the key's own (a TPM key's auth value)
   passphrase,  // the soft store's passphrase
   policy,      // a TPM policy (none made yet)
 };
@@ -51,12 +37,31 @@ constexpr const char* key_auth_name(KeyAuth auth) {
   return "none";
 }
 
+struct KeyInfo {
+  std::string id;        // backend-local, stable across restarts (file name, PKCS#11 URI, ...)
+  std::string label;     // what the user called it
+  KeyPurpose purpose = KeyPurpose::encryption;
+  Point public_key;
+  bool resident_share = false;  // an imported member share rather than a generated device key
+  // What unlocks this key when it differs from the backend's default for new keys
+  // (Capabilities::key_auth); unset: that default.
+  std::optional<KeyAuth> auth{};
+};
+
+// x·T for a device key x and a peer point T. Secret: the caller wipes it (SecureBytes).
+struct EcdhResult {
+  SecureBytes x;                 // big-endian x-coordinate, always present
+  std::optional<SecureBytes> y;  // present when the device returns the whole point (TPM, soft)
+};
+
 struct Capabilities {
   bool full_point_ecdh = false;  // ecdh() fills y
   bool resident_shares = false;  // import_share() works
   bool sealing = false;          // seal()/unseal() work
   bool needs_pin = false;        // operations may ask the PinSource
-  KeyAuth key_auth = KeyAuth::none;  // what unlocks its device keys (sealed secrets aside)
+  // What unlocks the device keys it makes now (sealed secrets aside); KeyInfo::auth says it
+  // per key where keys made earlier may differ.
+  KeyAuth key_auth = KeyAuth::none;
 };
 
 // A member share wrapped so that only one backend instance can import it. `format` names the

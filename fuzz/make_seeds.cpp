@@ -200,10 +200,11 @@ int main(int argc, char** argv) {
     Point device = Scalar::from_bytes(Curve::p256(), Bytes(32, 0x44)).public_point();
     seed("tpm_blob", 1, as_chars(tpm::encode_key_blob(
                             KeyBlob{backend::KeyPurpose::encryption, false, "device-enc",
-                                    tpm_device_key(backend::KeyPurpose::encryption, device), tpm_private(126)})));
+                                    tpm_device_key(backend::KeyPurpose::encryption, device), tpm_private(126), false})));
     seed("tpm_blob", 2, as_chars(tpm::encode_key_blob(
                             KeyBlob{backend::KeyPurpose::signing, false, "device-sign",
-                                    tpm_device_key(backend::KeyPurpose::signing, device), tpm_private(126)})));
+                                    tpm_device_key(backend::KeyPurpose::signing, device), tpm_private(126),
+                                    true})));
     TPM2B_PUBLIC sealed = tpm::sealed_object_template();
     sealed.publicArea.unique.keyedHash.size = 32;
     std::fill(sealed.publicArea.unique.keyedHash.buffer, sealed.publicArea.unique.keyedHash.buffer + 32, 0x5A);

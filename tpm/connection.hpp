@@ -27,6 +27,7 @@ struct CachedKey {
   backend::KeyPurpose purpose;
   std::uint64_t last_used;
   KeyRef ref;  // TPM handle and Name, for the SAPI session
+  bool pin_auth = false;  // its auth value comes from a PIN, given for each use
 };
 
 // Members are destroyed in reverse order: cached keys, the session, then the parent are

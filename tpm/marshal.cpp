@@ -136,10 +136,16 @@ class Reader {
 
 }  // namespace
 
+// Key file flags. A bit added later reads as 0 in older files, so each new bit must mean
+// "something more than before".
+constexpr std::uint8_t kFlagResident = 0x01;
+constexpr std::uint8_t kFlagPin = 0x02;
+
 Bytes encode_key_blob(const KeyBlob& blob) {
   Writer w("RCTK");
   w.u8(blob.purpose == backend::KeyPurpose::signing ? 1 : 0);
-  w.u8(blob.resident_share ? 1 : 0);
+  w.u8(static_cast<std::uint8_t>((blob.resident_share ? kFlagResident : 0) |
+                                  (blob.pin_auth ? kFlagPin : 0)));
   w.label(blob.label);
   w.tpm(blob.pub, Tss2_MU_TPM2B_PUBLIC_Marshal);
   w.tpm(blob.priv, Tss2_MU_TPM2B_PRIVATE_Marshal);
@@ -153,8 +159,10 @@ KeyBlob decode_key_blob(ByteView data) {
   if (purpose > 1) fail(Errc::malformed, "TPM key file names an unknown key purpose");
   blob.purpose = purpose == 1 ? backend::KeyPurpose::signing : backend::KeyPurpose::encryption;
   const std::uint8_t flags = r.u8("its flags");
-  if (flags > 1) fail(Errc::malformed, "TPM key file has unknown flags");
-  blob.resident_share = flags == 1;
+  if ((flags & ~(kFlagResident | kFlagPin)) != 0)
+    fail(Errc::malformed, "TPM key file has unknown flags");
+  blob.resident_share = (flags & kFlagResident) != 0;
+  blob.pin_auth = (flags & kFlagPin) != 0;  // files written before PINs existed: 0, no PIN
   blob.label = r.label();
   blob.pub = r.public_area();
   blob.priv = r.tpm2b(Tss2_MU_TPM2B_PRIVATE_Unmarshal, "TPM2B_PRIVATE");

@@ -2,7 +2,8 @@
 // here, and here only through tss2-mu (Tss2_MU_*): one marshaller, one parser. Also the byte
 // formats the backend stores or hands out, built from those structures behind a 4-byte magic
 // and a version byte. docs/TPM.md has the layouts.
-//   key file      "RCTK" 01 | purpose u8 | flags u8 | label (u16 len + UTF-8) |
+//   key file      "RCTK" 01 | purpose u8 | flags u8 (bit 0 resident share, bit 1 PIN) |
+//                 label (u16 len + UTF-8) |
 //                 TPM2B_PUBLIC | TPM2B_PRIVATE
 //   sealed blob   "RCTS" 01 | label (u16 len + UTF-8) | TPM2B_PUBLIC | TPM2B_PRIVATE
 //   duplicate     "RCTD" 01 | TPM2B_PUBLIC | TPM2B_PRIVATE | TPM2B_ENCRYPTED_SECRET
@@ -30,6 +31,7 @@ struct KeyBlob {
   std::string label;
   TPM2B_PUBLIC pub{};
   TPM2B_PRIVATE priv{};
+  bool pin_auth = false;  // the key's auth value comes from a PIN (else empty)
 };
 
 struct SealedBlob {

@@ -93,11 +93,12 @@ SaltedSession SaltedSession::start(ESYS_CONTEXT* esys, ESYS_TR salt_key,
   return s;
 }
 
-TPM2B_NONCE SaltedSession::send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& in) {
+TPM2B_NONCE SaltedSession::send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& in,
+                                     const SecureBytes& hmac_key) {
   check_rc("TPM2_ECDH_ZGen (prepare)", Tss2_Sys_ECDH_ZGen_Prepare(sys_, key.tpm_handle, &in));
 
   // Command HMAC (Part 1 §19.6): over cpHash = H(commandCode || Name(key) || parameters), the
-  // two nonces and the attributes, keyed by sessionKey || authValue (empty for our keys).
+  // two nonces and the attributes, keyed by sessionKey || authValue.
   std::size_t cp_size = 0;
   const std::uint8_t* cp = nullptr;
   check_rc("Tss2_Sys_GetCpBuffer", Tss2_Sys_GetCpBuffer(sys_, &cp_size, &cp));
@@ -114,7 +115,7 @@ TPM2B_NONCE SaltedSession::send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& i
   cmd.auths[0].sessionHandle = handle_;
   cmd.auths[0].nonce = nonce_caller;
   cmd.auths[0].sessionAttributes = attrs;
-  algs::hmac_sha256(session_key_,
+  algs::hmac_sha256(hmac_key,
                     {cp_hash, view(nonce_caller), view(nonce_tpm_), ByteView(&attrs, 1)},
                     std::span(cmd.auths[0].hmac.buffer).first(kDigest));
   cmd.auths[0].hmac.size = kDigest;
@@ -123,7 +124,10 @@ TPM2B_NONCE SaltedSession::send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& i
 }
 
 SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_x,
-                                               ByteView peer_y) {
+                                               ByteView peer_y, ByteView auth) {
+  // An unbound session keys both HMACs with sessionKey || authValue (Part 1 §19.6.8, §19.6.16).
+  SecureBytes hmac_key = session_key_;
+  hmac_key.insert(hmac_key.end(), auth.begin(), auth.end());
   TPM2B_ECC_POINT in{};
   if (peer_x.size() > sizeof in.point.x.buffer || peer_y.size() > sizeof in.point.y.buffer)
     throw TpmError(BackendErrc::unsupported, "ECDH peer coordinate longer than a TPM takes", 0);
@@ -134,7 +138,7 @@ SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_
   TPM2B_NONCE nonce_caller{};
   TSS2_RC rc = TSS2_RC_SUCCESS;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    nonce_caller = send_zgen(key, in);
+    nonce_caller = send_zgen(key, in, hmac_key);
     rc = Tss2_Sys_Execute(sys_);
     if (!try_again(rc)) break;
   }
@@ -154,7 +158,7 @@ SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_
   const TPMS_AUTH_RESPONSE& r = rsp.auths[0];
   const std::uint8_t rsp_attrs = r.sessionAttributes;
   const Bytes expected =
-      algs::hmac_sha256(session_key_, {rp_hash, view(r.nonce), view(nonce_caller),
+      algs::hmac_sha256(hmac_key, {rp_hash, view(r.nonce), view(nonce_caller),
                                        ByteView(&rsp_attrs, 1)});
   if (rsp.count != 1 || !constant_time_equal(expected, ByteView(r.hmac.buffer, r.hmac.size)))
     throw TpmError(BackendErrc::device,
@@ -164,12 +168,13 @@ SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_
   nonce_tpm_ = r.nonce;
 
   // The response's first parameter (the point) came AES-128-CFB encrypted under
-  // KDFa(sessionKey, "CFB", nonceTPM, nonceCaller): 16 bytes key then 16 bytes IV.
+  // KDFa(sessionKey || authValue, "CFB", nonceTPM, nonceCaller): 16 bytes key then 16 bytes IV
+  // (Part 1 §21.3).
   std::size_t enc_size = 0;
   const std::uint8_t* enc = nullptr;
   check_rc("Tss2_Sys_GetEncryptParam", Tss2_Sys_GetEncryptParam(sys_, &enc_size, &enc));
   const SecureBytes key_iv =
-      kdfa_sha256(session_key_, "CFB", view(nonce_tpm_), view(nonce_caller), 256);
+      kdfa_sha256(hmac_key, "CFB", view(nonce_tpm_), view(nonce_caller), 256);
   SecureBytes plain(enc_size);
   {
     ossl::CipherCtx ctx(ossl::check_ptr(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));

@@ -31,12 +31,13 @@ class SaltedSession {
   // public point is `salt_public`), AES-128-CFB parameter encryption, SHA-256.
   static SaltedSession start(ESYS_CONTEXT* esys, ESYS_TR salt_key, const Point& salt_public);
 
-  // x·peer with `key` (an empty-auth ECC decrypt key), authorised by this session, the
-  // result encrypted on the way back. Returns 32-byte x and y. Throws TpmError.
+  // x·peer with `key` (an ECC decrypt key whose auth value is `auth`, empty for most keys),
+  // authorised by this session, the result encrypted on the way back. The auth value only
+  // keys the HMACs: it never travels. Returns 32-byte x and y. Throws TpmError.
   struct ZPoint {
     SecureBytes x, y;
   };
-  ZPoint ecdh_zgen(const KeyRef& key, ByteView peer_x, ByteView peer_y);
+  ZPoint ecdh_zgen(const KeyRef& key, ByteView peer_x, ByteView peer_y, ByteView auth = {});
 
   SaltedSession(SaltedSession&& other) noexcept;
   SaltedSession& operator=(SaltedSession&& other) noexcept;
@@ -51,7 +52,7 @@ class SaltedSession {
  private:
   SaltedSession() = default;
   // Prepares the command and its authorisation; returns the caller nonce it used.
-  TPM2B_NONCE send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& in);
+  TPM2B_NONCE send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& in, const SecureBytes& hmac_key);
   ESYS_CONTEXT* esys_ = nullptr;
   TSS2_SYS_CONTEXT* sys_ = nullptr;
   TPMI_SH_AUTH_SESSION handle_ = 0;

@@ -36,14 +36,15 @@ TPM2B_PUBLIC srk_template() {
   return pub;
 }
 
-TPM2B_PUBLIC device_key_template(backend::KeyPurpose purpose) {
+TPM2B_PUBLIC device_key_template(backend::KeyPurpose purpose, bool pin_auth) {
+  const TPMA_OBJECT base = pin_auth ? (kInTpm & ~TPMA_OBJECT_NODA) : kInTpm;
   if (purpose == backend::KeyPurpose::signing) {
-    TPM2B_PUBLIC pub = ecc_base(kInTpm | TPMA_OBJECT_SIGN_ENCRYPT);
+    TPM2B_PUBLIC pub = ecc_base(base | TPMA_OBJECT_SIGN_ENCRYPT);
     pub.publicArea.parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
     pub.publicArea.parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
     return pub;
   }
-  return ecc_base(kInTpm | TPMA_OBJECT_DECRYPT);
+  return ecc_base(base | TPMA_OBJECT_DECRYPT);
 }
 
 TPM2B_PUBLIC sealed_object_template() {

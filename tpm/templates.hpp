@@ -15,8 +15,10 @@ namespace recrypt::tpm {
 TPM2B_PUBLIC srk_template();
 
 // A device key made inside the TPM: ECC P-256, fixedTPM|fixedParent|sensitiveDataOrigin|
-// userWithAuth|noDA, and decrypt (ECDH_ZGen, no scheme) or sign (ECDSA SHA-256).
-TPM2B_PUBLIC device_key_template(backend::KeyPurpose purpose);
+// userWithAuth|noDA, and decrypt (ECDH_ZGen, no scheme) or sign (ECDSA SHA-256). With
+// `pin_auth` the key is not noDA: its auth value comes from a PIN, and wrong PINs must count
+// towards the dictionary-attack lockout.
+TPM2B_PUBLIC device_key_template(backend::KeyPurpose purpose, bool pin_auth = false);
 
 // A sealed data object: KEYEDHASH without sign or decrypt, fixedTPM|fixedParent|userWithAuth;
 // dictionary-attack protected (no noDA) because its auth value comes from the user's PIN.

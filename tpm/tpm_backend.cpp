@@ -25,6 +25,7 @@ using backend::KeyInfo;
 using backend::KeyPurpose;
 
 constexpr std::size_t kCoord = 32;
+constexpr int kNewPinAttempts = 3;  // a mistyped confirmation is asked again, this many times
 constexpr std::size_t kMaxSealed = 128;  // MAX_SYM_DATA: the most a sealed object holds
 
 template <class Buf>
@@ -44,6 +45,14 @@ std::string key_id_for(const Point& p) {
 
 const char* purpose_name(KeyPurpose p) {
   return p == KeyPurpose::signing ? "signing" : "encryption";
+}
+
+std::optional<backend::KeyAuth> auth_of(const KeyBlob& blob) {
+  return blob.pin_auth ? backend::KeyAuth::pin : backend::KeyAuth::none;
+}
+
+std::string key_name(std::string_view label, std::string_view id) {
+  return "'" + std::string(label) + "' (" + std::string(id) + ")";
 }
 
 }  // namespace
@@ -112,8 +121,8 @@ struct TpmBackend::Impl {
       EsysObject handle(c.esys(), c.load(blob.priv, blob.pub));
       KeyRef ref = KeyRef::of(c.esys(), handle.get());
       it = c.keys
-               .emplace(std::string(id),
-                        CachedKey{std::move(handle), blob.purpose, 0, std::move(ref)})
+               .emplace(std::string(id), CachedKey{std::move(handle), blob.purpose, 0,
+                                                   std::move(ref), blob.pin_auth})
                .first;
     }
     require_purpose(id, it->second.purpose, purpose);
@@ -129,12 +138,71 @@ struct TpmBackend::Impl {
   }
 
   SecureString ask_pin(const std::string& description,
-                       std::optional<int> tries = std::nullopt) {
+                       std::optional<int> tries = std::nullopt, const std::string& error = {}) {
     if (!pins) throw BackendError(BackendErrc::cancelled, "no PIN source configured");
-    backend::PinRequest req{"tpm", description, "", tries};
+    backend::PinRequest req{"tpm", description, error, tries};
     auto pin = pins(req);
     if (!pin) throw BackendError(BackendErrc::cancelled, "PIN entry cancelled");
     return std::move(*pin);
+  }
+
+  // The PIN for a new key, asked twice: a typo would lock the key away for good.
+  SecureString new_key_pin(std::string_view label) {
+    const std::string what = "TPM key '" + std::string(label) + "'";
+    std::string error;
+    for (int attempt = 0; attempt < kNewPinAttempts; ++attempt) {
+      SecureString pin = ask_pin("New PIN for " + what, std::nullopt, error);
+      if (pin.empty()) {
+        error = "the PIN must not be empty";
+        continue;
+      }
+      const SecureString again = ask_pin("Repeat the new PIN for " + what, std::nullopt, error);
+      if (pin == again) return pin;
+      error = "the two PINs differ";
+    }
+    throw BackendError(BackendErrc::cancelled, "no PIN set for " + what + ": " + error);
+  }
+
+  // The auth value of key `id` when it has a PIN: asked now, before any TPM lock is taken, so
+  // a pinentry prompt holds up nobody. False (and `auth` untouched) for a key without one.
+  bool key_pin_auth(std::string_view id, TPM2B_AUTH& auth) {
+    const KeyBlob blob = read_key(id);
+    if (!blob.pin_auth) return false;
+    std::optional<int> tries;
+    try {
+      tries = run([](Connection& c) { return c.tries_left(); });
+    } catch (const TpmError& e) {
+      if (e.code() != BackendErrc::locked) throw;
+      throw BackendError(BackendErrc::locked,
+                         "TPM key " + key_name(blob.label, id) + " cannot be used: " + e.what());
+    }
+    const SecureString pin = ask_pin("PIN for TPM key " + key_name(blob.label, id), tries);
+    auth_from_pin(pin, auth);
+    return true;
+  }
+
+  // A TPM error from a command authorised with a key's PIN, told in the key's terms.
+  [[noreturn]] void pin_refused(const TpmError& e, std::string_view id) {
+    std::string label;
+    try {
+      label = read_key(id).label;
+    } catch (const Error&) {
+    }
+    if (e.code() == BackendErrc::auth_failed) {
+      std::string message = "wrong PIN for TPM key " + key_name(label, id) +
+                            "; each wrong PIN counts towards the TPM's dictionary-attack lockout";
+      try {
+        if (auto left = run([](Connection& c) { return c.tries_left(); }))
+          message += " (" + std::to_string(*left) + " tries left)";
+      } catch (const BackendError&) {
+        message += " (the TPM is now locked out)";
+      }
+      throw BackendError(BackendErrc::auth_failed, message);
+    }
+    if (e.code() == BackendErrc::locked)
+      throw BackendError(BackendErrc::locked,
+                         "TPM key " + key_name(label, id) + " cannot be used: " + e.what());
+    throw;
   }
 
   KeyInfo import_duplicate(std::string_view label, const DuplicateBlob& dup) {
@@ -157,7 +225,7 @@ struct TpmBackend::Impl {
       check_rc("TPM2_Import (member share)",
                Esys_Import(c.esys(), c.parent.get(), session.get(), ESYS_TR_NONE, ESYS_TR_NONE,
                            &no_inner_key, &dup.pub, &dup.duplicate, &dup.seed, &no_inner, &priv));
-      KeyBlob blob{KeyPurpose::encryption, true, std::string(label), dup.pub, *own(priv)};
+      KeyBlob blob{KeyPurpose::encryption, true, std::string(label), dup.pub, *own(priv), false};
       // Load now: a blob the TPM will not take fails here, not at the first decryption.
       const std::string id = key_id_for(point);
       c.keys.erase(id);
@@ -166,7 +234,8 @@ struct TpmBackend::Impl {
       KeyRef ref = KeyRef::of(c.esys(), handle.get());
       c.keys.emplace(id, CachedKey{std::move(handle), KeyPurpose::encryption, ++c.clock,
                                    std::move(ref)});
-      return KeyInfo{id, std::string(label), KeyPurpose::encryption, point, true};
+      return KeyInfo{id, std::string(label), KeyPurpose::encryption, point, true,
+                     backend::KeyAuth::none};
     });
   }
 };
@@ -181,7 +250,7 @@ TpmBackend::~TpmBackend() {
 
 backend::Capabilities TpmBackend::capabilities() const {
   return {.full_point_ecdh = true, .resident_shares = true, .sealing = true, .needs_pin = true,
-          .key_auth = backend::KeyAuth::none};
+          .key_auth = impl_->config.key_pin ? backend::KeyAuth::pin : backend::KeyAuth::none};
 }
 
 bool TpmBackend::present() noexcept {
@@ -201,26 +270,35 @@ bool TpmBackend::present() noexcept {
 }
 
 KeyInfo TpmBackend::generate_key(std::string_view label, KeyPurpose purpose) {
+  const bool with_pin = impl_->config.key_pin;
+  Wiped<TPM2B_SENSITIVE_CREATE> sensitive;
+  if (with_pin) auth_from_pin(impl_->new_key_pin(label), sensitive.v.sensitive.userAuth);
   return impl_->run([&](Connection& c) {
-    const TPM2B_SENSITIVE_CREATE sensitive{};
-    const TPM2B_PUBLIC tmpl = device_key_template(purpose);
+    const TPM2B_PUBLIC tmpl = device_key_template(purpose, with_pin);
     const TPM2B_DATA outside{};
     const TPML_PCR_SELECTION pcrs{};
+    // A PIN travels encrypted (the session's decrypt covers inSensitive); without one, a
+    // password session is enough.
+    std::optional<EsysObject> session;
+    if (with_pin) {
+      session.emplace(start_salted_session(c.esys(), c.parent.get()));
+      set_session_attributes(c.esys(), session->get(), {.decrypt = true, .encrypt = false});
+    }
     TPM2B_PRIVATE* priv = nullptr;
     TPM2B_PUBLIC* pub = nullptr;
     c.with_object_slot([&] {
       check_rc("TPM2_Create (device key)",
-               Esys_Create(c.esys(), c.parent.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                           ESYS_TR_NONE, &sensitive, &tmpl, &outside, &pcrs, &priv, &pub,
-                           nullptr, nullptr, nullptr));
+               Esys_Create(c.esys(), c.parent.get(), session ? session->get() : ESYS_TR_PASSWORD,
+                           ESYS_TR_NONE, ESYS_TR_NONE, &sensitive.v, &tmpl, &outside, &pcrs,
+                           &priv, &pub, nullptr, nullptr, nullptr));
     });
     auto priv_owned = own(priv);
     auto pub_owned = own(pub);
-    KeyBlob blob{purpose, false, std::string(label), *pub_owned, *priv_owned};
+    KeyBlob blob{purpose, false, std::string(label), *pub_owned, *priv_owned, with_pin};
     Point point = point_from_public(blob.pub);
     const std::string id = key_id_for(point);
     impl_->store.write(id, encode_key_blob(blob));
-    return KeyInfo{id, std::string(label), purpose, std::move(point), false};
+    return KeyInfo{id, std::string(label), purpose, std::move(point), false, auth_of(blob)};
   });
 }
 
@@ -230,8 +308,8 @@ std::vector<KeyInfo> TpmBackend::list_keys() {
   for (const auto& id : impl_->store.ids()) {
     try {
       KeyBlob blob = impl_->read_key(id);
-      out.push_back(
-          KeyInfo{id, blob.label, blob.purpose, point_from_public(blob.pub), blob.resident_share});
+      out.push_back(KeyInfo{id, blob.label, blob.purpose, point_from_public(blob.pub),
+                            blob.resident_share, auth_of(blob)});
     } catch (const Error&) {
       // A damaged file is not a key we can use; it stays on disk for inspection.
     }
@@ -243,17 +321,28 @@ backend::EcdhResult TpmBackend::ecdh(std::string_view key_id, const Point& peer)
   if (peer.curve() != Curve::p256())
     throw BackendError(BackendErrc::unsupported, "the TPM backend does ECDH on P-256 only");
   const Bytes x = peer.x_bytes(), y = peer.y_bytes();
-  return impl_->run([&](Connection& c) {
-    const CachedKey& key = impl_->loaded_key(c, key_id, KeyPurpose::encryption);
-    try {
-      auto z = c.salted_session().ecdh_zgen(key.ref, x, y);
-      return backend::EcdhResult{std::move(z.x), std::move(z.y)};
-    } catch (const TpmError& e) {
-      // A response that failed its HMAC leaves the session's nonces in doubt: start afresh.
-      if (e.rc() == TSS2_ESYS_RC_RSP_AUTH_FAILED) c.session.reset();
-      throw;
-    }
-  });
+  Wiped<TPM2B_AUTH> auth;
+  const bool with_pin = impl_->key_pin_auth(key_id, auth.v);
+  try {
+    return impl_->run([&](Connection& c) {
+      const CachedKey& key = impl_->loaded_key(c, key_id, KeyPurpose::encryption);
+      try {
+        auto z = c.salted_session().ecdh_zgen(key.ref, x, y,
+                                              ByteView(auth.v.buffer, auth.v.size));
+        return backend::EcdhResult{std::move(z.x), std::move(z.y)};
+      } catch (const TpmError& e) {
+        // A response that failed its HMAC, or a refused authorisation, leaves the session's
+        // nonces in doubt: start afresh.
+        if (e.rc() == TSS2_ESYS_RC_RSP_AUTH_FAILED || e.code() == BackendErrc::auth_failed ||
+            e.code() == BackendErrc::locked)
+          c.session.reset();
+        throw;
+      }
+    });
+  } catch (const TpmError& e) {
+    if (!with_pin) throw;
+    impl_->pin_refused(e, key_id);
+  }
 }
 
 Bytes TpmBackend::sign_digest(std::string_view key_id, ByteView digest) {
@@ -268,21 +357,43 @@ Bytes TpmBackend::sign_digest(std::string_view key_id, ByteView digest) {
   TPMT_TK_HASHCHECK ticket{};
   ticket.tag = TPM2_ST_HASHCHECK;
   ticket.hierarchy = TPM2_RH_NULL;
-  return impl_->run([&](Connection& c) {
+  Wiped<TPM2B_AUTH> auth;
+  const bool with_pin = impl_->key_pin_auth(key_id, auth.v);
+  auto sign = [&](Connection& c) {
     const ESYS_TR key = impl_->loaded_key(c, key_id, KeyPurpose::signing).handle.get();
-    // Neither the digest nor the signature is secret, and the key has no auth value: a
-    // password session is enough (an HMAC session would only add ESAPI's per-command cost).
     TPMT_SIGNATURE* raw = nullptr;
-    check_rc("TPM2_Sign", Esys_Sign(c.esys(), key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                                    &in, &scheme, &ticket, &raw));
-    auto sig = own(raw);
-    if (sig->sigAlg != TPM2_ALG_ECDSA)
-      throw BackendError(BackendErrc::device, "TPM returned a signature that is not ECDSA");
-    Bytes out = pad32<Bytes>(sig->signature.ecdsa.signatureR);
-    const Bytes s = pad32<Bytes>(sig->signature.ecdsa.signatureS);
-    out.insert(out.end(), s.begin(), s.end());
-    return out;
-  });
+    if (!with_pin) {
+      // Neither the digest nor the signature is secret, and the key has no auth value: a
+      // password session is enough (an HMAC session would only add ESAPI's per-command cost).
+      check_rc("TPM2_Sign", Esys_Sign(c.esys(), key, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                      ESYS_TR_NONE, &in, &scheme, &ticket, &raw));
+      return own(raw);
+    }
+    // A salted HMAC session proves the PIN without sending it; the auth value is set on the
+    // handle for this command only, then cleared so that ESAPI's memory does not keep it.
+    EsysObject session = start_salted_session(c.esys(), c.parent.get());
+    check_rc("Esys_TR_SetAuth", Esys_TR_SetAuth(c.esys(), key, &auth.v));
+    const TPM2B_AUTH empty{};
+    const TSS2_RC rc = Esys_Sign(c.esys(), key, session.get(), ESYS_TR_NONE, ESYS_TR_NONE, &in,
+                                 &scheme, &ticket, &raw);
+    Esys_TR_SetAuth(c.esys(), key, &empty);
+    check_rc("TPM2_Sign", rc);
+    return own(raw);
+  };
+  try {
+    return impl_->run([&](Connection& c) {
+      auto sig = sign(c);
+      if (sig->sigAlg != TPM2_ALG_ECDSA)
+        throw BackendError(BackendErrc::device, "TPM returned a signature that is not ECDSA");
+      Bytes out = pad32<Bytes>(sig->signature.ecdsa.signatureR);
+      const Bytes s = pad32<Bytes>(sig->signature.ecdsa.signatureS);
+      out.insert(out.end(), s.begin(), s.end());
+      return out;
+    });
+  } catch (const TpmError& e) {
+    if (!with_pin) throw;
+    impl_->pin_refused(e, key_id);
+  }
 }
 
 Bytes TpmBackend::seal(std::string_view label, ByteView secret) {

@@ -23,6 +23,10 @@ struct TpmConfig {
   // Keep the storage parent at this persistent handle (e.g. 0x81000001), creating and
   // persisting it on first use. Unset: a transient primary re-created per connection.
   std::optional<std::uint32_t> persistent_parent;
+  // New device keys (encryption and signing) get an auth value from a PIN asked, with its
+  // confirmation, when each is generated, and asked again (through the PinSource) for each
+  // use. Keys made before keep what they had; resident shares stay without a PIN.
+  bool key_pin = false;
 };
 
 // Diagnostics: what this backend's connection holds in the TPM right now.
@@ -56,8 +60,8 @@ class TpmBackend final : public backend::Backend {
 
   // The storage parent's public key, for a device profile: an admin wraps shares to it.
   // Flushes the loaded keys, the salted session and a transient parent, and closes the
-  // connection; the next operation reconnects. The backend keeps no PIN: seal() and unseal()
-  // ask for one each time (the agent's PIN cache may answer).
+  // connection; the next operation reconnects. The backend keeps no PIN: seal(), unseal() and
+  // every use of a PIN-protected key ask for one each time (the agent's PIN cache may answer).
   void lock() noexcept override;
 
   TpmParentPublic parent_public();
