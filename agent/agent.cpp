@@ -13,7 +13,10 @@ using agent_rpc::Code;
 using agent_rpc::RpcError;
 
 Agent::Agent(AgentConfig config, PinProvider& pins)
-    : config_(std::move(config)), pins_(pins), home_(config_.home), services_(config_.service_timeout),
+    : config_(std::move(config)),
+      pins_(pins),
+      home_(config_.home),
+      services_(config_.service_timeout),
       started_(std::chrono::steady_clock::now()) {
   backend::SoftConfig soft{home_.backend_dir("soft"), config_.unlock_ttl};
   backends_.emplace("soft", std::make_unique<backend::SoftBackend>(soft, pins_.source()));
@@ -31,13 +34,19 @@ Agent::~Agent() = default;
 const std::vector<Agent::MethodInfo>& Agent::methods() {
   // Every method that changes a group, the profile, its devices or the pins is "admin"; the
   // one that hands out plaintext is "decrypt" (docs/SECURITY.md, Consent).
-  constexpr ConsentKind kNone = ConsentKind::none, kDecrypt = ConsentKind::decrypt, kAdmin = ConsentKind::admin;
+  constexpr ConsentKind kNone = ConsentKind::none, kDecrypt = ConsentKind::decrypt,
+                        kAdmin = ConsentKind::admin;
   static const std::vector<MethodInfo> table = {
-      {"agent.hello", "protocol version and agent version", Json::object(), &Agent::hello, false, kNone},
-      {"agent.methods", "every method with its parameters", Json::object(), &Agent::list_methods, false, kNone},
-      {"agent.status", "backends, their presence, the profile and groups", Json::object(), &Agent::status, false, kNone},
-      {"agent.lock", "forget cached PINs and unlocked keys now", Json::object(), &Agent::lock, false, kNone},
-      {"keys.list", "public keys held by each backend", Json::object(), &Agent::keys_list, false, kNone},
+      {"agent.hello", "protocol version and agent version", Json::object(), &Agent::hello, false,
+       kNone},
+      {"agent.methods", "every method with its parameters", Json::object(), &Agent::list_methods,
+       false, kNone},
+      {"agent.status", "backends, their presence, the profile and groups", Json::object(),
+       &Agent::status, false, kNone},
+      {"agent.lock", "forget cached PINs and unlocked keys now", Json::object(), &Agent::lock,
+       false, kNone},
+      {"keys.list", "public keys held by each backend", Json::object(), &Agent::keys_list, false,
+       kNone},
       {"profile.create", "create this user's profile and first device, publish it",
        Json{{"account", "string"},
             {"service", "string, service URL or domain (DNS SRV)"},
@@ -47,7 +56,8 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
       {"profile.show", "this user's profile", Json::object(), &Agent::profile_show, false, kNone},
       {"profile.lookup", "another user's profile as the service has it, to confirm its fingerprint",
        Json{{"account", "string"}}, &Agent::profile_lookup, false, kNone},
-      {"known.list", "accounts and group names pinned on first use", Json::object(), &Agent::known_list, false, kNone},
+      {"known.list", "accounts and group names pinned on first use", Json::object(),
+       &Agent::known_list, false, kNone},
       {"known.forget", "forget the pin of an account or group name, to accept a new key",
        Json{{"name", "string"}}, &Agent::known_forget, true, kAdmin},
       {"device.add", "add a device (new keys on a backend) and republish the profile",
@@ -55,32 +65,41 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
       {"device.confirm", "whether every decryption with a device asks the user first (on or off)",
        Json{{"name", "string"}, {"confirm", "boolean"}}, &Agent::device_confirm, true, kAdmin},
       {"device.list", "this profile's devices", Json::object(), &Agent::device_list, false, kNone},
-      {"device.remove", "remove a device (lost or retired) and republish the profile", Json{{"name", "string"}},
-       &Agent::device_remove, true, kAdmin},
+      {"device.remove", "remove a device (lost or retired) and republish the profile",
+       Json{{"name", "string"}}, &Agent::device_remove, true, kAdmin},
       {"group.create", "create a group administered by this user",
-       Json{{"name", "string"}, {"backend", "string, optional: where the master key is sealed"}}, &Agent::group_create, true, kAdmin},
+       Json{{"name", "string"}, {"backend", "string, optional: where the master key is sealed"}},
+       &Agent::group_create, true, kAdmin},
       {"group.add", "add a member (by account or profile id)",
        Json{{"group", "string"},
             {"member", "string"},
-            {"fingerprint", "string: the member's profile id; needed unless the account is pinned already"},
+            {"fingerprint",
+             "string: the member's profile id; needed unless the account is pinned already"},
             {"privileges", "array, optional, default [\"RECRYPT\"]"}},
        &Agent::group_add, true, kAdmin},
-      {"group.suspend", "suspend a member", Json{{"group", "string"}, {"member", "string"}}, &Agent::group_suspend, true, kAdmin},
-      {"group.revoke", "revoke a member for good", Json{{"group", "string"}, {"member", "string"}}, &Agent::group_revoke, true, kAdmin},
-      {"group.reinstate", "make a suspended member active again", Json{{"group", "string"}, {"member", "string"}},
-       &Agent::group_reinstate, true, kAdmin},
-      {"group.rotate", "new group key, new shares for every member that is not revoked", Json{{"group", "string"}},
-       &Agent::group_rotate, true, kAdmin},
-      {"group.resplit", "new share for one member (after a lost device)", Json{{"group", "string"}, {"member", "string"}},
-       &Agent::group_resplit, true, kAdmin},
-      {"group.show", "a group's members as its verified membership chain has them", Json{{"group", "string"}},
-       &Agent::group_show, false, kNone},
-      {"group.list", "groups this user administers", Json::object(), &Agent::group_list, false, kNone},
-      {"group.recipient", "the signed group profile to encrypt to", Json{{"group", "string"}}, &Agent::group_recipient, false, kNone},
-      {"group.audit", "the service's audit records of a group", Json{{"group", "string"}}, &Agent::group_audit, false, kNone},
+      {"group.suspend", "suspend a member", Json{{"group", "string"}, {"member", "string"}},
+       &Agent::group_suspend, true, kAdmin},
+      {"group.revoke", "revoke a member for good", Json{{"group", "string"}, {"member", "string"}},
+       &Agent::group_revoke, true, kAdmin},
+      {"group.reinstate", "make a suspended member active again",
+       Json{{"group", "string"}, {"member", "string"}}, &Agent::group_reinstate, true, kAdmin},
+      {"group.rotate", "new group key, new shares for every member that is not revoked",
+       Json{{"group", "string"}}, &Agent::group_rotate, true, kAdmin},
+      {"group.resplit", "new share for one member (after a lost device)",
+       Json{{"group", "string"}, {"member", "string"}}, &Agent::group_resplit, true, kAdmin},
+      {"group.show", "a group's members as its verified membership chain has them",
+       Json{{"group", "string"}}, &Agent::group_show, false, kNone},
+      {"group.list", "groups this user administers", Json::object(), &Agent::group_list, false,
+       kNone},
+      {"group.recipient", "the signed group profile to encrypt to", Json{{"group", "string"}},
+       &Agent::group_recipient, false, kNone},
+      {"group.audit", "the service's audit records of a group", Json{{"group", "string"}},
+       &Agent::group_audit, false, kNone},
       {"document.open", "open a JWE envelope (a .jcd header) and return its plaintext",
-       Json{{"envelope", "string, the JWE JSON"},
-            {"name", "string, optional: the document's file name, shown (as claimed) if the user is asked"}},
+       Json{
+           {"envelope", "string, the JWE JSON"},
+           {"name",
+            "string, optional: the document's file name, shown (as claimed) if the user is asked"}},
        &Agent::document_open, false, kDecrypt},
   };
   return table;
@@ -109,7 +128,8 @@ SecureString Agent::handle_line(const std::string& line, const Requester* reques
 
 Json Agent::call(const std::string& method, const Json& params, const Requester* requester) {
   const auto& table = methods();
-  auto it = std::find_if(table.begin(), table.end(), [&](const MethodInfo& m) { return m.name == method; });
+  auto it = std::find_if(table.begin(), table.end(),
+                         [&](const MethodInfo& m) { return m.name == method; });
   if (it == table.end()) throw RpcError(Code::method_not_found, "no method \"" + method + "\"");
   try {
     // Asked before the state lock: a prompt left open must not hold up other clients.
@@ -131,19 +151,23 @@ Json Agent::call(const std::string& method, const Json& params, const Requester*
     switch (e.code()) {
       case BackendErrc::auth_failed:
       case BackendErrc::locked:
-      case BackendErrc::cancelled: throw RpcError(Code::auth_failed, e.what(), data);
-      case BackendErrc::no_such_key: throw RpcError(Code::not_found, e.what(), data);
-      default: throw RpcError(Code::device_error, e.what(), data);
+      case BackendErrc::cancelled:
+        throw RpcError(Code::auth_failed, e.what(), data);
+      case BackendErrc::no_such_key:
+        throw RpcError(Code::not_found, e.what(), data);
+      default:
+        throw RpcError(Code::device_error, e.what(), data);
     }
   } catch (const service::ServiceError& e) {
-    Code code = e.status() == service::status::kNotFound ? Code::not_found
+    Code code = e.status() == service::status::kNotFound   ? Code::not_found
                 : e.status() == service::status::kConflict ? Code::conflict
                                                            : Code::service_error;
     throw RpcError(code, std::string("service: ") + e.what(), Json{{"status", e.status()}});
   } catch (const Error& e) {
     Json data{{"errc", errc_name(e.code())}};
     if (e.code() == Errc::decrypt_failed) throw RpcError(Code::decrypt_failed, e.what(), data);
-    if (e.code() == Errc::io || e.code() == Errc::internal) throw RpcError(Code::internal_error, e.what(), data);
+    if (e.code() == Errc::io || e.code() == Errc::internal)
+      throw RpcError(Code::internal_error, e.what(), data);
     throw RpcError(Code::invalid_params, e.what(), data);
   } catch (const std::exception& e) {
     log_event("error", std::string("method ") + method + " failed: " + e.what());
@@ -153,7 +177,9 @@ Json Agent::call(const std::string& method, const Json& params, const Requester*
 
 backend::Backend& Agent::backend(std::string_view name) {
   auto it = backends_.find(name);
-  if (it == backends_.end()) throw RpcError(Code::invalid_params, "backend \"" + std::string(name) + "\" is not configured in this agent");
+  if (it == backends_.end())
+    throw RpcError(Code::invalid_params,
+                   "backend \"" + std::string(name) + "\" is not configured in this agent");
   return *it->second;
 }
 
@@ -170,7 +196,9 @@ LocalProfile Agent::require_profile(ProfileNeed need) {
   // Loaded under the lock, so that a copy older than one republished meanwhile never is.
   std::lock_guard guard(profile_mutex_);
   auto profile = home_.load_profile();
-  if (!profile) throw RpcError(Code::not_found, "this agent has no profile yet: run `recrypt personal ACCOUNT` first");
+  if (!profile)
+    throw RpcError(Code::not_found,
+                   "this agent has no profile yet: run `recrypt personal ACCOUNT` first");
   if (profile->token == verified_token_) return *profile;
   try {
     (void)service::verify_personal_profile(profile->token);
@@ -194,7 +222,8 @@ const LocalDevice& Agent::signing_device(const LocalProfile& profile) {
     auto it = backends_.find(d.backend);
     if (it != backends_.end() && it->second->present()) return d;
   }
-  throw RpcError(Code::device_error, "none of this profile's devices is present (plug in the token?)");
+  throw RpcError(Code::device_error,
+                 "none of this profile's devices is present (plug in the token?)");
 }
 
 ServiceDirectory::Lease Agent::service_as_device(const LocalProfile& profile) {
@@ -210,16 +239,20 @@ ServiceDirectory::Lease Agent::service_as_device(const LocalProfile& profile) {
 Point Agent::device_encryption_key(const LocalDevice& device) {
   for (const auto& k : backend(device.backend).list_keys())
     if (k.id == device.encryption_key_id) return k.public_key;
-  throw RpcError(Code::not_found, "device \"" + device.name + "\" has no encryption key in its backend");
+  throw RpcError(Code::not_found,
+                 "device \"" + device.name + "\" has no encryption key in its backend");
 }
 
 Json Agent::hello(const Json&) {
-  return Json{{"protocol", agent_rpc::kProtocolVersion}, {"agent", "recrypt-agent"}, {"version", RECRYPT_VERSION}};
+  return Json{{"protocol", agent_rpc::kProtocolVersion},
+              {"agent", "recrypt-agent"},
+              {"version", RECRYPT_VERSION}};
 }
 
 Json Agent::list_methods(const Json&) {
   Json out = Json::array();
-  for (const auto& m : methods()) out.push_back(Json{{"name", m.name}, {"summary", m.summary}, {"params", m.params}});
+  for (const auto& m : methods())
+    out.push_back(Json{{"name", m.name}, {"summary", m.summary}, {"params", m.params}});
   return out;
 }
 
@@ -227,24 +260,32 @@ Json Agent::status(const Json&) {
   Json bs = Json::array();
   for (const auto& [name, b] : backends_) {
     auto caps = b->capabilities();
-    bs.push_back(Json{{"name", name}, {"present", b->present()}, {"full_point_ecdh", caps.full_point_ecdh},
-                      {"resident_shares", caps.resident_shares}, {"sealing", caps.sealing},
+    bs.push_back(Json{{"name", name},
+                      {"present", b->present()},
+                      {"full_point_ecdh", caps.full_point_ecdh},
+                      {"resident_shares", caps.resident_shares},
+                      {"sealing", caps.sealing},
                       {"key_auth", backend::key_auth_name(caps.key_auth)}});
   }
   Json out{{"protocol", agent_rpc::kProtocolVersion},
            {"version", RECRYPT_VERSION},
-           {"uptime_seconds", std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count()},
+           {"uptime_seconds", std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::steady_clock::now() - started_)
+                                  .count()},
            {"home", home_.root().string()},
            {"default_backend", config_.default_backend},
            {"backends", bs}};
   Json confirming = Json::array();
   if (auto p = home_.load_profile()) {
-    out["profile"] = Json{{"account", p->account}, {"service", p->service}, {"devices", p->devices.size()}};
+    out["profile"] =
+        Json{{"account", p->account}, {"service", p->service}, {"devices", p->devices.size()}};
     for (const auto& d : p->devices)
       if (d.confirm) confirming.push_back(d.name);
   }
-  out["confirm"] = Json{{"decrypt", config_.confirm.decrypt}, {"admin", config_.confirm.admin},
-                        {"ttl_seconds", config_.confirm.ttl.count()}, {"devices", confirming}};
+  out["confirm"] = Json{{"decrypt", config_.confirm.decrypt},
+                        {"admin", config_.confirm.admin},
+                        {"ttl_seconds", config_.confirm.ttl.count()},
+                        {"devices", confirming}};
   Json groups = Json::array();
   for (const auto& g : home_.load_groups()) groups.push_back(g.name);
   out["administered_groups"] = groups;
@@ -261,10 +302,12 @@ Json Agent::lock(const Json&) {
 // device asks the user first (confirm_decrypt).
 Json Agent::keys_list(const Json&) {
   auto profile = home_.load_profile();
-  auto device_of = [&profile](const std::string& backend_name, const std::string& id) -> const LocalDevice* {
+  auto device_of = [&profile](const std::string& backend_name,
+                              const std::string& id) -> const LocalDevice* {
     if (!profile) return nullptr;
     for (const auto& d : profile->devices)
-      if (d.backend == backend_name && (d.encryption_key_id == id || d.signing_key_id == id)) return &d;
+      if (d.backend == backend_name && (d.encryption_key_id == id || d.signing_key_id == id))
+        return &d;
     return nullptr;
   };
   Json out = Json::array();
@@ -273,9 +316,12 @@ Json Agent::keys_list(const Json&) {
     const backend::KeyAuth default_auth = b->capabilities().key_auth;
     for (const auto& k : b->list_keys()) {
       const char* auth = backend::key_auth_name(k.auth.value_or(default_auth));
-      Json key{{"backend", name}, {"id", k.id}, {"label", k.label},
+      Json key{{"backend", name},
+               {"id", k.id},
+               {"label", k.label},
                {"purpose", k.purpose == backend::KeyPurpose::encryption ? "encryption" : "signing"},
-               {"fingerprint", udf::key_fingerprint(k.public_key)}, {"resident_share", k.resident_share},
+               {"fingerprint", udf::key_fingerprint(k.public_key)},
+               {"resident_share", k.resident_share},
                {"auth", auth}};
       if (const LocalDevice* d = device_of(name, k.id)) {
         key["device"] = d->name;

@@ -37,7 +37,6 @@ struct AgentConfig {
   Confirmer confirmer;
 };
 
-
 class Agent {
  public:
   Agent(AgentConfig config, PinProvider& pins);
@@ -91,7 +90,9 @@ class Agent {
   // Consent (consent_context.cpp): what a request would do, for the prompt, or nullopt when
   // neither the policy nor a device asks for it.
   std::optional<ConsentRequest> consent_needed(const MethodInfo& method, const Json& params);
-  bool device_confirms(const LocalDevice& device) const { return config_.confirm.decrypt || device.confirm; }
+  bool device_confirms(const LocalDevice& device) const {
+    return config_.confirm.decrypt || device.confirm;
+  }
 
   // Helpers shared by the methods.
   backend::Backend& backend(std::string_view name);
@@ -123,7 +124,7 @@ class Agent {
   ServiceDirectory services_;
   ResidentShares resident_shares_;
   std::map<std::string, std::unique_ptr<backend::Backend>, std::less<>> backends_;
-  std::mutex state_mutex_;  // one state-changing method at a time
+  std::mutex state_mutex_;      // one state-changing method at a time
   std::mutex profile_mutex_;    // require_profile: one check, and republication, at a time
   std::string verified_token_;  // the home's profile token as last found to verify
   std::chrono::steady_clock::time_point started_;

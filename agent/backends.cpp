@@ -6,11 +6,13 @@
 namespace recrypt::agent {
 
 void add_backend_options(CLI::App& app, BackendOptions& options) {
-  app.add_option("--tpm-tcti", options.tpm_tcti,
-                 "enable the TPM backend with this TCTI (device:/dev/tpmrm0, swtpm:port=2321, tabrmd)");
+  app.add_option(
+      "--tpm-tcti", options.tpm_tcti,
+      "enable the TPM backend with this TCTI (device:/dev/tpmrm0, swtpm:port=2321, tabrmd)");
   app.add_flag("--tpm-key-pin", options.tpm_key_pin,
                "new TPM device keys carry a PIN, asked (twice) when each is made and for each use");
-  app.add_option("--pkcs11-module", options.pkcs11_module, "PKCS#11 module (default: p11-kit's proxy)");
+  app.add_option("--pkcs11-module", options.pkcs11_module,
+                 "PKCS#11 module (default: p11-kit's proxy)");
   app.add_option("--pkcs11-token", options.pkcs11_token,
                  "enable the PKCS#11 backend for this token URI (pkcs11:token=...)");
 }

@@ -21,9 +21,12 @@ std::string_view trim(std::string_view s) {
 
 const char* kind_name(ConsentKind kind) {
   switch (kind) {
-    case ConsentKind::decrypt: return "decrypt";
-    case ConsentKind::admin: return "admin";
-    case ConsentKind::none: break;
+    case ConsentKind::decrypt:
+      return "decrypt";
+    case ConsentKind::admin:
+      return "admin";
+    case ConsentKind::none:
+      break;
   }
   return "none";
 }
@@ -35,15 +38,22 @@ void parse_confirm_list(std::string_view text, ConfirmPolicy& policy) {
   std::size_t start = 0;
   for (;;) {
     std::size_t comma = text.find(',', start);
-    std::string_view word = trim(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
-    if (word == "decrypt") decrypt = true;
-    else if (word == "admin") admin = true;
-    else if (word == "none") none = true;
-    else throw std::invalid_argument("--confirm: \"" + prompt_safe(word, 40) + "\" is not decrypt, admin or none");
+    std::string_view word =
+        trim(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
+    if (word == "decrypt")
+      decrypt = true;
+    else if (word == "admin")
+      admin = true;
+    else if (word == "none")
+      none = true;
+    else
+      throw std::invalid_argument("--confirm: \"" + prompt_safe(word, 40) +
+                                  "\" is not decrypt, admin or none");
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  if (none && (decrypt || admin)) throw std::invalid_argument("--confirm: none cannot be combined with decrypt or admin");
+  if (none && (decrypt || admin))
+    throw std::invalid_argument("--confirm: none cannot be combined with decrypt or admin");
   policy.decrypt = decrypt;
   policy.admin = admin;
 }
@@ -81,14 +91,17 @@ std::string prompt_safe(std::string_view text, std::size_t max_bytes) {
 }
 
 std::string consent_description(const Requester& who, const ConsentRequest& what) {
-  std::string text = "A program asks recrypt-agent to " + what.operation + " (" + what.method + ").\n\n";
-  text += "Program: " + prompt_safe(who.program, kMaxProgram) + " (pid " + std::to_string(who.pid) + ")\n";
+  std::string text =
+      "A program asks recrypt-agent to " + what.operation + " (" + what.method + ").\n\n";
+  text += "Program: " + prompt_safe(who.program, kMaxProgram) + " (pid " + std::to_string(who.pid) +
+          ")\n";
   for (const auto& [label, value] : what.details) text += label + ": " + prompt_safe(value) + "\n";
   text += "\nAllow it?";
   return text;
 }
 
-ConsentGate::ConsentGate(std::chrono::seconds ttl, Confirmer confirmer) : ttl_(ttl), confirmer_(std::move(confirmer)) {}
+ConsentGate::ConsentGate(std::chrono::seconds ttl, Confirmer confirmer)
+    : ttl_(ttl), confirmer_(std::move(confirmer)) {}
 
 void ConsentGate::require(const Requester& who, const ConsentRequest& what) {
   using agent_rpc::Code;
@@ -105,7 +118,8 @@ void ConsentGate::require(const Requester& who, const ConsentRequest& what) {
   bool allowed = false;
   try {
     if (!confirmer_) throw std::runtime_error("no confirmation prompt is configured");
-    allowed = confirmer_(ConfirmPrompt{"recrypt-agent: confirm", consent_description(who, what), "Allow", "Refuse"});
+    allowed = confirmer_(
+        ConfirmPrompt{"recrypt-agent: confirm", consent_description(who, what), "Allow", "Refuse"});
   } catch (const std::exception& e) {
     log_event("warning", "cannot ask to confirm " + request + ": " + e.what());
     throw RpcError(Code::auth_failed,
@@ -115,7 +129,8 @@ void ConsentGate::require(const Requester& who, const ConsentRequest& what) {
   }
   if (!allowed) {
     log_event("info", "the user refused " + request);
-    throw RpcError(Code::consent_refused, "the user refused the request at the agent's confirmation prompt",
+    throw RpcError(Code::consent_refused,
+                   "the user refused the request at the agent's confirmation prompt",
                    Json{{"errc", "refused-by-user"}, {"kind", kind_name(what.kind)}});
   }
   log_event("info", "the user allowed " + request);

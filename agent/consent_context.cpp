@@ -12,7 +12,9 @@ namespace {
 
 const std::string kClaimed = " (as the program gives it)";
 
-std::string short_id(const std::string& id) { return id.size() > 24 ? id.substr(0, 24) + "..." : id; }
+std::string short_id(const std::string& id) {
+  return id.size() > 24 ? id.substr(0, 24) + "..." : id;
+}
 
 }  // namespace
 
@@ -27,7 +29,8 @@ std::optional<ConsentRequest> Agent::consent_needed(const MethodInfo& method, co
     if (auto g = home_.find_group(name.empty() ? claimed_id : name))
       return g->name + " (administered by this agent, " + short_id(g->group_id) + ")";
     auto pinned = known_.find(KnownKind::group, name);
-    if (pinned && (claimed_id.empty() || *pinned == claimed_id)) return name + " (pinned, " + short_id(*pinned) + ")";
+    if (pinned && (claimed_id.empty() || *pinned == claimed_id))
+      return name + " (pinned, " + short_id(*pinned) + ")";
     if (pinned) return name + " (NOT the key this agent pinned for that name)";
     return name + " (not known to this agent)";
   };
@@ -44,12 +47,14 @@ std::optional<ConsentRequest> Agent::consent_needed(const MethodInfo& method, co
                                                  : "(the program gave no name)");
     auto envelope = params.find("envelope");
     try {
-      if (envelope == params.end() || !envelope->is_string()) throw std::invalid_argument("no envelope");
+      if (envelope == params.end() || !envelope->is_string())
+        throw std::invalid_argument("no envelope");
       jwe::Envelope parsed = jwe::Envelope::parse(envelope->get<std::string>());
       std::vector<std::string> groups;
       for (const auto& recipient : parsed.recipients)
         for (const auto& agreement : recipient.agreements) {
-          std::string g = agreement.locator ? "group " + resolve_group(agreement.locator->group, agreement.locator->group_id)
+          std::string g = agreement.locator ? "group " + resolve_group(agreement.locator->group,
+                                                                       agreement.locator->group_id)
                                             : "a device key";
           if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
         }
@@ -67,16 +72,20 @@ std::optional<ConsentRequest> Agent::consent_needed(const MethodInfo& method, co
     auto on = params.find("confirm");
     bool turning_off = on != params.end() && on->is_boolean() && !on->get<bool>();
     for (const auto& d : profile->devices)
-      if (turning_off && name != params.end() && name->is_string() && d.name == *name && d.confirm) ask = true;
+      if (turning_off && name != params.end() && name->is_string() && d.name == *name && d.confirm)
+        ask = true;
   }
   if (!ask) return std::nullopt;
   for (const auto& [param, meaning] : method.params.items()) {
     auto value = params.find(param);
     if (value == params.end() || value->is_null()) continue;
     std::string text = value->is_string() ? value->get<std::string>() : value->dump();
-    if (param == "group") request.details.emplace_back("Group", resolve_group(text, ""));
-    else if (param == "name" && method.name == "group.create") request.details.emplace_back("New group", text + kClaimed);
-    else request.details.emplace_back(param, text + kClaimed);
+    if (param == "group")
+      request.details.emplace_back("Group", resolve_group(text, ""));
+    else if (param == "name" && method.name == "group.create")
+      request.details.emplace_back("New group", text + kClaimed);
+    else
+      request.details.emplace_back(param, text + kClaimed);
   }
   return request;
 }

@@ -74,10 +74,13 @@ Json Agent::document_open(const Json& params) {
       if (k.id == d.signing_key_id) sig = k.public_key;
     }
     if (!enc || !sig) continue;
-    devices.push_back(DeviceKeys{d.name, it->second.get(), d.encryption_key_id, udf::key_fingerprint(*enc),
-                                 d.signing_key_id, udf::key_fingerprint(*sig)});
+    devices.push_back(DeviceKeys{d.name, it->second.get(), d.encryption_key_id,
+                                 udf::key_fingerprint(*enc), d.signing_key_id,
+                                 udf::key_fingerprint(*sig)});
   }
-  if (devices.empty()) throw RpcError(Code::device_error, "none of this profile's devices is present (plug in the token?)");
+  if (devices.empty())
+    throw RpcError(Code::device_error,
+                   "none of this profile's devices is present (plug in the token?)");
 
   OpenPlan plan = plan_open(envelope, devices, profile.service);
   std::vector<std::string> reasons = plan.skipped;
@@ -97,12 +100,15 @@ Json Agent::document_open(const Json& params) {
     }
     // plan_open let through only groups at this user's service.
     const jwe::Locator& where = *agreement.locator;
-    if (spent.recryptions == kMaxRecryptions) throw LimitReached{limit_reached("recryption calls", kMaxRecryptions)};
+    if (spent.recryptions == kMaxRecryptions)
+      throw LimitReached{limit_reached("recryption calls", kMaxRecryptions)};
     ++spent.recryptions;
     try {
       ServiceDirectory::Lease link = services_.connect(
-          profile.service, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}), dev.signing_udf);
-      auto answer = link->recrypt_data(service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk});
+          profile.service, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}),
+          dev.signing_udf);
+      auto answer = link->recrypt_data(
+          service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk});
       std::string how;
       out.candidates = member_shared_points(dev, agreement.epk, answer, resident_shares_, how);
       out.via = "group " + where.group + " (" + how + ")";
@@ -135,14 +141,18 @@ Json Agent::document_open(const Json& params) {
         SecureBytes cek = jwe::unwrap_candidates(recipient, candidates);
         SecureBytes plaintext = jwe::decrypt_content(envelope, cek);
         Json via_json = via;
-        return Json{{"plaintext", base64url::encode(plaintext)}, {"recipient", attempt.recipient},
-                    {"via", via_json}, {"device", dev.name}};
+        return Json{{"plaintext", base64url::encode(plaintext)},
+                    {"recipient", attempt.recipient},
+                    {"via", via_json},
+                    {"device", dev.name}};
       } catch (const RpcError& e) {
         reasons.push_back(e.what());
       } catch (const Error& e) {
         reasons.push_back(e.what());
       } catch (const backend::BackendError& e) {
-        if (e.code() == backend::BackendErrc::auth_failed || e.code() == backend::BackendErrc::cancelled) throw;
+        if (e.code() == backend::BackendErrc::auth_failed ||
+            e.code() == backend::BackendErrc::cancelled)
+          throw;
         reasons.push_back(e.what());
       }
     }

@@ -20,9 +20,9 @@ namespace recrypt::agent {
 using agent_rpc::Code;
 using agent_rpc::RpcError;
 using service::MemberChange;
-using service::MemberState;
 using service::MembershipRecord;
 using service::MembershipState;
+using service::MemberState;
 using service::RecordOp;
 
 namespace {
@@ -40,7 +40,10 @@ service::Privileges privileges_param(const Json& params) {
 Json group_json(const AdminGroup& g) {
   Json keys = Json::array();
   for (const auto& k : g.keys) keys.push_back(k.key_id);
-  return Json{{"name", g.name}, {"id", g.group_id}, {"service", g.service}, {"key_id", g.keys.back().key_id},
+  return Json{{"name", g.name},
+              {"id", g.group_id},
+              {"service", g.service},
+              {"key_id", g.keys.back().key_id},
               {"keys", keys}};
 }
 
@@ -76,7 +79,8 @@ static Scalar unseal_group_key(backend::Backend& b, const SealedGroupKey& sealed
   SecureBytes raw = b.unseal(base64url::decode(sealed.sealed));
   Scalar a = Scalar::from_bytes(Curve::p256(), raw);
   if (!(a.public_point() == jwk::to_public(sealed.public_jwk)))
-    throw RpcError(Code::device_error, "the sealed group key does not match the group's public key");
+    throw RpcError(Code::device_error,
+                   "the sealed group key does not match the group's public key");
   return a;
 }
 
@@ -88,7 +92,8 @@ std::string Agent::sign_record(const MembershipRecord& record, const LocalProfil
 MembershipState Agent::verified_membership(service::Client& link, const std::string& group_id,
                                            const std::string& group_name) {
   std::lock_guard guard(membership_mutex_);
-  MembershipState state = sync_membership(link, group_id, group_name, home_.load_membership(group_id));
+  MembershipState state =
+      sync_membership(link, group_id, group_name, home_.load_membership(group_id));
   home_.save_membership(state);
   return state;
 }
@@ -110,7 +115,8 @@ MembershipState Agent::admin_membership(service::Client& link, AdminGroup& g) {
   std::string me = service::verify_personal_profile(profile.token).id();
   auto mine = std::find_if(current.members.begin(), current.members.end(),
                            [&](const service::MemberSummary& m) { return m.member == me; });
-  if (mine == current.members.end()) throw RpcError(Code::refused, "the service does not list this administrator in " + g.name);
+  if (mine == current.members.end())
+    throw RpcError(Code::refused, "the service does not list this administrator in " + g.name);
   auto state_of = [](const service::MemberSummary& m) {
     return MemberState{m.account.empty() ? m.member : m.account, m.privileges, m.status};
   };
@@ -136,9 +142,11 @@ MembershipState Agent::admin_membership(service::Client& link, AdminGroup& g) {
 
 Json Agent::group_create(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "name");
-  std::string backend_name = agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
+  std::string backend_name =
+      agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
   LocalProfile profile = require_profile(ProfileNeed::signed_token);
-  if (home_.find_group(name)) throw RpcError(Code::conflict, "this agent already administers a group \"" + name + "\"");
+  if (home_.find_group(name))
+    throw RpcError(Code::conflict, "this agent already administers a group \"" + name + "\"");
   backend::Backend& b = backend(backend_name);
 
   auto signing = b.generate_key("group:" + name, backend::KeyPurpose::signing);
@@ -146,10 +154,16 @@ Json Agent::group_create(const Json& params) {
   std::string key_id = udf::key_fingerprint(group_key.public_key);
   Bytes sealed = b.seal("group-key:" + key_id, group_key.secret.to_bytes());
 
-  service::GroupProfile doc{name, signing.public_key, group_key.public_key, {}, profile.service, service::rfc3339_now()};
+  service::GroupProfile doc{name, signing.public_key, group_key.public_key,
+                            {},   profile.service,    service::rfc3339_now()};
   KeyRef signing_ref{backend_name, signing.id};
-  AdminGroup g{name, doc.id(), profile.service, signing_ref, doc.sign(signer(signing_ref)),
-               {SealedGroupKey{key_id, jwk::from_public(group_key.public_key), backend_name, base64url::encode(sealed)}},
+  AdminGroup g{name,
+               doc.id(),
+               profile.service,
+               signing_ref,
+               doc.sign(signer(signing_ref)),
+               {SealedGroupKey{key_id, jwk::from_public(group_key.public_key), backend_name,
+                               base64url::encode(sealed)}},
                true};
 
   // The administrator is the first member: SUPER, and able to read the group's documents.
@@ -158,11 +172,14 @@ Json Agent::group_create(const Json& params) {
   MembershipState chain(g.group_id);
   MembershipRecord genesis = chain.next(RecordOp::genesis);
   genesis.key_id = key_id;
-  genesis.members = {MemberChange{me.id(), MemberState{me.account, all, service::MemberStatus::active}}};
+  genesis.members = {
+      MemberChange{me.id(), MemberState{me.account, all, service::MemberStatus::active}}};
   std::string token = genesis.sign(doc.signing_key, signer(signing_ref));
   chain.append(token);
   service::CreateGroupRequest request{
-      g.token, {member_entry_for(me, all, service::MemberStatus::active, group_key.secret)}, {token}};
+      g.token,
+      {member_entry_for(me, all, service::MemberStatus::active, group_key.secret)},
+      {token}};
   ServiceDirectory::Lease link = service_as_device(profile);
   link->create_group(request);
   home_.save_group(g);
@@ -176,24 +193,30 @@ Json Agent::group_add(const Json& params) {
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile);
-  auto member_profile =
-      fetch_confirmed_profile(link, known_, member, agent_rpc::param_optional_string(params, "fingerprint"));
+  auto member_profile = fetch_confirmed_profile(
+      link, known_, member, agent_rpc::param_optional_string(params, "fingerprint"));
   MembershipState chain = admin_membership(link, g);
-  auto status = params.value("inactive", false) ? service::MemberStatus::suspended : service::MemberStatus::active;
+  auto status = params.value("inactive", false) ? service::MemberStatus::suspended
+                                                : service::MemberStatus::active;
   service::Privileges privileges = privileges_param(params);
   MembershipRecord record = chain.next(RecordOp::add);
-  record.members = {MemberChange{member_profile.id(), MemberState{member_profile.account, privileges, status}}};
+  record.members = {
+      MemberChange{member_profile.id(), MemberState{member_profile.account, privileges, status}}};
   std::string token = sign_record(record, profile);
   check_locally(chain, token);
 
   const SealedGroupKey& current = g.keys.back();
   Scalar a = unseal_group_key(backend(current.backend), current);
-  service::AddMemberRequest request{g.group_id, {member_entry_for(member_profile, privileges, status, a)}, {token}};
+  service::AddMemberRequest request{
+      g.group_id, {member_entry_for(member_profile, privileges, status, a)}, {token}};
   link->add_member(request);
   chain.append(token);
   home_.save_membership(chain);
-  return Json{{"group", g.name}, {"member", member_profile.id()}, {"account", member_profile.account},
-              {"devices", member_profile.devices.size()}, {"status", service::to_string(status)}};
+  return Json{{"group", g.name},
+              {"member", member_profile.id()},
+              {"account", member_profile.account},
+              {"devices", member_profile.devices.size()},
+              {"status", service::to_string(status)}};
 }
 
 Json Agent::set_member_status(const Json& params, service::MemberStatus status) {
@@ -203,22 +226,34 @@ Json Agent::set_member_status(const Json& params, service::MemberStatus status) 
   ServiceDirectory::Lease link = service_as_device(profile);
   MembershipState chain = admin_membership(link, g);
   auto m = chain.find(member);
-  if (!m) throw RpcError(Code::not_found, member + " is not a member of " + g.name + " (by its membership chain)");
+  if (!m)
+    throw RpcError(Code::not_found,
+                   member + " is not a member of " + g.name + " (by its membership chain)");
   MembershipRecord record = chain.next(RecordOp::update);
-  record.members = {MemberChange{m->member, MemberState{m->state.account, m->state.privileges, status}}};
+  record.members = {
+      MemberChange{m->member, MemberState{m->state.account, m->state.privileges, status}}};
   std::string token = sign_record(record, profile);
   check_locally(chain, token);
-  service::UpdateMemberRequest request{g.group_id, m->member, status, std::nullopt, std::nullopt, {token}};
+  service::UpdateMemberRequest request{g.group_id,   m->member,    status,
+                                       std::nullopt, std::nullopt, {token}};
   auto response = link->update_member(request);
   chain.append(token);
   home_.save_membership(chain);
-  return Json{{"group", g.name}, {"member", m->member}, {"account", m->state.account},
+  return Json{{"group", g.name},
+              {"member", m->member},
+              {"account", m->state.account},
               {"status", service::to_string(status)}};
 }
 
-Json Agent::group_suspend(const Json& params) { return set_member_status(params, service::MemberStatus::suspended); }
-Json Agent::group_revoke(const Json& params) { return set_member_status(params, service::MemberStatus::revoked); }
-Json Agent::group_reinstate(const Json& params) { return set_member_status(params, service::MemberStatus::active); }
+Json Agent::group_suspend(const Json& params) {
+  return set_member_status(params, service::MemberStatus::suspended);
+}
+Json Agent::group_revoke(const Json& params) {
+  return set_member_status(params, service::MemberStatus::revoked);
+}
+Json Agent::group_reinstate(const Json& params) {
+  return set_member_status(params, service::MemberStatus::active);
+}
 
 Json Agent::group_rotate(const Json& params) {
   AdminGroup g = require_admin_group(params);
@@ -253,8 +288,8 @@ Json Agent::group_rotate(const Json& params) {
       ++revoked;
       continue;
     }
-    request.entries.push_back(member_entry_for(fetch_profile_by_id(link, id), state.privileges, state.status,
-                                               group_key.secret));
+    request.entries.push_back(member_entry_for(fetch_profile_by_id(link, id), state.privileges,
+                                               state.status, group_key.secret));
   }
   Json refused = Json::array();
   for (const auto& m : reported.members) {
@@ -262,15 +297,19 @@ Json Agent::group_rotate(const Json& params) {
     std::string reason;
     if (it == chain.members().end())
       reason = "the service lists this member, but no administrator's record adds them";
-    else if (it->second.status == service::MemberStatus::revoked && m.status != service::MemberStatus::revoked)
-      reason = "revoked by an administrator's record, though the service lists them " + service::to_string(m.status);
-    if (!reason.empty()) refused.push_back(Json{{"member", m.member}, {"account", m.account}, {"reason", reason}});
+    else if (it->second.status == service::MemberStatus::revoked &&
+             m.status != service::MemberStatus::revoked)
+      reason = "revoked by an administrator's record, though the service lists them " +
+               service::to_string(m.status);
+    if (!reason.empty())
+      refused.push_back(Json{{"member", m.member}, {"account", m.account}, {"reason", reason}});
   }
   link->rotate_group_key(request);
   chain.append(token);
   home_.save_membership(chain);
   g.token = request.profile;
-  g.keys.push_back(SealedGroupKey{key_id, jwk::from_public(group_key.public_key), old.backend, base64url::encode(sealed)});
+  g.keys.push_back(SealedGroupKey{key_id, jwk::from_public(group_key.public_key), old.backend,
+                                  base64url::encode(sealed)});
   home_.save_group(g);
   Json out = group_json(g);
   out["members"] = request.entries.size();
@@ -286,7 +325,9 @@ Json Agent::group_resplit(const Json& params) {
   ServiceDirectory::Lease link = service_as_device(profile);
   MembershipState chain = admin_membership(link, g);
   auto m = chain.find(member);
-  if (!m) throw RpcError(Code::not_found, member + " is not a member of " + g.name + " (by its membership chain)");
+  if (!m)
+    throw RpcError(Code::not_found,
+                   member + " is not a member of " + g.name + " (by its membership chain)");
   auto member_profile = fetch_profile_by_id(link, m->member);
   const SealedGroupKey& key = g.keys.back();
   MembershipRecord record = chain.next(RecordOp::resplit);
@@ -297,9 +338,13 @@ Json Agent::group_resplit(const Json& params) {
   Scalar a = unseal_group_key(backend(key.backend), key);
   // A fresh split replaces the member's entry for the current key: the old share, and any
   // copy of it on a lost device, no longer combines with the service's new r.
-  service::UpdateMemberRequest request{g.group_id, m->member, std::nullopt, std::nullopt,
-                                       member_entry_for(member_profile, m->state.privileges, m->state.status, a),
-                                       {token}};
+  service::UpdateMemberRequest request{
+      g.group_id,
+      m->member,
+      std::nullopt,
+      std::nullopt,
+      member_entry_for(member_profile, m->state.privileges, m->state.status, a),
+      {token}};
   link->update_member(request);
   chain.append(token);
   home_.save_membership(chain);
@@ -317,10 +362,12 @@ Json Agent::group_show(const Json& params) {
   auto doc = service::verify_group_profile(g.profile);
   if (doc.id() != g.group || doc.name != g.name)
     throw RpcError(Code::refused, "the service answered group " + g.name + " (" + g.group +
-                                      ") with the profile of group " + doc.name + " (" + doc.id() + ")");
+                                      ") with the profile of group " + doc.name + " (" + doc.id() +
+                                      ")");
   bool by_name = name.find('@') != std::string::npos;
   if (by_name ? g.name != name : !udf::matches(g.group, name))
-    throw RpcError(Code::refused, "the service answered group " + g.name + " (" + g.group + ") when asked for " + name);
+    throw RpcError(Code::refused, "the service answered group " + g.name + " (" + g.group +
+                                      ") when asked for " + name);
   known_.check_or_pin(KnownKind::group, g.name, g.group);
   MembershipState chain = verified_membership(link, g.group, g.name);
 
@@ -330,13 +377,17 @@ Json Agent::group_show(const Json& params) {
   Json unverified = Json::array();
   for (const auto& m : g.members) {
     auto it = chain.members().find(m.member);
-    if (it != chain.members().end() && it->second == MemberState{it->second.account, m.privileges, m.status}) continue;
+    if (it != chain.members().end() &&
+        it->second == MemberState{it->second.account, m.privileges, m.status})
+      continue;
     Json j = m.to_json();
-    j["reason"] = it == chain.members().end() ? "not in the membership chain" : "differs from the membership chain";
+    j["reason"] = it == chain.members().end() ? "not in the membership chain"
+                                              : "differs from the membership chain";
     unverified.push_back(std::move(j));
   }
-  return Json{{"name", g.name},         {"id", g.group},           {"key_id", g.key_id},
-              {"members", members},     {"unverified", unverified}, {"chain_length", chain.length()}};
+  return Json{{"name", g.name},           {"id", g.group},
+              {"key_id", g.key_id},       {"members", members},
+              {"unverified", unverified}, {"chain_length", chain.length()}};
 }
 
 Json Agent::group_list(const Json&) {
@@ -366,15 +417,20 @@ Json Agent::group_recipient(const Json& params) {
     }
     auto doc = service::verify_group_profile(token);
     if (doc.name != name && !udf::matches(doc.id(), name))
-      throw RpcError(Code::refused, "the service answered group " + doc.name + " (" + doc.id() + ") when asked for " + name);
+      throw RpcError(Code::refused, "the service answered group " + doc.name + " (" + doc.id() +
+                                        ") when asked for " + name);
     // The profile came from this user's service: it must say that it is hosted there.
     if (doc.service != profile.service)
-      throw RpcError(Code::refused, "group " + doc.name + " says it is hosted at " + doc.service + ", not at " +
-                                        profile.service + " which answered for it");
+      throw RpcError(Code::refused, "group " + doc.name + " says it is hosted at " + doc.service +
+                                        ", not at " + profile.service + " which answered for it");
     known_.check_or_pin(KnownKind::group, doc.name, doc.id());
   }
   auto doc = service::verify_group_profile(token);
-  return Json{{"name", doc.name}, {"id", doc.id()}, {"key_id", doc.key_id()}, {"service", doc.service}, {"profile", token}};
+  return Json{{"name", doc.name},
+              {"id", doc.id()},
+              {"key_id", doc.key_id()},
+              {"service", doc.service},
+              {"profile", token}};
 }
 
 Json Agent::group_audit(const Json& params) {

@@ -23,19 +23,23 @@ void write_json(const fs::path& path, const Json& j) {
 }  // namespace
 
 KeyRef KeyRef::from_json(const Json& j) {
-  return KeyRef{json::string_field(j, "backend", "key reference"), json::string_field(j, "id", "key reference")};
+  return KeyRef{json::string_field(j, "backend", "key reference"),
+                json::string_field(j, "id", "key reference")};
 }
 
 Json LocalProfile::to_json() const {
   Json devs = Json::array();
   for (const auto& d : devices) {
-    Json dev{{"name", d.name}, {"backend", d.backend}, {"encryption_key_id", d.encryption_key_id},
+    Json dev{{"name", d.name},
+             {"backend", d.backend},
+             {"encryption_key_id", d.encryption_key_id},
              {"signing_key_id", d.signing_key_id}};
     if (d.confirm) dev["confirm"] = true;  // absent: files from before the setting read the same
     devs.push_back(std::move(dev));
   }
-  return Json{{"version", 1}, {"account", account}, {"service", service}, {"signing_key", signing_key.to_json()},
-              {"devices", devs}, {"token", token}};
+  return Json{{"version", 1},       {"account", account},
+              {"service", service}, {"signing_key", signing_key.to_json()},
+              {"devices", devs},    {"token", token}};
 }
 
 LocalProfile LocalProfile::from_json(const Json& j) {
@@ -51,7 +55,9 @@ LocalProfile LocalProfile::from_json(const Json& j) {
                        json::string_field(d, "signing_key_id", what)};
     auto confirm = d.find("confirm");
     if (confirm != d.end()) {
-      if (!confirm->is_boolean()) throw Error(Errc::malformed, std::string(what) + ": a device's confirm is not true or false");
+      if (!confirm->is_boolean())
+        throw Error(Errc::malformed,
+                    std::string(what) + ": a device's confirm is not true or false");
       device.confirm = confirm->get<bool>();
     }
     p.devices.push_back(std::move(device));
@@ -62,9 +68,18 @@ LocalProfile LocalProfile::from_json(const Json& j) {
 Json AdminGroup::to_json() const {
   Json ks = Json::array();
   for (const auto& k : keys)
-    ks.push_back(Json{{"key_id", k.key_id}, {"public", k.public_jwk}, {"backend", k.backend}, {"sealed", k.sealed}});
-  return Json{{"version", 1}, {"name", name}, {"group_id", group_id}, {"service", service},
-              {"signing_key", signing_key.to_json()}, {"token", token}, {"keys", ks}, {"chained", chained}};
+    ks.push_back(Json{{"key_id", k.key_id},
+                      {"public", k.public_jwk},
+                      {"backend", k.backend},
+                      {"sealed", k.sealed}});
+  return Json{{"version", 1},
+              {"name", name},
+              {"group_id", group_id},
+              {"service", service},
+              {"signing_key", signing_key.to_json()},
+              {"token", token},
+              {"keys", ks},
+              {"chained", chained}};
 }
 
 AdminGroup AdminGroup::from_json(const Json& j) {
@@ -76,8 +91,9 @@ AdminGroup AdminGroup::from_json(const Json& j) {
   g.signing_key = KeyRef::from_json(json::object_field(j, "signing_key", what));
   g.token = json::string_field(j, "token", what);
   for (const Json& k : json::array_field(j, "keys", what))
-    g.keys.push_back(SealedGroupKey{json::string_field(k, "key_id", what), json::object_field(k, "public", what),
-                                    json::string_field(k, "backend", what), json::string_field(k, "sealed", what)});
+    g.keys.push_back(SealedGroupKey{
+        json::string_field(k, "key_id", what), json::object_field(k, "public", what),
+        json::string_field(k, "backend", what), json::string_field(k, "sealed", what)});
   if (g.keys.empty()) fail(Errc::malformed, "group file has no keys");
   g.chained = j.value("chained", false);  // absent in files from before membership chains
   return g;
@@ -95,12 +111,15 @@ std::optional<LocalProfile> Home::load_profile() const {
   return LocalProfile::from_json(read_json(path, "profile.json"));
 }
 
-void Home::save_profile(const LocalProfile& profile) const { write_json(root_ / "profile.json", profile.to_json()); }
+void Home::save_profile(const LocalProfile& profile) const {
+  write_json(root_ / "profile.json", profile.to_json());
+}
 
 std::vector<AdminGroup> Home::load_groups() const {
   std::vector<AdminGroup> out;
   for (const auto& entry : fs::directory_iterator(root_ / "groups"))
-    if (entry.path().extension() == ".json") out.push_back(AdminGroup::from_json(read_json(entry.path(), "group file")));
+    if (entry.path().extension() == ".json")
+      out.push_back(AdminGroup::from_json(read_json(entry.path(), "group file")));
   return out;
 }
 
@@ -118,7 +137,8 @@ void Home::save_group(const AdminGroup& group) const {
 std::optional<service::MembershipState> Home::load_membership(const std::string& group_id) const {
   fs::path path = root_ / "membership" / (udf::normalize(group_id) + ".json");
   if (!fs::exists(path)) return std::nullopt;
-  service::MembershipState state = service::MembershipState::from_json(read_json(path, "membership state"));
+  service::MembershipState state =
+      service::MembershipState::from_json(read_json(path, "membership state"));
   if (state.group_id() != group_id) fail(Errc::malformed, path.string() + " is for another group");
   return state;
 }

@@ -38,17 +38,17 @@ struct LocalProfile {
   std::string service;  // the recryption service this user works with
   KeyRef signing_key;   // the profile key
   std::vector<LocalDevice> devices;
-  std::string token;    // the signed profile as last published
+  std::string token;  // the signed profile as last published
 
   Json to_json() const;
   static LocalProfile from_json(const Json& j);
 };
 
 struct SealedGroupKey {
-  std::string key_id;  // UDF of A
-  Json public_jwk;     // A
-  std::string backend; // which backend sealed a
-  std::string sealed;  // base64url of the backend's sealed blob
+  std::string key_id;   // UDF of A
+  Json public_jwk;      // A
+  std::string backend;  // which backend sealed a
+  std::string sealed;   // base64url of the backend's sealed blob
 };
 
 struct AdminGroup {
@@ -56,7 +56,7 @@ struct AdminGroup {
   std::string group_id;  // UDF of the group signing key
   std::string service;
   KeyRef signing_key;
-  std::string token;     // the signed group profile as last published
+  std::string token;                 // the signed group profile as last published
   std::vector<SealedGroupKey> keys;  // oldest first; the last is current
   // This agent started the group's membership chain (created or migrated it): an empty chain
   // from the service is then records dropped, never a group to migrate, even if the agent's

@@ -11,7 +11,9 @@ namespace {
 constexpr std::size_t kMaxFile = 4 << 20;
 }
 
-std::string_view to_string(KnownKind kind) { return kind == KnownKind::account ? "account" : "group"; }
+std::string_view to_string(KnownKind kind) {
+  return kind == KnownKind::account ? "account" : "group";
+}
 
 std::vector<KnownProfile> KnownProfiles::load() const {
   std::vector<KnownProfile> out;
@@ -23,7 +25,8 @@ std::vector<KnownProfile> KnownProfiles::load() const {
     if (line.empty() || line.front() == '#') continue;
     std::istringstream fields(line);
     std::string kind, name, id, extra;
-    if (!(fields >> kind >> name >> id) || (fields >> extra) || (kind != "account" && kind != "group"))
+    if (!(fields >> kind >> name >> id) || (fields >> extra) ||
+        (kind != "account" && kind != "group"))
       fail(Errc::malformed, file_.string() + ":" + std::to_string(number) +
                                 ": expected `account|group NAME FINGERPRINT`");
     out.push_back({kind == "account" ? KnownKind::account : KnownKind::group, name, id});
@@ -33,7 +36,8 @@ std::vector<KnownProfile> KnownProfiles::load() const {
 
 void KnownProfiles::save(const std::vector<KnownProfile>& pins) const {
   std::string text = "# recrypt: profiles pinned on first use (KIND NAME FINGERPRINT)\n";
-  for (const KnownProfile& p : pins) text += std::string(to_string(p.kind)) + " " + p.name + " " + p.id + "\n";
+  for (const KnownProfile& p : pins)
+    text += std::string(to_string(p.kind)) + " " + p.name + " " + p.id + "\n";
   write_file_atomic(file_, as_bytes(text), 0600);
 }
 
@@ -53,12 +57,13 @@ void KnownProfiles::check_or_pin(KnownKind kind, const std::string& name, const 
   for (const KnownProfile& p : pins) {
     if (p.kind != kind || p.name != name) continue;
     if (p.id == id) return;
-    throw agent_rpc::RpcError(
-        agent_rpc::Code::refused,
-        std::string(to_string(kind)) + " " + name + " now has fingerprint " + id + ", but this agent pinned " + p.id +
-            " when it first saw it: the service may be lying. If " + name +
-            " really has a new key, confirm the new fingerprint out of band, then run `recrypt known forget " + name +
-            "` and try again");
+    throw agent_rpc::RpcError(agent_rpc::Code::refused,
+                              std::string(to_string(kind)) + " " + name + " now has fingerprint " +
+                                  id + ", but this agent pinned " + p.id +
+                                  " when it first saw it: the service may be lying. If " + name +
+                                  " really has a new key, confirm the new fingerprint out of band, "
+                                  "then run `recrypt known forget " +
+                                  name + "` and try again");
   }
   pins.push_back({kind, name, id});
   save(pins);
@@ -67,7 +72,8 @@ void KnownProfiles::check_or_pin(KnownKind kind, const std::string& name, const 
 bool KnownProfiles::forget(std::string_view name) {
   std::lock_guard guard(mutex_);
   std::vector<KnownProfile> pins = load();
-  auto end = std::remove_if(pins.begin(), pins.end(), [&](const KnownProfile& p) { return p.name == name; });
+  auto end = std::remove_if(pins.begin(), pins.end(),
+                            [&](const KnownProfile& p) { return p.name == name; });
   if (end == pins.end()) return false;
   pins.erase(end, pins.end());
   save(pins);

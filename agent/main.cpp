@@ -23,14 +23,18 @@ void harden_process() {
   ::prctl(PR_SET_DUMPABLE, 0);
   ::umask(077);
   if (CRYPTO_secure_malloc_init(1 << 20, 32) != 1)
-    recrypt::agent::log_event("warning", "no locked memory for secrets (RLIMIT_MEMLOCK too small?); using ordinary memory");
+    recrypt::agent::log_event(
+        "warning",
+        "no locked memory for secrets (RLIMIT_MEMLOCK too small?); using ordinary memory");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace recrypt::agent;
-  CLI::App app{"recrypt-agent: keeps a user's recrypt keys (soft, TPM 2.0 or PKCS#11) and serves the recrypt CLI"};
+  CLI::App app{
+      "recrypt-agent: keeps a user's recrypt keys (soft, TPM 2.0 or PKCS#11) and serves the "
+      "recrypt CLI"};
   std::string socket_path = default_socket_path().string();
   std::string home = default_home().string();
   std::string backend = "soft";
@@ -43,18 +47,28 @@ int main(int argc, char** argv) {
   int confirm_ttl = 0;
   BackendOptions backend_options;
   app.add_option("--socket", socket_path, "Unix socket to listen on")->capture_default_str();
-  app.add_option("--home", home, "folder for the profile, groups and soft keys")->capture_default_str();
-  app.add_option("--backend", backend, "backend for new keys: soft, tpm or pkcs11")->capture_default_str();
-  app.add_option("--passphrase-file", passphrase_file, "read PINs and passphrases from this file (scripts, tests)");
-  app.add_option("--passphrase-fd", passphrase_fd, "read the PIN or passphrase once from this file descriptor");
-  app.add_option("--pinentry", pinentry, "pinentry program for interactive PIN prompts")->capture_default_str();
-  app.add_option("--cache-ttl", cache_ttl, "seconds a PIN and unlocked keys stay cached (0: never cache)")->capture_default_str();
-  app.add_option("--service-timeout", service_timeout, "seconds to wait for the recryption service")->capture_default_str();
-  app.add_option("--confirm", confirm,
-                 "requests that ask the user first (pinentry): decrypt, admin, decrypt,admin or none")
+  app.add_option("--home", home, "folder for the profile, groups and soft keys")
       ->capture_default_str();
-  app.add_option("--confirm-ttl", confirm_ttl,
-                 "seconds a confirmation holds for the same program (pid and executable); 0: ask each time")
+  app.add_option("--backend", backend, "backend for new keys: soft, tpm or pkcs11")
+      ->capture_default_str();
+  app.add_option("--passphrase-file", passphrase_file,
+                 "read PINs and passphrases from this file (scripts, tests)");
+  app.add_option("--passphrase-fd", passphrase_fd,
+                 "read the PIN or passphrase once from this file descriptor");
+  app.add_option("--pinentry", pinentry, "pinentry program for interactive PIN prompts")
+      ->capture_default_str();
+  app.add_option("--cache-ttl", cache_ttl,
+                 "seconds a PIN and unlocked keys stay cached (0: never cache)")
+      ->capture_default_str();
+  app.add_option("--service-timeout", service_timeout, "seconds to wait for the recryption service")
+      ->capture_default_str();
+  app.add_option(
+         "--confirm", confirm,
+         "requests that ask the user first (pinentry): decrypt, admin, decrypt,admin or none")
+      ->capture_default_str();
+  app.add_option(
+         "--confirm-ttl", confirm_ttl,
+         "seconds a confirmation holds for the same program (pid and executable); 0: ask each time")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
   add_backend_options(app, backend_options);
@@ -91,7 +105,9 @@ int main(int argc, char** argv) {
     backend_options.cache_ttl = std::chrono::seconds(cache_ttl);
     config.extra_backends = make_backends(backend_options, home, pins.source());
     config.confirm = confirm_policy;
-    config.confirmer = [pinentry](const ConfirmPrompt& prompt) { return confirm_pinentry(pinentry, prompt); };
+    config.confirmer = [pinentry](const ConfirmPrompt& prompt) {
+      return confirm_pinentry(pinentry, prompt);
+    };
     Agent agent(std::move(config), pins);
 
     boost::asio::io_context io;

@@ -34,9 +34,12 @@ Scalar unwrap_share(const std::string& wrapped, const DeviceKeys& device) {
   fail(Errc::decrypt_failed, "the service's wrapped share is not for this device");
 }
 
-Point member_shared_point(const DeviceKeys& device, const Point& epk, const service::RecryptDataResponse& answer) {
+Point member_shared_point(const DeviceKeys& device, const Point& epk,
+                          const service::RecryptDataResponse& answer) {
   service::ShareForm form = service::parse_share_form(answer.wrapped_share);
-  if (!form.jwe) fail(Errc::unsupported, "this device's share is resident-only and its backend cannot import it");
+  if (!form.jwe)
+    fail(Errc::unsupported,
+         "this device's share is resident-only and its backend cannot import it");
   Scalar share = unwrap_share(*form.jwe, device);
   return recryption::combine(answer.partial, epk.times(share));
 }
@@ -49,20 +52,23 @@ std::string ResidentShares::key_for(backend::Backend& backend, const backend::Wr
   for (const auto& k : backend.list_keys()) {
     if (k.resident_share && k.public_key == share_public) return keys_[slot] = k.id;
   }
-  backend::KeyInfo imported = backend.import_share("share:" + udf::key_fingerprint(share_public), blob);
+  backend::KeyInfo imported =
+      backend.import_share("share:" + udf::key_fingerprint(share_public), blob);
   if (!(imported.public_key == share_public))
-    throw backend::BackendError(backend::BackendErrc::device, "the imported share does not have the public key it was sent with");
+    throw backend::BackendError(backend::BackendErrc::device,
+                                "the imported share does not have the public key it was sent with");
   return keys_[slot] = imported.id;
 }
 
 std::vector<Point> member_shared_points(const DeviceKeys& device, const Point& epk,
-                                        const service::RecryptDataResponse& answer, ResidentShares& resident,
-                                        std::string& how) {
+                                        const service::RecryptDataResponse& answer,
+                                        ResidentShares& resident, std::string& how) {
   service::ShareForm form = service::parse_share_form(answer.wrapped_share);
   if (form.resident && device.backend->capabilities().resident_shares) {
     try {
       const service::ResidentShare& r = *form.resident;
-      std::string key = resident.key_for(*device.backend, backend::WrappedShare{r.format, secure_copy(r.data)}, r.share_public);
+      std::string key = resident.key_for(
+          *device.backend, backend::WrappedShare{r.format, secure_copy(r.data)}, r.share_public);
       std::vector<Point> out;
       for (const Point& p : ecdh_points(device.backend->ecdh(key, epk)))
         out.push_back(recryption::combine(answer.partial, p));

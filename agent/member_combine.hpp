@@ -20,7 +20,7 @@ struct DeviceKeys {
   std::string encryption_key_id;  // backend's id
   std::string encryption_udf;     // kid of JWEs addressed to this device
   std::string signing_key_id;
-  std::string signing_udf;        // kid of requests this device signs
+  std::string signing_udf;  // kid of requests this device signs
 };
 
 // The whole point when the device gave it, else both points with that x.
@@ -31,13 +31,15 @@ Scalar unwrap_share(const std::string& wrapped, const DeviceKeys& device);
 
 // Z = R + x·T for one key agreement, from the service's RecryptData answer, with the share
 // opened from its wrapped (JWE) form.
-Point member_shared_point(const DeviceKeys& device, const Point& epk, const service::RecryptDataResponse& answer);
+Point member_shared_point(const DeviceKeys& device, const Point& epk,
+                          const service::RecryptDataResponse& answer);
 
 // Which key of a backend holds a resident share: found once (by its public point x·G among
 // the backend's keys), imported on first use, then remembered.
 class ResidentShares {
  public:
-  std::string key_for(backend::Backend& backend, const backend::WrappedShare& blob, const Point& share_public);
+  std::string key_for(backend::Backend& backend, const backend::WrappedShare& blob,
+                      const Point& share_public);
 
  private:
   std::mutex mutex_;
@@ -47,7 +49,7 @@ class ResidentShares {
 // Z for one key agreement, in whichever form the device received its share: resident (x·T
 // on the device; two candidates when the device gives only x) or wrapped. `how` says which.
 std::vector<Point> member_shared_points(const DeviceKeys& device, const Point& epk,
-                                        const service::RecryptDataResponse& answer, ResidentShares& resident,
-                                        std::string& how);
+                                        const service::RecryptDataResponse& answer,
+                                        ResidentShares& resident, std::string& how);
 
 }  // namespace recrypt::agent

@@ -14,7 +14,8 @@
 namespace recrypt::agent {
 
 // Throws agent_rpc::RpcError(refused) naming what the service got wrong.
-service::MembershipState sync_membership(service::Client& link, const std::string& group_id, const std::string& group_name,
+service::MembershipState sync_membership(service::Client& link, const std::string& group_id,
+                                         const std::string& group_name,
                                          std::optional<service::MembershipState> known);
 
 }  // namespace recrypt::agent

@@ -13,7 +13,8 @@ namespace {
 
 // `device` acts on a key agreement addressed to its own key, or to a group at this user's
 // service: a document cannot send this user's signed requests to a server of its choosing.
-bool device_can_use(const jwe::Recipient& recipient, const DeviceKeys& device, std::string_view service) {
+bool device_can_use(const jwe::Recipient& recipient, const DeviceKeys& device,
+                    std::string_view service) {
   for (const jwe::KeyAgreement& a : recipient.agreements) {
     if (a.kid == device.encryption_udf) continue;
     if (!a.locator || a.locator->service != service) return false;
@@ -33,7 +34,8 @@ std::string recryption_target(const jwe::KeyAgreement& a) {
   return a.locator->group_id + "|" + a.kid + "|" + std::string(t.begin(), t.end());
 }
 
-[[noreturn]] void refuse(std::string message, std::string_view limit, std::size_t count, std::size_t max) {
+[[noreturn]] void refuse(std::string message, std::string_view limit, std::size_t count,
+                         std::size_t max) {
   throw RpcError(Code::refused, message, Json{{"limit", limit}, {"count", count}, {"max", max}});
 }
 
@@ -44,18 +46,23 @@ void require_document_content_type(const jwe::Envelope& envelope) {
   // unprotected ones (jwe.hpp), so nothing can add a second "cty" beside it.
   auto cty = envelope.protected_header.find("cty");
   if (cty == envelope.protected_header.end() || !cty->is_string())
-    throw RpcError(Code::refused, "document.open opens documents only, and this envelope has no content type (\"cty\")");
+    throw RpcError(
+        Code::refused,
+        "document.open opens documents only, and this envelope has no content type (\"cty\")");
   const std::string& type = cty->get_ref<const std::string&>();
   if (type == jcd::kMetadataType) return;
   // Named as given when short, as every type this project writes is.
   constexpr std::size_t kShownType = 64;
-  std::string shown = type.size() <= kShownType ? json::quoted(type) : "of " + std::to_string(type.size()) + " bytes";
-  throw RpcError(Code::refused, "document.open opens documents only (content type " + json::quoted(jcd::kMetadataType) +
-                                    "), not content of type " + shown,
+  std::string shown = type.size() <= kShownType ? json::quoted(type)
+                                                : "of " + std::to_string(type.size()) + " bytes";
+  throw RpcError(Code::refused,
+                 "document.open opens documents only (content type " +
+                     json::quoted(jcd::kMetadataType) + "), not content of type " + shown,
                  Json{{"cty", type.size() <= kShownType ? Json(type) : Json(nullptr)}});
 }
 
-OpenPlan plan_open(const jwe::Envelope& envelope, const std::vector<DeviceKeys>& devices, std::string_view service) {
+OpenPlan plan_open(const jwe::Envelope& envelope, const std::vector<DeviceKeys>& devices,
+                   std::string_view service) {
   OpenPlan plan;
   std::size_t examined = 0, not_held = 0, tries = 0;
   std::set<std::string> recryptions;
@@ -73,8 +80,8 @@ OpenPlan plan_open(const jwe::Envelope& envelope, const std::vector<DeviceKeys>&
       for (const jwe::KeyAgreement& a : recipient.agreements)
         if (a.locator && a.locator->service != service) elsewhere = &a;
       if (elsewhere != nullptr && plan.skipped.size() < kMaxRecipientsExamined)
-        plan.skipped.push_back("group " + elsewhere->locator->group + " recrypts at " + elsewhere->locator->service +
-                               ", not at this user's service");
+        plan.skipped.push_back("group " + elsewhere->locator->group + " recrypts at " +
+                               elsewhere->locator->service + ", not at this user's service");
       else
         ++not_held;
       continue;
@@ -86,26 +93,30 @@ OpenPlan plan_open(const jwe::Envelope& envelope, const std::vector<DeviceKeys>&
   }
   if (examined > kMaxRecipientsExamined)
     refuse("the document names " + std::to_string(examined) +
-               " recipients this agent could open (its devices' keys, groups at its service); at most " +
+               " recipients this agent could open (its devices' keys, groups at its service); at "
+               "most " +
                std::to_string(kMaxRecipientsExamined) + " are examined",
            "recipients", examined, kMaxRecipientsExamined);
   if (recryptions.size() > kMaxRecryptions)
     refuse("the document needs " + std::to_string(recryptions.size()) +
-               " recryptions at the service (group key agreements); at most " + std::to_string(kMaxRecryptions) +
-               " are asked for one document",
+               " recryptions at the service (group key agreements); at most " +
+               std::to_string(kMaxRecryptions) + " are asked for one document",
            "recryptions", recryptions.size(), kMaxRecryptions);
   if (tries > kMaxUnwrapTries)
-    refuse("the document's recipients need up to " + std::to_string(tries) + " key unwrap tries; at most " +
-               std::to_string(kMaxUnwrapTries) + " are made for one document",
+    refuse("the document's recipients need up to " + std::to_string(tries) +
+               " key unwrap tries; at most " + std::to_string(kMaxUnwrapTries) +
+               " are made for one document",
            "unwrap-tries", tries, kMaxUnwrapTries);
   if (not_held > 0)
-    plan.skipped.push_back(std::to_string(not_held) + (not_held == 1 ? " recipient is" : " recipients are") +
+    plan.skipped.push_back(std::to_string(not_held) +
+                           (not_held == 1 ? " recipient is" : " recipients are") +
                            " addressed to keys this agent does not hold");
   return plan;
 }
 
 std::string limit_reached(std::string_view what, std::size_t limit) {
-  return "stopped: the limit of " + std::to_string(limit) + " " + std::string(what) + " for one document was reached";
+  return "stopped: the limit of " + std::to_string(limit) + " " + std::string(what) +
+         " for one document was reached";
 }
 
 }  // namespace recrypt::agent

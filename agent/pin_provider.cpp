@@ -44,28 +44,33 @@ std::optional<SecureString> PinProvider::ask(const backend::PinRequest& request)
     auto it = cache_.find(key);
     // A PIN cached for a token that was pulled out since is not reused for the token that
     // came back: the backend forgot its own copy and asks to be asked again.
-    if (it != cache_.end() && request.error.empty() && !request.after_removal && now < it->second.expires)
+    if (it != cache_.end() && request.error.empty() && !request.after_removal &&
+        now < it->second.expires)
       return it->second.pin;
     if (it != cache_.end()) cache_.erase(it);  // expired, refused, or its token was removed
   }
   if (!interactive && !request.error.empty()) {
     // A script's passphrase does not change between tries: say it is wrong rather than ask
     // again and burn the device's retry counter.
-    throw backend::BackendError(backend::BackendErrc::auth_failed,
-                                request.error + " (the passphrase given to the agent non-interactively)");
+    throw backend::BackendError(
+        backend::BackendErrc::auth_failed,
+        request.error + " (the passphrase given to the agent non-interactively)");
   }
   std::optional<SecureString> pin;
   if (interactive) {
     PinentryPrompt prompt{"recrypt", request.description,
                           request.backend == "pkcs11" ? "PIN:" : "Passphrase:", request.error};
-    if (request.tries_left) prompt.error += (prompt.error.empty() ? "" : " — ") + std::to_string(*request.tries_left) + " tries left";
+    if (request.tries_left)
+      prompt.error +=
+          (prompt.error.empty() ? "" : " — ") + std::to_string(*request.tries_left) + " tries left";
     try {
       pin = ask_pinentry(policy_.pinentry_program, prompt);
     } catch (const std::exception& e) {
       log_event("warning", std::string("pinentry failed: ") + e.what());
-      throw backend::BackendError(backend::BackendErrc::cancelled,
-                                  std::string("cannot ask for a PIN: ") + e.what() +
-                                      " (start the agent with --passphrase-file or --passphrase-fd for scripts)");
+      throw backend::BackendError(
+          backend::BackendErrc::cancelled,
+          std::string("cannot ask for a PIN: ") + e.what() +
+              " (start the agent with --passphrase-file or --passphrase-fd for scripts)");
     }
   } else {
     pin = non_interactive();

@@ -92,7 +92,8 @@ class Pinentry {
       }
       if (line.rfind("D ", 0) == 0 && data != nullptr) {
         for (std::size_t i = 2; i < line.size(); ++i) {
-          if (line[i] == '%' && i + 2 < line.size() && hex(line[i + 1]) >= 0 && hex(line[i + 2]) >= 0) {
+          if (line[i] == '%' && i + 2 < line.size() && hex(line[i + 1]) >= 0 &&
+              hex(line[i + 2]) >= 0) {
             data->push_back(static_cast<char>(hex(line[i + 1]) * 16 + hex(line[i + 2])));
             i += 2;
           } else {

@@ -16,11 +16,13 @@ service::PersonalProfile fetch_profile_by_id(service::Client& link, const std::s
   request.id = id;
   auto profile = service::verify_personal_profile(link.get_profile(request).profile);
   if (profile.id() != id)
-    throw RpcError(Code::refused, "the service answered profile " + profile.id() + " when asked for " + id);
+    throw RpcError(Code::refused,
+                   "the service answered profile " + profile.id() + " when asked for " + id);
   return profile;
 }
 
-service::PersonalProfile fetch_profile(service::Client& link, const std::string& account_or_fingerprint) {
+service::PersonalProfile fetch_profile(service::Client& link,
+                                       const std::string& account_or_fingerprint) {
   service::GetProfileRequest request;
   if (is_account(account_or_fingerprint))
     request.account = account_or_fingerprint;
@@ -29,8 +31,8 @@ service::PersonalProfile fetch_profile(service::Client& link, const std::string&
   auto profile = service::verify_personal_profile(link.get_profile(request).profile);
   if (is_account(account_or_fingerprint) ? profile.account != account_or_fingerprint
                                          : !udf::matches(profile.id(), account_or_fingerprint))
-    throw RpcError(Code::refused, "the service answered the profile of " + profile.account + " (" + profile.id() +
-                                      ") when asked for " + account_or_fingerprint);
+    throw RpcError(Code::refused, "the service answered the profile of " + profile.account + " (" +
+                                      profile.id() + ") when asked for " + account_or_fingerprint);
   return profile;
 }
 
@@ -40,12 +42,16 @@ service::PersonalProfile fetch_confirmed_profile(service::Client& link, KnownPro
   service::PersonalProfile profile = fetch_profile(link, account_or_fingerprint);
   if (fingerprint) {
     if (!udf::matches(profile.id(), *fingerprint))
-      throw RpcError(Code::refused, "the service answered profile " + profile.id() + " for " + account_or_fingerprint +
-                                        ", which does not match the fingerprint you gave (" + *fingerprint + ")");
-  } else if (is_account(account_or_fingerprint) && !known.find(KnownKind::account, account_or_fingerprint)) {
-    throw RpcError(Code::refused, account_or_fingerprint +
-                                      " is not known to this agent yet: ask them for their fingerprint (`recrypt "
-                                      "profile show`) and give it with --fingerprint");
+      throw RpcError(Code::refused, "the service answered profile " + profile.id() + " for " +
+                                        account_or_fingerprint +
+                                        ", which does not match the fingerprint you gave (" +
+                                        *fingerprint + ")");
+  } else if (is_account(account_or_fingerprint) &&
+             !known.find(KnownKind::account, account_or_fingerprint)) {
+    throw RpcError(Code::refused,
+                   account_or_fingerprint +
+                       " is not known to this agent yet: ask them for their fingerprint (`recrypt "
+                       "profile show`) and give it with --fingerprint");
   }
   known.check_or_pin(KnownKind::account, profile.account, profile.id());
   return profile;

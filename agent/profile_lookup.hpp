@@ -14,7 +14,8 @@ namespace recrypt::agent {
 // By full profile id, as a membership chain names members.
 service::PersonalProfile fetch_profile_by_id(service::Client& link, const std::string& id);
 // By account name or by a typed fingerprint (any prefix of at least 100 bits).
-service::PersonalProfile fetch_profile(service::Client& link, const std::string& account_or_fingerprint);
+service::PersonalProfile fetch_profile(service::Client& link,
+                                       const std::string& account_or_fingerprint);
 
 // The member to add: fetched as fetch_profile does; `fingerprint`, when given, must match it;
 // without one the account must be pinned already. The account is pinned to the result.

@@ -14,8 +14,11 @@ using agent_rpc::RpcError;
 namespace {
 
 Json device_json(const LocalDevice& d) {
-  return Json{{"name", d.name}, {"backend", d.backend}, {"encryption_key", d.encryption_key_id},
-              {"signing_key", d.signing_key_id}, {"confirm", d.confirm}};
+  return Json{{"name", d.name},
+              {"backend", d.backend},
+              {"encryption_key", d.encryption_key_id},
+              {"signing_key", d.signing_key_id},
+              {"confirm", d.confirm}};
 }
 
 LocalDevice make_device(backend::Backend& b, const std::string& name) {
@@ -41,7 +44,9 @@ std::string Agent::publish_profile(LocalProfile& profile) {
   }
   auto key_of = [&](const std::string& backend_name, const std::string& id) {
     auto it = keys.find(backend_name + "/" + id);
-    if (it == keys.end()) throw RpcError(Code::device_error, "key " + id + " of backend " + backend_name + " is not available");
+    if (it == keys.end())
+      throw RpcError(Code::device_error,
+                     "key " + id + " of backend " + backend_name + " is not available");
     return it->second;
   };
   std::optional<service::PersonalProfile> published;
@@ -50,18 +55,27 @@ std::string Agent::publish_profile(LocalProfile& profile) {
   } catch (const service::ServiceError&) {
     // None yet, or one from before device proofs: every device signs afresh.
   }
-  service::PersonalProfile doc{profile.account, key_of(profile.signing_key.backend, profile.signing_key.id), {},
+  service::PersonalProfile doc{profile.account,
+                               key_of(profile.signing_key.backend, profile.signing_key.id),
+                               {},
                                service::rfc3339_now()};
   for (const auto& d : profile.devices) {
     // A TPM device publishes its storage parent, so administrators can send it shares that
     // only this TPM can import.
     std::optional<Point> tpm_parent;
-    if (auto* t = dynamic_cast<tpm::TpmBackend*>(&backend(d.backend))) tpm_parent = t->parent_public().key;
-    service::Device device{d.name, d.backend, key_of(d.backend, d.encryption_key_id), key_of(d.backend, d.signing_key_id),
-                           tpm_parent, {}};
-    const service::Device* before = published ? published->device_by_signing_id(device.signing_id()) : nullptr;
+    if (auto* t = dynamic_cast<tpm::TpmBackend*>(&backend(d.backend)))
+      tpm_parent = t->parent_public().key;
+    service::Device device{d.name,
+                           d.backend,
+                           key_of(d.backend, d.encryption_key_id),
+                           key_of(d.backend, d.signing_key_id),
+                           tpm_parent,
+                           {}};
+    const service::Device* before =
+        published ? published->device_by_signing_id(device.signing_id()) : nullptr;
     if (before) device.proof = before->proof;
-    if (!device.proof_verifies(doc.id())) device.prove(doc.id(), signer(KeyRef{d.backend, d.signing_key_id}));
+    if (!device.proof_verifies(doc.id()))
+      device.prove(doc.id(), signer(KeyRef{d.backend, d.signing_key_id}));
     doc.devices.push_back(std::move(device));
   }
   (void)pb;
@@ -75,7 +89,8 @@ std::string Agent::publish_profile(LocalProfile& profile) {
 Json Agent::profile_create(const Json& params) {
   const std::string& account = agent_rpc::param_string(params, "account");
   const std::string& service_url = agent_rpc::param_string(params, "service");
-  std::string backend_name = agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
+  std::string backend_name =
+      agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
   std::string device_name = agent_rpc::param_optional_string(params, "device").value_or("default");
   if (home_.load_profile()) throw RpcError(Code::conflict, "this agent already has a profile");
   backend::Backend& b = backend(backend_name);
@@ -91,7 +106,10 @@ Json Agent::profile_create(const Json& params) {
   profile.devices.push_back(make_device(b, device_name));
   std::string id = publish_profile(profile);
   home_.save_profile(profile);
-  return Json{{"id", id}, {"account", account}, {"service", service_url}, {"device", device_json(profile.devices.front())}};
+  return Json{{"id", id},
+              {"account", account},
+              {"service", service_url},
+              {"device", device_json(profile.devices.front())}};
 }
 
 Json Agent::profile_show(const Json&) {
@@ -99,7 +117,11 @@ Json Agent::profile_show(const Json&) {
   auto doc = service::verify_personal_profile(p.token);
   Json devices = Json::array();
   for (const auto& d : p.devices) devices.push_back(device_json(d));
-  return Json{{"id", doc.id()}, {"account", p.account}, {"service", p.service}, {"devices", devices}, {"profile", p.token}};
+  return Json{{"id", doc.id()},
+              {"account", p.account},
+              {"service", p.service},
+              {"devices", devices},
+              {"profile", p.token}};
 }
 
 Json Agent::device_add(const Json& params) {
@@ -107,7 +129,8 @@ Json Agent::device_add(const Json& params) {
   LocalProfile p = require_profile();
   for (const auto& d : p.devices)
     if (d.name == name) throw RpcError(Code::conflict, "a device named \"" + name + "\" exists");
-  std::string backend_name = agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
+  std::string backend_name =
+      agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
   p.devices.push_back(make_device(backend(backend_name), name));
   publish_profile(p);
   home_.save_profile(p);
@@ -137,9 +160,11 @@ Json Agent::device_list(const Json&) {
 Json Agent::device_remove(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "name");
   LocalProfile p = require_profile();
-  auto it = std::find_if(p.devices.begin(), p.devices.end(), [&](const LocalDevice& d) { return d.name == name; });
+  auto it = std::find_if(p.devices.begin(), p.devices.end(),
+                         [&](const LocalDevice& d) { return d.name == name; });
   if (it == p.devices.end()) throw RpcError(Code::not_found, "no device named \"" + name + "\"");
-  if (p.devices.size() == 1) throw RpcError(Code::refused, "cannot remove the last device of a profile");
+  if (p.devices.size() == 1)
+    throw RpcError(Code::refused, "cannot remove the last device of a profile");
   p.devices.erase(it);
   publish_profile(p);
   home_.save_profile(p);
@@ -153,7 +178,8 @@ Json Agent::device_confirm(const Json& params) {
   if (on == params.end() || !on->is_boolean())
     throw RpcError(Code::invalid_params, "parameter \"confirm\" must be true or false");
   LocalProfile p = require_profile();
-  auto it = std::find_if(p.devices.begin(), p.devices.end(), [&](const LocalDevice& d) { return d.name == name; });
+  auto it = std::find_if(p.devices.begin(), p.devices.end(),
+                         [&](const LocalDevice& d) { return d.name == name; });
   if (it == p.devices.end()) throw RpcError(Code::not_found, "no device named \"" + name + "\"");
   it->confirm = on->get<bool>();
   home_.save_profile(p);

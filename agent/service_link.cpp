@@ -30,7 +30,8 @@ std::string ServiceDirectory::check(const std::string& url) {
   return expected;
 }
 
-ServiceDirectory::Lease ServiceDirectory::connect(const std::string& url, jws::Signer signer, const std::string& kid) {
+ServiceDirectory::Lease ServiceDirectory::connect(const std::string& url, jws::Signer signer,
+                                                  const std::string& kid) {
   std::unique_ptr<service::Client> client;
   {
     std::lock_guard guard(mutex_);
@@ -43,7 +44,8 @@ ServiceDirectory::Lease ServiceDirectory::connect(const std::string& url, jws::S
   if (client) {
     client->set_signer(std::move(signer), kid);
   } else {
-    client = std::make_unique<service::Client>(url, check(url), std::move(signer), kid, options(timeout_));
+    client = std::make_unique<service::Client>(url, check(url), std::move(signer), kid,
+                                               options(timeout_));
   }
   return Lease(*this, url, std::move(client));
 }

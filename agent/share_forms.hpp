@@ -15,7 +15,8 @@ namespace recrypt::agent {
 
 // Admin side: a member entry for `member` with a fresh split of `group_secret`, the share in
 // the best form each device of the member's profile can take.
-service::MemberEntry member_entry_for(const service::PersonalProfile& member, service::Privileges privileges,
-                                      service::MemberStatus status, const Scalar& group_secret);
+service::MemberEntry member_entry_for(const service::PersonalProfile& member,
+                                      service::Privileges privileges, service::MemberStatus status,
+                                      const Scalar& group_secret);
 
 }  // namespace recrypt::agent

@@ -52,41 +52,47 @@ class SocketServer::Connection : public std::enable_shared_from_this<Connection>
 
   void read_next() {
     auto self = shared_from_this();
-    asio::async_read_until(socket_, buffer_, '\n', [self](boost::system::error_code ec, std::size_t n) {
-      if (ec == asio::error::not_found) {
-        // A line longer than the limit: answer once, then hang up, since we cannot find the
-        // start of the next message.
-        self->reply_and_close(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"message exceeds the size limit"}})"
-                              "\n");
-        return;
-      }
-      if (ec) return;  // peer closed or reset
-      std::string line(asio::buffers_begin(self->buffer_.data()), asio::buffers_begin(self->buffer_.data()) + static_cast<std::ptrdiff_t>(n - 1));
-      self->buffer_.consume(n);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty()) {
-        self->read_next();
-        return;
-      }
-      // The socket stays open, with no operation on it, until the answer is written: the
-      // worker may ask the kernel whether the client hung up (client_presence.hpp).
-      int fd = self->socket_.native_handle();
-      asio::post(self->server_.workers_, [self, fd, line = std::move(line)]() mutable {
-        SecureString response;
-        try {
-          ServingClient serving(fd);
-          response = self->server_.handler_(line, self->peer_pid_);
-        } catch (const std::exception& e) {
-          // Nothing one request throws may end the agent (an exception leaving a worker thread
-          // would): the client gets an error, the detail goes to the log only.
-          log_event("error", std::string("request failed outside its method: ") + e.what());
-          response = agent_rpc::make_error(nullptr, agent_rpc::Code::internal_error, "internal error (see the agent's log)");
-        }
-        asio::post(self->socket_.get_executor(), [self, response = std::move(response)]() mutable {
-          self->write_and_continue(std::move(response));
+    asio::async_read_until(
+        socket_, buffer_, '\n', [self](boost::system::error_code ec, std::size_t n) {
+          if (ec == asio::error::not_found) {
+            // A line longer than the limit: answer once, then hang up, since we cannot find the
+            // start of the next message.
+            self->reply_and_close(
+                R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"message exceeds the size limit"}})"
+                "\n");
+            return;
+          }
+          if (ec) return;  // peer closed or reset
+          std::string line(
+              asio::buffers_begin(self->buffer_.data()),
+              asio::buffers_begin(self->buffer_.data()) + static_cast<std::ptrdiff_t>(n - 1));
+          self->buffer_.consume(n);
+          if (!line.empty() && line.back() == '\r') line.pop_back();
+          if (line.empty()) {
+            self->read_next();
+            return;
+          }
+          // The socket stays open, with no operation on it, until the answer is written: the
+          // worker may ask the kernel whether the client hung up (client_presence.hpp).
+          int fd = self->socket_.native_handle();
+          asio::post(self->server_.workers_, [self, fd, line = std::move(line)]() mutable {
+            SecureString response;
+            try {
+              ServingClient serving(fd);
+              response = self->server_.handler_(line, self->peer_pid_);
+            } catch (const std::exception& e) {
+              // Nothing one request throws may end the agent (an exception leaving a worker thread
+              // would): the client gets an error, the detail goes to the log only.
+              log_event("error", std::string("request failed outside its method: ") + e.what());
+              response = agent_rpc::make_error(nullptr, agent_rpc::Code::internal_error,
+                                               "internal error (see the agent's log)");
+            }
+            asio::post(self->socket_.get_executor(),
+                       [self, response = std::move(response)]() mutable {
+                         self->write_and_continue(std::move(response));
+                       });
+          });
         });
-      });
-    });
   }
 
   void write_and_continue(SecureString response) {
@@ -96,18 +102,20 @@ class SocketServer::Connection : public std::enable_shared_from_this<Connection>
     }
     auto self = shared_from_this();
     auto data = std::make_shared<SecureString>(std::move(response));
-    asio::async_write(socket_, asio::buffer(*data), [self, data](boost::system::error_code ec, std::size_t) {
-      if (!ec) self->read_next();
-    });
+    asio::async_write(socket_, asio::buffer(*data),
+                      [self, data](boost::system::error_code ec, std::size_t) {
+                        if (!ec) self->read_next();
+                      });
   }
 
   void reply_and_close(std::string response) {
     auto self = shared_from_this();
     auto data = std::make_shared<std::string>(std::move(response));
-    asio::async_write(socket_, asio::buffer(*data), [self, data](boost::system::error_code, std::size_t) {
-      boost::system::error_code ignored;
-      self->socket_.shutdown(stream_protocol::socket::shutdown_both, ignored);
-    });
+    asio::async_write(socket_, asio::buffer(*data),
+                      [self, data](boost::system::error_code, std::size_t) {
+                        boost::system::error_code ignored;
+                        self->socket_.shutdown(stream_protocol::socket::shutdown_both, ignored);
+                      });
   }
 
   SocketServer& server_;
@@ -117,15 +125,22 @@ class SocketServer::Connection : public std::enable_shared_from_this<Connection>
   // Shared counter: this connection counts until it is destroyed.
   struct Slot {
     std::shared_ptr<std::atomic<std::size_t>> counter;
-    explicit Slot(std::shared_ptr<std::atomic<std::size_t>> c) : counter(std::move(c)) { ++*counter; }
+    explicit Slot(std::shared_ptr<std::atomic<std::size_t>> c) : counter(std::move(c)) {
+      ++*counter;
+    }
     ~Slot() { --*counter; }
   } slot_{server_.open_connections_};
 };
 
-SocketServer::SocketServer(asio::io_context& io, const fs::path& socket_path, int inherited_fd, LineHandler handler,
-                           ServerLimits limits)
-    : io_(io), acceptor_(io), socket_path_(socket_path), owns_socket_file_(inherited_fd < 0),
-      handler_(std::move(handler)), limits_(limits), workers_(limits.workers),
+SocketServer::SocketServer(asio::io_context& io, const fs::path& socket_path, int inherited_fd,
+                           LineHandler handler, ServerLimits limits)
+    : io_(io),
+      acceptor_(io),
+      socket_path_(socket_path),
+      owns_socket_file_(inherited_fd < 0),
+      handler_(std::move(handler)),
+      limits_(limits),
+      workers_(limits.workers),
       open_connections_(std::make_shared<std::atomic<std::size_t>>(0)) {
   if (inherited_fd >= 0) {
     acceptor_.assign(stream_protocol(), inherited_fd);

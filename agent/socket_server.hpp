@@ -35,8 +35,8 @@ class SocketServer {
  public:
   // Binds `socket_path` (socket 0600) in a folder make_socket_folder (paths.hpp) made or
   // checked, or adopts the systemd-passed fd when `inherited_fd` >= 0.
-  SocketServer(boost::asio::io_context& io, const std::filesystem::path& socket_path, int inherited_fd,
-               LineHandler handler, ServerLimits limits);
+  SocketServer(boost::asio::io_context& io, const std::filesystem::path& socket_path,
+               int inherited_fd, LineHandler handler, ServerLimits limits);
   ~SocketServer();
   void start();
   void stop();  // closes the acceptor; open connections end after their current request

@@ -14,10 +14,15 @@ Json Agent::profile_lookup(const Json& params) {
   ServiceDirectory::Lease link = service_as_device(profile);
   auto found = fetch_profile(link, account);
   Json devices = Json::array();
-  for (const auto& d : found.devices) devices.push_back(Json{{"name", d.name}, {"backend", d.backend}});
+  for (const auto& d : found.devices)
+    devices.push_back(Json{{"name", d.name}, {"backend", d.backend}});
   auto pinned = known_.find(KnownKind::account, found.account);
-  if (pinned && *pinned != found.id()) known_.check_or_pin(KnownKind::account, found.account, found.id());  // refuses
-  return Json{{"account", found.account}, {"id", found.id()}, {"devices", devices}, {"pinned", pinned.has_value()}};
+  if (pinned && *pinned != found.id())
+    known_.check_or_pin(KnownKind::account, found.account, found.id());  // refuses
+  return Json{{"account", found.account},
+              {"id", found.id()},
+              {"devices", devices},
+              {"pinned", pinned.has_value()}};
 }
 
 Json Agent::known_list(const Json&) {
@@ -29,7 +34,8 @@ Json Agent::known_list(const Json&) {
 
 Json Agent::known_forget(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "name");
-  if (!known_.forget(name)) throw RpcError(Code::not_found, "no profile is pinned under the name " + name);
+  if (!known_.forget(name))
+    throw RpcError(Code::not_found, "no profile is pinned under the name " + name);
   return Json{{"forgotten", name}};
 }
 

@@ -29,17 +29,21 @@ enum class KeyAuth {
 };
 constexpr const char* key_auth_name(KeyAuth auth) {
   switch (auth) {
-    case KeyAuth::none: return "none";
-    case KeyAuth::pin: return "pin";
-    case KeyAuth::passphrase: return "passphrase";
-    case KeyAuth::policy: return "policy";
+    case KeyAuth::none:
+      return "none";
+    case KeyAuth::pin:
+      return "pin";
+    case KeyAuth::passphrase:
+      return "passphrase";
+    case KeyAuth::policy:
+      return "policy";
   }
   return "none";
 }
 
 struct KeyInfo {
-  std::string id;        // backend-local, stable across restarts (file name, PKCS#11 URI, ...)
-  std::string label;     // what the user called it
+  std::string id;     // backend-local, stable across restarts (file name, PKCS#11 URI, ...)
+  std::string label;  // what the user called it
   KeyPurpose purpose = KeyPurpose::encryption;
   Point public_key;
   bool resident_share = false;  // an imported member share rather than a generated device key
@@ -89,14 +93,14 @@ struct PinRequest {
 using PinSource = std::function<std::optional<SecureString>(const PinRequest&)>;
 
 enum class BackendErrc {
-  not_present,    // device or token not reachable now (unplugged, TPM down)
-  no_such_key,    // id names no key of this backend
-  auth_failed,    // wrong PIN or passphrase
-  locked,         // PIN blocked or TPM in dictionary-attack lockout
-  cancelled,      // the user cancelled the PIN prompt
-  unsupported,    // this backend cannot do the operation
-  permission,     // the OS refused access (e.g. /dev/tpmrm0 without group tss)
-  device,         // any other device failure; message says what
+  not_present,  // device or token not reachable now (unplugged, TPM down)
+  no_such_key,  // id names no key of this backend
+  auth_failed,  // wrong PIN or passphrase
+  locked,       // PIN blocked or TPM in dictionary-attack lockout
+  cancelled,    // the user cancelled the PIN prompt
+  unsupported,  // this backend cannot do the operation
+  permission,   // the OS refused access (e.g. /dev/tpmrm0 without group tss)
+  device,       // any other device failure; message says what
 };
 
 std::string_view backend_errc_name(BackendErrc code) noexcept;

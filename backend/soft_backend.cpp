@@ -37,8 +37,10 @@ SecureBytes scrypt(const SecureString& passphrase, ByteView salt, std::uint64_t 
   // default unless told how much it may use.
   std::uint64_t maxmem = 128ull * r * (n + p) + (1u << 20);
   OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, const_cast<char*>(passphrase.data()), passphrase.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()), salt.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
+                                        const_cast<char*>(passphrase.data()), passphrase.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()),
+                                        salt.size()),
       OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
       OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r),
       OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p),
@@ -60,7 +62,8 @@ Json seal_json(ByteView key, ByteView plaintext, std::string_view aad) {
   return Json{{"nonce", base64url::encode(nonce)}, {"ciphertext", base64url::encode(ct)}};
 }
 
-std::optional<SecureBytes> open_json(ByteView key, const Json& sealed, std::string_view aad, std::string_view what) {
+std::optional<SecureBytes> open_json(ByteView key, const Json& sealed, std::string_view aad,
+                                     std::string_view what) {
   Bytes nonce = base64url::decode(json::string_field(sealed, "nonce", what));
   Bytes ct = base64url::decode(json::string_field(sealed, "ciphertext", what));
   if (nonce.size() != kGcmNonceSize || ct.size() < kGcmTagSize)
@@ -73,7 +76,9 @@ std::optional<SecureBytes> open_json(ByteView key, const Json& sealed, std::stri
   return plain;
 }
 
-std::string purpose_name(KeyPurpose p) { return p == KeyPurpose::encryption ? "encryption" : "signing"; }
+std::string purpose_name(KeyPurpose p) {
+  return p == KeyPurpose::encryption ? "encryption" : "signing";
+}
 
 KeyPurpose purpose_from(const std::string& s) {
   if (s == "encryption") return KeyPurpose::encryption;
@@ -88,7 +93,8 @@ Json read_json_file(const fs::path& path, std::string_view what) {
 
 }  // namespace
 
-SoftBackend::SoftBackend(SoftConfig config, PinSource pins) : config_(std::move(config)), pins_(std::move(pins)) {
+SoftBackend::SoftBackend(SoftConfig config, PinSource pins)
+    : config_(std::move(config)), pins_(std::move(pins)) {
   fs::create_directories(config_.directory / "keys");
   fs::permissions(config_.directory, fs::perms::owner_all, fs::perm_options::replace);
 }
@@ -96,7 +102,10 @@ SoftBackend::SoftBackend(SoftConfig config, PinSource pins) : config_(std::move(
 SoftBackend::~SoftBackend() { lock(); }
 
 Capabilities SoftBackend::capabilities() const {
-  return Capabilities{.full_point_ecdh = true, .resident_shares = true, .sealing = true, .needs_pin = true,
+  return Capabilities{.full_point_ecdh = true,
+                      .resident_shares = true,
+                      .sealing = true,
+                      .needs_pin = true,
                       .key_auth = KeyAuth::passphrase};
 }
 
@@ -126,19 +135,23 @@ const SecureBytes& SoftBackend::store_key() {
   Json store;
   if (!creating) store = read_json_file(store_path, "soft key store");
 
-  PinRequest request{"soft", creating ? "New passphrase for the recrypt key store at " + config_.directory.string()
-                                      : "Passphrase for the recrypt key store at " + config_.directory.string(),
-                     "", std::nullopt};
+  PinRequest request{
+      "soft",
+      creating ? "New passphrase for the recrypt key store at " + config_.directory.string()
+               : "Passphrase for the recrypt key store at " + config_.directory.string(),
+      "", std::nullopt};
   for (int attempt = 0; attempt < kPassphraseAttempts; ++attempt) {
     std::optional<SecureString> pass = pins_ ? pins_(request) : std::nullopt;
-    if (!pass) throw BackendError(BackendErrc::cancelled, "no passphrase given for the soft key store");
+    if (!pass)
+      throw BackendError(BackendErrc::cancelled, "no passphrase given for the soft key store");
     if (pass->empty()) {
       request.error = "the passphrase must not be empty";
       continue;
     }
     if (creating) {
       SecureBytes key(kAes256KeySize);
-      ossl::check(RAND_priv_bytes(key.data(), static_cast<int>(key.size())) == 1, "RAND_priv_bytes");
+      ossl::check(RAND_priv_bytes(key.data(), static_cast<int>(key.size())) == 1,
+                  "RAND_priv_bytes");
       write_store(key, *pass);
       store_key_ = std::move(key);
     } else {
@@ -158,8 +171,12 @@ void SoftBackend::write_store(const SecureBytes& key, const SecureString& pass) 
   Bytes salt = random_bytes(16);
   SecureBytes kek = scrypt(pass, salt, config_.scrypt_n, config_.scrypt_r, config_.scrypt_p);
   Json store{{"version", kStoreVersion},
-             {"kdf", {{"alg", "scrypt"}, {"n", config_.scrypt_n}, {"r", config_.scrypt_r}, {"p", config_.scrypt_p},
-                      {"salt", base64url::encode(salt)}}},
+             {"kdf",
+              {{"alg", "scrypt"},
+               {"n", config_.scrypt_n},
+               {"r", config_.scrypt_r},
+               {"p", config_.scrypt_p},
+               {"salt", base64url::encode(salt)}}},
              {"store_key", seal_json(kek, key, "store key")}};
   write_file_atomic(config_.directory / "store.json", as_bytes(store.dump(2)), 0600);
 }
@@ -177,30 +194,37 @@ std::optional<SecureBytes> SoftBackend::open_store(const Json& store, const Secu
   if (n < 2 || n > kMaxScryptN || (n & (n - 1)) != 0 || r == 0 || r > 32 || p == 0 || p > 16)
     throw BackendError(BackendErrc::device, "soft key store has KDF parameters out of range");
   Bytes salt = base64url::decode(json::string_field(kdf, "salt", "soft key store kdf"));
-  SecureBytes kek = scrypt(pass, salt, n, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p));
+  SecureBytes kek =
+      scrypt(pass, salt, n, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p));
   std::optional<SecureBytes> key;
   if (version == kStoreVersionScryptKey) {
     // Version 1: the scrypt output is the store key; "check" proves the passphrase.
-    if (!open_json(kek, json::object_field(store, "check", "soft key store"), "check", "soft key store"))
+    if (!open_json(kek, json::object_field(store, "check", "soft key store"), "check",
+                   "soft key store"))
       return std::nullopt;
     key = std::move(kek);
   } else {
-    key = open_json(kek, json::object_field(store, "store_key", "soft key store"), "store key", "soft key store");
+    key = open_json(kek, json::object_field(store, "store_key", "soft key store"), "store key",
+                    "soft key store");
     if (!key) return std::nullopt;
-    if (key->size() != kAes256KeySize) throw BackendError(BackendErrc::device, "soft key store is damaged");
+    if (key->size() != kAes256KeySize)
+      throw BackendError(BackendErrc::device, "soft key store is damaged");
   }
   // Cheaper than configured (made by an older version, or with a test's cost): the passphrase
   // just worked, so seal the same store key again under the configured cost.
-  if (version == kStoreVersionScryptKey || n < config_.scrypt_n || r < config_.scrypt_r || p < config_.scrypt_p)
+  if (version == kStoreVersionScryptKey || n < config_.scrypt_n || r < config_.scrypt_r ||
+      p < config_.scrypt_p)
     write_store(*key, pass);
   return key;
 }
 
-KeyInfo SoftBackend::store(std::string_view label, KeyPurpose purpose, bool share, const Scalar& key) {
+KeyInfo SoftBackend::store(std::string_view label, KeyPurpose purpose, bool share,
+                           const Scalar& key) {
   Point pub = key.public_point();
   std::string id = udf::key_fingerprint(pub);
-  Json header{{"version", kFormatVersion}, {"id", id}, {"label", std::string(label)},
-              {"purpose", purpose_name(purpose)}, {"share", share}, {"public", jwk::from_public(pub)}};
+  Json header{
+      {"version", kFormatVersion},        {"id", id},       {"label", std::string(label)},
+      {"purpose", purpose_name(purpose)}, {"share", share}, {"public", jwk::from_public(pub)}};
   SecureBytes secret = key.to_bytes();
   Json file = header;
   file["sealed"] = seal_json(store_key(), secret, header.dump());
@@ -222,7 +246,8 @@ std::vector<KeyInfo> SoftBackend::list_keys() {
   for (const auto& entry : fs::directory_iterator(config_.directory / "keys")) {
     if (entry.path().extension() != ".json") continue;
     Json file = read_json_file(entry.path(), "soft key file");
-    out.push_back(KeyInfo{json::string_field(file, "id", "soft key file"), json::string_field(file, "label", "soft key file"),
+    out.push_back(KeyInfo{json::string_field(file, "id", "soft key file"),
+                          json::string_field(file, "label", "soft key file"),
                           purpose_from(json::string_field(file, "purpose", "soft key file")),
                           jwk::to_public(json::object_field(file, "public", "soft key file")),
                           file.value("share", false)});
@@ -235,15 +260,20 @@ const Scalar& SoftBackend::private_key(std::string_view id) {
   const SecureBytes& skey = store_key();
   if (auto it = unlocked_keys_.find(id); it != unlocked_keys_.end()) return it->second;
   fs::path path = key_path(id);
-  if (!fs::exists(path)) throw BackendError(BackendErrc::no_such_key, "no soft key " + std::string(id));
+  if (!fs::exists(path))
+    throw BackendError(BackendErrc::no_such_key, "no soft key " + std::string(id));
   Json file = read_json_file(path, "soft key file");
   Json header = file;
   header.erase("sealed");
-  auto secret = open_json(skey, json::object_field(file, "sealed", "soft key file"), header.dump(), "soft key file");
-  if (!secret) throw BackendError(BackendErrc::device, "soft key " + std::string(id) + " does not decrypt (damaged file)");
+  auto secret = open_json(skey, json::object_field(file, "sealed", "soft key file"), header.dump(),
+                          "soft key file");
+  if (!secret)
+    throw BackendError(BackendErrc::device,
+                       "soft key " + std::string(id) + " does not decrypt (damaged file)");
   Scalar key = Scalar::from_bytes(Curve::p256(), *secret);
   if (!(key.public_point() == jwk::to_public(json::object_field(file, "public", "soft key file"))))
-    throw BackendError(BackendErrc::device, "soft key " + std::string(id) + " does not match its public key");
+    throw BackendError(BackendErrc::device,
+                       "soft key " + std::string(id) + " does not match its public key");
   return unlocked_keys_.emplace(std::string(id), std::move(key)).first->second;
 }
 
@@ -270,14 +300,17 @@ SecureBytes SoftBackend::unseal(ByteView sealed_blob) {
   std::lock_guard guard(mutex_);
   Json blob = json::parse(as_chars(sealed_blob), kMaxFile, "sealed blob");
   const std::string& label = json::string_field(blob, "label", "sealed blob");
-  auto secret = open_json(store_key(), json::object_field(blob, "sealed", "sealed blob"), "seal:" + label, "sealed blob");
-  if (!secret) throw BackendError(BackendErrc::device, "sealed blob does not open with this key store");
+  auto secret = open_json(store_key(), json::object_field(blob, "sealed", "sealed blob"),
+                          "seal:" + label, "sealed blob");
+  if (!secret)
+    throw BackendError(BackendErrc::device, "sealed blob does not open with this key store");
   return std::move(*secret);
 }
 
 KeyInfo SoftBackend::import_share(std::string_view label, const WrappedShare& share) {
   if (share.format != kRawScalarShare)
-    throw BackendError(BackendErrc::unsupported, "the soft backend imports only " + std::string(kRawScalarShare) + " shares");
+    throw BackendError(BackendErrc::unsupported,
+                       "the soft backend imports only " + std::string(kRawScalarShare) + " shares");
   std::lock_guard guard(mutex_);
   return store(label, KeyPurpose::encryption, true, Scalar::from_bytes(Curve::p256(), share.data));
 }

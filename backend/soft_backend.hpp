@@ -31,7 +31,6 @@ struct SoftConfig {
   std::uint32_t scrypt_p = 1;
 };
 
-
 class SoftBackend final : public Backend {
  public:
   SoftBackend(SoftConfig config, PinSource pins);
@@ -54,7 +53,7 @@ class SoftBackend final : public Backend {
 
  private:
   struct StoredKey;
-  const SecureBytes& store_key();       // unlocks when needed; call with mutex_ held
+  const SecureBytes& store_key();  // unlocks when needed; call with mutex_ held
   // The store key if `pass` opens `store`, after rewriting it with the configured scrypt cost
   // when its own is lower; nullopt for a wrong passphrase.
   std::optional<SecureBytes> open_store(const Json& store, const SecureString& pass);

@@ -20,7 +20,8 @@
 namespace recrypt {
 namespace {
 
-[[noreturn]] void io_error(const std::string& what, const std::filesystem::path& path, int err = errno) {
+[[noreturn]] void io_error(const std::string& what, const std::filesystem::path& path,
+                           int err = errno) {
   throw Error(Errc::io, what + " " + path.string() + ": " + std::strerror(err));
 }
 
@@ -92,7 +93,8 @@ std::string random_suffix() {
   for (std::size_t got = 0; got < sizeof bytes;) {
     const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error(Errc::internal, std::string("getrandom failed: ") + std::strerror(errno));
+    if (n < 0)
+      throw Error(Errc::internal, std::string("getrandom failed: ") + std::strerror(errno));
     got += static_cast<std::size_t>(n);
   }
   static const char hex[] = "0123456789abcdef";
@@ -124,8 +126,11 @@ int link_unnamed(int fd, int folder, const std::string& name) {
 }  // namespace
 
 AtomicFile::AtomicFile(std::filesystem::path destination, unsigned mode, AtomicFileOptions options)
-    : destination_(std::move(destination)), name_(destination_.filename().string()), options_(options) {
-  if (name_.empty() || name_ == "." || name_ == "..") io_error("not a file name:", destination_, EISDIR);
+    : destination_(std::move(destination)),
+      name_(destination_.filename().string()),
+      options_(options) {
+  if (name_.empty() || name_ == "." || name_ == "..")
+    io_error("not a file name:", destination_, EISDIR);
   std::filesystem::path folder = destination_.parent_path();
   if (folder.empty()) folder = ".";
   folder_.reset(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -137,7 +142,8 @@ AtomicFile::AtomicFile(std::filesystem::path destination, unsigned mode, AtomicF
       io_error("cannot create a file in the folder of", destination_);
   }
   if (!fd_) open_named();
-  if (::fchmod(fd_.get(), static_cast<mode_t>(mode)) != 0) io_error("cannot set permissions on the file for", destination_);
+  if (::fchmod(fd_.get(), static_cast<mode_t>(mode)) != 0)
+    io_error("cannot set permissions on the file for", destination_);
 }
 
 void AtomicFile::open_named() {
@@ -171,7 +177,8 @@ bool AtomicFile::commit_if_absent() { return name_it(false); }
 bool AtomicFile::name_it(bool replace) {
   if (committed_) throw Error(Errc::internal, destination_.string() + " is committed already");
   // (A named file is closed by a commit_if_absent() that found its name taken.)
-  if (options_.sync != Sync::none && fd_ && ::fsync(fd_.get()) != 0) io_error("cannot flush the file for", destination_);
+  if (options_.sync != Sync::none && fd_ && ::fsync(fd_.get()) != 0)
+    io_error("cannot flush the file for", destination_);
   const CleanupSignalsBlocked blocked;
   const int folder = folder_.get();
   if (temporary_.empty()) {
@@ -186,7 +193,8 @@ bool AtomicFile::name_it(bool replace) {
         temporary = temporary_name(name_);
         const int err = link_unnamed(fd_.get(), folder, temporary);
         if (err == 0) break;
-        if (err != EEXIST || attempt == 100) io_error("cannot create a temporary file for", destination_, err);
+        if (err != EEXIST || attempt == 100)
+          io_error("cannot create a temporary file for", destination_, err);
       }
       if (::renameat(folder, temporary.c_str(), folder, name_.c_str()) != 0) {
         const int err = errno;
@@ -198,8 +206,10 @@ bool AtomicFile::name_it(bool replace) {
   } else {
     if (!fd_.close()) io_error("cannot write", destination_);
     if (replace) {
-      if (::renameat(folder, temporary_.c_str(), folder, name_.c_str()) != 0) io_error("cannot rename into", destination_);
-    } else if (::renameat2(folder, temporary_.c_str(), folder, name_.c_str(), RENAME_NOREPLACE) != 0) {
+      if (::renameat(folder, temporary_.c_str(), folder, name_.c_str()) != 0)
+        io_error("cannot rename into", destination_);
+    } else if (::renameat2(folder, temporary_.c_str(), folder, name_.c_str(), RENAME_NOREPLACE) !=
+               0) {
       if (errno == EEXIST) return false;
       // A file system without RENAME_NOREPLACE (EINVAL) may still have hard links (NFS).
       if (errno != EINVAL) io_error("cannot rename into", destination_);
@@ -233,13 +243,15 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size
     }
     if (got == 0) break;
     if (out.size() + got > max_size)
-      throw Error(Errc::too_large, path.string() + " is larger than " + std::to_string(max_size) + " bytes");
+      throw Error(Errc::too_large,
+                  path.string() + " is larger than " + std::to_string(max_size) + " bytes");
     out.insert(out.end(), buf, buf + got);
   }
   return out;
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> data, unsigned mode) {
+void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> data,
+                       unsigned mode) {
   AtomicFile file(path, mode);
   file.write(data);
   file.commit();

@@ -79,7 +79,8 @@ class AtomicFile {
 // Reads a whole small file: Error(io) when it cannot, Error(too_large) past max_size bytes.
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size_t max_size);
 // Writes a file atomically and durably (Sync::file_and_folder), replacing one of that name.
-void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> data, unsigned mode);
+void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> data,
+                       unsigned mode);
 
 // Makes SIGINT, SIGTERM and SIGHUP remove the named temporary files of uncommitted
 // AtomicFiles before the signal ends the process as it would have. Only signals whose

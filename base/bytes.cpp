@@ -22,7 +22,8 @@ void set_freed_region_observer(FreedRegionObserver observer) noexcept {
 
 void secure_free(void* p, std::size_t n) noexcept {
   secure_wipe(p, n);
-  if (auto observer = freed_region_observer.load(std::memory_order_relaxed); observer && p != nullptr)
+  if (auto observer = freed_region_observer.load(std::memory_order_relaxed);
+      observer && p != nullptr)
     observer(p, n);
   ::operator delete(p);
 }
@@ -59,7 +60,8 @@ Bytes from_hex(std::string_view hex) {
   for (std::size_t i = 0; i < hex.size(); i += 2) {
     int hi = hex_value(hex[i]);
     int lo = hex_value(hex[i + 1]);
-    if (hi < 0 || lo < 0) fail(Errc::malformed, "hex string has a character that is not a hex digit");
+    if (hi < 0 || lo < 0)
+      fail(Errc::malformed, "hex string has a character that is not a hex digit");
     out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
   }
   return out;

@@ -26,7 +26,9 @@ struct WipingAllocator {
   T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
   void deallocate(T* p, std::size_t n) noexcept;
   template <class U>
-  bool operator==(const WipingAllocator<U>&) const noexcept { return true; }
+  bool operator==(const WipingAllocator<U>&) const noexcept {
+    return true;
+  }
 };
 
 void secure_wipe(void* p, std::size_t n) noexcept;
@@ -65,14 +67,13 @@ class SecureString : public SecureStringBase {
   SecureString(const char* s, size_type n) : SecureString(std::string_view(s, n)) {}
   SecureString(size_type n, char c) : SecureString() { Base::assign(n, c); }
   template <class It>
-    requires(!std::is_integral_v<It>)
-  SecureString(It first, It last) : SecureString() {
+  requires(!std::is_integral_v<It>) SecureString(It first, It last) : SecureString() {
     Base::assign(first, last);
   }
   template <class T>
-    requires(std::is_convertible_v<const T&, std::string_view> &&
-             !std::is_convertible_v<const T&, const char*>)
-  explicit SecureString(const T& text) : SecureString() {
+  requires(std::is_convertible_v<const T&, std::string_view> &&
+           !std::is_convertible_v<const T&, const char*>) explicit SecureString(const T& text)
+      : SecureString() {
     std::string_view v(text);
     Base::reserve(v.size());
     Base::assign(v.data(), v.size());

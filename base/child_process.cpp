@@ -31,7 +31,8 @@ namespace {
 class FileActions {
  public:
   FileActions() {
-    if (int rc = ::posix_spawn_file_actions_init(&actions_)) spawn_error("posix_spawn_file_actions_init", rc);
+    if (int rc = ::posix_spawn_file_actions_init(&actions_))
+      spawn_error("posix_spawn_file_actions_init", rc);
   }
   ~FileActions() { ::posix_spawn_file_actions_destroy(&actions_); }
   FileActions(const FileActions&) = delete;
@@ -62,7 +63,8 @@ class SpawnAttributes {
     sigemptyset(&none);
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
-    if (::posix_spawnattr_setsigmask(&attr_, &none) != 0 || ::posix_spawnattr_setsigdefault(&attr_, &pipe) != 0 ||
+    if (::posix_spawnattr_setsigmask(&attr_, &none) != 0 ||
+        ::posix_spawnattr_setsigdefault(&attr_, &pipe) != 0 ||
         ::posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0)
       spawn_error("posix_spawnattr", EINVAL);
   }
@@ -126,7 +128,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOpti
   FileActions actions;
   UniqueFd child_stdin, child_stdout;  // the child's ends, closed here once it has them
   switch (options.in.kind) {
-    case Redirect::Kind::inherit: break;
+    case Redirect::Kind::inherit:
+      break;
     case Redirect::Kind::pipe: {
       Pipe p = make_pipe();
       child_stdin = std::move(p.read);
@@ -134,13 +137,19 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOpti
       actions.dup2(child_stdin.get(), 0);
       break;
     }
-    case Redirect::Kind::null: actions.open(0, "/dev/null", O_RDONLY); break;
-    case Redirect::Kind::file: actions.open(0, options.in.path, O_RDONLY); break;
-    case Redirect::Kind::to_stdout: break;
+    case Redirect::Kind::null:
+      actions.open(0, "/dev/null", O_RDONLY);
+      break;
+    case Redirect::Kind::file:
+      actions.open(0, options.in.path, O_RDONLY);
+      break;
+    case Redirect::Kind::to_stdout:
+      break;
   }
   auto output = [&actions](int fd, const Redirect& r) {
     if (r.kind == Redirect::Kind::null) actions.open(fd, "/dev/null", O_WRONLY);
-    if (r.kind == Redirect::Kind::file) actions.open(fd, r.path, O_WRONLY | O_CREAT | (r.append ? O_APPEND : O_TRUNC));
+    if (r.kind == Redirect::Kind::file)
+      actions.open(fd, r.path, O_WRONLY | O_CREAT | (r.append ? O_APPEND : O_TRUNC));
   };
   if (options.out.kind == Redirect::Kind::pipe) {
     Pipe p = make_pipe();
@@ -149,7 +158,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOpti
     actions.dup2(child_stdout.get(), 1);
   }
   output(1, options.out);
-  if (options.err.kind == Redirect::Kind::pipe) throw Error(Errc::internal, "ChildProcess: stderr cannot be a pipe");
+  if (options.err.kind == Redirect::Kind::pipe)
+    throw Error(Errc::internal, "ChildProcess: stderr cannot be a pipe");
   if (options.err.kind == Redirect::Kind::to_stdout) actions.dup2(1, 2);
   output(2, options.err);
   // Nothing of ours but 0, 1 and 2 reaches the program, close-on-exec or not.
@@ -157,7 +167,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOpti
 
   SpawnAttributes attributes;
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], actions.get(), attributes.get(), args.data(), envp.data());
+  const int rc =
+      ::posix_spawnp(&pid, args[0], actions.get(), attributes.get(), args.data(), envp.data());
   if (rc != 0) {
     stdin_.reset();
     stdout_.reset();
@@ -169,8 +180,10 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOpti
 ChildProcess::~ChildProcess() { finish(); }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), status_(std::exchange(other.status_, -1)),
-      stdin_(std::move(other.stdin_)), stdout_(std::move(other.stdout_)) {}
+    : pid_(std::exchange(other.pid_, -1)),
+      status_(std::exchange(other.status_, -1)),
+      stdin_(std::move(other.stdin_)),
+      stdout_(std::move(other.stdout_)) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -224,6 +237,8 @@ std::optional<int> ChildProcess::try_wait() noexcept {
   return status_;
 }
 
-bool ChildProcess::succeeded(int status) noexcept { return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+bool ChildProcess::succeeded(int status) noexcept {
+  return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 }  // namespace recrypt

@@ -37,7 +37,9 @@ struct Redirect {
   static Redirect inherit() { return {}; }
   static Redirect pipe() { return {Kind::pipe, {}, false}; }
   static Redirect null() { return {Kind::null, {}, false}; }
-  static Redirect file(std::filesystem::path p, bool append = false) { return {Kind::file, std::move(p), append}; }
+  static Redirect file(std::filesystem::path p, bool append = false) {
+    return {Kind::file, std::move(p), append};
+  }
   static Redirect to_stdout() { return {Kind::to_stdout, {}, false}; }
 };
 

@@ -15,7 +15,8 @@
 
 namespace recrypt::cli {
 
-AgentClient::AgentClient(std::filesystem::path socket_path) : socket_path_(std::move(socket_path)) {}
+AgentClient::AgentClient(std::filesystem::path socket_path)
+    : socket_path_(std::move(socket_path)) {}
 
 AgentClient::~AgentClient() = default;
 
@@ -27,7 +28,8 @@ void AgentClient::connect() {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::string path = socket_path_.string();
-  if (path.size() >= sizeof addr.sun_path) throw AgentUnreachable("agent socket path is too long: " + path);
+  if (path.size() >= sizeof addr.sun_path)
+    throw AgentUnreachable("agent socket path is too long: " + path);
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   if (auto problem = agent::socket_folder_problem(agent::socket_folder(socket_path_)))
     throw AgentUnreachable("refusing the agent socket " + path + ": " + problem->message());
@@ -36,7 +38,8 @@ void AgentClient::connect() {
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     int e = errno;
     throw AgentUnreachable("cannot reach recrypt-agent at " + path + ": " + std::strerror(e) +
-                           " (is it running? start it with `recrypt-agent` or `systemctl --user start recrypt-agent.socket`)");
+                           " (is it running? start it with `recrypt-agent` or `systemctl --user "
+                           "start recrypt-agent.socket`)");
   }
   ucred peer{};
   socklen_t len = sizeof peer;
@@ -45,14 +48,17 @@ void AgentClient::connect() {
     throw AgentUnreachable("cannot tell who answers on " + path + ": " + std::strerror(e));
   }
   if (peer.uid != ::geteuid()) {
-    throw AgentUnreachable("refusing the agent socket " + path + ": the process answering on it (pid " +
-                           std::to_string(peer.pid) + ") runs as uid " + std::to_string(peer.uid) + ", not as you (uid " +
-                           std::to_string(::geteuid()) + "); start your own agent, or give --socket of your own agent");
+    throw AgentUnreachable("refusing the agent socket " + path +
+                           ": the process answering on it (pid " + std::to_string(peer.pid) +
+                           ") runs as uid " + std::to_string(peer.uid) + ", not as you (uid " +
+                           std::to_string(::geteuid()) +
+                           "); start your own agent, or give --socket of your own agent");
   }
   fd_ = std::move(fd);
 }
 
-SecureString AgentClient::exchange(const std::string& method, const Json& params, std::uint64_t& id) {
+SecureString AgentClient::exchange(const std::string& method, const Json& params,
+                                   std::uint64_t& id) {
   if (!fd_) connect();
   id = next_id_++;
   std::string request = agent_rpc::make_request(id, method, params);
@@ -68,7 +74,8 @@ SecureString AgentClient::exchange(const std::string& method, const Json& params
       pending_.erase(0, nl + 1);
       return line;
     }
-    if (pending_.size() > agent_rpc::kMaxMessage) throw AgentUnreachable("the agent's answer is too large");
+    if (pending_.size() > agent_rpc::kMaxMessage)
+      throw AgentUnreachable("the agent's answer is too large");
     std::array<std::uint8_t, 65536> buf;
     std::size_t n = 0;
     try {

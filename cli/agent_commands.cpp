@@ -10,10 +10,13 @@ void add_agent_commands(CLI::App& app, Cli& cli) {
   agent->add_subcommand("status", "is the agent running, and what does it hold")->callback([&cli] {
     cli.action = [&cli] {
       Json r = cli.agent_call("agent.status", Json::object());
-      std::string text = "recrypt-agent " + r["version"].get<std::string>() + " on " + cli.socket + "\n";
+      std::string text =
+          "recrypt-agent " + r["version"].get<std::string>() + " on " + cli.socket + "\n";
       for (const auto& b : r["backends"])
-        text += "  backend " + b["name"].get<std::string>() + (b["present"].get<bool>() ? " present" : " absent") + "\n";
-      if (r.contains("profile")) text += "  profile " + r["profile"]["account"].get<std::string>() + "\n";
+        text += "  backend " + b["name"].get<std::string>() +
+                (b["present"].get<bool>() ? " present" : " absent") + "\n";
+      if (r.contains("profile"))
+        text += "  profile " + r["profile"]["account"].get<std::string>() + "\n";
       cli.print(r, text);
       return 0;
     };
@@ -25,7 +28,8 @@ void add_agent_commands(CLI::App& app, Cli& cli) {
     };
   });
 
-  auto* doctor = app.add_subcommand("doctor", "check this machine's recrypt setup and say how to fix each problem");
+  auto* doctor = app.add_subcommand(
+      "doctor", "check this machine's recrypt setup and say how to fix each problem");
   doctor->add_flag("--json", cli.json, "print results as JSON");
   doctor->callback([&cli] {
     cli.action = [&cli] {

@@ -32,10 +32,14 @@ namespace {
 
 const char* status_name(CheckStatus s) {
   switch (s) {
-    case CheckStatus::ok: return "ok";
-    case CheckStatus::warn: return "warn";
-    case CheckStatus::fail: return "fail";
-    case CheckStatus::skip: return "skip";
+    case CheckStatus::ok:
+      return "ok";
+    case CheckStatus::warn:
+      return "warn";
+    case CheckStatus::fail:
+      return "fail";
+    case CheckStatus::skip:
+      return "skip";
   }
   return "?";
 }
@@ -59,26 +63,33 @@ void check_socket(const DoctorOptions& o, std::vector<CheckResult>& out) {
   const uid_t me = ::geteuid();
   if (::lstat(dir.c_str(), &st) != 0) {
     out.push_back({"socket-dir", CheckStatus::fail, dir.string() + " does not exist",
-                   "start the agent (systemctl --user enable --now recrypt-agent.socket), which creates it 0700"});
+                   "start the agent (systemctl --user enable --now recrypt-agent.socket), which "
+                   "creates it 0700"});
   } else if (auto problem = agent::socket_folder_problem(dir)) {
     out.push_back({"socket-dir", CheckStatus::fail, problem->what, problem->fix});
   } else {
-    out.push_back({"socket-dir", CheckStatus::ok, dir.string() + " is yours, mode " + octal(st.st_mode), ""});
+    out.push_back(
+        {"socket-dir", CheckStatus::ok, dir.string() + " is yours, mode " + octal(st.st_mode), ""});
   }
 
   if (::lstat(o.socket.c_str(), &st) != 0) {
     out.push_back({"socket", CheckStatus::fail, o.socket.string() + " does not exist",
-                   "start the agent: systemctl --user enable --now recrypt-agent.socket (or run recrypt-agent)"});
+                   "start the agent: systemctl --user enable --now recrypt-agent.socket (or run "
+                   "recrypt-agent)"});
   } else if (!S_ISSOCK(st.st_mode)) {
-    out.push_back({"socket", CheckStatus::fail, o.socket.string() + " is not a socket", "remove it and start the agent again"});
+    out.push_back({"socket", CheckStatus::fail, o.socket.string() + " is not a socket",
+                   "remove it and start the agent again"});
   } else if (st.st_uid != me) {
-    out.push_back({"socket", CheckStatus::fail, o.socket.string() + " belongs to uid " + std::to_string(st.st_uid),
+    out.push_back({"socket", CheckStatus::fail,
+                   o.socket.string() + " belongs to uid " + std::to_string(st.st_uid),
                    "do not use another user's agent; start your own"});
   } else if ((st.st_mode & 077) != 0) {
-    out.push_back({"socket", CheckStatus::warn, o.socket.string() + " has mode " + octal(st.st_mode),
-                   "chmod 0600 " + o.socket.string() + " (the folder's 0700 still keeps others out)"});
+    out.push_back(
+        {"socket", CheckStatus::warn, o.socket.string() + " has mode " + octal(st.st_mode),
+         "chmod 0600 " + o.socket.string() + " (the folder's 0700 still keeps others out)"});
   } else {
-    out.push_back({"socket", CheckStatus::ok, o.socket.string() + " is yours, mode " + octal(st.st_mode), ""});
+    out.push_back({"socket", CheckStatus::ok,
+                   o.socket.string() + " is yours, mode " + octal(st.st_mode), ""});
   }
 }
 
@@ -87,23 +98,30 @@ std::optional<Json> check_agent(const DoctorOptions& o, std::vector<CheckResult>
     AgentClient client(o.socket);
     Json status = client.call("agent.status", Json::object());
     std::string detail = "recrypt-agent " + status.value("version", std::string("?")) + " answers";
-    if (status.contains("profile")) detail += "; profile " + status["profile"].value("account", std::string());
-    else detail += "; no profile yet";
-    out.push_back({"agent", CheckStatus::ok, detail, status.contains("profile") ? "" : "create one: recrypt personal ACCOUNT -s SERVICE_URL"});
+    if (status.contains("profile"))
+      detail += "; profile " + status["profile"].value("account", std::string());
+    else
+      detail += "; no profile yet";
+    out.push_back(
+        {"agent", CheckStatus::ok, detail,
+         status.contains("profile") ? "" : "create one: recrypt personal ACCOUNT -s SERVICE_URL"});
     for (const auto& b : status.value("backends", Json::array())) {
       std::string name = b.value("name", std::string());
       if (!b.value("present", false))
-        out.push_back({"backend-" + name, CheckStatus::fail, "the agent's " + name + " backend is absent",
-                       name == "pkcs11" ? "insert the token (and check that pcscd runs)"
-                       : name == "tpm"  ? "check --tpm-tcti and access to the TPM (see the tpm check)"
-                                        : "see the agent's log: journalctl --user -u recrypt-agent"});
+        out.push_back(
+            {"backend-" + name, CheckStatus::fail, "the agent's " + name + " backend is absent",
+             name == "pkcs11" ? "insert the token (and check that pcscd runs)"
+             : name == "tpm"  ? "check --tpm-tcti and access to the TPM (see the tpm check)"
+                              : "see the agent's log: journalctl --user -u recrypt-agent"});
     }
     return status;
   } catch (const AgentUnreachable& e) {
     out.push_back({"agent", CheckStatus::fail, e.what(),
-                   "start it: systemctl --user enable --now recrypt-agent.socket, or run recrypt-agent in the background"});
+                   "start it: systemctl --user enable --now recrypt-agent.socket, or run "
+                   "recrypt-agent in the background"});
   } catch (const std::exception& e) {
-    out.push_back({"agent", CheckStatus::fail, std::string("the agent did not answer agent.status: ") + e.what(),
+    out.push_back({"agent", CheckStatus::fail,
+                   std::string("the agent did not answer agent.status: ") + e.what(),
                    "restart it: systemctl --user restart recrypt-agent.service"});
   }
   return std::nullopt;
@@ -117,14 +135,16 @@ bool agent_uses(const std::optional<Json>& status, const std::string& backend) {
   return false;
 }
 
-void check_tpm(const DoctorOptions& o, const std::optional<Json>& status, std::vector<CheckResult>& out) {
+void check_tpm(const DoctorOptions& o, const std::optional<Json>& status,
+               std::vector<CheckResult>& out) {
   const bool needed = agent_uses(status, "tpm");
   const std::string dev = o.tpm_device.string();
   struct stat st {};
   if (::stat(o.tpm_device.c_str(), &st) != 0) {
     out.push_back({"tpm", needed ? CheckStatus::fail : CheckStatus::warn, dev + " does not exist",
-                   needed ? "enable the TPM in the firmware, or use the soft or pkcs11 backend"
-                          : "no TPM here: keys can live on a token (pkcs11) or in software (soft)"});
+                   needed
+                       ? "enable the TPM in the firmware, or use the soft or pkcs11 backend"
+                       : "no TPM here: keys can live on a token (pkcs11) or in software (soft)"});
     return;
   }
   if (::access(o.tpm_device.c_str(), R_OK | W_OK) != 0) {
@@ -138,7 +158,8 @@ void check_tpm(const DoctorOptions& o, const std::optional<Json>& status, std::v
 
 // Runs a program (no shell) and returns its standard output, or nullopt when it cannot run.
 // `defaults` ("NAME=VALUE") join its environment where ours does not name them.
-std::optional<std::string> capture(const std::vector<std::string>& argv, const std::vector<std::string>& defaults = {}) {
+std::optional<std::string> capture(const std::vector<std::string>& argv,
+                                   const std::vector<std::string>& defaults = {}) {
   ChildOptions options;
   options.out = Redirect::pipe();
   options.environment_defaults = defaults;
@@ -163,7 +184,8 @@ void check_pkcs11(const std::optional<Json>& status, std::vector<CheckResult>& o
   // unless the user set TSS2_LOG.
   auto text = capture({"p11-kit", "list-modules"}, {"TSS2_LOG=all+NONE"});
   if (!text) {
-    out.push_back({"pkcs11", needed ? CheckStatus::fail : CheckStatus::warn, "p11-kit is not installed",
+    out.push_back({"pkcs11", needed ? CheckStatus::fail : CheckStatus::warn,
+                   "p11-kit is not installed",
                    "sudo apt install p11-kit opensc (smartcards and YubiKeys)"});
     return;
   }
@@ -187,8 +209,10 @@ void check_pkcs11(const std::optional<Json>& status, std::vector<CheckResult>& o
     }
   }
   if (modules.empty()) {
-    out.push_back({"pkcs11", needed ? CheckStatus::fail : CheckStatus::warn, "p11-kit knows no PKCS#11 module",
-                   "sudo apt install opensc-pkcs11 (smartcards, YubiKeys) or register your token's module with p11-kit"});
+    out.push_back({"pkcs11", needed ? CheckStatus::fail : CheckStatus::warn,
+                   "p11-kit knows no PKCS#11 module",
+                   "sudo apt install opensc-pkcs11 (smartcards, YubiKeys) or register your token's "
+                   "module with p11-kit"});
     return;
   }
   auto join = [](const std::vector<std::string>& v) {
@@ -197,17 +221,21 @@ void check_pkcs11(const std::optional<Json>& status, std::vector<CheckResult>& o
     return s;
   };
   std::string detail = std::to_string(modules.size()) + " module(s): " + join(modules) + "; " +
-                       std::to_string(tokens.size()) + " token(s)" + (tokens.empty() ? "" : ": " + join(tokens));
+                       std::to_string(tokens.size()) + " token(s)" +
+                       (tokens.empty() ? "" : ": " + join(tokens));
   if (tokens.empty())
     out.push_back({"pkcs11", needed ? CheckStatus::warn : CheckStatus::ok, detail,
-                   needed ? "insert your token; for smartcard readers, check that pcscd runs (systemctl status pcscd.socket)" : ""});
+                   needed ? "insert your token; for smartcard readers, check that pcscd runs "
+                            "(systemctl status pcscd.socket)"
+                          : ""});
   else
     out.push_back({"pkcs11", CheckStatus::ok, detail, ""});
 }
 
 void check_service(const std::optional<Json>& status, std::vector<CheckResult>& out) {
   if (!status || !status->contains("profile")) {
-    const char* why = status ? "no profile yet, so no service to check" : "the agent did not answer, so the service is unknown";
+    const char* why = status ? "no profile yet, so no service to check"
+                             : "the agent did not answer, so the service is unknown";
     out.push_back({"service", CheckStatus::skip, why, ""});
     out.push_back({"clock", CheckStatus::skip, why, ""});
     return;
@@ -221,7 +249,8 @@ void check_service(const std::optional<Json>& status, std::vector<CheckResult>& 
     hello = client.hello();
   } catch (const std::exception& e) {
     out.push_back({"service", CheckStatus::fail, url + " does not answer Hello: " + e.what(),
-                   "check the network and the URL in your profile; ask the service's administrator whether recryptd runs"});
+                   "check the network and the URL in your profile; ask the service's administrator "
+                   "whether recryptd runs"});
     out.push_back({"clock", CheckStatus::skip, "the service did not answer", ""});
     return;
   }
@@ -230,22 +259,26 @@ void check_service(const std::optional<Json>& status, std::vector<CheckResult>& 
     service::require_audience(url, hello.audience);
   } catch (const service::ServiceError& e) {
     out.push_back({"service", CheckStatus::fail, e.what(),
-                   "check the service address in your profile, or ask the service's operator to set recryptd --audience"});
+                   "check the service address in your profile, or ask the service's operator to "
+                   "set recryptd --audience"});
     out.push_back({"clock", CheckStatus::skip, "the service is not the one the profile names", ""});
     return;
   }
   std::string versions;
   for (const auto& v : hello.versions) versions += (versions.empty() ? "" : ",") + v;
-  out.push_back({"service", CheckStatus::ok, url + " answers Hello (protocol " + versions + ")", ""});
+  out.push_back(
+      {"service", CheckStatus::ok, url + " answers Hello (protocol " + versions + ")", ""});
   if (!hello.time) {
-    out.push_back({"clock", CheckStatus::skip, "the service does not say its time in Hello; compare with: date -u", ""});
+    out.push_back({"clock", CheckStatus::skip,
+                   "the service does not say its time in Hello; compare with: date -u", ""});
     return;
   }
   long skew = static_cast<long>(std::time(nullptr) - *hello.time);
   std::string detail = "local clock is " + std::to_string(skew) + " s from the service's";
   if (std::labs(skew) > 60)
-    out.push_back({"clock", std::labs(skew) > 300 ? CheckStatus::fail : CheckStatus::warn, detail,
-                   "synchronize the clock: sudo timedatectl set-ntp true (signed requests carry the time)"});
+    out.push_back(
+        {"clock", std::labs(skew) > 300 ? CheckStatus::fail : CheckStatus::warn, detail,
+         "synchronize the clock: sudo timedatectl set-ntp true (signed requests carry the time)"});
   else
     out.push_back({"clock", CheckStatus::ok, detail, ""});
 }

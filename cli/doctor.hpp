@@ -10,7 +10,7 @@ namespace recrypt::cli {
 enum class CheckStatus { ok, warn, fail, skip };
 
 struct CheckResult {
-  std::string name;    // short and stable: "agent", "socket", "tpm", ...
+  std::string name;  // short and stable: "agent", "socket", "tpm", ...
   CheckStatus status;
   std::string detail;  // what was found
   std::string fix;     // what to do about it; empty when nothing is to be done

@@ -32,13 +32,15 @@ void add_encrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
   encrypt->add_option("input", o->enc.input, "file to encrypt (default: stdin)");
   encrypt
       ->add_option("-r,--recipient", o->enc.groups,
-                   "group name or fingerprint, looked up by the agent (never a file: use -R); any of them may read")
+                   "group name or fingerprint, looked up by the agent (never a file: use -R); any "
+                   "of them may read")
       ->allow_extra_args(false);
   encrypt
       ->add_option("-R,--recipient-file", o->enc.recipient_files,
                    "file of a signed group profile from `group export` (offline)")
       ->allow_extra_args(false);
-  encrypt->add_option("--all-of", o->all_of, "G1,G2,...: group names; only members of every group may read");
+  encrypt->add_option("--all-of", o->all_of,
+                      "G1,G2,...: group names; only members of every group may read");
   encrypt->add_option("-o,--output", o->enc.output, "output file (default: INPUT.jcd, or stdout)");
   encrypt->add_option("--type", o->enc.media_type, "media type to record, e.g. text/plain");
   encrypt->add_flag("-f,--force", o->enc.force, "replace an existing output file");
@@ -48,9 +50,12 @@ void add_encrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
       o->enc.all_of = comma_list(o->all_of);
       o->enc.progress = !o->no_progress;
       std::unique_ptr<AgentClient> client;
-      if (!o->enc.groups.empty() || !o->enc.all_of.empty()) client = std::make_unique<AgentClient>(cli.socket);
+      if (!o->enc.groups.empty() || !o->enc.all_of.empty())
+        client = std::make_unique<AgentClient>(cli.socket);
       Json r = encrypt_file(o->enc, client.get());
-      cli.print(r, cli.quiet || r["output"] == "-" ? "" : "encrypted to " + r["output"].get<std::string>());
+      cli.print(r, cli.quiet || r["output"] == "-"
+                       ? ""
+                       : "encrypted to " + r["output"].get<std::string>());
       return 0;
     };
   });
@@ -59,7 +64,8 @@ void add_encrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
 void add_decrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
   auto* decrypt = app.add_subcommand("decrypt", "decrypt a .jcd file (alias /decrypt)");
   decrypt->add_option("input", o->dec.input, "file to decrypt (default: stdin)");
-  decrypt->add_option("-o,--output", o->dec.output, "output file (default: INPUT without .jcd, or stdout)");
+  decrypt->add_option("-o,--output", o->dec.output,
+                      "output file (default: INPUT without .jcd, or stdout)");
   decrypt->add_flag("-f,--force", o->dec.force, "replace an existing output file");
   decrypt->add_flag("--no-progress", o->no_progress, "no progress line");
   decrypt->callback([&cli, o] {
@@ -68,15 +74,18 @@ void add_decrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
       AgentClient client(cli.socket);
       Json r = decrypt_file(o->dec, client);
       std::string via;
-      for (const auto& v : r.value("via", Json::array())) via += (via.empty() ? "" : ", ") + v.get<std::string>();
-      if (r["output"] != "-") cli.print(r, "decrypted to " + r["output"].get<std::string>() + " (via " + via + ")");
+      for (const auto& v : r.value("via", Json::array()))
+        via += (via.empty() ? "" : ", ") + v.get<std::string>();
+      if (r["output"] != "-")
+        cli.print(r, "decrypted to " + r["output"].get<std::string>() + " (via " + via + ")");
       return 0;
     };
   });
 }
 
 void add_fingerprint(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
-  auto* fp = app.add_subcommand("fingerprint", "UDF fingerprint of a file, or of a signed profile's key");
+  auto* fp =
+      app.add_subcommand("fingerprint", "UDF fingerprint of a file, or of a signed profile's key");
   fp->add_option("file", o->fp_file, "file")->required();
   fp->add_option("--type", o->fp_type, "content type of the data")->capture_default_str();
   fp->callback([&cli, o] {

@@ -46,7 +46,9 @@ struct Input {
 class Progress {
  public:
   Progress(bool enabled, std::optional<std::uint64_t> total, const char* verb)
-      : enabled_(enabled && total && *total >= (8u << 20) && ::isatty(2)), total_(total.value_or(0)), verb_(verb) {}
+      : enabled_(enabled && total && *total >= (8u << 20) && ::isatty(2)),
+        total_(total.value_or(0)),
+        verb_(verb) {}
   void advance(std::size_t n) {
     done_ += n;
     if (!enabled_) return;
@@ -80,10 +82,12 @@ class Output {
       return;
     }
     std::error_code ec;
-    if (!force && fs::exists(fs::symlink_status(path, ec))) fail(Errc::io, path + " exists (use --force to replace it)");
+    if (!force && fs::exists(fs::symlink_status(path, ec)))
+      fail(Errc::io, path + " exists (use --force to replace it)");
     // The data reaches the disk before the name does: a power cut never leaves the name on
     // a partial file (docs/DECISIONS.md).
-    file_ = std::make_unique<AtomicFile>(path, mode, AtomicFileOptions{.sync = Sync::file, .unnamed = true});
+    file_ = std::make_unique<AtomicFile>(path, mode,
+                                         AtomicFileOptions{.sync = Sync::file, .unnamed = true});
     sink_ = std::make_unique<FdSink>(file_->fd());
   }
   Sink& sink() { return *sink_; }
@@ -92,7 +96,9 @@ class Output {
     if (force_) {
       file_->commit();
     } else if (!file_->commit_if_absent()) {
-      fail(Errc::io, path_ + " appeared while it was being written; it was not replaced (use --force to replace it)");
+      fail(Errc::io, path_ +
+                         " appeared while it was being written; it was not replaced (use --force "
+                         "to replace it)");
     }
   }
 
@@ -162,16 +168,19 @@ Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
     recipients.push_back(std::move(spec));
     names.push_back(joined);
   }
-  if (recipients.empty()) fail(Errc::malformed, "no recipients: give -r GROUP, -R FILE or --all-of G1,G2");
+  if (recipients.empty())
+    fail(Errc::malformed, "no recipients: give -r GROUP, -R FILE or --all-of G1,G2");
 
   Input in(options.input);
   std::string out_path = options.output;
-  if (out_path.empty() && !options.input.empty() && options.input != "-") out_path = options.input + ".jcd";
+  if (out_path.empty() && !options.input.empty() && options.input != "-")
+    out_path = options.input + ".jcd";
   if ((out_path.empty() || out_path == "-") && ::isatty(1))
     fail(Errc::io, "refusing to write encrypted data to a terminal (use -o FILE or redirect)");
 
   jcd::FileInfo info;
-  if (!options.input.empty() && options.input != "-") info.name = fs::path(options.input).filename().string();
+  if (!options.input.empty() && options.input != "-")
+    info.name = fs::path(options.input).filename().string();
   info.media_type = options.media_type;
   info.created = utc_now();
 
@@ -190,7 +199,8 @@ Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
   }
   encryptor.finish();
   out.commit();
-  return Json{{"output", out_path.empty() ? "-" : out_path}, {"bytes", total}, {"recipients", names}};
+  return Json{
+      {"output", out_path.empty() ? "-" : out_path}, {"bytes", total}, {"recipients", names}};
 }
 
 Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
@@ -198,7 +208,8 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   std::string out_path = options.output;
   if (out_path.empty() && !options.input.empty() && options.input != "-") {
     if (fs::path(options.input).extension() != ".jcd")
-      fail(Errc::malformed, "cannot guess an output name for " + options.input + " (it does not end in .jcd): use -o");
+      fail(Errc::malformed, "cannot guess an output name for " + options.input +
+                                " (it does not end in .jcd): use -o");
     out_path = fs::path(options.input).replace_extension().string();
   }
   FdSource source(in.fd);
@@ -207,9 +218,11 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
 
   // The file's name is only shown to the user if the agent asks before opening it.
   Json request{{"envelope", header.envelope.serialize()}};
-  if (!options.input.empty() && options.input != "-") request["name"] = fs::path(options.input).filename().string();
+  if (!options.input.empty() && options.input != "-")
+    request["name"] = fs::path(options.input).filename().string();
   SecretJson opened = agent.call_secret("document.open", request);
-  SecureBytes plaintext = base64url::decode_secret(json::secret_string_field(opened, "plaintext", "agent answer"));
+  SecureBytes plaintext =
+      base64url::decode_secret(json::secret_string_field(opened, "plaintext", "agent answer"));
   jcd::Metadata metadata = jcd::Metadata::from_json(plaintext);
 
   // Nothing has a name until the whole document authenticated: the output file gets its
@@ -224,7 +237,9 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
     progress.advance(segment->size() + kGcmTagSize);
   }
   out.commit();
-  Json result{{"output", out_path.empty() ? "-" : out_path}, {"bytes", total}, {"via", json::to_plain(opened.value("via", SecretJson()))}};
+  Json result{{"output", out_path.empty() ? "-" : out_path},
+              {"bytes", total},
+              {"via", json::to_plain(opened.value("via", SecretJson()))}};
   if (metadata.info.name) result["name"] = *metadata.info.name;
   if (metadata.info.media_type) result["media_type"] = *metadata.info.media_type;
   if (metadata.info.created) result["created"] = *metadata.info.created;

@@ -19,8 +19,8 @@ struct Options {
 std::string describe_members(const Json& members) {
   std::string out;
   for (const auto& m : members) {
-    out += "  " + m.value("account", std::string()) + "  " + m.value("member", std::string()) + "  " +
-           m.value("status", std::string()) + "  ";
+    out += "  " + m.value("account", std::string()) + "  " + m.value("member", std::string()) +
+           "  " + m.value("status", std::string()) + "  ";
     for (const auto& p : m.value("privileges", Json::array())) out += p.get<std::string>() + " ";
     out += "\n";
   }
@@ -30,22 +30,26 @@ std::string describe_members(const Json& members) {
 // On a terminal, `group add ACCOUNT` without --fingerprint shows the fingerprint the service
 // gives for a not yet pinned account and asks; the answer becomes the fingerprint to check.
 // Returns "" when nothing was asked (pinned account, no terminal).
-std::string confirm_fingerprint(const Cli& cli, const std::string& group, const std::string& account) {
+std::string confirm_fingerprint(const Cli& cli, const std::string& group,
+                                const std::string& account) {
   if (account.find('@') == std::string::npos || !::isatty(0) || !::isatty(2)) return {};
   Json r = cli.agent_call("profile.lookup", Json{{"account", account}});
   if (r["pinned"].get<bool>()) return {};
   std::string id = r["id"].get<std::string>();
   std::cerr << "The service gives " << account << " the fingerprint\n    " << id << "\n"
             << "with " << r["devices"].size() << " device(s). Compare it with the one " << account
-            << " sees with `recrypt profile show`.\nAdd " << account << " to " << group << "? [y/N] " << std::flush;
+            << " sees with `recrypt profile show`.\nAdd " << account << " to " << group
+            << "? [y/N] " << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   if (answer != "y" && answer != "Y" && answer != "yes")
-    throw agent_rpc::RpcError(agent_rpc::Code::refused, "not added: the fingerprint was not confirmed");
+    throw agent_rpc::RpcError(agent_rpc::Code::refused,
+                              "not added: the fingerprint was not confirmed");
   return id;
 }
 
-CLI::App* group_command(CLI::App& group, const std::shared_ptr<Options>& o, const char* name, const char* summary) {
+CLI::App* group_command(CLI::App& group, const std::shared_ptr<Options>& o, const char* name,
+                        const char* summary) {
   auto* sub = group.add_subcommand(name, summary);
   sub->add_option("group", o->group, "group")->required();
   return sub;
@@ -55,7 +59,8 @@ void add_membership_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Op
   auto* add = group_command(group, o, "add", "add a member");
   add->add_option("member", o->member, "member account or profile fingerprint")->required();
   add->add_option("--fingerprint", o->fingerprint,
-                  "the member's fingerprint, as they see it with `recrypt profile show`; needed the first time an "
+                  "the member's fingerprint, as they see it with `recrypt profile show`; needed "
+                  "the first time an "
                   "account is added, unless you confirm it on a terminal");
   add->add_option("--privileges", o->privileges, "RECRYPT, ADMIN, SUPER (default RECRYPT)")
       ->delimiter(',')
@@ -68,31 +73,36 @@ void add_membership_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Op
       if (!o->fingerprint.empty()) params["fingerprint"] = o->fingerprint;
       if (!o->privileges.empty()) params["privileges"] = o->privileges;
       Json r = cli.agent_call("group.add", params);
-      cli.print(r, "added " + r["account"].get<std::string>() + " (" + r["member"].get<std::string>() + ") to " + o->group);
+      cli.print(r, "added " + r["account"].get<std::string>() + " (" +
+                       r["member"].get<std::string>() + ") to " + o->group);
       return 0;
     };
   });
   for (const char* verb : {"suspend", "revoke", "reinstate", "resplit"}) {
-    std::string summary = std::string(verb) == "resplit" ? "give a member a fresh share (after a lost device)"
-                                                         : std::string(verb) + " a member";
+    std::string summary = std::string(verb) == "resplit"
+                              ? "give a member a fresh share (after a lost device)"
+                              : std::string(verb) + " a member";
     auto* sub = group_command(group, o, verb, summary.c_str());
     sub->add_option("member", o->member, "member account or profile fingerprint")->required();
     sub->callback([&cli, o, verb] {
       cli.action = [&cli, o, verb] {
-        Json r = cli.agent_call(std::string("group.") + verb, Json{{"group", o->group}, {"member", o->member}});
+        Json r = cli.agent_call(std::string("group.") + verb,
+                                Json{{"group", o->group}, {"member", o->member}});
         cli.print(r, std::string(verb) + ": " + o->member + " in " + o->group + " done");
         return 0;
       };
     });
   }
-  auto* rotate = group_command(group, o, "rotate", "new group key; every member but the revoked gets a new share");
+  auto* rotate = group_command(group, o, "rotate",
+                               "new group key; every member but the revoked gets a new share");
   rotate->callback([&cli, o] {
     cli.action = [&cli, o] {
       Json r = cli.agent_call("group.rotate", Json{{"group", o->group}});
       // Members the service lists that no administrator's record vouches for got nothing.
       for (const auto& x : r.value("refused", Json::array()))
         std::cerr << "recrypt: not given the new key: " << x["account"].get<std::string>() << " ("
-                  << x["member"].get<std::string>() << "): " << x["reason"].get<std::string>() << "\n";
+                  << x["member"].get<std::string>() << "): " << x["reason"].get<std::string>()
+                  << "\n";
       cli.print(r, "group " + o->group + " rotated to key " + r["key_id"].get<std::string>());
       return 0;
     };
@@ -103,8 +113,8 @@ void add_reading_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Optio
   group_command(group, o, "show", "members of a group")->callback([&cli, o] {
     cli.action = [&cli, o] {
       Json r = cli.agent_call("group.show", Json{{"group", o->group}});
-      std::string text =
-          r["name"].get<std::string>() + "  " + r["id"].get<std::string>() + "\n" + describe_members(r["members"]);
+      std::string text = r["name"].get<std::string>() + "  " + r["id"].get<std::string>() + "\n" +
+                         describe_members(r["members"]);
       if (!r["unverified"].empty())
         text += "the service also lists, without an administrator's record to show for it:\n" +
                 describe_members(r["unverified"]);
@@ -116,21 +126,24 @@ void add_reading_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Optio
     cli.action = [&cli] {
       Json r = cli.agent_call("group.list", Json::object());
       std::string text;
-      for (const auto& x : r) text += x["name"].get<std::string>() + "  " + x["id"].get<std::string>() + "\n";
+      for (const auto& x : r)
+        text += x["name"].get<std::string>() + "  " + x["id"].get<std::string>() + "\n";
       cli.print(r, text);
       return 0;
     };
   });
-  group_command(group, o, "audit", "the service's audit log of a group (ADMIN)")->callback([&cli, o] {
-    cli.action = [&cli, o] {
-      Json r = cli.agent_call("group.audit", Json{{"group", o->group}});
-      std::string text;
-      for (const auto& x : r) text += x.dump() + "\n";
-      cli.print(r, text);
-      return 0;
-    };
-  });
-  auto* exp = group_command(group, o, "export", "write the group's signed profile, to encrypt to it offline");
+  group_command(group, o, "audit", "the service's audit log of a group (ADMIN)")
+      ->callback([&cli, o] {
+        cli.action = [&cli, o] {
+          Json r = cli.agent_call("group.audit", Json{{"group", o->group}});
+          std::string text;
+          for (const auto& x : r) text += x.dump() + "\n";
+          cli.print(r, text);
+          return 0;
+        };
+      });
+  auto* exp = group_command(group, o, "export",
+                            "write the group's signed profile, to encrypt to it offline");
   exp->add_option("-o,--output", o->output, "file (default: stdout)");
   exp->callback([&cli, o] {
     cli.action = [&cli, o] {
@@ -141,8 +154,8 @@ void add_reading_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Optio
       } else {
         write_file_atomic(o->output, as_bytes(token), 0644);
         if (!cli.quiet)
-          std::cerr << "wrote " << o->output << " (group " << r["name"].get<std::string>() << ", fingerprint "
-                    << r["id"].get<std::string>() << ")\n";
+          std::cerr << "wrote " << o->output << " (group " << r["name"].get<std::string>()
+                    << ", fingerprint " << r["id"].get<std::string>() << ")\n";
       }
       return 0;
     };
@@ -157,7 +170,8 @@ void add_group_commands(CLI::App& app, Cli& cli) {
   group->require_subcommand(1);
   auto* create = group->add_subcommand("create", "create a group you administer (alias /newgroup)");
   create->add_option("name", o->group, "group name, e.g. friends@example.com")->required();
-  create->add_option("-b,--backend", o->backend, "where the group key is sealed (soft, tpm, pkcs11)");
+  create->add_option("-b,--backend", o->backend,
+                     "where the group key is sealed (soft, tpm, pkcs11)");
   create->callback([&cli, o] {
     cli.action = [&cli, o] {
       Json params{{"name", o->group}};

@@ -10,11 +10,13 @@ struct Options {
 };
 
 void add_personal(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
-  auto* personal = app.add_subcommand("personal", "create your profile and first device (alias /personal)");
+  auto* personal =
+      app.add_subcommand("personal", "create your profile and first device (alias /personal)");
   personal->add_option("account", o->account, "your account, e.g. alice@example.com")->required();
   personal
       ->add_option("-s,--service", o->service,
-                   "recryption service: a URL (http://127.0.0.1:8080) or a domain to look up in DNS (_recrypt._tcp SRV)")
+                   "recryption service: a URL (http://127.0.0.1:8080) or a domain to look up in "
+                   "DNS (_recrypt._tcp SRV)")
       ->required();
   personal->add_option("-b,--backend", o->backend, "soft, tpm or pkcs11 (default: the agent's)");
   personal->add_option("-d,--device", o->device, "name of this device")->capture_default_str();
@@ -23,7 +25,8 @@ void add_personal(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
       Json params{{"account", o->account}, {"service", o->service}, {"device", o->device}};
       if (!o->backend.empty()) params["backend"] = o->backend;
       Json r = cli.agent_call("profile.create", params);
-      cli.print(r, "profile " + r["account"].get<std::string>() + "\nfingerprint " + r["id"].get<std::string>());
+      cli.print(r, "profile " + r["account"].get<std::string>() + "\nfingerprint " +
+                       r["id"].get<std::string>());
       return 0;
     };
   });
@@ -32,35 +35,41 @@ void add_personal(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
 void add_profile(CLI::App& app, Cli& cli) {
   auto* profile = app.add_subcommand("profile", "your profile");
   profile->require_subcommand(1);
-  profile->add_subcommand("show", "your account, fingerprint and devices, to give to administrators")->callback([&cli] {
-    cli.action = [&cli] {
-      Json r = cli.agent_call("profile.show", Json::object());
-      std::string text = "account      " + r["account"].get<std::string>() + "\nfingerprint  " +
-                         r["id"].get<std::string>() + "\nservice      " + r["service"].get<std::string>() + "\n";
-      for (const auto& d : r["devices"])
-        text += "device       " + d["name"].get<std::string>() + " (" + d["backend"].get<std::string>() + ")\n";
-      r.erase("profile");
-      cli.print(r, text);
-      return 0;
-    };
-  });
+  profile
+      ->add_subcommand("show", "your account, fingerprint and devices, to give to administrators")
+      ->callback([&cli] {
+        cli.action = [&cli] {
+          Json r = cli.agent_call("profile.show", Json::object());
+          std::string text = "account      " + r["account"].get<std::string>() + "\nfingerprint  " +
+                             r["id"].get<std::string>() + "\nservice      " +
+                             r["service"].get<std::string>() + "\n";
+          for (const auto& d : r["devices"])
+            text += "device       " + d["name"].get<std::string>() + " (" +
+                    d["backend"].get<std::string>() + ")\n";
+          r.erase("profile");
+          cli.print(r, text);
+          return 0;
+        };
+      });
 }
 
 void add_known(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
-  auto* known = app.add_subcommand("known", "accounts and groups pinned on first use (like known_hosts)");
+  auto* known =
+      app.add_subcommand("known", "accounts and groups pinned on first use (like known_hosts)");
   known->require_subcommand(1);
   known->add_subcommand("list", "list the pins")->callback([&cli] {
     cli.action = [&cli] {
       Json r = cli.agent_call("known.list", Json::object());
       std::string text;
       for (const auto& p : r)
-        text += p["kind"].get<std::string>() + "  " + p["name"].get<std::string>() + "  " + p["id"].get<std::string>() +
-                "\n";
+        text += p["kind"].get<std::string>() + "  " + p["name"].get<std::string>() + "  " +
+                p["id"].get<std::string>() + "\n";
       cli.print(r, text);
       return 0;
     };
   });
-  auto* forget = known->add_subcommand("forget", "forget a pin, to accept a new key you confirmed out of band");
+  auto* forget = known->add_subcommand(
+      "forget", "forget a pin, to accept a new key you confirmed out of band");
   forget->add_option("name", o->name, "account or group name")->required();
   forget->callback([&cli, o] {
     cli.action = [&cli, o] {
@@ -90,21 +99,28 @@ void add_device(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
       Json r = cli.agent_call("device.list", Json::object());
       std::string text;
       for (const auto& d : r)
-        text += d["name"].get<std::string>() + "  " + d["backend"].get<std::string>() + "  auth: " +
-                d.value("auth", "?") + "  confirm: " + (d.value("confirm_decrypt", false) ? "on" : "off") +
+        text += d["name"].get<std::string>() + "  " + d["backend"].get<std::string>() +
+                "  auth: " + d.value("auth", "?") +
+                "  confirm: " + (d.value("confirm_decrypt", false) ? "on" : "off") +
                 (d["present"].get<bool>() ? "" : "  (absent)") + "\n";
       cli.print(r, text);
       return 0;
     };
   });
-  auto* confirm = device->add_subcommand(
-      "confirm", "on: the agent asks you (pinentry) before each decryption with this device; off: it does not");
+  auto* confirm = device->add_subcommand("confirm",
+                                         "on: the agent asks you (pinentry) before each decryption "
+                                         "with this device; off: it does not");
   confirm->add_option("name", o->name, "device name")->required();
-  confirm->add_option("setting", o->on_off, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  confirm->add_option("setting", o->on_off, "on or off")
+      ->required()
+      ->check(CLI::IsMember({"on", "off"}));
   confirm->callback([&cli, o] {
     cli.action = [&cli, o] {
-      Json r = cli.agent_call("device.confirm", Json{{"name", o->name}, {"confirm", o->on_off == "on"}});
-      cli.print(r, "device " + o->name + ": decryption asks first " + (o->on_off == "on" ? "(on)" : "only if the agent's --confirm says so (off)"));
+      Json r =
+          cli.agent_call("device.confirm", Json{{"name", o->name}, {"confirm", o->on_off == "on"}});
+      cli.print(r,
+                "device " + o->name + ": decryption asks first " +
+                    (o->on_off == "on" ? "(on)" : "only if the agent's --confirm says so (off)"));
       return 0;
     };
   });

@@ -37,16 +37,23 @@ using agent_rpc::Code;
 
 int exit_for(Code code) {
   switch (code) {
-    case Code::auth_failed: return exit_code::auth;
-    case Code::device_error: return exit_code::device;
-    case Code::service_error: return exit_code::service;
-    case Code::consent_refused: return exit_code::declined;
+    case Code::auth_failed:
+      return exit_code::auth;
+    case Code::device_error:
+      return exit_code::device;
+    case Code::service_error:
+      return exit_code::service;
+    case Code::consent_refused:
+      return exit_code::declined;
     case Code::decrypt_failed:
-    case Code::refused: return exit_code::refused;
+    case Code::refused:
+      return exit_code::refused;
     case Code::invalid_params:
     case Code::not_found:
-    case Code::conflict: return exit_code::failure;
-    default: return exit_code::failure;
+    case Code::conflict:
+      return exit_code::failure;
+    default:
+      return exit_code::failure;
   }
 }
 
@@ -54,9 +61,12 @@ int exit_for(Code code) {
 std::vector<std::string> translate_aliases(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty()) {
-    if (args[0] == "/personal") args[0] = "personal";
-    else if (args[0] == "/encrypt") args[0] = "encrypt";
-    else if (args[0] == "/decrypt") args[0] = "decrypt";
+    if (args[0] == "/personal")
+      args[0] = "personal";
+    else if (args[0] == "/encrypt")
+      args[0] = "encrypt";
+    else if (args[0] == "/decrypt")
+      args[0] = "decrypt";
     else if (args[0] == "/newgroup") {
       args[0] = "create";
       args.insert(args.begin(), "group");
@@ -72,7 +82,8 @@ int main(int argc, char** argv) {
   // An output file written where the file system has no unnamed files is a named temporary
   // one until complete: Ctrl-C must not leave it behind (base/atomic_file.hpp).
   remove_temporaries_on_signals();
-  CLI::App app{"recrypt: end-to-end encryption for groups whose membership changes (Mesh/Recrypt)", "recrypt"};
+  CLI::App app{"recrypt: end-to-end encryption for groups whose membership changes (Mesh/Recrypt)",
+               "recrypt"};
   app.require_subcommand(1);
   Cli cli;
   cli.socket = agent::default_socket_path().string();
@@ -80,9 +91,10 @@ int main(int argc, char** argv) {
   app.add_flag("--json", cli.json, "print results as JSON");
   app.add_flag("-q,--quiet", cli.quiet, "print nothing on success");
   app.set_version_flag("--version", std::string("recrypt ") + RECRYPT_VERSION);
-  app.footer("Exit codes: 0 ok, 1 failure, 2 usage, 3 no agent, 4 refused/not decryptable, 5 bad input,\n"
-             "6 wrong PIN/passphrase (or no prompt could be shown), 7 service failure, 8 device failure,\n"
-             "9 refused at the agent's confirmation prompt.");
+  app.footer(
+      "Exit codes: 0 ok, 1 failure, 2 usage, 3 no agent, 4 refused/not decryptable, 5 bad input,\n"
+      "6 wrong PIN/passphrase (or no prompt could be shown), 7 service failure, 8 device failure,\n"
+      "9 refused at the agent's confirmation prompt.");
   add_identity_commands(app, cli);
   add_group_commands(app, cli);
   add_document_commands(app, cli);

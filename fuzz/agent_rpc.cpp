@@ -65,7 +65,8 @@ void agent_side(std::string_view line) {
   try {
     request = parse_request(line, id);
   } catch (const RpcError& e) {
-    if (e.code() != Code::parse_error && e.code() != Code::invalid_request && e.code() != Code::invalid_params)
+    if (e.code() != Code::parse_error && e.code() != Code::invalid_request &&
+        e.code() != Code::invalid_params)
       std::abort();
     if (!valid_id(id)) std::abort();
     const SecureString refusal = make_error(id, e.code(), e.what());
@@ -84,7 +85,8 @@ void agent_side(std::string_view line) {
   parameters(request.params);
 
   // The agent's answer to a method it does not have, and a result (the params, echoed).
-  const SecureString unknown = make_error(request.id, Code::method_not_found, "no method \"" + request.method + "\"");
+  const SecureString unknown =
+      make_error(request.id, Code::method_not_found, "no method \"" + request.method + "\"");
   (void)answer(unknown, request.id);
   Json echoed = request.params;
   const SecureString result = make_result(request.id, std::move(echoed));

@@ -25,6 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (decoded != decoded_secret) std::abort();
   if (decoded && base64url::encode(out) != text) std::abort();
   // Encoding arbitrary bytes always decodes back.
-  if (base64url::decode(base64url::encode(ByteView(data, size))) != Bytes(data, data + size)) std::abort();
+  if (base64url::decode(base64url::encode(ByteView(data, size))) != Bytes(data, data + size))
+    std::abort();
   return 0;
 }

@@ -1,7 +1,8 @@
 // The .jcd decryptor on arbitrary bytes, with fixed keys. Input that starts with the magic
 // line is a whole file, opened with the fixed group secret; anything else is a bare segment
-// stream under the fixed payload key and an all-zero header digest. Whatever is released must have authenticated, so with
-// a fixed key the fuzzer mostly explores framing: lengths, truncation, lookahead.
+// stream under the fixed payload key and an all-zero header digest. Whatever is released must have
+// authenticated, so with a fixed key the fuzzer mostly explores framing: lengths, truncation,
+// lookahead.
 #include <cstdlib>
 #include <cstring>
 
@@ -10,7 +11,8 @@
 
 namespace {
 
-void drain(recrypt::BufferedInput& in, const recrypt::jcd::Metadata& m, const recrypt::jcd::HeaderDigest& header) {
+void drain(recrypt::BufferedInput& in, const recrypt::jcd::Metadata& m,
+           const recrypt::jcd::HeaderDigest& header) {
   recrypt::jcd::Decryptor dec(in, m, header);
   std::size_t total = 0;
   while (auto segment = dec.next()) {

@@ -39,19 +39,28 @@ void seed(const std::string& target, int n, std::string_view content) {
 // compressed against the first.
 std::string srv_response() {
   std::string m("\x12\x34\x81\x80\x00\x01\x00\x02\x00\x00\x00\x00", 12);
-  std::string qname("\x08_recrypt\x04_tcp\x07" "example\x04test\x00", 28);
+  std::string qname(
+      "\x08_recrypt\x04_tcp\x07"
+      "example\x04test\x00",
+      28);
   m += qname + std::string("\x00\x21\x00\x01", 4);
   std::string target("\x03svc\xc0\x1a", 6);  // svc.example.test (example.test is at offset 26)
-  m += std::string("\xc0\x0c\x00\x21\x00\x01\x00\x00\x0e\x10\x00\x0c\x00\x00\x00\x0a\x20\xfb", 18) + target;
-  m += std::string("\xc0\x0c\x00\x21\x00\x01\x00\x00\x0e\x10\x00\x08\x00\x01\x00\x05\x01\xbb\xc0\x3e", 20);  // svc.example.test again (offset 62)
+  m += std::string("\xc0\x0c\x00\x21\x00\x01\x00\x00\x0e\x10\x00\x0c\x00\x00\x00\x0a\x20\xfb", 18) +
+       target;
+  m += std::string(
+      "\xc0\x0c\x00\x21\x00\x01\x00\x00\x0e\x10\x00\x08\x00\x01\x00\x05\x01\xbb\xc0\x3e",
+      20);  // svc.example.test again (offset 62)
   return m;
 }
 
 std::string jcd_file(std::size_t payload, const jcd::FileInfo& info = {}) {
   MemorySink sink;
-  jcd::Encryptor enc(sink, {{jwe::RecipientKey{fuzz::group_secret().public_point(), {},
-                                               jwe::Locator{"g@example.com", "GID", "https://s.example/"}}}},
-                     info);
+  jcd::Encryptor enc(
+      sink,
+      {{jwe::RecipientKey{fuzz::group_secret().public_point(),
+                          {},
+                          jwe::Locator{"g@example.com", "GID", "https://s.example/"}}}},
+      info);
   enc.update(Bytes(payload, 0x61));
   enc.finish();
   return std::string(as_chars(sink.data()));
@@ -77,8 +86,9 @@ std::string bare_segments(std::size_t payload) {
 // A service request as fuzz_service_request takes it: signature header, newline, body.
 std::string signed_request(std::string_view name, const Json& body) {
   std::string text = service::serialize_request(name, body);
-  return service::sign_request(text, jws::software_signer(fuzz::signing_key()), "KID", "https://s.example/") + "\n" +
-         text;
+  return service::sign_request(text, jws::software_signer(fuzz::signing_key()), "KID",
+                               "https://s.example/") +
+         "\n" + text;
 }
 
 // A TPM2B_ECC_PARAMETER of a coordinate.
@@ -117,13 +127,20 @@ int main(int argc, char** argv) {
   Point b = Scalar::random(Curve::p256()).public_point();
   jwe::Locator loc{"accounting@example.com", "MB2G-GRP", "https://recrypt.example/"};
 
-  seed("jwe_envelope", 1, jwe::encrypt(as_bytes("hello"), {{jwe::RecipientKey{a, {}, loc}}}, "text/plain").serialize());
+  seed(
+      "jwe_envelope", 1,
+      jwe::encrypt(as_bytes("hello"), {{jwe::RecipientKey{a, {}, loc}}}, "text/plain").serialize());
   seed("jwe_envelope", 2,
-       jwe::encrypt(as_bytes("x"), {{jwe::RecipientKey{a, {}, {}}}, {jwe::RecipientKey{b, "kid-b", {}}}}).serialize());
-  seed("jwe_envelope", 3, jwe::encrypt(as_bytes("y"), {{jwe::RecipientKey{a, {}, loc}, jwe::RecipientKey{b, {}, loc}}}).serialize());
+       jwe::encrypt(as_bytes("x"),
+                    {{jwe::RecipientKey{a, {}, {}}}, {jwe::RecipientKey{b, "kid-b", {}}}})
+           .serialize());
+  seed("jwe_envelope", 3,
+       jwe::encrypt(as_bytes("y"), {{jwe::RecipientKey{a, {}, loc}, jwe::RecipientKey{b, {}, loc}}})
+           .serialize());
   {
     // The layout a stock library writes for one recipient: epk in the protected header.
-    Json doc = Json::parse(jwe::encrypt(as_bytes("z"), {{jwe::RecipientKey{a, {}, {}}}}).serialize());
+    Json doc =
+        Json::parse(jwe::encrypt(as_bytes("z"), {{jwe::RecipientKey{a, {}, {}}}}).serialize());
     Json prot{{"enc", "A256GCM"}, {"epk", doc["recipients"][0]["header"]["epk"]}};
     doc["protected"] = base64url::encode(as_bytes(prot.dump()));
     doc["recipients"][0]["header"].erase("epk");
@@ -133,7 +150,9 @@ int main(int argc, char** argv) {
 
   std::string file = jcd_file(10, jcd::FileInfo{"a.txt", "text/plain", "2026-11-22T00:00:00Z"});
   seed("jcd_header", 1, file.substr(0, file.find('\n', file.find('\n') + 1) + 1));
-  seed("jcd_header", 2, R"({"payload_key":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI","segment_size":65536,"name":"a.txt"})");
+  seed(
+      "jcd_header", 2,
+      R"({"payload_key":"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI","segment_size":65536,"name":"a.txt"})");
   seed("jcd_header", 3, "recrypt.jcd/v2\n{}\n");
 
   seed("jcd_decrypt", 1, jcd_file(0));
@@ -143,10 +162,16 @@ int main(int argc, char** argv) {
   seed("jcd_decrypt", 5, bare_segments(jcd::kSegmentSize + 10));
 
   Scalar k = fuzz::signing_key();
-  seed("jws", 1, jws::sign_compact(Json{{"kid", "k"}}, as_bytes(R"({"iss":"joe"})"), jws::software_signer(k)));
-  seed("jws", 2, jws::sign_detached(Json{{"aud", "svc"}, {"nonce", "n"}}, as_bytes("payload"), jws::software_signer(k)));
+  seed(
+      "jws", 1,
+      jws::sign_compact(Json{{"kid", "k"}}, as_bytes(R"({"iss":"joe"})"), jws::software_signer(k)));
+  seed("jws", 2,
+       jws::sign_detached(Json{{"aud", "svc"}, {"nonce", "n"}}, as_bytes("payload"),
+                          jws::software_signer(k)));
   seed("jws", 3,
-       "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
+       "eyJhbGciOiJFUzI1NiJ9."
+       "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnV"
+       "lfQ."
        "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q");
 
   seed("jwk", 1, jwk::from_public(a).dump());
@@ -154,7 +179,9 @@ int main(int argc, char** argv) {
     auto priv = jwk::from_private(k).dump();
     seed("jwk", 2, std::string(priv.begin(), priv.end()));
   }
-  seed("jwk", 3, R"({"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})");
+  seed(
+      "jwk", 3,
+      R"({"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})");
 
   seed("base64url", 1, "Zm9vYmFy");
   seed("base64url", 2, "-_-_QQ");
@@ -165,61 +192,87 @@ int main(int argc, char** argv) {
   seed("udf", 3, udf::fingerprint("text/plain", as_bytes("UDF Data Value"), 200));
 
   Point t = Scalar::random(Curve::p256()).public_point();
-  seed("service_request", 1, signed_request("RecryptData", service::RecryptDataRequest{"g@example.com", "MB2G-KEY", t}.to_json()));
-  seed("service_request", 2, signed_request("GetGroup", service::GetGroupRequest{"g@example.com"}.to_json()));
-  seed("service_request", 3, signed_request("ReadAudit", service::ReadAuditRequest{"g@example.com", 5, 10}.to_json()));
-  seed("service_request", 4, "\n" + service::serialize_request("Hello", service::HelloRequest{}.to_json()));
-  seed("service_request", 5, signed_request("UpdateMember", Json{{"group", "g@example.com"}, {"member", "MB2G-M"},
-                                                                 {"status", "SUSPENDED"}}));
+  seed("service_request", 1,
+       signed_request("RecryptData",
+                      service::RecryptDataRequest{"g@example.com", "MB2G-KEY", t}.to_json()));
+  seed("service_request", 2,
+       signed_request("GetGroup", service::GetGroupRequest{"g@example.com"}.to_json()));
+  seed("service_request", 3,
+       signed_request("ReadAudit", service::ReadAuditRequest{"g@example.com", 5, 10}.to_json()));
+  seed("service_request", 4,
+       "\n" + service::serialize_request("Hello", service::HelloRequest{}.to_json()));
+  seed("service_request", 5,
+       signed_request(
+           "UpdateMember",
+           Json{{"group", "g@example.com"}, {"member", "MB2G-M"}, {"status", "SUSPENDED"}}));
   {
     // A personal profile whose device proves possession, so that the fuzzer starts past the
     // proofs; signed by the key the request's signature is checked against.
     Scalar device = Scalar::from_bytes(Curve::p256(), Bytes(32, 0x22));
-    service::PersonalProfile profile{"alice@example.com", k.public_point(), {}, "2026-11-22T00:00:00Z"};
-    profile.devices.push_back(service::Device{"laptop", "soft", b, device.public_point(), std::nullopt, {}});
+    service::PersonalProfile profile{
+        "alice@example.com", k.public_point(), {}, "2026-11-22T00:00:00Z"};
+    profile.devices.push_back(
+        service::Device{"laptop", "soft", b, device.public_point(), std::nullopt, {}});
     profile.devices.back().prove(profile.id(), jws::software_signer(device));
     seed("service_request", 6,
-         signed_request("PublishProfile", service::PublishProfileRequest{profile.sign(jws::software_signer(k))}.to_json()));
+         signed_request(
+             "PublishProfile",
+             service::PublishProfileRequest{profile.sign(jws::software_signer(k))}.to_json()));
   }
   seed("srv_answer", 1, srv_response());
   seed("srv_answer", 2, srv_response().substr(0, 40));
 
   seed("agent_rpc", 1, agent_rpc::make_request(1, "agent.status", Json::object()));
-  seed("agent_rpc", 2, agent_rpc::make_request(7, "group.add", Json{{"group", "g@example.com"}, {"member", "bob@example.com"},
-                                                                 {"confirm", true}, {"pin", nullptr}}));
-  seed("agent_rpc", 3, R"({"jsonrpc":"2.0","id":"x-1","method":"document.open","params":{"envelope":"{}"}})");
+  seed("agent_rpc", 2,
+       agent_rpc::make_request(7, "group.add",
+                               Json{{"group", "g@example.com"},
+                                    {"member", "bob@example.com"},
+                                    {"confirm", true},
+                                    {"pin", nullptr}}));
+  seed("agent_rpc", 3,
+       R"({"jsonrpc":"2.0","id":"x-1","method":"document.open","params":{"envelope":"{}"}})");
   seed("agent_rpc", 4, R"({"jsonrpc":"2.0","method":"agent.lock"})");
   // Answers, for the client's side.
-  SecureString answer = agent_rpc::make_result(1, Json{{"version", "0.1.0"}, {"backends", Json::array()}});
+  SecureString answer =
+      agent_rpc::make_result(1, Json{{"version", "0.1.0"}, {"backends", Json::array()}});
   seed("agent_rpc", 5, std::string_view(answer.data(), answer.size()));
-  answer = agent_rpc::make_error(1, agent_rpc::Code::not_found, "no such group", Json{{"errc", "no-such-key"}});
+  answer = agent_rpc::make_error(1, agent_rpc::Code::not_found, "no such group",
+                                 Json{{"errc", "no-such-key"}});
   seed("agent_rpc", 6, std::string_view(answer.data(), answer.size()));
 
   {
     using tpm::KeyBlob;
     Point device = Scalar::from_bytes(Curve::p256(), Bytes(32, 0x44)).public_point();
-    seed("tpm_blob", 1, as_chars(tpm::encode_key_blob(
-                            KeyBlob{backend::KeyPurpose::encryption, false, "device-enc",
-                                    tpm_device_key(backend::KeyPurpose::encryption, device), tpm_private(126), false})));
-    seed("tpm_blob", 2, as_chars(tpm::encode_key_blob(
-                            KeyBlob{backend::KeyPurpose::signing, false, "device-sign",
-                                    tpm_device_key(backend::KeyPurpose::signing, device), tpm_private(126),
-                                    true})));
+    seed("tpm_blob", 1,
+         as_chars(tpm::encode_key_blob(KeyBlob{
+             backend::KeyPurpose::encryption, false, "device-enc",
+             tpm_device_key(backend::KeyPurpose::encryption, device), tpm_private(126), false})));
+    seed("tpm_blob", 2,
+         as_chars(tpm::encode_key_blob(KeyBlob{backend::KeyPurpose::signing, false, "device-sign",
+                                               tpm_device_key(backend::KeyPurpose::signing, device),
+                                               tpm_private(126), true})));
     TPM2B_PUBLIC sealed = tpm::sealed_object_template();
     sealed.publicArea.unique.keyedHash.size = 32;
-    std::fill(sealed.publicArea.unique.keyedHash.buffer, sealed.publicArea.unique.keyedHash.buffer + 32, 0x5A);
-    seed("tpm_blob", 3, as_chars(tpm::encode_sealed_blob(tpm::SealedBlob{"group master key", sealed, tpm_private(96)})));
+    std::fill(sealed.publicArea.unique.keyedHash.buffer,
+              sealed.publicArea.unique.keyedHash.buffer + 32, 0x5A);
+    seed("tpm_blob", 3,
+         as_chars(tpm::encode_sealed_blob(
+             tpm::SealedBlob{"group master key", sealed, tpm_private(96)})));
     auto share = tpm::wrap_share_for_tpm(tpm::TpmParentPublic{device}, fuzz::group_secret()).data;
     seed("tpm_blob", 4, as_chars(share));
     seed("tpm_blob", 5, as_chars(tpm::TpmParentPublic{device}.to_tpm2b_public()));
-    seed("tpm_blob", 6, as_chars(tpm::marshal_public(tpm_device_key(backend::KeyPurpose::signing, device))));
+    seed("tpm_blob", 6,
+         as_chars(tpm::marshal_public(tpm_device_key(backend::KeyPurpose::signing, device))));
   }
 
   {
     Point token = fuzz::token_key().public_point();
-    seed("pkcs11_blob", 1, as_chars(pkcs11::seal_to_token_key(token, "pkcs11:token=fuzz;id=%01%02;object=seal;type=private",
-                                                              "group master key", Bytes(32, 0x66))));
-    seed("pkcs11_blob", 2, as_chars(pkcs11::seal_to_token_key(token, "pkcs11:token=fuzz;object=seal", "", {})));
+    seed("pkcs11_blob", 1,
+         as_chars(pkcs11::seal_to_token_key(token,
+                                            "pkcs11:token=fuzz;id=%01%02;object=seal;type=private",
+                                            "group master key", Bytes(32, 0x66))));
+    seed("pkcs11_blob", 2,
+         as_chars(pkcs11::seal_to_token_key(token, "pkcs11:token=fuzz;object=seal", "", {})));
     seed("pkcs11_blob", 3, as_chars(pkcs11::encode_kwp_share(token, fuzz::group_secret())));
     seed("pkcs11_blob", 4, "pkcs11:token=fuzz;id=%a1%b2;object=dev-enc;type=private");
   }

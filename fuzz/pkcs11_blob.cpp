@@ -57,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ByteView input(data, size);
   refusals_only([&] {
     const SealedBlob blob = parse_sealed_blob(input);
-    if (blob.header_size > size || blob.ciphertext_and_tag.size() != size - blob.header_size) std::abort();
+    if (blob.header_size > size || blob.ciphertext_and_tag.size() != size - blob.header_size)
+      std::abort();
     key_id(blob.key_uri);
     if (!(blob.token_key == big_d)) return;
     const SecureBytes z = blob.ephemeral.times(d).secret_x();
@@ -70,7 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   });
   refusals_only([&] {
     const KwpShare share = parse_kwp_share(input);
-    if (share.wrapped.size() % 8 != 0 || share.wrapped.size() < 16 || share.wrapped.size() > 1024) std::abort();
+    if (share.wrapped.size() % 8 != 0 || share.wrapped.size() < 16 || share.wrapped.size() > 1024)
+      std::abort();
   });
   key_id(std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;

@@ -54,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view in(reinterpret_cast<const char*>(data), size);
   auto newline = in.find('\n');
   std::string_view header = in.substr(0, newline);
-  std::string_view body = newline == std::string_view::npos ? std::string_view() : in.substr(newline + 1);
+  std::string_view body =
+      newline == std::string_view::npos ? std::string_view() : in.substr(newline + 1);
   refusals_only([&] { signature(header, body); });
   refusals_only([&] { typed(parse_request(body, 1 << 20)); });
   return 0;

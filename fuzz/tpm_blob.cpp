@@ -79,7 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   round_trip(input, decode_public, encode_public);
   refusals_only([&] {
     const TpmParentPublic parent = TpmParentPublic::from_tpm2b_public(input);
-    if (!(TpmParentPublic::from_tpm2b_public(parent.to_tpm2b_public()).key == parent.key)) std::abort();
+    if (!(TpmParentPublic::from_tpm2b_public(parent.to_tpm2b_public()).key == parent.key))
+      std::abort();
   });
   return 0;
 }

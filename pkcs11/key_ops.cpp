@@ -20,26 +20,31 @@ Pkcs11Backend::KeyHandle Pkcs11Backend::private_key(Session& s, std::string_view
   if (auto it = handles_.find(id_str); it != handles_.end()) return it->second;
   std::optional<KeyRef> ref = parse_key_uri(key_id, link_.token());
   if (!ref)
-    throw BackendError(BackendErrc::no_such_key, "'" + id_str + "' names no private key on token '" +
-                                                     token_label(link_.token()) + "'");
+    throw BackendError(
+        BackendErrc::no_such_key,
+        "'" + id_str + "' names no private key on token '" + token_label(link_.token()) + "'");
   Template t;
   t.add_ulong(CKA_CLASS, CKO_PRIVATE_KEY);
   if (ref->label) t.add_bytes(CKA_LABEL, as_bytes(*ref->label));
   if (ref->id) t.add_bytes(CKA_ID, *ref->id);
   auto found = find_objects(fn_, s.handle(), t.data(), t.size());
   if (found.empty())
-    throw BackendError(BackendErrc::no_such_key, "no key '" + id_str + "' on token '" + token_label(link_.token()) + "'");
+    throw BackendError(BackendErrc::no_such_key,
+                       "no key '" + id_str + "' on token '" + token_label(link_.token()) + "'");
   if (found.size() > 1)
-    throw BackendError(BackendErrc::no_such_key, "'" + id_str + "' matches " + std::to_string(found.size()) +
-                                                     " keys; give its id= as well");
-  KeyHandle h{found[0], get_bool(fn_, s.handle(), found[0], CKA_ALWAYS_AUTHENTICATE).value_or(false)};
+    throw BackendError(
+        BackendErrc::no_such_key,
+        "'" + id_str + "' matches " + std::to_string(found.size()) + " keys; give its id= as well");
+  KeyHandle h{found[0],
+              get_bool(fn_, s.handle(), found[0], CKA_ALWAYS_AUTHENTICATE).value_or(false)};
   handles_.emplace(std::move(id_str), h);
   return h;
 }
 
 SecureBytes Pkcs11Backend::derive_x(Session& s, CK_OBJECT_HANDLE key, const Point& peer) {
   Bytes pub = peer.to_uncompressed();
-  CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, static_cast<CK_ULONG>(pub.size()), pub.data()};
+  CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, static_cast<CK_ULONG>(pub.size()),
+                                pub.data()};
   CK_MECHANISM mech{CKM_ECDH1_DERIVE, &params, sizeof params};
   const CK_ULONG len = peer.curve().coordinate_size();
   CK_OBJECT_CLASS klass = CKO_SECRET_KEY;
@@ -48,9 +53,9 @@ SecureBytes Pkcs11Backend::derive_x(Session& s, CK_OBJECT_HANDLE key, const Poin
   CK_ULONG value_len = len;
   // A session object readable only so that we can take Z.x out of it once; destroyed below.
   CK_ATTRIBUTE tmpl[] = {
-      {CKA_CLASS, &klass, sizeof klass},      {CKA_KEY_TYPE, &type, sizeof type},
-      {CKA_TOKEN, &no, sizeof no},            {CKA_SENSITIVE, &no, sizeof no},
-      {CKA_EXTRACTABLE, &yes, sizeof yes},    {CKA_VALUE_LEN, &value_len, sizeof value_len},
+      {CKA_CLASS, &klass, sizeof klass},   {CKA_KEY_TYPE, &type, sizeof type},
+      {CKA_TOKEN, &no, sizeof no},         {CKA_SENSITIVE, &no, sizeof no},
+      {CKA_EXTRACTABLE, &yes, sizeof yes}, {CKA_VALUE_LEN, &value_len, sizeof value_len},
   };
   CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
   check_rv("C_DeriveKey(ECDH1)", fn_->C_DeriveKey(s.handle(), &mech, key, tmpl, 6, &obj));
@@ -76,9 +81,10 @@ Bytes Pkcs11Backend::sign_digest(std::string_view key_id, ByteView digest) {
     if (h.always_authenticate) link_.context_login();
     CK_ULONG len = static_cast<CK_ULONG>(sig.size());
     check_rv("C_Sign(ECDSA)", fn_->C_Sign(s.handle(), const_cast<std::uint8_t*>(digest.data()),
-                                           static_cast<CK_ULONG>(digest.size()), sig.data(), &len));
+                                          static_cast<CK_ULONG>(digest.size()), sig.data(), &len));
     if (len != sig.size())
-      throw BackendError(BackendErrc::device, "the token returned an ECDSA signature of the wrong size");
+      throw BackendError(BackendErrc::device,
+                         "the token returned an ECDSA signature of the wrong size");
   });
   return sig;
 }
@@ -92,7 +98,9 @@ Bytes Pkcs11Backend::seal(std::string_view label, ByteView secret) {
 SecureBytes Pkcs11Backend::unseal(ByteView sealed_blob) {
   SealedBlob parsed = parse_sealed_blob(sealed_blob);
   SecureBytes z;
-  link_.run(true, [&](Session& s) { z = derive_x(s, private_key(s, parsed.key_uri).handle, parsed.ephemeral); });
+  link_.run(true, [&](Session& s) {
+    z = derive_x(s, private_key(s, parsed.key_uri).handle, parsed.ephemeral);
+  });
   return open_sealed_blob(parsed, sealed_blob, z);
 }
 

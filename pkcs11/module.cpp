@@ -42,7 +42,8 @@ std::shared_ptr<Module> Module::load(const std::string& path) {
   auto get_list = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(handle, "C_GetFunctionList"));
   if (get_list == nullptr) {
     ::dlclose(handle);
-    throw BackendError(BackendErrc::device, path + " is not a PKCS#11 module (no C_GetFunctionList)");
+    throw BackendError(BackendErrc::device,
+                       path + " is not a PKCS#11 module (no C_GetFunctionList)");
   }
   CK_FUNCTION_LIST* fn = nullptr;
   CK_RV rv = get_list(&fn);

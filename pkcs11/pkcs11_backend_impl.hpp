@@ -37,7 +37,8 @@ class Pkcs11Backend final : public backend::Backend {
   Bytes sign_digest(std::string_view key_id, ByteView digest) override;
   Bytes seal(std::string_view label, ByteView secret) override;
   SecureBytes unseal(ByteView sealed_blob) override;
-  backend::KeyInfo import_share(std::string_view label, const backend::WrappedShare& share) override;
+  backend::KeyInfo import_share(std::string_view label,
+                                const backend::WrappedShare& share) override;
   // Logs out, closes the session and wipes the cached PIN.
   void lock() noexcept override { link_.lock(); }
 
@@ -50,7 +51,8 @@ class Pkcs11Backend final : public backend::Backend {
   // Key lookup and on-token operations; all run inside link_.run() and take its session.
   KeyHandle private_key(Session& s, std::string_view key_id);
   SecureBytes derive_x(Session& s, CK_OBJECT_HANDLE key, const Point& peer);
-  backend::KeyInfo generate_in_session(Session& s, std::string_view label, backend::KeyPurpose purpose);
+  backend::KeyInfo generate_in_session(Session& s, std::string_view label,
+                                       backend::KeyPurpose purpose);
   std::optional<backend::KeyInfo> describe_key(Session& s, CK_OBJECT_HANDLE priv);
   std::optional<Point> public_point_of(Session& s, CK_OBJECT_HANDLE priv, const Bytes& id,
                                        const std::optional<std::string>& label);

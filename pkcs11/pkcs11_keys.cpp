@@ -20,7 +20,8 @@ using backend::KeyPurpose;
 Bytes random_key_id(ByteView prefix, std::size_t random_bytes) {
   Bytes id(prefix.begin(), prefix.end());
   id.resize(prefix.size() + random_bytes);
-  ossl::check(RAND_bytes(id.data() + prefix.size(), static_cast<int>(random_bytes)) == 1, "RAND_bytes");
+  ossl::check(RAND_bytes(id.data() + prefix.size(), static_cast<int>(random_bytes)) == 1,
+              "RAND_bytes");
   return id;
 }
 
@@ -70,11 +71,12 @@ KeyInfo Pkcs11Backend::generate_in_session(Session& s, std::string_view label, K
   CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
   CK_OBJECT_HANDLE hpub = CK_INVALID_HANDLE, hpriv = CK_INVALID_HANDLE;
   check_rv("C_GenerateKeyPair(EC P-256)",
-           fn_->C_GenerateKeyPair(s.handle(), &mech, pub.data(), pub.size(), priv.data(), priv.size(),
-                                  &hpub, &hpriv));
+           fn_->C_GenerateKeyPair(s.handle(), &mech, pub.data(), pub.size(), priv.data(),
+                                  priv.size(), &hpub, &hpriv));
   ObjectGuard gpub(s, hpub), gpriv(s, hpriv);
   auto point = get_bytes(fn_, s.handle(), hpub, CKA_EC_POINT);
-  if (!point) throw BackendError(BackendErrc::device, "the token did not return the new public key");
+  if (!point)
+    throw BackendError(BackendErrc::device, "the token did not return the new public key");
   KeyInfo info{key_uri(std::string(label), id), std::string(label), purpose,
                ec_point_from_attribute(curve, *point), false};
   gpub.release();
@@ -88,7 +90,8 @@ KeyInfo Pkcs11Backend::generate_key(std::string_view label, KeyPurpose purpose) 
   return std::move(*out);
 }
 
-std::optional<Point> Pkcs11Backend::public_point_of(Session& s, CK_OBJECT_HANDLE priv, const Bytes& id,
+std::optional<Point> Pkcs11Backend::public_point_of(Session& s, CK_OBJECT_HANDLE priv,
+                                                    const Bytes& id,
                                                     const std::optional<std::string>& label) {
   const Curve& curve = Curve::p256();
   // The public key object of the pair: same CKA_ID (what pkcs11-tool and we set), or the same
@@ -132,8 +135,9 @@ std::optional<KeyInfo> Pkcs11Backend::describe_key(Session& s, CK_OBJECT_HANDLE 
   if (!derive && !sign) return std::nullopt;
   auto point = public_point_of(s, priv, id, label);
   if (!point) return std::nullopt;  // we could not tell the user which key it is
-  return KeyInfo{key_uri(label, id), label.value_or(""), derive ? KeyPurpose::encryption : KeyPurpose::signing,
-                 std::move(*point), is_share_id(id)};
+  return KeyInfo{key_uri(label, id), label.value_or(""),
+                 derive ? KeyPurpose::encryption : KeyPurpose::signing, std::move(*point),
+                 is_share_id(id)};
 }
 
 std::vector<KeyInfo> Pkcs11Backend::list_keys() {

@@ -96,8 +96,10 @@ Bytes seal_to_token_key(const Point& token_key, std::string_view key_uri, std::s
 
   out.resize(aad_len + secret.size() + kTagSize);
   Aes256Gcm gcm(kek);
-  auto tag = gcm.seal(nonce, ByteView(out).first(aad_len), secret, std::span(out).subspan(aad_len, secret.size()));
-  std::copy(tag.begin(), tag.end(), out.begin() + static_cast<std::ptrdiff_t>(aad_len + secret.size()));
+  auto tag = gcm.seal(nonce, ByteView(out).first(aad_len), secret,
+                      std::span(out).subspan(aad_len, secret.size()));
+  std::copy(tag.begin(), tag.end(),
+            out.begin() + static_cast<std::ptrdiff_t>(aad_len + secret.size()));
   return out;
 }
 
@@ -106,7 +108,8 @@ SealedBlob parse_sealed_blob(ByteView blob) {
   const std::size_t point_len = 1 + 2 * curve.coordinate_size();
   Reader r(blob);
   ByteView magic = r.take(4);
-  if (!std::equal(magic.begin(), magic.end(), kMagic)) fail(Errc::malformed, "not a PKCS#11 sealed blob");
+  if (!std::equal(magic.begin(), magic.end(), kMagic))
+    fail(Errc::malformed, "not a PKCS#11 sealed blob");
   if (r.take(1)[0] != kSealVersion) fail(Errc::unsupported, "sealed blob version not supported");
   Point e = Point::from_uncompressed(curve, r.take(point_len));
   Point d = Point::from_uncompressed(curve, r.take(point_len));
@@ -128,8 +131,10 @@ SecureBytes open_sealed_blob(const SealedBlob& parsed, ByteView blob, ByteView z
   const std::size_t ct_len = ct.size() - kTagSize;
   SecureBytes out(ct_len);
   Aes256Gcm gcm(kek);
-  if (!gcm.open(parsed.nonce, blob.first(parsed.header_size), ct.first(ct_len), ct.subspan(ct_len), out))
-    fail(Errc::decrypt_failed, "sealed blob does not open with this token key (wrong token or tampered)");
+  if (!gcm.open(parsed.nonce, blob.first(parsed.header_size), ct.first(ct_len), ct.subspan(ct_len),
+                out))
+    fail(Errc::decrypt_failed,
+         "sealed blob does not open with this token key (wrong token or tampered)");
   return out;
 }
 

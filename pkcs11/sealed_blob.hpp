@@ -16,10 +16,10 @@ namespace recrypt::pkcs11 {
 inline constexpr std::uint8_t kSealVersion = 1;
 
 struct SealedBlob {
-  Point ephemeral;       // E = e·G
-  Point token_key;       // D, the public point of the token key
-  std::string key_uri;   // which token key (its backend key id)
-  std::string label;     // what the caller called the secret; authenticated, not secret
+  Point ephemeral;      // E = e·G
+  Point token_key;      // D, the public point of the token key
+  std::string key_uri;  // which token key (its backend key id)
+  std::string label;    // what the caller called the secret; authenticated, not secret
   std::array<std::uint8_t, 12> nonce{};
   Bytes ciphertext_and_tag;
   std::size_t header_size = 0;  // bytes of the blob that are the GCM additional data

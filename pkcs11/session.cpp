@@ -6,8 +6,8 @@ namespace recrypt::pkcs11 {
 
 Session::Session(CK_FUNCTION_LIST* fn, CK_SLOT_ID slot) : fn_(fn), slot_(slot) {
   CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
-  check_rv("C_OpenSession", fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-                                               nullptr, nullptr, &h));
+  check_rv("C_OpenSession",
+           fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &h));
   h_ = h;
 }
 

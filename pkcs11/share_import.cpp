@@ -54,12 +54,13 @@ CK_OBJECT_HANDLE Pkcs11Backend::private_key_for_point(Session& s, const Point& d
       if (priv.size() == 1) return priv[0];
     }
   }
-  throw BackendError(BackendErrc::no_such_key, "the share is wrapped for a device key that is not on token '" +
-                                                   token_label(link_.token()) + "'");
+  throw BackendError(BackendErrc::no_such_key,
+                     "the share is wrapped for a device key that is not on token '" +
+                         token_label(link_.token()) + "'");
 }
 
-KeyInfo Pkcs11Backend::finish_import(Session& s, std::string_view label, CK_OBJECT_HANDLE priv, const Bytes& id,
-                                     const Point& share_public) {
+KeyInfo Pkcs11Backend::finish_import(Session& s, std::string_view label, CK_OBJECT_HANDLE priv,
+                                     const Bytes& id, const Point& share_public) {
   ObjectGuard gpriv(s, priv);
   const Curve& curve = share_public.curve();
   // A public key object beside it, so that list_keys() shows the share like any key pair.
@@ -74,7 +75,8 @@ KeyInfo Pkcs11Backend::finish_import(Session& s, std::string_view label, CK_OBJE
       .add_bytes(CKA_ID, id)
       .add_bytes(CKA_LABEL, as_bytes(label));
   CK_OBJECT_HANDLE hpub = CK_INVALID_HANDLE;
-  check_rv("C_CreateObject(public key)", fn_->C_CreateObject(s.handle(), pub.data(), pub.size(), &hpub));
+  check_rv("C_CreateObject(public key)",
+           fn_->C_CreateObject(s.handle(), pub.data(), pub.size(), &hpub));
   ObjectGuard gpub(s, hpub);
   // Check the token holds the share we were told about: x(share·G) must equal x(X).
   SecureBytes x = derive_x(s, priv, Point::generator(curve));
@@ -83,7 +85,8 @@ KeyInfo Pkcs11Backend::finish_import(Session& s, std::string_view label, CK_OBJE
     fail(Errc::decrypt_failed, "the imported share does not match its public key");
   gpriv.release();
   gpub.release();
-  return KeyInfo{key_uri(std::string(label), id), std::string(label), KeyPurpose::encryption, share_public, true};
+  return KeyInfo{key_uri(std::string(label), id), std::string(label), KeyPurpose::encryption,
+                 share_public, true};
 }
 
 KeyInfo Pkcs11Backend::import_kwp(Session& s, std::string_view label, ByteView data) {
@@ -92,7 +95,8 @@ KeyInfo Pkcs11Backend::import_kwp(Session& s, std::string_view label, ByteView d
 
   // KEK = x(d·E) as an AES-256 key that can only unwrap and never leaves the token.
   Bytes pub = share.ephemeral.to_uncompressed();
-  CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, static_cast<CK_ULONG>(pub.size()), pub.data()};
+  CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, static_cast<CK_ULONG>(pub.size()),
+                                pub.data()};
   CK_MECHANISM derive{CKM_ECDH1_DERIVE, &params, sizeof params};
   Template kek_t;
   kek_t.add_ulong(CKA_CLASS, CKO_SECRET_KEY)
@@ -107,7 +111,8 @@ KeyInfo Pkcs11Backend::import_kwp(Session& s, std::string_view label, ByteView d
       .add_bool(CKA_DECRYPT, false)
       .add_bool(CKA_DERIVE, false);
   CK_OBJECT_HANDLE kek = CK_INVALID_HANDLE;
-  check_rv("C_DeriveKey(ECDH1 to AES KEK)", fn_->C_DeriveKey(s.handle(), &derive, device, kek_t.data(), kek_t.size(), &kek));
+  check_rv("C_DeriveKey(ECDH1 to AES KEK)",
+           fn_->C_DeriveKey(s.handle(), &derive, device, kek_t.data(), kek_t.size(), &kek));
   ObjectGuard gkek(s, kek);
 
   Bytes id = random_key_id(ByteView(kShareIdPrefix, sizeof kShareIdPrefix), 12);
@@ -115,11 +120,13 @@ KeyInfo Pkcs11Backend::import_kwp(Session& s, std::string_view label, ByteView d
   CK_MECHANISM kwp{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
   CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
   CK_RV rv = fn_->C_UnwrapKey(s.handle(), &kwp, kek, share.wrapped.data(),
-                              static_cast<CK_ULONG>(share.wrapped.size()), key_t.data(), key_t.size(), &priv);
+                              static_cast<CK_ULONG>(share.wrapped.size()), key_t.data(),
+                              key_t.size(), &priv);
   // A KEK that does not fit fails the RFC 5649 integrity check; SoftHSM2 says so with
   // CKR_GENERAL_ERROR, others with CKR_WRAPPED_KEY_INVALID or CKR_ENCRYPTED_DATA_INVALID.
   if (rv == CKR_GENERAL_ERROR || rv == CKR_WRAPPED_KEY_INVALID || rv == CKR_ENCRYPTED_DATA_INVALID)
-    fail(Errc::decrypt_failed, "the token could not unwrap the share: it is damaged or wrapped for another key");
+    fail(Errc::decrypt_failed,
+         "the token could not unwrap the share: it is damaged or wrapped for another key");
   check_rv("C_UnwrapKey(AES-KEY-WRAP-PAD)", rv);
   return finish_import(s, label, priv, id, share.share_public);
 }
@@ -132,13 +139,15 @@ KeyInfo Pkcs11Backend::import_raw(Session& s, std::string_view label, ByteView d
   Template t = share_key_template(label, id);
   t.add_bytes(CKA_EC_PARAMS, ec_params_der(curve)).add_secret(CKA_VALUE, value);
   CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
-  check_rv("C_CreateObject(private key)", fn_->C_CreateObject(s.handle(), t.data(), t.size(), &priv));
+  check_rv("C_CreateObject(private key)",
+           fn_->C_CreateObject(s.handle(), t.data(), t.size(), &priv));
   return finish_import(s, label, priv, id, x.public_point());
 }
 
 KeyInfo Pkcs11Backend::import_share(std::string_view label, const backend::WrappedShare& share) {
   if (share.format != kShareFormatKwp && share.format != backend::kRawScalarShare)
-    throw BackendError(BackendErrc::unsupported, "share format '" + share.format + "' is not one the pkcs11 backend imports");
+    throw BackendError(BackendErrc::unsupported,
+                       "share format '" + share.format + "' is not one the pkcs11 backend imports");
   std::optional<KeyInfo> out;
   link_.run(true, [&](Session& s) {
     out.emplace(share.format == kShareFormatKwp ? import_kwp(s, label, share.data)

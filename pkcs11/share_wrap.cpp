@@ -19,8 +19,9 @@ Bytes aes_kwp_wrap(ByteView kek, ByteView plain) {
   ossl::CipherCtx ctx(EVP_CIPHER_CTX_new());
   ossl::check(ctx != nullptr, "EVP_CIPHER_CTX_new");
   EVP_CIPHER_CTX_set_flags(ctx.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-  ossl::check(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_wrap_pad(), nullptr, kek.data(), nullptr) == 1,
-              "EVP_EncryptInit_ex(aes-256-wrap-pad)");
+  ossl::check(
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_wrap_pad(), nullptr, kek.data(), nullptr) == 1,
+      "EVP_EncryptInit_ex(aes-256-wrap-pad)");
   Bytes out(plain.size() + 16);
   int n = 0;
   ossl::check(EVP_EncryptUpdate(ctx.get(), out.data(), &n, plain.data(),
@@ -50,7 +51,8 @@ SecureBytes pkcs8_private_key(const Scalar& share) {
 
 Bytes encode_kwp_share(const Point& device_key, const Scalar& share) {
   const Curve& curve = device_key.curve();
-  if (!(share.curve() == curve)) fail(Errc::invalid_key, "share and device key on different curves");
+  if (!(share.curve() == curve))
+    fail(Errc::invalid_key, "share and device key on different curves");
   Scalar e = Scalar::random(curve);
   const SecureBytes kek = device_key.times(e).secret_x();
   SecureBytes plain = pkcs8_private_key(share);
@@ -73,13 +75,15 @@ KwpShare parse_kwp_share(ByteView data) {
   if (data.size() < 1 + 3 * pl + 16) fail(Errc::truncated, "wrapped share too short");
   ByteView rest = data.subspan(1 + 3 * pl);
   // RFC 5649 output is a multiple of 8 bytes; a PKCS#8 P-256 key is well under 1 KiB.
-  if (rest.size() % 8 != 0 || rest.size() > 1024) fail(Errc::malformed, "wrapped key has a bad length");
+  if (rest.size() % 8 != 0 || rest.size() > 1024)
+    fail(Errc::malformed, "wrapped key has a bad length");
   return KwpShare{Point::from_uncompressed(curve, data.subspan(1, pl)),
                   Point::from_uncompressed(curve, data.subspan(1 + pl, pl)),
                   Point::from_uncompressed(curve, data.subspan(1 + 2 * pl, pl)), to_bytes(rest)};
 }
 
-backend::WrappedShare wrap_share_for_pkcs11(const Point& device_encryption_key, const Scalar& share) {
+backend::WrappedShare wrap_share_for_pkcs11(const Point& device_encryption_key,
+                                            const Scalar& share) {
   return {kShareFormatKwp, secure_copy(encode_kwp_share(device_encryption_key, share))};
 }
 

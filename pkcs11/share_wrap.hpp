@@ -13,10 +13,10 @@ namespace recrypt::pkcs11 {
 inline constexpr std::uint8_t kShareWrapVersion = 1;
 
 struct KwpShare {
-  Point device_key;   // D: which device encryption key this share is for
-  Point ephemeral;    // E = e·G; the token derives KEK = x(d·E) = x(e·D)
-  Point share_public; // X = x·G: lets the member check the import and list the key
-  Bytes wrapped;      // RFC 5649 AES-256-KWP of the PKCS#8 DER of x
+  Point device_key;    // D: which device encryption key this share is for
+  Point ephemeral;     // E = e·G; the token derives KEK = x(d·E) = x(e·D)
+  Point share_public;  // X = x·G: lets the member check the import and list the key
+  Bytes wrapped;       // RFC 5649 AES-256-KWP of the PKCS#8 DER of x
 };
 
 Bytes encode_kwp_share(const Point& device_key, const Scalar& share);

@@ -13,7 +13,8 @@ using backend::BackendError;
 
 TokenLink::TokenLink(const Pkcs11Config& config, backend::PinSource pins)
     : pins_(std::move(pins)),
-      module_(Module::load(config.module_path.empty() ? default_module_path() : config.module_path)),
+      module_(
+          Module::load(config.module_path.empty() ? default_module_path() : config.module_path)),
       fn_(module_->fn()),
       selector_(config.token_uri),
       pin_cache_(config.pin_cache_timeout),
@@ -78,7 +79,8 @@ void TokenLink::run(bool login, const std::function<void(Session&)>& op) {
       if (module_->generation() != generation_) {
         // Another backend restarted the module between our check and the lock: once more.
         if (attempt == 0) continue;
-        throw BackendError(BackendErrc::not_present, "the PKCS#11 module keeps being reinitialised");
+        throw BackendError(BackendErrc::not_present,
+                           "the PKCS#11 module keeps being reinitialised");
       }
       if (!session_) open_session();
       if (login) ensure_login();
@@ -271,8 +273,8 @@ void TokenLink::login_user() {
     rv = fn_->C_Login(session_.handle(), CKU_USER, nullptr, 0);  // the reader's own PIN pad
   } else {
     pin = obtain_pin("PIN");
-    rv = fn_->C_Login(session_.handle(), CKU_USER,
-                      reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
+    rv = fn_->C_Login(session_.handle(), CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin.data()),
+                      static_cast<CK_ULONG>(pin.size()));
   }
   if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
     // Cache only a PIN the token has just checked: CKR_USER_ALREADY_LOGGED_IN (another session
@@ -295,8 +297,10 @@ void TokenLink::login_user() {
   if (rv == CKR_PIN_INCORRECT) {
     last_pin_error_ = "wrong PIN" + tries_note(flags);
     if (flags & CKF_USER_PIN_LOCKED)
-      throw BackendError(BackendErrc::locked, "wrong PIN for token '" + label + "'" + tries_note(flags));
-    throw BackendError(BackendErrc::auth_failed, "wrong PIN for token '" + label + "'" + tries_note(flags));
+      throw BackendError(BackendErrc::locked,
+                         "wrong PIN for token '" + label + "'" + tries_note(flags));
+    throw BackendError(BackendErrc::auth_failed,
+                       "wrong PIN for token '" + label + "'" + tries_note(flags));
   }
   if (rv == CKR_PIN_LOCKED) last_pin_error_ = "PIN blocked";
   throw_rv("C_Login to token '" + label + "'", rv);
@@ -308,8 +312,9 @@ void TokenLink::context_login() {
     rv = fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC, nullptr, 0);
   } else {
     SecureString pin = obtain_pin("PIN to use a key");
-    rv = fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC,
-                      reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
+    rv =
+        fn_->C_Login(session_.handle(), CKU_CONTEXT_SPECIFIC,
+                     reinterpret_cast<CK_UTF8CHAR*>(pin.data()), static_cast<CK_ULONG>(pin.size()));
     pin.wipe();
   }
   if (rv != CKR_OK) pin_cache_.evict();

@@ -59,9 +59,9 @@ class TokenLink {
   std::uint64_t handle_epoch() const noexcept { return handle_epoch_; }
 
  private:
-  void resolve_token();           // fills slot_ and token_ or throws not_present
-  bool find_token();              // one pass over C_GetSlotList(CK_TRUE)
-  bool token_gone() noexcept;     // the configured token is no longer in slot_
+  void resolve_token();        // fills slot_ and token_ or throws not_present
+  bool find_token();           // one pass over C_GetSlotList(CK_TRUE)
+  bool token_gone() noexcept;  // the configured token is no longer in slot_
   bool failed_for_removal(const backend::BackendError& e) noexcept;
   void open_session();
   void ensure_login();
@@ -79,7 +79,7 @@ class TokenLink {
   TokenSelector selector_;
   PinCache pin_cache_;
   std::chrono::milliseconds rescan_interval_;
-  std::string last_pin_error_;  // told to the PinSource on the next prompt
+  std::string last_pin_error_;      // told to the PinSource on the next prompt
   bool removed_since_pin_ = false;  // PinRequest::after_removal on the next prompt
 
   std::mutex mu_;  // one operation at a time: sessions are not shared by threads

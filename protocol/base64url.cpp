@@ -18,9 +18,12 @@ Out decode_into(std::string_view text) {
   std_b64.reserve(text.size() + 3);
   for (char c : text) {
     bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (!ok) fail(Errc::malformed, "base64url value has a character outside the alphabet");
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (!ok)
+      fail(Errc::malformed, "base64url value has a character outside the alphabet");
     std_b64.push_back(c);
   }
   std::size_t pad = (4 - text.size() % 4) % 4;
@@ -46,8 +49,10 @@ std::string encode(ByteView data) {
   out.resize(static_cast<std::size_t>(n));
   while (!out.empty() && out.back() == '=') out.pop_back();
   for (char& c : out) {
-    if (c == '+') c = '-';
-    else if (c == '/') c = '_';
+    if (c == '+')
+      c = '-';
+    else if (c == '/')
+      c = '_';
   }
   return out;
 }

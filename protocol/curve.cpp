@@ -12,11 +12,13 @@
 namespace recrypt {
 namespace {
 
-std::vector<unsigned char> uncompressed_generator(const EC_GROUP* group, std::size_t coordinate_size) {
+std::vector<unsigned char> uncompressed_generator(const EC_GROUP* group,
+                                                  std::size_t coordinate_size) {
   std::vector<unsigned char> point(1 + 2 * coordinate_size);
-  ossl::check(EC_POINT_point2oct(group, EC_GROUP_get0_generator(group), POINT_CONVERSION_UNCOMPRESSED,
-                                 point.data(), point.size(), nullptr) == point.size(),
-              "EC_POINT_point2oct");
+  ossl::check(
+      EC_POINT_point2oct(group, EC_GROUP_get0_generator(group), POINT_CONVERSION_UNCOMPRESSED,
+                         point.data(), point.size(), nullptr) == point.size(),
+      "EC_POINT_point2oct");
   return point;
 }
 
@@ -24,8 +26,12 @@ std::vector<unsigned char> uncompressed_generator(const EC_GROUP* group, std::si
 
 Curve::Curve(int nid, std::string_view jwk_name, std::string_view jws_alg,
              std::string_view ossl_name, std::size_t size)
-    : nid_(nid), jwk_name_(jwk_name), jws_alg_(jws_alg), ossl_name_(ossl_name),
-      scalar_size_(size), coordinate_size_(size),
+    : nid_(nid),
+      jwk_name_(jwk_name),
+      jws_alg_(jws_alg),
+      ossl_name_(ossl_name),
+      scalar_size_(size),
+      coordinate_size_(size),
       group_(ossl::check_ptr(EC_GROUP_new_by_curve_name(nid), "EC_GROUP_new_by_curve_name")) {}
 
 const EVP_PKEY* Curve::public_key_template() const {

@@ -19,9 +19,9 @@ class Curve {
   // The curve with this JWK "crv" name, or nullptr when we do not support it.
   static const Curve* from_jwk_name(std::string_view crv);
 
-  std::string_view jwk_name() const noexcept { return jwk_name_; }  // "P-256"
-  std::string_view jws_alg() const noexcept { return jws_alg_; }    // "ES256"
-  std::string_view ossl_name() const noexcept { return ossl_name_; } // "prime256v1"
+  std::string_view jwk_name() const noexcept { return jwk_name_; }    // "P-256"
+  std::string_view jws_alg() const noexcept { return jws_alg_; }      // "ES256"
+  std::string_view ossl_name() const noexcept { return ossl_name_; }  // "prime256v1"
   int nid() const noexcept { return nid_; }
   std::size_t scalar_size() const noexcept { return scalar_size_; }  // bytes of a scalar
   std::size_t coordinate_size() const noexcept { return coordinate_size_; }

@@ -16,7 +16,8 @@ constexpr std::string_view kWhat = ".jcd metadata";
 
 void check_text_field(const std::string& value, std::string_view field) {
   if (value.empty() || value.size() > kMaxTextField)
-    fail(Errc::malformed, std::string(kWhat) + ": \"" + std::string(field) + "\" must be 1 to 255 bytes");
+    fail(Errc::malformed,
+         std::string(kWhat) + ": \"" + std::string(field) + "\" must be 1 to 255 bytes");
   if (value.find('\0') != std::string::npos)
     fail(Errc::malformed, std::string(kWhat) + ": \"" + std::string(field) + "\" contains NUL");
 }
@@ -49,13 +50,15 @@ bool is_rfc3339(std::string_view s) {
     return true;
   };
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!number(4, year) || !literal("-") || !number(2, month) || !literal("-") || !number(2, day)) return false;
+  if (!number(4, year) || !literal("-") || !number(2, month) || !literal("-") || !number(2, day))
+    return false;
   if (!literal("Tt") || !number(2, hour) || !literal(":") || !number(2, minute) || !literal(":") ||
       !number(2, second))
     return false;
   bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] + (month == 2 && leap ? 1 : 0))
+    return false;
   if (hour > 23 || minute > 59 || second > 60) return false;
   if (literal(".")) {  // time-secfrac: one digit or more
     int digit = 0;
@@ -64,7 +67,8 @@ bool is_rfc3339(std::string_view s) {
   }
   if (literal("Zz")) return at == s.size();
   int offset_hour = 0, offset_minute = 0;
-  if (!literal("+-") || !number(2, offset_hour) || !literal(":") || !number(2, offset_minute)) return false;
+  if (!literal("+-") || !number(2, offset_hour) || !literal(":") || !number(2, offset_minute))
+    return false;
   return at == s.size() && offset_hour <= 23 && offset_minute <= 59;
 }
 
@@ -77,16 +81,15 @@ void check_created(const std::string& created) {
 std::optional<std::string> optional_text(const SecretJson& doc, const char* key) {
   auto it = doc.find(key);
   if (it == doc.end()) return std::nullopt;
-  if (!it->is_string()) fail(Errc::malformed, std::string(kWhat) + ": \"" + key + "\" must be a string");
+  if (!it->is_string())
+    fail(Errc::malformed, std::string(kWhat) + ": \"" + key + "\" must be a string");
   const SecureString& s = it->get_ref<const SecureString&>();
   return std::string(s.data(), s.size());
 }
 
 }  // namespace
 
-HeaderDigest header_digest(std::string_view header_lines) {
-  return sha256(as_bytes(header_lines));
-}
+HeaderDigest header_digest(std::string_view header_lines) { return sha256(as_bytes(header_lines)); }
 
 std::array<std::uint8_t, kGcmNonceSize> segment_nonce(std::uint64_t counter, bool last) {
   std::array<std::uint8_t, kGcmNonceSize> nonce{};
@@ -113,15 +116,19 @@ Metadata Metadata::from_json(ByteView text) {
   if (!doc.is_object()) fail(Errc::malformed, std::string(kWhat) + " is not a JSON object");
   for (const auto& item : doc.items()) {
     const auto& k = item.key();
-    if (k != "payload_key" && k != "segment_size" && k != "name" && k != "media_type" && k != "created")
-      fail(Errc::malformed, std::string(kWhat) + " has an unknown field \"" + std::string(k.data(), k.size()) + "\"");
+    if (k != "payload_key" && k != "segment_size" && k != "name" && k != "media_type" &&
+        k != "created")
+      fail(Errc::malformed, std::string(kWhat) + " has an unknown field \"" +
+                                std::string(k.data(), k.size()) + "\"");
   }
   Metadata m;
   const SecureString& key_b64 = json::secret_string_field(doc, "payload_key", kWhat);
   m.payload_key = base64url::decode_secret({key_b64.data(), key_b64.size()});
-  if (m.payload_key.size() != kAes256KeySize) fail(Errc::malformed, std::string(kWhat) + ": payload key must be 32 bytes");
+  if (m.payload_key.size() != kAes256KeySize)
+    fail(Errc::malformed, std::string(kWhat) + ": payload key must be 32 bytes");
   auto size = doc.find("segment_size");
-  if (size == doc.end() || !size->is_number_unsigned() || size->get<std::uint64_t>() != kSegmentSize)
+  if (size == doc.end() || !size->is_number_unsigned() ||
+      size->get<std::uint64_t>() != kSegmentSize)
     fail(Errc::unsupported, std::string(kWhat) + ": segment size must be 65536 in version 1");
   m.info.name = optional_text(doc, "name");
   m.info.media_type = optional_text(doc, "media_type");
@@ -140,8 +147,13 @@ SecureBytes fresh_key() {
 }
 }  // namespace
 
-Encryptor::Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipients, const FileInfo& info)
-    : out_(out), key_(fresh_key()), gcm_(key_), plain_(kSegmentSize), sealed_(kSegmentSize + kGcmTagSize) {
+Encryptor::Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipients,
+                     const FileInfo& info)
+    : out_(out),
+      key_(fresh_key()),
+      gcm_(key_),
+      plain_(kSegmentSize),
+      sealed_(kSegmentSize + kGcmTagSize) {
   if (info.name) check_name(*info.name);
   if (info.media_type) check_text_field(*info.media_type, "media_type");
   if (info.created) check_created(*info.created);
@@ -201,7 +213,8 @@ Header read_header(BufferedInput& in) {
   }
   auto envelope_line = in.read_line(jwe::kMaxEnvelopeSize);
   if (!envelope_line) fail(Errc::truncated, ".jcd file ends after its first line");
-  Header h{jwe::Envelope::parse(*envelope_line), header_digest(*magic + "\n" + *envelope_line + "\n")};
+  Header h{jwe::Envelope::parse(*envelope_line),
+           header_digest(*magic + "\n" + *envelope_line + "\n")};
   auto cty = h.envelope.protected_header.find("cty");
   if (cty == h.envelope.protected_header.end() || *cty != kMetadataType)
     fail(Errc::malformed, ".jcd header is not a .jcd metadata envelope");
@@ -213,8 +226,12 @@ Metadata open_metadata(const jwe::Envelope& envelope, ByteView content_key) {
 }
 
 Decryptor::Decryptor(BufferedInput& in, const Metadata& metadata, const HeaderDigest& header)
-    : in_(in), gcm_(metadata.payload_key), segment_size_(metadata.segment_size), header_(header),
-      sealed_(metadata.segment_size + kGcmTagSize + 1), plain_(metadata.segment_size) {}
+    : in_(in),
+      gcm_(metadata.payload_key),
+      segment_size_(metadata.segment_size),
+      header_(header),
+      sealed_(metadata.segment_size + kGcmTagSize + 1),
+      plain_(metadata.segment_size) {}
 
 std::optional<ByteView> Decryptor::next() {
   if (done_) return std::nullopt;
@@ -236,7 +253,8 @@ std::optional<ByteView> Decryptor::next() {
   if (!gcm_.open(segment_nonce(counter_, last), header_, ct, tag, plain)) {
     // A full final segment that opens as a middle one means the file was cut at a segment
     // boundary: say so, rather than the vaguer "altered".
-    if (last && body == segment_size_ && gcm_.open(segment_nonce(counter_, false), header_, ct, tag, plain)) {
+    if (last && body == segment_size_ &&
+        gcm_.open(segment_nonce(counter_, false), header_, ct, tag, plain)) {
       secure_wipe(plain_.data(), plain_.size());
       fail(Errc::truncated, ".jcd file is truncated at a segment boundary");
     }
@@ -246,7 +264,8 @@ std::optional<ByteView> Decryptor::next() {
       secure_wipe(plain_.data(), plain_.size());
       fail(Errc::decrypt_failed, ".jcd file has data after its last segment");
     }
-    fail(Errc::decrypt_failed, ".jcd segment " + std::to_string(counter_) + " does not authenticate (the file was altered)");
+    fail(Errc::decrypt_failed, ".jcd segment " + std::to_string(counter_) +
+                                   " does not authenticate (the file was altered)");
   }
   if (last && body == 0 && counter_ != 0)
     fail(Errc::malformed, ".jcd file has an empty last segment after data");

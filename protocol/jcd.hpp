@@ -51,7 +51,8 @@ HeaderDigest header_digest(std::string_view header_lines);
 // Writes a .jcd: the header at construction, then the payload as it is given.
 class Encryptor {
  public:
-  Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipients, const FileInfo& info = {});
+  Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipients,
+            const FileInfo& info = {});
   void update(ByteView plaintext);
   void finish();  // writes the last segment; required, once
 

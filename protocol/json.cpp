@@ -10,7 +10,8 @@ namespace {
 template <class J>
 J parse_bounded(std::string_view text, std::size_t max_size, std::string_view what) {
   if (text.size() > max_size)
-    fail(Errc::too_large, std::string(what) + " is larger than " + std::to_string(max_size) + " bytes");
+    fail(Errc::too_large,
+         std::string(what) + " is larger than " + std::to_string(max_size) + " bytes");
   using Name = typename J::string_t;
   enum class Problem { none, too_deep, duplicate } problem = Problem::none;
   Name duplicate;
@@ -54,17 +55,22 @@ J parse_bounded(std::string_view text, std::size_t max_size, std::string_view wh
     value = J::parse(text.begin(), text.end(), check, /*allow_exceptions=*/true,
                      /*ignore_comments=*/false);
   } catch (const typename J::exception&) {
-    if (problem == Problem::too_deep) fail(Errc::too_large, std::string(what) + " is nested too deeply");
+    if (problem == Problem::too_deep)
+      fail(Errc::too_large, std::string(what) + " is nested too deeply");
     fail(Errc::malformed, std::string(what) + " is not valid JSON");
   }
-  if (problem == Problem::too_deep) fail(Errc::too_large, std::string(what) + " is nested too deeply");
+  if (problem == Problem::too_deep)
+    fail(Errc::too_large, std::string(what) + " is nested too deeply");
   if (problem == Problem::duplicate)
-    fail(Errc::malformed, "duplicate member " + quoted({duplicate.data(), duplicate.size()}) + " in " + std::string(what));
+    fail(Errc::malformed, "duplicate member " + quoted({duplicate.data(), duplicate.size()}) +
+                              " in " + std::string(what));
   return value;
 }
 
-[[noreturn]] void field_error(std::string_view key, std::string_view what, std::string_view expected) {
-  fail(Errc::malformed, std::string(what) + ": field \"" + std::string(key) + "\" " + std::string(expected));
+[[noreturn]] void field_error(std::string_view key, std::string_view what,
+                              std::string_view expected) {
+  fail(Errc::malformed,
+       std::string(what) + ": field \"" + std::string(key) + "\" " + std::string(expected));
 }
 
 template <class J>
@@ -94,11 +100,16 @@ To convert(const From& value) {
       const auto& text = value.template get_ref<const typename From::string_t&>();
       return To(typename To::string_t(text.begin(), text.end()));
     }
-    case nlohmann::json::value_t::boolean: return To(value.template get<bool>());
-    case nlohmann::json::value_t::number_integer: return To(value.template get<std::int64_t>());
-    case nlohmann::json::value_t::number_unsigned: return To(value.template get<std::uint64_t>());
-    case nlohmann::json::value_t::number_float: return To(value.template get<double>());
-    default: return To();  // null, and the binary and discarded kinds a parser never makes
+    case nlohmann::json::value_t::boolean:
+      return To(value.template get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return To(value.template get<std::int64_t>());
+    case nlohmann::json::value_t::number_unsigned:
+      return To(value.template get<std::uint64_t>());
+    case nlohmann::json::value_t::number_float:
+      return To(value.template get<double>());
+    default:
+      return To();  // null, and the binary and discarded kinds a parser never makes
   }
 }
 
@@ -106,7 +117,8 @@ To convert(const From& value) {
 
 std::string quoted(std::string_view name) {
   constexpr std::size_t kShown = 64;
-  std::string out = Json(std::string(name.substr(0, kShown))).dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out = Json(std::string(name.substr(0, kShown)))
+                        .dump(-1, ' ', false, Json::error_handler_t::replace);
   if (name.size() > kShown) out.insert(out.size() - 1, "...");
   return out;
 }

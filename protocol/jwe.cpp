@@ -52,14 +52,15 @@ void require_disjoint(const Json& first, std::string_view first_name, const Json
                       std::string_view second_name) {
   for (const auto& item : first.items())
     if (second.contains(item.key()))
-      fail(Errc::malformed, "JWE header parameter " + json::quoted(item.key()) + " is in both the " +
-                                std::string(first_name) + " and the " + std::string(second_name) + " header");
+      fail(Errc::malformed, "JWE header parameter " + json::quoted(item.key()) +
+                                " is in both the " + std::string(first_name) + " and the " +
+                                std::string(second_name) + " header");
 }
 
 // Looks a header parameter up where RFC 7516 §7.2.1 allows it: per-recipient header, shared
 // unprotected header, protected header. The three are disjoint, so at most one has it.
-const Json* header_param(const Json& recipient_header, const Json* shared, const Json& protected_header,
-                         std::string_view name) {
+const Json* header_param(const Json& recipient_header, const Json* shared,
+                         const Json& protected_header, std::string_view name) {
   for (const Json* h : {&recipient_header, shared, &protected_header}) {
     if (h == nullptr) continue;
     if (auto it = h->find(name); it != h->end()) return &*it;
@@ -69,7 +70,8 @@ const Json* header_param(const Json& recipient_header, const Json* shared, const
 
 Bytes optional_b64(const Json* value, std::string_view name) {
   if (value == nullptr) return {};
-  if (!value->is_string()) fail(Errc::malformed, "JWE header \"" + std::string(name) + "\" must be a string");
+  if (!value->is_string())
+    fail(Errc::malformed, "JWE header \"" + std::string(name) + "\" must be a string");
   return base64url::decode(value->get_ref<const std::string&>());
 }
 
@@ -95,18 +97,22 @@ Recipient recipient_from_json(const Json& entry, const Json* shared, const Json&
     Json merged = *header;
     for (const char* name : {"epk", "kid"})
       if (!merged.contains(name))
-        if (const Json* v = header_param(*header, shared, protected_header, name)) merged[name] = *v;
+        if (const Json* v = header_param(*header, shared, protected_header, name))
+          merged[name] = *v;
     r.agreements.push_back(agreement_from_json(merged, "JWE recipient header"));
   } else if (r.alg == kAlgAllOf) {
     const auto& parts = json::array_field(*header, "parts", "JWE all-of recipient header");
     if (parts.size() < 2 || parts.size() > kMaxParts)
-      fail(Errc::malformed, "JWE all-of recipient must have 2 to " + std::to_string(kMaxParts) + " parts");
-    for (const Json& part : parts) r.agreements.push_back(agreement_from_json(part, "JWE all-of part"));
+      fail(Errc::malformed,
+           "JWE all-of recipient must have 2 to " + std::to_string(kMaxParts) + " parts");
+    for (const Json& part : parts)
+      r.agreements.push_back(agreement_from_json(part, "JWE all-of part"));
   } else {
     return r;  // someone else's recipient: kept, never opened by us
   }
   if (r.encrypted_key.size() != kWrappedKeySize)
-    fail(Errc::malformed, "JWE encrypted_key must be " + std::to_string(kWrappedKeySize) + " bytes");
+    fail(Errc::malformed,
+         "JWE encrypted_key must be " + std::to_string(kWrappedKeySize) + " bytes");
   return r;
 }
 
@@ -136,7 +142,8 @@ Envelope Envelope::parse(std::string_view text) {
   Envelope e;
   e.protected_b64 = json::string_field(doc, "protected", kWhat);
   Bytes raw_protected = base64url::decode(e.protected_b64);
-  e.protected_header = json::parse(as_chars(raw_protected), kMaxEnvelopeSize, "JWE protected header");
+  e.protected_header =
+      json::parse(as_chars(raw_protected), kMaxEnvelopeSize, "JWE protected header");
   json::require_object(e.protected_header, "JWE protected header");
   const Json* shared = nullptr;
   if (auto it = doc.find("unprotected"); it != doc.end()) {
@@ -146,7 +153,9 @@ Envelope Envelope::parse(std::string_view text) {
   }
   const Json* enc = header_param(Json::object(), shared, e.protected_header, "enc");
   if (enc == nullptr || !enc->is_string()) fail(Errc::malformed, "JWE has no \"enc\"");
-  if (*enc != kEnc) fail(Errc::unsupported, "JWE content encryption \"" + enc->get<std::string>() + "\" is not supported");
+  if (*enc != kEnc)
+    fail(Errc::unsupported,
+         "JWE content encryption \"" + enc->get<std::string>() + "\" is not supported");
   if (header_param(Json::object(), shared, e.protected_header, "zip") != nullptr)
     fail(Errc::unsupported, "compressed JWE is not supported");
   if (header_param(Json::object(), shared, e.protected_header, "crit") != nullptr)
@@ -155,7 +164,8 @@ Envelope Envelope::parse(std::string_view text) {
   const auto& recipients = json::array_field(doc, "recipients", kWhat);
   if (recipients.empty() || recipients.size() > kMaxRecipients)
     fail(Errc::malformed, "JWE must have 1 to " + std::to_string(kMaxRecipients) + " recipients");
-  for (const Json& entry : recipients) e.recipients.push_back(recipient_from_json(entry, shared, e.protected_header));
+  for (const Json& entry : recipients)
+    e.recipients.push_back(recipient_from_json(entry, shared, e.protected_header));
 
   e.iv = base64url::decode(json::string_field(doc, "iv", kWhat));
   e.ciphertext = base64url::decode(json::string_field(doc, "ciphertext", kWhat));
@@ -179,7 +189,8 @@ std::string Envelope::serialize() const {
     header["alg"] = r.alg;
     if (!r.apu.empty()) header["apu"] = base64url::encode(r.apu);
     if (!r.apv.empty()) header["apv"] = base64url::encode(r.apv);
-    recipients_json.push_back(Json{{"header", std::move(header)}, {"encrypted_key", base64url::encode(r.encrypted_key)}});
+    recipients_json.push_back(
+        Json{{"header", std::move(header)}, {"encrypted_key", base64url::encode(r.encrypted_key)}});
   }
   Json doc{{"protected", protected_b64},
            {"recipients", std::move(recipients_json)},
@@ -203,7 +214,8 @@ Envelope encrypt(ByteView plaintext, const std::vector<RecipientSpec>& recipient
 
   for (const RecipientSpec& spec : recipients) {
     if (spec.empty() || spec.size() > kMaxParts)
-      fail(Errc::malformed, "an all-of recipient takes 2 to " + std::to_string(kMaxParts) + " keys");
+      fail(Errc::malformed,
+           "an all-of recipient takes 2 to " + std::to_string(kMaxParts) + " keys");
     Recipient r;
     r.alg = spec.size() == 1 ? kAlgEcdhEs : kAlgAllOf;
     std::vector<Point> shared;
@@ -225,23 +237,28 @@ Envelope encrypt(ByteView plaintext, const std::vector<RecipientSpec>& recipient
   return e;
 }
 
-std::optional<SecureBytes> try_unwrap(const Recipient& recipient, const std::vector<Point>& shared_points) {
+std::optional<SecureBytes> try_unwrap(const Recipient& recipient,
+                                      const std::vector<Point>& shared_points) {
   if (!recipient.known()) return std::nullopt;  // someone else's algorithm: not ours to open
   if (shared_points.size() != recipient.agreements.size())
     fail(Errc::malformed, "one shared point is needed for each key agreement of the recipient");
-  auto cek = aes256_key_unwrap(key_encryption_key(recipient, shared_points), recipient.encrypted_key);
+  auto cek =
+      aes256_key_unwrap(key_encryption_key(recipient, shared_points), recipient.encrypted_key);
   if (cek && cek->size() != kAes256KeySize) return std::nullopt;
   return cek;
 }
 
-SecureBytes unwrap_candidates(const Recipient& recipient, const std::vector<std::vector<Point>>& candidates) {
+SecureBytes unwrap_candidates(const Recipient& recipient,
+                              const std::vector<std::vector<Point>>& candidates) {
   if (!recipient.known())
-    fail(Errc::unsupported, "JWE recipient algorithm " + json::quoted(recipient.alg) + " is not supported");
+    fail(Errc::unsupported,
+         "JWE recipient algorithm " + json::quoted(recipient.alg) + " is not supported");
   if (candidates.size() != recipient.agreements.size())
     fail(Errc::malformed, "one candidate list is needed for each key agreement of the recipient");
   std::size_t combinations = 1;
   for (const auto& list : candidates) {
-    if (list.empty() || list.size() > 2) fail(Errc::malformed, "each key agreement has one or two candidate points");
+    if (list.empty() || list.size() > 2)
+      fail(Errc::malformed, "each key agreement has one or two candidate points");
     combinations *= list.size();
   }
   // At most 2^kMaxParts tries, each one KDF and one unwrap: the x-only devices' price.
@@ -254,14 +271,17 @@ SecureBytes unwrap_candidates(const Recipient& recipient, const std::vector<std:
     }
     if (auto cek = try_unwrap(recipient, pick)) return std::move(*cek);
   }
-  fail(Errc::decrypt_failed, "the key does not open this recipient (wrong key, or the data was altered)");
+  fail(Errc::decrypt_failed,
+       "the key does not open this recipient (wrong key, or the data was altered)");
 }
 
 SecureBytes decrypt_content(const Envelope& envelope, ByteView content_key) {
   SecureBytes plaintext(envelope.ciphertext.size());
   Aes256Gcm gcm(content_key);
-  if (!gcm.open(envelope.iv, as_bytes(envelope.protected_b64), envelope.ciphertext, envelope.tag, plaintext))
-    fail(Errc::decrypt_failed, "JWE content does not authenticate (wrong key, or the data was altered)");
+  if (!gcm.open(envelope.iv, as_bytes(envelope.protected_b64), envelope.ciphertext, envelope.tag,
+                plaintext))
+    fail(Errc::decrypt_failed,
+         "JWE content does not authenticate (wrong key, or the data was altered)");
   return plaintext;
 }
 

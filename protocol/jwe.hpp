@@ -44,7 +44,7 @@ struct Recipient {
   std::string alg;                       // kAlgEcdhEs, kAlgAllOf, or one we do not know
   std::vector<KeyAgreement> agreements;  // 1 for kAlgEcdhEs, 2..kMaxParts for all-of, 0 if unknown
   Bytes encrypted_key;
-  Bytes apu, apv;                        // Concat KDF party info, usually empty
+  Bytes apu, apv;  // Concat KDF party info, usually empty
   bool known() const { return !agreements.empty(); }
 };
 
@@ -58,7 +58,7 @@ struct Envelope {
   // serialization, a header parameter in more than one of the protected, shared unprotected
   // and per-recipient headers (RFC 7516 §7.2.1), and (json::parse) a repeated member name.
   static Envelope parse(std::string_view text);
-  std::string serialize() const;                 // one line of JSON
+  std::string serialize() const;  // one line of JSON
 };
 
 // A key the sender encrypts to.
@@ -79,7 +79,8 @@ Envelope encrypt(ByteView plaintext, const std::vector<RecipientSpec>& recipient
 // unwrap. nullopt when the integrity check fails: wrong points, or the wrong candidate of an
 // x-only device; and for a recipient whose algorithm we do not know (!known()), so that a
 // reader trying the recipients in turn skips it and goes on to one it can open.
-std::optional<SecureBytes> try_unwrap(const Recipient& recipient, const std::vector<Point>& shared_points);
+std::optional<SecureBytes> try_unwrap(const Recipient& recipient,
+                                      const std::vector<Point>& shared_points);
 
 // Tries every combination of candidate points (one list per agreement: 1 when the device gave
 // the whole point, 2 when it gave only x). Error(decrypt_failed) when none opens;

@@ -11,7 +11,8 @@ constexpr std::string_view kWhat = "JWK";
 const Curve& curve_of(std::string_view kty, std::string_view crv) {
   if (kty != "EC") fail(Errc::unsupported, "JWK key type \"" + std::string(kty) + "\" is not EC");
   const Curve* curve = Curve::from_jwk_name(crv);
-  if (curve == nullptr) fail(Errc::unsupported, "JWK curve \"" + std::string(crv) + "\" is not supported");
+  if (curve == nullptr)
+    fail(Errc::unsupported, "JWK curve \"" + std::string(crv) + "\" is not supported");
   return *curve;
 }
 
@@ -30,7 +31,8 @@ Json from_public(const Point& key) {
 
 Point to_public(const Json& jwk) {
   json::require_object(jwk, kWhat);
-  const Curve& curve = curve_of(json::string_field(jwk, "kty", kWhat), json::string_field(jwk, "crv", kWhat));
+  const Curve& curve =
+      curve_of(json::string_field(jwk, "kty", kWhat), json::string_field(jwk, "crv", kWhat));
   Bytes x = base64url::decode(json::string_field(jwk, "x", kWhat));
   Bytes y = base64url::decode(json::string_field(jwk, "y", kWhat));
   return Point::from_coordinates(curve, x, y);
@@ -57,8 +59,8 @@ Scalar to_private(const SecretJson& jwk) {
   const Curve& curve = curve_of(field("kty"), field("crv"));
   SecureBytes d = base64url::decode_secret(field("d"));
   Scalar key = Scalar::from_bytes(curve, d);
-  Point claimed = Point::from_coordinates(curve, base64url::decode(field("x")),
-                                          base64url::decode(field("y")));
+  Point claimed =
+      Point::from_coordinates(curve, base64url::decode(field("x")), base64url::decode(field("y")));
   if (!(claimed == key.public_point()))
     fail(Errc::invalid_key, "JWK private key does not match its public key");
   return key;

@@ -31,19 +31,23 @@ std::string sign_token(Json header, ByteView payload, const Signer& signer, bool
 
 Json check(const Parsed& token, std::string_view payload_b64, const VerifyKey& key) {
   const std::string& alg = json::string_field(token.header, "alg", kWhat);
-  if (alg != key.curve().jws_alg()) fail(Errc::unsupported, "JWS algorithm \"" + alg + "\" is not accepted");
-  if (token.header.contains("crit")) fail(Errc::unsupported, "JWS header has critical extensions we do not know");
+  if (alg != key.curve().jws_alg())
+    fail(Errc::unsupported, "JWS algorithm \"" + alg + "\" is not accepted");
+  if (token.header.contains("crit"))
+    fail(Errc::unsupported, "JWS header has critical extensions we do not know");
   Bytes sig = base64url::decode(token.signature_b64);
   std::string input;
   input.reserve(token.header_b64.size() + 1 + payload_b64.size());
   input.append(token.header_b64).append(".").append(payload_b64);
-  if (!verify_es256(key, as_bytes(input), sig)) fail(Errc::decrypt_failed, "JWS signature does not verify");
+  if (!verify_es256(key, as_bytes(input), sig))
+    fail(Errc::decrypt_failed, "JWS signature does not verify");
   return token.header;
 }
 
 }  // namespace
 
-VerifyKey::VerifyKey(const Point& key) : curve_(&key.curve()), pkey_(key.to_evp_pkey().release(), EVP_PKEY_free) {}
+VerifyKey::VerifyKey(const Point& key)
+    : curve_(&key.curve()), pkey_(key.to_evp_pkey().release(), EVP_PKEY_free) {}
 
 Parsed parse(std::string_view token) {
   if (token.size() > kMaxTokenSize) fail(Errc::too_large, "JWS is too large");
@@ -65,9 +69,11 @@ Signer software_signer(const Scalar& key) {
     ossl::PkeyCtx ctx(ossl::check_ptr(EVP_PKEY_CTX_new(pkey.get(), nullptr), "EVP_PKEY_CTX_new"));
     ossl::check(EVP_PKEY_sign_init(ctx.get()) == 1, "EVP_PKEY_sign_init");
     std::size_t len = 0;
-    ossl::check(EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) == 1, "EVP_PKEY_sign");
+    ossl::check(EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) == 1,
+                "EVP_PKEY_sign");
     Bytes der(len);
-    ossl::check(EVP_PKEY_sign(ctx.get(), der.data(), &len, digest.data(), digest.size()) == 1, "EVP_PKEY_sign");
+    ossl::check(EVP_PKEY_sign(ctx.get(), der.data(), &len, digest.data(), digest.size()) == 1,
+                "EVP_PKEY_sign");
     der.resize(len);
     return der_to_raw(der, key.curve().scalar_size());
   };
@@ -87,10 +93,13 @@ Verified verify_compact(std::string_view token, const VerifyKey& key) {
   return {std::move(header), base64url::decode(parts.payload_b64)};
 }
 
-Verified verify_compact(std::string_view token, const Point& key) { return verify_compact(token, VerifyKey(key)); }
+Verified verify_compact(std::string_view token, const Point& key) {
+  return verify_compact(token, VerifyKey(key));
+}
 
 Json verify_detached(const Parsed& token, ByteView payload, const VerifyKey& key) {
-  if (!token.payload_b64.empty()) fail(Errc::malformed, "detached JWS must have an empty payload part");
+  if (!token.payload_b64.empty())
+    fail(Errc::malformed, "detached JWS must have an empty payload part");
   return check(token, base64url::encode(payload), key);
 }
 
@@ -113,10 +122,11 @@ Bytes der_to_raw(ByteView der, std::size_t scalar_size) {
     fail(Errc::malformed, "ECDSA signature is not valid DER");
   }
   Bytes raw(2 * scalar_size);
-  ossl::check(BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), raw.data(), static_cast<int>(scalar_size)) > 0 &&
-                  BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), raw.data() + scalar_size,
-                               static_cast<int>(scalar_size)) > 0,
-              "BN_bn2binpad");
+  ossl::check(
+      BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), raw.data(), static_cast<int>(scalar_size)) > 0 &&
+          BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), raw.data() + scalar_size,
+                       static_cast<int>(scalar_size)) > 0,
+      "BN_bn2binpad");
   return raw;
 }
 

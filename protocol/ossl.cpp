@@ -42,7 +42,8 @@ Bn new_secure_bn() {
 }
 
 Pkey ec_key_from_params(int selection, OSSL_PARAM* params) {
-  PkeyCtx ctx(check_ptr(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr), "EVP_PKEY_CTX_new_from_name"));
+  PkeyCtx ctx(
+      check_ptr(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr), "EVP_PKEY_CTX_new_from_name"));
   EVP_PKEY* raw = nullptr;
   check(EVP_PKEY_fromdata_init(ctx.get()) == 1, "EVP_PKEY_fromdata_init");
   check(EVP_PKEY_fromdata(ctx.get(), &raw, selection, params) == 1, "EVP_PKEY_fromdata");

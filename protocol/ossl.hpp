@@ -16,13 +16,27 @@
 
 namespace recrypt::ossl {
 
-struct BnFree { void operator()(BIGNUM* p) const noexcept { BN_clear_free(p); } };
-struct BnCtxFree { void operator()(BN_CTX* p) const noexcept { BN_CTX_free(p); } };
-struct PointFree { void operator()(EC_POINT* p) const noexcept { EC_POINT_clear_free(p); } };
-struct PkeyFree { void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); } };
-struct PkeyCtxFree { void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); } };
-struct CipherCtxFree { void operator()(EVP_CIPHER_CTX* p) const noexcept { EVP_CIPHER_CTX_free(p); } };
-struct MdCtxFree { void operator()(EVP_MD_CTX* p) const noexcept { EVP_MD_CTX_free(p); } };
+struct BnFree {
+  void operator()(BIGNUM* p) const noexcept { BN_clear_free(p); }
+};
+struct BnCtxFree {
+  void operator()(BN_CTX* p) const noexcept { BN_CTX_free(p); }
+};
+struct PointFree {
+  void operator()(EC_POINT* p) const noexcept { EC_POINT_clear_free(p); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
+};
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); }
+};
+struct CipherCtxFree {
+  void operator()(EVP_CIPHER_CTX* p) const noexcept { EVP_CIPHER_CTX_free(p); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const noexcept { EVP_MD_CTX_free(p); }
+};
 
 using Bn = std::unique_ptr<BIGNUM, BnFree>;
 using BnCtx = std::unique_ptr<BN_CTX, BnCtxFree>;

@@ -88,7 +88,8 @@ Point Point::lift_x(const Curve& curve, ByteView x) {
   auto p = new_point(curve);
   if (EC_POINT_set_compressed_coordinates(curve.group(), p.get(), bx.get(), 0, ctx.get()) != 1) {
     ERR_clear_error();
-    fail(Errc::invalid_key, "no point of " + std::string(curve.jwk_name()) + " has this x-coordinate");
+    fail(Errc::invalid_key,
+         "no point of " + std::string(curve.jwk_name()) + " has this x-coordinate");
   }
   require_valid(curve, p.get(), ctx.get());
   Point out(curve, std::move(p));
@@ -137,8 +138,8 @@ SecureBytes Point::secret_y() const { return coordinate<SecureBytes>(*curve_, p_
 
 ossl::Pkey Point::to_evp_pkey() const {
   Bytes pub = to_uncompressed();
-  ossl::Pkey pkey(ossl::check_ptr(EVP_PKEY_dup(const_cast<EVP_PKEY*>(curve_->public_key_template())),
-                                  "EVP_PKEY_dup"));
+  ossl::Pkey pkey(ossl::check_ptr(
+      EVP_PKEY_dup(const_cast<EVP_PKEY*>(curve_->public_key_template())), "EVP_PKEY_dup"));
   ossl::check(EVP_PKEY_set1_encoded_public_key(pkey.get(), pub.data(), pub.size()) == 1,
               "EVP_PKEY_set1_encoded_public_key");
   return pkey;

@@ -39,7 +39,7 @@ class Point {
 
   Point plus(const Point& other) const;  // Error(invalid_key) if the sum is at infinity
   Point negated() const;
-  Point times(const Scalar& k) const;    // constant-time in k
+  Point times(const Scalar& k) const;  // constant-time in k
 
   const Curve& curve() const noexcept { return *curve_; }
   const EC_POINT* ec_point() const noexcept { return p_.get(); }

@@ -22,7 +22,8 @@ void append_prefixed(Bytes& out, ByteView data) {
 }
 
 int int_size(std::size_t n) {
-  if (n > static_cast<std::size_t>(std::numeric_limits<int>::max())) fail(Errc::too_large, "input too large");
+  if (n > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    fail(Errc::too_large, "input too large");
   return static_cast<int>(n);
 }
 
@@ -46,7 +47,8 @@ SecureBytes concat_kdf(ByteView shared_secret, std::string_view algorithm_id, By
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(shared_secret.data()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                        const_cast<std::uint8_t*>(shared_secret.data()),
                                         shared_secret.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, other_info.data(), other_info.size()),
       OSSL_PARAM_construct_end()};
@@ -57,7 +59,8 @@ SecureBytes concat_kdf(ByteView shared_secret, std::string_view algorithm_id, By
 
 Bytes aes256_key_wrap(ByteView kek, ByteView key) {
   if (kek.size() != kAes256KeySize) fail(Errc::invalid_key, "AES-256 key wrap needs a 32-byte KEK");
-  if (key.size() < 16 || key.size() % 8 != 0) fail(Errc::malformed, "AES key wrap input must be a multiple of 8 bytes, at least 16");
+  if (key.size() < 16 || key.size() % 8 != 0)
+    fail(Errc::malformed, "AES key wrap input must be a multiple of 8 bytes, at least 16");
   ossl::CipherCtx ctx(ossl::check_ptr(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
   EVP_CIPHER_CTX_set_flags(ctx.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
   ossl::check(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_wrap(), nullptr, kek.data(), nullptr) == 1,
@@ -79,7 +82,8 @@ std::optional<SecureBytes> aes256_key_unwrap(ByteView kek, ByteView wrapped) {
               "EVP_DecryptInit_ex(aes-256-wrap)");
   SecureBytes out(wrapped.size());
   int len = 0;
-  if (EVP_DecryptUpdate(ctx.get(), out.data(), &len, wrapped.data(), int_size(wrapped.size())) != 1 ||
+  if (EVP_DecryptUpdate(ctx.get(), out.data(), &len, wrapped.data(), int_size(wrapped.size())) !=
+          1 ||
       len <= 0) {
     ERR_clear_error();
     return std::nullopt;
@@ -98,10 +102,12 @@ Aes256Gcm::Aes256Gcm(ByteView key)
               "EVP_DecryptInit_ex(aes-256-gcm)");
 }
 
-std::array<std::uint8_t, kGcmTagSize> Aes256Gcm::seal(ByteView nonce, ByteView aad, ByteView plaintext,
+std::array<std::uint8_t, kGcmTagSize> Aes256Gcm::seal(ByteView nonce, ByteView aad,
+                                                      ByteView plaintext,
                                                       std::span<std::uint8_t> out) {
   if (nonce.size() != kGcmNonceSize) fail(Errc::malformed, "AES-GCM nonce must be 12 bytes");
-  if (out.size() != plaintext.size()) fail(Errc::internal, "AES-GCM output buffer is not the plaintext's size");
+  if (out.size() != plaintext.size())
+    fail(Errc::internal, "AES-GCM output buffer is not the plaintext's size");
   // Re-initialising with only the IV keeps the expanded key: one key schedule per stream.
   ossl::check(EVP_EncryptInit_ex(enc_.get(), nullptr, nullptr, nullptr, nonce.data()) == 1,
               "EVP_EncryptInit_ex(iv)");
@@ -110,10 +116,12 @@ std::array<std::uint8_t, kGcmTagSize> Aes256Gcm::seal(ByteView nonce, ByteView a
     ossl::check(EVP_EncryptUpdate(enc_.get(), nullptr, &len, aad.data(), int_size(aad.size())) == 1,
                 "EVP_EncryptUpdate(aad)");
   if (!plaintext.empty())
-    ossl::check(EVP_EncryptUpdate(enc_.get(), out.data(), &len, plaintext.data(), int_size(plaintext.size())) == 1,
+    ossl::check(EVP_EncryptUpdate(enc_.get(), out.data(), &len, plaintext.data(),
+                                  int_size(plaintext.size())) == 1,
                 "EVP_EncryptUpdate");
   // GCM's final step writes nothing (a stream mode): the end of out is only a position.
-  ossl::check(EVP_EncryptFinal_ex(enc_.get(), out.data() + out.size(), &len) == 1 && len == 0, "EVP_EncryptFinal_ex");
+  ossl::check(EVP_EncryptFinal_ex(enc_.get(), out.data() + out.size(), &len) == 1 && len == 0,
+              "EVP_EncryptFinal_ex");
   std::array<std::uint8_t, kGcmTagSize> tag{};
   ossl::check(EVP_CIPHER_CTX_ctrl(enc_.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag.size()),
                                   tag.data()) == 1,
@@ -121,8 +129,10 @@ std::array<std::uint8_t, kGcmTagSize> Aes256Gcm::seal(ByteView nonce, ByteView a
   return tag;
 }
 
-bool Aes256Gcm::open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView tag, std::span<std::uint8_t> out) {
-  if (out.size() != ciphertext.size()) fail(Errc::internal, "AES-GCM output buffer is not the ciphertext's size");
+bool Aes256Gcm::open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView tag,
+                     std::span<std::uint8_t> out) {
+  if (out.size() != ciphertext.size())
+    fail(Errc::internal, "AES-GCM output buffer is not the ciphertext's size");
   if (nonce.size() != kGcmNonceSize || tag.size() != kGcmTagSize) return false;
   ossl::check(EVP_DecryptInit_ex(dec_.get(), nullptr, nullptr, nullptr, nonce.data()) == 1,
               "EVP_DecryptInit_ex(iv)");
@@ -131,7 +141,8 @@ bool Aes256Gcm::open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView
     ossl::check(EVP_DecryptUpdate(dec_.get(), nullptr, &len, aad.data(), int_size(aad.size())) == 1,
                 "EVP_DecryptUpdate(aad)");
   if (!ciphertext.empty())
-    ossl::check(EVP_DecryptUpdate(dec_.get(), out.data(), &len, ciphertext.data(), int_size(ciphertext.size())) == 1,
+    ossl::check(EVP_DecryptUpdate(dec_.get(), out.data(), &len, ciphertext.data(),
+                                  int_size(ciphertext.size())) == 1,
                 "EVP_DecryptUpdate");
   ossl::check(EVP_CIPHER_CTX_ctrl(dec_.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()),
                                   const_cast<std::uint8_t*>(tag.data())) == 1,

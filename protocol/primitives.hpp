@@ -38,7 +38,8 @@ class Aes256Gcm {
                                              std::span<std::uint8_t> out);
   // Decrypts ciphertext into out, which must be exactly as long (Error(internal) if not).
   // false when authentication fails; out then holds nothing the caller may use.
-  bool open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView tag, std::span<std::uint8_t> out);
+  bool open(ByteView nonce, ByteView aad, ByteView ciphertext, ByteView tag,
+            std::span<std::uint8_t> out);
 
  private:
   ossl::CipherCtx enc_;

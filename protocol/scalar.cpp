@@ -22,8 +22,9 @@ Scalar Scalar::from_bytes(const Curve& curve, ByteView big_endian) {
     fail(Errc::invalid_key, "a private scalar for " + std::string(curve.jwk_name()) + " must be " +
                                 std::to_string(curve.scalar_size()) + " bytes");
   auto bn = ossl::new_secure_bn();
-  ossl::check(BN_bin2bn(big_endian.data(), static_cast<int>(big_endian.size()), bn.get()) != nullptr,
-              "BN_bin2bn");
+  ossl::check(
+      BN_bin2bn(big_endian.data(), static_cast<int>(big_endian.size()), bn.get()) != nullptr,
+      "BN_bin2bn");
   if (BN_is_zero(bn.get()) || BN_cmp(bn.get(), curve.order()) >= 0)
     fail(Errc::invalid_key, "private scalar is outside [1, n-1]");
   return Scalar(curve, std::move(bn));

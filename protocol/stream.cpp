@@ -7,13 +7,16 @@
 
 namespace recrypt {
 
-std::size_t FdSource::read_some(std::span<std::uint8_t> buf) { return recrypt::read_some(fd_, buf); }
+std::size_t FdSource::read_some(std::span<std::uint8_t> buf) {
+  return recrypt::read_some(fd_, buf);
+}
 
 void FdSink::write(ByteView data) { write_all(fd_, data); }
 
 std::size_t MemorySource::read_some(std::span<std::uint8_t> buf) {
   std::size_t take = std::min(buf.size(), data_.size());
-  if (take == 0) return 0;  // an empty span may have no data pointer at all: memcpy from nullptr is UB
+  if (take == 0)
+    return 0;  // an empty span may have no data pointer at all: memcpy from nullptr is UB
   std::memcpy(buf.data(), data_.data(), take);
   data_ = data_.subspan(take);
   return take;
@@ -50,7 +53,8 @@ std::optional<std::string> BufferedInput::read_line(std::size_t max_length) {
     any = true;
     const std::uint8_t* start = buffer_.data() + begin_;
     const void* nl = std::memchr(start, '\n', end_ - begin_);
-    std::size_t take = nl ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - start) : end_ - begin_;
+    std::size_t take =
+        nl ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - start) : end_ - begin_;
     if (line.size() + take > max_length)
       fail(Errc::too_large, "line is longer than " + std::to_string(max_length) + " bytes");
     line.append(reinterpret_cast<const char*>(start), take);

@@ -17,8 +17,8 @@ namespace recrypt::udf {
 
 enum class Hash { sha2_512, sha3_512 };
 
-inline constexpr int kDefaultBits = 140;  // 28 characters
-inline constexpr int kMinMatchBits = 100; // shortest prefix a user may type: 20 characters
+inline constexpr int kDefaultBits = 140;   // 28 characters
+inline constexpr int kMinMatchBits = 100;  // shortest prefix a user may type: 20 characters
 inline constexpr std::string_view kPublicKeyType = "application/pkix-keyinfo";
 
 std::string fingerprint(std::string_view content_type, ByteView data, int bits = kDefaultBits,

@@ -12,7 +12,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   python3 socat gnupg procps util-linux dnsmasq-base
   systemd udev groff-base bash-completion dpkg-dev debhelper fakeroot lintian
 )

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, and runs every test: the normal build (all tests, slow ones
-# included), then the same tests under AddressSanitizer and UndefinedBehaviorSanitizer, then a
-# clang build with warnings as errors whose libFuzzer targets replay their corpus and fuzz for
-# FUZZ_SECONDS each (default 25; 0 skips the fuzzing, not the build).
+# Installs dependencies, checks every C++ file's layout against .clang-format, builds, and runs
+# every test: the normal build (all tests, slow ones included), then the same tests under
+# AddressSanitizer and UndefinedBehaviorSanitizer, then a clang build with warnings as errors
+# whose libFuzzer targets replay their corpus and fuzz for FUZZ_SECONDS each (default 25; 0
+# skips the fuzzing, not the build).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -17,7 +18,9 @@ step() {  # step TITLE: ends the previous step with its duration
   echo "== $*"
 }
 
-echo "== build (RelWithDebInfo)"
+echo "== layout (.clang-format)"
+scripts/check-format.sh
+step "build (RelWithDebInfo)"
 # Options are explicit: the demo may have configured the same tree without tests.
 scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRECRYPT_TESTS=ON -DRECRYPT_BENCH=ON
 step "tests"

@@ -23,18 +23,23 @@ void KeyVault::SecureFree::operator()(std::uint8_t* p) const noexcept {
 
 ByteView KeyVault::key() const noexcept { return ByteView(key_.get(), kAes256KeySize); }
 
-bool KeyVault::key_in_secure_heap() const noexcept { return CRYPTO_secure_allocated(key_.get()) == 1; }
+bool KeyVault::key_in_secure_heap() const noexcept {
+  return CRYPTO_secure_allocated(key_.get()) == 1;
+}
 
 KeyVault KeyVault::open(const std::filesystem::path& key_file) {
   SecureKey key(static_cast<std::uint8_t*>(OPENSSL_secure_zalloc(kAes256KeySize)));
   ossl::check(key != nullptr, "OPENSSL_secure_zalloc");
   std::error_code ec;
   if (!std::filesystem::exists(key_file, ec)) {
-    ossl::check(RAND_priv_bytes(key.get(), static_cast<int>(kAes256KeySize)) == 1, "RAND_priv_bytes");
+    ossl::check(RAND_priv_bytes(key.get(), static_cast<int>(kAes256KeySize)) == 1,
+                "RAND_priv_bytes");
     write_file_atomic(key_file, ByteView(key.get(), kAes256KeySize), 0600);
   }
   int fd = ::open(key_file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(Errc::io, "cannot open service key file " + key_file.string() + ": " + std::strerror(errno));
+  if (fd < 0)
+    fail(Errc::io,
+         "cannot open service key file " + key_file.string() + ": " + std::strerror(errno));
   struct stat st {};
   bool private_mode = ::fstat(fd, &st) == 0 && (st.st_mode & 077) == 0;
   // Read straight into the secure buffer; one byte more than a key tells a longer file apart.
@@ -55,7 +60,8 @@ KeyVault KeyVault::open(const std::filesystem::path& key_file) {
   ::close(fd);
   secure_wipe(&extra, sizeof extra);
   if (!private_mode)
-    fail(Errc::io, "service key file " + key_file.string() + " must not be readable by group or others");
+    fail(Errc::io,
+         "service key file " + key_file.string() + " must not be readable by group or others");
   if (read_failed) fail(Errc::io, "cannot read service key file " + key_file.string());
   if (got != kAes256KeySize) fail(Errc::malformed, "service key file must hold 32 bytes");
   return KeyVault(std::move(key));
@@ -72,7 +78,8 @@ Bytes KeyVault::seal(ByteView plaintext, std::string_view context) const {
 }
 
 SecureBytes KeyVault::open(ByteView sealed, std::string_view context) const {
-  if (sealed.size() < kGcmNonceSize + kGcmTagSize) refuse(status::kInternal, "stored recryption key is damaged");
+  if (sealed.size() < kGcmNonceSize + kGcmTagSize)
+    refuse(status::kInternal, "stored recryption key is damaged");
   std::size_t n = sealed.size() - kGcmNonceSize - kGcmTagSize;
   SecureBytes out(n);
   Aes256Gcm gcm(key());

@@ -39,7 +39,8 @@ void harden_process() {
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
   if (CRYPTO_secure_malloc_init(16 * 1024, 32) != 1)
-    recrypt::service::log_event("warning", "no locked memory for the service key (RLIMIT_MEMLOCK too small?)");
+    recrypt::service::log_event("warning",
+                                "no locked memory for the service key (RLIMIT_MEMLOCK too small?)");
 }
 
 }  // namespace
@@ -56,21 +57,29 @@ int main(int argc, char** argv) {
   bool insecure = false;
   std::int64_t read_timeout_ms = 10000;
   app.set_config("--config", "", "read options from this TOML/INI file");
-  app.add_option("--listen", listen, "address:port to listen on (port 0: any free port)")->capture_default_str();
+  app.add_option("--listen", listen, "address:port to listen on (port 0: any free port)")
+      ->capture_default_str();
   app.add_option("--db", db, "SQLite database file")->required();
-  app.add_option("--service-key", key_file, "file of the key that seals recryption keys at rest (default DB.key)");
+  app.add_option("--service-key", key_file,
+                 "file of the key that seals recryption keys at rest (default DB.key)");
   app.add_option("--cert", server.cert_file, "TLS certificate chain (PEM)");
   app.add_option("--key", server.key_file, "TLS private key (PEM)");
   app.add_flag("--insecure", insecure, "allow plain HTTP on a non-loopback address");
-  app.add_option("--audience", audience,
-                 "expected \"aud\" of request signatures: the origin of the URL clients use, e.g. "
-                 "https://recrypt.example.com, or https://example.com for a domain found through DNS SRV "
-                 "(default: the origin of --listen, http[s]://HOST[:PORT])");
-  app.add_option("--max-body", server.max_body, "largest request body in bytes")->capture_default_str();
-  app.add_option("--max-connections", server.max_connections, "most simultaneous connections")->capture_default_str();
-  app.add_option("--read-timeout-ms", read_timeout_ms, "deadline for receiving a whole request")->capture_default_str();
-  app.add_option("--skew", service.skew_seconds, "largest accepted clock difference in seconds")->capture_default_str();
-  app.add_option("--threads", server.threads, "I/O threads (0: one per core)")->capture_default_str();
+  app.add_option(
+      "--audience", audience,
+      "expected \"aud\" of request signatures: the origin of the URL clients use, e.g. "
+      "https://recrypt.example.com, or https://example.com for a domain found through DNS SRV "
+      "(default: the origin of --listen, http[s]://HOST[:PORT])");
+  app.add_option("--max-body", server.max_body, "largest request body in bytes")
+      ->capture_default_str();
+  app.add_option("--max-connections", server.max_connections, "most simultaneous connections")
+      ->capture_default_str();
+  app.add_option("--read-timeout-ms", read_timeout_ms, "deadline for receiving a whole request")
+      ->capture_default_str();
+  app.add_option("--skew", service.skew_seconds, "largest accepted clock difference in seconds")
+      ->capture_default_str();
+  app.add_option("--threads", server.threads, "I/O threads (0: one per core)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   harden_process();
@@ -78,7 +87,8 @@ int main(int argc, char** argv) {
     auto colon = listen.rfind(':');
     if (colon == std::string::npos) throw std::runtime_error("--listen must be HOST:PORT");
     server.host = listen.substr(0, colon);
-    if (server.host.size() > 2 && server.host.front() == '[') server.host = server.host.substr(1, server.host.size() - 2);
+    if (server.host.size() > 2 && server.host.front() == '[')
+      server.host = server.host.substr(1, server.host.size() - 2);
     int port = std::stoi(listen.substr(colon + 1));
     if (port < 0 || port > 65535) throw std::runtime_error("--listen port is out of range");
     server.port = static_cast<std::uint16_t>(port);
@@ -86,12 +96,14 @@ int main(int argc, char** argv) {
       throw std::runtime_error("--cert and --key go together");
     bool tls = !server.cert_file.empty();
     if (!tls && !is_loopback_host(server.host) && !insecure)
-      throw std::runtime_error("refusing plain HTTP on a non-loopback address (give --cert/--key, or --insecure)");
+      throw std::runtime_error(
+          "refusing plain HTTP on a non-loopback address (give --cert/--key, or --insecure)");
     // Clients sign for the audience their URL names and refuse a service that calls itself
     // anything else, so a default made of a wildcard address would be refused by all of them.
     if (audience.empty() && is_wildcard(server.host))
-      throw std::runtime_error("listening on " + server.host +
-                               " needs --audience: the origin of the URL clients use, e.g. https://recrypt.example.com");
+      throw std::runtime_error(
+          "listening on " + server.host +
+          " needs --audience: the origin of the URL clients use, e.g. https://recrypt.example.com");
     if (server.max_body == 0 || read_timeout_ms <= 0 || service.skew_seconds <= 0)
       throw std::runtime_error("limits must be positive");
     server.read_timeout = std::chrono::milliseconds(read_timeout_ms);
@@ -101,9 +113,12 @@ int main(int argc, char** argv) {
     KeyVault vault = KeyVault::open(key_file.empty() ? db + ".key" : key_file);
     Server http(server);
     http.bind();
-    std::string where = server.host.find(':') != std::string::npos ? "[" + server.host + "]" : server.host;
+    std::string where =
+        server.host.find(':') != std::string::npos ? "[" + server.host + "]" : server.host;
     where += ":" + std::to_string(http.port());
-    service.audience = audience.empty() ? audience_of({tls, false, server.host, std::to_string(http.port())}) : audience;
+    service.audience = audience.empty()
+                           ? audience_of({tls, false, server.host, std::to_string(http.port())})
+                           : audience;
     Service handler(*store, std::move(vault), service);
     // Tests and supervisors read this line to learn the port.
     std::printf("listening on %s\n", where.c_str());

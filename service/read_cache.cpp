@@ -11,7 +11,8 @@ void ReadCache::sync(std::uint64_t generation) {
 }
 
 template <class Map>
-typename Map::mapped_type ReadCache::find(Map& map, const std::string& key, std::uint64_t generation) {
+typename Map::mapped_type ReadCache::find(Map& map, const std::string& key,
+                                          std::uint64_t generation) {
   std::lock_guard lock(mutex_);
   sync(generation);
   auto it = map.find(key);
@@ -19,7 +20,8 @@ typename Map::mapped_type ReadCache::find(Map& map, const std::string& key, std:
 }
 
 template <class Map>
-void ReadCache::put(Map& map, const std::string& key, typename Map::mapped_type value, std::uint64_t generation) {
+void ReadCache::put(Map& map, const std::string& key, typename Map::mapped_type value,
+                    std::uint64_t generation) {
   std::lock_guard lock(mutex_);
   if (generation < generation_) return;  // read under an older generation: keep nothing
   sync(generation);

@@ -38,7 +38,8 @@ class ReadCache {
   template <class Map>
   typename Map::mapped_type find(Map& map, const std::string& key, std::uint64_t generation);
   template <class Map>
-  void put(Map& map, const std::string& key, typename Map::mapped_type value, std::uint64_t generation);
+  void put(Map& map, const std::string& key, typename Map::mapped_type value,
+           std::uint64_t generation);
   void sync(std::uint64_t generation);  // with mutex_ held
   static constexpr std::size_t kMaxEntries = 100000;
   std::mutex mutex_;

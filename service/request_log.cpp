@@ -20,8 +20,13 @@ void emit(const Json& line) {
 }  // namespace
 
 void log_request(const RequestLogEntry& e) {
-  emit(Json{{"time", rfc3339_now()}, {"type", e.type}, {"status", e.status}, {"kid", e.kid},
-            {"group", e.group}, {"peer", e.peer}, {"duration_ms", e.duration_ms}});
+  emit(Json{{"time", rfc3339_now()},
+            {"type", e.type},
+            {"status", e.status},
+            {"kid", e.kid},
+            {"group", e.group},
+            {"peer", e.peer},
+            {"duration_ms", e.duration_ms}});
 }
 
 void log_event(const std::string& event, const std::string& detail) {

@@ -82,10 +82,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto& req = parser_->get();
     if (beast::iequals(req[http::field::expect], "100-continue") && !parser_->is_done()) {
       continue_.emplace(http::status::continue_, 11);
-      http::async_write(stream_, *continue_, [self = this->shared_from_this()](beast::error_code e, std::size_t) {
-        if (e) return self->close();
-        self->read_body();
-      });
+      http::async_write(stream_, *continue_,
+                        [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+                          if (e) return self->close();
+                          self->read_body();
+                        });
       return;
     }
     read_body();
@@ -93,40 +94,50 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void read_body() {
     http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
   }
 
   void on_read(beast::error_code ec) {
     started_ = Clock::now();
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == net::error::eof)
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::eof)
       return close();
     if (ec == http::error::body_limit)
-      return answer(Service::error_reply(status::kTooLarge, "request body is larger than the limit"), false);
+      return answer(
+          Service::error_reply(status::kTooLarge, "request body is larger than the limit"), false);
     if (ec == http::error::header_limit)
       return answer(Service::error_reply(431, "request header is larger than the limit"), false);
-    if (ec) return answer(Service::error_reply(status::kMalformed, "malformed HTTP request"), false);
+    if (ec)
+      return answer(Service::error_reply(status::kMalformed, "malformed HTTP request"), false);
 
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
     if (req.target() != bsv(kPath))
-      return answer(Service::error_reply(status::kNotFound, "no such resource; POST to /.well-known/recrypt/"),
+      return answer(Service::error_reply(status::kNotFound,
+                                         "no such resource; POST to /.well-known/recrypt/"),
                     keep_alive_);
     if (req.method() != http::verb::post)
       return answer(Service::error_reply(status::kMalformed, "only POST is served"), keep_alive_);
     auto ct = req[http::field::content_type];
     if (ct.substr(0, 16) != "application/json")
-      return answer(Service::error_reply(status::kMalformed, "Content-Type must be application/json"), keep_alive_);
+      return answer(
+          Service::error_reply(status::kMalformed, "Content-Type must be application/json"),
+          keep_alive_);
     ++shared_.in_flight;
     counted_ = true;
     std::string signature(req[bsv(kSignatureHeader)]);
     std::string body = std::move(req.body());
     // Nothing reads from the stream while the service works on the request.
     beast::get_lowest_layer(stream_).expires_never();
-    shared_.service->handle(std::move(body), std::move(signature), [self = this->shared_from_this()](Reply reply) {
-      net::post(self->stream_.get_executor(),
-                [self, reply = std::move(reply)]() mutable { self->answer(std::move(reply), self->keep_alive_); });
-    });
+    shared_.service->handle(
+        std::move(body), std::move(signature), [self = this->shared_from_this()](Reply reply) {
+          net::post(self->stream_.get_executor(), [self, reply = std::move(reply)]() mutable {
+            self->answer(std::move(reply), self->keep_alive_);
+          });
+        });
   }
 
   void answer(Reply reply, bool keep_alive) {
@@ -139,15 +150,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     response_->body() = std::move(reply.body);
     response_->prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(shared_.config.read_timeout);
-    http::async_write(stream_, *response_,
-                      [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                        if (self->counted_) {
-                          --self->shared_.in_flight;
-                          self->counted_ = false;
-                        }
-                        if (ec || !keep_alive) return self->close();
-                        self->read();
-                      });
+    http::async_write(
+        stream_, *response_,
+        [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+          if (self->counted_) {
+            --self->shared_.in_flight;
+            self->counted_ = false;
+          }
+          if (ec || !keep_alive) return self->close();
+          self->read();
+        });
   }
 
   void close() {
@@ -178,11 +190,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 struct Server::Impl {
   explicit Impl(ServerConfig config)
-      : shared{nullptr, std::move(config)}, ioc(static_cast<int>(threads())), acceptor(ioc), signals(ioc, SIGINT, SIGTERM),
+      : shared{nullptr, std::move(config)},
+        ioc(static_cast<int>(threads())),
+        acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM),
         stop_timer(ioc) {}
 
   unsigned threads() const {
-    unsigned n = shared.config.threads != 0 ? shared.config.threads : std::thread::hardware_concurrency();
+    unsigned n =
+        shared.config.threads != 0 ? shared.config.threads : std::thread::hardware_concurrency();
     return n == 0 ? 1 : n;
   }
 
@@ -202,12 +218,15 @@ struct Server::Impl {
       socket.set_option(tcp::no_delay(true), ec);
       beast::error_code peer_ec;
       auto endpoint = socket.remote_endpoint(peer_ec);
-      std::string peer = peer_ec ? "?" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+      std::string peer =
+          peer_ec ? "?" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
       if (tls) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared, std::move(peer), std::move(socket), *tls)
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared, std::move(peer),
+                                                                        std::move(socket), *tls)
             ->start();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(shared, std::move(peer), std::move(socket))->start();
+        std::make_shared<Session<beast::tcp_stream>>(shared, std::move(peer), std::move(socket))
+            ->start();
       }
       accept();
     });
@@ -219,7 +238,8 @@ struct Server::Impl {
       return;
     }
     stop_timer.expires_after(std::chrono::milliseconds(50));
-    stop_timer.async_wait([this, rounds_left](beast::error_code) { wait_for_quiet(rounds_left - 1); });
+    stop_timer.async_wait(
+        [this, rounds_left](beast::error_code) { wait_for_quiet(rounds_left - 1); });
   }
 
   Shared shared;
@@ -237,8 +257,9 @@ void Server::bind() {
   const ServerConfig& c = impl_->shared.config;
   if (!c.cert_file.empty()) {
     impl_->tls.emplace(ssl::context::tls_server);
-    impl_->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                            ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    impl_->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                            ssl::context::no_tlsv1_1);
     impl_->tls->use_certificate_chain_file(c.cert_file);
     impl_->tls->use_private_key_file(c.key_file, ssl::context::pem);
   }
@@ -262,7 +283,8 @@ void Server::run(Service& service) {
   });
   impl_->accept();
   std::vector<std::thread> workers;
-  for (unsigned i = 1; i < impl_->threads(); ++i) workers.emplace_back([this] { impl_->ioc.run(); });
+  for (unsigned i = 1; i < impl_->threads(); ++i)
+    workers.emplace_back([this] { impl_->ioc.run(); });
   impl_->ioc.run();
   for (auto& t : workers) t.join();
 }

@@ -20,8 +20,9 @@ struct ServerConfig {
   std::size_t max_body = 1 << 20;
   std::size_t max_header = 16 * 1024;
   std::size_t max_connections = 1024;
-  std::chrono::milliseconds read_timeout{10000};  // a whole request (or the next one) must arrive within this
-  unsigned threads = 0;                           // 0: hardware concurrency
+  std::chrono::milliseconds read_timeout{
+      10000};            // a whole request (or the next one) must arrive within this
+  unsigned threads = 0;  // 0: hardware concurrency
 };
 
 class Server {

@@ -30,10 +30,11 @@ Reply make_reply(const std::string& type, int status, const std::string& descrip
   return r;
 }
 
-AuditRecord audit_record(const std::string& type, const tx::Caller& caller, const tx::AuditNote& note, int status,
-                         const std::string& description) {
-  return {0, unix_now(), type, note.group, caller.signer.profile_id, caller.signer.kid, note.key_id, status,
-          description};
+AuditRecord audit_record(const std::string& type, const tx::Caller& caller,
+                         const tx::AuditNote& note, int status, const std::string& description) {
+  return {
+      0,           unix_now(), type,       note.group, caller.signer.profile_id, caller.signer.kid,
+      note.key_id, status,     description};
 }
 
 std::string nonce_key(const RequestClaims& claims) { return claims.kid + ":" + claims.nonce; }
@@ -59,14 +60,16 @@ ReadCache::Signer Service::known_signer(const std::string& kid) {
   store_.read([&](StoreReader& r) { record = r.signer(kid); });
   if (!record) refuse(status::kUnauthorized, "request is signed by an unknown key");
   jws::VerifyKey key(jwk::to_public(Json::parse(record->jwk)));
-  auto signer = std::make_shared<const CachedSigner>(CachedSigner{std::move(*record), std::move(key)});
+  auto signer =
+      std::make_shared<const CachedSigner>(CachedSigner{std::move(*record), std::move(key)});
   cache_.put_signer(kid, signer, generation);
   return signer;
 }
 
 Service::Authenticated Service::authenticate(std::string_view body, std::string_view signature,
                                              const Point* self_key) {
-  if (signature.empty()) refuse(status::kUnauthorized, "request is not signed (Recrypt-Signature header missing)");
+  if (signature.empty())
+    refuse(status::kUnauthorized, "request is not signed (Recrypt-Signature header missing)");
   Authenticated a;
   SignatureHeader header = parse_signature(signature);
   if (self_key != nullptr) {
@@ -78,7 +81,8 @@ Service::Authenticated Service::authenticate(std::string_view body, std::string_
     a.caller.signer = signer->record;
   }
   const RequestClaims& c = a.caller.claims;
-  if (c.aud != config_.audience) refuse(status::kUnauthorized, "request is signed for another audience");
+  if (c.aud != config_.audience)
+    refuse(status::kUnauthorized, "request is signed for another audience");
   std::int64_t now = unix_now();
   if (std::llabs(now - c.iat) > config_.skew_seconds)
     refuse(status::kUnauthorized, "request signature is stale (check the clock)");
@@ -126,9 +130,11 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   Reply reply = make_reply(type, status, description, std::move(result));
   reply.kid = a.caller.signer.kid;
   reply.group = a.note.group;
-  auto answer = [reply = std::move(reply), done = std::move(done)](std::exception_ptr failure) mutable {
+  auto answer = [reply = std::move(reply),
+                 done = std::move(done)](std::exception_ptr failure) mutable {
     if (failure) {
-      Reply failed = make_reply(type, status::kInternal, "the service could not store the change", {});
+      Reply failed =
+          make_reply(type, status::kInternal, "the service could not store the change", {});
       failed.kid = std::move(reply.kid);
       failed.group = std::move(reply.group);
       return done(std::move(failed));
@@ -139,8 +145,8 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
 }
 
 void Service::finish_signed(const std::string& type, Authenticated auth,
-                            std::function<Json(StoreWriter&, Authenticated&)> work, std::function<void(Reply)> done,
-                            Durability durability) {
+                            std::function<Json(StoreWriter&, Authenticated&)> work,
+                            std::function<void(Reply)> done, Durability durability) {
   struct State {
     Authenticated auth;
     Json result = Json::object();
@@ -152,7 +158,8 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
   // Changes run in a savepoint of their own so that a refusal undoes them but keeps the nonce
   // and the audit record; reads and recryptions change nothing and skip it.
   store_.write(
-      [state, type, work = std::move(work), expires, isolated = durability == Durability::full](StoreWriter& w) {
+      [state, type, work = std::move(work), expires,
+       isolated = durability == Durability::full](StoreWriter& w) {
         const tx::Caller& c = state->auth.caller;
         w.insert_nonce(nonce_key(c.claims), expires);
         try {
@@ -171,9 +178,11 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
         w.append_audit(audit_record(type, c, state->auth.note, state->status, state->description));
       },
       [state, type, done = std::move(done)](std::exception_ptr failure) {
-        Reply reply = failure ? make_reply(type, status::kInternal, "the service could not store the change", {})
+        Reply reply = failure ? make_reply(type, status::kInternal,
+                                           "the service could not store the change", {})
                               : make_reply(type, state->status, state->description,
-                                           state->status == status::kOk ? std::move(state->result) : Json::object());
+                                           state->status == status::kOk ? std::move(state->result)
+                                                                        : Json::object());
         reply.kid = state->auth.caller.signer.kid;
         reply.group = state->auth.note.group;
         done(std::move(reply));
@@ -182,16 +191,20 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
 }
 
 template <class T>
-void Service::serve(const Json& request, std::string_view body, std::string_view signature, std::string& kid,
-                    std::function<void(Reply)>& done) {
+void Service::serve(const Json& request, std::string_view body, std::string_view signature,
+                    std::string& kid, std::function<void(Reply)>& done) {
   using Request = typename T::Request;
   static const std::string type(T::name);
-  constexpr Durability durability = T::effect == Effect::changes ? Durability::full : Durability::process;
+  constexpr Durability durability =
+      T::effect == Effect::changes ? Durability::full : Durability::process;
   if constexpr (T::signer == Signer::nobody) {
     Request req = Request::from_json(request);
     if constexpr (std::is_same_v<Request, HelloRequest>) {
-      done(make_reply(type, status::kOk, "OK",
-                      HelloResponse{{std::string(kProtocolVersion)}, {"application/json"}, config_.audience, unix_now()}.to_json()));
+      done(make_reply(
+          type, status::kOk, "OK",
+          HelloResponse{
+              {std::string(kProtocolVersion)}, {"application/json"}, config_.audience, unix_now()}
+              .to_json()));
     } else {
       Json out;
       store_.read([&](StoreReader& r) { out = T::run(r, req); });
@@ -200,13 +213,15 @@ void Service::serve(const Json& request, std::string_view body, std::string_view
   } else if constexpr (T::signer == Signer::itself) {
     Request req = Request::from_json(request);
     auto profile = std::make_shared<VerifiedProfile>(verify_profile(req.profile));
-    const Point& key =
-        profile->type == ProfileType::personal ? profile->personal->signing_key : profile->group->signing_key;
+    const Point& key = profile->type == ProfileType::personal ? profile->personal->signing_key
+                                                              : profile->group->signing_key;
     Authenticated a = authenticate(body, signature, &key);
     if (a.caller.claims.kid != profile->id())
       refuse(status::kUnauthorized, "PublishProfile must be signed by the profile's own key");
-    finish_signed(type, std::move(a), [profile](StoreWriter& w, Authenticated&) { return T::run(w, *profile); },
-                  std::move(done), durability);
+    finish_signed(
+        type, std::move(a),
+        [profile](StoreWriter& w, Authenticated&) { return T::run(w, *profile); }, std::move(done),
+        durability);
   } else {
     Authenticated a = authenticate(body, signature, nullptr);
     kid = a.caller.signer.kid;
@@ -214,9 +229,11 @@ void Service::serve(const Json& request, std::string_view body, std::string_view
       recrypt_data(request, std::move(a), std::move(done));
     } else {
       // A transaction that seals or opens keys takes the vault as well.
-      constexpr bool with_vault = std::is_invocable_v<decltype(T::run), StoreWriter&, const KeyVault&,
-                                                      const tx::Caller&, const Request&, tx::AuditNote&>;
-      auto work = [req = Request::from_json(request), &vault = vault_](StoreWriter& w, Authenticated& s) {
+      constexpr bool with_vault =
+          std::is_invocable_v<decltype(T::run), StoreWriter&, const KeyVault&, const tx::Caller&,
+                              const Request&, tx::AuditNote&>;
+      auto work = [req = Request::from_json(request), &vault = vault_](StoreWriter& w,
+                                                                       Authenticated& s) {
         if constexpr (with_vault) {
           return T::run(w, vault, s.caller, req, s.note);
         } else {
@@ -235,14 +252,16 @@ void Service::handle(std::string body, std::string signature, std::function<void
   try {
     Message m = parse_request(body, config_.max_body);
     type = m.name;
-    bool known = with_transaction(type, [&]<class T>(T) { serve<T>(m.body, body, signature, kid, done); });
+    bool known =
+        with_transaction(type, [&]<class T>(T) { serve<T>(m.body, body, signature, kid, done); });
     if (!known) refuse(status::kMalformed, "unknown transaction " + type);
   } catch (const ServiceError& e) {
     Reply r = make_reply(type, e.status(), e.what(), {});
     r.kid = kid;
     done(std::move(r));
   } catch (const Error& e) {
-    Reply r = make_reply(type, e.code() == Errc::too_large ? status::kTooLarge : status::kMalformed, e.what(), {});
+    Reply r = make_reply(type, e.code() == Errc::too_large ? status::kTooLarge : status::kMalformed,
+                         e.what(), {});
     r.kid = kid;
     done(std::move(r));
   } catch (const std::exception& e) {

@@ -43,17 +43,19 @@ class Service {
 
  private:
   struct Authenticated;
-  Authenticated authenticate(std::string_view body, std::string_view signature, const Point* self_key);
+  Authenticated authenticate(std::string_view body, std::string_view signature,
+                             const Point* self_key);
   ReadCache::Signer known_signer(const std::string& kid);
   ReadCache::Plan recrypt_plan(Authenticated& a, const RecryptDataRequest& req);
   void recrypt_data(const Json& body, Authenticated a, std::function<void(Reply)> done);
-  void finish_signed(const std::string& type, Authenticated auth, std::function<Json(StoreWriter&, Authenticated&)> work,
+  void finish_signed(const std::string& type, Authenticated auth,
+                     std::function<Json(StoreWriter&, Authenticated&)> work,
                      std::function<void(Reply)> done, Durability durability);
   // Runs the request as transaction T (a row of transaction_table.hpp); `kid` gets the signer's
   // kid once it is known, and `done` is moved from only when nothing is left to throw.
   template <class T>
-  void serve(const Json& request, std::string_view body, std::string_view signature, std::string& kid,
-             std::function<void(Reply)>& done);
+  void serve(const Json& request, std::string_view body, std::string_view signature,
+             std::string& kid, std::function<void(Reply)>& done);
 
   Store& store_;
   KeyVault vault_;

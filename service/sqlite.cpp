@@ -27,8 +27,9 @@ Sql Sql::insert_rows(Sql head, int columns, std::size_t rows) {
 }
 
 Connection::Connection(const std::string& path) {
-  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -75,15 +76,16 @@ int Connection::user_version() {
 
 Statement::Statement(Connection& c, Sql sql) : conn_(c), sql_(sql), db_(c.get()) {
   stmt_ = c.take_cached(sql);
-  if (stmt_ == nullptr &&
-      sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
+  if (stmt_ == nullptr && sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT,
+                                             &stmt_, nullptr) != SQLITE_OK)
     raise(db_, "prepare");
 }
 
 Statement::~Statement() { conn_.give_back(sql_, stmt_); }
 
 Statement& Statement::bind(int i, std::string_view text) {
-  if (sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+  if (sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK)
     raise(db_, "bind");
   return *this;
 }
@@ -94,7 +96,8 @@ Statement& Statement::bind(int i, std::int64_t v) {
 }
 
 Statement& Statement::bind_blob(int i, ByteView blob) {
-  if (sqlite3_bind_blob(stmt_, i, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+  if (sqlite3_bind_blob(stmt_, i, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK)
     raise(db_, "bind");
   return *this;
 }
@@ -113,7 +116,8 @@ void Statement::run() {
 
 std::string Statement::text(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
 }
 
 std::int64_t Statement::integer(int col) const { return sqlite3_column_int64(stmt_, col); }

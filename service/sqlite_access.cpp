@@ -14,7 +14,9 @@ constexpr std::size_t kRowsPerInsert = 32;
 std::int64_t privilege_bits(const Privileges& p) {
   return (p.recrypt ? 1 : 0) | (p.admin ? 2 : 0) | (p.super ? 4 : 0);
 }
-Privileges privileges_of(std::int64_t bits) { return {(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0}; }
+Privileges privileges_of(std::int64_t bits) {
+  return {(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0};
+}
 
 std::vector<std::string> split_ids(const std::string& s) {
   std::vector<std::string> out;
@@ -38,7 +40,8 @@ std::string join_ids(const std::vector<std::string>& ids) {
 class MultiInsert {
  public:
   MultiInsert(Sql head, int columns) {
-    for (std::size_t n = 1; n <= kRowsPerInsert; ++n) texts_.push_back(Sql::insert_rows(head, columns, n));
+    for (std::size_t n = 1; n <= kRowsPerInsert; ++n)
+      texts_.push_back(Sql::insert_rows(head, columns, n));
   }
   Sql sql(std::size_t rows) const { return texts_.at(rows - 1); }
 
@@ -62,7 +65,8 @@ std::optional<ProfileRecord> SqliteAccess::profile_by_id(const std::string& id) 
   return ProfileRecord{s.text(0), s.text(1), s.text(2), s.text(3)};
 }
 
-std::optional<ProfileRecord> SqliteAccess::profile_by_name(const std::string& type, const std::string& name) {
+std::optional<ProfileRecord> SqliteAccess::profile_by_name(const std::string& type,
+                                                           const std::string& name) {
   Statement s(c_, "SELECT id, type, name, token FROM profiles WHERE type = ? AND name = ?");
   s.bind(1, type).bind(2, name);
   if (!s.step()) return std::nullopt;
@@ -71,40 +75,55 @@ std::optional<ProfileRecord> SqliteAccess::profile_by_name(const std::string& ty
 
 std::optional<GroupRecord> SqliteAccess::group(const std::string& ref) {
   // An id wins over a name that happens to read like one.
-  Statement s(c_, "SELECT id, name, token, key_id, key_ids, chain_length, chain_head FROM groups_ "
-                  "WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1");
+  Statement s(c_,
+              "SELECT id, name, token, key_id, key_ids, chain_length, chain_head FROM groups_ "
+              "WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1");
   s.bind(1, ref);
   if (!s.step()) return std::nullopt;
-  return GroupRecord{s.text(0), s.text(1), s.text(2), s.text(3), split_ids(s.text(4)),
-                     static_cast<std::uint64_t>(s.integer(5)), s.text(6)};
+  return GroupRecord{s.text(0),
+                     s.text(1),
+                     s.text(2),
+                     s.text(3),
+                     split_ids(s.text(4)),
+                     static_cast<std::uint64_t>(s.integer(5)),
+                     s.text(6)};
 }
 
-std::optional<MemberRecord> SqliteAccess::member(const std::string& group_id, const std::string& member_id) {
-  Statement s(c_, "SELECT account, privileges, status FROM members WHERE group_id = ? AND member_id = ?");
+std::optional<MemberRecord> SqliteAccess::member(const std::string& group_id,
+                                                 const std::string& member_id) {
+  Statement s(
+      c_, "SELECT account, privileges, status FROM members WHERE group_id = ? AND member_id = ?");
   s.bind(1, group_id).bind(2, member_id);
   if (!s.step()) return std::nullopt;
-  return MemberRecord{group_id, member_id, s.text(0), privileges_of(s.integer(1)), parse_status(s.text(2))};
+  return MemberRecord{group_id, member_id, s.text(0), privileges_of(s.integer(1)),
+                      parse_status(s.text(2))};
 }
 
 std::vector<MemberRecord> SqliteAccess::members(const std::string& group_id) {
-  Statement s(c_, "SELECT member_id, account, privileges, status FROM members WHERE group_id = ? ORDER BY member_id");
+  Statement s(c_,
+              "SELECT member_id, account, privileges, status FROM members WHERE group_id = ? ORDER "
+              "BY member_id");
   s.bind(1, group_id);
   std::vector<MemberRecord> out;
   while (s.step())
-    out.push_back({group_id, s.text(0), s.text(1), privileges_of(s.integer(2)), parse_status(s.text(3))});
+    out.push_back(
+        {group_id, s.text(0), s.text(1), privileges_of(s.integer(2)), parse_status(s.text(3))});
   return out;
 }
 
-std::optional<KeyRecord> SqliteAccess::key(const std::string& group_id, const std::string& member_id,
+std::optional<KeyRecord> SqliteAccess::key(const std::string& group_id,
+                                           const std::string& member_id,
                                            const std::string& key_id) {
-  Statement s(c_, "SELECT recryption_key, wrapped_shares FROM member_keys "
-                  "WHERE group_id = ? AND member_id = ? AND key_id = ?");
+  Statement s(c_,
+              "SELECT recryption_key, wrapped_shares FROM member_keys "
+              "WHERE group_id = ? AND member_id = ? AND key_id = ?");
   s.bind(1, group_id).bind(2, member_id).bind(3, key_id);
   if (!s.step()) return std::nullopt;
   return KeyRecord{group_id, member_id, key_id, s.blob(0), s.text(1)};
 }
 
-std::vector<std::string> SqliteAccess::member_key_ids(const std::string& group_id, const std::string& member_id) {
+std::vector<std::string> SqliteAccess::member_key_ids(const std::string& group_id,
+                                                      const std::string& member_id) {
   Statement s(c_, "SELECT key_id FROM member_keys WHERE group_id = ? AND member_id = ?");
   s.bind(1, group_id).bind(2, member_id);
   std::vector<std::string> out;
@@ -113,22 +132,29 @@ std::vector<std::string> SqliteAccess::member_key_ids(const std::string& group_i
 }
 
 std::vector<std::string> SqliteAccess::membership(const std::string& group_id, std::uint64_t from,
-                                                 std::uint64_t limit) {
-  Statement s(c_, "SELECT token FROM membership WHERE group_id = ? AND seq >= ? ORDER BY seq LIMIT ?");
-  s.bind(1, group_id).bind(2, static_cast<std::int64_t>(from)).bind(3, static_cast<std::int64_t>(limit));
+                                                  std::uint64_t limit) {
+  Statement s(c_,
+              "SELECT token FROM membership WHERE group_id = ? AND seq >= ? ORDER BY seq LIMIT ?");
+  s.bind(1, group_id)
+      .bind(2, static_cast<std::int64_t>(from))
+      .bind(3, static_cast<std::int64_t>(limit));
   std::vector<std::string> out;
   while (s.step()) out.push_back(s.text(0));
   return out;
 }
 
-std::vector<AuditRecord> SqliteAccess::audit(const std::string& group_id, std::uint64_t after, std::uint64_t limit) {
-  Statement s(c_, "SELECT seq, time, txn, member, device, key_id, status, description FROM audit "
-                  "WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?");
-  s.bind(1, group_id).bind(2, static_cast<std::int64_t>(after)).bind(3, static_cast<std::int64_t>(limit));
+std::vector<AuditRecord> SqliteAccess::audit(const std::string& group_id, std::uint64_t after,
+                                             std::uint64_t limit) {
+  Statement s(c_,
+              "SELECT seq, time, txn, member, device, key_id, status, description FROM audit "
+              "WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+  s.bind(1, group_id)
+      .bind(2, static_cast<std::int64_t>(after))
+      .bind(3, static_cast<std::int64_t>(limit));
   std::vector<AuditRecord> out;
   while (s.step())
-    out.push_back({static_cast<std::uint64_t>(s.integer(0)), s.integer(1), s.text(2), group_id, s.text(3),
-                   s.text(4), s.text(5), static_cast<int>(s.integer(6)), s.text(7)});
+    out.push_back({static_cast<std::uint64_t>(s.integer(0)), s.integer(1), s.text(2), group_id,
+                   s.text(3), s.text(4), s.text(5), static_cast<int>(s.integer(6)), s.text(7)});
   return out;
 }
 
@@ -142,59 +168,112 @@ std::vector<std::pair<std::string, std::int64_t>> SqliteAccess::live_nonces(std:
 
 void SqliteAccess::put_profile(const ProfileRecord& p, const std::vector<SignerRecord>& signers) {
   Statement(c_, "INSERT OR REPLACE INTO profiles(id, type, name, token) VALUES(?, ?, ?, ?)")
-      .bind(1, p.id).bind(2, p.type).bind(3, p.name).bind(4, p.token).run();
+      .bind(1, p.id)
+      .bind(2, p.type)
+      .bind(3, p.name)
+      .bind(4, p.token)
+      .run();
   Statement(c_, "DELETE FROM signers WHERE profile_id = ?").bind(1, p.id).run();
   for (const SignerRecord& s : signers)
     Statement(c_, "INSERT INTO signers(kid, profile_id, jwk, encryption_id) VALUES(?, ?, ?, ?)")
-        .bind(1, s.kid).bind(2, s.profile_id).bind(3, s.jwk).bind(4, s.encryption_id).run();
+        .bind(1, s.kid)
+        .bind(2, s.profile_id)
+        .bind(3, s.jwk)
+        .bind(4, s.encryption_id)
+        .run();
 }
 
 void SqliteAccess::insert_group(const GroupRecord& g) {
   Statement(c_, "INSERT INTO groups_(id, name, token, key_id, key_ids) VALUES(?, ?, ?, ?, ?)")
-      .bind(1, g.id).bind(2, g.name).bind(3, g.token).bind(4, g.key_id).bind(5, join_ids(g.key_ids)).run();
+      .bind(1, g.id)
+      .bind(2, g.name)
+      .bind(3, g.token)
+      .bind(4, g.key_id)
+      .bind(5, join_ids(g.key_ids))
+      .run();
 }
 
 void SqliteAccess::update_group(const GroupRecord& g) {
   Statement(c_, "UPDATE groups_ SET name = ?, token = ?, key_id = ?, key_ids = ? WHERE id = ?")
-      .bind(1, g.name).bind(2, g.token).bind(3, g.key_id).bind(4, join_ids(g.key_ids)).bind(5, g.id).run();
+      .bind(1, g.name)
+      .bind(2, g.token)
+      .bind(3, g.key_id)
+      .bind(4, join_ids(g.key_ids))
+      .bind(5, g.id)
+      .run();
 }
 
 void SqliteAccess::insert_member(const MemberRecord& m) {
-  Statement(c_, "INSERT INTO members(group_id, member_id, account, privileges, status) VALUES(?, ?, ?, ?, ?)")
-      .bind(1, m.group_id).bind(2, m.member_id).bind(3, m.account).bind(4, privilege_bits(m.privileges))
-      .bind(5, to_string(m.status)).run();
+  Statement(
+      c_,
+      "INSERT INTO members(group_id, member_id, account, privileges, status) VALUES(?, ?, ?, ?, ?)")
+      .bind(1, m.group_id)
+      .bind(2, m.member_id)
+      .bind(3, m.account)
+      .bind(4, privilege_bits(m.privileges))
+      .bind(5, to_string(m.status))
+      .run();
 }
 
 void SqliteAccess::update_member(const MemberRecord& m) {
-  Statement(c_, "UPDATE members SET account = ?, privileges = ?, status = ? WHERE group_id = ? AND member_id = ?")
-      .bind(1, m.account).bind(2, privilege_bits(m.privileges)).bind(3, to_string(m.status))
-      .bind(4, m.group_id).bind(5, m.member_id).run();
+  Statement(c_,
+            "UPDATE members SET account = ?, privileges = ?, status = ? WHERE group_id = ? AND "
+            "member_id = ?")
+      .bind(1, m.account)
+      .bind(2, privilege_bits(m.privileges))
+      .bind(3, to_string(m.status))
+      .bind(4, m.group_id)
+      .bind(5, m.member_id)
+      .run();
 }
 
 void SqliteAccess::put_key(const KeyRecord& k) {
-  Statement(c_, "INSERT OR REPLACE INTO member_keys(group_id, member_id, key_id, recryption_key, wrapped_shares) "
-                "VALUES(?, ?, ?, ?, ?)")
-      .bind(1, k.group_id).bind(2, k.member_id).bind(3, k.key_id).bind_blob(4, k.sealed_recryption_key)
-      .bind(5, k.wrapped_shares).run();
+  Statement(c_,
+            "INSERT OR REPLACE INTO member_keys(group_id, member_id, key_id, recryption_key, "
+            "wrapped_shares) "
+            "VALUES(?, ?, ?, ?, ?)")
+      .bind(1, k.group_id)
+      .bind(2, k.member_id)
+      .bind(3, k.key_id)
+      .bind_blob(4, k.sealed_recryption_key)
+      .bind(5, k.wrapped_shares)
+      .run();
 }
 
-void SqliteAccess::append_membership(const std::string& group_id, std::uint64_t seq, const std::string& token,
-                                     const std::string& hash) {
+void SqliteAccess::append_membership(const std::string& group_id, std::uint64_t seq,
+                                     const std::string& token, const std::string& hash) {
   Statement(c_, "INSERT INTO membership(group_id, seq, token) VALUES(?, ?, ?)")
-      .bind(1, group_id).bind(2, static_cast<std::int64_t>(seq)).bind(3, token).run();
+      .bind(1, group_id)
+      .bind(2, static_cast<std::int64_t>(seq))
+      .bind(3, token)
+      .run();
   Statement(c_, "UPDATE groups_ SET chain_length = ?, chain_head = ? WHERE id = ?")
-      .bind(1, static_cast<std::int64_t>(seq + 1)).bind(2, hash).bind(3, group_id).run();
+      .bind(1, static_cast<std::int64_t>(seq + 1))
+      .bind(2, hash)
+      .bind(3, group_id)
+      .run();
 }
 
 void SqliteAccess::insert_nonce(const std::string& nonce, std::int64_t expires) {
-  Statement(c_, "INSERT INTO nonces(nonce, expires) VALUES(?, ?)").bind(1, nonce).bind(2, expires).run();
+  Statement(c_, "INSERT INTO nonces(nonce, expires) VALUES(?, ?)")
+      .bind(1, nonce)
+      .bind(2, expires)
+      .run();
 }
 
 void SqliteAccess::append_audit(const AuditRecord& r) {
-  Statement(c_, "INSERT INTO audit(time, txn, group_id, member, device, key_id, status, description) "
-                "VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
-      .bind(1, r.time).bind(2, r.transaction).bind(3, r.group).bind(4, r.member).bind(5, r.device)
-      .bind(6, r.key_id).bind(7, static_cast<std::int64_t>(r.status)).bind(8, r.description).run();
+  Statement(c_,
+            "INSERT INTO audit(time, txn, group_id, member, device, key_id, status, description) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, r.time)
+      .bind(2, r.transaction)
+      .bind(3, r.group)
+      .bind(4, r.member)
+      .bind(5, r.device)
+      .bind(6, r.key_id)
+      .bind(7, static_cast<std::int64_t>(r.status))
+      .bind(8, r.description)
+      .run();
 }
 
 void SqliteAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& entries) {
@@ -211,8 +290,13 @@ void SqliteAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& ent
       n.bind(col + 1, b.nonce).bind(col + 2, b.nonce_expires);
       const AuditRecord& r = b.audit;
       col = static_cast<int>(i) * 8;
-      a.bind(col + 1, r.time).bind(col + 2, r.transaction).bind(col + 3, r.group).bind(col + 4, r.member)
-          .bind(col + 5, r.device).bind(col + 6, r.key_id).bind(col + 7, static_cast<std::int64_t>(r.status))
+      a.bind(col + 1, r.time)
+          .bind(col + 2, r.transaction)
+          .bind(col + 3, r.group)
+          .bind(col + 4, r.member)
+          .bind(col + 5, r.device)
+          .bind(col + 6, r.key_id)
+          .bind(col + 7, static_cast<std::int64_t>(r.status))
           .bind(col + 8, r.description);
     }
     n.run();

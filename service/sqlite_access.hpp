@@ -15,15 +15,20 @@ class SqliteAccess : public StoreWriter {
 
   std::optional<SignerRecord> signer(const std::string& kid) override;
   std::optional<ProfileRecord> profile_by_id(const std::string& id) override;
-  std::optional<ProfileRecord> profile_by_name(const std::string& type, const std::string& name) override;
+  std::optional<ProfileRecord> profile_by_name(const std::string& type,
+                                               const std::string& name) override;
   std::optional<GroupRecord> group(const std::string& ref) override;
-  std::optional<MemberRecord> member(const std::string& group_id, const std::string& member_id) override;
+  std::optional<MemberRecord> member(const std::string& group_id,
+                                     const std::string& member_id) override;
   std::vector<MemberRecord> members(const std::string& group_id) override;
   std::optional<KeyRecord> key(const std::string& group_id, const std::string& member_id,
                                const std::string& key_id) override;
-  std::vector<std::string> member_key_ids(const std::string& group_id, const std::string& member_id) override;
-  std::vector<std::string> membership(const std::string& group_id, std::uint64_t from, std::uint64_t limit) override;
-  std::vector<AuditRecord> audit(const std::string& group_id, std::uint64_t after, std::uint64_t limit) override;
+  std::vector<std::string> member_key_ids(const std::string& group_id,
+                                          const std::string& member_id) override;
+  std::vector<std::string> membership(const std::string& group_id, std::uint64_t from,
+                                      std::uint64_t limit) override;
+  std::vector<AuditRecord> audit(const std::string& group_id, std::uint64_t after,
+                                 std::uint64_t limit) override;
   std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) override;
 
   void put_profile(const ProfileRecord& p, const std::vector<SignerRecord>& signers) override;

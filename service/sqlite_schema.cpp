@@ -61,7 +61,8 @@ void migrate(Connection& c) {
   c.exec("PRAGMA journal_mode = WAL");
   int version = c.user_version();
   if (version > kSchemaVersion)
-    throw sqlite::StoreError("database schema version " + std::to_string(version) + " is newer than this recryptd");
+    throw sqlite::StoreError("database schema version " + std::to_string(version) +
+                             " is newer than this recryptd");
   for (; version < kSchemaVersion; ++version) {
     c.exec("BEGIN IMMEDIATE");
     try {

@@ -132,12 +132,15 @@ class SqliteStore : public Store {
       std::vector<Job> batch;
       {
         std::unique_lock lock(mutex_);
-        bool woken = cv_.wait_for(lock, std::chrono::seconds(1), [this] { return closing_ || !queue_.empty(); });
+        bool woken = cv_.wait_for(lock, std::chrono::seconds(1),
+                                  [this] { return closing_ || !queue_.empty(); });
         if (!woken || (closing_ && queue_.empty())) {
           bool closing = closing_;
           lock.unlock();
           // A checkpoint syncs the WAL: Durability::process writes reach the disk.
-          if (unsynced) sqlite3_exec(writer_conn_.get(), "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr, nullptr);
+          if (unsynced)
+            sqlite3_exec(writer_conn_.get(), "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr,
+                         nullptr);
           unsynced = false;
           last_batch = 0;
           if (closing) return;
@@ -155,7 +158,8 @@ class SqliteStore : public Store {
       // Under steady load the idle checkpoint never comes: a batch is synced anyway once the
       // oldest unsynced commit is a second old, which keeps the promise of Durability::process.
       auto now_tp = std::chrono::steady_clock::now();
-      bool full = std::any_of(batch.begin(), batch.end(), [](const Job& j) { return j.durability == Durability::full; }) ||
+      bool full = std::any_of(batch.begin(), batch.end(),
+                              [](const Job& j) { return j.durability == Durability::full; }) ||
                   (unsynced && now_tp - unsynced_since >= std::chrono::seconds(1));
       std::vector<std::exception_ptr> results(batch.size());
       try {
@@ -189,7 +193,8 @@ class SqliteStore : public Store {
 
   // Runs the jobs of a batch in their order; consecutive records go in together, in a
   // savepoint of their own, so that their failure is undone alone like a job's.
-  static void run_batch(SqliteAccess& access, std::vector<Job>& batch, std::vector<std::exception_ptr>& results) {
+  static void run_batch(SqliteAccess& access, std::vector<Job>& batch,
+                        std::vector<std::exception_ptr>& results) {
     std::vector<std::size_t> pending;
     auto flush = [&] {
       if (pending.empty()) return;
@@ -234,6 +239,8 @@ class SqliteStore : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path) { return std::make_unique<SqliteStore>(path); }
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+  return std::make_unique<SqliteStore>(path);
+}
 
 }  // namespace recrypt::service

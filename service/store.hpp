@@ -68,17 +68,22 @@ class StoreReader {
   virtual ~StoreReader() = default;
   virtual std::optional<SignerRecord> signer(const std::string& kid) = 0;
   virtual std::optional<ProfileRecord> profile_by_id(const std::string& id) = 0;
-  virtual std::optional<ProfileRecord> profile_by_name(const std::string& type, const std::string& name) = 0;
+  virtual std::optional<ProfileRecord> profile_by_name(const std::string& type,
+                                                       const std::string& name) = 0;
   // By id or by name.
   virtual std::optional<GroupRecord> group(const std::string& ref) = 0;
-  virtual std::optional<MemberRecord> member(const std::string& group_id, const std::string& member_id) = 0;
+  virtual std::optional<MemberRecord> member(const std::string& group_id,
+                                             const std::string& member_id) = 0;
   virtual std::vector<MemberRecord> members(const std::string& group_id) = 0;
   virtual std::optional<KeyRecord> key(const std::string& group_id, const std::string& member_id,
                                        const std::string& key_id) = 0;
-  virtual std::vector<std::string> member_key_ids(const std::string& group_id, const std::string& member_id) = 0;
+  virtual std::vector<std::string> member_key_ids(const std::string& group_id,
+                                                  const std::string& member_id) = 0;
   // The group's membership records (JWS compact) from seq `from`, at most `limit`.
-  virtual std::vector<std::string> membership(const std::string& group_id, std::uint64_t from, std::uint64_t limit) = 0;
-  virtual std::vector<AuditRecord> audit(const std::string& group_id, std::uint64_t after, std::uint64_t limit) = 0;
+  virtual std::vector<std::string> membership(const std::string& group_id, std::uint64_t from,
+                                              std::uint64_t limit) = 0;
+  virtual std::vector<AuditRecord> audit(const std::string& group_id, std::uint64_t after,
+                                         std::uint64_t limit) = 0;
   // Nonces still inside their window, to refill the replay cache after a restart.
   virtual std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) = 0;
 };
@@ -86,15 +91,16 @@ class StoreReader {
 class StoreWriter : public StoreReader {
  public:
   // Inserts or replaces the profile and replaces every signer row of it.
-  virtual void put_profile(const ProfileRecord& profile, const std::vector<SignerRecord>& signers) = 0;
+  virtual void put_profile(const ProfileRecord& profile,
+                           const std::vector<SignerRecord>& signers) = 0;
   virtual void insert_group(const GroupRecord& group) = 0;
   virtual void update_group(const GroupRecord& group) = 0;
   virtual void insert_member(const MemberRecord& member) = 0;
   virtual void update_member(const MemberRecord& member) = 0;
   virtual void put_key(const KeyRecord& key) = 0;
   // Stores record `seq` of the group's chain and makes it the head (chain_length = seq + 1).
-  virtual void append_membership(const std::string& group_id, std::uint64_t seq, const std::string& token,
-                                 const std::string& hash) = 0;
+  virtual void append_membership(const std::string& group_id, std::uint64_t seq,
+                                 const std::string& token, const std::string& hash) = 0;
   virtual void insert_nonce(const std::string& nonce, std::int64_t expires) = 0;
   virtual void append_audit(const AuditRecord& record) = 0;
   // Runs `work` so that if it throws, its changes alone are undone (the exception goes on).
@@ -127,7 +133,8 @@ class Store {
   // `work` runs on the store's writer; its changes commit with others' in one transaction,
   // and are undone alone if it throws. `done` gets nullptr after a durable commit, or the
   // exception (from `work`, or from the commit).
-  virtual void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done,
+  virtual void write(std::function<void(StoreWriter&)> work,
+                     std::function<void(std::exception_ptr)> done,
                      Durability durability = Durability::full) = 0;
   // Stores `entry` like a write() at Durability::process, in the same order with the other
   // writes, but as plain rows: the writer inserts the bookkeeping of many requests with a few

@@ -51,14 +51,16 @@ using Transactions = std::tuple<
     Transaction<RecryptDataRequest, Signer::known_key, Effect::reads, &tx::recrypt_data>,
     Transaction<RotateGroupKeyRequest, Signer::known_key, Effect::changes, &tx::rotate_group_key>,
     Transaction<ReadMembershipRequest, Signer::known_key, Effect::reads, &tx::read_membership>,
-    Transaction<MigrateMembershipRequest, Signer::known_key, Effect::changes, &tx::migrate_membership>,
+    Transaction<MigrateMembershipRequest, Signer::known_key, Effect::changes,
+                &tx::migrate_membership>,
     Transaction<ReadAuditRequest, Signer::known_key, Effect::reads, &tx::read_audit>>;
 
 // Calls `f` with the row (a T{}, T one of Transactions) of the transaction named `name`;
 // false when no transaction has that name.
 template <class F>
 bool with_transaction(std::string_view name, F&& f) {
-  return std::apply([&](auto... row) { return ((row.name == name && (f(row), true)) || ...); }, Transactions{});
+  return std::apply([&](auto... row) { return ((row.name == name && (f(row), true)) || ...); },
+                    Transactions{});
 }
 
 namespace detail {
@@ -71,6 +73,7 @@ consteval bool names_are_distinct(std::tuple<T...>*) {
   return true;
 }
 }  // namespace detail
-static_assert(detail::names_are_distinct(static_cast<Transactions*>(nullptr)), "two transactions share a name");
+static_assert(detail::names_are_distinct(static_cast<Transactions*>(nullptr)),
+              "two transactions share a name");
 
 }  // namespace recrypt::service

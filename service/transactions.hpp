@@ -32,24 +32,27 @@ struct AuditNote {
 Json publish_profile(StoreWriter& w, const VerifiedProfile& profile);
 Json get_profile(StoreReader& r, const GetProfileRequest& req);
 
-Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller, const CreateGroupRequest& req,
+Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller,
+                  const CreateGroupRequest& req, AuditNote& note);
+Json update_group(StoreWriter& w, const Caller& caller, const UpdateGroupRequest& req,
                   AuditNote& note);
-Json update_group(StoreWriter& w, const Caller& caller, const UpdateGroupRequest& req, AuditNote& note);
 Json get_group(StoreReader& r, const Caller& caller, const GetGroupRequest& req, AuditNote& note);
-Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller, const RotateGroupKeyRequest& req,
-                      AuditNote& note);
+Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller,
+                      const RotateGroupKeyRequest& req, AuditNote& note);
 Json read_audit(StoreReader& r, const Caller& caller, const ReadAuditRequest& req, AuditNote& note);
 
-Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, const AddMemberRequest& req,
-                AuditNote& note);
-Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, const UpdateMemberRequest& req,
-                   AuditNote& note);
+Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,
+                const AddMemberRequest& req, AuditNote& note);
+Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,
+                   const UpdateMemberRequest& req, AuditNote& note);
 
-Json read_membership(StoreReader& r, const Caller& caller, const ReadMembershipRequest& req, AuditNote& note);
-Json migrate_membership(StoreWriter& w, const Caller& caller, const MigrateMembershipRequest& req, AuditNote& note);
+Json read_membership(StoreReader& r, const Caller& caller, const ReadMembershipRequest& req,
+                     AuditNote& note);
+Json migrate_membership(StoreWriter& w, const Caller& caller, const MigrateMembershipRequest& req,
+                        AuditNote& note);
 
-Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller, const RecryptDataRequest& req,
-                  AuditNote& note);
+Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller,
+                  const RecryptDataRequest& req, AuditNote& note);
 
 // RecryptData in two steps: what it needs from the store, checked (member ACTIVE with
 // RECRYPT, key and share present), and the computation. A plan stays valid as long as the
@@ -61,24 +64,29 @@ struct RecryptPlan {
   Bytes sealed_recryption_key;
   std::string share;  // wrapped for the requesting device
 };
-RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptDataRequest& req, AuditNote& note);
+RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptDataRequest& req,
+                         AuditNote& note);
 Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point& epk);
 
 // Shared by the group and member transactions.
 GroupRecord require_group(StoreReader& r, const std::string& ref);
 MemberRecord require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller);
-void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g, const MemberEntry& e);
-std::string seal_context(const std::string& group_id, const std::string& member_id, const std::string& key_id);
+void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g,
+                     const MemberEntry& e);
+std::string seal_context(const std::string& group_id, const std::string& member_id,
+                         const std::string& key_id);
 
 // The membership chain (tx_membership.cpp). A group created before chains has none until an
 // administrator migrates it; member transactions are refused until then.
 void require_chain(const GroupRecord& g);
 // Checks each record against the chain's head and the members table, applies it to both, and
 // refuses a record whose op is not in `allowed`, or a request with no record at all.
-std::vector<SignedRecord> append_records(StoreWriter& w, GroupRecord& g, const std::vector<std::string>& tokens,
+std::vector<SignedRecord> append_records(StoreWriter& w, GroupRecord& g,
+                                         const std::vector<std::string>& tokens,
                                          std::initializer_list<RecordOp> allowed);
 // Every member the records add comes with exactly one entry, with the status and privileges
 // the record gives it.
-void check_entries_match(const std::vector<SignedRecord>& records, const std::vector<MemberEntry>& entries);
+void check_entries_match(const std::vector<SignedRecord>& records,
+                         const std::vector<MemberEntry>& entries);
 
 }  // namespace recrypt::service::tx

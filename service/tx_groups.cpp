@@ -16,7 +16,8 @@ GroupRecord record_of(const GroupProfile& p, const std::string& token) {
 // uses.
 GroupProfile checked_successor(StoreReader& r, const GroupRecord& g, const std::string& token) {
   GroupProfile p = verify_group_profile(token);
-  if (p.id() != g.id) refuse(status::kConflict, "the new group profile is not signed by the group's signing key");
+  if (p.id() != g.id)
+    refuse(status::kConflict, "the new group profile is not signed by the group's signing key");
   if (p.name != g.name) {
     if (auto other = r.group(p.name); other && other->id != g.id)
       refuse(status::kConflict, "a group with this name is hosted here");
@@ -39,16 +40,18 @@ MemberRecord require_admin(StoreReader& r, const GroupRecord& g, const Caller& c
   return *m;
 }
 
-Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller, const CreateGroupRequest& req,
-                  AuditNote& note) {
+Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller,
+                  const CreateGroupRequest& req, AuditNote& note) {
   if (caller.signer.profile_id.empty()) refuse(status::kUnauthorized, "unknown signer");
   auto creator = w.profile_by_id(caller_id(caller));
   if (!creator || creator->type != "personal")
-    refuse(status::kUnauthorized, "CreateGroup must be signed by a key of a published personal profile");
+    refuse(status::kUnauthorized,
+           "CreateGroup must be signed by a key of a published personal profile");
   GroupProfile p = verify_group_profile(req.profile);
   note.group = p.id();
   note.key_id = p.key_id();
-  if (w.group(p.id()) || w.group(p.name)) refuse(status::kConflict, "a group with this name or id exists");
+  if (w.group(p.id()) || w.group(p.name))
+    refuse(status::kConflict, "a group with this name or id exists");
   if (auto other = w.profile_by_name("group", p.name); other && other->id != p.id())
     refuse(status::kConflict, "a group profile with this name exists");
   GroupRecord g = record_of(p, req.profile);
@@ -57,19 +60,22 @@ Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller, c
 
   // The genesis record, signed by the group's own key (check_record), names the first members;
   // the creator must be among them as an ACTIVE administrator, or nobody could run the group.
-  std::vector<SignedRecord> records = append_records(w, g, req.records, {RecordOp::genesis, RecordOp::add});
+  std::vector<SignedRecord> records =
+      append_records(w, g, req.records, {RecordOp::genesis, RecordOp::add});
   if (records.front().record.key_id != g.key_id)
     refuse(status::kMalformed, "the genesis record names another key than the group profile");
   auto creator_entry = w.member(g.id, caller_id(caller));
   if (!creator_entry || creator_entry->status != MemberStatus::active ||
       !(creator_entry->privileges.admin || creator_entry->privileges.super))
-    refuse(status::kMalformed, "the genesis record must name the creator as an ACTIVE administrator");
+    refuse(status::kMalformed,
+           "the genesis record must name the creator as an ACTIVE administrator");
   check_entries_match(records, req.entries);
   for (const MemberEntry& e : req.entries) store_entry_key(w, vault, g, e);
   return CreateGroupResponse{g.id, g.key_id}.to_json();
 }
 
-Json update_group(StoreWriter& w, const Caller& caller, const UpdateGroupRequest& req, AuditNote& note) {
+Json update_group(StoreWriter& w, const Caller& caller, const UpdateGroupRequest& req,
+                  AuditNote& note) {
   GroupRecord g = require_group(w, req.group);
   note.group = g.id;
   require_admin(w, g, caller);
@@ -91,12 +97,13 @@ Json get_group(StoreReader& r, const Caller& caller, const GetGroupRequest& req,
     refuse(status::kUnauthorized, "GetGroup needs an ACTIVE member of the group");
   GetGroupResponse out{g.id, g.name, g.key_id, g.token, {}};
   for (const MemberRecord& m : r.members(g.id))
-    out.members.push_back({m.member_id, m.account, m.privileges, m.status, r.member_key_ids(g.id, m.member_id)});
+    out.members.push_back(
+        {m.member_id, m.account, m.privileges, m.status, r.member_key_ids(g.id, m.member_id)});
   return out.to_json();
 }
 
-Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller, const RotateGroupKeyRequest& req,
-                      AuditNote& note) {
+Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller,
+                      const RotateGroupKeyRequest& req, AuditNote& note) {
   GroupRecord g = require_group(w, req.group);
   note.group = g.id;
   require_admin(w, g, caller);
@@ -107,7 +114,8 @@ Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& calle
   // Old documents stay readable only if every key the group had is still listed.
   for (const std::string& old : g.key_ids)
     if (std::find(ids.begin(), ids.end(), old) == ids.end())
-      refuse(status::kConflict, "the new group profile must list every earlier key among its past keys");
+      refuse(status::kConflict,
+             "the new group profile must list every earlier key among its past keys");
   note.key_id = p.key_id();
   std::vector<SignedRecord> records = append_records(w, g, req.records, {RecordOp::rotate});
   if (records.size() != 1 || records.front().record.key_id != p.key_id())
@@ -116,16 +124,19 @@ Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& calle
   w.update_group(updated);
   w.put_profile({g.id, "group", updated.name, updated.token}, {});
   for (const MemberEntry& e : req.entries) {
-    if (e.key_id != updated.key_id) refuse(status::kMalformed, "rotation entries must be for the new group key");
+    if (e.key_id != updated.key_id)
+      refuse(status::kMalformed, "rotation entries must be for the new group key");
     auto m = w.member(g.id, e.member);
     if (!m) refuse(status::kNotFound, "rotation entry for a member that is not in the group");
-    if (m->status == MemberStatus::revoked) refuse(status::kConflict, "rotation entry for a revoked member");
+    if (m->status == MemberStatus::revoked)
+      refuse(status::kConflict, "rotation entry for a revoked member");
     store_entry_key(w, vault, updated, e);
   }
   return RotateGroupKeyResponse{updated.key_id}.to_json();
 }
 
-Json read_audit(StoreReader& r, const Caller& caller, const ReadAuditRequest& req, AuditNote& note) {
+Json read_audit(StoreReader& r, const Caller& caller, const ReadAuditRequest& req,
+                AuditNote& note) {
   GroupRecord g = require_group(r, req.group);
   note.group = g.id;
   require_admin(r, g, caller);

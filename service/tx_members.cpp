@@ -7,11 +7,13 @@
 
 namespace recrypt::service::tx {
 
-std::string seal_context(const std::string& group_id, const std::string& member_id, const std::string& key_id) {
+std::string seal_context(const std::string& group_id, const std::string& member_id,
+                         const std::string& key_id) {
   return "recryptd r|" + group_id + "|" + member_id + "|" + key_id;
 }
 
-void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g, const MemberEntry& e) {
+void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g,
+                     const MemberEntry& e) {
   if (std::find(g.key_ids.begin(), g.key_ids.end(), e.key_id) == g.key_ids.end())
     refuse(status::kNotFound, "member entry names a key_id that is not a key of this group");
   if (!e.recryption_key) refuse(status::kMalformed, "member entry has no recryption_key");
@@ -20,11 +22,12 @@ void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g
   SecureBytes r = base64url::decode_secret(std::string_view(d.data(), d.size()));
   Json shares = Json::object();
   for (const auto& [device, wrapped] : e.wrapped_shares) shares[device] = wrapped;
-  w.put_key({g.id, e.member, e.key_id, vault.seal(r, seal_context(g.id, e.member, e.key_id)), shares.dump()});
+  w.put_key({g.id, e.member, e.key_id, vault.seal(r, seal_context(g.id, e.member, e.key_id)),
+             shares.dump()});
 }
 
-Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, const AddMemberRequest& req,
-                AuditNote& note) {
+Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,
+                const AddMemberRequest& req, AuditNote& note) {
   GroupRecord g = require_group(w, req.group);
   note.group = g.id;
   require_admin(w, g, caller);
@@ -36,36 +39,43 @@ Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, con
   return AddMemberResponse{req.entries.size()}.to_json();
 }
 
-Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller, const UpdateMemberRequest& req,
-                   AuditNote& note) {
+Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,
+                   const UpdateMemberRequest& req, AuditNote& note) {
   GroupRecord g = require_group(w, req.group);
   note.group = g.id;
   require_admin(w, g, caller);
   require_chain(g);
   if (!w.member(g.id, req.member)) refuse(status::kNotFound, "no such member in this group");
   // The change itself is the records': the request's fields must say the same.
-  std::vector<SignedRecord> records = append_records(w, g, req.records, {RecordOp::update, RecordOp::resplit});
+  std::vector<SignedRecord> records =
+      append_records(w, g, req.records, {RecordOp::update, RecordOp::resplit});
   bool updated_by_record = false;
   bool resplit_by_record = false;
   for (const SignedRecord& s : records) {
     if (s.record.members.front().member != req.member)
       refuse(status::kMalformed, "a membership record of this UpdateMember names another member");
     updated_by_record |= s.record.op == RecordOp::update;
-    resplit_by_record |= s.record.op == RecordOp::resplit && req.entry && s.record.key_id == req.entry->key_id;
+    resplit_by_record |=
+        s.record.op == RecordOp::resplit && req.entry && s.record.key_id == req.entry->key_id;
   }
   MemberRecord updated = *w.member(g.id, req.member);
   if ((req.status || req.privileges) && !updated_by_record)
     refuse(status::kMalformed, "a change of status or privileges needs its signed update record");
-  if ((req.status && *req.status != updated.status) || (req.privileges && *req.privileges != updated.privileges))
-    refuse(status::kMalformed, "UpdateMember's status or privileges disagree with its membership record");
+  if ((req.status && *req.status != updated.status) ||
+      (req.privileges && *req.privileges != updated.privileges))
+    refuse(status::kMalformed,
+           "UpdateMember's status or privileges disagree with its membership record");
   if (req.entry) {
-    if (req.entry->member != updated.member_id) refuse(status::kMalformed, "the entry is for another member");
-    if (!resplit_by_record) refuse(status::kMalformed, "new key material needs its signed resplit record");
-    if (updated.status == MemberStatus::revoked) refuse(status::kConflict, "a revoked member gets no new key material");
+    if (req.entry->member != updated.member_id)
+      refuse(status::kMalformed, "the entry is for another member");
+    if (!resplit_by_record)
+      refuse(status::kMalformed, "new key material needs its signed resplit record");
+    if (updated.status == MemberStatus::revoked)
+      refuse(status::kConflict, "a revoked member gets no new key material");
     store_entry_key(w, vault, g, *req.entry);  // replaces the member's row for that key only
   }
-  return UpdateMemberResponse{{updated.member_id, updated.account, updated.privileges, updated.status,
-                               w.member_key_ids(g.id, updated.member_id)}}
+  return UpdateMemberResponse{{updated.member_id, updated.account, updated.privileges,
+                               updated.status, w.member_key_ids(g.id, updated.member_id)}}
       .to_json();
 }
 

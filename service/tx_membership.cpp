@@ -14,7 +14,8 @@ namespace {
 ChainView chain_view(StoreReader& r, const GroupRecord& g) {
   std::optional<ChainHead> head;
   if (g.chain_length > 0) head = ChainHead{g.chain_length - 1, g.chain_head};
-  return {g.id, head, g.key_id, [&r, id = g.id](const std::string& member) -> std::optional<MemberState> {
+  return {g.id, head, g.key_id,
+          [&r, id = g.id](const std::string& member) -> std::optional<MemberState> {
             auto m = r.member(id, member);
             if (!m) return std::nullopt;
             return MemberState{m->account, m->privileges, m->status};
@@ -44,19 +45,22 @@ void apply_record(StoreWriter& w, GroupRecord& g, const SignedRecord& s) {
 
 void require_chain(const GroupRecord& g) {
   if (g.chain_length == 0)
-    refuse(status::kConflict, "group " + g.name +
-                                  " has no membership chain yet: an administrator's agent must migrate it first");
+    refuse(status::kConflict,
+           "group " + g.name +
+               " has no membership chain yet: an administrator's agent must migrate it first");
 }
 
-std::vector<SignedRecord> append_records(StoreWriter& w, GroupRecord& g, const std::vector<std::string>& tokens,
+std::vector<SignedRecord> append_records(StoreWriter& w, GroupRecord& g,
+                                         const std::vector<std::string>& tokens,
                                          std::initializer_list<RecordOp> allowed) {
-  if (tokens.empty()) refuse(status::kMalformed, "the request carries no signed membership record of its change");
+  if (tokens.empty())
+    refuse(status::kMalformed, "the request carries no signed membership record of its change");
   std::vector<SignedRecord> out;
   for (const std::string& token : tokens) {
     SignedRecord s = parse_record(token);
     if (std::find(allowed.begin(), allowed.end(), s.record.op) == allowed.end())
-      refuse(status::kMalformed, "this transaction does not carry membership " + std::string(to_string(s.record.op)) +
-                                     " records");
+      refuse(status::kMalformed, "this transaction does not carry membership " +
+                                     std::string(to_string(s.record.op)) + " records");
     check_record(s, chain_view(w, g));
     apply_record(w, g, s);
     out.push_back(std::move(s));
@@ -64,7 +68,8 @@ std::vector<SignedRecord> append_records(StoreWriter& w, GroupRecord& g, const s
   return out;
 }
 
-void check_entries_match(const std::vector<SignedRecord>& records, const std::vector<MemberEntry>& entries) {
+void check_entries_match(const std::vector<SignedRecord>& records,
+                         const std::vector<MemberEntry>& entries) {
   std::map<std::string, const MemberState*> added;
   for (const SignedRecord& s : records)
     if (s.record.op == RecordOp::genesis || s.record.op == RecordOp::add)
@@ -72,29 +77,36 @@ void check_entries_match(const std::vector<SignedRecord>& records, const std::ve
   std::set<std::string> seen;
   for (const MemberEntry& e : entries) {
     auto it = added.find(e.member);
-    if (it == added.end()) refuse(status::kMalformed, "member entry for " + e.member + " has no membership record");
-    if (!seen.insert(e.member).second) refuse(status::kMalformed, "two member entries for " + e.member);
+    if (it == added.end())
+      refuse(status::kMalformed, "member entry for " + e.member + " has no membership record");
+    if (!seen.insert(e.member).second)
+      refuse(status::kMalformed, "two member entries for " + e.member);
     if (e.privileges != it->second->privileges || e.status != it->second->status)
-      refuse(status::kMalformed, "member entry for " + e.member + " disagrees with its membership record");
+      refuse(status::kMalformed,
+             "member entry for " + e.member + " disagrees with its membership record");
   }
   if (seen.size() != added.size())
     refuse(status::kMalformed, "every member a membership record adds comes with its key material");
 }
 
-Json read_membership(StoreReader& r, const Caller& caller, const ReadMembershipRequest& req, AuditNote& note) {
+Json read_membership(StoreReader& r, const Caller& caller, const ReadMembershipRequest& req,
+                     AuditNote& note) {
   GroupRecord g = require_group(r, req.group);
   note.group = g.id;
   auto me = r.member(g.id, caller.signer.profile_id);
   if (!me || me->status != MemberStatus::active)
     refuse(status::kUnauthorized, "ReadMembership needs an ACTIVE member of the group");
-  return ReadMembershipResponse{g.id, g.chain_length, r.membership(g.id, req.from, req.limit)}.to_json();
+  return ReadMembershipResponse{g.id, g.chain_length, r.membership(g.id, req.from, req.limit)}
+      .to_json();
 }
 
-Json migrate_membership(StoreWriter& w, const Caller& caller, const MigrateMembershipRequest& req, AuditNote& note) {
+Json migrate_membership(StoreWriter& w, const Caller& caller, const MigrateMembershipRequest& req,
+                        AuditNote& note) {
   GroupRecord g = require_group(w, req.group);
   note.group = g.id;
   require_admin(w, g, caller);
-  if (g.chain_length != 0) refuse(status::kConflict, "group " + g.name + " has a membership chain already");
+  if (g.chain_length != 0)
+    refuse(status::kConflict, "group " + g.name + " has a membership chain already");
   // The records must state what the members table already holds: a migration changes no one's
   // membership, it only puts the administrator's signature on it.
   MembershipState chain(g.id);
@@ -105,15 +117,18 @@ Json migrate_membership(StoreWriter& w, const Caller& caller, const MigrateMembe
       refuse(status::kMalformed, "a migration carries a genesis record and add records only");
     chain.append(records.back());
   }
-  if (chain.key_id() != g.key_id) refuse(status::kConflict, "the migration's genesis names another group key");
+  if (chain.key_id() != g.key_id)
+    refuse(status::kConflict, "the migration's genesis names another group key");
   std::vector<MemberRecord> rows = w.members(g.id);
   if (rows.size() != chain.members().size())
     refuse(status::kConflict, "the migration names " + std::to_string(chain.members().size()) +
                                   " members, the group has " + std::to_string(rows.size()));
   for (const MemberRecord& m : rows) {
     auto it = chain.members().find(m.member_id);
-    if (it == chain.members().end() || !(it->second == MemberState{m.account, m.privileges, m.status}))
-      refuse(status::kConflict, "the migration does not state member " + m.member_id + " as the group holds it");
+    if (it == chain.members().end() ||
+        !(it->second == MemberState{m.account, m.privileges, m.status}))
+      refuse(status::kConflict,
+             "the migration does not state member " + m.member_id + " as the group holds it");
   }
   for (const SignedRecord& s : records) w.append_membership(g.id, s.record.seq, s.token, s.hash);
   return MigrateMembershipResponse{chain.length()}.to_json();

@@ -8,16 +8,19 @@ Json publish_profile(StoreWriter& w, const VerifiedProfile& profile) {
   // A group profile published on its own would let anyone claim a group name before the group
   // is created, and every sender who looks the name up would encrypt to the claimant.
   if (profile.type != ProfileType::personal)
-    refuse(status::kConflict, "a group profile enters the service only with its group (CreateGroup, UpdateGroup, "
-                              "RotateGroupKey), signed by the group's own key");
-  if (auto other = w.profile_by_name("personal", profile.name()); other && other->id != profile.id())
+    refuse(status::kConflict,
+           "a group profile enters the service only with its group (CreateGroup, UpdateGroup, "
+           "RotateGroupKey), signed by the group's own key");
+  if (auto other = w.profile_by_name("personal", profile.name());
+      other && other->id != profile.id())
     refuse(status::kConflict, "another profile already uses this account name");
   std::vector<SignerRecord> signers;
   {
     const PersonalProfile& p = *profile.personal;
     signers.push_back({profile.id(), profile.id(), jwk::from_public(p.signing_key).dump(), ""});
     for (const Device& d : p.devices)
-      signers.push_back({d.signing_id(), profile.id(), jwk::from_public(d.signing_key).dump(), d.encryption_id()});
+      signers.push_back({d.signing_id(), profile.id(), jwk::from_public(d.signing_key).dump(),
+                         d.encryption_id()});
     for (const SignerRecord& s : signers) {
       auto existing = w.signer(s.kid);
       if (existing && existing->profile_id != profile.id())
@@ -30,9 +33,12 @@ Json publish_profile(StoreWriter& w, const VerifiedProfile& profile) {
 
 Json get_profile(StoreReader& r, const GetProfileRequest& req) {
   std::optional<ProfileRecord> p;
-  if (!req.id.empty()) p = r.profile_by_id(req.id);
-  else if (!req.account.empty()) p = r.profile_by_name("personal", req.account);
-  else p = r.profile_by_name("group", req.group);
+  if (!req.id.empty())
+    p = r.profile_by_id(req.id);
+  else if (!req.account.empty())
+    p = r.profile_by_name("personal", req.account);
+  else
+    p = r.profile_by_name("group", req.group);
   if (!p) refuse(status::kNotFound, "no such profile");
   return GetProfileResponse{p->token}.to_json();
 }

@@ -5,11 +5,13 @@
 
 namespace recrypt::service::tx {
 
-RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptDataRequest& req, AuditNote& note) {
+RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptDataRequest& req,
+                         AuditNote& note) {
   note.group = req.group;
   note.key_id = req.key_id;
   if (caller.signer.encryption_id.empty())
-    refuse(status::kUnauthorized, "RecryptData must be signed by a device key listed in a personal profile");
+    refuse(status::kUnauthorized,
+           "RecryptData must be signed by a device key listed in a personal profile");
   GroupRecord g = require_group(r, req.group);
   note.group = g.id;
   auto m = r.member(g.id, caller.signer.profile_id);
@@ -22,18 +24,21 @@ RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptData
   Json shares = Json::parse(k->wrapped_shares, nullptr, false);
   auto share = shares.is_object() ? shares.find(caller.signer.encryption_id) : shares.end();
   if (share == shares.end() || !share->is_string())
-    refuse(status::kNotFound, "no share is wrapped for this device; ask an administrator to add it");
-  return {g.id, m->member_id, req.key_id, std::move(k->sealed_recryption_key), share->get<std::string>()};
+    refuse(status::kNotFound,
+           "no share is wrapped for this device; ask an administrator to add it");
+  return {g.id, m->member_id, req.key_id, std::move(k->sealed_recryption_key),
+          share->get<std::string>()};
 }
 
 Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point& epk) {
-  SecureBytes rb = vault.open(plan.sealed_recryption_key, seal_context(plan.group_id, plan.member_id, plan.key_id));
+  SecureBytes rb = vault.open(plan.sealed_recryption_key,
+                              seal_context(plan.group_id, plan.member_id, plan.key_id));
   Scalar rk = Scalar::from_bytes(epk.curve(), rb);
   return RecryptDataResponse{recryption::partial(rk, epk), plan.share}.to_json();
 }
 
-Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller, const RecryptDataRequest& req,
-                  AuditNote& note) {
+Json recrypt_data(StoreReader& r, const KeyVault& vault, const Caller& caller,
+                  const RecryptDataRequest& req, AuditNote& note) {
   return execute_recrypt(plan_recrypt(r, caller, req, note), vault, req.epk);
 }
 

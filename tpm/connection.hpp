@@ -26,7 +26,7 @@ struct CachedKey {
   EsysObject handle;
   backend::KeyPurpose purpose;
   std::uint64_t last_used;
-  KeyRef ref;  // TPM handle and Name, for the SAPI session
+  KeyRef ref;             // TPM handle and Name, for the SAPI session
   bool pin_auth = false;  // its auth value comes from a PIN, given for each use
 };
 

@@ -36,14 +36,13 @@ void EsysObject::abandon() noexcept {
 }
 
 EsysObject start_salted_session(ESYS_CONTEXT* ctx, ESYS_TR salt_key) {
-  const TPMT_SYM_DEF symmetric{.algorithm = TPM2_ALG_AES,
-                               .keyBits = {.aes = 128},
-                               .mode = {.aes = TPM2_ALG_CFB}};
+  const TPMT_SYM_DEF symmetric{
+      .algorithm = TPM2_ALG_AES, .keyBits = {.aes = 128}, .mode = {.aes = TPM2_ALG_CFB}};
   ESYS_TR session = ESYS_TR_NONE;
-  check_rc("TPM2_StartAuthSession",
-           Esys_StartAuthSession(ctx, salt_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                 ESYS_TR_NONE, nullptr, TPM2_SE_HMAC, &symmetric,
-                                 TPM2_ALG_SHA256, &session));
+  check_rc(
+      "TPM2_StartAuthSession",
+      Esys_StartAuthSession(ctx, salt_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                            nullptr, TPM2_SE_HMAC, &symmetric, TPM2_ALG_SHA256, &session));
   EsysObject out(ctx, session);
   set_session_attributes(ctx, session, {});
   return out;

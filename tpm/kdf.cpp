@@ -32,10 +32,9 @@ SecureBytes kdfa_sha256(ByteView key, std::string_view label, ByteView context_u
   const auto bits_be = be32(static_cast<std::uint32_t>(bits));
   for (std::uint32_t i = 1; (i - 1) * 32 < len; ++i) {
     const auto counter = be32(i);
-    algs::hmac_sha256(key,
-                      {counter, as_bytes(label), ByteView(&kZero, 1), context_u, context_v,
-                       bits_be},
-                      std::span(out).subspan((i - 1) * 32, 32));
+    algs::hmac_sha256(
+        key, {counter, as_bytes(label), ByteView(&kZero, 1), context_u, context_v, bits_be},
+        std::span(out).subspan((i - 1) * 32, 32));
   }
   out.resize(len);
   return out;

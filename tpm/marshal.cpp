@@ -64,7 +64,8 @@ class Reader {
   Reader(ByteView data, std::string_view what) : data_(data), what_(what) {}
   // A format behind a magic and a version byte.
   Reader(ByteView data, std::string_view magic, std::string_view what) : Reader(data, what) {
-    if (data.size() < 5 || as_chars(data.first(4)) != magic) fail(Errc::malformed, "not a " + what_);
+    if (data.size() < 5 || as_chars(data.first(4)) != magic)
+      fail(Errc::malformed, "not a " + what_);
     if (data[4] != kVersion) fail(Errc::unsupported, "unsupported version of " + what_);
     off_ = 5;
   }
@@ -126,7 +127,8 @@ class Reader {
     return n;
   }
   [[noreturn]] void bad(const char* field, TSS2_RC rc) const {
-    fail(Errc::malformed, what_ + ": its " + field + " does not parse (" + Tss2_RC_Decode(rc) + ")");
+    fail(Errc::malformed,
+         what_ + ": its " + field + " does not parse (" + Tss2_RC_Decode(rc) + ")");
   }
 
   ByteView data_;
@@ -145,7 +147,7 @@ Bytes encode_key_blob(const KeyBlob& blob) {
   Writer w("RCTK");
   w.u8(blob.purpose == backend::KeyPurpose::signing ? 1 : 0);
   w.u8(static_cast<std::uint8_t>((blob.resident_share ? kFlagResident : 0) |
-                                  (blob.pin_auth ? kFlagPin : 0)));
+                                 (blob.pin_auth ? kFlagPin : 0)));
   w.label(blob.label);
   w.tpm(blob.pub, Tss2_MU_TPM2B_PUBLIC_Marshal);
   w.tpm(blob.priv, Tss2_MU_TPM2B_PRIVATE_Marshal);
@@ -226,7 +228,8 @@ Bytes marshal_public_area(const TPMT_PUBLIC& area) {
 }
 
 Bytes object_name(const TPMT_PUBLIC& area) {
-  if (area.nameAlg != TPM2_ALG_SHA256) fail(Errc::unsupported, "TPM object Name: nameAlg is not SHA-256");
+  if (area.nameAlg != TPM2_ALG_SHA256)
+    fail(Errc::unsupported, "TPM object Name: nameAlg is not SHA-256");
   Bytes name(sizeof(TPMI_ALG_HASH));
   std::size_t off = 0;
   const TSS2_RC rc = Tss2_MU_TPMI_ALG_HASH_Marshal(area.nameAlg, name.data(), name.size(), &off);

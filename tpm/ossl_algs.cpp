@@ -18,9 +18,8 @@ const EVP_MAC_CTX* hmac_template() {
     EVP_MAC_free(mac);
     ossl::check(c != nullptr, "EVP_MAC_CTX_new");
     char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end()};
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
     ossl::check(EVP_MAC_CTX_set_params(c, params) == 1, "EVP_MAC_CTX_set_params");
     return c;
   }();
@@ -63,8 +62,7 @@ void hmac_sha256(ByteView key, std::initializer_list<ByteView> parts, std::span<
   static const std::uint8_t empty = 0;
   ossl::check(EVP_MAC_init(ctx, key.empty() ? &empty : key.data(), key.size(), nullptr) == 1,
               "EVP_MAC_init");
-  for (auto p : parts)
-    ossl::check(EVP_MAC_update(ctx, p.data(), p.size()) == 1, "EVP_MAC_update");
+  for (auto p : parts) ossl::check(EVP_MAC_update(ctx, p.data(), p.size()) == 1, "EVP_MAC_update");
   std::size_t len = 0;
   ossl::check(EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1 && len == 32, "EVP_MAC_final");
 }

@@ -56,8 +56,7 @@ KeyRef KeyRef::of(ESYS_CONTEXT* esys, ESYS_TR key) {
   return ref;
 }
 
-SaltedSession SaltedSession::start(ESYS_CONTEXT* esys, ESYS_TR salt_key,
-                                   const Point& salt_public) {
+SaltedSession SaltedSession::start(ESYS_CONTEXT* esys, ESYS_TR salt_key, const Point& salt_public) {
   SaltedSession s;
   s.esys_ = esys;
   check_rc("Esys_GetSysContext", Esys_GetSysContext(esys, &s.sys_));
@@ -68,14 +67,13 @@ SaltedSession SaltedSession::start(ESYS_CONTEXT* esys, ESYS_TR salt_key,
   const Scalar ephemeral = Scalar::random(salt_public.curve());
   const Point ephemeral_public = ephemeral.public_point();
   const SecureBytes z = salt_public.times(ephemeral).secret_x();
-  const SecureBytes salt = kdfe_sha256(z, "SECRET", ephemeral_public.x_bytes(),
-                                       salt_public.x_bytes(), kDigest * 8);
+  const SecureBytes salt =
+      kdfe_sha256(z, "SECRET", ephemeral_public.x_bytes(), salt_public.x_bytes(), kDigest * 8);
   const TPM2B_ENCRYPTED_SECRET encrypted_salt = ecc_encrypted_secret(ecc_point(ephemeral_public));
 
   const TPM2B_NONCE nonce_caller = fresh_nonce();
-  const TPMT_SYM_DEF symmetric{.algorithm = TPM2_ALG_AES,
-                               .keyBits = {.aes = 128},
-                               .mode = {.aes = TPM2_ALG_CFB}};
+  const TPMT_SYM_DEF symmetric{
+      .algorithm = TPM2_ALG_AES, .keyBits = {.aes = 128}, .mode = {.aes = TPM2_ALG_CFB}};
   TPMI_SH_AUTH_SESSION handle = 0;
   TPM2B_NONCE nonce_tpm{};
   TSS2_RC rc = TSS2_RC_SUCCESS;
@@ -115,16 +113,15 @@ TPM2B_NONCE SaltedSession::send_zgen(const KeyRef& key, const TPM2B_ECC_POINT& i
   cmd.auths[0].sessionHandle = handle_;
   cmd.auths[0].nonce = nonce_caller;
   cmd.auths[0].sessionAttributes = attrs;
-  algs::hmac_sha256(hmac_key,
-                    {cp_hash, view(nonce_caller), view(nonce_tpm_), ByteView(&attrs, 1)},
+  algs::hmac_sha256(hmac_key, {cp_hash, view(nonce_caller), view(nonce_tpm_), ByteView(&attrs, 1)},
                     std::span(cmd.auths[0].hmac.buffer).first(kDigest));
   cmd.auths[0].hmac.size = kDigest;
   check_rc("Tss2_Sys_SetCmdAuths", Tss2_Sys_SetCmdAuths(sys_, &cmd));
   return nonce_caller;
 }
 
-SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_x,
-                                               ByteView peer_y, ByteView auth) {
+SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_x, ByteView peer_y,
+                                               ByteView auth) {
   // An unbound session keys both HMACs with sessionKey || authValue (Part 1 §19.6.8, §19.6.16).
   SecureBytes hmac_key = session_key_;
   hmac_key.insert(hmac_key.end(), auth.begin(), auth.end());
@@ -157,9 +154,8 @@ SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_
   const Bytes rp_hash = algs::sha256_of({rp_input});
   const TPMS_AUTH_RESPONSE& r = rsp.auths[0];
   const std::uint8_t rsp_attrs = r.sessionAttributes;
-  const Bytes expected =
-      algs::hmac_sha256(hmac_key, {rp_hash, view(r.nonce), view(nonce_caller),
-                                       ByteView(&rsp_attrs, 1)});
+  const Bytes expected = algs::hmac_sha256(
+      hmac_key, {rp_hash, view(r.nonce), view(nonce_caller), ByteView(&rsp_attrs, 1)});
   if (rsp.count != 1 || !constant_time_equal(expected, ByteView(r.hmac.buffer, r.hmac.size)))
     throw TpmError(BackendErrc::device,
                    "TPM: TPM2_ECDH_ZGen response failed its session HMAC (tampered bus, or a "
@@ -186,8 +182,7 @@ SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_
                     EVP_DecryptFinal_ex(ctx.get(), plain.data() + len, &fin) == 1,
                 "AES-128-CFB (response parameter)");
   }
-  check_rc("Tss2_Sys_SetEncryptParam",
-            Tss2_Sys_SetEncryptParam(sys_, plain.size(), plain.data()));
+  check_rc("Tss2_Sys_SetEncryptParam", Tss2_Sys_SetEncryptParam(sys_, plain.size(), plain.data()));
   TPM2B_ECC_POINT out{};
   check_rc("TPM2_ECDH_ZGen (complete)", Tss2_Sys_ECDH_ZGen_Complete(sys_, &out));
 
@@ -206,8 +201,11 @@ SaltedSession::ZPoint SaltedSession::ecdh_zgen(const KeyRef& key, ByteView peer_
 }
 
 SaltedSession::SaltedSession(SaltedSession&& other) noexcept
-    : esys_(other.esys_), sys_(other.sys_), handle_(std::exchange(other.handle_, 0)),
-      session_key_(std::move(other.session_key_)), nonce_tpm_(other.nonce_tpm_) {}
+    : esys_(other.esys_),
+      sys_(other.sys_),
+      handle_(std::exchange(other.handle_, 0)),
+      session_key_(std::move(other.session_key_)),
+      nonce_tpm_(other.nonce_tpm_) {}
 
 SaltedSession& SaltedSession::operator=(SaltedSession&& other) noexcept {
   if (this != &other) {

@@ -64,9 +64,9 @@ TpmParentPublic TpmParentPublic::from_tpm2b_public(ByteView data) {
   const auto& want = srk.parameters.eccDetail;
   const TPMA_OBJECT storage = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
   if (ecc.symmetric.keyBits.aes != want.symmetric.keyBits.aes ||
-      ecc.symmetric.mode.aes != want.symmetric.mode.aes || ecc.scheme.scheme != want.scheme.scheme ||
-      ecc.curveID != want.curveID || ecc.kdf.scheme != want.kdf.scheme ||
-      (a.objectAttributes & storage) != storage)
+      ecc.symmetric.mode.aes != want.symmetric.mode.aes ||
+      ecc.scheme.scheme != want.scheme.scheme || ecc.curveID != want.curveID ||
+      ecc.kdf.scheme != want.kdf.scheme || (a.objectAttributes & storage) != storage)
     fail(Errc::unsupported,
          "TPM parent is not a P-256 restricted decrypt key with AES-128-CFB (the SRK template)");
   return TpmParentPublic{point_from_public(pub)};
@@ -91,8 +91,8 @@ backend::WrappedShare wrap_share_for_tpm(const TpmParentPublic& parent, const Sc
   const Point ephemeral_public = ephemeral.public_point();
   const Point z = parent.key.times(ephemeral);
   SecureBytes zx = z.secret_x();
-  const SecureBytes seed = kdfe_sha256(zx, "DUPLICATE", ephemeral_public.x_bytes(),
-                                       parent.key.x_bytes(), kSha256Bits);
+  const SecureBytes seed =
+      kdfe_sha256(zx, "DUPLICATE", ephemeral_public.x_bytes(), parent.key.x_bytes(), kSha256Bits);
   blob.seed = ecc_encrypted_secret(ecc_point(ephemeral_public));
 
   // Outer wrapper (Part 1 §23.3.2.3): AES-128-CFB under KDFa "STORAGE", then an HMAC under

@@ -46,9 +46,9 @@ EsysObject persistent_primary(ESYS_CONTEXT* ctx, TPM2_HANDLE handle, TPM2B_PUBLI
   if (rc == TSS2_RC_SUCCESS) {
     EsysObject parent(ctx, tr, EsysObject::Release::close);
     TPM2B_PUBLIC* pub = nullptr;
-    check_rc("TPM2_ReadPublic (persistent parent)",
-             Esys_ReadPublic(ctx, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, nullptr,
-                             nullptr));
+    check_rc(
+        "TPM2_ReadPublic (persistent parent)",
+        Esys_ReadPublic(ctx, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, nullptr, nullptr));
     out_public = *own(pub);
     require_srk(out_public);
     return parent;
@@ -60,8 +60,8 @@ EsysObject persistent_primary(ESYS_CONTEXT* ctx, TPM2_HANDLE handle, TPM2B_PUBLI
   }
   EsysObject transient = create_primary(ctx, out_public);
   check_rc("TPM2_EvictControl (persist storage parent)",
-           Esys_EvictControl(ctx, ESYS_TR_RH_OWNER, transient.get(), ESYS_TR_PASSWORD,
-                             ESYS_TR_NONE, ESYS_TR_NONE, handle, &tr));
+           Esys_EvictControl(ctx, ESYS_TR_RH_OWNER, transient.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                             ESYS_TR_NONE, handle, &tr));
   return EsysObject(ctx, tr, EsysObject::Release::close);
 }
 

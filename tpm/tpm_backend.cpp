@@ -25,7 +25,7 @@ using backend::KeyInfo;
 using backend::KeyPurpose;
 
 constexpr std::size_t kCoord = 32;
-constexpr int kNewPinAttempts = 3;  // a mistyped confirmation is asked again, this many times
+constexpr int kNewPinAttempts = 3;       // a mistyped confirmation is asked again, this many times
 constexpr std::size_t kMaxSealed = 128;  // MAX_SYM_DATA: the most a sealed object holds
 
 template <class Buf>
@@ -59,7 +59,9 @@ std::string key_name(std::string_view label, std::string_view id) {
 
 struct TpmBackend::Impl {
   Impl(TpmConfig c, backend::PinSource p)
-      : config(std::move(c)), tcti(resolve_tcti(config.tcti)), pins(std::move(p)),
+      : config(std::move(c)),
+        tcti(resolve_tcti(config.tcti)),
+        pins(std::move(p)),
         store(config.data_dir) {}
 
   TpmConfig config;
@@ -107,8 +109,7 @@ struct TpmBackend::Impl {
 
   KeyBlob read_key(std::string_view id) {
     auto data = store.read(id);
-    if (!data)
-      throw BackendError(BackendErrc::no_such_key, "no TPM key '" + std::string(id) + "'");
+    if (!data) throw BackendError(BackendErrc::no_such_key, "no TPM key '" + std::string(id) + "'");
     return decode_key_blob(*data);
   }
 
@@ -137,8 +138,8 @@ struct TpmBackend::Impl {
                                                        purpose_name(want) + " key");
   }
 
-  SecureString ask_pin(const std::string& description,
-                       std::optional<int> tries = std::nullopt, const std::string& error = {}) {
+  SecureString ask_pin(const std::string& description, std::optional<int> tries = std::nullopt,
+                       const std::string& error = {}) {
     if (!pins) throw BackendError(BackendErrc::cancelled, "no PIN source configured");
     backend::PinRequest req{"tpm", description, error, tries};
     auto pin = pins(req);
@@ -232,10 +233,10 @@ struct TpmBackend::Impl {
       EsysObject handle(c.esys(), c.load(blob.priv, blob.pub));
       store.write(id, encode_key_blob(blob));
       KeyRef ref = KeyRef::of(c.esys(), handle.get());
-      c.keys.emplace(id, CachedKey{std::move(handle), KeyPurpose::encryption, ++c.clock,
-                                   std::move(ref)});
-      return KeyInfo{id, std::string(label), KeyPurpose::encryption, point, true,
-                     backend::KeyAuth::none};
+      c.keys.emplace(
+          id, CachedKey{std::move(handle), KeyPurpose::encryption, ++c.clock, std::move(ref)});
+      return KeyInfo{id,   std::string(label),    KeyPurpose::encryption, point,
+                     true, backend::KeyAuth::none};
     });
   }
 };
@@ -249,7 +250,10 @@ TpmBackend::~TpmBackend() {
 }
 
 backend::Capabilities TpmBackend::capabilities() const {
-  return {.full_point_ecdh = true, .resident_shares = true, .sealing = true, .needs_pin = true,
+  return {.full_point_ecdh = true,
+          .resident_shares = true,
+          .sealing = true,
+          .needs_pin = true,
           .key_auth = impl_->config.key_pin ? backend::KeyAuth::pin : backend::KeyAuth::none};
 }
 
@@ -289,8 +293,8 @@ KeyInfo TpmBackend::generate_key(std::string_view label, KeyPurpose purpose) {
     c.with_object_slot([&] {
       check_rc("TPM2_Create (device key)",
                Esys_Create(c.esys(), c.parent.get(), session ? session->get() : ESYS_TR_PASSWORD,
-                           ESYS_TR_NONE, ESYS_TR_NONE, &sensitive.v, &tmpl, &outside, &pcrs,
-                           &priv, &pub, nullptr, nullptr, nullptr));
+                           ESYS_TR_NONE, ESYS_TR_NONE, &sensitive.v, &tmpl, &outside, &pcrs, &priv,
+                           &pub, nullptr, nullptr, nullptr));
     });
     auto priv_owned = own(priv);
     auto pub_owned = own(pub);
@@ -327,8 +331,7 @@ backend::EcdhResult TpmBackend::ecdh(std::string_view key_id, const Point& peer)
     return impl_->run([&](Connection& c) {
       const CachedKey& key = impl_->loaded_key(c, key_id, KeyPurpose::encryption);
       try {
-        auto z = c.salted_session().ecdh_zgen(key.ref, x, y,
-                                              ByteView(auth.v.buffer, auth.v.size));
+        auto z = c.salted_session().ecdh_zgen(key.ref, x, y, ByteView(auth.v.buffer, auth.v.size));
         return backend::EcdhResult{std::move(z.x), std::move(z.y)};
       } catch (const TpmError& e) {
         // A response that failed its HMAC, or a refused authorisation, leaves the session's
@@ -365,8 +368,8 @@ Bytes TpmBackend::sign_digest(std::string_view key_id, ByteView digest) {
     if (!with_pin) {
       // Neither the digest nor the signature is secret, and the key has no auth value: a
       // password session is enough (an HMAC session would only add ESAPI's per-command cost).
-      check_rc("TPM2_Sign", Esys_Sign(c.esys(), key, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                      ESYS_TR_NONE, &in, &scheme, &ticket, &raw));
+      check_rc("TPM2_Sign", Esys_Sign(c.esys(), key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                                      &in, &scheme, &ticket, &raw));
       return own(raw);
     }
     // A salted HMAC session proves the PIN without sending it; the auth value is set on the
@@ -419,8 +422,8 @@ Bytes TpmBackend::seal(std::string_view label, ByteView secret) {
     c.with_object_slot([&] {
       check_rc("TPM2_Create (sealed object)",
                Esys_Create(c.esys(), c.parent.get(), session.get(), ESYS_TR_NONE, ESYS_TR_NONE,
-                           &sensitive.v, &tmpl, &outside, &pcrs, &priv, &pub, nullptr,
-                           nullptr, nullptr));
+                           &sensitive.v, &tmpl, &outside, &pcrs, &priv, &pub, nullptr, nullptr,
+                           nullptr));
     });
     return encode_sealed_blob(SealedBlob{std::string(label), *own(pub), *own(priv)});
   });
@@ -428,9 +431,8 @@ Bytes TpmBackend::seal(std::string_view label, ByteView secret) {
 
 SecureBytes TpmBackend::unseal(ByteView sealed_blob) {
   const SealedBlob blob = decode_sealed_blob(sealed_blob);
-  const SecureString pin =
-      impl_->ask_pin("PIN for the sealed secret '" + blob.label + "'",
-                     impl_->run([](Connection& c) { return c.tries_left(); }));
+  const SecureString pin = impl_->ask_pin("PIN for the sealed secret '" + blob.label + "'",
+                                          impl_->run([](Connection& c) { return c.tries_left(); }));
   Wiped<TPM2B_AUTH> auth;
   auth_from_pin(pin, auth.v);
   return impl_->run([&](Connection& c) {
@@ -440,8 +442,8 @@ SecureBytes TpmBackend::unseal(ByteView sealed_blob) {
     EsysObject session = start_salted_session(c.esys(), c.parent.get());
     set_session_attributes(c.esys(), session.get(), {.decrypt = false, .encrypt = true});
     TPM2B_SENSITIVE_DATA* raw = nullptr;
-    check_rc("TPM2_Unseal", Esys_Unseal(c.esys(), object.get(), session.get(), ESYS_TR_NONE,
-                                        ESYS_TR_NONE, &raw));
+    check_rc("TPM2_Unseal",
+             Esys_Unseal(c.esys(), object.get(), session.get(), ESYS_TR_NONE, ESYS_TR_NONE, &raw));
     auto data = own(raw);
     return SecureBytes(data->buffer, data->buffer + data->size);
   });

@@ -101,8 +101,8 @@ bool TpmError::handles_lost() const noexcept {
 
 void check_rc(const char* where, TSS2_RC rc) {
   if (rc == TSS2_RC_SUCCESS) return;
-  std::string message = std::string("TPM: ") + where + " failed: " + Tss2_RC_Decode(rc) + " (" +
-                        hex(rc) + ")";
+  std::string message =
+      std::string("TPM: ") + where + " failed: " + Tss2_RC_Decode(rc) + " (" + hex(rc) + ")";
   if (auto hint = advice(rc); !hint.empty()) message += "; " + hint;
   throw TpmError(classify(rc), message, rc);
 }

@@ -37,9 +37,7 @@ namespace {
 
 // ---- floors: OpenSSL alone -------------------------------------------------------------
 
-ossl::Pkey generate_key() {
-  return ossl::Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-}
+ossl::Pkey generate_key() { return ossl::Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")); }
 
 // Thread CPU time, as Google Benchmark's default: a loaded machine does not inflate it.
 double thread_cpu_seconds() {
@@ -97,20 +95,23 @@ Floors measure_floors() {
 const Floors& floors() {
   static const Floors f = [] {
     Floors m = measure_floors();
-    std::cout << "floor: P-256 ECDH " << m.ecdh * 1e6 << " us, ES256 sign " << m.sign * 1e6 << " us, verify "
-              << m.verify * 1e6 << " us\n";
+    std::cout << "floor: P-256 ECDH " << m.ecdh * 1e6 << " us, ES256 sign " << m.sign * 1e6
+              << " us, verify " << m.verify * 1e6 << " us\n";
     return m;
   }();
   return f;
 }
 
 fs::path temp_dir(const char* tag) {
-  fs::path dir = fs::temp_directory_path() / (std::string("recrypt-bench-") + tag + "-" + std::to_string(::getpid()));
+  fs::path dir = fs::temp_directory_path() /
+                 (std::string("recrypt-bench-") + tag + "-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return dir;
 }
 
-std::optional<SecureString> passphrase(const backend::PinRequest&) { return SecureString("bench passphrase"); }
+std::optional<SecureString> passphrase(const backend::PinRequest&) {
+  return SecureString("bench passphrase");
+}
 
 // ---- the agent's own work, the service's answer held fixed ----------------------------
 
@@ -125,15 +126,17 @@ void member_combine(benchmark::State& state) {
   auto group = recryption::GroupKey::generate(Curve::p256());
   auto split = recryption::split(group.secret);
   MemorySink file;
-  jcd::Encryptor writer(file, {{jwe::RecipientKey{group.public_key, "", jwe::Locator{"g", "G", "http://x"}}}});
+  jcd::Encryptor writer(
+      file, {{jwe::RecipientKey{group.public_key, "", jwe::Locator{"g", "G", "http://x"}}}});
   writer.finish();
   MemorySource source(file.data());
   BufferedInput in(source);
   jwe::Envelope envelope = jcd::read_header(in).envelope;
   const jwe::Recipient& recipient = envelope.recipients.front();
   const Point& epk = recipient.agreements.front().epk;
-  service::RecryptDataResponse answer{recryption::partial(split.recryption_key, epk),
-                                      std::string(service::wrap_share(split.share, enc.public_key))};
+  service::RecryptDataResponse answer{
+      recryption::partial(split.recryption_key, epk),
+      std::string(service::wrap_share(split.share, enc.public_key))};
 
   for (auto _ : state) {
     Point z = agent::member_shared_point(device, epk, answer);
@@ -142,8 +145,9 @@ void member_combine(benchmark::State& state) {
     benchmark::DoNotOptimize(metadata.payload_key.data());
   }
   state.counters["floor_us"] = 2 * floors().ecdh * 1e6;
-  state.counters["ratio_to_floor"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * 2 * floors().ecdh, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ratio_to_floor"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 2 * floors().ecdh,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   fs::remove_all(dir);
 }
 
@@ -170,16 +174,23 @@ struct World {
     };
     alice = make("alice");
     bob = make("bob");
-    alice->call("profile.create", Json{{"account", "alice@example.com"}, {"service", service.url()}});
+    alice->call("profile.create",
+                Json{{"account", "alice@example.com"}, {"service", service.url()}});
     bob->call("profile.create", Json{{"account", "bob@example.com"}, {"service", service.url()}});
     alice->call("group.create", Json{{"name", "bench@example.com"}});
     alice->call("group.add", Json{{"group", "bench@example.com"}, {"member", "bob@example.com"}});
     Json recipient = alice->call("group.recipient", Json{{"group", "bench@example.com"}});
     auto group = service::verify_group_profile(recipient["profile"].get<std::string>());
-    jwe::Envelope e = jwe::encrypt(as_bytes("{}"), {{jwe::RecipientKey{group.encryption_key, group.key_id(),
-                                                                       jwe::Locator{group.name, group.id(), group.service}}}},
-                                   std::string(jcd::kMetadataType));
-    request_line = Json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "document.open"}, {"params", {{"envelope", e.serialize()}}}}.dump();
+    jwe::Envelope e =
+        jwe::encrypt(as_bytes("{}"),
+                     {{jwe::RecipientKey{group.encryption_key, group.key_id(),
+                                         jwe::Locator{group.name, group.id(), group.service}}}},
+                     std::string(jcd::kMetadataType));
+    request_line = Json{{"jsonrpc", "2.0"},
+                        {"id", 1},
+                        {"method", "document.open"},
+                        {"params", {{"envelope", e.serialize()}}}}
+                       .dump();
   }
   ~World() { fs::remove_all(dir); }
 };
@@ -197,7 +208,8 @@ void document_open_via_service(benchmark::State& state) {
   double floor = 3 * f.ecdh + f.sign + f.verify;
   state.counters["floor_us"] = floor * 1e6;
   state.counters["ratio_to_floor"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * floor, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+      benchmark::Counter(static_cast<double>(state.iterations()) * floor,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 }  // namespace

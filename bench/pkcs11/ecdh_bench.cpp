@@ -89,17 +89,19 @@ void BM_BackendEcdh(benchmark::State& state) {
 
 // One raw ECDH: exactly the calls the backend makes, without the backend around them.
 void raw_derive(World& w, const Bytes& pub, std::uint8_t (&x)[32]) {
-  CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, pub.size(), const_cast<std::uint8_t*>(pub.data())};
+  CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, pub.size(),
+                                const_cast<std::uint8_t*>(pub.data())};
   CK_MECHANISM mech{CKM_ECDH1_DERIVE, &params, sizeof params};
   CK_OBJECT_CLASS klass = CKO_SECRET_KEY;
   CK_KEY_TYPE type = CKK_GENERIC_SECRET;
   CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
   CK_ULONG len = 32;
-  CK_ATTRIBUTE t[] = {{CKA_CLASS, &klass, sizeof klass}, {CKA_KEY_TYPE, &type, sizeof type},
-                      {CKA_TOKEN, &no, sizeof no},       {CKA_SENSITIVE, &no, sizeof no},
+  CK_ATTRIBUTE t[] = {{CKA_CLASS, &klass, sizeof klass},   {CKA_KEY_TYPE, &type, sizeof type},
+                      {CKA_TOKEN, &no, sizeof no},         {CKA_SENSITIVE, &no, sizeof no},
                       {CKA_EXTRACTABLE, &yes, sizeof yes}, {CKA_VALUE_LEN, &len, sizeof len}};
   CK_OBJECT_HANDLE obj = CK_INVALID_HANDLE;
-  if (w.fn->C_DeriveKey(w.session, &mech, w.priv, t, 6, &obj) != CKR_OK) throw std::runtime_error("derive");
+  if (w.fn->C_DeriveKey(w.session, &mech, w.priv, t, 6, &obj) != CKR_OK)
+    throw std::runtime_error("derive");
   CK_ATTRIBUTE a{CKA_VALUE, x, sizeof x};
   w.fn->C_GetAttributeValue(w.session, obj, &a, 1);
   w.fn->C_DestroyObject(w.session, obj);
@@ -249,8 +251,10 @@ int main(int argc, char** argv) {
         std::uint8_t x[32];
         raw_derive(w, pub, x);
       }
-      std::printf("batch %d: %.1f us/op\n", batch,
-                  std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / 500);
+      std::printf(
+          "batch %d: %.1f us/op\n", batch,
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() /
+              500);
     }
   }
   std::printf("backend ecdh / raw C_DeriveKey, paired over 2000 alternating rounds (cpu) = %.3f\n",

@@ -37,14 +37,16 @@ void BM_floor_ecdh(benchmark::State& state) {
   auto pkey = k.to_evp_pkey();
   auto peer_pkey = peer.to_evp_pkey();
   ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(pkey.get(), nullptr));
-  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 || EVP_PKEY_derive_set_peer(ctx.get(), peer_pkey.get()) != 1) {
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), peer_pkey.get()) != 1) {
     state.SkipWithError("EVP_PKEY_derive setup failed");
     return;
   }
   std::uint8_t secret[32];
   for (auto _ : state) {
     std::size_t len = sizeof secret;
-    if (EVP_PKEY_derive(ctx.get(), secret, &len) != 1) state.SkipWithError("EVP_PKEY_derive failed");
+    if (EVP_PKEY_derive(ctx.get(), secret, &len) != 1)
+      state.SkipWithError("EVP_PKEY_derive failed");
     benchmark::DoNotOptimize(secret);
   }
 }
@@ -75,7 +77,8 @@ void floor_aes_gcm(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(in.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(in.size()));
 }
 void BM_floor_aes_gcm_64k_encrypt(benchmark::State& state) { floor_aes_gcm<true>(state); }
 void BM_floor_aes_gcm_64k_decrypt(benchmark::State& state) { floor_aes_gcm<false>(state); }
@@ -100,7 +103,8 @@ struct Fixture {
 
 void BM_partial(benchmark::State& state) {
   Fixture f;
-  for (auto _ : state) benchmark::DoNotOptimize(recryption::partial(f.member.recryption_key, f.t_point));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(recryption::partial(f.member.recryption_key, f.t_point));
 }
 BENCHMARK(BM_partial)->Unit(benchmark::kMicrosecond);
 
@@ -123,7 +127,8 @@ BENCHMARK(BM_combine_candidates)->Unit(benchmark::kMicrosecond);
 void BM_member_device_and_combine(benchmark::State& state) {
   Fixture f;
   for (auto _ : state)
-    benchmark::DoNotOptimize(recryption::combine(f.service, f.t_point.times(f.member.share)).x_bytes());
+    benchmark::DoNotOptimize(
+        recryption::combine(f.service, f.t_point.times(f.member.share)).x_bytes());
 }
 BENCHMARK(BM_member_device_and_combine)->Unit(benchmark::kMicrosecond);
 
@@ -133,8 +138,9 @@ void BM_envelope_open(benchmark::State& state) {
   Fixture f;
   MemorySink sink;
   {
-    jcd::Encryptor enc(sink, {{jwe::RecipientKey{f.group.public_key, {}, jwe::Locator{"g", "id", "https://s/"}}}},
-                       jcd::FileInfo{"report.pdf", "application/pdf", "2026-11-22T00:00:00Z"});
+    jcd::Encryptor enc(
+        sink, {{jwe::RecipientKey{f.group.public_key, {}, jwe::Locator{"g", "id", "https://s/"}}}},
+        jcd::FileInfo{"report.pdf", "application/pdf", "2026-11-22T00:00:00Z"});
     enc.finish();
   }
   MemorySource source(sink.data());
@@ -161,7 +167,8 @@ void BM_jcd_encrypt(benchmark::State& state) {
     for (std::size_t done = 0; done < kBulk; done += kChunk) enc.update(chunk);
     enc.finish();
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(kBulk));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(kBulk));
 }
 BENCHMARK(BM_jcd_encrypt)->Unit(benchmark::kMillisecond);
 
@@ -195,7 +202,8 @@ void BM_jcd_decrypt(benchmark::State& state) {
     while (auto segment = dec.next()) total += segment->size();
     if (total != kBulk) state.SkipWithError("short decryption");
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(kBulk));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(kBulk));
 }
 BENCHMARK(BM_jcd_decrypt)->Unit(benchmark::kMillisecond);
 
@@ -228,8 +236,12 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       std::printf("\nfloor: AES-256-GCM at 64 KiB %.0f MiB/s encrypt, %.0f MiB/s decrypt\n",
                   1.0 / gcm_enc / (1 << 20), 1.0 / gcm_dec / (1 << 20));
       std::printf("throughput ratios (>= 0.70 wanted):\n");
-      if (enc > 0) std::printf("  jcd_encrypt/aes_gcm_floor = %.2f  (%.0f MiB/s)\n", gcm_enc / enc, 1.0 / enc / (1 << 20));
-      if (dec > 0) std::printf("  jcd_decrypt/aes_gcm_floor = %.2f  (%.0f MiB/s)\n", gcm_dec / dec, 1.0 / dec / (1 << 20));
+      if (enc > 0)
+        std::printf("  jcd_encrypt/aes_gcm_floor = %.2f  (%.0f MiB/s)\n", gcm_enc / enc,
+                    1.0 / enc / (1 << 20));
+      if (dec > 0)
+        std::printf("  jcd_decrypt/aes_gcm_floor = %.2f  (%.0f MiB/s)\n", gcm_dec / dec,
+                    1.0 / dec / (1 << 20));
     }
     if (ecdh > 0) {
       std::printf("\nfloor: one P-256 ECDH (EVP_PKEY_derive) %.1f us\n", ecdh * 1e6);

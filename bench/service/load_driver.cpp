@@ -58,19 +58,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
     req_ = {http::verb::post, "/.well-known/recrypt/", 11};
     req_.set(http::field::host, "127.0.0.1");
     req_.set(http::field::content_type, "application/json");
-    req_.set("Recrypt-Signature", service::sign_request(body, shared_.signer, shared_.kid, shared_.audience));
+    req_.set("Recrypt-Signature",
+             service::sign_request(body, shared_.signer, shared_.kid, shared_.audience));
     req_.keep_alive(true);
     req_.body() = body;
     req_.prepare_payload();
     started_ = Clock::now();
-    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->fail("write", ec);
-      self->res_ = {};
-      http::async_read(self->stream_, self->buffer_, self->res_, [self](beast::error_code e, std::size_t) {
-        if (e) return self->fail("read", e);
-        self->received();
-      });
-    });
+    http::async_write(stream_, req_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->fail("write", ec);
+                        self->res_ = {};
+                        http::async_read(self->stream_, self->buffer_, self->res_,
+                                         [self](beast::error_code e, std::size_t) {
+                                           if (e) return self->fail("read", e);
+                                           self->received();
+                                         });
+                      });
   }
 
   void received() {
@@ -105,15 +108,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 }  // namespace
 
-LoadResult drive_load(std::uint16_t port, const std::string& audience, const test::TestPerson& member,
-                      const test::TestGroup& group, const std::vector<Point>& ephemerals, int connections,
-                      int threads, double seconds) {
+LoadResult drive_load(std::uint16_t port, const std::string& audience,
+                      const test::TestPerson& member, const test::TestGroup& group,
+                      const std::vector<Point>& ephemerals, int connections, int threads,
+                      double seconds) {
   Shared shared;
   shared.audience = audience;
   shared.signer = member.devices[0]->signer();
   shared.kid = member.devices[0]->kid();
   for (const Point& t : ephemerals)
-    shared.bodies.push_back(service::serialize_request("RecryptData", service::RecryptDataRequest{group.name, group.key_id(), t}.to_json()));
+    shared.bodies.push_back(service::serialize_request(
+        "RecryptData", service::RecryptDataRequest{group.name, group.key_id(), t}.to_json()));
 
   // One event loop per thread, each with its share of the connections: no handler crosses
   // threads, so nothing wakes another thread or waits on a shared queue's lock.
@@ -121,7 +126,8 @@ LoadResult drive_load(std::uint16_t port, const std::string& audience, const tes
   for (int i = 0; i < threads; ++i) loops.push_back(std::make_unique<net::io_context>(1));
   tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
   for (int i = 0; i < connections; ++i)
-    std::make_shared<Connection>(*loops[static_cast<std::size_t>(i % threads)], shared, static_cast<std::size_t>(i) * 7)
+    std::make_shared<Connection>(*loops[static_cast<std::size_t>(i % threads)], shared,
+                                 static_cast<std::size_t>(i) * 7)
         ->start(endpoint);
   std::vector<std::thread> pool;
   for (auto& loop : loops) pool.emplace_back([&loop] { loop->run(); });

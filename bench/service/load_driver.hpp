@@ -19,8 +19,9 @@ struct LoadResult {
 };
 
 // One second of warm-up, then `seconds` measured.
-LoadResult drive_load(std::uint16_t port, const std::string& audience, const test::TestPerson& member,
-                      const test::TestGroup& group, const std::vector<Point>& ephemerals, int connections,
-                      int threads, double seconds);
+LoadResult drive_load(std::uint16_t port, const std::string& audience,
+                      const test::TestPerson& member, const test::TestGroup& group,
+                      const std::vector<Point>& ephemerals, int connections, int threads,
+                      double seconds);
 
 }  // namespace recrypt::bench

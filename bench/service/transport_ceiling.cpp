@@ -35,8 +35,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void read() {
     parser_.emplace();
     parser_->body_limit(1 << 20);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
  private:
@@ -56,9 +57,10 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->keep_alive(true);
     response_->body() = work_.response_body;
     response_->prepare_payload();
-    http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code e, std::size_t) {
-      if (!e) self->read();
-    });
+    http::async_write(stream_, *response_,
+                      [self = shared_from_this()](beast::error_code e, std::size_t) {
+                        if (!e) self->read();
+                      });
   }
 
   const Work& work_;
@@ -93,7 +95,8 @@ struct TransportCeiling::Impl {
   std::vector<std::thread> pool;
 };
 
-TransportCeiling::TransportCeiling(unsigned threads, const Point& signer_key, std::string response_body)
+TransportCeiling::TransportCeiling(unsigned threads, const Point& signer_key,
+                                   std::string response_body)
     : impl_(std::make_unique<Impl>(signer_key, std::move(response_body), threads)) {
   impl_->accept();
   for (unsigned i = 0; i < threads; ++i) impl_->pool.emplace_back([this] { impl_->ioc.run(); });

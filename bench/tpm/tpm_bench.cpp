@@ -55,10 +55,10 @@ tpm::EsysObject raw_ecdh_key(ESYS_CONTEXT* ctx) {
   TPM2B_DATA outside{};
   TPML_PCR_SELECTION pcrs{};
   ESYS_TR handle = ESYS_TR_NONE;
-  tpm::check_rc("CreatePrimary (bench key)",
-                Esys_CreatePrimary(ctx, ESYS_TR_RH_NULL, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                   ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs, &handle, nullptr,
-                                   nullptr, nullptr, nullptr));
+  tpm::check_rc(
+      "CreatePrimary (bench key)",
+      Esys_CreatePrimary(ctx, ESYS_TR_RH_NULL, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens,
+                         &tmpl, &outside, &pcrs, &handle, nullptr, nullptr, nullptr, nullptr));
   return tpm::EsysObject(ctx, handle);
 }
 
@@ -93,9 +93,8 @@ int main(int argc, char** argv) {
   tpm::TpmConfig config;
   config.tcti = swtpm.tcti();
   config.data_dir = data.path();
-  tpm::TpmBackend backend(config, [](const backend::PinRequest&) {
-    return std::optional<SecureString>("1234");
-  });
+  tpm::TpmBackend backend(
+      config, [](const backend::PinRequest&) { return std::optional<SecureString>("1234"); });
   const auto key = backend.generate_key("bench", backend::KeyPurpose::encryption);
   const Point peer = Scalar::random(Curve::p256()).public_point();
   backend.ecdh(key.id, peer);  // load the key once, as the agent would have
@@ -105,37 +104,52 @@ int main(int argc, char** argv) {
   tpm::EsysObject raw_key = raw_ecdh_key(ctx.get());
   const TPM2B_ECC_POINT raw_in = to_tpm(peer);
 
-  benchmark::RegisterBenchmark("tpm/backend_ecdh", [&](benchmark::State& st) {
-    for (auto _ : st) benchmark::DoNotOptimize(backend.ecdh(key.id, peer));
-  })->UseRealTime()->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("tpm/backend_ecdh",
+                               [&](benchmark::State& st) {
+                                 for (auto _ : st)
+                                   benchmark::DoNotOptimize(backend.ecdh(key.id, peer));
+                               })
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
 
-  benchmark::RegisterBenchmark("tpm/raw_esys_ecdh_zgen", [&](benchmark::State& st) {
-    for (auto _ : st) {
-      TPM2B_ECC_POINT* out = nullptr;
-      tpm::check_rc("ECDH_ZGen", Esys_ECDH_ZGen(ctx.get(), raw_key.get(), ESYS_TR_PASSWORD,
-                                                ESYS_TR_NONE, ESYS_TR_NONE, &raw_in, &out));
-      Esys_Free(out);
-    }
-  })->UseRealTime()->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(
+      "tpm/raw_esys_ecdh_zgen",
+      [&](benchmark::State& st) {
+        for (auto _ : st) {
+          TPM2B_ECC_POINT* out = nullptr;
+          tpm::check_rc("ECDH_ZGen", Esys_ECDH_ZGen(ctx.get(), raw_key.get(), ESYS_TR_PASSWORD,
+                                                    ESYS_TR_NONE, ESYS_TR_NONE, &raw_in, &out));
+          Esys_Free(out);
+        }
+      })
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
 
   // For the record: the same encrypted ZGen through an ESAPI salted session. With tss2-esys
   // 3.2.1 this is what the backend would cost without its own session code.
   tpm::EsysObject esys_session = tpm::start_salted_session(ctx.get(), raw_key.get());
-  benchmark::RegisterBenchmark("tpm/esys_salted_session_ecdh_zgen", [&](benchmark::State& st) {
-    for (auto _ : st) {
-      tpm::set_session_attributes(ctx.get(), esys_session.get(),
-                                  {.decrypt = true, .encrypt = true});
-      TPM2B_ECC_POINT* out = nullptr;
-      tpm::check_rc("ECDH_ZGen", Esys_ECDH_ZGen(ctx.get(), raw_key.get(), esys_session.get(),
-                                                ESYS_TR_NONE, ESYS_TR_NONE, &raw_in, &out));
-      Esys_Free(out);
-    }
-  })->UseRealTime()->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(
+      "tpm/esys_salted_session_ecdh_zgen",
+      [&](benchmark::State& st) {
+        for (auto _ : st) {
+          tpm::set_session_attributes(ctx.get(), esys_session.get(),
+                                      {.decrypt = true, .encrypt = true});
+          TPM2B_ECC_POINT* out = nullptr;
+          tpm::check_rc("ECDH_ZGen", Esys_ECDH_ZGen(ctx.get(), raw_key.get(), esys_session.get(),
+                                                    ESYS_TR_NONE, ESYS_TR_NONE, &raw_in, &out));
+          Esys_Free(out);
+        }
+      })
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
 
-  benchmark::RegisterBenchmark("floor/openssl_p256_ecdh", [&](benchmark::State& st) {
-    const Scalar k = Scalar::random(Curve::p256());
-    for (auto _ : st) benchmark::DoNotOptimize(peer.times(k));
-  })->UseRealTime()->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("floor/openssl_p256_ecdh",
+                               [&](benchmark::State& st) {
+                                 const Scalar k = Scalar::random(Curve::p256());
+                                 for (auto _ : st) benchmark::DoNotOptimize(peer.times(k));
+                               })
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
 
   CapturingReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

@@ -29,9 +29,11 @@ std::string octal(unsigned mode) {
 
 fs::path default_socket_path() {
   if (const char* p = env("RECRYPT_AGENT_SOCK")) return p;
-  if (const char* runtime = env("XDG_RUNTIME_DIR")) return fs::path(runtime) / "recrypt" / "agent.sock";
+  if (const char* runtime = env("XDG_RUNTIME_DIR"))
+    return fs::path(runtime) / "recrypt" / "agent.sock";
   const char* tmp = env("TMPDIR");
-  return fs::path(tmp != nullptr ? tmp : "/tmp") / ("recrypt-" + std::to_string(::getuid())) / "agent.sock";
+  return fs::path(tmp != nullptr ? tmp : "/tmp") / ("recrypt-" + std::to_string(::getuid())) /
+         "agent.sock";
 }
 
 fs::path default_home() {
@@ -54,21 +56,25 @@ std::optional<FolderProblem> socket_folder_problem(const fs::path& folder) {
   struct stat st {};
   if (::lstat(folder.c_str(), &st) != 0) {
     if (errno == ENOENT) return std::nullopt;
-    return FolderProblem{"cannot inspect the socket folder " + name + ": " + std::strerror(errno),
-                         "make it readable to you, or use a socket in a folder of your own (--socket)"};
+    return FolderProblem{
+        "cannot inspect the socket folder " + name + ": " + std::strerror(errno),
+        "make it readable to you, or use a socket in a folder of your own (--socket)"};
   }
   const uid_t me = ::geteuid();
   if (S_ISLNK(st.st_mode))
-    return FolderProblem{"the socket folder " + name + " is a symbolic link, which could lead to anyone's folder",
-                         "remove the link (rm " + name + "); the agent creates a real folder, mode 0700"};
+    return FolderProblem{
+        "the socket folder " + name + " is a symbolic link, which could lead to anyone's folder",
+        "remove the link (rm " + name + "); the agent creates a real folder, mode 0700"};
   if (!S_ISDIR(st.st_mode))
     return FolderProblem{"the socket folder " + name + " is not a folder",
                          "remove it; the agent creates the folder, mode 0700"};
   if (st.st_uid != me)
-    return FolderProblem{"the socket folder " + name + " belongs to uid " + std::to_string(st.st_uid) +
-                             ", not to you (uid " + std::to_string(me) + "), so that user could answer as your agent",
-                         "have it removed (it is not yours), or use a socket in a folder of your own: "
-                         "$XDG_RUNTIME_DIR, or --socket"};
+    return FolderProblem{
+        "the socket folder " + name + " belongs to uid " + std::to_string(st.st_uid) +
+            ", not to you (uid " + std::to_string(me) +
+            "), so that user could answer as your agent",
+        "have it removed (it is not yours), or use a socket in a folder of your own: "
+        "$XDG_RUNTIME_DIR, or --socket"};
   if ((st.st_mode & 077) != 0)
     return FolderProblem{"the socket folder " + name + " has mode " + octal(st.st_mode) +
                              ", so others may reach or replace the socket in it",
@@ -83,9 +89,11 @@ void make_socket_folder(const fs::path& folder) {
       // still made here, 0700 from the start.
       fs::create_directories(folder.parent_path());
       if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST)
-        throw std::runtime_error("cannot create the socket folder " + folder.string() + ": " + std::strerror(errno));
+        throw std::runtime_error("cannot create the socket folder " + folder.string() + ": " +
+                                 std::strerror(errno));
     } else if (errno != EEXIST) {
-      throw std::runtime_error("cannot create the socket folder " + folder.string() + ": " + std::strerror(errno));
+      throw std::runtime_error("cannot create the socket folder " + folder.string() + ": " +
+                               std::strerror(errno));
     }
   }
   // Checked whether made now or found: one found may be anyone's, or a link.

@@ -21,14 +21,14 @@ enum class Code : int {
   method_not_found = -32601,
   invalid_params = -32602,
   internal_error = -32603,
-  refused = -32001,         // the caller may not do this (wrong uid is refused before any message)
-  not_found = -32002,       // no such profile, group, member, key, device
-  auth_failed = -32003,     // wrong PIN or passphrase, or cancelled
-  device_error = -32004,    // TPM or token failure, device absent
-  service_error = -32005,   // the recryption service refused or failed; data.status says how
-  decrypt_failed = -32006,  // nothing this agent holds opens the document
-  conflict = -32007,        // already exists
-  consent_refused = -32008, // the user said no at the agent's confirmation prompt
+  refused = -32001,          // the caller may not do this (wrong uid is refused before any message)
+  not_found = -32002,        // no such profile, group, member, key, device
+  auth_failed = -32003,      // wrong PIN or passphrase, or cancelled
+  device_error = -32004,     // TPM or token failure, device absent
+  service_error = -32005,    // the recryption service refused or failed; data.status says how
+  decrypt_failed = -32006,   // nothing this agent holds opens the document
+  conflict = -32007,         // already exists
+  consent_refused = -32008,  // the user said no at the agent's confirmation prompt
 };
 
 struct Request {
@@ -60,7 +60,8 @@ Request parse_request(std::string_view line, Json& id_out);
 // Answers are serialized in wiping memory, since some carry key material (document.open's
 // plaintext); make_result also wipes the strings of `result`, which it consumes.
 SecureString make_result(const Json& id, Json&& result);
-SecureString make_error(const Json& id, Code code, const std::string& message, const Json& data = nullptr);
+SecureString make_error(const Json& id, Code code, const std::string& message,
+                        const Json& data = nullptr);
 
 // Client side.
 std::string make_request(std::uint64_t id, std::string_view method, const Json& params);

@@ -36,7 +36,8 @@ Message parse_request(std::string_view text, std::size_t max_size) {
   return unwrap(std::move(doc), kRequestSuffix, status::kMalformed);
 }
 
-Message parse_response(std::string_view text, std::size_t max_size, std::string_view expected_name) {
+Message parse_response(std::string_view text, std::size_t max_size,
+                       std::string_view expected_name) {
   Json doc;
   try {
     doc = json::parse(text, max_size, "response");
@@ -53,7 +54,8 @@ Message parse_response(std::string_view text, std::size_t max_size, std::string_
     description = d->get<std::string>();
   if (code < 200 || code > 299) refuse(code, description.empty() ? "refused" : description);
   if (message.name != expected_name)
-    refuse(status::kInternal, "service answered " + message.name + " to a " + std::string(expected_name));
+    refuse(status::kInternal,
+           "service answered " + message.name + " to a " + std::string(expected_name));
   return message;
 }
 
@@ -63,7 +65,8 @@ std::string serialize_request(std::string_view name, const Json& body) {
   return doc.dump();
 }
 
-std::string serialize_response(std::string_view name, int status, std::string_view description, Json body) {
+std::string serialize_response(std::string_view name, int status, std::string_view description,
+                               Json body) {
   if (!body.is_object()) body = Json::object();
   body["Status"] = status;
   body["StatusDescription"] = std::string(description);

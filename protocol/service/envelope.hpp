@@ -26,6 +26,7 @@ Message parse_response(std::string_view text, std::size_t max_size, std::string_
 
 std::string serialize_request(std::string_view name, const Json& body);
 // `body` gets Status and StatusDescription added.
-std::string serialize_response(std::string_view name, int status, std::string_view description, Json body);
+std::string serialize_response(std::string_view name, int status, std::string_view description,
+                               Json body);
 
 }  // namespace recrypt::service

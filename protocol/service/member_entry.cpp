@@ -18,7 +18,8 @@ constexpr std::size_t kMaxShareJson = 1024;
 
 const std::string& bounded(const Json& j, std::string_view key, std::size_t max) {
   const std::string& s = json::string_field(j, key, kWhat);
-  if (s.empty() || s.size() > max) fail(Errc::malformed, "member entry field \"" + std::string(key) + "\" is empty or too long");
+  if (s.empty() || s.size() > max)
+    fail(Errc::malformed, "member entry field \"" + std::string(key) + "\" is empty or too long");
   return s;
 }
 
@@ -26,9 +27,12 @@ const std::string& bounded(const Json& j, std::string_view key, std::size_t max)
 
 std::string to_string(MemberStatus s) {
   switch (s) {
-    case MemberStatus::active: return "ACTIVE";
-    case MemberStatus::suspended: return "SUSPENDED";
-    case MemberStatus::revoked: return "REVOKED";
+    case MemberStatus::active:
+      return "ACTIVE";
+    case MemberStatus::suspended:
+      return "SUSPENDED";
+    case MemberStatus::revoked:
+      return "REVOKED";
   }
   return "REVOKED";
 }
@@ -49,15 +53,20 @@ Json privileges_to_json(const Privileges& p) {
 }
 
 Privileges privileges_from_json(const Json& j) {
-  if (!j.is_array() || j.size() > 8) refuse(status::kMalformed, "privileges must be an array of names");
+  if (!j.is_array() || j.size() > 8)
+    refuse(status::kMalformed, "privileges must be an array of names");
   Privileges p;
   for (const Json& v : j) {
     if (!v.is_string()) refuse(status::kMalformed, "privileges must be strings");
     const auto& s = v.get_ref<const std::string&>();
-    if (s == "RECRYPT") p.recrypt = true;
-    else if (s == "ADMIN") p.admin = true;
-    else if (s == "SUPER") p.super = true;
-    else refuse(status::kMalformed, "unknown privilege (RECRYPT, ADMIN, SUPER)");
+    if (s == "RECRYPT")
+      p.recrypt = true;
+    else if (s == "ADMIN")
+      p.admin = true;
+    else if (s == "SUPER")
+      p.super = true;
+    else
+      refuse(status::kMalformed, "unknown privilege (RECRYPT, ADMIN, SUPER)");
   }
   return p;
 }
@@ -119,7 +128,8 @@ MemberEntry MemberEntry::from_json(const Json& j) {
         if (device.empty() || device.size() > 128 || !wrapped.is_string())
           fail(Errc::malformed, "wrapped_shares maps device key ids to wrapped or resident shares");
         const auto& text = wrapped.get_ref<const std::string&>();
-        if (text.size() > kMaxWrappedShareSize) fail(Errc::too_large, "a wrapped share is too large");
+        if (text.size() > kMaxWrappedShareSize)
+          fail(Errc::too_large, "a wrapped share is too large");
         parse_share_form(text);  // well-formed now, so a device never meets a broken one
         e.wrapped_shares.emplace(device, text);
       }
@@ -147,8 +157,9 @@ Scalar unwrap_share(std::string_view wrapped, const Scalar& device_encryption_ke
   return jwk::to_private(jwk);
 }
 
-MemberEntry make_member_entry(const std::string& member, const std::string& account, Privileges privileges,
-                              MemberStatus status, const Scalar& group_secret,
+MemberEntry make_member_entry(const std::string& member, const std::string& account,
+                              Privileges privileges, MemberStatus status,
+                              const Scalar& group_secret,
                               const std::vector<std::pair<std::string, ShareWrapper>>& devices) {
   recryption::MemberSplit split = recryption::split(group_secret);
   MemberEntry e;
@@ -158,16 +169,19 @@ MemberEntry make_member_entry(const std::string& member, const std::string& acco
   e.status = status;
   e.key_id = udf::key_fingerprint(group_secret.public_point());
   e.recryption_key = jwk::from_private(split.recryption_key);
-  for (const auto& [device_id, wrap] : devices) e.wrapped_shares.emplace(device_id, wrap(split.share));
+  for (const auto& [device_id, wrap] : devices)
+    e.wrapped_shares.emplace(device_id, wrap(split.share));
   return e;
 }
 
-MemberEntry make_member_entry(const std::string& member, const std::string& account, Privileges privileges,
-                              MemberStatus status, const Scalar& group_secret,
+MemberEntry make_member_entry(const std::string& member, const std::string& account,
+                              Privileges privileges, MemberStatus status,
+                              const Scalar& group_secret,
                               const std::vector<Point>& device_encryption_keys) {
   std::vector<std::pair<std::string, ShareWrapper>> devices;
   for (const Point& device : device_encryption_keys)
-    devices.emplace_back(udf::key_fingerprint(device), [device](const Scalar& share) { return wrap_share(share, device); });
+    devices.emplace_back(udf::key_fingerprint(device),
+                         [device](const Scalar& share) { return wrap_share(share, device); });
   return make_member_entry(member, account, privileges, status, group_secret, devices);
 }
 

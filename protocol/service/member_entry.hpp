@@ -37,11 +37,11 @@ struct MemberEntry {
   std::string account;  // the member's account name, for people reading the list
   Privileges privileges;
   MemberStatus status = MemberStatus::active;
-  std::string key_id;  // UDF of the group key A this entry is for
-  std::optional<SecretJson> recryption_key;  // private JWK of r
+  std::string key_id;                                 // UDF of the group key A this entry is for
+  std::optional<SecretJson> recryption_key;           // private JWK of r
   std::map<std::string, std::string> wrapped_shares;  // device encryption UDF -> JWE of x
 
-  Json to_json() const;  // carries r: send it only to the service
+  Json to_json() const;                         // carries r: send it only to the service
   static MemberEntry from_json(const Json& j);  // bounded and typed; ServiceError(400/413)
 };
 
@@ -56,13 +56,15 @@ using ShareWrapper = std::function<std::string(const Scalar& share)>;
 
 // An entry for `member` with a fresh split of the group secret: r for the service, x wrapped
 // for every device (keyed by the UDF of its encryption key) by that device's wrapper.
-MemberEntry make_member_entry(const std::string& member, const std::string& account, Privileges privileges,
-                              MemberStatus status, const Scalar& group_secret,
+MemberEntry make_member_entry(const std::string& member, const std::string& account,
+                              Privileges privileges, MemberStatus status,
+                              const Scalar& group_secret,
                               const std::vector<std::pair<std::string, ShareWrapper>>& devices);
 
 // The same with wrap_share() to every device key given.
-MemberEntry make_member_entry(const std::string& member, const std::string& account, Privileges privileges,
-                              MemberStatus status, const Scalar& group_secret,
+MemberEntry make_member_entry(const std::string& member, const std::string& account,
+                              Privileges privileges, MemberStatus status,
+                              const Scalar& group_secret,
                               const std::vector<Point>& device_encryption_keys);
 
 SecretJson to_secret_json(const Json& j);  // copies a (small) JSON object into wiping strings

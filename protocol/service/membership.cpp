@@ -18,15 +18,18 @@ constexpr std::string_view kWhat = "membership record";
 bool holds_power(const Privileges& p) { return p.admin || p.super; }
 
 RecordOp parse_op(const std::string& s) {
-  for (RecordOp op : {RecordOp::genesis, RecordOp::add, RecordOp::update, RecordOp::resplit, RecordOp::rotate})
+  for (RecordOp op :
+       {RecordOp::genesis, RecordOp::add, RecordOp::update, RecordOp::resplit, RecordOp::rotate})
     if (to_string(op) == s) return op;
-  refuse(status::kMalformed, "membership record op must be genesis, add, update, resplit or rotate");
+  refuse(status::kMalformed,
+         "membership record op must be genesis, add, update, resplit or rotate");
 }
 
 const std::string& bounded(const Json& j, std::string_view key, std::size_t max) {
   const std::string& s = json::string_field(j, key, kWhat);
   if (s.empty() || s.size() > max)
-    refuse(status::kMalformed, "membership record field \"" + std::string(key) + "\" is empty or too long");
+    refuse(status::kMalformed,
+           "membership record field \"" + std::string(key) + "\" is empty or too long");
   return s;
 }
 
@@ -40,7 +43,8 @@ Json change_to_json(const MemberChange& c) {
 MemberChange change_from_json(const Json& j) {
   json::require_object(j, kWhat);
   return {bounded(j, "member", 128),
-          {bounded(j, "account", kMaxNameLength), privileges_from_json(j.contains("privileges") ? j["privileges"] : Json()),
+          {bounded(j, "account", kMaxNameLength),
+           privileges_from_json(j.contains("privileges") ? j["privileges"] : Json()),
            parse_status(json::string_field(j, "status", kWhat))}};
 }
 
@@ -54,7 +58,8 @@ MembershipRecord record_from_json(const Json& p) {
   if (const std::string* key = json::optional_string(p, "key_id", kWhat)) r.key_id = *key;
   if (const std::string* time = json::optional_string(p, "time", kWhat)) r.time = *time;
   const auto& members = json::array_field(p, "members", kWhat);
-  if (members.size() > kMaxGenesisMembers) refuse(status::kTooLarge, "membership record names too many members");
+  if (members.size() > kMaxGenesisMembers)
+    refuse(status::kTooLarge, "membership record names too many members");
   std::set<std::string> seen;
   for (const Json& m : members) {
     r.members.push_back(change_from_json(m));
@@ -64,33 +69,42 @@ MembershipRecord record_from_json(const Json& p) {
   // The shape each kind of record has, so that the rules below can rely on it.
   bool one_member = r.op == RecordOp::add || r.op == RecordOp::update || r.op == RecordOp::resplit;
   if (one_member && r.members.size() != 1)
-    refuse(status::kMalformed, "a membership " + std::string(to_string(r.op)) + " record names exactly one member");
+    refuse(status::kMalformed,
+           "a membership " + std::string(to_string(r.op)) + " record names exactly one member");
   if (r.op == RecordOp::rotate && !r.members.empty())
     refuse(status::kMalformed, "a membership rotate record names no member");
   if (r.op == RecordOp::genesis && r.members.empty())
     refuse(status::kMalformed, "a membership genesis record names the first members");
-  bool needs_key = r.op == RecordOp::genesis || r.op == RecordOp::rotate || r.op == RecordOp::resplit;
+  bool needs_key =
+      r.op == RecordOp::genesis || r.op == RecordOp::rotate || r.op == RecordOp::resplit;
   if (needs_key && r.key_id.empty())
-    refuse(status::kMalformed, "a membership " + std::string(to_string(r.op)) + " record names a group key");
+    refuse(status::kMalformed,
+           "a membership " + std::string(to_string(r.op)) + " record names a group key");
   if ((r.seq == 0) != r.prev.empty())
-    refuse(status::kMalformed, "a membership record names its predecessor's hash, except the first");
+    refuse(status::kMalformed,
+           "a membership record names its predecessor's hash, except the first");
   return r;
 }
 
 [[noreturn]] void not_authorised(const SignedRecord& s, const std::string& what) {
-  refuse(status::kUnauthorized, "membership record " + std::to_string(s.record.seq) + " is signed by " + s.signer +
-                                    ", " + what);
+  refuse(status::kUnauthorized, "membership record " + std::to_string(s.record.seq) +
+                                    " is signed by " + s.signer + ", " + what);
 }
 
 }  // namespace
 
 std::string_view to_string(RecordOp op) {
   switch (op) {
-    case RecordOp::genesis: return "genesis";
-    case RecordOp::add: return "add";
-    case RecordOp::update: return "update";
-    case RecordOp::resplit: return "resplit";
-    case RecordOp::rotate: return "rotate";
+    case RecordOp::genesis:
+      return "genesis";
+    case RecordOp::add:
+      return "add";
+    case RecordOp::update:
+      return "update";
+    case RecordOp::resplit:
+      return "resplit";
+    case RecordOp::rotate:
+      return "rotate";
   }
   return "rotate";
 }
@@ -106,18 +120,23 @@ Json MembershipRecord::payload() const {
 }
 
 std::string MembershipRecord::sign(const Point& signer_key, const jws::Signer& signer) const {
-  Json header{{"typ", kRecordType}, {"kid", udf::key_fingerprint(signer_key)}, {"jwk", jwk::from_public(signer_key)}};
+  Json header{{"typ", kRecordType},
+              {"kid", udf::key_fingerprint(signer_key)},
+              {"jwk", jwk::from_public(signer_key)}};
   return jws::sign_compact(std::move(header), as_bytes(payload().dump()), signer);
 }
 
-std::string record_hash(std::string_view token) { return base64url::encode(sha256(as_bytes(token))); }
+std::string record_hash(std::string_view token) {
+  return base64url::encode(sha256(as_bytes(token)));
+}
 
 SignedRecord parse_record(std::string_view token) {
   if (token.size() > kMaxRecordSize) refuse(status::kTooLarge, "membership record is too large");
   try {
     jws::Parsed parsed = jws::parse(token);
     const std::string* typ = json::optional_string(parsed.header, "typ", kWhat);
-    if (typ == nullptr || *typ != kRecordType) refuse(status::kMalformed, "not a membership record (typ)");
+    if (typ == nullptr || *typ != kRecordType)
+      refuse(status::kMalformed, "not a membership record (typ)");
     Point key = jwk::to_public(json::object_field(parsed.header, "jwk", kWhat));
     SignedRecord out;
     out.signer = udf::key_fingerprint(key);
@@ -137,18 +156,22 @@ SignedRecord parse_record(std::string_view token) {
 void check_record(const SignedRecord& s, const ChainView& chain) {
   const MembershipRecord& r = s.record;
   const std::string seq = std::to_string(r.seq);
-  if (r.group != chain.group_id) refuse(status::kMalformed, "membership record " + seq + " is for another group");
+  if (r.group != chain.group_id)
+    refuse(status::kMalformed, "membership record " + seq + " is for another group");
   if (!chain.head) {
     if (r.op != RecordOp::genesis || r.seq != 0)
       refuse(status::kConflict, "the membership chain must start with a genesis record");
   } else {
-    if (r.op == RecordOp::genesis) refuse(status::kConflict, "the membership chain has a genesis record already");
+    if (r.op == RecordOp::genesis)
+      refuse(status::kConflict, "the membership chain has a genesis record already");
     if (r.seq != chain.head->seq + 1)
-      refuse(status::kConflict, "membership record " + seq + " does not extend the chain, whose head is record " +
-                                    std::to_string(chain.head->seq) +
-                                    " (another administrator may have changed the group: try again)");
+      refuse(status::kConflict,
+             "membership record " + seq + " does not extend the chain, whose head is record " +
+                 std::to_string(chain.head->seq) +
+                 " (another administrator may have changed the group: try again)");
     if (r.prev != chain.head->hash)
-      refuse(status::kConflict, "membership record " + seq + " does not follow the chain's head (a fork)");
+      refuse(status::kConflict,
+             "membership record " + seq + " does not follow the chain's head (a fork)");
   }
 
   // The group's signing key may write anything; a member only what its privileges allow, as
@@ -156,7 +179,8 @@ void check_record(const SignedRecord& s, const ChainView& chain) {
   const bool by_group_key = s.signer == chain.group_id;
   std::optional<MemberState> signer;
   if (!by_group_key) signer = chain.member(s.signer);
-  const bool admin = by_group_key || (signer && signer->status == MemberStatus::active && holds_power(signer->privileges));
+  const bool admin = by_group_key || (signer && signer->status == MemberStatus::active &&
+                                      holds_power(signer->privileges));
   const bool super = by_group_key || (admin && signer->privileges.super);
 
   if (r.op == RecordOp::genesis) {
@@ -165,23 +189,30 @@ void check_record(const SignedRecord& s, const ChainView& chain) {
   }
   if (!admin) not_authorised(s, "who is not an ACTIVE administrator of the group");
   if (r.op == RecordOp::rotate) {
-    if (r.key_id == chain.key_id) refuse(status::kMalformed, "membership rotate record " + seq + " names the current key");
+    if (r.key_id == chain.key_id)
+      refuse(status::kMalformed, "membership rotate record " + seq + " names the current key");
     return;
   }
   const MemberChange& m = r.members.front();
   std::optional<MemberState> before = chain.member(m.member);
   if (r.op == RecordOp::add) {
     if (before) refuse(status::kConflict, "member " + m.member + " is already in the group");
-    if (holds_power(m.state.privileges) && !super) not_authorised(s, "not SUPER: only a SUPER member grants ADMIN or SUPER");
+    if (holds_power(m.state.privileges) && !super)
+      not_authorised(s, "not SUPER: only a SUPER member grants ADMIN or SUPER");
     return;
   }
-  if (!before) refuse(status::kNotFound, "membership record " + seq + " names " + m.member + ", who is not in the group");
+  if (!before)
+    refuse(status::kNotFound,
+           "membership record " + seq + " names " + m.member + ", who is not in the group");
   if (before->account != m.state.account)
     refuse(status::kMalformed, "membership record " + seq + " changes the account of " + m.member);
   if (r.op == RecordOp::resplit) {
-    if (!(m.state == *before)) refuse(status::kMalformed, "a re-split changes no member's status or privileges");
-    if (before->status == MemberStatus::revoked) refuse(status::kConflict, "a revoked member gets no new key material");
-    if (r.key_id != chain.key_id) refuse(status::kMalformed, "a re-split is for the group's current key");
+    if (!(m.state == *before))
+      refuse(status::kMalformed, "a re-split changes no member's status or privileges");
+    if (before->status == MemberStatus::revoked)
+      refuse(status::kConflict, "a revoked member gets no new key material");
+    if (r.key_id != chain.key_id)
+      refuse(status::kMalformed, "a re-split is for the group's current key");
     return;
   }
   // update
@@ -211,7 +242,8 @@ ChainView MembershipState::view() const {
 std::optional<MemberChange> MembershipState::find(std::string_view id_or_account) const {
   for (const auto& [id, state] : members_) {
     bool by_account = id_or_account.find('@') != std::string_view::npos;
-    if (by_account ? state.account == id_or_account : udf::matches(id, id_or_account)) return MemberChange{id, state};
+    if (by_account ? state.account == id_or_account : udf::matches(id, id_or_account))
+      return MemberChange{id, state};
   }
   return std::nullopt;
 }
@@ -243,7 +275,8 @@ MembershipState MembershipState::from_json(const Json& j) {
   }
   if (j.contains("head")) {
     const Json& h = json::object_field(j, "head", "membership state");
-    s.head_ = ChainHead{json::uint_field(h, "seq", "membership state"), json::string_field(h, "hash", "membership state")};
+    s.head_ = ChainHead{json::uint_field(h, "seq", "membership state"),
+                        json::string_field(h, "hash", "membership state")};
   }
   return s;
 }

@@ -24,7 +24,8 @@ auto checked(F&& f) -> decltype(f()) {
 
 std::string str(const Json& j, std::string_view key, std::size_t max = kMaxRef) {
   const std::string& s = json::string_field(j, key, kWhat);
-  if (s.empty() || s.size() > max) fail(Errc::malformed, "field \"" + std::string(key) + "\" is empty or too long");
+  if (s.empty() || s.size() > max)
+    fail(Errc::malformed, "field \"" + std::string(key) + "\" is empty or too long");
   return s;
 }
 
@@ -39,7 +40,8 @@ std::vector<MemberEntry> entries_from(const Json& j, bool required) {
   std::vector<MemberEntry> out;
   if (!required && !j.contains("entries")) return out;
   const auto& arr = json::array_field(j, "entries", kWhat);
-  if (arr.size() > kMaxEntriesPerRequest) fail(Errc::too_large, "too many member entries in one request");
+  if (arr.size() > kMaxEntriesPerRequest)
+    fail(Errc::too_large, "too many member entries in one request");
   for (const Json& e : arr) out.push_back(MemberEntry::from_json(e));
   return out;
 }
@@ -55,7 +57,8 @@ std::vector<std::string> records_from(const Json& j, bool required) {
   std::vector<std::string> out;
   if (!required && !j.contains("records")) return out;
   const auto& arr = json::array_field(j, "records", kWhat);
-  if (arr.size() > kMaxRecordsPerRequest) fail(Errc::too_large, "too many membership records in one request");
+  if (arr.size() > kMaxRecordsPerRequest)
+    fail(Errc::too_large, "too many membership records in one request");
   for (const Json& v : arr) {
     if (!v.is_string() || v.get_ref<const std::string&>().size() > kMaxRecordSize)
       fail(Errc::malformed, "a membership record must be a JWS compact string of at most 16 KiB");
@@ -67,7 +70,8 @@ std::vector<std::string> records_from(const Json& j, bool required) {
 std::vector<std::string> strings(const Json& j, std::string_view key) {
   std::vector<std::string> out;
   for (const Json& v : json::array_field(j, key, kWhat)) {
-    if (!v.is_string()) fail(Errc::malformed, "field \"" + std::string(key) + "\" must hold strings");
+    if (!v.is_string())
+      fail(Errc::malformed, "field \"" + std::string(key) + "\" must hold strings");
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -127,7 +131,8 @@ Json CreateGroupRequest::to_json() const {
 }
 CreateGroupRequest CreateGroupRequest::from_json(const Json& j) {
   return checked([&] {
-    return CreateGroupRequest{str(j, "profile", kMaxProfileSize), entries_from(j, false), records_from(j, true)};
+    return CreateGroupRequest{str(j, "profile", kMaxProfileSize), entries_from(j, false),
+                              records_from(j, true)};
   });
 }
 Json CreateGroupResponse::to_json() const { return Json{{"group", group}, {"key_id", key_id}}; }
@@ -137,7 +142,9 @@ CreateGroupResponse CreateGroupResponse::from_json(const Json& j) {
 
 Json UpdateGroupRequest::to_json() const { return Json{{"group", group}, {"profile", profile}}; }
 UpdateGroupRequest UpdateGroupRequest::from_json(const Json& j) {
-  return checked([&] { return UpdateGroupRequest{str(j, "group"), str(j, "profile", kMaxProfileSize)}; });
+  return checked([&] {
+    return UpdateGroupRequest{str(j, "group"), str(j, "profile", kMaxProfileSize)};
+  });
 }
 Json UpdateGroupResponse::to_json() const { return Json{{"group", group}}; }
 UpdateGroupResponse UpdateGroupResponse::from_json(const Json& j) {
@@ -153,8 +160,10 @@ Json MemberSummary::to_json() const {
 }
 MemberSummary MemberSummary::from_json(const Json& j) {
   return checked([&] {
-    return MemberSummary{str(j, "member"), opt_str(j, "account"), privileges_from_json(j.value("privileges", Json::array())),
-                         parse_status(json::string_field(j, "status", kWhat)), strings(j, "key_ids")};
+    return MemberSummary{str(j, "member"), opt_str(j, "account"),
+                         privileges_from_json(j.value("privileges", Json::array())),
+                         parse_status(json::string_field(j, "status", kWhat)),
+                         strings(j, "key_ids")};
   });
 }
 
@@ -165,12 +174,18 @@ GetGroupRequest GetGroupRequest::from_json(const Json& j) {
 Json GetGroupResponse::to_json() const {
   Json m = Json::array();
   for (const MemberSummary& s : members) m.push_back(s.to_json());
-  return Json{{"group", group}, {"name", name}, {"key_id", key_id}, {"profile", profile}, {"members", std::move(m)}};
+  return Json{{"group", group},
+              {"name", name},
+              {"key_id", key_id},
+              {"profile", profile},
+              {"members", std::move(m)}};
 }
 GetGroupResponse GetGroupResponse::from_json(const Json& j) {
   return checked([&] {
-    GetGroupResponse r{str(j, "group"), str(j, "name"), str(j, "key_id"), str(j, "profile", kMaxProfileSize), {}};
-    for (const Json& m : json::array_field(j, "members", kWhat)) r.members.push_back(MemberSummary::from_json(m));
+    GetGroupResponse r{
+        str(j, "group"), str(j, "name"), str(j, "key_id"), str(j, "profile", kMaxProfileSize), {}};
+    for (const Json& m : json::array_field(j, "members", kWhat))
+      r.members.push_back(MemberSummary::from_json(m));
     return r;
   });
 }
@@ -203,7 +218,8 @@ UpdateMemberRequest UpdateMemberRequest::from_json(const Json& j) {
     UpdateMemberRequest r{str(j, "group"), str(j, "member"), std::nullopt, std::nullopt};
     if (j.contains("status")) r.status = parse_status(json::string_field(j, "status", kWhat));
     if (j.contains("privileges")) r.privileges = privileges_from_json(j["privileges"]);
-    if (j.contains("entry")) r.entry = MemberEntry::from_json(json::object_field(j, "entry", kWhat));
+    if (j.contains("entry"))
+      r.entry = MemberEntry::from_json(json::object_field(j, "entry", kWhat));
     r.records = records_from(j, true);
     if (!r.status && !r.privileges && !r.entry)
       fail(Errc::malformed, "UpdateMember needs a status, privileges or an entry");
@@ -212,7 +228,9 @@ UpdateMemberRequest UpdateMemberRequest::from_json(const Json& j) {
 }
 Json UpdateMemberResponse::to_json() const { return Json{{"member", member.to_json()}}; }
 UpdateMemberResponse UpdateMemberResponse::from_json(const Json& j) {
-  return checked([&] { return UpdateMemberResponse{MemberSummary::from_json(json::object_field(j, "member", kWhat))}; });
+  return checked([&] {
+    return UpdateMemberResponse{MemberSummary::from_json(json::object_field(j, "member", kWhat))};
+  });
 }
 
 Json RecryptDataRequest::to_json() const {
@@ -220,7 +238,8 @@ Json RecryptDataRequest::to_json() const {
 }
 RecryptDataRequest RecryptDataRequest::from_json(const Json& j) {
   return checked([&] {
-    return RecryptDataRequest{str(j, "group"), str(j, "key_id"), jwk::to_public(json::object_field(j, "epk", kWhat))};
+    return RecryptDataRequest{str(j, "group"), str(j, "key_id"),
+                              jwk::to_public(json::object_field(j, "epk", kWhat))};
   });
 }
 Json RecryptDataResponse::to_json() const {
@@ -234,12 +253,15 @@ RecryptDataResponse RecryptDataResponse::from_json(const Json& j) {
 }
 
 Json RotateGroupKeyRequest::to_json() const {
-  return Json{{"group", group}, {"profile", profile}, {"entries", entries_to(entries)}, {"records", records}};
+  return Json{{"group", group},
+              {"profile", profile},
+              {"entries", entries_to(entries)},
+              {"records", records}};
 }
 RotateGroupKeyRequest RotateGroupKeyRequest::from_json(const Json& j) {
   return checked([&] {
-    return RotateGroupKeyRequest{str(j, "group"), str(j, "profile", kMaxProfileSize), entries_from(j, true),
-                                 records_from(j, true)};
+    return RotateGroupKeyRequest{str(j, "group"), str(j, "profile", kMaxProfileSize),
+                                 entries_from(j, true), records_from(j, true)};
   });
 }
 Json RotateGroupKeyResponse::to_json() const { return Json{{"key_id", key_id}}; }
@@ -247,28 +269,37 @@ RotateGroupKeyResponse RotateGroupKeyResponse::from_json(const Json& j) {
   return checked([&] { return RotateGroupKeyResponse{str(j, "key_id")}; });
 }
 
-Json ReadMembershipRequest::to_json() const { return Json{{"group", group}, {"from", from}, {"limit", limit}}; }
+Json ReadMembershipRequest::to_json() const {
+  return Json{{"group", group}, {"from", from}, {"limit", limit}};
+}
 ReadMembershipRequest ReadMembershipRequest::from_json(const Json& j) {
   return checked([&] {
     ReadMembershipRequest r{str(j, "group")};
     if (j.contains("from")) r.from = json::uint_field(j, "from", kWhat);
     if (j.contains("limit")) r.limit = json::uint_field(j, "limit", kWhat);
-    if (r.limit == 0 || r.limit > kMaxRecordsPerRequest) fail(Errc::malformed, "limit must be 1..1000");
+    if (r.limit == 0 || r.limit > kMaxRecordsPerRequest)
+      fail(Errc::malformed, "limit must be 1..1000");
     return r;
   });
 }
-Json ReadMembershipResponse::to_json() const { return Json{{"group", group}, {"length", length}, {"records", records}}; }
+Json ReadMembershipResponse::to_json() const {
+  return Json{{"group", group}, {"length", length}, {"records", records}};
+}
 ReadMembershipResponse ReadMembershipResponse::from_json(const Json& j) {
   return checked([&] {
-    return ReadMembershipResponse{str(j, "group"), json::uint_field(j, "length", kWhat), records_from(j, true)};
+    return ReadMembershipResponse{str(j, "group"), json::uint_field(j, "length", kWhat),
+                                  records_from(j, true)};
   });
 }
 
-Json MigrateMembershipRequest::to_json() const { return Json{{"group", group}, {"records", records}}; }
+Json MigrateMembershipRequest::to_json() const {
+  return Json{{"group", group}, {"records", records}};
+}
 MigrateMembershipRequest MigrateMembershipRequest::from_json(const Json& j) {
   return checked([&] {
     MigrateMembershipRequest r{str(j, "group"), records_from(j, true)};
-    if (r.records.empty()) fail(Errc::malformed, "MigrateMembership needs the chain's first records");
+    if (r.records.empty())
+      fail(Errc::malformed, "MigrateMembership needs the chain's first records");
     return r;
   });
 }
@@ -278,9 +309,9 @@ MigrateMembershipResponse MigrateMembershipResponse::from_json(const Json& j) {
 }
 
 Json AuditRecord::to_json() const {
-  return Json{{"seq", seq},       {"time", time},         {"transaction", transaction},
-              {"group", group},   {"member", member},     {"device", device},
-              {"key_id", key_id}, {"status", status},     {"description", description}};
+  return Json{{"seq", seq},       {"time", time},     {"transaction", transaction},
+              {"group", group},   {"member", member}, {"device", device},
+              {"key_id", key_id}, {"status", status}, {"description", description}};
 }
 AuditRecord AuditRecord::from_json(const Json& j) {
   return checked([&] {
@@ -298,7 +329,9 @@ AuditRecord AuditRecord::from_json(const Json& j) {
   });
 }
 
-Json ReadAuditRequest::to_json() const { return Json{{"group", group}, {"after", after}, {"limit", limit}}; }
+Json ReadAuditRequest::to_json() const {
+  return Json{{"group", group}, {"after", after}, {"limit", limit}};
+}
 ReadAuditRequest ReadAuditRequest::from_json(const Json& j) {
   return checked([&] {
     ReadAuditRequest r{str(j, "group"), 0, 100};
@@ -316,7 +349,8 @@ Json ReadAuditResponse::to_json() const {
 ReadAuditResponse ReadAuditResponse::from_json(const Json& j) {
   return checked([&] {
     ReadAuditResponse r;
-    for (const Json& a : json::array_field(j, "records", kWhat)) r.records.push_back(AuditRecord::from_json(a));
+    for (const Json& a : json::array_field(j, "records", kWhat))
+      r.records.push_back(AuditRecord::from_json(a));
     return r;
   });
 }

@@ -59,8 +59,8 @@ struct GetProfileResponse {
 
 struct CreateGroupRequest {
   static constexpr std::string_view kName = "CreateGroup";
-  std::string profile;                // the signed group profile
-  std::vector<MemberEntry> entries;   // key material for the members the genesis record names
+  std::string profile;               // the signed group profile
+  std::vector<MemberEntry> entries;  // key material for the members the genesis record names
   // The membership chain's first record (membership.hpp), signed by the group's signing key.
   std::vector<std::string> records = {};
   Json to_json() const;
@@ -164,8 +164,9 @@ struct RecryptDataResponse {
 struct RotateGroupKeyRequest {
   static constexpr std::string_view kName = "RotateGroupKey";
   std::string group;
-  std::string profile;               // new A as encryption_key, the old one among the past keys
-  std::vector<MemberEntry> entries;  // key material for the new A (members keep status and privileges)
+  std::string profile;  // new A as encryption_key, the old one among the past keys
+  std::vector<MemberEntry>
+      entries;  // key material for the new A (members keep status and privileges)
   std::vector<std::string> records = {};  // the signed "rotate" record
   Json to_json() const;
   static RotateGroupKeyRequest from_json(const Json& j);
@@ -186,8 +187,8 @@ struct ReadMembershipRequest {
   static ReadMembershipRequest from_json(const Json& j);
 };
 struct ReadMembershipResponse {
-  std::string group;        // id
-  std::uint64_t length = 0; // records in the chain
+  std::string group;         // id
+  std::uint64_t length = 0;  // records in the chain
   std::vector<std::string> records;
   Json to_json() const;
   static ReadMembershipResponse from_json(const Json& j);
@@ -225,8 +226,8 @@ struct AuditRecord {
 struct ReadAuditRequest {
   static constexpr std::string_view kName = "ReadAudit";
   std::string group;
-  std::uint64_t after = 0;   // return records with seq > after
-  std::uint64_t limit = 100; // at most 1000
+  std::uint64_t after = 0;    // return records with seq > after
+  std::uint64_t limit = 100;  // at most 1000
   Json to_json() const;
   static ReadAuditRequest from_json(const Json& j);
 };

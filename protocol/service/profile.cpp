@@ -16,9 +16,11 @@ constexpr std::string_view kWhat = "profile";
 // The first line of every proof statement (docs/SERVICE.md §3).
 constexpr std::string_view kProofContext = "recrypt device proof v1";
 
-const std::string& bounded_string(const Json& obj, std::string_view key, std::size_t max = kMaxNameLength) {
+const std::string& bounded_string(const Json& obj, std::string_view key,
+                                  std::size_t max = kMaxNameLength) {
   const std::string& s = json::string_field(obj, key, kWhat);
-  if (s.empty() || s.size() > max) fail(Errc::malformed, "profile field \"" + std::string(key) + "\" is empty or too long");
+  if (s.empty() || s.size() > max)
+    fail(Errc::malformed, "profile field \"" + std::string(key) + "\" is empty or too long");
   return s;
 }
 
@@ -38,10 +40,15 @@ Bytes decode_proof(std::string_view text) {
 
 Device parse_device(const Json& d) {
   json::require_object(d, "profile device");
-  Device device{bounded_string(d, "name"), bounded_string(d, "backend", 32), key_field(d, "encryption_key"),
-                key_field(d, "signing_key"), std::nullopt, {}};
+  Device device{bounded_string(d, "name"),
+                bounded_string(d, "backend", 32),
+                key_field(d, "encryption_key"),
+                key_field(d, "signing_key"),
+                std::nullopt,
+                {}};
   if (d.contains("tpm_parent")) device.tpm_parent = key_field(d, "tpm_parent");
-  if (const std::string* proof = json::optional_string(d, "proof", kWhat)) device.proof = decode_proof(*proof);
+  if (const std::string* proof = json::optional_string(d, "proof", kWhat))
+    device.proof = decode_proof(*proof);
   return device;
 }
 
@@ -64,7 +71,8 @@ Json check_self_signed(std::string_view token, std::string& id) {
   jws::Verified verified = jws::verify_compact(token, key);
   id = udf::key_fingerprint(key);
   const std::string* kid = json::optional_string(verified.header, "kid", "profile header");
-  if (kid == nullptr || *kid != id) fail(Errc::malformed, "profile kid is not the id of its signing key");
+  if (kid == nullptr || *kid != id)
+    fail(Errc::malformed, "profile kid is not the id of its signing key");
   return payload;
 }
 
@@ -73,12 +81,15 @@ auto as_service_error(F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const Error& e) {
-    refuse(e.code() == Errc::too_large ? status::kTooLarge : status::kMalformed, std::string(e.what()));
+    refuse(e.code() == Errc::too_large ? status::kTooLarge : status::kMalformed,
+           std::string(e.what()));
   }
 }
 
 PersonalProfile parse_personal(const Json& p, const std::string& id) {
-  PersonalProfile profile{bounded_string(p, "account"), key_field(p, "signing_key"), {},
+  PersonalProfile profile{bounded_string(p, "account"),
+                          key_field(p, "signing_key"),
+                          {},
                           bounded_string(p, "created", 64)};
   const auto& devices = json::array_field(p, "devices", kWhat);
   if (devices.size() > kMaxDevices) fail(Errc::too_large, "profile lists too many devices");
@@ -93,8 +104,9 @@ PersonalProfile parse_personal(const Json& p, const std::string& id) {
 }
 
 GroupProfile parse_group(const Json& p) {
-  GroupProfile profile{bounded_string(p, "name"), key_field(p, "signing_key"), key_field(p, "encryption_key"),
-                       {}, bounded_string(p, "service", 1024), bounded_string(p, "created", 64)};
+  GroupProfile profile{bounded_string(p, "name"),          key_field(p, "signing_key"),
+                       key_field(p, "encryption_key"),     {},
+                       bounded_string(p, "service", 1024), bounded_string(p, "created", 64)};
   if (p.contains("past_encryption_keys")) {
     const auto& past = json::array_field(p, "past_encryption_keys", kWhat);
     if (past.size() > kMaxPastKeys) fail(Errc::too_large, "group profile lists too many past keys");
@@ -112,8 +124,9 @@ std::string Device::signing_id() const { return udf::key_fingerprint(signing_key
 // cannot be shifted into one another; and no JWS signing input (base64url and dots) has a
 // space or a newline, so a proof can never pass for a signed request, nor a request for a proof.
 Bytes Device::proof_statement(std::string_view profile_id) const {
-  std::string text = std::string(kProofContext) + "\n" + std::string(profile_id) + "\n" + signing_id() + "\n" +
-                     encryption_id() + "\n" + (tpm_parent ? udf::key_fingerprint(*tpm_parent) : "") + "\n";
+  std::string text = std::string(kProofContext) + "\n" + std::string(profile_id) + "\n" +
+                     signing_id() + "\n" + encryption_id() + "\n" +
+                     (tpm_parent ? udf::key_fingerprint(*tpm_parent) : "") + "\n";
   return to_bytes(as_bytes(text));
 }
 
@@ -203,7 +216,8 @@ VerifiedProfile verify_profile(std::string_view token) {
 
 PersonalProfile verify_personal_profile(std::string_view token) {
   VerifiedProfile p = verify_profile(token);
-  if (p.type != ProfileType::personal) refuse(status::kMalformed, "a personal profile is required here");
+  if (p.type != ProfileType::personal)
+    refuse(status::kMalformed, "a personal profile is required here");
   return std::move(*p.personal);
 }
 

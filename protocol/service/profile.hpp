@@ -64,8 +64,8 @@ struct GroupProfile {
   std::string service;  // URL of the recryption service
   std::string created;
 
-  std::string id() const;      // UDF of signing_key: the group id
-  std::string key_id() const;  // UDF of encryption_key
+  std::string id() const;                        // UDF of signing_key: the group id
+  std::string key_id() const;                    // UDF of encryption_key
   std::vector<std::string> all_key_ids() const;  // current first, then past
   Json payload() const;
   std::string sign(const jws::Signer& signer) const;

@@ -17,7 +17,8 @@ constexpr std::string_view kWhat = "request signature";
 }  // namespace
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -33,7 +34,8 @@ SignatureHeader parse_signature(std::string_view signature) {
   try {
     SignatureHeader out{{}, jws::parse(signature)};
     out.kid = json::string_field(out.token.header, "kid", kWhat);
-    if (out.kid.empty() || out.kid.size() > 128) fail(Errc::malformed, "signature kid is empty or too long");
+    if (out.kid.empty() || out.kid.size() > 128)
+      fail(Errc::malformed, "signature kid is empty or too long");
     return out;
   } catch (const Error& e) {
     refuse(status::kUnauthorized, std::string("request signature is malformed: ") + e.what());
@@ -42,7 +44,8 @@ SignatureHeader parse_signature(std::string_view signature) {
 
 std::string signature_kid(std::string_view signature) { return parse_signature(signature).kid; }
 
-RequestClaims verify_request(const SignatureHeader& signature, std::string_view body, const jws::VerifyKey& key) {
+RequestClaims verify_request(const SignatureHeader& signature, std::string_view body,
+                             const jws::VerifyKey& key) {
   Json header;
   try {
     header = jws::verify_detached(signature.token, as_bytes(body), key);
@@ -55,10 +58,12 @@ RequestClaims verify_request(const SignatureHeader& signature, std::string_view 
     RequestClaims c;
     c.kid = json::string_field(header, "kid", kWhat);
     auto iat = header.find("iat");
-    if (iat == header.end() || !iat->is_number_integer()) fail(Errc::malformed, "signature iat must be an integer");
+    if (iat == header.end() || !iat->is_number_integer())
+      fail(Errc::malformed, "signature iat must be an integer");
     c.iat = iat->get<std::int64_t>();
     c.nonce = json::string_field(header, "nonce", kWhat);
-    if (base64url::decode(c.nonce).size() != kNonceBytes) fail(Errc::malformed, "signature nonce must be 16 bytes");
+    if (base64url::decode(c.nonce).size() != kNonceBytes)
+      fail(Errc::malformed, "signature nonce must be 16 bytes");
     c.aud = json::string_field(header, "aud", kWhat);
     return c;
   } catch (const Error& e) {
@@ -66,7 +71,8 @@ RequestClaims verify_request(const SignatureHeader& signature, std::string_view 
   }
 }
 
-RequestClaims verify_request(std::string_view signature, std::string_view body, const jws::VerifyKey& key) {
+RequestClaims verify_request(std::string_view signature, std::string_view body,
+                             const jws::VerifyKey& key) {
   return verify_request(parse_signature(signature), body, key);
 }
 

@@ -45,8 +45,10 @@ std::string signature_kid(std::string_view signature);
 
 // Checks the signature with `key` and returns its claims, every one present and typed.
 // ServiceError(401) on any failure. Time, audience and replay checks are the caller's.
-RequestClaims verify_request(const SignatureHeader& signature, std::string_view body, const jws::VerifyKey& key);
-RequestClaims verify_request(std::string_view signature, std::string_view body, const jws::VerifyKey& key);
+RequestClaims verify_request(const SignatureHeader& signature, std::string_view body,
+                             const jws::VerifyKey& key);
+RequestClaims verify_request(std::string_view signature, std::string_view body,
+                             const jws::VerifyKey& key);
 RequestClaims verify_request(std::string_view signature, std::string_view body, const Point& key);
 
 }  // namespace recrypt::service

@@ -15,8 +15,8 @@ constexpr std::size_t kMaxFormatName = 64;
 void require_wrapped_share_type(const jwe::Envelope& envelope) {
   auto cty = envelope.protected_header.find("cty");
   if (cty == envelope.protected_header.end() || *cty != kWrappedShareType)
-    fail(Errc::malformed, "a wrapped share is a JWE of content type " + json::quoted(kWrappedShareType) +
-                              ", and this one is not");
+    fail(Errc::malformed, "a wrapped share is a JWE of content type " +
+                              json::quoted(kWrappedShareType) + ", and this one is not");
 }
 
 ShareForm parse_share_form(const std::string& value) {
@@ -32,9 +32,11 @@ ShareForm parse_share_form(const std::string& value) {
   constexpr std::string_view what = "resident share";
   json::require_object(*resident, what);
   const std::string& format = json::string_field(*resident, "format", what);
-  if (format.empty() || format.size() > kMaxFormatName) fail(Errc::malformed, "resident share format name is malformed");
-  form.resident = ResidentShare{format, base64url::decode(json::string_field(*resident, "data", what)),
-                                jwk::to_public(json::object_field(*resident, "public", what))};
+  if (format.empty() || format.size() > kMaxFormatName)
+    fail(Errc::malformed, "resident share format name is malformed");
+  form.resident =
+      ResidentShare{format, base64url::decode(json::string_field(*resident, "data", what)),
+                    jwk::to_public(json::object_field(*resident, "public", what))};
   if (const std::string* inner = json::optional_string(doc, "jwe", what)) {
     jwe::Envelope::parse(*inner);
     form.jwe = *inner;
@@ -42,9 +44,12 @@ ShareForm parse_share_form(const std::string& value) {
   return form;
 }
 
-std::string resident_share_form(const ResidentShare& resident, const std::optional<std::string>& jwe) {
-  Json form{{"resident", {{"format", resident.format}, {"data", base64url::encode(resident.data)},
-                          {"public", jwk::from_public(resident.share_public)}}}};
+std::string resident_share_form(const ResidentShare& resident,
+                                const std::optional<std::string>& jwe) {
+  Json form{{"resident",
+             {{"format", resident.format},
+              {"data", base64url::encode(resident.data)},
+              {"public", jwk::from_public(resident.share_public)}}}};
   if (jwe) form["jwe"] = *jwe;
   return form.dump();
 }

@@ -39,6 +39,7 @@ struct ShareForm {
 
 // Parses and checks (the JWE too); Error(malformed) otherwise.
 ShareForm parse_share_form(const std::string& value);
-std::string resident_share_form(const ResidentShare& resident, const std::optional<std::string>& jwe);
+std::string resident_share_form(const ResidentShare& resident,
+                                const std::optional<std::string>& jwe);
 
 }  // namespace recrypt::service

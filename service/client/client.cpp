@@ -74,10 +74,13 @@ struct Client::Impl {
     auto records = lookup_srv(name, {options.timeout, options.nameserver, options.nameserver_port});
     if (!records) return {{url.host, "443"}};
     std::mt19937 rng(std::random_device{}());
-    auto draw = [&](std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n)(rng); };
+    auto draw = [&](std::uint32_t n) {
+      return std::uniform_int_distribution<std::uint32_t>(0, n)(rng);
+    };
     std::vector<SrvRecord> ordered = order_srv(std::move(*records), draw);
     if (ordered.empty())
-      refuse(status::kUnavailable, url.host + " says it has no recryption service (" + name + " SRV is \".\")");
+      refuse(status::kUnavailable,
+             url.host + " says it has no recryption service (" + name + " SRV is \".\")");
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& r : ordered) out.emplace_back(r.target, std::to_string(r.port));
     return out;
@@ -134,8 +137,10 @@ struct Client::Impl {
     }
     if (!tls_ctx) {
       tls_ctx.emplace(ssl::context::tls_client);
-      if (options.ca_file.empty()) tls_ctx->set_default_verify_paths();
-      else tls_ctx->load_verify_file(options.ca_file);
+      if (options.ca_file.empty())
+        tls_ctx->set_default_verify_paths();
+      else
+        tls_ctx->load_verify_file(options.ca_file);
       tls_ctx->set_verify_mode(ssl::verify_peer);
     }
     secure.emplace(std::move(stream), *tls_ctx);
@@ -152,7 +157,8 @@ struct Client::Impl {
   }
 
   template <class Stream>
-  RawResponse exchange(Stream& stream, const std::string& body, const std::string& signature, bool& sent_nothing) {
+  RawResponse exchange(Stream& stream, const std::string& body, const std::string& signature,
+                       bool& sent_nothing) {
     http::request<http::string_body> req(http::verb::post, bsv(kPath), 11);
     req.set(http::field::host, url.host);
     req.set(http::field::content_type, "application/json");
@@ -173,7 +179,8 @@ struct Client::Impl {
     drive();
     if (ec) {
       // A kept-alive connection the server closed in the meantime answers nothing at all.
-      sent_nothing = ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset;
+      sent_nothing = ec == http::error::end_of_stream || ec == net::error::eof ||
+                     ec == net::error::connection_reset;
       transport_failure("reading the response", ec);
     }
     auto& res = parser.get();
@@ -190,7 +197,8 @@ struct Client::Impl {
       try {
         // Signed afresh on a retry: a new nonce, so the retry is not taken for a replay.
         std::string signature = sign_fn ? sign_fn() : std::string();
-        return secure ? exchange(*secure, body, signature, sent_nothing) : exchange(*plain, body, signature, sent_nothing);
+        return secure ? exchange(*secure, body, signature, sent_nothing)
+                      : exchange(*plain, body, signature, sent_nothing);
       } catch (const ServiceError&) {
         disconnect();
         if (!(reused && sent_nothing && attempt == 0)) throw;
@@ -199,7 +207,8 @@ struct Client::Impl {
   }
 };
 
-Client::Client(std::string base_url, std::string audience, jws::Signer signer, std::string kid, ClientOptions options)
+Client::Client(std::string base_url, std::string audience, jws::Signer signer, std::string kid,
+               ClientOptions options)
     : impl_(std::make_unique<Impl>()) {
   impl_->url = parse_service_address(base_url);
   impl_->audience = std::move(audience);
@@ -222,14 +231,16 @@ std::string Client::sign(const std::string& body) const {
 }
 
 Client::RawResponse Client::post_raw(const std::string& body, const std::string& signature) {
-  return impl_->post(body, signature.empty() ? std::function<std::string()>() : [&] { return signature; });
+  return impl_->post(
+      body, signature.empty() ? std::function<std::string()>() : [&] { return signature; });
 }
 
 template <class Response, class Request>
 Response Client::call(const Request& req, const jws::Signer* signer, const std::string* kid) {
   std::string body = serialize_request(Request::kName, req.to_json());
   std::function<std::string()> sign_fn;
-  if (signer != nullptr) sign_fn = [&] { return sign_request(body, *signer, *kid, impl_->audience); };
+  if (signer != nullptr)
+    sign_fn = [&] { return sign_request(body, *signer, *kid, impl_->audience); };
   RawResponse raw = impl_->post(body, sign_fn);
   Message m = parse_response(raw.body, impl_->options.max_response, Request::kName);
   try {
@@ -240,7 +251,8 @@ Response Client::call(const Request& req, const jws::Signer* signer, const std::
 }
 
 HelloResponse Client::hello() { return call<HelloResponse>(HelloRequest{}, nullptr, nullptr); }
-PublishProfileResponse Client::publish_profile(const PublishProfileRequest& req, const jws::Signer& profile_signer,
+PublishProfileResponse Client::publish_profile(const PublishProfileRequest& req,
+                                               const jws::Signer& profile_signer,
                                                const std::string& profile_kid) {
   return call<PublishProfileResponse>(req, &profile_signer, &profile_kid);
 }

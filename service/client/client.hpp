@@ -31,9 +31,10 @@ class Client {
  public:
   // base_url: http://host:port or https://host[:port] (a path is ignored; requests go to
   // /.well-known/recrypt/), or a domain whose service DNS SRV names (service_address.hpp);
-  // the address is looked up again on each new connection. audience: the service's "aud" (see Hello). signer/kid: the key
-  // that signs requests, kid its UDF.
-  Client(std::string base_url, std::string audience, jws::Signer signer, std::string kid, ClientOptions options = {});
+  // the address is looked up again on each new connection. audience: the service's "aud" (see
+  // Hello). signer/kid: the key that signs requests, kid its UDF.
+  Client(std::string base_url, std::string audience, jws::Signer signer, std::string kid,
+         ClientOptions options = {});
   ~Client();
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
@@ -43,7 +44,8 @@ class Client {
 
   HelloResponse hello();
   // PublishProfile must be signed by the profile's own key, usually not the device's.
-  PublishProfileResponse publish_profile(const PublishProfileRequest& req, const jws::Signer& profile_signer,
+  PublishProfileResponse publish_profile(const PublishProfileRequest& req,
+                                         const jws::Signer& profile_signer,
                                          const std::string& profile_kid);
   GetProfileResponse get_profile(const GetProfileRequest& req);
   CreateGroupResponse create_group(const CreateGroupRequest& req);

@@ -13,7 +13,8 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -23,10 +24,13 @@ bool is_domain(std::string_view s) {
   std::size_t start = 0;
   while (start <= s.size()) {
     std::size_t dot = s.find('.', start);
-    std::string_view label = s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
-    if (!std::all_of(label.begin(), label.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-'; }))
+    std::string_view label =
+        s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+      return false;
+    if (!std::all_of(label.begin(), label.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+        }))
       return false;
     if (dot == std::string_view::npos) break;
     start = dot + 1;
@@ -34,15 +38,19 @@ bool is_domain(std::string_view s) {
   return true;
 }
 
-bool parse_ipv6(const std::string& s, in6_addr& out) { return ::inet_pton(AF_INET6, s.c_str(), &out) == 1; }
+bool parse_ipv6(const std::string& s, in6_addr& out) {
+  return ::inet_pton(AF_INET6, s.c_str(), &out) == 1;
+}
 
 // A port as digits, 1 to 65535; returned without leading zeros so that equal ports compare
 // equal (audience_of).
 std::string parse_port(std::string_view s) {
-  bool digits = !s.empty() && s.size() <= 5 &&
-                std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+  bool digits = !s.empty() && s.size() <= 5 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  });
   int port = digits ? std::stoi(std::string(s)) : 0;
-  if (port < 1 || port > 65535) refuse(status::kMalformed, "service URL has a bad port: " + std::string(s));
+  if (port < 1 || port > 65535)
+    refuse(status::kMalformed, "service URL has a bad port: " + std::string(s));
   return std::to_string(port);
 }
 
@@ -54,11 +62,13 @@ ServiceAddress parse_url(std::string_view rest, bool tls) {
   if (!rest.empty() && rest.front() == '[') {  // [v6]:port
     auto close = rest.find(']');
     in6_addr ignored{};
-    if (close == std::string_view::npos || !parse_ipv6(std::string(rest.substr(1, close - 1)), ignored))
+    if (close == std::string_view::npos ||
+        !parse_ipv6(std::string(rest.substr(1, close - 1)), ignored))
       refuse(status::kMalformed, "service URL has a bad IPv6 address");
     u.host = rest.substr(1, close - 1);
     rest = rest.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':') refuse(status::kMalformed, "service URL has a bad IPv6 address");
+    if (!rest.empty() && rest.front() != ':')
+      refuse(status::kMalformed, "service URL has a bad IPv6 address");
     port = rest.empty() ? rest : rest.substr(1);
   } else {
     auto colon = rest.rfind(':');
@@ -67,14 +77,17 @@ ServiceAddress parse_url(std::string_view rest, bool tls) {
     // Only names and dotted addresses: "user@host" and the like would make the host a
     // matter of parser disagreements.
     if (u.host.empty()) refuse(status::kMalformed, "service URL has no host");
-    if (!is_domain(u.host)) refuse(status::kMalformed, "service URL has a bad host name: " + u.host);
+    if (!is_domain(u.host))
+      refuse(status::kMalformed, "service URL has a bad host name: " + u.host);
   }
   u.host = lower(u.host);
   u.port = port.empty() ? (u.tls ? "443" : "80") : parse_port(port);
   if (!u.tls && !is_loopback_host(u.host))
-    refuse(status::kMalformed, "refusing plain http:// to " + u.host +
-                                   ": signed requests and recrypted keys would cross the network unprotected; use "
-                                   "https:// (plain HTTP is only for a service on this machine: 127.0.0.1, ::1, localhost)");
+    refuse(status::kMalformed,
+           "refusing plain http:// to " + u.host +
+               ": signed requests and recrypted keys would cross the network unprotected; use "
+               "https:// (plain HTTP is only for a service on this machine: 127.0.0.1, ::1, "
+               "localhost)");
   return u;
 }
 
@@ -96,12 +109,16 @@ ServiceAddress parse_service_address(const std::string& address) {
   if (a.find("://") != std::string_view::npos)
     refuse(status::kMalformed, "service URL must start with http:// or https://");
   if (!is_domain(a))
-    refuse(status::kMalformed, "a service is an http:// or https:// URL, or a domain name to look up");
-  // All-digit labels are an IPv4 address, which has no SRV records: it needs a URL.
-  auto digit_or_dot = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.'; };
-  if (std::all_of(a.begin(), a.end(), digit_or_dot))
     refuse(status::kMalformed,
-           "an IP address is not a domain to look up; give a URL, e.g. http://" + address + ":8642");
+           "a service is an http:// or https:// URL, or a domain name to look up");
+  // All-digit labels are an IPv4 address, which has no SRV records: it needs a URL.
+  auto digit_or_dot = [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.';
+  };
+  if (std::all_of(a.begin(), a.end(), digit_or_dot))
+    refuse(
+        status::kMalformed,
+        "an IP address is not a domain to look up; give a URL, e.g. http://" + address + ":8642");
   ServiceAddress d;
   d.tls = true;
   d.discover = true;
@@ -124,10 +141,12 @@ std::string audience_of(const ServiceAddress& address) {
 void require_audience(const std::string& address, const std::string& claimed) {
   std::string expected = audience_of(parse_service_address(address));
   if (claimed == expected) return;
-  refuse(status::kUnavailable, "the service at " + address + " calls itself " +
-                                   (claimed.empty() ? std::string("nothing") : claimed) + ", expected " + expected +
-                                   ": either it is not the service this address names, or its operator must run "
-                                   "recryptd with --audience " + expected);
+  refuse(status::kUnavailable,
+         "the service at " + address + " calls itself " +
+             (claimed.empty() ? std::string("nothing") : claimed) + ", expected " + expected +
+             ": either it is not the service this address names, or its operator must run "
+             "recryptd with --audience " +
+             expected);
 }
 
 }  // namespace recrypt::service

@@ -24,7 +24,9 @@ std::string without_trailing_dot(std::string name) {
 }
 
 struct CaseInsensitiveLess {
-  bool operator()(const std::string& a, const std::string& b) const { return ::strcasecmp(a.c_str(), b.c_str()) < 0; }
+  bool operator()(const std::string& a, const std::string& b) const {
+    return ::strcasecmp(a.c_str(), b.c_str()) < 0;
+  }
 };
 
 // Resolvers give up on longer alias chains too; it also bounds the work a hostile answer of
@@ -41,10 +43,12 @@ std::set<std::string, CaseInsensitiveLess> answering_names(ns_msg& msg, const st
     bool grew = false;
     for (int i = 0; i < count; ++i) {
       ns_rr rr;
-      if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) fail(Errc::malformed, "DNS answer: a record does not parse");
+      if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
+        fail(Errc::malformed, "DNS answer: a record does not parse");
       if (ns_rr_type(rr) != ns_t_cname || names.count(ns_rr_name(rr)) == 0) continue;
       char target[NS_MAXDNAME];
-      if (ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg), ns_rr_rdata(rr), target, sizeof target) < 0)
+      if (ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg), ns_rr_rdata(rr), target,
+                             sizeof target) < 0)
         fail(Errc::malformed, "DNS answer: a CNAME target does not parse");
       grew |= names.insert(without_trailing_dot(target)).second;
     }
@@ -55,16 +59,21 @@ std::set<std::string, CaseInsensitiveLess> answering_names(ns_msg& msg, const st
 
 }  // namespace
 
-std::vector<SrvRecord> parse_srv_answer(std::span<const unsigned char> message, const std::string& name) {
+std::vector<SrvRecord> parse_srv_answer(std::span<const unsigned char> message,
+                                        const std::string& name) {
   ns_msg msg;
-  if (message.size() > NS_MAXMSG || ns_initparse(message.data(), static_cast<int>(message.size()), &msg) < 0)
+  if (message.size() > NS_MAXMSG ||
+      ns_initparse(message.data(), static_cast<int>(message.size()), &msg) < 0)
     fail(Errc::malformed, "DNS answer does not parse");
   auto names = answering_names(msg, name);
   std::vector<SrvRecord> out;
   for (int i = 0; i < ns_msg_count(msg, ns_s_an); ++i) {
     ns_rr rr;
-    if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) fail(Errc::malformed, "DNS answer: a record does not parse");
-    if (ns_rr_type(rr) != ns_t_srv || ns_rr_class(rr) != ns_c_in || names.count(ns_rr_name(rr)) == 0) continue;
+    if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
+      fail(Errc::malformed, "DNS answer: a record does not parse");
+    if (ns_rr_type(rr) != ns_t_srv || ns_rr_class(rr) != ns_c_in ||
+        names.count(ns_rr_name(rr)) == 0)
+      continue;
     // priority, weight, port (16 bits each), then the target, possibly compressed.
     if (ns_rr_rdlen(rr) < 7) fail(Errc::malformed, "DNS answer: an SRV record is too short");
     const unsigned char* rdata = ns_rr_rdata(rr);
@@ -73,8 +82,10 @@ std::vector<SrvRecord> parse_srv_answer(std::span<const unsigned char> message, 
     r.weight = static_cast<std::uint16_t>(ns_get16(rdata + 2));
     r.port = static_cast<std::uint16_t>(ns_get16(rdata + 4));
     char target[NS_MAXDNAME];
-    int used = ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg), rdata + 6, target, sizeof target);
-    if (used < 0 || used != ns_rr_rdlen(rr) - 6) fail(Errc::malformed, "DNS answer: an SRV target does not parse");
+    int used =
+        ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg), rdata + 6, target, sizeof target);
+    if (used < 0 || used != ns_rr_rdlen(rr) - 6)
+      fail(Errc::malformed, "DNS answer: an SRV target does not parse");
     r.target = without_trailing_dot(target);
     if (r.target.empty()) r.target = ".";
     out.push_back(std::move(r));
@@ -91,7 +102,8 @@ std::vector<SrvRecord> order_srv(std::vector<SrvRecord> records,
   std::vector<SrvRecord> out;
   for (auto& [priority, group] : by_priority) {
     // Weight-0 records first, so that they are chosen only when their turn's draw is 0.
-    std::stable_partition(group.begin(), group.end(), [](const SrvRecord& r) { return r.weight == 0; });
+    std::stable_partition(group.begin(), group.end(),
+                          [](const SrvRecord& r) { return r.weight == 0; });
     while (!group.empty()) {
       std::uint32_t total = 0;
       for (const auto& r : group) total += r.weight;
@@ -112,10 +124,12 @@ std::vector<SrvRecord> order_srv(std::vector<SrvRecord> records,
   return out;
 }
 
-std::optional<std::vector<SrvRecord>> lookup_srv(const std::string& name, const SrvOptions& options) {
+std::optional<std::vector<SrvRecord>> lookup_srv(const std::string& name,
+                                                 const SrvOptions& options) {
   using ResolverState = struct __res_state;  // `__res_state` alone also names a function
   auto state = std::make_unique<ResolverState>();
-  if (res_ninit(state.get()) != 0) refuse(status::kUnavailable, "DNS: the resolver cannot be set up");
+  if (res_ninit(state.get()) != 0)
+    refuse(status::kUnavailable, "DNS: the resolver cannot be set up");
   struct Closer {
     ResolverState* s;
     ~Closer() { res_nclose(s); }
@@ -134,7 +148,8 @@ std::optional<std::vector<SrvRecord>> lookup_srv(const std::string& name, const 
     state->nsaddr_list[0] = server;
   }
   std::vector<unsigned char> answer(NS_MAXMSG);
-  int n = res_nquery(state.get(), name.c_str(), ns_c_in, ns_t_srv, answer.data(), static_cast<int>(answer.size()));
+  int n = res_nquery(state.get(), name.c_str(), ns_c_in, ns_t_srv, answer.data(),
+                     static_cast<int>(answer.size()));
   if (n < 0) {
     if (state->res_h_errno == HOST_NOT_FOUND || state->res_h_errno == NO_DATA) return std::nullopt;
     refuse(status::kUnavailable, "DNS: no answer for " + name + " SRV");

@@ -28,7 +28,8 @@ struct SrvRecord {
 
 // The SRV records of a DNS response to a query for `name`; records of other types and names
 // are skipped. Throws recrypt::Error (Errc::malformed) for a message that does not parse.
-std::vector<SrvRecord> parse_srv_answer(std::span<const unsigned char> message, const std::string& name);
+std::vector<SrvRecord> parse_srv_answer(std::span<const unsigned char> message,
+                                        const std::string& name);
 
 // RFC 2782's order: lowest priority first; within a priority, a weighted random draw
 // (`draw(n)` returns a number in [0, n]). A lone record whose target is "." means the domain
@@ -47,6 +48,7 @@ struct SrvOptions {
 // Looks up the SRV records of `name` (e.g. "_recrypt._tcp.example.com"). nullopt when the
 // name has none (NXDOMAIN or no SRV data); throws ServiceError 503 when DNS cannot be asked
 // or does not answer.
-std::optional<std::vector<SrvRecord>> lookup_srv(const std::string& name, const SrvOptions& options);
+std::optional<std::vector<SrvRecord>> lookup_srv(const std::string& name,
+                                                 const SrvOptions& options);
 
 }  // namespace recrypt::service

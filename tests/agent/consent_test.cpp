@@ -35,10 +35,14 @@ TEST(PromptSafe, LongTextIsCutAtACharacterBoundary) {
 
 TEST(ConsentDescription, NamesProgramPidOperationAndDetails) {
   Requester who{4242, "/usr/bin/evil\nProgram: /usr/bin/recrypt"};
-  ConsentRequest what{ConsentKind::decrypt, "document.open", "open a document",
+  ConsentRequest what{ConsentKind::decrypt,
+                      "document.open",
+                      "open a document",
                       {{"Document", "\"" + std::string(500, 'x') + "\n%\""}}};
   std::string text = consent_description(who, what);
-  EXPECT_NE(text.find("Program: /usr/bin/evil?Program: /usr/bin/recrypt (pid 4242)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Program: /usr/bin/evil?Program: /usr/bin/recrypt (pid 4242)\n"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("(document.open)"), std::string::npos);
   // One line per detail, bounded; the hostile newline did not make a line of its own.
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 5) << text;
@@ -66,7 +70,9 @@ TEST(IdentifyRequester, ReadsTheExecutable) {
   EXPECT_EQ(identify_requester(0).program, "unknown");
 }
 
-ConsentRequest admin_request() { return ConsentRequest{ConsentKind::admin, "group.add", "add a member", {}}; }
+ConsentRequest admin_request() {
+  return ConsentRequest{ConsentKind::admin, "group.add", "add a member", {}};
+}
 
 TEST(ConsentGate, RefusalAndFailureAreDifferentErrors) {
   ConsentGate no(std::chrono::seconds(0), [](const ConfirmPrompt&) { return false; });
@@ -77,15 +83,17 @@ TEST(ConsentGate, RefusalAndFailureAreDifferentErrors) {
     EXPECT_EQ(e.code(), Code::consent_refused);
     EXPECT_STREQ(e.what(), "the user refused the request at the agent's confirmation prompt");
   }
-  ConsentGate broken(std::chrono::seconds(0),
-                     [](const ConfirmPrompt&) -> bool { throw std::runtime_error("pinentry exited unexpectedly"); });
+  ConsentGate broken(std::chrono::seconds(0), [](const ConfirmPrompt&) -> bool {
+    throw std::runtime_error("pinentry exited unexpectedly");
+  });
   try {
     broken.require(Requester{1, "/bin/x"}, admin_request());
     FAIL() << "a prompt that could not be shown was accepted";
   } catch (const RpcError& e) {
     EXPECT_EQ(e.code(), Code::auth_failed);
-    EXPECT_NE(std::string(e.what()).find("cannot ask for confirmation: pinentry exited unexpectedly"),
-              std::string::npos);
+    EXPECT_NE(
+        std::string(e.what()).find("cannot ask for confirmation: pinentry exited unexpectedly"),
+        std::string::npos);
   }
 }
 
@@ -101,11 +109,13 @@ TEST(ConsentGate, AYesIsRememberedOnlyForTheSameProgramAndKind) {
   EXPECT_EQ(asked, 1);
   gate.require(Requester{11, "/bin/a"}, admin_request());  // another process
   gate.require(Requester{10, "/bin/b"}, admin_request());  // the pid reused by another program
-  gate.require(Requester{10, "/bin/a"}, ConsentRequest{ConsentKind::decrypt, "document.open", "open", {}});
+  gate.require(Requester{10, "/bin/a"},
+               ConsentRequest{ConsentKind::decrypt, "document.open", "open", {}});
   EXPECT_EQ(asked, 4);
 
   int asked_each_time = 0;
-  ConsentGate no_ttl(std::chrono::seconds(0), [&asked_each_time](const ConfirmPrompt&) { return ++asked_each_time > 0; });
+  ConsentGate no_ttl(std::chrono::seconds(0),
+                     [&asked_each_time](const ConfirmPrompt&) { return ++asked_each_time > 0; });
   no_ttl.require(Requester{10, "/bin/a"}, admin_request());
   no_ttl.require(Requester{10, "/bin/a"}, admin_request());
   EXPECT_EQ(asked_each_time, 2);

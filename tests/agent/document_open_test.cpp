@@ -42,12 +42,15 @@ class DocumentOpen : public ::testing::Test {
     pins = std::make_unique<PinProvider>(policy);
     alice = make_agent("alice");
     bob = make_agent("bob");
-    alice->call("profile.create", Json{{"account", "alice@example.com"}, {"service", service.url()}});
-    Json b = bob->call("profile.create", Json{{"account", "bob@example.com"}, {"service", service.url()}});
+    alice->call("profile.create",
+                Json{{"account", "alice@example.com"}, {"service", service.url()}});
+    Json b = bob->call("profile.create",
+                       Json{{"account", "bob@example.com"}, {"service", service.url()}});
     alice->call("group.create", Json{{"name", kGroup}});
-    alice->call("group.add", Json{{"group", kGroup}, {"member", "bob@example.com"}, {"fingerprint", b["id"]}});
-    auto profile = service::verify_group_profile(alice->call("group.recipient", Json{{"group", kGroup}})["profile"]
-                                                     .get<std::string>());
+    alice->call("group.add",
+                Json{{"group", kGroup}, {"member", "bob@example.com"}, {"fingerprint", b["id"]}});
+    auto profile = service::verify_group_profile(
+        alice->call("group.recipient", Json{{"group", kGroup}})["profile"].get<std::string>());
     group_key = jwe::RecipientKey{profile.encryption_key, profile.key_id(),
                                   jwe::Locator{profile.name, profile.id(), profile.service}};
   }
@@ -80,13 +83,15 @@ class DocumentOpen : public ::testing::Test {
   std::size_t recrypt_calls() const {
     std::string log = service.log();
     std::size_t n = 0;
-    for (std::size_t at = log.find("\"RecryptData\""); at != std::string::npos; at = log.find("\"RecryptData\"", at + 1))
+    for (std::size_t at = log.find("\"RecryptData\""); at != std::string::npos;
+         at = log.find("\"RecryptData\"", at + 1))
       ++n;
     return n;
   }
   // Waits (generously) until recryptd has logged `n` RecryptData calls, and says how many it has.
   std::size_t recrypt_calls_once(std::size_t n) const {
-    for (int i = 0; i < 100 && recrypt_calls() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 100 && recrypt_calls() < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return recrypt_calls();
   }
   // Bob opens an honest document: one RecryptData. After refusals, that call is the only one
@@ -108,14 +113,18 @@ TEST_F(DocumentOpen, MoreRecipientsThanAreExaminedAreRefusedBeforeAnyServiceCall
   // As many recipients as the format allows, every one for Bob's group.
   RpcError e = refusal(*bob, to_group(jwe::kMaxRecipients));
   EXPECT_EQ(e.code(), Code::refused) << e.what();
-  EXPECT_EQ(std::string(e.what()), "the document names " + std::to_string(jwe::kMaxRecipients) +
-                                       " recipients this agent could open (its devices' keys, groups at its "
-                                       "service); at most " + std::to_string(kMaxRecipientsExamined) + " are examined");
+  EXPECT_EQ(std::string(e.what()),
+            "the document names " + std::to_string(jwe::kMaxRecipients) +
+                " recipients this agent could open (its devices' keys, groups at its "
+                "service); at most " +
+                std::to_string(kMaxRecipientsExamined) + " are examined");
   EXPECT_EQ(e.data().at("limit"), "recipients");
   // One over the limit is refused by the same rule.
   e = refusal(*bob, to_group(kMaxRecipientsExamined + 1));
-  EXPECT_NE(std::string(e.what()).find("names " + std::to_string(kMaxRecipientsExamined + 1) + " recipients"),
-            std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("names " + std::to_string(kMaxRecipientsExamined + 1) +
+                                       " recipients"),
+            std::string::npos)
+      << e.what();
   expect_only_the_honest_call_since(before);
 }
 
@@ -158,8 +167,9 @@ TEST_F(DocumentOpen, MoreUnwrapTriesThanTheLimitAreRefused) {
   jwe::RecipientKey device_part{Scalar::random(Curve::p256()).public_point(), kid, std::nullopt};
   RpcError e = refusal(*bob, document({jwe::RecipientSpec(11, device_part)}));
   EXPECT_EQ(e.code(), Code::refused) << e.what();
-  EXPECT_EQ(std::string(e.what()), "the document's recipients need up to 2048 key unwrap tries; at most " +
-                                       std::to_string(kMaxUnwrapTries) + " are made for one document");
+  EXPECT_EQ(std::string(e.what()),
+            "the document's recipients need up to 2048 key unwrap tries; at most " +
+                std::to_string(kMaxUnwrapTries) + " are made for one document");
 }
 
 TEST_F(DocumentOpen, AWrappedShareIsNotOpenedAsADocument) {
@@ -172,10 +182,12 @@ TEST_F(DocumentOpen, AWrappedShareIsNotOpenedAsADocument) {
   for (const auto& k : soft.list_keys())
     if (k.id == device.signing_key_id) signing_kid = udf::key_fingerprint(k.public_key);
   std::string key_id = group_key->kid;
-  service::Client link(service.url(), service.audience(),
-                       [&](ByteView digest) { return soft.sign_digest(device.signing_key_id, digest); }, signing_kid);
-  auto answer = link.recrypt_data(
-      service::RecryptDataRequest{group_key->locator->group_id, key_id, Scalar::random(Curve::p256()).public_point()});
+  service::Client link(
+      service.url(), service.audience(),
+      [&](ByteView digest) { return soft.sign_digest(device.signing_key_id, digest); },
+      signing_kid);
+  auto answer = link.recrypt_data(service::RecryptDataRequest{
+      group_key->locator->group_id, key_id, Scalar::random(Curve::p256()).public_point()});
   service::ShareForm form = service::parse_share_form(answer.wrapped_share);
   ASSERT_TRUE(form.jwe);
   ASSERT_EQ(jwe::Envelope::parse(*form.jwe).protected_header.at("cty"), service::kWrappedShareType);
@@ -184,7 +196,8 @@ TEST_F(DocumentOpen, AWrappedShareIsNotOpenedAsADocument) {
   RpcError e = refusal(*bob, *form.jwe);
   EXPECT_EQ(e.code(), Code::refused) << e.what();
   EXPECT_EQ(std::string(e.what()),
-            "document.open opens documents only (content type \"application/recrypt-jcd-metadata+json\"), "
+            "document.open opens documents only (content type "
+            "\"application/recrypt-jcd-metadata+json\"), "
             "not content of type \"recrypt-share+jwk\"");
   EXPECT_EQ(e.data().at("cty"), "recrypt-share+jwk");
   // Nor is an untyped JWE a document.
@@ -197,17 +210,21 @@ TEST(WrappedShareType, ADocumentIsNotTakenForAShare) {
   Scalar device = Scalar::random(Curve::p256());
   SecretJson share = jwk::from_private(Scalar::random(Curve::p256()));
   SecureString text = share.dump();
-  std::string as_document = jwe::encrypt(as_bytes(std::string_view(text.data(), text.size())),
-                                         {{jwe::RecipientKey{device.public_point(), {}, std::nullopt}}},
-                                         std::string(jcd::kMetadataType))
-                                .serialize();
+  std::string as_document =
+      jwe::encrypt(as_bytes(std::string_view(text.data(), text.size())),
+                   {{jwe::RecipientKey{device.public_point(), {}, std::nullopt}}},
+                   std::string(jcd::kMetadataType))
+          .serialize();
   try {
     service::unwrap_share(as_document, device);
     ADD_FAILURE() << "a document was opened as a share";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "a wrapped share is a JWE of content type \"recrypt-share+jwk\", and this one is not");
+    EXPECT_EQ(
+        std::string(e.what()),
+        "a wrapped share is a JWE of content type \"recrypt-share+jwk\", and this one is not");
   }
-  EXPECT_NO_THROW(service::unwrap_share(service::wrap_share(device, device.public_point()), device));
+  EXPECT_NO_THROW(
+      service::unwrap_share(service::wrap_share(device, device.public_point()), device));
 }
 
 }  // namespace

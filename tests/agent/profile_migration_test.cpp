@@ -44,7 +44,8 @@ class ProfileMigration : public ::testing::Test {
     service::PersonalProfile doc = service::verify_personal_profile(local.token);
     for (service::Device& d : doc.devices) d.proof.clear();
     backend::SoftBackend soft(backend::SoftConfig{home.backend_dir("soft")}, pins->source());
-    local.token = doc.sign([&](ByteView digest) { return soft.sign_digest(local.signing_key.id, digest); });
+    local.token =
+        doc.sign([&](ByteView digest) { return soft.sign_digest(local.signing_key.id, digest); });
     home.save_profile(local);
   }
 
@@ -55,8 +56,11 @@ class ProfileMigration : public ::testing::Test {
 };
 
 TEST_F(ProfileMigration, AProfileWithoutDeviceProofsIsRepublishedWithThem) {
-  std::string id = agent()->call("profile.create", Json{{"account", "alice@example.com"}, {"service", service.url()},
-                                                        {"device", "laptop"}})["id"].get<std::string>();
+  std::string id = agent()
+                       ->call("profile.create", Json{{"account", "alice@example.com"},
+                                                     {"service", service.url()},
+                                                     {"device", "laptop"}})["id"]
+                       .get<std::string>();
   sign_without_proofs();
   std::string old_token = stored_token();
   try {
@@ -64,7 +68,8 @@ TEST_F(ProfileMigration, AProfileWithoutDeviceProofsIsRepublishedWithThem) {
     FAIL() << "a profile without device proofs verified";
   } catch (const service::ServiceError& e) {
     EXPECT_EQ(std::string(e.description()),
-              "device \"laptop\" of profile " + id + " has no valid proof of possession by its signing key");
+              "device \"laptop\" of profile " + id +
+                  " has no valid proof of possession by its signing key");
   }
 
   // The service is away: a method that needs only key ids goes on, one that hands out the
@@ -101,8 +106,11 @@ TEST_F(ProfileMigration, AProfileWithoutDeviceProofsIsRepublishedWithThem) {
 // new device to sign.
 TEST_F(ProfileMigration, RepublishingKeepsTheProofsOfDevicesItHas) {
   auto alice = agent();
-  std::string id = alice->call("profile.create", Json{{"account", "alice@example.com"}, {"service", service.url()},
-                                                       {"device", "laptop"}})["id"].get<std::string>();
+  std::string id = alice
+                       ->call("profile.create", Json{{"account", "alice@example.com"},
+                                                     {"service", service.url()},
+                                                     {"device", "laptop"}})["id"]
+                       .get<std::string>();
   Bytes laptop_proof = service::verify_personal_profile(stored_token()).devices.at(0).proof;
   alice->call("device.add", Json{{"name", "phone"}});
   service::PersonalProfile doc = service::verify_personal_profile(stored_token());

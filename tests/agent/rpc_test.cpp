@@ -21,7 +21,8 @@ Code code_of_request(std::string_view line) {
 
 TEST(AgentRpc, ParsesARequestWithNamedParameters) {
   Json id;
-  Request r = parse_request(R"({"jsonrpc":"2.0","id":7,"method":"document.open","params":{"envelope":"e"}})", id);
+  Request r = parse_request(
+      R"({"jsonrpc":"2.0","id":7,"method":"document.open","params":{"envelope":"e"}})", id);
   EXPECT_EQ(id, 7);
   EXPECT_EQ(r.method, "document.open");
   EXPECT_EQ(param_string(r.params, "envelope"), "e");
@@ -35,12 +36,16 @@ TEST(AgentRpc, RefusesHostileRequests) {
   EXPECT_EQ(code_of_request("[]"), Code::invalid_request);
   EXPECT_EQ(code_of_request(R"({"jsonrpc":"1.0","id":1,"method":"m"})"), Code::invalid_request);
   EXPECT_EQ(code_of_request(R"({"jsonrpc":"2.0","id":1,"method":3})"), Code::invalid_request);
-  EXPECT_EQ(code_of_request(R"({"jsonrpc":"2.0","id":{"a":1},"method":"m"})"), Code::invalid_request);
-  EXPECT_EQ(code_of_request(R"({"jsonrpc":"2.0","id":1,"method":"m","params":[1]})"), Code::invalid_params);
+  EXPECT_EQ(code_of_request(R"({"jsonrpc":"2.0","id":{"a":1},"method":"m"})"),
+            Code::invalid_request);
+  EXPECT_EQ(code_of_request(R"({"jsonrpc":"2.0","id":1,"method":"m","params":[1]})"),
+            Code::invalid_params);
 }
 
 TEST(AgentRpc, ResultRoundTripsAndTheSourceIsWiped) {
-  Json result{{"plaintext", "c2VjcmV0IHBheWxvYWQga2V5IG1hdGVyaWFs"}, {"via", {"group friends"}}, {"recipient", 0}};
+  Json result{{"plaintext", "c2VjcmV0IHBheWxvYWQga2V5IG1hdGVyaWFs"},
+              {"via", {"group friends"}},
+              {"recipient", 0}};
   const std::string* kept = &result.at("plaintext").get_ref<const std::string&>();
   SecureString line = make_result(Json(12), std::move(result));
   // make_result consumed the document: its strings are overwritten, not just freed later.
@@ -48,7 +53,8 @@ TEST(AgentRpc, ResultRoundTripsAndTheSourceIsWiped) {
   ASSERT_EQ(line.back(), '\n');
   line.pop_back();
   SecretJson answer = parse_secret_response(line, 12);
-  EXPECT_EQ(answer.at("plaintext").get_ref<const SecureString&>(), "c2VjcmV0IHBheWxvYWQga2V5IG1hdGVyaWFs");
+  EXPECT_EQ(answer.at("plaintext").get_ref<const SecureString&>(),
+            "c2VjcmV0IHBheWxvYWQga2V5IG1hdGVyaWFs");
   Json plain = parse_response(line, 12);
   EXPECT_EQ(plain.at("via").at(0), "group friends");
   EXPECT_EQ(plain.at("recipient"), 0);
@@ -62,7 +68,8 @@ TEST(AgentRpc, ClientRefusesAnswersToOtherRequestsAndMapsErrors) {
   EXPECT_THROW(parse_response(R"({"id":1})", 1), Error);
   EXPECT_THROW(parse_response("garbage", 1), Error);
 
-  SecureString error = make_error(Json(3), Code::decrypt_failed, "nothing opens it", Json{{"reasons", {"a"}}});
+  SecureString error =
+      make_error(Json(3), Code::decrypt_failed, "nothing opens it", Json{{"reasons", {"a"}}});
   error.pop_back();
   try {
     parse_response(error, 3);

@@ -40,12 +40,16 @@ TEST(AgentServiceLinkTest, RefusesAServiceThatCallsItselfOtherwise) {
   ServiceDirectory services(std::chrono::seconds(5));
   auto e = refusal_of([&] { services.check(server.url()); });
   EXPECT_EQ(e.status(), 503);
-  EXPECT_NE(std::string(e.what()).find("the service at " + server.url() + " calls itself https://recrypt.example.com, expected " +
+  EXPECT_NE(std::string(e.what()).find("the service at " + server.url() +
+                                       " calls itself https://recrypt.example.com, expected " +
                                        server.url()),
             std::string::npos)
       << e.what();
   auto alice = make_person("alice@example.com");
-  EXPECT_EQ(refusal_of([&] { services.connect(server.url(), alice->profile_signer(), alice->id()); }).status(), 503);
+  EXPECT_EQ(refusal_of([&] {
+              services.connect(server.url(), alice->profile_signer(), alice->id());
+            }).status(),
+            503);
   // Nothing was published: the refusal came before any signed request.
   auto probe = client_for(server.url(), *alice, -1);
   EXPECT_EQ(refusal_of([&] { probe.get_profile({alice->id(), "", ""}); }).status(), 404);
@@ -59,7 +63,8 @@ TEST(AgentServiceLinkTest, PlainHttpOffThisMachineIsRefusedBeforeAnyNetworkUse) 
   auto e = refusal_of([&] { services.check("http://192.0.2.1:8080"); });
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
   EXPECT_EQ(e.status(), 400);
-  EXPECT_NE(std::string(e.what()).find("refusing plain http:// to 192.0.2.1"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("refusing plain http:// to 192.0.2.1"), std::string::npos)
+      << e.what();
 }
 
 }  // namespace

@@ -69,12 +69,14 @@ class SoftStoreTest : public ::testing::Test {
   Bytes write_version1_store(const std::string& secret) {
     Bytes salt(16, 7);
     SecureBytes key(kAes256KeySize);
-    EXPECT_EQ(EVP_PBE_scrypt(pins.pass.data(), pins.pass.size(), salt.data(), salt.size(), 1024, 8, 1,
-                             64ull << 20, key.data(), key.size()),
+    EXPECT_EQ(EVP_PBE_scrypt(pins.pass.data(), pins.pass.size(), salt.data(), salt.size(), 1024, 8,
+                             1, 64ull << 20, key.data(), key.size()),
               1);
-    Json store{{"version", 1},
-               {"kdf", {{"alg", "scrypt"}, {"n", 1024}, {"r", 8}, {"p", 1}, {"salt", base64url::encode(salt)}}},
-               {"check", seal(key, "recrypt soft key store", "check")}};
+    Json store{
+        {"version", 1},
+        {"kdf",
+         {{"alg", "scrypt"}, {"n", 1024}, {"r", 8}, {"p", 1}, {"salt", base64url::encode(salt)}}},
+        {"check", seal(key, "recrypt soft key store", "check")}};
     fs::create_directories(dir_ / "keys");
     std::ofstream(dir_ / "store.json") << store.dump(2);
     Json blob{{"version", 1}, {"label", "group"}, {"sealed", seal(key, secret, "seal:group")}};

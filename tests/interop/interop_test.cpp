@@ -41,7 +41,8 @@ class JoseInterop : public ::testing::Test {
 
   // Runs the node side; returns its exit status. Its stderr goes to the test log.
   int node(const std::vector<std::string>& args) {
-    std::string command = "'" + std::string(RECRYPT_NODE) + "' '" + (kDir / "jose_interop.mjs").string() + "'";
+    std::string command =
+        "'" + std::string(RECRYPT_NODE) + "' '" + (kDir / "jose_interop.mjs").string() + "'";
     for (const std::string& a : args) command += " '" + a + "'";
     int status = std::system(command.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -49,7 +50,8 @@ class JoseInterop : public ::testing::Test {
 
   fs::path write(const std::string& name, std::string_view content) {
     fs::path p = work_ / name;
-    std::ofstream(p, std::ios::binary).write(content.data(), static_cast<std::streamsize>(content.size()));
+    std::ofstream(p, std::ios::binary)
+        .write(content.data(), static_cast<std::streamsize>(content.size()));
     return p;
   }
   std::string read(const fs::path& p) {
@@ -71,8 +73,8 @@ TEST_F(JoseInterop, StockLibraryOpensOurEnvelopeWithGroupSecret) {
   auto group = recryption::GroupKey::generate(Curve::p256());
   std::string plaintext = "the quarterly figures \xe2\x9c\x93 " + std::string(3000, 'q');
   jwe::Locator locator{"accounting@example.com", "MB2G-ACCT-GRP1", "https://recrypt.example.com/"};
-  jwe::Envelope e = jwe::encrypt(as_bytes(plaintext), {{jwe::RecipientKey{group.public_key, {}, locator}}},
-                                 "text/plain");
+  jwe::Envelope e = jwe::encrypt(
+      as_bytes(plaintext), {{jwe::RecipientKey{group.public_key, {}, locator}}}, "text/plain");
   fs::path jwe_path = write("ours.jwe", e.serialize());
   fs::path key_path = write("a.jwk", private_jwk(group.secret));
   ASSERT_EQ(node({"decrypt", jwe_path.string(), key_path.string(), (work_ / "out").string()}), 0);
@@ -81,7 +83,8 @@ TEST_F(JoseInterop, StockLibraryOpensOurEnvelopeWithGroupSecret) {
   // The wrong key fails there too: the test can fail.
   auto other = recryption::GroupKey::generate(Curve::p256());
   fs::path other_path = write("other.jwk", private_jwk(other.secret));
-  EXPECT_NE(node({"decrypt", jwe_path.string(), other_path.string(), (work_ / "out2").string()}), 0);
+  EXPECT_NE(node({"decrypt", jwe_path.string(), other_path.string(), (work_ / "out2").string()}),
+            0);
 }
 
 TEST_F(JoseInterop, StockLibrarySkipsOurAllOfRecipientAndOpensAnyOf) {
@@ -89,9 +92,9 @@ TEST_F(JoseInterop, StockLibrarySkipsOurAllOfRecipientAndOpensAnyOf) {
   auto g2 = recryption::GroupKey::generate(Curve::p256());
   auto g3 = recryption::GroupKey::generate(Curve::p256());
   std::string plaintext = "any-of beside all-of";
-  jwe::Envelope e = jwe::encrypt(as_bytes(plaintext),
-                                 {{jwe::RecipientKey{g1.public_key, {}, {}}, jwe::RecipientKey{g2.public_key, {}, {}}},
-                                  {jwe::RecipientKey{g3.public_key, {}, {}}}});
+  jwe::Envelope e = jwe::encrypt(as_bytes(plaintext), {{jwe::RecipientKey{g1.public_key, {}, {}},
+                                                        jwe::RecipientKey{g2.public_key, {}, {}}},
+                                                       {jwe::RecipientKey{g3.public_key, {}, {}}}});
   fs::path jwe_path = write("mixed.jwe", e.serialize());
   fs::path key_path = write("g3.jwk", private_jwk(g3.secret));
   ASSERT_EQ(node({"decrypt", jwe_path.string(), key_path.string(), (work_ / "out").string()}), 0);
@@ -114,9 +117,12 @@ TEST_F(JoseInterop, WeOpenStockLibraryEnvelope) {
   };
   std::vector<Case> cases = {
       {"single", {"encrypt", in.string(), (work_ / "single.jwe").string(), "-", a_pub.string()}},
-      {"two", {"encrypt", in.string(), (work_ / "two.jwe").string(), "-", o_pub.string(), a_pub.string()}},
+      {"two",
+       {"encrypt", in.string(), (work_ / "two.jwe").string(), "-", o_pub.string(), a_pub.string()}},
       {"apu", {"encrypt", in.string(), (work_ / "apu.jwe").string(), "Alice", a_pub.string()}},
-      {"two-apu", {"encrypt", in.string(), (work_ / "two-apu.jwe").string(), "Alice", a_pub.string(), o_pub.string()}},
+      {"two-apu",
+       {"encrypt", in.string(), (work_ / "two-apu.jwe").string(), "Alice", a_pub.string(),
+        o_pub.string()}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -131,8 +137,8 @@ TEST_F(JoseInterop, WeOpenStockLibraryEnvelope) {
     bool opened = false;
     for (const jwe::Recipient& r : e.recipients) {
       const Point& t_point = r.agreements.at(0).epk;
-      auto cands = recryption::combine_candidates(recryption::partial(split.recryption_key, t_point),
-                                                  t_point.times(split.share).x_bytes());
+      auto cands = recryption::combine_candidates(
+          recryption::partial(split.recryption_key, t_point), t_point.times(split.share).x_bytes());
       try {
         SecureBytes cek = jwe::unwrap_candidates(r, {{cands[0], cands[1]}});
         SecureBytes member = jwe::decrypt_content(e, cek);
@@ -154,7 +160,8 @@ TEST_F(JoseInterop, Es256BothWays) {
   fs::path pub = write("k.pub.jwk", jwk::from_public(k.public_point()).dump());
   fs::path priv = write("k.jwk", private_jwk(k));
   std::string payload = R"({"iss":"recrypt","n":1})";
-  std::string token = jws::sign_compact(Json{{"kid", "ours"}}, as_bytes(payload), jws::software_signer(k));
+  std::string token =
+      jws::sign_compact(Json{{"kid", "ours"}}, as_bytes(payload), jws::software_signer(k));
   fs::path token_path = write("ours.jws", token);
   ASSERT_EQ(node({"verify", token_path.string(), pub.string(), (work_ / "payload").string()}), 0);
   EXPECT_EQ(read(work_ / "payload"), payload);
@@ -166,7 +173,8 @@ TEST_F(JoseInterop, Es256BothWays) {
   EXPECT_NE(node({"verify", bad_path.string(), pub.string(), (work_ / "payload2").string()}), 0);
 
   fs::path payload_path = write("p", payload);
-  ASSERT_EQ(node({"sign", payload_path.string(), priv.string(), (work_ / "theirs.jws").string()}), 0);
+  ASSERT_EQ(node({"sign", payload_path.string(), priv.string(), (work_ / "theirs.jws").string()}),
+            0);
   jws::Verified v = jws::verify_compact(read(work_ / "theirs.jws"), k.public_point());
   EXPECT_EQ(std::string(v.payload.begin(), v.payload.end()), payload);
   EXPECT_EQ(v.header["kid"], "node");

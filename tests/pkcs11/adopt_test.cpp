@@ -43,7 +43,8 @@ TEST_P(AdoptTest, PkcsToolKeysAreListedAndUsable) {
   EXPECT_EQ(Bytes(by_id.x.begin(), by_id.x.end()), want);
 
   Bytes msg = to_bytes(as_bytes("profile"));
-  EXPECT_TRUE(verify_es256(sig.public_key, msg, b->sign_digest("pkcs11:object=card-sig;id=%C3%D4", sha256(msg))));
+  EXPECT_TRUE(verify_es256(sig.public_key, msg,
+                           b->sign_digest("pkcs11:object=card-sig;id=%C3%D4", sha256(msg))));
 
   // A share wrapped for the adopted key imports through it.
   Scalar share = Scalar::random(Curve::p256());
@@ -63,9 +64,9 @@ namespace {
 
 // A PIV-style signing key that wants the PIN again for every signature.
 TEST_F(TokenTest, AlwaysAuthenticateKeySigns) {
-  hsm.run({"pkcs11-tool", "--module", SoftHsm::module_path(), "--token-label", "alice", "--login", "--pin",
-           SoftHsm::kUserPin, "--keypairgen", "--key-type", "EC:prime256v1", "--id", "9c", "--label",
-           "piv-sig", "--usage-sign", "--always-auth"});
+  hsm.run({"pkcs11-tool", "--module", SoftHsm::module_path(), "--token-label", "alice", "--login",
+           "--pin", SoftHsm::kUserPin, "--keypairgen", "--key-type", "EC:prime256v1", "--id", "9c",
+           "--label", "piv-sig", "--usage-sign", "--always-auth"});
   auto b = make_backend();
   auto keys = b->list_keys();
   ASSERT_EQ(keys.size(), 1u);
@@ -87,9 +88,9 @@ TEST_F(TokenTest, WrittenPrivateKeyIsUsableByUri) {
     std::fwrite(der.data(), 1, der.size(), f);
     std::fclose(f);
   }
-  hsm.run({"pkcs11-tool", "--module", SoftHsm::module_path(), "--token-label", "alice", "--login", "--pin",
-           SoftHsm::kUserPin, "--write-object", path.string(), "--type", "privkey", "--usage-derive", "--id",
-           "77", "--label", "written"});
+  hsm.run({"pkcs11-tool", "--module", SoftHsm::module_path(), "--token-label", "alice", "--login",
+           "--pin", SoftHsm::kUserPin, "--write-object", path.string(), "--type", "privkey",
+           "--usage-derive", "--id", "77", "--label", "written"});
   auto b = make_backend();
   Point big_t = Scalar::random(Curve::p256()).public_point();
   auto r = b->ecdh("pkcs11:token=alice;id=%77;type=private", big_t);

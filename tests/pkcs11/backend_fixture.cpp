@@ -15,7 +15,8 @@ pkcs11::Pkcs11Config TokenTest::config(const std::string& label, const std::stri
   return c;
 }
 
-std::unique_ptr<backend::Backend> TokenTest::make_backend(const std::string& label, const std::string& module) {
+std::unique_ptr<backend::Backend> TokenTest::make_backend(const std::string& label,
+                                                          const std::string& module) {
   return pkcs11::make_pkcs11_backend(config(label, module), pins.source());
 }
 
@@ -37,7 +38,8 @@ bool verify_es256(const Point& pub, ByteView message, ByteView raw_sig) {
   ECDSA_SIG_free(sig);
   ossl::Pkey key = pub.to_evp_pkey();
   ossl::MdCtx ctx(EVP_MD_CTX_new());
-  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
+  bool ok = ctx &&
+            EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
             EVP_DigestVerify(ctx.get(), der, static_cast<std::size_t>(der_len), message.data(),
                              message.size()) == 1;
   OPENSSL_free(der);

@@ -32,8 +32,8 @@ class TokenTest : public ::testing::Test {
  protected:
   void SetUp() override;
   // A backend on token `label` through `module` (SoftHSM2's own module by default).
-  std::unique_ptr<backend::Backend> make_backend(const std::string& label = "alice",
-                                                 const std::string& module = SoftHsm::module_path());
+  std::unique_ptr<backend::Backend> make_backend(
+      const std::string& label = "alice", const std::string& module = SoftHsm::module_path());
   pkcs11::Pkcs11Config config(const std::string& label, const std::string& module) const;
 
   SoftHsm hsm;

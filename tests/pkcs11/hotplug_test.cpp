@@ -98,7 +98,8 @@ TEST_F(AgentSequenceTest, RemovedTokenIsNotPresentAndWorksWhenBackWithoutRestart
   d.sig = b->generate_key("sig", KeyPurpose::signing).id;
   Scalar share = Scalar::random(Curve::p256());
   for (const auto& k : b->list_keys())
-    if (k.id == d.enc) d.share = b->import_share("share", pkcs11::wrap_share_for_pkcs11(k.public_key, share)).id;
+    if (k.id == d.enc)
+      d.share = b->import_share("share", pkcs11::wrap_share_for_pkcs11(k.public_key, share)).id;
   ASSERT_FALSE(d.share.empty());
   Scalar t = Scalar::random(Curve::p256());
   Bytes want = t.public_point().times(share).x_bytes();
@@ -109,7 +110,8 @@ TEST_F(AgentSequenceTest, RemovedTokenIsNotPresentAndWorksWhenBackWithoutRestart
   hsm.unplug();
   EXPECT_TRUE(present_within(*b, false)) << "present() still true with the token removed";
   EXPECT_EQ(backend_error_code([&] { b->list_keys(); }), BackendErrc::not_present);
-  EXPECT_EQ(backend_error_code([&] { open_with(*b, d, t.public_point()); }), BackendErrc::not_present);
+  EXPECT_EQ(backend_error_code([&] { open_with(*b, d, t.public_point()); }),
+            BackendErrc::not_present);
 
   hsm.plug();
   ASSERT_TRUE(present_within(*b, true)) << "the token is back but present() stays false";
@@ -175,7 +177,8 @@ namespace {
 TEST_F(TokenTest, PresentTokenKeepsWorkingWhileAnotherIsLookedFor) {
   auto alice = make_backend("alice");
   CountingPins other_pins;
-  auto missing = pkcs11::make_pkcs11_backend(config("missing", SoftHsm::module_path()), other_pins.source());
+  auto missing =
+      pkcs11::make_pkcs11_backend(config("missing", SoftHsm::module_path()), other_pins.source());
   auto key = alice->generate_key("k", KeyPurpose::encryption);
   Scalar t = Scalar::random(Curve::p256());
   Bytes want = key.public_key.times(t).x_bytes();

@@ -40,7 +40,8 @@ TEST_F(TokenTest, ShareWrappedForAnotherKeyIsRefused) {
   Scalar other = Scalar::random(Curve::p256());
   Scalar share = Scalar::random(Curve::p256());
   auto wrapped = pkcs11::wrap_share_for_pkcs11(other.public_point(), share);
-  EXPECT_EQ(backend_error_code([&] { b->import_share("s", wrapped); }), backend::BackendErrc::no_such_key);
+  EXPECT_EQ(backend_error_code([&] { b->import_share("s", wrapped); }),
+            backend::BackendErrc::no_such_key);
 }
 
 TEST_F(TokenTest, DamagedShareIsRefusedAndLeavesNothingBehind) {
@@ -68,7 +69,9 @@ TEST_F(TokenTest, RawScalarFallbackImports) {
 
 TEST_F(TokenTest, UnknownShareFormatIsUnsupported) {
   auto b = make_backend();
-  EXPECT_EQ(backend_error_code([&] { b->import_share("s", {"tpm-duplicate-v1", SecureBytes(10)}); }),
+  EXPECT_EQ(backend_error_code([&] {
+              b->import_share("s", {"tpm-duplicate-v1", SecureBytes(10)});
+            }),
             backend::BackendErrc::unsupported);
 }
 

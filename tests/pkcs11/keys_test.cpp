@@ -45,7 +45,8 @@ TEST_F(TokenTest, UnknownKeyIdIsNoSuchKey) {
   Point g = Point::generator(Curve::p256());
   EXPECT_EQ(backend_error_code([&] { b->ecdh("pkcs11:token=alice;object=nope;type=private", g); }),
             backend::BackendErrc::no_such_key);
-  EXPECT_EQ(backend_error_code([&] { b->ecdh("not a uri", g); }), backend::BackendErrc::no_such_key);
+  EXPECT_EQ(backend_error_code([&] { b->ecdh("not a uri", g); }),
+            backend::BackendErrc::no_such_key);
   EXPECT_EQ(backend_error_code([&] { b->ecdh("pkcs11:token=bob;object=x", g); }),
             backend::BackendErrc::no_such_key);
 }

@@ -13,7 +13,8 @@ TEST_F(TokenTest, DirectBackendSurvivesTheProxyFinalisingTheModule) {
   Bytes want = key.public_key.x_bytes();
   {
     CountingPins proxy_pins;
-    auto proxy = pkcs11::make_pkcs11_backend(config("alice", SoftHsm::proxy_path()), proxy_pins.source());
+    auto proxy =
+        pkcs11::make_pkcs11_backend(config("alice", SoftHsm::proxy_path()), proxy_pins.source());
     EXPECT_EQ(proxy->list_keys().size(), 1u);
     auto r = direct->ecdh(key.id, g);
     EXPECT_EQ(Bytes(r.x.begin(), r.x.end()), want);

@@ -41,7 +41,8 @@ TEST_F(PinCacheTest, ForgettingWipesTheStorageOfASixCharacterPin) {
   ASSERT_NE(cache.get(), nullptr);
   watch(*cache.get());
   cache.evict();
-  EXPECT_TRUE(watched_released) << "the PIN's storage was not released through the wiping allocator";
+  EXPECT_TRUE(watched_released)
+      << "the PIN's storage was not released through the wiping allocator";
   EXPECT_TRUE(watched_zero);
   EXPECT_EQ(cache.get(), nullptr);
   EXPECT_FALSE(cache.lease_valid());

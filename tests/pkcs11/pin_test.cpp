@@ -86,7 +86,8 @@ class PinCounterTest : public TokenTest {
     logins_before_ = all_card_logins();  // the module stays loaded between tests of a process
   }
 
-  std::unique_ptr<backend::Backend> make_counted(std::chrono::seconds pin_timeout = std::chrono::seconds(300)) {
+  std::unique_ptr<backend::Backend> make_counted(
+      std::chrono::seconds pin_timeout = std::chrono::seconds(300)) {
     auto c = config("alice", RECRYPT_PIN_COUNTER_MODULE);
     c.pin_cache_timeout = pin_timeout;
     return pkcs11::make_pkcs11_backend(c, pins.source());
@@ -222,7 +223,8 @@ TEST_F(TokenTest, LockLogsOutAndForgetsThePin) {
     ADD_FAILURE() << "a wrong PIN was accepted after lock()";
   } catch (const backend::BackendError& e) {
     EXPECT_EQ(e.code(), BackendErrc::auth_failed);
-    EXPECT_NE(std::string(e.what()).find("wrong PIN for token 'alice'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("wrong PIN for token 'alice'"), std::string::npos)
+        << e.what();
   }
   EXPECT_EQ(pins.calls, 3);
   EXPECT_TRUE(b->present());  // presence needs no login

@@ -17,8 +17,10 @@ Bytes hkdf_sha256(ByteView ikm, ByteView info) {
   char md[] = "SHA256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, md, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(ikm.data()), ikm.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<std::uint8_t*>(info.data()), info.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(ikm.data()),
+                                        ikm.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<std::uint8_t*>(info.data()),
+                                        info.size()),
       OSSL_PARAM_construct_end()};
   Bytes out(32);
   EXPECT_EQ(EVP_KDF_derive(ctx, out.data(), out.size(), params), 1);
@@ -42,7 +44,9 @@ TEST(SealedLayout, OpensFromTheDocumentedLayout) {
   EXPECT_EQ(std::string(blob.begin() + 137, blob.begin() + 137 + static_cast<long>(u)), uri);
   std::size_t at = 137 + u;
   std::size_t l = (std::size_t{blob[at]} << 8) | blob[at + 1];
-  EXPECT_EQ(std::string(blob.begin() + static_cast<long>(at + 2), blob.begin() + static_cast<long>(at + 2 + l)), "grp");
+  EXPECT_EQ(std::string(blob.begin() + static_cast<long>(at + 2),
+                        blob.begin() + static_cast<long>(at + 2 + l)),
+            "grp");
   std::size_t nonce_at = at + 2 + l, ct_at = nonce_at + 12;
   ASSERT_EQ(blob.size(), ct_at + secret.size() + 16);
 
@@ -53,12 +57,16 @@ TEST(SealedLayout, OpensFromTheDocumentedLayout) {
   Bytes kek = hkdf_sha256(e.times(d).x_bytes(), info);
 
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  ASSERT_EQ(EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, kek.data(), blob.data() + nonce_at), 1);
+  ASSERT_EQ(EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, kek.data(), blob.data() + nonce_at),
+            1);
   int n = 0;
   ASSERT_EQ(EVP_DecryptUpdate(ctx, nullptr, &n, blob.data(), static_cast<int>(nonce_at + 12)), 1);
   Bytes plain(secret.size());
-  ASSERT_EQ(EVP_DecryptUpdate(ctx, plain.data(), &n, blob.data() + ct_at, static_cast<int>(secret.size())), 1);
-  ASSERT_EQ(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, blob.data() + ct_at + secret.size()), 1);
+  ASSERT_EQ(EVP_DecryptUpdate(ctx, plain.data(), &n, blob.data() + ct_at,
+                              static_cast<int>(secret.size())),
+            1);
+  ASSERT_EQ(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, blob.data() + ct_at + secret.size()),
+            1);
   int m = 0;
   EXPECT_EQ(EVP_DecryptFinal_ex(ctx, plain.data() + n, &m), 1);
   EVP_CIPHER_CTX_free(ctx);

@@ -30,7 +30,8 @@ TEST(ShareWrap, UnwrapsWithOpenSSLToTheShare) {
   Bytes plain(parsed.wrapped.size() + 16);
   int n = 0, m = 0;
   ASSERT_EQ(EVP_DecryptUpdate(ctx.get(), plain.data(), &n, parsed.wrapped.data(),
-                              static_cast<int>(parsed.wrapped.size())), 1);
+                              static_cast<int>(parsed.wrapped.size())),
+            1);
   ASSERT_EQ(EVP_DecryptFinal_ex(ctx.get(), plain.data() + n, &m), 1);
   plain.resize(static_cast<std::size_t>(n + m));
 

@@ -5,14 +5,17 @@
 namespace recrypt::test {
 
 std::string TestDevice::kid() const { return udf::key_fingerprint(signing.public_point()); }
-std::string TestDevice::encryption_id() const { return udf::key_fingerprint(encryption.public_point()); }
+std::string TestDevice::encryption_id() const {
+  return udf::key_fingerprint(encryption.public_point());
+}
 
 std::string TestPerson::id() const { return udf::key_fingerprint(profile_key.public_point()); }
 
 service::PersonalProfile TestPerson::profile() const {
   service::PersonalProfile p{account, profile_key.public_point(), {}, "2026-01-01T00:00:00Z"};
   for (const auto& d : devices) {
-    service::Device device{d->name, "soft", d->encryption.public_point(), d->signing.public_point(), std::nullopt, {}};
+    service::Device device{
+        d->name, "soft", d->encryption.public_point(), d->signing.public_point(), std::nullopt, {}};
     device.prove(p.id(), d->signer());
     p.devices.push_back(std::move(device));
   }
@@ -38,7 +41,8 @@ std::unique_ptr<TestPerson> make_person(const std::string& account, int devices)
   return p;
 }
 
-TestGroup::TestGroup(std::string n, std::string url) : name(std::move(n)), service_url(std::move(url)) {
+TestGroup::TestGroup(std::string n, std::string url)
+    : name(std::move(n)), service_url(std::move(url)) {
   keys.push_back(Scalar::random(Curve::p256()));
 }
 
@@ -46,8 +50,10 @@ std::string TestGroup::id() const { return udf::key_fingerprint(signing.public_p
 std::string TestGroup::key_id() const { return udf::key_fingerprint(secret().public_point()); }
 
 service::GroupProfile TestGroup::profile() const {
-  service::GroupProfile p{name, signing.public_point(), secret().public_point(), {}, service_url, "2026-01-01T00:00:00Z"};
-  for (std::size_t i = 0; i + 1 < keys.size(); ++i) p.past_encryption_keys.push_back(keys[i].public_point());
+  service::GroupProfile p{name,        signing.public_point(), secret().public_point(), {},
+                          service_url, "2026-01-01T00:00:00Z"};
+  for (std::size_t i = 0; i + 1 < keys.size(); ++i)
+    p.past_encryption_keys.push_back(keys[i].public_point());
   return p;
 }
 
@@ -57,13 +63,16 @@ void TestGroup::rotate() { keys.push_back(Scalar::random(Curve::p256())); }
 
 service::MemberEntry TestGroup::entry_for(const TestPerson& p, service::Privileges privileges,
                                           service::MemberStatus status) const {
-  return service::make_member_entry(p.id(), p.account, privileges, status, secret(), p.device_keys());
+  return service::make_member_entry(p.id(), p.account, privileges, status, secret(),
+                                    p.device_keys());
 }
 
-std::string TestGroup::record(service::RecordOp op, std::vector<service::MemberChange> members, const TestPerson* by) {
+std::string TestGroup::record(service::RecordOp op, std::vector<service::MemberChange> members,
+                              const TestPerson* by) {
   service::MembershipRecord r = chain.next(op);
   r.members = std::move(members);
-  if (op == service::RecordOp::genesis || op == service::RecordOp::rotate || op == service::RecordOp::resplit)
+  if (op == service::RecordOp::genesis || op == service::RecordOp::rotate ||
+      op == service::RecordOp::resplit)
     r.key_id = key_id();
   std::string token = by != nullptr ? r.sign(by->profile_key.public_point(), by->profile_signer())
                                     : r.sign(signing.public_point(), jws::software_signer(signing));

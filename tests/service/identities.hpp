@@ -51,8 +51,9 @@ struct TestGroup {
   service::GroupProfile profile() const;
   std::string token() const;
   void rotate();  // a fresh a; the old ones become past keys
-  service::MemberEntry entry_for(const TestPerson& p, service::Privileges privileges,
-                                 service::MemberStatus status = service::MemberStatus::active) const;
+  service::MemberEntry entry_for(
+      const TestPerson& p, service::Privileges privileges,
+      service::MemberStatus status = service::MemberStatus::active) const;
 
   // The membership chain as the test expects the service to hold it (ServiceTest::sync_chain
   // reads it back). record() signs the next record (by the group's own key, or by `by`'s

@@ -16,7 +16,8 @@
 
 namespace recrypt::test {
 
-RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
+RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args)
+    : extra_args_(std::move(extra_args)) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "recryptd-test-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;

@@ -32,7 +32,7 @@ class RecryptdProcess {
   bool exited();
 
   std::uint16_t port() const { return port_; }
-  std::string url() const;       // http://127.0.0.1:PORT, https:// when started with --cert
+  std::string url() const;  // http://127.0.0.1:PORT, https:// when started with --cert
   std::string audience() const { return url(); }
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path db() const { return dir_ / "recryptd.db"; }

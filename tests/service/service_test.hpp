@@ -56,7 +56,9 @@ class ServiceTest : public ::testing::Test {
     group = std::make_unique<TestGroup>("friends@example.com", server.url());
   }
 
-  service::Client client(const TestPerson& p, int device = 0) { return client_for(server.url(), p, device); }
+  service::Client client(const TestPerson& p, int device = 0) {
+    return client_for(server.url(), p, device);
+  }
 
   void publish(const TestPerson& p) {
     client(p).publish_profile({p.token()}, p.profile_signer(), p.id());
@@ -85,36 +87,49 @@ class ServiceTest : public ::testing::Test {
 
   // The member transactions' requests, with their signed records (by the group's key unless
   // `by` is given), made against the chain as the service holds it now.
-  service::AddMemberRequest add_request(const TestPerson& p, service::Privileges privs = recrypt_only(),
-                                        service::MemberStatus status = service::MemberStatus::active,
-                                        const TestPerson* by = nullptr) {
+  service::AddMemberRequest add_request(
+      const TestPerson& p, service::Privileges privs = recrypt_only(),
+      service::MemberStatus status = service::MemberStatus::active,
+      const TestPerson* by = nullptr) {
     sync_chain();
-    return {group->name, {group->entry_for(p, privs, status)},
+    return {group->name,
+            {group->entry_for(p, privs, status)},
             {group->record(service::RecordOp::add, {change(p, privs, status)}, by)}};
   }
-  service::UpdateMemberRequest update_request(const TestPerson& p, std::optional<service::MemberStatus> status,
-                                              std::optional<service::Privileges> privs, const TestPerson* by = nullptr) {
+  service::UpdateMemberRequest update_request(const TestPerson& p,
+                                              std::optional<service::MemberStatus> status,
+                                              std::optional<service::Privileges> privs,
+                                              const TestPerson* by = nullptr) {
     sync_chain();
     service::MemberState next = group->chain.members().at(p.id());
     if (status) next.status = *status;
     if (privs) next.privileges = *privs;
-    return {group->name, p.id(), status, privs, std::nullopt,
-            {group->record(service::RecordOp::update, {{p.id(), next}}, by)}};
+    return {group->name,  p.id(),
+            status,       privs,
+            std::nullopt, {group->record(service::RecordOp::update, {{p.id(), next}}, by)}};
   }
   service::UpdateMemberRequest resplit_request(const TestPerson& p) {
     sync_chain();
     service::MemberState now = group->chain.members().at(p.id());
-    return {group->name, p.id(), std::nullopt, std::nullopt, group->entry_for(p, now.privileges, now.status),
+    return {group->name,
+            p.id(),
+            std::nullopt,
+            std::nullopt,
+            group->entry_for(p, now.privileges, now.status),
             {group->record(service::RecordOp::resplit, {{p.id(), now}})}};
   }
   // After group->rotate(): the new profile, these entries, and the rotate record.
   service::RotateGroupKeyRequest rotate_request(std::vector<service::MemberEntry> entries,
                                                 const TestPerson* by = nullptr) {
     sync_chain();
-    return {group->name, group->token(), std::move(entries), {group->record(service::RecordOp::rotate, {}, by)}};
+    return {group->name,
+            group->token(),
+            std::move(entries),
+            {group->record(service::RecordOp::rotate, {}, by)}};
   }
 
-  std::unique_ptr<TestPerson> member(const std::string& account, service::Privileges privs = recrypt_only(),
+  std::unique_ptr<TestPerson> member(const std::string& account,
+                                     service::Privileges privs = recrypt_only(),
                                      service::MemberStatus status = service::MemberStatus::active) {
     auto p = make_person(account);
     publish(*p);

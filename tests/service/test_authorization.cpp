@@ -16,7 +16,9 @@ class Authorization : public ServiceTest {
   }
 
   // A signed GetGroup from bob's device, posted raw so the signature can be anything.
-  std::string body() const { return service::serialize_request("GetGroup", Json{{"group", group->name}}); }
+  std::string body() const {
+    return service::serialize_request("GetGroup", Json{{"group", group->name}});
+  }
   // "STATUS StatusDescription" of the answer; the HTTP status must mirror the Status.
   std::string post(const std::string& signature) {
     auto c = client(*bob);
@@ -31,31 +33,43 @@ class Authorization : public ServiceTest {
   }
   std::string recrypt(const TestPerson& p, const std::string& key_id, int device = 0) {
     Scalar t = Scalar::random(Curve::p256());
-    return outcome_of([&] { client(p, device).recrypt_data({group->name, key_id, t.public_point()}); });
+    return outcome_of([&] {
+      client(p, device).recrypt_data({group->name, key_id, t.public_point()});
+    });
   }
 
   std::unique_ptr<TestPerson> bob;
 };
 
-TEST_F(Authorization, SignedRequestIsAccepted) { EXPECT_EQ(post(sign(body(), service::unix_now(), server.url())), "201 OK"); }
+TEST_F(Authorization, SignedRequestIsAccepted) {
+  EXPECT_EQ(post(sign(body(), service::unix_now(), server.url())), "201 OK");
+}
 
-TEST_F(Authorization, UnsignedIsRefused) { EXPECT_EQ(post(""), "401 request is not signed (Recrypt-Signature header missing)"); }
+TEST_F(Authorization, UnsignedIsRefused) {
+  EXPECT_EQ(post(""), "401 request is not signed (Recrypt-Signature header missing)");
+}
 
 TEST_F(Authorization, BadSignatureIsRefused) {
-  std::string sig = sign(service::serialize_request("GetGroup", Json{{"group", "other"}}), service::unix_now(), server.url());
+  std::string sig = sign(service::serialize_request("GetGroup", Json{{"group", "other"}}),
+                         service::unix_now(), server.url());
   EXPECT_EQ(post(sig), "401 request signature does not verify");
-  EXPECT_EQ(post("not-a-jws"), "401 request signature is malformed: JWS compact serialization must have exactly three parts");
+  EXPECT_EQ(post("not-a-jws"),
+            "401 request signature is malformed: JWS compact serialization must have exactly three "
+            "parts");
 }
 
 TEST_F(Authorization, UnknownKidIsRefused) {
   Scalar k = Scalar::random(Curve::p256());
-  EXPECT_EQ(post(service::sign_request(body(), jws::software_signer(k), "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG", server.url())),
+  EXPECT_EQ(post(service::sign_request(body(), jws::software_signer(k),
+                                       "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG", server.url())),
             "401 request is signed by an unknown key");
 }
 
 TEST_F(Authorization, StaleIatIsRefused) {
-  EXPECT_EQ(post(sign(body(), service::unix_now() - 3600, server.url())), "401 request signature is stale (check the clock)");
-  EXPECT_EQ(post(sign(body(), service::unix_now() + 3600, server.url())), "401 request signature is stale (check the clock)");
+  EXPECT_EQ(post(sign(body(), service::unix_now() - 3600, server.url())),
+            "401 request signature is stale (check the clock)");
+  EXPECT_EQ(post(sign(body(), service::unix_now() + 3600, server.url())),
+            "401 request signature is stale (check the clock)");
 }
 
 TEST_F(Authorization, ReplayedNonceIsRefused) {
@@ -65,7 +79,8 @@ TEST_F(Authorization, ReplayedNonceIsRefused) {
 }
 
 TEST_F(Authorization, WrongAudienceIsRefused) {
-  EXPECT_EQ(post(sign(body(), service::unix_now(), "http://127.0.0.1:1")), "401 request is signed for another audience");
+  EXPECT_EQ(post(sign(body(), service::unix_now(), "http://127.0.0.1:1")),
+            "401 request is signed for another audience");
 }
 
 TEST_F(Authorization, NonAdminAddsMemberRefused) {
@@ -83,13 +98,19 @@ TEST_F(Authorization, AdminChangesSuperPrivilegeRefused) {
   auto c = client(*admin);
   // The record is the admin's own: the chain's rules refuse it, whoever sends it.
   auto demote_alice = update_request(*alice, std::nullopt, recrypt_only(), admin.get());
-  EXPECT_NE(refusal_of([&] { c.update_member(demote_alice); }).find("only a SUPER member changes an ADMIN or SUPER"),
+  EXPECT_NE(refusal_of([&] {
+              c.update_member(demote_alice);
+            }).find("only a SUPER member changes an ADMIN or SUPER"),
             std::string::npos);
   auto promote_bob = update_request(*bob, std::nullopt, super_privs(), admin.get());
-  EXPECT_NE(refusal_of([&] { client(*alice).update_member(promote_bob); }).find("not SUPER"), std::string::npos);
+  EXPECT_NE(refusal_of([&] { client(*alice).update_member(promote_bob); }).find("not SUPER"),
+            std::string::npos);
   // An ADMIN may still manage plain members.
-  EXPECT_EQ(outcome_of([&] { c.update_member(update_request(*bob, MemberStatus::suspended, std::nullopt, admin.get())); }),
-            "201 OK");
+  EXPECT_EQ(
+      outcome_of([&] {
+        c.update_member(update_request(*bob, MemberStatus::suspended, std::nullopt, admin.get()));
+      }),
+      "201 OK");
 }
 
 TEST_F(Authorization, SuspendedMemberRecryptRefused) {
@@ -113,10 +134,13 @@ TEST_F(Authorization, DeviceNotInProfileRefused) {
   publish(*bob);
   Scalar t = Scalar::random(Curve::p256());
   service::Client c(server.url(), server.url(), old_device->signer(), old_device->kid());
-  EXPECT_EQ(outcome_of([&] { c.recrypt_data({group->name, group->key_id(), t.public_point()}); }),
+  EXPECT_EQ(outcome_of([&] {
+              c.recrypt_data({group->name, group->key_id(), t.public_point()});
+            }),
             "401 request is signed by an unknown key");
   // The new device is listed but has no wrapped share yet.
-  EXPECT_EQ(recrypt(*bob, group->key_id()), "404 no share is wrapped for this device; ask an administrator to add it");
+  EXPECT_EQ(recrypt(*bob, group->key_id()),
+            "404 no share is wrapped for this device; ask an administrator to add it");
 }
 
 TEST_F(Authorization, DeviceDroppedAfterUseIsRefusedAtOnce) {
@@ -127,17 +151,26 @@ TEST_F(Authorization, DeviceDroppedAfterUseIsRefusedAtOnce) {
   std::swap(bob->devices[0], old_device);
   service::Client c(server.url(), server.url(), bob->devices[0]->signer(), bob->devices[0]->kid());
   Scalar t = Scalar::random(Curve::p256());
-  EXPECT_EQ(outcome_of([&] { c.recrypt_data({group->name, group->key_id(), t.public_point()}); }), "201 OK");
-  EXPECT_EQ(outcome_of([&] { c.recrypt_data({group->name, group->key_id(), t.public_point()}); }), "201 OK");
+  EXPECT_EQ(outcome_of([&] {
+              c.recrypt_data({group->name, group->key_id(), t.public_point()});
+            }),
+            "201 OK");
+  EXPECT_EQ(outcome_of([&] {
+              c.recrypt_data({group->name, group->key_id(), t.public_point()});
+            }),
+            "201 OK");
   std::swap(bob->devices[0], old_device);  // the profile now lists only the new device
   bob->devices[0]->name = "replacement";
   publish(*bob);
-  EXPECT_EQ(outcome_of([&] { c.recrypt_data({group->name, group->key_id(), t.public_point()}); }),
+  EXPECT_EQ(outcome_of([&] {
+              c.recrypt_data({group->name, group->key_id(), t.public_point()});
+            }),
             "401 request is signed by an unknown key");
 }
 
 TEST_F(Authorization, WrongKeyIdRefused) {
-  EXPECT_EQ(recrypt(*bob, "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF"), "404 no recryption key for this member and key_id");
+  EXPECT_EQ(recrypt(*bob, "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF"),
+            "404 no recryption key for this member and key_id");
 }
 
 TEST_F(Authorization, MemberWithoutRecryptPrivilegeRefused) {

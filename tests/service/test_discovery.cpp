@@ -59,9 +59,10 @@ class Dnsmasq {
  private:
   bool start() {
     port_ = free_port(SOCK_DGRAM);
-    std::vector<std::string> args{"/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-                                  "--pid-file=", "--no-resolv", "--no-hosts", "--bind-interfaces",
-                                  "--listen-address=127.0.0.1", "--port=" + std::to_string(port_),
+    std::vector<std::string> args{"/usr/sbin/dnsmasq", "--keep-in-foreground",
+                                  "--conf-file=/dev/null", "--pid-file=", "--no-resolv",
+                                  "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1",
+                                  "--port=" + std::to_string(port_),
                                   // Names under these are answered here, NXDOMAIN when unknown.
                                   "--local=/test/", "--local=/localhost/"};
     args.insert(args.end(), records_.begin(), records_.end());
@@ -117,35 +118,39 @@ TEST(ServiceAddressTest, ADomainIsDiscoveredOverTls) {
 }
 
 TEST(ServiceAddressTest, AnythingElseIsRefused) {
-  for (const char* bad : {"", "ftp://example.com", "example.com:8080", "exa mple.com", "-example.com",
-                          "example-.com", "example..com", ".example.com", "example.com.", "ex_ample.com", "127.0.0.1"}) {
+  for (const char* bad :
+       {"", "ftp://example.com", "example.com:8080", "exa mple.com", "-example.com", "example-.com",
+        "example..com", ".example.com", "example.com.", "ex_ample.com", "127.0.0.1"}) {
     EXPECT_EQ(status_of([&] { service::parse_service_address(bad); }), 400) << bad;
   }
   EXPECT_EQ(status_of([&] { service::parse_service_address(std::string(64, 'a') + ".com"); }), 400);
   // A URL's host is a name or an address, and its port a number a TCP port can be.
-  for (const char* bad : {"http://127.0.0.1@example.com:80", "https://exa mple.com", "https://[::1", "https://[nope]:1",
-                          "https://[::1]x", "http://127.0.0.1:0", "http://127.0.0.1:65536", "http://127.0.0.1:80x",
-                          "https://example.com:-1", "https://:443"}) {
+  for (const char* bad :
+       {"http://127.0.0.1@example.com:80", "https://exa mple.com", "https://[::1",
+        "https://[nope]:1", "https://[::1]x", "http://127.0.0.1:0", "http://127.0.0.1:65536",
+        "http://127.0.0.1:80x", "https://example.com:-1", "https://:443"}) {
     EXPECT_EQ(status_of([&] { service::parse_service_address(bad); }), 400) << bad;
   }
 }
 
 TEST(ServiceAddressTest, PlainHttpOnlyToThisMachine) {
-  for (const char* local : {"http://127.0.0.1:8642", "http://127.45.6.7:1", "http://[::1]:8080", "http://localhost:80",
-                            "http://LocalHost:8080/"}) {
+  for (const char* local : {"http://127.0.0.1:8642", "http://127.45.6.7:1", "http://[::1]:8080",
+                            "http://localhost:80", "http://LocalHost:8080/"}) {
     EXPECT_EQ(status_of([&] { service::parse_service_address(local); }), 201) << local;
   }
   // Anything else over plain HTTP: a name, another address, or names and numbers that only
   // look like loopback (the resolver could take "127.1" or a bare number for 127.0.0.1, but
   // the check does not guess along).
-  for (const char* remote : {"http://example.com:8080", "http://10.0.0.1:8642", "http://127.example.com:80",
-                             "http://localhost.example.com", "http://[::2]:80", "http://127.1:80", "http://2130706433"}) {
+  for (const char* remote : {"http://example.com:8080", "http://10.0.0.1:8642",
+                             "http://127.example.com:80", "http://localhost.example.com",
+                             "http://[::2]:80", "http://127.1:80", "http://2130706433"}) {
     try {
       service::parse_service_address(remote);
       ADD_FAILURE() << remote << " was accepted";
     } catch (const service::ServiceError& e) {
       EXPECT_EQ(e.status(), 400) << remote;
-      EXPECT_NE(std::string(e.what()).find("refusing plain http:// to "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("refusing plain http:// to "), std::string::npos)
+          << e.what();
     }
   }
   EXPECT_TRUE(service::is_loopback_host("127.0.0.1"));
@@ -155,7 +160,9 @@ TEST(ServiceAddressTest, PlainHttpOnlyToThisMachine) {
 }
 
 TEST(ServiceAddressTest, TheAudienceIsTheAddressesOrigin) {
-  auto aud = [](const std::string& address) { return service::audience_of(service::parse_service_address(address)); };
+  auto aud = [](const std::string& address) {
+    return service::audience_of(service::parse_service_address(address));
+  };
   EXPECT_EQ(aud("http://127.0.0.1:8642"), "http://127.0.0.1:8642");
   EXPECT_EQ(aud("http://127.0.0.1:8642/some/path"), "http://127.0.0.1:8642");
   EXPECT_EQ(aud("http://127.0.0.1:08642"), "http://127.0.0.1:8642");
@@ -173,18 +180,24 @@ TEST(ServiceAddressTest, TheAudienceIsTheAddressesOrigin) {
 }
 
 TEST(ServiceAddressTest, AServiceMustCallItselfWhatItsAddressSays) {
-  EXPECT_EQ(status_of([] { service::require_audience("http://127.0.0.1:8642/", "http://127.0.0.1:8642"); }), 201);
-  EXPECT_EQ(status_of([] { service::require_audience("example.com", "https://example.com"); }), 201);
+  EXPECT_EQ(status_of([] {
+              service::require_audience("http://127.0.0.1:8642/", "http://127.0.0.1:8642");
+            }),
+            201);
+  EXPECT_EQ(status_of([] { service::require_audience("example.com", "https://example.com"); }),
+            201);
   try {
     service::require_audience("example.com", "https://recrypt1.example.com:8443");
     ADD_FAILURE() << "a service calling itself otherwise was accepted";
   } catch (const service::ServiceError& e) {
     EXPECT_EQ(e.status(), 503);
     EXPECT_NE(std::string(e.what()).find(
-                  "the service at example.com calls itself https://recrypt1.example.com:8443, expected https://example.com"),
+                  "the service at example.com calls itself https://recrypt1.example.com:8443, "
+                  "expected https://example.com"),
               std::string::npos)
         << e.what();
-    EXPECT_NE(std::string(e.what()).find("--audience https://example.com"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--audience https://example.com"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -205,7 +218,8 @@ std::vector<std::string> targets(const std::vector<SrvRecord>& records) {
 }
 
 TEST(SrvOrderTest, LowestPriorityFirstAndWeightsDrawn) {
-  std::vector<SrvRecord> records{{10, 0, 1, "a"}, {5, 10, 1, "b"}, {5, 30, 1, "c"}, {10, 5, 1, "d"}};
+  std::vector<SrvRecord> records{
+      {10, 0, 1, "a"}, {5, 10, 1, "b"}, {5, 30, 1, "c"}, {10, 5, 1, "d"}};
   // The lowest draw takes the first record of the running sum, weight-0 records first.
   EXPECT_EQ(targets(service::order_srv(records, [](std::uint32_t) { return 0u; })),
             (std::vector<std::string>{"b", "c", "a", "d"}));
@@ -217,17 +231,21 @@ TEST(SrvOrderTest, LowestPriorityFirstAndWeightsDrawn) {
 TEST(SrvOrderTest, WeightsAreProportions) {
   std::vector<SrvRecord> records{{0, 10, 1, "light"}, {0, 30, 1, "heavy"}};
   std::mt19937 rng(7);
-  auto draw = [&](std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n)(rng); };
+  auto draw = [&](std::uint32_t n) {
+    return std::uniform_int_distribution<std::uint32_t>(0, n)(rng);
+  };
   int heavy_first = 0;
   const int kRounds = 4000;
-  for (int i = 0; i < kRounds; ++i) heavy_first += service::order_srv(records, draw).front().target == "heavy";
+  for (int i = 0; i < kRounds; ++i)
+    heavy_first += service::order_srv(records, draw).front().target == "heavy";
   // 30 of 40 (the draw's range is 0..40: 30/41 to 31/41); ±3 % is over 4 standard deviations.
   EXPECT_NEAR(static_cast<double>(heavy_first) / kRounds, 0.74, 0.03);
 }
 
 TEST(SrvOrderTest, DotMeansNoService) {
   EXPECT_TRUE(service::order_srv({{0, 0, 0, "."}}, [](std::uint32_t) { return 0u; }).empty());
-  EXPECT_EQ(targets(service::order_srv({{0, 0, 0, "."}, {1, 0, 443, "svc"}}, [](std::uint32_t) { return 0u; })),
+  EXPECT_EQ(targets(service::order_srv({{0, 0, 0, "."}, {1, 0, 443, "svc"}},
+                                       [](std::uint32_t) { return 0u; })),
             std::vector<std::string>{"svc"});
 }
 
@@ -247,10 +265,12 @@ TEST(SrvParseTest, GarbageIsAnErrorNotACrash) {
 
 TEST(SrvParseTest, AQueryWithNoAnswerHasNoRecords) {
   unsigned char message[NS_PACKETSZ];
-  int n = res_mkquery(ns_o_query, "_recrypt._tcp.example.test", ns_c_in, ns_t_srv, nullptr, 0, nullptr, message,
-                      sizeof message);
+  int n = res_mkquery(ns_o_query, "_recrypt._tcp.example.test", ns_c_in, ns_t_srv, nullptr, 0,
+                      nullptr, message, sizeof message);
   ASSERT_GT(n, 0);
-  EXPECT_TRUE(service::parse_srv_answer({message, static_cast<std::size_t>(n)}, "_recrypt._tcp.example.test").empty());
+  EXPECT_TRUE(service::parse_srv_answer({message, static_cast<std::size_t>(n)},
+                                        "_recrypt._tcp.example.test")
+                  .empty());
   // Cut short, it no longer parses.
   EXPECT_THROW(service::parse_srv_answer({message, static_cast<std::size_t>(n - 3)}, "x"), Error);
 }
@@ -258,7 +278,8 @@ TEST(SrvParseTest, AQueryWithNoAnswerHasNoRecords) {
 class DiscoveryTest : public ::testing::Test {
  protected:
   void start_dns(std::vector<std::string> records) {
-    ASSERT_EQ(::access("/usr/sbin/dnsmasq", X_OK), 0) << "dnsmasq is needed (scripts/install-deps.sh installs it)";
+    ASSERT_EQ(::access("/usr/sbin/dnsmasq", X_OK), 0)
+        << "dnsmasq is needed (scripts/install-deps.sh installs it)";
     dns_ = std::make_unique<Dnsmasq>(std::move(records));
     ASSERT_TRUE(dns_->started()) << "dnsmasq did not start";
   }
@@ -267,15 +288,17 @@ class DiscoveryTest : public ::testing::Test {
   void start_tls_service(const std::string& name) {
     cert_ = server_.dir() / "cert.pem";
     auto key = server_.dir() / "key.pem";
-    std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=" + name +
-                      " -addext subjectAltName=DNS:" + name + " -keyout " + key.string() + " -out " + cert_.string() +
-                      " >/dev/null 2>&1";
+    std::string cmd =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=" +
+        name + " -addext subjectAltName=DNS:" + name + " -keyout " + key.string() + " -out " +
+        cert_.string() + " >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     server_.set_args({"--cert", cert_.string(), "--key", key.string()});
     server_.start();
   }
 
-  service::Client client_of(const std::string& address, const std::string& audience, const TestPerson& p) {
+  service::Client client_of(const std::string& address, const std::string& audience,
+                            const TestPerson& p) {
     service::ClientOptions options;
     options.timeout = std::chrono::seconds(3);
     options.ca_file = cert_.string();
@@ -294,8 +317,10 @@ TEST_F(DiscoveryTest, LookupReturnsTheDomainsRecords) {
              "--srv-host=_recrypt._tcp.example.test,two.example.test,9443,1,20"});
   auto records = service::lookup_srv("_recrypt._tcp.example.test", dns_->options());
   ASSERT_TRUE(records.has_value());
-  std::sort(records->begin(), records->end(), [](auto& a, auto& b) { return a.priority < b.priority; });
-  EXPECT_EQ(*records, (std::vector<SrvRecord>{{0, 10, 8443, "one.example.test"}, {1, 20, 9443, "two.example.test"}}));
+  std::sort(records->begin(), records->end(),
+            [](auto& a, auto& b) { return a.priority < b.priority; });
+  EXPECT_EQ(*records, (std::vector<SrvRecord>{{0, 10, 8443, "one.example.test"},
+                                              {1, 20, 9443, "two.example.test"}}));
   // Any case of the name is the same name.
   EXPECT_EQ(service::lookup_srv("_RECRYPT._tcp.Example.Test", dns_->options())->size(), 2u);
   EXPECT_FALSE(service::lookup_srv("_recrypt._tcp.other.test", dns_->options()).has_value());
@@ -314,7 +339,8 @@ TEST_F(DiscoveryTest, ClientFindsTheServiceAndPassesOverADeadHost) {
   // The first choice has nothing listening; the second is recryptd.
   std::uint16_t dead = free_port(SOCK_STREAM);
   start_dns({"--srv-host=_recrypt._tcp.example.test,localhost," + std::to_string(dead) + ",0,0",
-             "--srv-host=_recrypt._tcp.example.test,localhost," + std::to_string(server_.port()) + ",1,0"});
+             "--srv-host=_recrypt._tcp.example.test,localhost," + std::to_string(server_.port()) +
+                 ",1,0"});
   auto alice = make_person("alice@example.com");
   auto c = client_of("example.test", server_.url(), *alice);
   EXPECT_EQ(c.hello().audience, server_.url());
@@ -329,7 +355,8 @@ TEST_F(DiscoveryTest, TheCertificateMustNameTheDomainNotTheHost) {
   // DNS is not authenticated: a certificate for the SRV target alone proves nothing about the
   // domain the user asked for.
   start_tls_service("localhost");
-  start_dns({"--srv-host=_recrypt._tcp.example.test,localhost," + std::to_string(server_.port()) + ",0,0"});
+  start_dns({"--srv-host=_recrypt._tcp.example.test,localhost," + std::to_string(server_.port()) +
+             ",0,0"});
   auto alice = make_person("alice@example.com");
   auto c = client_of("example.test", server_.url(), *alice);
   EXPECT_EQ(status_of([&] { c.hello(); }), 503);

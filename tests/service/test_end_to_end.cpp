@@ -14,7 +14,9 @@ class EndToEnd : public ServiceTest {
  protected:
   std::string encrypt(const std::string& text) {
     jwe::Locator where{group->name, group->id(), server.url()};
-    return jwe::encrypt(as_bytes(text), {{jwe::RecipientKey{group->secret().public_point(), "", where}}}).serialize();
+    return jwe::encrypt(as_bytes(text),
+                        {{jwe::RecipientKey{group->secret().public_point(), "", where}}})
+        .serialize();
   }
 
   // What the agent does: ask the service for R, unwrap x, compute P = x·T on the device,
@@ -61,8 +63,8 @@ TEST_F(EndToEnd, RotationKeepsOldDocumentsAndLocksOutOldShares) {
   // Carol is revoked; the new key goes to alice and bob only.
   client(*alice).update_member(update_request(*carol, MemberStatus::revoked, std::nullopt));
   group->rotate();
-  client(*alice).rotate_group_key(
-      rotate_request({group->entry_for(*alice, super_privs()), group->entry_for(*bob, recrypt_only())}));
+  client(*alice).rotate_group_key(rotate_request(
+      {group->entry_for(*alice, super_privs()), group->entry_for(*bob, recrypt_only())}));
   std::string new_doc = encrypt("after rotation");
 
   EXPECT_EQ(decrypt(*bob, new_doc), "after rotation");
@@ -72,8 +74,8 @@ TEST_F(EndToEnd, RotationKeepsOldDocumentsAndLocksOutOldShares) {
   EXPECT_EQ(outcome_of([&] { decrypt(*carol, new_doc); }), "401 member is revoked");
   jwe::Envelope env = jwe::Envelope::parse(new_doc);
   const jwe::KeyAgreement& ka = env.recipients[0].agreements[0];
-  auto bob_partial_old_key =
-      client(*bob).recrypt_data({group->name, udf::key_fingerprint(group->keys[0].public_point()), ka.epk});
+  auto bob_partial_old_key = client(*bob).recrypt_data(
+      {group->name, udf::key_fingerprint(group->keys[0].public_point()), ka.epk});
   Point wrong_z = recryption::combine(bob_partial_old_key.partial, ka.epk.times(carol_old_x));
   EXPECT_FALSE(jwe::try_unwrap(env.recipients[0], {wrong_z}).has_value());
 }

@@ -50,15 +50,19 @@ TEST_F(ChainRules, AnHonestChainVerifiesAndSurvivesItsStateFile) {
 
 TEST_F(ChainRules, RecordsOutOfOrderOrFromElsewhereAreRefused) {
   MembershipState before = chain;
-  std::string suspend = group.record(RecordOp::update, {change(*bob, recrypt_only(), MemberStatus::suspended)});
-  std::string revoke = group.record(RecordOp::update, {change(*bob, recrypt_only(), MemberStatus::revoked)});
+  std::string suspend =
+      group.record(RecordOp::update, {change(*bob, recrypt_only(), MemberStatus::suspended)});
+  std::string revoke =
+      group.record(RecordOp::update, {change(*bob, recrypt_only(), MemberStatus::revoked)});
   chain = before;
   // Skipping a record, and replaying the head.
-  EXPECT_EQ(refusal(revoke), "membership record 3 does not extend the chain, whose head is record 1 (another "
-                             "administrator may have changed the group: try again)");
+  EXPECT_EQ(refusal(revoke),
+            "membership record 3 does not extend the chain, whose head is record 1 (another "
+            "administrator may have changed the group: try again)");
   chain.append(suspend);
-  EXPECT_EQ(refusal(suspend), "membership record 2 does not extend the chain, whose head is record 2 (another "
-                              "administrator may have changed the group: try again)");
+  EXPECT_EQ(refusal(suspend),
+            "membership record 2 does not extend the chain, whose head is record 2 (another "
+            "administrator may have changed the group: try again)");
   // A record whose payload was changed after signing.
   jws::Parsed parts = jws::parse(revoke);
   std::string forged = std::string(parts.header_b64) + "." +
@@ -70,7 +74,8 @@ TEST_F(ChainRules, RecordsOutOfOrderOrFromElsewhereAreRefused) {
   other.chain = MembershipState(other.id());
   other.record(RecordOp::genesis, {change(*alice, super_privs())});
   other.record(RecordOp::add, {change(*bob, recrypt_only())});
-  std::string foreign = other.record(RecordOp::update, {change(*bob, recrypt_only(), MemberStatus::revoked)});
+  std::string foreign =
+      other.record(RecordOp::update, {change(*bob, recrypt_only(), MemberStatus::revoked)});
   EXPECT_EQ(refusal(foreign), "membership record 2 is for another group");
   EXPECT_EQ(refusal(revoke), "");
 }
@@ -78,18 +83,23 @@ TEST_F(ChainRules, RecordsOutOfOrderOrFromElsewhereAreRefused) {
 TEST_F(ChainRules, AuthorityComesFromTheChain) {
   auto carol = make_person("carol@example.com");
   EXPECT_EQ(refusal(group.record(RecordOp::add, {change(*carol, recrypt_only())}, bob.get())),
-            "membership record 2 is signed by " + bob->id() + ", who is not an ACTIVE administrator of the group");
+            "membership record 2 is signed by " + bob->id() +
+                ", who is not an ACTIVE administrator of the group");
   // alice is SUPER: she may make bob an ADMIN, who may then add plain members but not SUPERs.
   group.record(RecordOp::update, {change(*bob, admin_privs())}, alice.get());
   EXPECT_EQ(refusal(group.record(RecordOp::add, {change(*carol, super_privs())}, bob.get())),
-            "membership record 3 is signed by " + bob->id() + ", not SUPER: only a SUPER member grants ADMIN or SUPER");
-  group.record(RecordOp::add, {change(*carol, recrypt_only())}, bob.get());  // taken: record() appends
+            "membership record 3 is signed by " + bob->id() +
+                ", not SUPER: only a SUPER member grants ADMIN or SUPER");
+  group.record(RecordOp::add, {change(*carol, recrypt_only())},
+               bob.get());  // taken: record() appends
   EXPECT_EQ(chain.members().count(carol->id()), 1u);
   // Revoked stays revoked, even by the group's own key.
-  group.record(RecordOp::update, {change(*carol, recrypt_only(), MemberStatus::revoked)}, alice.get());
+  group.record(RecordOp::update, {change(*carol, recrypt_only(), MemberStatus::revoked)},
+               alice.get());
   EXPECT_EQ(refusal(group.record(RecordOp::update, {change(*carol, recrypt_only())})),
             "a revoked member stays revoked; add a key rollover instead");
-  EXPECT_EQ(refusal(group.record(RecordOp::resplit, {change(*carol, recrypt_only(), MemberStatus::revoked)})),
+  EXPECT_EQ(refusal(group.record(RecordOp::resplit,
+                                 {change(*carol, recrypt_only(), MemberStatus::revoked)})),
             "a revoked member gets no new key material");
 }
 
@@ -110,7 +120,8 @@ class Membership : public ServiceTest {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(server.db().c_str(), &db), SQLITE_OK);
     char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+        << (error ? error : "");
     sqlite3_free(error);
     sqlite3_close(db);
     server.start();
@@ -124,8 +135,9 @@ TEST_F(Membership, EveryChangeIsASignedRecordOfTheChain) {
   c.update_member(update_request(*bob, MemberStatus::suspended, std::nullopt));
   c.update_member(resplit_request(*bob));
   group->rotate();
-  c.rotate_group_key(rotate_request({group->entry_for(*alice, super_privs()),
-                                     group->entry_for(*bob, recrypt_only(), MemberStatus::suspended)}));
+  c.rotate_group_key(
+      rotate_request({group->entry_for(*alice, super_privs()),
+                      group->entry_for(*bob, recrypt_only(), MemberStatus::suspended)}));
   MembershipState chain = served();
   EXPECT_EQ(chain.length(), 5u);  // genesis, add, update, resplit, rotate
   EXPECT_EQ(chain.key_id(), group->key_id());
@@ -150,16 +162,20 @@ TEST_F(Membership, TwoRecordsFromOneHeadDoNotBothLand) {
   auto c = client(*alice);
   c.add_member(first);
   EXPECT_EQ(refusal_of([&] { c.add_member(second); }),
-            "membership record 1 does not extend the chain, whose head is record 1 (another administrator may "
+            "membership record 1 does not extend the chain, whose head is record 1 (another "
+            "administrator may "
             "have changed the group: try again)");
   // A record that names a predecessor other than the head is a fork.
   sync_chain();
   std::string honest = group->record(RecordOp::add, {change(*carol, recrypt_only())});
   service::MembershipRecord forked = service::parse_record(honest).record;
   forked.prev = service::record_hash("some other record");
-  service::AddMemberRequest fork{group->name, {group->entry_for(*carol, recrypt_only())},
-                                 {forked.sign(group->signing.public_point(), jws::software_signer(group->signing))}};
-  EXPECT_EQ(refusal_of([&] { c.add_member(fork); }), "membership record 2 does not follow the chain's head (a fork)");
+  service::AddMemberRequest fork{
+      group->name,
+      {group->entry_for(*carol, recrypt_only())},
+      {forked.sign(group->signing.public_point(), jws::software_signer(group->signing))}};
+  EXPECT_EQ(refusal_of([&] { c.add_member(fork); }),
+            "membership record 2 does not follow the chain's head (a fork)");
   EXPECT_EQ(served().length(), 2u);
 }
 
@@ -171,17 +187,22 @@ TEST_F(Membership, OnlyAdministratorsSignRecords) {
   // bob is a plain member: a record he signed adds nobody, even sent by an administrator.
   auto by_bob = add_request(*carol, recrypt_only(), MemberStatus::active, bob.get());
   EXPECT_EQ(refusal_of([&] { client(*alice).add_member(by_bob); }),
-            "membership record 2 is signed by " + bob->id() + ", who is not an ACTIVE administrator of the group");
+            "membership record 2 is signed by " + bob->id() +
+                ", who is not an ACTIVE administrator of the group");
   // A stranger's key neither.
   auto stranger = make_person("mallory@example.com");
   auto by_stranger = add_request(*carol, recrypt_only(), MemberStatus::active, stranger.get());
-  EXPECT_NE(refusal_of([&] { client(*alice).add_member(by_stranger); }).find("who is not an ACTIVE administrator"),
+  EXPECT_NE(refusal_of([&] {
+              client(*alice).add_member(by_stranger);
+            }).find("who is not an ACTIVE administrator"),
             std::string::npos);
   // The genesis is the group key's alone.
   TestGroup other("other@example.com", server.url());
   other.chain = MembershipState(other.id());
-  service::CreateGroupRequest create{other.token(), {other.entry_for(*alice, super_privs())},
-                                     {other.record(RecordOp::genesis, {change(*alice, super_privs())}, alice.get())}};
+  service::CreateGroupRequest create{
+      other.token(),
+      {other.entry_for(*alice, super_privs())},
+      {other.record(RecordOp::genesis, {change(*alice, super_privs())}, alice.get())}};
   EXPECT_EQ(refusal_of([&] { client(*alice).create_group(create); }),
             "membership record 0 is signed by " + alice->id() +
                 ", not the group's signing key, which alone starts a chain");
@@ -193,12 +214,14 @@ TEST_F(Membership, ARecordIsForOneGroupOnly) {
   publish(*bob);
   TestGroup other("other@example.com", server.url());
   other.chain = MembershipState(other.id());
-  client(*alice).create_group({other.token(), {other.entry_for(*alice, super_privs())},
+  client(*alice).create_group({other.token(),
+                               {other.entry_for(*alice, super_privs())},
                                {other.record(RecordOp::genesis, {change(*alice, super_privs())})}});
   // A record of `other` replayed into `group`.
   std::string foreign = other.record(RecordOp::add, {change(*bob, recrypt_only())});
   EXPECT_EQ(refusal_of([&] {
-              client(*alice).add_member({group->name, {group->entry_for(*bob, recrypt_only())}, {foreign}});
+              client(*alice).add_member(
+                  {group->name, {group->entry_for(*bob, recrypt_only())}, {foreign}});
             }),
             "membership record 1 is for another group");
 }
@@ -219,9 +242,11 @@ TEST_F(Membership, GroupProfilesEnterOnlyWithTheirGroup) {
   TestGroup squatter(group->name, server.url());
   auto c = client(*mallory);
   EXPECT_EQ(refusal_of([&] {
-              c.publish_profile({squatter.token()}, jws::software_signer(squatter.signing), squatter.id());
+              c.publish_profile({squatter.token()}, jws::software_signer(squatter.signing),
+                                squatter.id());
             }),
-            "a group profile enters the service only with its group (CreateGroup, UpdateGroup, RotateGroupKey), "
+            "a group profile enters the service only with its group (CreateGroup, UpdateGroup, "
+            "RotateGroupKey), "
             "signed by the group's own key");
   create_group();
   auto found = service::verify_group_profile(c.get_profile({"", "", group->name}).profile);
@@ -238,19 +263,24 @@ TEST_F(Membership, AGroupFromBeforeChainsIsMigratedOnce) {
   auto c = client(*alice);
   auto request = add_request(*carol);
   EXPECT_EQ(refusal_of([&] { c.add_member(request); }),
-            "group " + group->name + " has no membership chain yet: an administrator's agent must migrate it first");
+            "group " + group->name +
+                " has no membership chain yet: an administrator's agent must migrate it first");
 
   // The migration must state the members as they are: bob is no SUPER.
   group->chain = MembershipState(group->id());
   std::vector<std::string> wrong{group->record(RecordOp::genesis, {change(*alice, super_privs())}),
                                  group->record(RecordOp::add, {change(*bob, super_privs())})};
-  EXPECT_EQ(refusal_of([&] { c.migrate_membership({group->id(), wrong}); }),
+  EXPECT_EQ(refusal_of([&] {
+              c.migrate_membership({group->id(), wrong});
+            }),
             "the migration does not state member " + bob->id() + " as the group holds it");
   group->chain = MembershipState(group->id());
   std::vector<std::string> right{group->record(RecordOp::genesis, {change(*alice, super_privs())}),
                                  group->record(RecordOp::add, {change(*bob, recrypt_only())})};
   EXPECT_EQ(c.migrate_membership({group->id(), right}).length, 2u);
-  EXPECT_EQ(refusal_of([&] { c.migrate_membership({group->id(), right}); }),
+  EXPECT_EQ(refusal_of([&] {
+              c.migrate_membership({group->id(), right});
+            }),
             "group " + group->name + " has a membership chain already");
   c.add_member(add_request(*carol));
   EXPECT_EQ(served().members().size(), 3u);

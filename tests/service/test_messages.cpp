@@ -45,7 +45,8 @@ std::string refusal_400(std::string_view token) {
 }
 
 std::string no_proof(const TestPerson& p, const std::string& device) {
-  return "device \"" + device + "\" of profile " + p.id() + " has no valid proof of possession by its signing key";
+  return "device \"" + device + "\" of profile " + p.id() +
+         " has no valid proof of possession by its signing key";
 }
 
 TEST(ServiceMessages, HonestDeviceProofsVerify) {
@@ -61,12 +62,14 @@ TEST(ServiceMessages, HonestDeviceProofsVerify) {
 TEST(ServiceMessages, DeviceProofStatementLayout) {
   auto p = make_person("alice@example.com");
   service::Device d = p->profile().devices.at(0);
-  EXPECT_EQ(as_chars(d.proof_statement("PROFILE-ID")),
-            "recrypt device proof v1\nPROFILE-ID\n" + d.signing_id() + "\n" + d.encryption_id() + "\n\n");
+  EXPECT_EQ(
+      as_chars(d.proof_statement("PROFILE-ID")),
+      "recrypt device proof v1\nPROFILE-ID\n" + d.signing_id() + "\n" + d.encryption_id() + "\n\n");
   Point parent = Scalar::random(Curve::p256()).public_point();
   d.tpm_parent = parent;
-  EXPECT_EQ(as_chars(d.proof_statement("PROFILE-ID")), "recrypt device proof v1\nPROFILE-ID\n" + d.signing_id() + "\n" +
-                                                           d.encryption_id() + "\n" + udf::key_fingerprint(parent) + "\n");
+  EXPECT_EQ(as_chars(d.proof_statement("PROFILE-ID")),
+            "recrypt device proof v1\nPROFILE-ID\n" + d.signing_id() + "\n" + d.encryption_id() +
+                "\n" + udf::key_fingerprint(parent) + "\n");
 }
 
 // Each way a device's proof can fail, on the second of two devices: the profile is refused
@@ -82,27 +85,33 @@ TEST(ServiceMessages, DeviceWithoutValidProofIsRefused) {
   Scalar other_profile = Scalar::random(Curve::p256());
   std::string other_id = udf::key_fingerprint(other_profile.public_point());
   // Made by another key than the device's signing key.
-  EXPECT_EQ(refusal_400(signed_with([&](service::Device& d) { d.prove(p->id(), jws::software_signer(other)); })),
+  EXPECT_EQ(refusal_400(signed_with(
+                [&](service::Device& d) { d.prove(p->id(), jws::software_signer(other)); })),
             no_proof(*p, "device1"));
   // Made by the device's key, but for another profile.
-  EXPECT_EQ(refusal_400(signed_with([&](service::Device& d) { d.prove(other_id, p->devices[1]->signer()); })),
+  EXPECT_EQ(refusal_400(signed_with(
+                [&](service::Device& d) { d.prove(other_id, p->devices[1]->signer()); })),
             no_proof(*p, "device1"));
   // Missing, as in every profile published before proofs.
-  EXPECT_EQ(refusal_400(signed_with([](service::Device& d) { d.proof.clear(); })), no_proof(*p, "device1"));
+  EXPECT_EQ(refusal_400(signed_with([](service::Device& d) { d.proof.clear(); })),
+            no_proof(*p, "device1"));
   // The other device's proof.
-  EXPECT_EQ(refusal_400(signed_with([&](service::Device& d) { d.proof = p->profile().devices.at(0).proof; })),
+  EXPECT_EQ(refusal_400(signed_with(
+                [&](service::Device& d) { d.proof = p->profile().devices.at(0).proof; })),
             no_proof(*p, "device1"));
   // A valid proof, but the encryption key or TPM parent beside it changed: it binds them too.
-  EXPECT_EQ(refusal_400(signed_with([&](service::Device& d) { d.encryption_key = other.public_point(); })),
+  EXPECT_EQ(refusal_400(
+                signed_with([&](service::Device& d) { d.encryption_key = other.public_point(); })),
             no_proof(*p, "device1"));
-  EXPECT_EQ(refusal_400(signed_with([&](service::Device& d) { d.tpm_parent = other.public_point(); })),
-            no_proof(*p, "device1"));
+  EXPECT_EQ(
+      refusal_400(signed_with([&](service::Device& d) { d.tpm_parent = other.public_point(); })),
+      no_proof(*p, "device1"));
   // Not base64url at all.
   service::PersonalProfile profile = p->profile();
   Json payload = profile.payload();
   payload["devices"][1]["proof"] = "not base64url!";
-  std::string token = jws::sign_compact(Json{{"kid", p->id()}, {"typ", "recrypt-profile"}}, as_bytes(payload.dump()),
-                                        p->profile_signer());
+  std::string token = jws::sign_compact(Json{{"kid", p->id()}, {"typ", "recrypt-profile"}},
+                                        as_bytes(payload.dump()), p->profile_signer());
   EXPECT_EQ(refusal_400(token), no_proof(*p, "device1"));
 }
 
@@ -133,7 +142,8 @@ TEST(ServiceMessages, MemberEntryWrapsTheShareForEachDevice) {
   auto parsed = service::MemberEntry::from_json(e.to_json());
   ASSERT_EQ(parsed.wrapped_shares.size(), 2u);
   Scalar r = jwk::to_private(*parsed.recryption_key);
-  Scalar x = service::unwrap_share(parsed.wrapped_shares.at(p->devices[1]->encryption_id()), p->devices[1]->encryption);
+  Scalar x = service::unwrap_share(parsed.wrapped_shares.at(p->devices[1]->encryption_id()),
+                                   p->devices[1]->encryption);
   EXPECT_TRUE(r.plus(x).equals(g.secret()));
 }
 
@@ -155,13 +165,17 @@ TEST(ServiceMessages, EnvelopeNeedsOneTaggedObject) {
   EXPECT_EQ(refusal([] { service::parse_request(R"({"HelloRequest":[]})", 1024); }), 400);
   EXPECT_EQ(refusal([] { service::parse_request(R"([1,2])", 1024); }), 400);
   EXPECT_EQ(refusal([] { service::parse_request(std::string(2000, ' '), 1024); }), 413);
-  EXPECT_EQ(refusal([] { service::parse_response(R"({"HelloResponse":{"Status":404,"StatusDescription":"no"}})", 1024, "Hello"); }),
+  EXPECT_EQ(refusal([] {
+              service::parse_response(
+                  R"({"HelloResponse":{"Status":404,"StatusDescription":"no"}})", 1024, "Hello");
+            }),
             404);
 }
 
 TEST(ServiceMessages, RequestSignatureCarriesItsClaims) {
   Scalar key = Scalar::random(Curve::p256());
-  std::string sig = service::sign_request("body", jws::software_signer(key), "KID", "http://aud", 1234);
+  std::string sig =
+      service::sign_request("body", jws::software_signer(key), "KID", "http://aud", 1234);
   EXPECT_EQ(service::signature_kid(sig), "KID");
   auto claims = service::verify_request(sig, "body", key.public_point());
   EXPECT_EQ(claims.iat, 1234);

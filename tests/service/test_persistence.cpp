@@ -24,7 +24,10 @@ TEST_F(ServiceTest, StateSurvivesARestart) {
     }
   client(*alice).update_member(update_request(*bob, MemberStatus::active, std::nullopt));
   Scalar t = Scalar::random(Curve::p256());
-  EXPECT_EQ(status_of([&] { client(*bob).recrypt_data({group->name, group->key_id(), t.public_point()}); }), 201);
+  EXPECT_EQ(status_of([&] {
+              client(*bob).recrypt_data({group->name, group->key_id(), t.public_point()});
+            }),
+            201);
 }
 
 TEST_F(ServiceTest, ReplayIsRefusedAfterARestart) {
@@ -34,12 +37,14 @@ TEST_F(ServiceTest, ReplayIsRefusedAfterARestart) {
   // by giving both runs the same audience.
   server.set_args({"--audience", "recrypt-test-audience"});
   server.restart();
-  std::string sig = service::sign_request(body, alice->devices[0]->signer(), alice->devices[0]->kid(),
-                                          "recrypt-test-audience");
-  service::Client c(server.url(), "recrypt-test-audience", alice->devices[0]->signer(), alice->devices[0]->kid());
+  std::string sig = service::sign_request(body, alice->devices[0]->signer(),
+                                          alice->devices[0]->kid(), "recrypt-test-audience");
+  service::Client c(server.url(), "recrypt-test-audience", alice->devices[0]->signer(),
+                    alice->devices[0]->kid());
   EXPECT_EQ(c.post_raw(body, sig).status, 201);
   server.restart();
-  service::Client c2(server.url(), "recrypt-test-audience", alice->devices[0]->signer(), alice->devices[0]->kid());
+  service::Client c2(server.url(), "recrypt-test-audience", alice->devices[0]->signer(),
+                     alice->devices[0]->kid());
   EXPECT_EQ(c2.post_raw(body, sig).status, 401);
 }
 
@@ -49,11 +54,14 @@ TEST_F(ServiceTest, AcknowledgedMembersSurviveKillNine) {
   constexpr int kWorkers = 4, kPeople = 60;
   std::vector<std::unique_ptr<TestGroup>> groups;
   for (int w = 0; w < kWorkers; ++w) {
-    groups.push_back(std::make_unique<TestGroup>("g" + std::to_string(w) + "@example.com", server.url()));
+    groups.push_back(
+        std::make_unique<TestGroup>("g" + std::to_string(w) + "@example.com", server.url()));
     TestGroup& g = *groups.back();
     g.chain = service::MembershipState(g.id());
-    client(*alice).create_group({g.token(), {g.entry_for(*alice, super_privs())},
-                                 {g.record(service::RecordOp::genesis, {change(*alice, super_privs())})}});
+    client(*alice).create_group(
+        {g.token(),
+         {g.entry_for(*alice, super_privs())},
+         {g.record(service::RecordOp::genesis, {change(*alice, super_privs())})}});
   }
   std::vector<std::unique_ptr<TestPerson>> people;
   for (int i = 0; i < kPeople; ++i) {
@@ -72,7 +80,9 @@ TEST_F(ServiceTest, AcknowledgedMembersSurviveKillNine) {
       for (int i = w; i < kPeople; i += kWorkers) {
         const TestPerson& p = *people[static_cast<std::size_t>(i)];
         try {
-          c.add_member({g.name, {g.entry_for(p, recrypt_only())}, {g.record(service::RecordOp::add, {change(p, recrypt_only())})}});
+          c.add_member({g.name,
+                        {g.entry_for(p, recrypt_only())},
+                        {g.record(service::RecordOp::add, {change(p, recrypt_only())})}});
           std::lock_guard lock(mutex);
           acknowledged.insert(g.id() + "|" + p.id());
         } catch (const service::ServiceError&) {
@@ -87,7 +97,8 @@ TEST_F(ServiceTest, AcknowledgedMembersSurviveKillNine) {
   server.start();
   std::set<std::string> present;
   for (const auto& g : groups)
-    for (const auto& m : client(*alice).get_group({g->name}).members) present.insert(g->id() + "|" + m.member);
+    for (const auto& m : client(*alice).get_group({g->name}).members)
+      present.insert(g->id() + "|" + m.member);
   EXPECT_GE(acknowledged.size(), static_cast<std::size_t>(kPeople / 3));
   for (const auto& id : acknowledged) EXPECT_TRUE(present.count(id)) << id;
 }

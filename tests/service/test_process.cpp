@@ -55,8 +55,8 @@ TEST(RecryptdProcessTest, LeavesNoCoreFile) {
 
 TEST(RecryptdProcessTest, RefusesPlainHttpOffLoopback) {
   RecryptdProcess dir_only;
-  std::string cmd = std::string(RECRYPTD_PATH) + " --listen 0.0.0.0:0 --db " + (dir_only.dir() / "x.db").string() +
-                    " >/dev/null 2>&1";
+  std::string cmd = std::string(RECRYPTD_PATH) + " --listen 0.0.0.0:0 --db " +
+                    (dir_only.dir() / "x.db").string() + " >/dev/null 2>&1";
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_NE(WEXITSTATUS(rc), 0);
@@ -81,9 +81,11 @@ TEST(RecryptdProcessTest, ServesTls) {
   RecryptdProcess server;
   auto cert = server.dir() / "cert.pem";
   auto key = server.dir() / "key.pem";
-  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost "
-                    "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
-                    key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
+  std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "
+      "/CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
+      key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   server.set_args({"--cert", cert.string(), "--key", key.string()});
   server.start();
@@ -130,7 +132,8 @@ int user_version(const std::filesystem::path& db) {
   if (sqlite3_open(db.c_str(), &h) != SQLITE_OK) return -1;
   sqlite3_stmt* st = nullptr;
   int v = -1;
-  if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+  if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
     v = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
   sqlite3_close(h);
@@ -171,7 +174,8 @@ TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
       INSERT INTO members(group_id, member_id, account, privileges, status) VALUES('G1', 'M', 'm@example.com', 7, 'ACTIVE');
       PRAGMA user_version = 2;)";
   char* error = nullptr;
-  ASSERT_EQ(sqlite3_exec(h, downgrade, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  ASSERT_EQ(sqlite3_exec(h, downgrade, nullptr, nullptr, &error), SQLITE_OK)
+      << (error ? error : "");
   sqlite3_close(h);
   server.start();
   server.stop();
@@ -188,8 +192,11 @@ TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
   EXPECT_EQ(count("SELECT count(*) FROM profiles WHERE id = 'SQUAT'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM profiles WHERE id = 'G1'"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM members WHERE group_id = 'G1'"), 1);
-  EXPECT_EQ(count("SELECT chain_length FROM groups_ WHERE id = 'G1'"), 0);  // migrated by its administrator
-  EXPECT_NE(sqlite3_exec(h, "INSERT INTO profiles(id, type, name, token) VALUES('G2', 'group', 'hosted@example.com', 't')",
+  EXPECT_EQ(count("SELECT chain_length FROM groups_ WHERE id = 'G1'"),
+            0);  // migrated by its administrator
+  EXPECT_NE(sqlite3_exec(h,
+                         "INSERT INTO profiles(id, type, name, token) VALUES('G2', 'group', "
+                         "'hosted@example.com', 't')",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(h);

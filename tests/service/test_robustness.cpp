@@ -57,7 +57,9 @@ class Robustness : public ServiceTest {
 TEST_F(Robustness, MalformedJsonIsRefused) {
   EXPECT_EQ(raw("{\"HelloRequest\":"), 400);
   EXPECT_EQ(raw(""), 400);
-  EXPECT_EQ(raw("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"), 413);
+  EXPECT_EQ(raw("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]"
+                "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"),
+            413);
   EXPECT_EQ(raw("{\"HelloRequest\":{}} trailing"), 400);
   EXPECT_EQ(raw("{\"NoSuchRequest\":{}}"), 400);
   EXPECT_EQ(raw(std::string("{\"HelloRequest\":{\"x\":\"\xff\xfe\"}}")), 400);
@@ -71,12 +73,14 @@ TEST_F(Robustness, WrongTypesAreRefused) {
   // Signed but mistyped: the signature is checked first, then the fields.
   create_group();
   auto c = client(*alice);
-  for (std::string b : {R"({"AddMemberRequest":{"group":"friends@example.com","entries":{}}})",
-                        R"({"AddMemberRequest":{"group":"friends@example.com","entries":[{"member":1}]}})",
-                        R"({"RecryptDataRequest":{"group":"friends@example.com","key_id":"K","epk":{"kty":"EC"}}})",
-                        R"({"RecryptDataRequest":{"group":"friends@example.com","key_id":"K","epk":{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}}})",
-                        R"({"UpdateMemberRequest":{"group":"friends@example.com","member":"M","status":"ZOMBIE"}})",
-                        R"({"ReadAuditRequest":{"group":"friends@example.com","limit":-1}})"}) {
+  for (
+      std::string b :
+      {R"({"AddMemberRequest":{"group":"friends@example.com","entries":{}}})",
+       R"({"AddMemberRequest":{"group":"friends@example.com","entries":[{"member":1}]}})",
+       R"({"RecryptDataRequest":{"group":"friends@example.com","key_id":"K","epk":{"kty":"EC"}}})",
+       R"({"RecryptDataRequest":{"group":"friends@example.com","key_id":"K","epk":{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}}})",
+       R"({"UpdateMemberRequest":{"group":"friends@example.com","member":"M","status":"ZOMBIE"}})",
+       R"({"ReadAuditRequest":{"group":"friends@example.com","limit":-1}})"}) {
     EXPECT_EQ(c.post_raw(b, c.sign(b)).status, 400) << b;
   }
   expect_alive();
@@ -98,18 +102,24 @@ TEST_F(Robustness, RequestsFindTheirTransactionByName) {
   };
   using Answer = std::tuple<int, std::string, std::string>;
   for (bool sign : {false, true})
-    EXPECT_EQ(answer(R"({"NoSuchRequest":{}})", sign), (Answer{400, "NoSuchResponse", "unknown transaction NoSuch"}));
+    EXPECT_EQ(answer(R"({"NoSuchRequest":{}})", sign),
+              (Answer{400, "NoSuchResponse", "unknown transaction NoSuch"}));
   EXPECT_EQ(answer(R"({"GetGroupRequest":{"group":5}})", false),
-            (Answer{401, "GetGroupResponse", "request is not signed (Recrypt-Signature header missing)"}));
+            (Answer{401, "GetGroupResponse",
+                    "request is not signed (Recrypt-Signature header missing)"}));
   EXPECT_EQ(answer(R"({"RecryptDataRequest":{}})", false),
-            (Answer{401, "RecryptDataResponse", "request is not signed (Recrypt-Signature header missing)"}));
+            (Answer{401, "RecryptDataResponse",
+                    "request is not signed (Recrypt-Signature header missing)"}));
   EXPECT_EQ(answer(R"({"PublishProfileRequest":{}})", false),
             (Answer{400, "PublishProfileResponse", "message: field \"profile\" is missing"}))
       << "PublishProfile reads its profile first: the profile holds the key that signs it";
   EXPECT_EQ(std::get<0>(answer(R"({"HelloRequest":{}})", false)), 201);
-  EXPECT_EQ(std::get<0>(answer(R"({"GetProfileRequest":{"account":"alice@example.com"}})", false)), 201);
-  EXPECT_EQ(std::get<0>(answer(R"({"GetGroupRequest":{"group":"friends@example.com"}})", true)), 404);
-  EXPECT_EQ(std::get<0>(answer(R"({"ReadAuditRequest":{"group":"friends@example.com"}})", true)), 404);
+  EXPECT_EQ(std::get<0>(answer(R"({"GetProfileRequest":{"account":"alice@example.com"}})", false)),
+            201);
+  EXPECT_EQ(std::get<0>(answer(R"({"GetGroupRequest":{"group":"friends@example.com"}})", true)),
+            404);
+  EXPECT_EQ(std::get<0>(answer(R"({"ReadAuditRequest":{"group":"friends@example.com"}})", true)),
+            404);
   expect_alive();
 }
 
@@ -175,12 +185,16 @@ TEST_F(Robustness, RandomBytesDoNotHurt) {
   // Plausible HTTP with a broken chunked body and a lying Content-Length.
   {
     RawSocket s(server.port());
-    s.send("POST /.well-known/recrypt/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n");
+    s.send(
+        "POST /.well-known/recrypt/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+        "chunked\r\n\r\nZZZ\r\n");
     s.read_all();
   }
   {
     RawSocket s(server.port());
-    s.send("POST /.well-known/recrypt/ HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n");
+    s.send(
+        "POST /.well-known/recrypt/ HTTP/1.1\r\nHost: x\r\nContent-Length: "
+        "99999999999999999999\r\n\r\n");
     s.read_all();
   }
   expect_alive();
@@ -195,9 +209,10 @@ TEST_F(Robustness, ManyConnectionsAtOnce) {
     ASSERT_TRUE(sockets.back()->connected()) << "connection " << i;
   }
   const std::string body = R"({"HelloRequest":{}})";
-  const std::string request = "POST /.well-known/recrypt/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                              "Content-Type: application/json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request =
+      "POST /.well-known/recrypt/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   for (auto& s : sockets) ASSERT_TRUE(s->send(request));
   int answered = 0;
   for (auto& s : sockets) answered += s->read_all().rfind("HTTP/1.1 201", 0) == 0 ? 1 : 0;

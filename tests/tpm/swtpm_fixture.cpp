@@ -58,8 +58,8 @@ int pick_port_pair() {
 
 TempDir::TempDir(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/" +
-                     prefix + "-XXXXXX";
+  std::string tmpl =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/" + prefix + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (::mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -77,9 +77,7 @@ Swtpm::Swtpm() : state_("recrypt-swtpm") { start(); }
 
 Swtpm::~Swtpm() { stop(); }
 
-std::string Swtpm::tcti() const {
-  return "swtpm:host=127.0.0.1,port=" + std::to_string(port_);
-}
+std::string Swtpm::tcti() const { return "swtpm:host=127.0.0.1,port=" + std::to_string(port_); }
 
 void Swtpm::start() {
   if (port_ != 0 && try_start(port_)) return;  // a restart keeps its port when it can
@@ -100,8 +98,8 @@ bool Swtpm::try_start(int port) {
   ChildOptions options;
   options.out = Redirect::null();
   options.err = Redirect::null();
-  process_ = ChildProcess({"/usr/bin/swtpm", "socket", "--tpm2", "--server", server, "--ctrl", ctrl, "--tpmstate",
-                           state, "--flags", "not-need-init,startup-clear"},
+  process_ = ChildProcess({"/usr/bin/swtpm", "socket", "--tpm2", "--server", server, "--ctrl", ctrl,
+                           "--tpmstate", state, "--flags", "not-need-init,startup-clear"},
                           options);
 
   const auto deadline = std::chrono::steady_clock::now() + 10s;

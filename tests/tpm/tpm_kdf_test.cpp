@@ -48,8 +48,8 @@ TEST(TpmKdf, KdfaIsSp800108CounterModeHmacSha256) {
 TEST(TpmKdf, KdfeIsSp80056ConcatKdfSha256) {
   Bytes z(32, 0x42), u(32, 0x01), v(32, 0x02);
   // FixedInfo = label with its zero octet || party U || party V
-  const std::string fixed = std::string("DUPLICATE", 10) + std::string(32, '\x01') +
-                            std::string(32, '\x02');
+  const std::string fixed =
+      std::string("DUPLICATE", 10) + std::string(32, '\x01') + std::string(32, '\x02');
   Bytes info = bytes_of(fixed);
   char digest[] = "SHA256";
   const Bytes expected = openssl_kdf(

@@ -99,8 +99,7 @@ TEST_F(TpmKeyPinTest, WrongPinIsRefusedWithAuthFailedAndCountsTowardsLockout) {
   const Point peer = Scalar::random(Curve::p256()).public_point();
   const std::string msg =
       expect_backend_error(BackendErrc::auth_failed, [&] { wrong->ecdh(key.id, peer); });
-  EXPECT_NE(msg.find("wrong PIN for TPM key 'laptop' (" + key.id + ")"), std::string::npos)
-      << msg;
+  EXPECT_NE(msg.find("wrong PIN for TPM key 'laptop' (" + key.id + ")"), std::string::npos) << msg;
   EXPECT_NE(msg.find("dictionary-attack lockout (2 tries left)"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("1357"), std::string::npos) << "the PIN never appears in a message";
   // The right PIN works next on the same connection (its session started afresh).
@@ -188,8 +187,7 @@ TEST_F(TpmKeyPinTest, ConfirmationMustMatch) {
   });
   const std::string msg = expect_backend_error(
       BackendErrc::cancelled, [&] { typo->generate_key("k2", KeyPurpose::encryption); });
-  EXPECT_NE(msg.find("no PIN set for TPM key 'k2': the two PINs differ"), std::string::npos)
-      << msg;
+  EXPECT_NE(msg.find("no PIN set for TPM key 'k2': the two PINs differ"), std::string::npos) << msg;
   EXPECT_EQ(typo->list_keys().size(), 1u);
 }
 

@@ -79,8 +79,7 @@ TEST_F(TpmTest, ListKeysAndFilePermissions) {
     EXPECT_EQ(k.label, want.label);
     EXPECT_EQ(k.purpose, want.purpose);
     EXPECT_EQ(k.public_key, want.public_key);
-    const auto perms =
-        std::filesystem::status(data_->path() / (k.id + ".key")).permissions();
+    const auto perms = std::filesystem::status(data_->path() / (k.id + ".key")).permissions();
     EXPECT_EQ(perms & std::filesystem::perms::all,
               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }

@@ -62,7 +62,9 @@ constexpr std::size_t kPub = 5;
 constexpr std::size_t kType = 7;
 constexpr std::size_t kX = 25;
 
-std::size_t u16_at(const Bytes& b, std::size_t off) { return (std::size_t{b[off]} << 8) | b[off + 1]; }
+std::size_t u16_at(const Bytes& b, std::size_t off) {
+  return (std::size_t{b[off]} << 8) | b[off + 1];
+}
 void set_u16(Bytes& b, std::size_t off, std::size_t v) {
   b[off] = static_cast<std::uint8_t>(v >> 8);
   b[off + 1] = static_cast<std::uint8_t>(v);
@@ -85,7 +87,9 @@ TEST(TpmMarshal, EncodedBlobsDecode) {
 TEST(TpmMarshal, WireBytesAreTheDocumentedOnes) {
   const Point p = Scalar::random(Curve::p256()).public_point();
   const Bytes coords = from_hex("0020" + to_hex(p.x_bytes()) + "0020" + to_hex(p.y_bytes()));
-  Bytes share_area = from_hex("0023000b000204400000001000100003" "0010");
+  Bytes share_area = from_hex(
+      "0023000b000204400000001000100003"
+      "0010");
   share_area.insert(share_area.end(), coords.begin(), coords.end());
   EXPECT_EQ(to_hex(tpm::share_public_area(p)), to_hex(share_area));
 
@@ -97,8 +101,8 @@ TEST(TpmMarshal, WireBytesAreTheDocumentedOnes) {
   ASSERT_EQ(dup.size(), 5u + 88 + 78 + 70);
   EXPECT_EQ(to_hex(ByteView(dup).first(5)), "5243544401");  // "RCTD" 01
   EXPECT_EQ(to_hex(ByteView(dup).subspan(5, 2)), "0056");
-  EXPECT_EQ(to_hex(ByteView(dup).subspan(93, 4)), "004c0020");  // u16(76) || u16(32) hmac
-  EXPECT_EQ(to_hex(ByteView(dup).subspan(171, 4)), "00440020");  // u16(68) || u16(32) x
+  EXPECT_EQ(to_hex(ByteView(dup).subspan(93, 4)), "004c0020");    // u16(76) || u16(32) hmac
+  EXPECT_EQ(to_hex(ByteView(dup).subspan(171, 4)), "00440020");   // u16(68) || u16(32) x
   EXPECT_EQ(to_hex(ByteView(dup).subspan(171 + 36, 2)), "0020");  // u16(32) y
 }
 
@@ -109,7 +113,8 @@ TEST(TpmMarshal, EveryTruncationIsRefusedWithAClearError) {
     std::function<void(ByteView)> parse;
   };
   const Case cases[] = {
-      {"tpm2-duplicate-v1 share", duplicate_blob(), [](ByteView b) { tpm::decode_duplicate_blob(b); }},
+      {"tpm2-duplicate-v1 share", duplicate_blob(),
+       [](ByteView b) { tpm::decode_duplicate_blob(b); }},
       {"TPM key file", key_blob(), [](ByteView b) { tpm::decode_key_blob(b); }},
       {"TPM sealed blob", sealed_blob(), [](ByteView b) { tpm::decode_sealed_blob(b); }},
       {"TPM parent public key",
@@ -172,7 +177,8 @@ TEST(TpmMarshal, PublicAreasThatTss2MuAloneWouldTakeAreRefused) {
   Bytes empty_public(dup.begin(), dup.begin() + kPub);
   empty_public.push_back(0);
   empty_public.push_back(0);
-  empty_public.insert(empty_public.end(), dup.begin() + static_cast<std::ptrdiff_t>(end), dup.end());
+  empty_public.insert(empty_public.end(), dup.begin() + static_cast<std::ptrdiff_t>(end),
+                      dup.end());
   expect_refused([&] { tpm::decode_duplicate_blob(empty_public); }, Errc::malformed,
                  "its TPM2B_PUBLIC is empty");
 
@@ -203,9 +209,15 @@ TEST(TpmMarshal, CorruptedBytesAreRefusedOrParsedNeverCrash) {
         b[i] ^= mask;
         try {
           switch (original[3]) {
-            case 'D': tpm::decode_duplicate_blob(b); break;
-            case 'K': tpm::decode_key_blob(b); break;
-            default: tpm::decode_sealed_blob(b); break;
+            case 'D':
+              tpm::decode_duplicate_blob(b);
+              break;
+            case 'K':
+              tpm::decode_key_blob(b);
+              break;
+            default:
+              tpm::decode_sealed_blob(b);
+              break;
           }
         } catch (const Error&) {
         }

@@ -171,8 +171,7 @@ TEST_F(TpmTest, ConcurrentCallersAreSerialised) {
     for (int i = 0; i < 25; ++i) {
       try {
         if (sign) {
-          if (!verify_es256(sig.public_key, "m", tpm->sign_digest(sig.id, sha256("m"))))
-            ++failures;
+          if (!verify_es256(sig.public_key, "m", tpm->sign_digest(sig.id, sha256("m")))) ++failures;
         } else {
           const auto r = tpm->ecdh(enc.id, T);
           if (Bytes(r.x.begin(), r.x.end()) != expected) ++failures;

@@ -105,8 +105,7 @@ TEST_F(TpmTest, BlobSealedOnAnotherTpmIsRefused) {
   other_config.tcti = other_tpm.tcti();
   other_config.data_dir = other_data.path();
   const Bytes blob = tpm::TpmBackend(other_config, constant_pin("1234")).seal("g", secret_bytes());
-  const auto msg =
-      expect_backend_error(BackendErrc::device, [&] { make_backend()->unseal(blob); });
+  const auto msg = expect_backend_error(BackendErrc::device, [&] { make_backend()->unseal(blob); });
   EXPECT_NE(msg.find("another TPM"), std::string::npos) << msg;
 }
 

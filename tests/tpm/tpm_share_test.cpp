@@ -69,11 +69,11 @@ TEST_F(TpmTest, RawScalarImport) {
   auto member = make_backend();
   const Scalar x = Scalar::random(p256());
   const SecureBytes xb = x.to_bytes();
-  const auto info = member->import_share(
-      "raw", backend::WrappedShare{"raw-scalar-v1", xb});
+  const auto info = member->import_share("raw", backend::WrappedShare{"raw-scalar-v1", xb});
   expect_ecdh_is(*member, info.id, x);
-  EXPECT_THROW(member->import_share("raw", backend::WrappedShare{"raw-scalar-v1", SecureBytes(31, 1)}),
-               Error);
+  EXPECT_THROW(
+      member->import_share("raw", backend::WrappedShare{"raw-scalar-v1", SecureBytes(31, 1)}),
+      Error);
 }
 
 TEST_F(TpmTest, ShareWrappedForAnotherTpmIsRefused) {
@@ -114,8 +114,9 @@ TEST_F(TpmTest, TamperedOrForeignShareBlobsAreRefused) {
   signing.data[5 + 2 + 2 + 2 + 1] |= 0x04;  // objectAttributes bit 18: sign
   EXPECT_THROW(member->import_share("x", signing), Error);
 
-  expect_backend_error(BackendErrc::unsupported,
-                       [&] { member->import_share("x", {"pkcs11-wrap-v1", wrapped.data}); });
+  expect_backend_error(BackendErrc::unsupported, [&] {
+    member->import_share("x", {"pkcs11-wrap-v1", wrapped.data});
+  });
   EXPECT_TRUE(member->list_keys().empty());
   expect_ecdh_is(*member, member->import_share("x", wrapped).id, x);
 }

@@ -50,8 +50,8 @@ TEST_F(TpmTest, UnencryptedZGenIsVisibleInTheCapture) {
     ESYS_TR handle = ESYS_TR_NONE;
     tpm::check_rc("CreatePrimary",
                   Esys_CreatePrimary(ctx.get(), ESYS_TR_RH_NULL, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                     ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs, &handle,
-                                     nullptr, nullptr, nullptr, nullptr));
+                                     ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs, &handle, nullptr,
+                                     nullptr, nullptr, nullptr));
     tpm::EsysObject key(ctx.get(), handle);
     TPM2B_ECC_POINT in{};
     const Bytes x = t.public_point().x_bytes(), y = t.public_point().y_bytes();
@@ -59,8 +59,8 @@ TEST_F(TpmTest, UnencryptedZGenIsVisibleInTheCapture) {
     std::copy(x.begin(), x.end(), in.point.x.buffer);
     std::copy(y.begin(), y.end(), in.point.y.buffer);
     TPM2B_ECC_POINT* out = nullptr;
-    tpm::check_rc("ECDH_ZGen", Esys_ECDH_ZGen(ctx.get(), key.get(), ESYS_TR_PASSWORD,
-                                              ESYS_TR_NONE, ESYS_TR_NONE, &in, &out));
+    tpm::check_rc("ECDH_ZGen", Esys_ECDH_ZGen(ctx.get(), key.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                              ESYS_TR_NONE, &in, &out));
     z_x.assign(out->point.x.buffer, out->point.x.buffer + out->point.x.size);
     Esys_Free(out);
   }

@@ -57,7 +57,8 @@ class Folder {
   Folder& operator=(const Folder&) = delete;
   const fs::path& path() const { return path_; }
   std::size_t entries() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
+    return static_cast<std::size_t>(
+        std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
   }
 
  private:
@@ -147,7 +148,8 @@ TEST(ChildProcess, TheChildInheritsNoDescriptorAbove2) {
   UniqueFd plain(::open("/dev/null", O_RDONLY));  // no O_CLOEXEC
   ASSERT_TRUE(plain);
   int sv[2];
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);  // a socket, as the agent's, no SOCK_CLOEXEC
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv),
+            0);  // a socket, as the agent's, no SOCK_CLOEXEC
   UniqueFd s0(sv[0]), s1(sv[1]);
   ASSERT_GT(s1.get(), 2);
 
@@ -166,7 +168,8 @@ TEST(ChildProcess, TheChildInheritsNoDescriptorAbove2) {
 
 TEST(ChildProcess, SigpipeAtItsDefaultAndNothingBlocked) {
   // As a host may: SIGPIPE ignored, a signal blocked.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &old), 0);
   sigset_t usr1, old_mask;
@@ -181,7 +184,8 @@ TEST(ChildProcess, SigpipeAtItsDefaultAndNothingBlocked) {
 
   std::string text;
   std::array<std::uint8_t, 256> buf{};
-  while (std::size_t n = read_some(grep.stdout_pipe().get(), buf)) text.append(as_chars(std::span(buf).first(n)));
+  while (std::size_t n = read_some(grep.stdout_pipe().get(), buf))
+    text.append(as_chars(std::span(buf).first(n)));
   EXPECT_TRUE(ChildProcess::succeeded(grep.wait()));
   std::istringstream lines(text);
   std::string name, hex;
@@ -214,14 +218,17 @@ TEST(ChildProcess, RedirectsAndEnvironment) {
   o.out = Redirect::file(dir.path() / "out", /*append=*/true);
   o.in = Redirect::file(dir.path() / "out");
   o.err = Redirect::null();
-  EXPECT_TRUE(ChildProcess::succeeded(ChildProcess({"sh", "-c", "read line; echo \"read $line\""}, o).wait()));
+  EXPECT_TRUE(ChildProcess::succeeded(
+      ChildProcess({"sh", "-c", "read line; echo \"read $line\""}, o).wait()));
   EXPECT_EQ(slurp(dir.path() / "out"), "ours default\nto-stderr\nread ours default\n");
 }
 
 TEST(ChildProcess, AProgramThatCannotRunIsAnError) {
   EXPECT_ERRC(ChildProcess({"/nonexistent/program"}), Errc::io);
   EXPECT_ERRC(ChildProcess({"recrypt-no-such-program"}), Errc::io);
-  EXPECT_NE(test::message_of([] { ChildProcess({"recrypt-no-such-program"}); }).find("cannot run recrypt-no-such-program"),
+  EXPECT_NE(test::message_of([] {
+              ChildProcess({"recrypt-no-such-program"});
+            }).find("cannot run recrypt-no-such-program"),
             std::string::npos);
   ChildOptions o;
   o.out = Redirect::file("/nonexistent/folder/out");
@@ -256,7 +263,9 @@ TEST(ChildProcess, KillWaitAndTheDestructorReaps) {
 
 class AtomicFileTest : public ::testing::TestWithParam<bool> {
  protected:
-  AtomicFileOptions options() const { return {.sync = Sync::file_and_folder, .unnamed = GetParam()}; }
+  AtomicFileOptions options() const {
+    return {.sync = Sync::file_and_folder, .unnamed = GetParam()};
+  }
 };
 
 TEST_P(AtomicFileTest, AppearsWholeOrNotAtAll) {
@@ -282,7 +291,8 @@ TEST_P(AtomicFileTest, AppearsWholeOrNotAtAll) {
   ::umask(umask);
   EXPECT_EQ(slurp(target), "whole");
   EXPECT_EQ(fs::status(target).permissions() & fs::perms::all,
-            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);  // exactly, whatever the umask
+            fs::perms::owner_read | fs::perms::owner_write |
+                fs::perms::group_read);  // exactly, whatever the umask
   EXPECT_EQ(as_chars(read_file(target, 100)), "whole");
   EXPECT_ERRC(read_file(target, 3), Errc::too_large);
   write_file_atomic(target, as_bytes("again"), 0644);
@@ -349,7 +359,9 @@ TEST_P(AtomicFileTest, CommitReplaces) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Base, AtomicFileTest, ::testing::Values(true, false),
-                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "Unnamed" : "Named"; });
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "Unnamed" : "Named";
+                         });
 
 // The fallback's named temporary file goes when Ctrl-C ends the program.
 TEST(AtomicFileDeathTest, ANamedTemporaryIsRemovedOnSigint) {

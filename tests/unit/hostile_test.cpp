@@ -28,7 +28,9 @@ class Hostile : public ::testing::Test {
   Scalar a = Scalar::random(p256());
   // A valid envelope, as JSON to mutate.
   Json envelope = Json::parse(
-      jwe::encrypt(as_bytes("secret"), {{jwe::RecipientKey{a.public_point(), {}, jwe::Locator{"g", "id", "https://s/"}}}})
+      jwe::encrypt(
+          as_bytes("secret"),
+          {{jwe::RecipientKey{a.public_point(), {}, jwe::Locator{"g", "id", "https://s/"}}}})
           .serialize());
 
   std::optional<Errc> parse_code(const Json& doc) {
@@ -39,12 +41,14 @@ class Hostile : public ::testing::Test {
 
 TEST_F(Hostile, ValidEnvelopeParses) {
   EXPECT_EQ(parse_code(envelope), std::nullopt);
-  EXPECT_EQ(as_chars(jwe::open_with_private_key(jwe::Envelope::parse(envelope.dump()), a)), "secret");
+  EXPECT_EQ(as_chars(jwe::open_with_private_key(jwe::Envelope::parse(envelope.dump()), a)),
+            "secret");
 }
 
 TEST_F(Hostile, MalformedJson) {
-  for (std::string_view text : {"", " ", "not json", "{", "{\"protected\":", "[]", "null", "1", "\"s\"",
-                                "{\"a\":1,}", "{'a':1}", "{\"a\":1} {\"b\":2}", "{\"a\":01}", "{\"a\":1 /* c */}"}) {
+  for (std::string_view text :
+       {"", " ", "not json", "{", "{\"protected\":", "[]", "null", "1", "\"s\"", "{\"a\":1,}",
+        "{'a':1}", "{\"a\":1} {\"b\":2}", "{\"a\":01}", "{\"a\":1 /* c */}"}) {
     auto code = test::error_of([&] { jwe::Envelope::parse(text); });
     EXPECT_EQ(code, std::optional<Errc>(Errc::malformed)) << text;
   }
@@ -73,7 +77,8 @@ TEST_F(Hostile, DeepNestingRefusedQuickly) {
   }
   // Nesting within the limit is fine, past it is not.
   EXPECT_NO_THROW(json::parse(std::string(20, '[') + std::string(20, ']'), 1000, "test"));
-  EXPECT_ERRC(json::parse(std::string(40, '[') + std::string(40, ']'), 1000, "test"), Errc::too_large);
+  EXPECT_ERRC(json::parse(std::string(40, '[') + std::string(40, ']'), 1000, "test"),
+              Errc::too_large);
   // Inside a JWS header and a protected header.
   std::string deep = b64(std::string(1000, '['));
   EXPECT_ERRC(jws::unverified_header(deep + ".e30.AA"), Errc::too_large);
@@ -172,24 +177,34 @@ TEST_F(Hostile, WrongTypesAndMissingFields) {
   expect([](Json& d) { d["recipients"][0]["header"]["alg"] = 7; }, Errc::malformed, "alg number");
   expect([](Json& d) { d["recipients"][0]["header"].erase("epk"); }, Errc::malformed, "no epk");
   expect([](Json& d) { d["recipients"][0]["header"]["epk"] = "k"; }, Errc::malformed, "epk string");
-  expect([](Json& d) { d["recipients"][0]["header"]["epk"]["x"] = 1; }, Errc::malformed, "x number");
+  expect([](Json& d) { d["recipients"][0]["header"]["epk"]["x"] = 1; }, Errc::malformed,
+         "x number");
   expect([](Json& d) { d["recipients"][0]["header"]["epk"].erase("y"); }, Errc::malformed, "no y");
-  expect([](Json& d) { d["recipients"][0]["header"]["epk"]["x"] = "***"; }, Errc::malformed, "x not b64");
+  expect([](Json& d) { d["recipients"][0]["header"]["epk"]["x"] = "***"; }, Errc::malformed,
+         "x not b64");
   expect([](Json& d) { d["recipients"][0]["header"]["kid"] = 1; }, Errc::malformed, "kid number");
-  expect([](Json& d) { d["recipients"][0]["header"]["recrypt"] = "r"; }, Errc::malformed, "locator string");
-  expect([](Json& d) { d["recipients"][0]["header"]["recrypt"].erase("service"); }, Errc::malformed, "no service");
+  expect([](Json& d) { d["recipients"][0]["header"]["recrypt"] = "r"; }, Errc::malformed,
+         "locator string");
+  expect([](Json& d) { d["recipients"][0]["header"]["recrypt"].erase("service"); }, Errc::malformed,
+         "no service");
   expect([](Json& d) { d["recipients"][0]["header"]["apu"] = 1; }, Errc::malformed, "apu number");
-  expect([](Json& d) { d["recipients"][0]["header"]["apv"] = "a="; }, Errc::malformed, "apv padded");
-  expect([](Json& d) { d["recipients"][0].erase("encrypted_key"); }, Errc::malformed, "no encrypted_key");
-  expect([](Json& d) { d["recipients"][0]["encrypted_key"] = 1; }, Errc::malformed, "encrypted_key number");
-  expect([](Json& d) { d["recipients"][0]["encrypted_key"] = base64url::encode(Bytes(39, 1)); }, Errc::malformed,
-         "encrypted_key 39 bytes");
-  expect([](Json& d) { d["recipients"][0]["encrypted_key"] = base64url::encode(Bytes(48, 1)); }, Errc::malformed,
-         "encrypted_key 48 bytes");
-  expect([](Json& d) { d["iv"] = base64url::encode(Bytes(11, 1)); }, Errc::malformed, "iv 11 bytes");
-  expect([](Json& d) { d["iv"] = base64url::encode(Bytes(16, 1)); }, Errc::malformed, "iv 16 bytes");
+  expect([](Json& d) { d["recipients"][0]["header"]["apv"] = "a="; }, Errc::malformed,
+         "apv padded");
+  expect([](Json& d) { d["recipients"][0].erase("encrypted_key"); }, Errc::malformed,
+         "no encrypted_key");
+  expect([](Json& d) { d["recipients"][0]["encrypted_key"] = 1; }, Errc::malformed,
+         "encrypted_key number");
+  expect([](Json& d) { d["recipients"][0]["encrypted_key"] = base64url::encode(Bytes(39, 1)); },
+         Errc::malformed, "encrypted_key 39 bytes");
+  expect([](Json& d) { d["recipients"][0]["encrypted_key"] = base64url::encode(Bytes(48, 1)); },
+         Errc::malformed, "encrypted_key 48 bytes");
+  expect([](Json& d) { d["iv"] = base64url::encode(Bytes(11, 1)); }, Errc::malformed,
+         "iv 11 bytes");
+  expect([](Json& d) { d["iv"] = base64url::encode(Bytes(16, 1)); }, Errc::malformed,
+         "iv 16 bytes");
   expect([](Json& d) { d.erase("iv"); }, Errc::malformed, "no iv");
-  expect([](Json& d) { d["tag"] = base64url::encode(Bytes(15, 1)); }, Errc::malformed, "tag 15 bytes");
+  expect([](Json& d) { d["tag"] = base64url::encode(Bytes(15, 1)); }, Errc::malformed,
+         "tag 15 bytes");
   expect([](Json& d) { d["tag"] = Json::array(); }, Errc::malformed, "tag array");
   expect([](Json& d) { d.erase("ciphertext"); }, Errc::malformed, "no ciphertext");
   expect([](Json& d) { d["unprotected"] = 1; }, Errc::malformed, "unprotected number");
@@ -263,31 +278,43 @@ TEST_F(Hostile, AlgorithmsAndParametersWeDoNotDo) {
 }
 
 TEST_F(Hostile, HeaderSetsMustBeDisjoint) {
-  auto message = [&](const Json& doc) { return test::message_of([&] { jwe::Envelope::parse(doc.dump()); }); };
+  auto message = [&](const Json& doc) {
+    return test::message_of([&] { jwe::Envelope::parse(doc.dump()); });
+  };
   // Each pair of the three header sets, with the same value or another.
   Json doc = envelope;
   doc["unprotected"] = Json{{"enc", "A256GCM"}};
-  EXPECT_EQ(message(doc), "JWE header parameter \"enc\" is in both the shared unprotected and the protected header");
+  EXPECT_EQ(
+      message(doc),
+      "JWE header parameter \"enc\" is in both the shared unprotected and the protected header");
   doc = envelope;
   doc["unprotected"] = Json{{"kid", "SOME-ONE-ELSE"}};
-  EXPECT_EQ(message(doc), "JWE header parameter \"kid\" is in both the per-recipient and the shared unprotected header");
+  EXPECT_EQ(message(doc),
+            "JWE header parameter \"kid\" is in both the per-recipient and the shared unprotected "
+            "header");
   doc = envelope;
   doc["unprotected"] = Json{{"alg", jwe::kAlgEcdhEs}};
-  EXPECT_EQ(message(doc), "JWE header parameter \"alg\" is in both the per-recipient and the shared unprotected header");
+  EXPECT_EQ(message(doc),
+            "JWE header parameter \"alg\" is in both the per-recipient and the shared unprotected "
+            "header");
   EXPECT_EQ(parse_code(doc), std::optional<Errc>(Errc::malformed));
   doc = envelope;
   doc["recipients"][0]["header"]["enc"] = "A256GCM";
-  EXPECT_EQ(message(doc), "JWE header parameter \"enc\" is in both the per-recipient and the protected header");
+  EXPECT_EQ(message(doc),
+            "JWE header parameter \"enc\" is in both the per-recipient and the protected header");
   doc = envelope;
   doc["protected"] = b64(R"({"enc":"A256GCM","alg":"ECDH-ES+A256KW"})");
-  EXPECT_EQ(message(doc), "JWE header parameter \"alg\" is in both the per-recipient and the protected header");
+  EXPECT_EQ(message(doc),
+            "JWE header parameter \"alg\" is in both the per-recipient and the protected header");
   // Only in a later recipient.
   doc = envelope;
   doc["unprotected"] = Json{{"cty", "text/plain"}};
   doc["recipients"].push_back(doc["recipients"][0]);
   EXPECT_EQ(parse_code(doc), std::nullopt);
   doc["recipients"][1]["header"]["cty"] = "text/plain";
-  EXPECT_EQ(message(doc), "JWE header parameter \"cty\" is in both the per-recipient and the shared unprotected header");
+  EXPECT_EQ(message(doc),
+            "JWE header parameter \"cty\" is in both the per-recipient and the shared unprotected "
+            "header");
   // Parameters spread over the three without overlap are fine, and found.
   doc = envelope;
   Json header = doc["recipients"][0]["header"];
@@ -300,7 +327,9 @@ TEST_F(Hostile, HeaderSetsMustBeDisjoint) {
 }
 
 TEST_F(Hostile, UnknownEnvelopeMembersRefused) {
-  auto message = [&](const Json& doc) { return test::message_of([&] { jwe::Envelope::parse(doc.dump()); }); };
+  auto message = [&](const Json& doc) {
+    return test::message_of([&] { jwe::Envelope::parse(doc.dump()); });
+  };
   // The flattened serialization's members beside the general one's, and inventions.
   for (const char* name : {"header", "encrypted_key", "comment", "Protected", ""}) {
     Json doc = envelope;
@@ -319,9 +348,12 @@ TEST_F(Hostile, UnknownEnvelopeMembersRefused) {
 }
 
 TEST(HostileJson, DuplicateMemberNamesRefused) {
-  auto message = [](std::string_view text) { return test::message_of([&] { json::parse(text, 1 << 20, "test doc"); }); };
+  auto message = [](std::string_view text) {
+    return test::message_of([&] { json::parse(text, 1 << 20, "test doc"); });
+  };
   EXPECT_EQ(message(R"({"a":1,"a":2})"), "duplicate member \"a\" in test doc");
-  EXPECT_EQ(message(R"({"a":1,"a":1})"), "duplicate member \"a\" in test doc");  // even the same value
+  EXPECT_EQ(message(R"({"a":1,"a":1})"),
+            "duplicate member \"a\" in test doc");  // even the same value
   EXPECT_EQ(message(R"({"a":1,"b":2,"a":{}})"), "duplicate member \"a\" in test doc");
   EXPECT_EQ(message(R"({"o":{"x":[],"x":null}})"), "duplicate member \"x\" in test doc");
   EXPECT_EQ(message(R"([1,{"a":1},{"b":1,"b":2}])"), "duplicate member \"b\" in test doc");
@@ -334,11 +366,13 @@ TEST(HostileJson, DuplicateMemberNamesRefused) {
   EXPECT_EQ(message("{\"" + long_name + "\":1,\"" + long_name + "\":2}"),
             "duplicate member \"" + std::string(64, 'n') + "...\" in test doc");
   EXPECT_ERRC(json::parse(R"({"a":1,"a":2})", 100, "test doc"), Errc::malformed);
-  EXPECT_EQ(test::message_of([] { json::parse_secret(R"({"kty":"EC","d":"AA","d":"AQ"})", 100, "JWK"); }),
-            "duplicate member \"d\" in JWK");
+  EXPECT_EQ(
+      test::message_of([] { json::parse_secret(R"({"kty":"EC","d":"AA","d":"AQ"})", 100, "JWK"); }),
+      "duplicate member \"d\" in JWK");
   // The same name in different objects is no repeat; names differ by case.
-  for (std::string_view fine : {R"({"a":{"a":{"a":1}}})", R"([{"a":1},{"a":2}])", R"({"a":1,"b":{"a":2},"c":[{"a":3}]})",
-                                R"({"a":1,"A":2})", R"({"a":{"b":1},"c":{"b":1}})"}) {
+  for (std::string_view fine :
+       {R"({"a":{"a":{"a":1}}})", R"([{"a":1},{"a":2}])", R"({"a":1,"b":{"a":2},"c":[{"a":3}]})",
+        R"({"a":1,"A":2})", R"({"a":{"b":1},"c":{"b":1}})"}) {
     EXPECT_NO_THROW(json::parse(fine, 100, "test doc")) << fine;
     EXPECT_NO_THROW(json::parse_secret(fine, 100, "test doc")) << fine;
   }
@@ -349,7 +383,8 @@ TEST(HostileJson, DuplicateMemberNamesRefused) {
 TEST(HostileJson, NestingDepthCountsOpenContainers) {
   // The depth is the number of arrays and objects open at once: a scalar alone is 0, "[]" 1.
   auto arrays = [](int n, std::string_view inner) {
-    return std::string(static_cast<std::size_t>(n), '[') + std::string(inner) + std::string(static_cast<std::size_t>(n), ']');
+    return std::string(static_cast<std::size_t>(n), '[') + std::string(inner) +
+           std::string(static_cast<std::size_t>(n), ']');
   };
   auto objects = [](int n) {
     std::string s;
@@ -366,10 +401,12 @@ TEST(HostileJson, NestingDepthCountsOpenContainers) {
   EXPECT_NO_THROW(json::parse(arrays(max - 1, "{}"), 1000, "test doc"));
   EXPECT_NO_THROW(json::parse(objects(max), 1000, "test doc"));
   EXPECT_NO_THROW(json::parse_secret(objects(max), 1000, "test doc"));
-  for (const std::string& deep : {arrays(max + 1, ""), arrays(max + 1, "1"), arrays(max, "{}"), objects(max + 1)}) {
+  for (const std::string& deep :
+       {arrays(max + 1, ""), arrays(max + 1, "1"), arrays(max, "{}"), objects(max + 1)}) {
     EXPECT_ERRC(json::parse(deep, 1000, "test doc"), Errc::too_large) << deep;
     EXPECT_ERRC(json::parse_secret(deep, 1000, "test doc"), Errc::too_large) << deep;
-    EXPECT_EQ(test::message_of([&] { json::parse(deep, 1000, "test doc"); }), "test doc is nested too deeply");
+    EXPECT_EQ(test::message_of([&] { json::parse(deep, 1000, "test doc"); }),
+              "test doc is nested too deeply");
   }
 }
 
@@ -389,7 +426,8 @@ TEST_F(Hostile, DuplicateMembersRefusedWhereverTheyAre) {
   expect(insert_after(R"("header":{)", R"("kid":"MCKP",)"), "duplicate member \"kid\" in JWE");
   expect(insert_after(R"("header":{)", R"("alg":"dir",)"), "duplicate member \"alg\" in JWE");
   expect(insert_after(R"("epk":{)", R"("x":"AA",)"), "duplicate member \"x\" in JWE");
-  expect(insert_after(R"("recrypt":{)", R"("service":"https://elsewhere/",)"), "duplicate member \"service\" in JWE");
+  expect(insert_after(R"("recrypt":{)", R"("service":"https://elsewhere/",)"),
+         "duplicate member \"service\" in JWE");
   // Inside the protected header, which is JSON of its own.
   Json doc = envelope;
   doc["protected"] = b64(R"({"enc":"A256GCM","enc":"A128GCM"})");
@@ -397,12 +435,15 @@ TEST_F(Hostile, DuplicateMembersRefusedWhereverTheyAre) {
   // A JWS header, and the .jcd metadata.
   std::string sig = base64url::encode(Bytes(64, 1));
   EXPECT_EQ(test::message_of([&] {
-              jws::verify_compact(b64(R"({"alg":"ES256","alg":"none"})") + "." + b64("{}") + "." + sig, a.public_point());
+              jws::verify_compact(
+                  b64(R"({"alg":"ES256","alg":"none"})") + "." + b64("{}") + "." + sig,
+                  a.public_point());
             }),
             "duplicate member \"alg\" in JWS header");
   std::string key = base64url::encode(Bytes(32, 7));
   EXPECT_EQ(test::message_of([&] {
-              jcd::Metadata::from_json(as_bytes(R"({"payload_key":")" + key + R"(","segment_size":65536,"segment_size":65536})"));
+              jcd::Metadata::from_json(as_bytes(R"({"payload_key":")" + key +
+                                                R"(","segment_size":65536,"segment_size":65536})"));
             }),
             "duplicate member \"segment_size\" in .jcd metadata");
 }
@@ -474,19 +515,25 @@ TEST(HostileJws, Refusals) {
   EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"HS256"})"), pub), Errc::unsupported);
   EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"ES384"})"), pub), Errc::unsupported);
   EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"es256"})"), pub), Errc::unsupported);
-  EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"ES256","crit":["b64"],"b64":false})"), pub), Errc::unsupported);
+  EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"ES256","crit":["b64"],"b64":false})"), pub),
+              Errc::unsupported);
   EXPECT_ERRC(jws::verify_compact(token(R"({"alg":"ES256"})"), pub), Errc::decrypt_failed);
-  EXPECT_ERRC(jws::verify_compact(b64(R"({"alg":"ES256"})") + "." + payload + "." + base64url::encode(Bytes(63, 1)), pub),
+  EXPECT_ERRC(
+      jws::verify_compact(
+          b64(R"({"alg":"ES256"})") + "." + payload + "." + base64url::encode(Bytes(63, 1)), pub),
+      Errc::decrypt_failed);
+  EXPECT_ERRC(jws::verify_compact(b64(R"({"alg":"ES256"})") + "." + payload + ".", pub),
               Errc::decrypt_failed);
-  EXPECT_ERRC(jws::verify_compact(b64(R"({"alg":"ES256"})") + "." + payload + ".", pub), Errc::decrypt_failed);
   {
     // A payload that is not base64url is refused even under a valid signature.
     std::string input = b64(R"({"alg":"ES256"})") + ".***";
     Bytes digest(32);
-    ASSERT_EQ(EVP_Digest(input.data(), input.size(), digest.data(), nullptr, EVP_sha256(), nullptr), 1);
+    ASSERT_EQ(EVP_Digest(input.data(), input.size(), digest.data(), nullptr, EVP_sha256(), nullptr),
+              1);
     std::string signed_token = input + "." + base64url::encode(jws::software_signer(k)(digest));
     EXPECT_ERRC(jws::verify_compact(signed_token, pub), Errc::malformed);
-    EXPECT_ERRC(jws::verify_compact(b64(R"({"alg":"ES256"})") + ".***." + sig, pub), Errc::decrypt_failed);
+    EXPECT_ERRC(jws::verify_compact(b64(R"({"alg":"ES256"})") + ".***." + sig, pub),
+                Errc::decrypt_failed);
   }
   EXPECT_ERRC(jws::unverified_header("x.y"), Errc::malformed);
   EXPECT_ERRC(jws::unverified_header("===.y.z"), Errc::malformed);
@@ -494,61 +541,91 @@ TEST(HostileJws, Refusals) {
   // A valid signature over a payload that was moved into another token's header slot.
   std::string good = jws::sign_compact(Json::object(), as_bytes("p"), jws::software_signer(k));
   EXPECT_NO_THROW(jws::verify_compact(good, pub));
-  std::string swapped = good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1) + "." +
-                        good.substr(0, good.find('.')) + good.substr(good.rfind('.'));
+  std::string swapped = good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1) +
+                        "." + good.substr(0, good.find('.')) + good.substr(good.rfind('.'));
   EXPECT_SOME_ERROR(jws::verify_compact(swapped, pub));
 }
 
 TEST(HostileMetadata, Refusals) {
   std::string key = base64url::encode(Bytes(32, 7));
-  auto code = [](const std::string& text) { return test::error_of([&] { jcd::Metadata::from_json(as_bytes(text)); }); };
+  auto code = [](const std::string& text) {
+    return test::error_of([&] { jcd::Metadata::from_json(as_bytes(text)); });
+  };
   auto doc = [&](const std::string& extra) {
     return R"({"payload_key":")" + key + R"(","segment_size":65536)" + extra + "}";
   };
   EXPECT_EQ(code(doc("")), std::nullopt);
-  EXPECT_EQ(code(doc(R"(,"name":"a.txt","media_type":"text/plain","created":"2026-01-01T00:00:00Z")")), std::nullopt);
+  EXPECT_EQ(
+      code(doc(R"(,"name":"a.txt","media_type":"text/plain","created":"2026-01-01T00:00:00Z")")),
+      std::nullopt);
   EXPECT_EQ(code(doc(R"(,"extra":1)")), std::optional<Errc>(Errc::malformed));
   EXPECT_EQ(code("[]"), std::optional<Errc>(Errc::malformed));
   EXPECT_EQ(code("{"), std::optional<Errc>(Errc::malformed));
   EXPECT_EQ(code(R"({"segment_size":65536})"), std::optional<Errc>(Errc::malformed));
-  EXPECT_EQ(code(R"({"payload_key":1,"segment_size":65536})"), std::optional<Errc>(Errc::malformed));
-  EXPECT_EQ(code(R"({"payload_key":")" + base64url::encode(Bytes(31, 7)) + R"(","segment_size":65536})"),
+  EXPECT_EQ(code(R"({"payload_key":1,"segment_size":65536})"),
             std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(
+      code(R"({"payload_key":")" + base64url::encode(Bytes(31, 7)) + R"(","segment_size":65536})"),
+      std::optional<Errc>(Errc::malformed));
   EXPECT_EQ(code(R"({"payload_key":")" + key + R"("})"), std::optional<Errc>(Errc::unsupported));
-  for (const char* size : {"1024", "0", "-65536", "65536.0", "\"65536\"", "131072", "18446744073709551616"}) {
+  for (const char* size :
+       {"1024", "0", "-65536", "65536.0", "\"65536\"", "131072", "18446744073709551616"}) {
     EXPECT_EQ(code(R"({"payload_key":")" + key + R"(","segment_size":)" + size + "}"),
               std::optional<Errc>(Errc::unsupported))
         << size;
   }
-  for (const char* name : {R"("a/b")", R"("..")", R"(".")", R"("")", R"("a\u0000b")", "5", "null"}) {
-    EXPECT_EQ(code(doc(std::string(R"(,"name":)") + name)), std::optional<Errc>(Errc::malformed)) << name;
+  for (const char* name :
+       {R"("a/b")", R"("..")", R"(".")", R"("")", R"("a\u0000b")", "5", "null"}) {
+    EXPECT_EQ(code(doc(std::string(R"(,"name":)") + name)), std::optional<Errc>(Errc::malformed))
+        << name;
   }
-  EXPECT_EQ(code(doc(R"(,"name":")" + std::string(256, 'n') + "\"")), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(code(doc(R"(,"name":")" + std::string(256, 'n') + "\"")),
+            std::optional<Errc>(Errc::malformed));
   EXPECT_EQ(code(doc(R"(,"name":")" + std::string(255, 'n') + "\"")), std::nullopt);
   EXPECT_EQ(code(doc(R"(,"media_type":"")")), std::optional<Errc>(Errc::malformed));
   EXPECT_EQ(code(doc(R"(,"created":[])")), std::optional<Errc>(Errc::malformed));
   // "created" is an RFC 3339 date-time (§5.6, with the ranges of §5.7).
-  for (const char* created : {"2026-01-01T00:00:00Z", "1985-04-12T23:20:50.52Z", "1996-12-19T16:39:57-08:00",
-                              "1990-12-31T23:59:60Z", "2024-02-29T12:00:00+01:00", "2026-01-01t00:00:00z",
-                              "2000-02-29T00:00:00.000000001+23:59"}) {
+  for (const char* created :
+       {"2026-01-01T00:00:00Z", "1985-04-12T23:20:50.52Z", "1996-12-19T16:39:57-08:00",
+        "1990-12-31T23:59:60Z", "2024-02-29T12:00:00+01:00", "2026-01-01t00:00:00z",
+        "2000-02-29T00:00:00.000000001+23:59"}) {
     EXPECT_EQ(code(doc(R"(,"created":")" + std::string(created) + "\"")), std::nullopt) << created;
   }
-  for (const char* created : {"2026-11-22 00:00:00", "2026-11-22T00:00:00", "2026-11-22", "22 Nov 2026",
-                              "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
-                              "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-01-00T00:00:00Z",
-                              "2026-01-01T24:00:00Z", "2026-01-01T00:60:00Z", "2026-01-01T00:00:61Z",
-                              "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00+0100", "2026-01-01T00:00:00+24:00",
-                              "2026-01-01T00:00:00+01:60", "2026-1-01T00:00:00Z", "+2026-01-01T00:00:00Z",
-                              "2026-01-01T00:00:00Z ", " 2026-01-01T00:00:00Z", "2026-01-01T00:00:00ZZ",
-                              "2026-01-01T00:00:00\\u0000Z", "\\uff12026-01-01T00:00:00Z", "2026-01-01T00:00Z"}) {
+  for (const char* created : {"2026-11-22 00:00:00",
+                              "2026-11-22T00:00:00",
+                              "2026-11-22",
+                              "22 Nov 2026",
+                              "2026-02-29T00:00:00Z",
+                              "1900-02-29T00:00:00Z",
+                              "2026-04-31T00:00:00Z",
+                              "2026-13-01T00:00:00Z",
+                              "2026-00-01T00:00:00Z",
+                              "2026-01-00T00:00:00Z",
+                              "2026-01-01T24:00:00Z",
+                              "2026-01-01T00:60:00Z",
+                              "2026-01-01T00:00:61Z",
+                              "2026-01-01T00:00:00.Z",
+                              "2026-01-01T00:00:00+0100",
+                              "2026-01-01T00:00:00+24:00",
+                              "2026-01-01T00:00:00+01:60",
+                              "2026-1-01T00:00:00Z",
+                              "+2026-01-01T00:00:00Z",
+                              "2026-01-01T00:00:00Z ",
+                              " 2026-01-01T00:00:00Z",
+                              "2026-01-01T00:00:00ZZ",
+                              "2026-01-01T00:00:00\\u0000Z",
+                              "\\uff12026-01-01T00:00:00Z",
+                              "2026-01-01T00:00Z"}) {
     std::string text = doc(R"(,"created":")" + std::string(created) + "\"");
     EXPECT_EQ(test::message_of([&] { jcd::Metadata::from_json(as_bytes(text)); }),
-              created == std::string("2026-01-01T00:00:00\\u0000Z") ? ".jcd metadata: \"created\" contains NUL"
-                                                                     : ".jcd metadata: \"created\" must be an RFC 3339 date and time")
+              created == std::string("2026-01-01T00:00:00\\u0000Z")
+                  ? ".jcd metadata: \"created\" contains NUL"
+                  : ".jcd metadata: \"created\" must be an RFC 3339 date and time")
         << created;
     EXPECT_EQ(code(text), std::optional<Errc>(Errc::malformed)) << created;
   }
-  EXPECT_EQ(code(doc(R"(,"name":")" + std::string(5000, 'n') + "\"")), std::optional<Errc>(Errc::too_large));
+  EXPECT_EQ(code(doc(R"(,"name":")" + std::string(5000, 'n') + "\"")),
+            std::optional<Errc>(Errc::too_large));
 }
 
 }  // namespace

@@ -43,24 +43,27 @@ std::size_t header_size(ByteView file) {
 // Decrypts the payload part of a .jcd with known metadata. Every segment the decryptor
 // releases is appended to `released` as it comes, so a test can see what got out before an
 // error.
-void decrypt_payload(ByteView payload, const jcd::Metadata& m, const jcd::HeaderDigest& header, Bytes& released) {
+void decrypt_payload(ByteView payload, const jcd::Metadata& m, const jcd::HeaderDigest& header,
+                     Bytes& released) {
   MemorySource source(payload);
   BufferedInput in(source);
   jcd::Decryptor dec(in, m, header);
-  while (auto segment = dec.next()) released.insert(released.end(), segment->begin(), segment->end());
+  while (auto segment = dec.next())
+    released.insert(released.end(), segment->begin(), segment->end());
   EXPECT_FALSE(dec.next().has_value());  // stays finished
 }
 
 // The whole file as the group administrator opens it.
-Bytes decrypt_jcd(ByteView file, const Scalar& a, Bytes& released, jcd::Metadata* metadata = nullptr,
-                  jcd::HeaderDigest* digest = nullptr) {
+Bytes decrypt_jcd(ByteView file, const Scalar& a, Bytes& released,
+                  jcd::Metadata* metadata = nullptr, jcd::HeaderDigest* digest = nullptr) {
   MemorySource source(file);
   BufferedInput in(source);
   jcd::Header h = jcd::read_header(in);
   jcd::Metadata m = jcd::Metadata::from_json(jwe::open_with_private_key(h.envelope, a));
   if (digest) *digest = h.digest;
   jcd::Decryptor dec(in, m, h.digest);
-  while (auto segment = dec.next()) released.insert(released.end(), segment->begin(), segment->end());
+  while (auto segment = dec.next())
+    released.insert(released.end(), segment->begin(), segment->end());
   if (metadata) *metadata = std::move(m);
   return released;
 }
@@ -106,8 +109,8 @@ TEST_F(Jcd, MemberOpensThroughServiceAndShare) {
   const jwe::Recipient& r = h.envelope.recipients.at(0);
   ASSERT_EQ(r.agreements.at(0).locator, locator());
   const Point& t_point = r.agreements[0].epk;
-  auto candidates = recryption::combine_candidates(recryption::partial(split.recryption_key, t_point),
-                                                   t_point.times(split.share).x_bytes());
+  auto candidates = recryption::combine_candidates(
+      recryption::partial(split.recryption_key, t_point), t_point.times(split.share).x_bytes());
   SecureBytes cek = jwe::unwrap_candidates(r, {{candidates[0], candidates[1]}});
   jcd::Metadata m = jcd::open_metadata(h.envelope, cek);
   jcd::Decryptor dec(in, m, h.digest);
@@ -134,7 +137,8 @@ TEST_F(Jcd, EncryptorRefusesMisuseAndBadInfo) {
   EXPECT_ERRC(enc.finish(), Errc::internal);
   for (const char* bad : {"a/b", "/etc/passwd", ".", "..", ""}) {
     MemorySink s;
-    EXPECT_ERRC(jcd::Encryptor(s, {{jwe::RecipientKey{group.public_key, {}, {}}}}, jcd::FileInfo{bad, {}, {}}),
+    EXPECT_ERRC(jcd::Encryptor(s, {{jwe::RecipientKey{group.public_key, {}, {}}}},
+                               jcd::FileInfo{bad, {}, {}}),
                 Errc::malformed)
         << bad;
   }
@@ -145,7 +149,8 @@ TEST_F(Jcd, EncryptorRefusesMisuseAndBadInfo) {
   EXPECT_ERRC(jcd::Encryptor(s, {}), Errc::malformed);
   // A writer does not make a file its readers refuse: "created" is RFC 3339.
   EXPECT_EQ(test::message_of([&] {
-              jcd::Encryptor(s, {{jwe::RecipientKey{group.public_key, {}, {}}}}, jcd::FileInfo{{}, {}, "2026-11-22 09:30"});
+              jcd::Encryptor(s, {{jwe::RecipientKey{group.public_key, {}, {}}}},
+                             jcd::FileInfo{{}, {}, "2026-11-22 09:30"});
             }),
             ".jcd metadata: \"created\" must be an RFC 3339 date and time");
 }
@@ -172,14 +177,16 @@ TEST_F(Jcd, EverySingleByteChangeRefused) {
       if (i < h) {
         code = test::error_of([&] { decrypt_jcd(file, group.secret, released); });
       } else {
-        code = test::error_of([&] { decrypt_payload(ByteView(file).subspan(h), m, digest, released); });
+        code = test::error_of(
+            [&] { decrypt_payload(ByteView(file).subspan(h), m, digest, released); });
       }
       // Every byte counts: the header's own JWE fields through JOSE, a recipient's
       // unprotected "kid" and "recrypt" through the segments' associated data.
       ASSERT_TRUE(code.has_value()) << "byte " << i << " changed without an error";
       {
-        ASSERT_TRUE(*code == Errc::decrypt_failed || *code == Errc::malformed || *code == Errc::invalid_key ||
-                    *code == Errc::unsupported || *code == Errc::truncated || *code == Errc::too_large)
+        ASSERT_TRUE(*code == Errc::decrypt_failed || *code == Errc::malformed ||
+                    *code == Errc::invalid_key || *code == Errc::unsupported ||
+                    *code == Errc::truncated || *code == Errc::too_large)
             << "position " << i << ": " << errc_name(*code);
         if (i >= h) {
           EXPECT_EQ(*code, Errc::decrypt_failed) << "position " << i;
@@ -264,22 +271,25 @@ TEST_F(Jcd, ReorderedDroppedDuplicatedSegmentsRefused) {
   expect_refused({segs[0], segs[2], segs[1], segs[3]}, Errc::decrypt_failed, "1 and 2 swapped");
   expect_refused({segs[0], segs[1], segs[3], segs[2]}, Errc::decrypt_failed, "last moved");
   expect_refused({segs[0], segs[2], segs[3]}, Errc::decrypt_failed, "1 dropped");
-  expect_refused({segs[0], segs[0], segs[1], segs[2], segs[3]}, Errc::decrypt_failed, "0 duplicated");
+  expect_refused({segs[0], segs[0], segs[1], segs[2], segs[3]}, Errc::decrypt_failed,
+                 "0 duplicated");
   expect_refused({segs[0], segs[1], segs[2]}, Errc::truncated, "last dropped");
-  expect_refused({segs[0], segs[1], segs[2], segs[3], segs[3]}, Errc::decrypt_failed, "last duplicated");
+  expect_refused({segs[0], segs[1], segs[2], segs[3], segs[3]}, Errc::decrypt_failed,
+                 "last duplicated");
 
   // Segments of another file under another key do not splice in.
   Bytes other = encrypt_jcd(plaintext, group.public_key);
   auto other_segs = segments_of(ByteView(other).subspan(header_size(other)));
-  expect_refused({segs[0], other_segs[1], segs[2], segs[3]}, Errc::decrypt_failed, "foreign segment");
+  expect_refused({segs[0], other_segs[1], segs[2], segs[3]}, Errc::decrypt_failed,
+                 "foreign segment");
 }
 
 TEST_F(Jcd, TrailingDataRefused) {
   for (std::size_t n : {std::size_t{0}, std::size_t{100}, kSegmentSize, 2 * kSegmentSize}) {
     Bytes plaintext = test::random_bytes(n);
     Bytes file = encrypt_jcd(plaintext, group.public_key);
-    for (std::size_t extra : {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17}, kSealedSegment,
-                              kSealedSegment + 1}) {
+    for (std::size_t extra : {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17},
+                              kSealedSegment, kSealedSegment + 1}) {
       Bytes bad = file;
       Bytes garbage = test::random_bytes(extra);
       bad.insert(bad.end(), garbage.begin(), garbage.end());
@@ -293,9 +303,11 @@ TEST_F(Jcd, TrailingDataRefused) {
       Bytes ignored;
       std::string message = test::message_of([&] { decrypt_jcd(bad, group.secret, ignored); });
       if (n > 0 && n % kSegmentSize == 0)
-        EXPECT_EQ(message, ".jcd file has data after its last segment") << "size " << n << " + " << extra;
+        EXPECT_EQ(message, ".jcd file has data after its last segment")
+            << "size " << n << " + " << extra;
       else
-        EXPECT_EQ(message, ".jcd segment 0 does not authenticate (the file was altered)") << "size " << n << " + " << extra;
+        EXPECT_EQ(message, ".jcd segment 0 does not authenticate (the file was altered)")
+            << "size " << n << " + " << extra;
     }
     // A newline, as a text tool might append.
     Bytes bad = file;
@@ -323,7 +335,8 @@ TEST_F(Jcd, EmptyLastSegmentAfterDataRefused) {
   auto empty_tag = gcm.seal(jcd::segment_nonce(1, true), digest, {}, {});
   rebuilt.insert(rebuilt.end(), empty_tag.begin(), empty_tag.end());
   Bytes got;
-  EXPECT_EQ(test::error_of([&] { decrypt_jcd(rebuilt, group.secret, got); }), std::optional<Errc>(Errc::malformed));
+  EXPECT_EQ(test::error_of([&] { decrypt_jcd(rebuilt, group.secret, got); }),
+            std::optional<Errc>(Errc::malformed));
 }
 
 Bytes with_first_line(ByteView file, std::string_view line) {
@@ -338,7 +351,8 @@ TEST_F(Jcd, MagicAndVersionLines) {
   Bytes file = encrypt_jcd(as_bytes("hello"), group.public_key);
   auto expect = [&](ByteView bad, Errc want, std::string_view words) {
     std::string message = test::message_of([&] { decrypt_jcd(bad, group.secret); });
-    EXPECT_EQ(test::error_of([&] { decrypt_jcd(bad, group.secret); }), std::optional<Errc>(want)) << message;
+    EXPECT_EQ(test::error_of([&] { decrypt_jcd(bad, group.secret); }), std::optional<Errc>(want))
+        << message;
     EXPECT_NE(message.find(words), std::string::npos) << message;
   };
   expect(with_first_line(file, "recrypt.jcd/v2"), Errc::unsupported, "version");
@@ -354,13 +368,17 @@ TEST_F(Jcd, MagicAndVersionLines) {
   std::string long_line(100000, 'r');
   expect(as_bytes(long_line), Errc::too_large, "longer");
   // The first line may have 78 bytes before its LF, not 79 (docs/FORMAT.md §7).
-  expect(with_first_line(file, "recrypt.jcd/" + std::string(66, 'v')), Errc::unsupported, "version");
-  expect(with_first_line(file, "recrypt.jcd/" + std::string(67, 'v')), Errc::too_large, "longer than 78 bytes");
+  expect(with_first_line(file, "recrypt.jcd/" + std::string(66, 'v')), Errc::unsupported,
+         "version");
+  expect(with_first_line(file, "recrypt.jcd/" + std::string(67, 'v')), Errc::too_large,
+         "longer than 78 bytes");
   expect(with_first_line(file, std::string(78, 'r')), Errc::malformed, "not a .jcd file");
   expect(with_first_line(file, std::string(79, 'r')), Errc::too_large, "longer than 78 bytes");
   // A JWE that is not a .jcd metadata envelope (no "cty") is refused.
-  std::string plain_jwe = "recrypt.jcd/v1\n" +
-                          jwe::encrypt(as_bytes("{}"), {{jwe::RecipientKey{group.public_key, {}, {}}}}).serialize() + "\n";
+  std::string plain_jwe =
+      "recrypt.jcd/v1\n" +
+      jwe::encrypt(as_bytes("{}"), {{jwe::RecipientKey{group.public_key, {}, {}}}}).serialize() +
+      "\n";
   expect(as_bytes(plain_jwe), Errc::malformed, "metadata");
 }
 

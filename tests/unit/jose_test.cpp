@@ -44,7 +44,8 @@ TEST(Jws, CompactRoundTrip) {
   Point pub = k.public_point();
   for (std::size_t n : {0u, 1u, 100u, 5000u}) {
     Bytes payload = test::random_bytes(n);
-    std::string token = jws::sign_compact(Json{{"kid", "K1"}, {"nonce", "abc"}}, payload, jws::software_signer(k));
+    std::string token =
+        jws::sign_compact(Json{{"kid", "K1"}, {"nonce", "abc"}}, payload, jws::software_signer(k));
     jws::Verified v = jws::verify_compact(token, pub);
     EXPECT_EQ(v.payload, payload);
     EXPECT_EQ(v.header, (Json{{"alg", "ES256"}, {"kid", "K1"}, {"nonce", "abc"}}));
@@ -111,14 +112,17 @@ TEST(Jws, SignatureEncodings) {
   EXPECT_FALSE(jws::verify_es256(pub, as_bytes("m"), Bytes(65, 1)));
 }
 
-jwe::Locator locator() { return {"accounting@example.com", "MB2G-GROUP-ID", "https://recrypt.example.com/"}; }
+jwe::Locator locator() {
+  return {"accounting@example.com", "MB2G-GROUP-ID", "https://recrypt.example.com/"};
+}
 
 TEST(Jwe, RoundTripWithLocatorAndKid) {
   Scalar a = Scalar::random(p256());
   Point big_a = a.public_point();
   for (std::size_t n : {0u, 1u, 31u, 1000u, 70000u}) {
     Bytes plaintext = test::random_bytes(n);
-    jwe::Envelope e = jwe::encrypt(plaintext, {{jwe::RecipientKey{big_a, {}, locator()}}}, "text/plain");
+    jwe::Envelope e =
+        jwe::encrypt(plaintext, {{jwe::RecipientKey{big_a, {}, locator()}}}, "text/plain");
     std::string text = e.serialize();
     EXPECT_EQ(text.find('\n'), std::string::npos);
     jwe::Envelope parsed = jwe::Envelope::parse(text);
@@ -139,8 +143,10 @@ TEST(Jwe, RoundTripWithLocatorAndKid) {
 
 TEST(Jwe, FreshRandomnessEachTime) {
   Scalar a = Scalar::random(p256());
-  jwe::Envelope e1 = jwe::encrypt(as_bytes("same"), {{jwe::RecipientKey{a.public_point(), "k", {}}}});
-  jwe::Envelope e2 = jwe::encrypt(as_bytes("same"), {{jwe::RecipientKey{a.public_point(), "k", {}}}});
+  jwe::Envelope e1 =
+      jwe::encrypt(as_bytes("same"), {{jwe::RecipientKey{a.public_point(), "k", {}}}});
+  jwe::Envelope e2 =
+      jwe::encrypt(as_bytes("same"), {{jwe::RecipientKey{a.public_point(), "k", {}}}});
   EXPECT_NE(e1.iv, e2.iv);
   EXPECT_NE(e1.ciphertext, e2.ciphertext);
   EXPECT_NE(e1.recipients[0].encrypted_key, e2.recipients[0].encrypted_key);
@@ -151,7 +157,8 @@ TEST(Jwe, FreshRandomnessEachTime) {
 TEST(Jwe, OpensTheRecipientNamingTheKeyEvenWhenNotFirst) {
   Scalar a = Scalar::random(p256());
   std::vector<jwe::RecipientSpec> specs;
-  for (int i = 0; i < 5; ++i) specs.push_back({jwe::RecipientKey{Scalar::random(p256()).public_point(), {}, {}}});
+  for (int i = 0; i < 5; ++i)
+    specs.push_back({jwe::RecipientKey{Scalar::random(p256()).public_point(), {}, {}}});
   specs.push_back({jwe::RecipientKey{a.public_point(), {}, {}}});
   jwe::Envelope e = jwe::Envelope::parse(jwe::encrypt(as_bytes("hello"), specs).serialize());
   EXPECT_EQ(as_chars(jwe::open_with_private_key(e, a)), "hello");

@@ -51,7 +51,8 @@ TEST(Recryption, SplitsOfOneGroupAreIndependent) {
   Scalar t = Scalar::random(p256());
   Point t_point = t.public_point();
   // Members' halves do not mix: one member's share with another's recryption key fails.
-  Point mixed = recryption::combine(recryption::partial(s1.recryption_key, t_point), t_point.times(s2.share));
+  Point mixed =
+      recryption::combine(recryption::partial(s1.recryption_key, t_point), t_point.times(s2.share));
   EXPECT_FALSE(mixed == group.public_key.times(t));
   EXPECT_TRUE(member_z(s2, t_point) == member_z(s1, t_point));
 }
@@ -107,7 +108,8 @@ TEST(Recryption, SpkiDerIsWhatOpenSslEncodes) {
 TEST(Recryption, LiftXRefusesNonCanonicalCoordinate) {
   // x + p (still below 2^256) names the same field element as x; an x-coordinate from a
   // device must be in [0, p).
-  const Bytes field_p = from_hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
+  const Bytes field_p =
+      from_hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
   for (std::uint8_t small = 0; small < 64; ++small) {
     Bytes x(32, 0);
     x[31] = small;
@@ -175,7 +177,8 @@ TEST(Recryption, XOnlyDeviceOpensExactlyOneCandidate) {
 
 TEST(Recryption, UnwrapCandidatesRefusesWrongPointsAndBadShapes) {
   GroupKey group = GroupKey::generate(p256());
-  jwe::Envelope envelope = jwe::encrypt(as_bytes("x"), {{jwe::RecipientKey{group.public_key, {}, {}}}});
+  jwe::Envelope envelope =
+      jwe::encrypt(as_bytes("x"), {{jwe::RecipientKey{group.public_key, {}, {}}}});
   const jwe::Recipient& recipient = envelope.recipients.at(0);
   Point wrong = Scalar::random(p256()).public_point();
   EXPECT_ERRC(jwe::unwrap_candidates(recipient, {{wrong, wrong.negated()}}), Errc::decrypt_failed);
@@ -201,8 +204,10 @@ AllOf make_all_of(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     out.groups.push_back(GroupKey::generate(p256()));
     out.splits.push_back(recryption::split(out.groups.back().secret));
-    spec.push_back(jwe::RecipientKey{out.groups.back().public_key, {},
-                                     jwe::Locator{"g" + std::to_string(i) + "@example.com", "GID", "https://svc.example"}});
+    spec.push_back(jwe::RecipientKey{
+        out.groups.back().public_key,
+        {},
+        jwe::Locator{"g" + std::to_string(i) + "@example.com", "GID", "https://svc.example"}});
   }
   out.plaintext = test::random_bytes(100);
   out.envelope = jwe::encrypt(out.plaintext, {spec});
@@ -236,16 +241,19 @@ void check_all_of(std::size_t n) {
   // Fewer points than parts is an error, not a quiet failure.
   EXPECT_ERRC(jwe::try_unwrap(r, std::vector<Point>(zs.begin(), zs.end() - 1)), Errc::malformed);
   // No single group key opens an all-of recipient.
-  for (const GroupKey& g : a.groups) EXPECT_ERRC(jwe::open_with_private_key(parsed, g.secret), Errc::decrypt_failed);
+  for (const GroupKey& g : a.groups)
+    EXPECT_ERRC(jwe::open_with_private_key(parsed, g.secret), Errc::decrypt_failed);
   // The x-only path works per part too.
   std::vector<std::vector<Point>> candidates;
   for (std::size_t i = 0; i < n; ++i) {
     const Point& t_point = r.agreements[i].epk;
-    auto c = recryption::combine_candidates(recryption::partial(a.splits[i].recryption_key, t_point),
-                                            t_point.times(a.splits[i].share).x_bytes());
+    auto c =
+        recryption::combine_candidates(recryption::partial(a.splits[i].recryption_key, t_point),
+                                       t_point.times(a.splits[i].share).x_bytes());
     candidates.push_back({c[0], c[1]});
   }
-  EXPECT_EQ(to_bytes(jwe::decrypt_content(parsed, jwe::unwrap_candidates(r, candidates))), a.plaintext);
+  EXPECT_EQ(to_bytes(jwe::decrypt_content(parsed, jwe::unwrap_candidates(r, candidates))),
+            a.plaintext);
 }
 
 TEST(Recryption, AllOfTwoGroupsNeedsBoth) { check_all_of(2); }

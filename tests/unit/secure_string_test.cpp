@@ -61,7 +61,9 @@ class SecureStringTest : public ::testing::Test {
   // The region starting at `p` was released, and was all zero by then.
   ::testing::AssertionResult released_wiped(const void* p) const {
     for (const auto& r : seen_)
-      if (r.p == p) return r.all_zero ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << "not wiped";
+      if (r.p == p)
+        return r.all_zero ? ::testing::AssertionSuccess()
+                          : ::testing::AssertionFailure() << "not wiped";
     return ::testing::AssertionFailure() << "never released through the wiping allocator";
   }
   std::vector<Released> seen_;
@@ -90,7 +92,8 @@ TEST_F(SecureStringTest, LongStringIsWipedWhenReleased) {
 TEST_F(SecureStringTest, EveryConstructorStartsOnTheHeap) {
   const SecureString from_chars("1234"), from_n(4, '7'), from_range(kPin.begin(), kPin.end());
   const SecureString from_view(kPin), from_copy(from_view), from_substr = from_view.substr(1, 3);
-  for (const SecureString* s : {&from_chars, &from_n, &from_range, &from_view, &from_copy, &from_substr})
+  for (const SecureString* s :
+       {&from_chars, &from_n, &from_range, &from_view, &from_copy, &from_substr})
     EXPECT_GE(s->capacity(), SecureString::kHeapFloor);
   EXPECT_EQ(from_substr, "938");
 }
@@ -154,7 +157,8 @@ TEST_F(SecureStringTest, WipeClearsInPlace) {
 }
 
 TEST(SecretFileTest, ReadsTheFirstLine) {
-  auto path = std::filesystem::temp_directory_path() / ("recrypt-secret-" + std::to_string(::getpid()));
+  auto path =
+      std::filesystem::temp_directory_path() / ("recrypt-secret-" + std::to_string(::getpid()));
   std::ofstream(path) << "493817\r\nsecond line\n";
   EXPECT_EQ(read_secret_file(path), kPin);
   std::ofstream(path, std::ios::trunc) << std::string(kMaxSecretFile + 1, 'x');

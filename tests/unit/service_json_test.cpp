@@ -38,13 +38,15 @@ std::string with_extra(const std::string& json, std::string_view extra) {
 std::string b64(std::string_view s) { return base64url::encode(as_bytes(s)); }
 
 TEST(ServiceJson, MessagesWithARepeatedMemberRefused) {
-  Refusal r = refusal_of([] { parse_request(R"({"HelloRequest":{},"HelloRequest":{"x":1}})", 1000); });
+  Refusal r =
+      refusal_of([] { parse_request(R"({"HelloRequest":{},"HelloRequest":{"x":1}})", 1000); });
   EXPECT_EQ(r.status, status::kMalformed);
   EXPECT_EQ(r.description, "duplicate member \"HelloRequest\" in request");
   r = refusal_of([] { parse_request(R"({"HelloRequest":{"Account":"a","Account":"b"}})", 1000); });
   EXPECT_EQ(r.status, status::kMalformed);
   EXPECT_EQ(r.description, "duplicate member \"Account\" in request");
-  r = refusal_of([] { parse_response(R"({"HelloResponse":{"Status":201,"Status":500}})", 1000, "Hello"); });
+  r = refusal_of(
+      [] { parse_response(R"({"HelloResponse":{"Status":201,"Status":500}})", 1000, "Hello"); });
   EXPECT_EQ(r.status, status::kInternal);
   EXPECT_EQ(r.description, "service answered badly: duplicate member \"Status\" in response");
   // The same names without the repeat are fine.
@@ -53,8 +55,12 @@ TEST(ServiceJson, MessagesWithARepeatedMemberRefused) {
 
 TEST(ServiceJson, ProfileWithARepeatedMemberRefused) {
   Scalar signing = Scalar::random(Curve::p256());
-  GroupProfile group{"friends@example.com", signing.public_point(), Scalar::random(Curve::p256()).public_point(),
-                     {}, "https://recrypt.example/", "2026-01-01T00:00:00Z"};
+  GroupProfile group{"friends@example.com",
+                     signing.public_point(),
+                     Scalar::random(Curve::p256()).public_point(),
+                     {},
+                     "https://recrypt.example/",
+                     "2026-01-01T00:00:00Z"};
   jws::Signer signer = jws::software_signer(signing);
   ASSERT_EQ(verify_group_profile(group.sign(signer)).name, "friends@example.com");
   // Signed by the right key, but naming the group twice: which name would a reader show?
@@ -71,25 +77,35 @@ TEST(ServiceJson, MembershipRecordWithARepeatedMemberRefused) {
   Point key = signing.public_point();
   jws::Signer signer = jws::software_signer(signing);
   std::string group_id = udf::key_fingerprint(key);
-  MembershipRecord record{group_id, 0, "", RecordOp::genesis, "KEY-ID",
-                          {MemberChange{"MEMBER-ID", MemberState{"alice@example.com", Privileges{true, true, true}, MemberStatus::active}}},
-                          "2026-01-01T00:00:00Z"};
+  MembershipRecord record{
+      group_id,
+      0,
+      "",
+      RecordOp::genesis,
+      "KEY-ID",
+      {MemberChange{"MEMBER-ID", MemberState{"alice@example.com", Privileges{true, true, true},
+                                             MemberStatus::active}}},
+      "2026-01-01T00:00:00Z"};
   ASSERT_EQ(parse_record(record.sign(key, signer)).record.seq, 0u);
   Json header{{"typ", kRecordType}, {"kid", group_id}, {"jwk", jwk::from_public(key)}};
   // In the signed payload: two sequence numbers.
-  std::string token = jws::sign_compact(header, as_bytes(with_extra(record.payload().dump(), R"("seq":7,)")), signer);
+  std::string token = jws::sign_compact(
+      header, as_bytes(with_extra(record.payload().dump(), R"("seq":7,)")), signer);
   Refusal r = refusal_of([&] { parse_record(token); });
   EXPECT_EQ(r.status, status::kMalformed);
   EXPECT_EQ(r.description, "duplicate member \"seq\" in membership record");
   // In the header: two types, or two keys.
   std::string payload_b64 = b64(record.payload().dump());
   std::string sig = base64url::encode(Bytes(64, 1));
-  r = refusal_of([&] { parse_record(b64(with_extra(header.dump(), R"("typ":"JWT",)")) + "." + payload_b64 + "." + sig); });
+  r = refusal_of([&] {
+    parse_record(b64(with_extra(header.dump(), R"("typ":"JWT",)")) + "." + payload_b64 + "." + sig);
+  });
   EXPECT_EQ(r.status, status::kMalformed);
   EXPECT_EQ(r.description, "duplicate member \"typ\" in JWS header");
   Json other = jwk::from_public(Scalar::random(Curve::p256()).public_point());
   r = refusal_of([&] {
-    parse_record(b64(with_extra(header.dump(), "\"jwk\":" + other.dump() + ",")) + "." + payload_b64 + "." + sig);
+    parse_record(b64(with_extra(header.dump(), "\"jwk\":" + other.dump() + ",")) + "." +
+                 payload_b64 + "." + sig);
   });
   EXPECT_EQ(r.status, status::kMalformed);
   EXPECT_EQ(r.description, "duplicate member \"jwk\" in JWS header");

@@ -66,11 +66,13 @@ int main() {
     std::thread writer([&] {
       try {
         FdSink sink(fds[1]);
-        jcd::Encryptor enc(sink, {{jwe::RecipientKey{group.public_key, {}, {}}}}, jcd::FileInfo{"big.bin", {}, {}});
+        jcd::Encryptor enc(sink, {{jwe::RecipientKey{group.public_key, {}, {}}}},
+                           jcd::FileInfo{"big.bin", {}, {}});
         Generator gen(seed);
         std::vector<std::uint8_t> chunk(100000);  // not a multiple of the segment size
         for (std::uint64_t done = 0; done < kTotal;) {
-          std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), kTotal - done));
+          std::size_t n =
+              static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), kTotal - done));
           gen.fill(chunk.data(), n);
           enc.update(ByteView(chunk.data(), n));
           done += n;
@@ -88,7 +90,8 @@ int main() {
       FdSource source(fds[0]);
       BufferedInput in(source);
       jcd::Header h = jcd::read_header(in);
-      jcd::Metadata m = jcd::Metadata::from_json(jwe::open_with_private_key(h.envelope, group.secret));
+      jcd::Metadata m =
+          jcd::Metadata::from_json(jwe::open_with_private_key(h.envelope, group.secret));
       jcd::Decryptor dec(in, m, h.digest);
       Generator gen(seed);
       std::vector<std::uint8_t> expected(jcd::kSegmentSize + 8);
@@ -103,11 +106,13 @@ int main() {
     ::close(fds[0]);
     if (writer_error) std::rethrow_exception(writer_error);
 
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     long peak = peak_rss_mib();
     std::printf("1 GiB .jcd stream: %llu bytes round-tripped in %.2f s (%.0f MiB/s through both)\n",
                 static_cast<unsigned long long>(got), seconds, 1024.0 / seconds);
-    std::printf("peak RSS %ld MiB (before streaming %ld MiB, limit %ld MiB)\n", peak, rss_before, kLimitMiB);
+    std::printf("peak RSS %ld MiB (before streaming %ld MiB, limit %ld MiB)\n", peak, rss_before,
+                kLimitMiB);
     if (got != kTotal) {
       std::printf("FAIL: expected %llu bytes\n", static_cast<unsigned long long>(kTotal));
       return 1;

@@ -32,7 +32,8 @@ Bytes random_bytes(std::size_t n);
 
 }  // namespace recrypt::test
 
-#define EXPECT_ERRC(statement, code) \
-  EXPECT_EQ(::recrypt::test::error_of([&] { (void)(statement); }), std::optional<::recrypt::Errc>(code))
+#define EXPECT_ERRC(statement, code)                               \
+  EXPECT_EQ(::recrypt::test::error_of([&] { (void)(statement); }), \
+            std::optional<::recrypt::Errc>(code))
 #define EXPECT_SOME_ERROR(statement) \
   EXPECT_NE(::recrypt::test::error_of([&] { (void)(statement); }), std::nullopt)

@@ -18,7 +18,8 @@ using test::error_of;
 constexpr std::string_view kUdfData = "UDF Data Value";
 
 TEST(Udf, Sha2KnownAnswer) {
-  EXPECT_EQ(udf::fingerprint("text/plain", as_bytes(kUdfData)), "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF");
+  EXPECT_EQ(udf::fingerprint("text/plain", as_bytes(kUdfData)),
+            "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF");
 }
 
 TEST(Udf, Sha3KnownAnswer) {
@@ -43,8 +44,8 @@ TEST(Udf, ContentTypeIsBound) {
 TEST(Udf, MatchesTypedForms) {
   const std::string full = "MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF";
   EXPECT_TRUE(udf::matches(full, full));
-  EXPECT_TRUE(udf::matches(full, "MDDK-7N6A-727A-JZNO-STRX"));           // shorter, 100 bits
-  EXPECT_TRUE(udf::matches(full, "MDDK7N6A727AJZNOSTRXXKS7DJAF"));       // no dashes
+  EXPECT_TRUE(udf::matches(full, "MDDK-7N6A-727A-JZNO-STRX"));            // shorter, 100 bits
+  EXPECT_TRUE(udf::matches(full, "MDDK7N6A727AJZNOSTRXXKS7DJAF"));        // no dashes
   EXPECT_TRUE(udf::matches(full, "mddk-7n6a-727a-jzno-strx-xks7-djaf"));  // lower case
   EXPECT_TRUE(udf::matches(full, "Mddk7-N6A727-AJZNOSTRX"));              // dashes anywhere
   std::string longer = udf::fingerprint("text/plain", as_bytes(kUdfData), 200);
@@ -85,11 +86,13 @@ TEST(Udf, Base32Rfc4648) {
 }
 
 // RFC 7518 Appendix C.
-const Json kAlicePublic = {{"kty", "EC"}, {"crv", "P-256"},
+const Json kAlicePublic = {{"kty", "EC"},
+                           {"crv", "P-256"},
                            {"x", "gI0GAILBdu7T53akrFmMyGcsF3n5dO7MmwNBHKW5SV0"},
                            {"y", "SLW_xSffzlPWrHEVI30DHM_4egVwt3NQqeUD7nMFpps"}};
 constexpr std::string_view kAliceD = "0_NxaRPUMQoAJt50Gz8YiTr8gRTwyEaCumd-MToTmIo";
-const Json kBobPublic = {{"kty", "EC"}, {"crv", "P-256"},
+const Json kBobPublic = {{"kty", "EC"},
+                         {"crv", "P-256"},
                          {"x", "weNJy2HscCSM6AEDTDg04biOvhFhyyWvOHQfeF_PxMQ"},
                          {"y", "e8lnCO-AlStT-NJVX-crhB7QRYhiix03illJOVAOyck"}};
 constexpr std::string_view kBobD = "VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw";
@@ -115,10 +118,12 @@ TEST(Rfc7518AppendixC, ConcatKdf) {
   SecureBytes key = concat_kdf(kAppendixCZ, "A128GCM", as_bytes("Alice"), as_bytes("Bob"), 16);
   EXPECT_EQ(base64url::encode(key), "VqqN6vgjbSBcIijNcacQGg");
   // Every input is bound: changing any one changes the key.
-  EXPECT_NE(base64url::encode(concat_kdf(kAppendixCZ, "A256GCM", as_bytes("Alice"), as_bytes("Bob"), 16)),
-            "VqqN6vgjbSBcIijNcacQGg");
-  EXPECT_NE(base64url::encode(concat_kdf(kAppendixCZ, "A128GCM", as_bytes("Bob"), as_bytes("Alice"), 16)),
-            "VqqN6vgjbSBcIijNcacQGg");
+  EXPECT_NE(
+      base64url::encode(concat_kdf(kAppendixCZ, "A256GCM", as_bytes("Alice"), as_bytes("Bob"), 16)),
+      "VqqN6vgjbSBcIijNcacQGg");
+  EXPECT_NE(
+      base64url::encode(concat_kdf(kAppendixCZ, "A128GCM", as_bytes("Bob"), as_bytes("Alice"), 16)),
+      "VqqN6vgjbSBcIijNcacQGg");
   // Longer outputs extend by further SHA-256 rounds; the first 16 bytes are not a prefix
   // because the length is part of the input.
   EXPECT_EQ(concat_kdf(kAppendixCZ, "A128GCM", {}, {}, 48).size(), 48u);
@@ -170,13 +175,15 @@ TEST(Rfc3394, IntegrityCheckRefusesTamperingAndWrongKek) {
 }
 
 // RFC 7515 Appendix A.3.
-const Json kA3Public = {{"kty", "EC"}, {"crv", "P-256"},
+const Json kA3Public = {{"kty", "EC"},
+                        {"crv", "P-256"},
                         {"x", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"},
                         {"y", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}};
 constexpr std::string_view kA3D = "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI";
 constexpr std::string_view kA3Token =
     "eyJhbGciOiJFUzI1NiJ9"
-    ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+    ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlf"
+    "Q"
     ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
 constexpr std::string_view kA3Payload =
     "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
@@ -191,7 +198,8 @@ TEST(Rfc7515AppendixA3, VerifiesPublishedToken) {
 
 TEST(Rfc7515AppendixA3, PrivateKeyMatchesAndSignsVerifiably) {
   Scalar d = private_from(kA3Public, kA3D);
-  std::string token = jws::sign_compact(Json::object(), as_bytes(kA3Payload), jws::software_signer(d));
+  std::string token =
+      jws::sign_compact(Json::object(), as_bytes(kA3Payload), jws::software_signer(d));
   EXPECT_EQ(as_chars(jws::verify_compact(token, jwk::to_public(kA3Public)).payload), kA3Payload);
 }
 
@@ -234,22 +242,23 @@ TEST(Base64url, RoundTripsEveryLength) {
   for (std::size_t n = 0; n < 200; ++n) {
     Bytes data = test::random_bytes(n);
     std::string text = base64url::encode(data);
-    EXPECT_EQ(text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-              std::string::npos);
+    EXPECT_EQ(
+        text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos);
     EXPECT_EQ(base64url::decode(text), data);
     EXPECT_EQ(to_bytes(base64url::decode_secret(text)), data);
   }
 }
 
 TEST(Base64url, Strict) {
-  EXPECT_ERRC(base64url::decode("Zg=="), Errc::malformed);   // padding
+  EXPECT_ERRC(base64url::decode("Zg=="), Errc::malformed);  // padding
   EXPECT_ERRC(base64url::decode("Zm8="), Errc::malformed);
-  EXPECT_ERRC(base64url::decode("Zh"), Errc::malformed);     // non-zero unused bits
+  EXPECT_ERRC(base64url::decode("Zh"), Errc::malformed);  // non-zero unused bits
   EXPECT_ERRC(base64url::decode("Zm9"), Errc::malformed);
-  EXPECT_ERRC(base64url::decode("Z"), Errc::malformed);      // impossible length
+  EXPECT_ERRC(base64url::decode("Z"), Errc::malformed);  // impossible length
   EXPECT_ERRC(base64url::decode("Zm9vY"), Errc::malformed);
-  EXPECT_ERRC(base64url::decode("+/+/"), Errc::malformed);   // standard alphabet
-  EXPECT_ERRC(base64url::decode("Zm9v\n"), Errc::malformed); // whitespace
+  EXPECT_ERRC(base64url::decode("+/+/"), Errc::malformed);    // standard alphabet
+  EXPECT_ERRC(base64url::decode("Zm9v\n"), Errc::malformed);  // whitespace
   EXPECT_ERRC(base64url::decode(" Zm9v"), Errc::malformed);
   EXPECT_ERRC(base64url::decode("Zm 9v"), Errc::malformed);
   EXPECT_ERRC(base64url::decode("Zm9v.A"), Errc::malformed);
@@ -274,7 +283,8 @@ TEST(Aes256Gcm, OutputMustHaveTheInputsSize) {
   const Bytes nonce(kGcmNonceSize, 1);
   const Bytes plaintext = to_bytes(as_bytes("sixteen bytes!!!"));
   Bytes sealed(plaintext.size() + 1);
-  EXPECT_ERRC(gcm.seal(nonce, {}, plaintext, std::span(sealed).first(plaintext.size() - 1)), Errc::internal);
+  EXPECT_ERRC(gcm.seal(nonce, {}, plaintext, std::span(sealed).first(plaintext.size() - 1)),
+              Errc::internal);
   EXPECT_ERRC(gcm.seal(nonce, {}, plaintext, sealed), Errc::internal);
   auto tag = gcm.seal(nonce, {}, plaintext, std::span(sealed).first(plaintext.size()));
   const ByteView ciphertext = ByteView(sealed).first(plaintext.size());

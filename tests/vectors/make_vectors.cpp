@@ -58,7 +58,8 @@ Json group_json(const GroupKeys& g) {
 }
 
 jwe::RecipientKey recipient(const GroupKeys& g) {
-  return jwe::RecipientKey{g.key.public_key, "", jwe::Locator{g.name, group_id(g), std::string(kService)}};
+  return jwe::RecipientKey{g.key.public_key, "",
+                           jwe::Locator{g.name, group_id(g), std::string(kService)}};
 }
 
 struct Vector {
@@ -74,8 +75,9 @@ Json describe(std::string_view text, const std::vector<const GroupKeys*>& groups
   return Json{{"description", std::string(text)}, {"groups", std::move(list)}};
 }
 
-Vector positive(const std::string& name, std::string_view text, const std::vector<const GroupKeys*>& groups,
-                const Bytes& plaintext, const std::vector<jwe::RecipientSpec>& recipients, const jcd::FileInfo& info) {
+Vector positive(const std::string& name, std::string_view text,
+                const std::vector<const GroupKeys*>& groups, const Bytes& plaintext,
+                const std::vector<jwe::RecipientSpec>& recipients, const jcd::FileInfo& info) {
   MemorySink sink;
   jcd::Encryptor enc(sink, recipients, info);
   enc.update(plaintext);
@@ -83,11 +85,12 @@ Vector positive(const std::string& name, std::string_view text, const std::vecto
   return Vector{name, describe(text, groups), sink.data(), plaintext};
 }
 
-Vector negative(const Vector& base, const std::string& name, std::string_view text, Bytes altered, Errc code,
-                std::string_view message) {
+Vector negative(const Vector& base, const std::string& name, std::string_view text, Bytes altered,
+                Errc code, std::string_view message) {
   Json description = base.description;
   description["description"] = std::string(text);
-  description["error"] = Json{{"code", std::string(errc_name(code))}, {"message", std::string(message)}};
+  description["error"] =
+      Json{{"code", std::string(errc_name(code))}, {"message", std::string(message)}};
   return Vector{name, std::move(description), std::move(altered), std::nullopt};
 }
 
@@ -125,7 +128,8 @@ Bytes join(std::string_view line, const std::vector<Bytes>& segments) {
 // `line` with `extra` inserted right after the first occurrence of `anchor`.
 std::string insert_after(std::string line, std::string_view anchor, std::string_view extra) {
   auto at = line.find(anchor);
-  if (at == std::string::npos) fail(Errc::internal, "make_vectors: no " + std::string(anchor) + " in the envelope");
+  if (at == std::string::npos)
+    fail(Errc::internal, "make_vectors: no " + std::string(anchor) + " in the envelope");
   return line.insert(at + anchor.size(), extra);
 }
 
@@ -149,14 +153,16 @@ Bytes assemble(std::string_view line, ByteView payload_key, const std::vector<Se
   Bytes out(header.begin(), header.end());
   for (std::size_t i = 0; i < segments.size(); ++i) {
     Bytes sealed(segments[i].plaintext.size());
-    auto tag = gcm.seal(jcd::segment_nonce(i, segments[i].last), digest, segments[i].plaintext, sealed);
+    auto tag =
+        gcm.seal(jcd::segment_nonce(i, segments[i].last), digest, segments[i].plaintext, sealed);
     out.insert(out.end(), sealed.begin(), sealed.end());
     out.insert(out.end(), tag.begin(), tag.end());
   }
   return out;
 }
 
-std::string metadata_envelope(ByteView metadata_json, const std::vector<jwe::RecipientSpec>& recipients) {
+std::string metadata_envelope(ByteView metadata_json,
+                              const std::vector<jwe::RecipientSpec>& recipients) {
   return jwe::encrypt(metadata_json, recipients, std::string(jcd::kMetadataType)).serialize();
 }
 
@@ -164,7 +170,8 @@ std::string metadata_envelope(ByteView metadata_json, const std::vector<jwe::Rec
 // its .json says.
 std::string check(const Vector& v) {
   vectors::Description d = vectors::read_description(as_bytes(v.description.dump()));
-  for (vectors::KeyUse use : {vectors::KeyUse::group_key, vectors::KeyUse::share_and_recryption_key}) {
+  for (vectors::KeyUse use :
+       {vectors::KeyUse::group_key, vectors::KeyUse::share_and_recryption_key}) {
     MemorySink out;
     try {
       vectors::decrypt_jcd(v.jcd, vectors::opener(d, use), out);
@@ -173,7 +180,8 @@ std::string check(const Vector& v) {
       return std::string("fails with ") + std::string(errc_name(e.code())) + ": " + e.what();
     }
     if (d.error) return "decrypts, but should fail with " + d.error->message;
-    if (!v.plaintext || out.data() != *v.plaintext) return "decrypts to something else than its plaintext";
+    if (!v.plaintext || out.data() != *v.plaintext)
+      return "decrypts to something else than its plaintext";
   }
   return "";
 }
@@ -195,54 +203,63 @@ int main(int argc, char** argv) {
   std::vector<Vector> out;
 
   // Positive vectors: each decrypts to its .plaintext.
-  const Vector any_of =
-      positive("any-of", "one group recipient; open with the group key or with share + recryption key", {&accounting},
-               hello, {{recipient(accounting)}}, jcd::FileInfo{"hello.txt", "text/plain", "2026-11-22T00:00:00Z"});
+  const Vector any_of = positive(
+      "any-of", "one group recipient; open with the group key or with share + recryption key",
+      {&accounting}, hello, {{recipient(accounting)}},
+      jcd::FileInfo{"hello.txt", "text/plain", "2026-11-22T00:00:00Z"});
   out.push_back(any_of);
-  out.push_back(positive("two-groups-any-of", "two recipients, one per group; either group opens it",
-                         {&accounting, &executive}, hello, {{recipient(accounting)}, {recipient(executive)}}, {}));
-  out.push_back(positive("all-of", "one ECDH-ES-ALLOF+A256KW recipient: needs both groups' Z, in parts order",
-                         {&accounting, &executive}, hello, {{recipient(accounting), recipient(executive)}}, {}));
+  out.push_back(positive(
+      "two-groups-any-of", "two recipients, one per group; either group opens it",
+      {&accounting, &executive}, hello, {{recipient(accounting)}, {recipient(executive)}}, {}));
+  out.push_back(positive(
+      "all-of", "one ECDH-ES-ALLOF+A256KW recipient: needs both groups' Z, in parts order",
+      {&accounting, &executive}, hello, {{recipient(accounting), recipient(executive)}}, {}));
   Bytes big(3 * jcd::kSegmentSize + 1000);
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i % 251);
-  const Vector multi = positive("multi-segment", "3 full segments and a last one of 1000 bytes; byte i is i mod 251",
-                                {&accounting}, big, {{recipient(accounting)}}, {});
+  const Vector multi =
+      positive("multi-segment", "3 full segments and a last one of 1000 bytes; byte i is i mod 251",
+               {&accounting}, big, {{recipient(accounting)}}, {});
   out.push_back(multi);
   Bytes exact(jcd::kSegmentSize, 0x61);
-  const Vector one_full = positive("one-full-segment", "exactly 65536 bytes: one full segment that is the last",
-                                   {&accounting}, exact, {{recipient(accounting)}}, {});
+  const Vector one_full =
+      positive("one-full-segment", "exactly 65536 bytes: one full segment that is the last",
+               {&accounting}, exact, {{recipient(accounting)}}, {});
   out.push_back(one_full);
   out.push_back(positive("empty", "empty plaintext: one empty last segment", {&accounting}, Bytes{},
                          {{recipient(accounting)}}, {}));
   {
     // A recipient of an algorithm this format does not define comes first; a reader skips it.
     SecureBytes key = random_key();
-    Json envelope = Json::parse(metadata_envelope(jcd::Metadata{secure_copy(key), jcd::kSegmentSize, {}}.to_json(),
-                                                  {{recipient(accounting)}}));
+    Json envelope = Json::parse(
+        metadata_envelope(jcd::Metadata{secure_copy(key), jcd::kSegmentSize, {}}.to_json(),
+                          {{recipient(accounting)}}));
     Bytes wrapped(256);
     ossl::check(RAND_bytes(wrapped.data(), static_cast<int>(wrapped.size())) == 1, "RAND_bytes");
     Json foreign{{"header", {{"alg", "RSA-OAEP-256"}, {"kid", "legal@example.com"}}},
                  {"encrypted_key", base64url::encode(wrapped)}};
     envelope["recipients"].insert(envelope["recipients"].begin(), foreign);
-    out.push_back(Vector{"unknown-alg-first",
-                         describe("an RSA-OAEP-256 recipient, which a reader skips, before the group's own",
-                                  {&accounting}),
-                         assemble(envelope.dump(), key, {{hello, true}}), hello});
+    out.push_back(
+        Vector{"unknown-alg-first",
+               describe("an RSA-OAEP-256 recipient, which a reader skips, before the group's own",
+                        {&accounting}),
+               assemble(envelope.dump(), key, {{hello, true}}), hello});
   }
 
   // Negative vectors: each fails with the error its .json names, and writes no plaintext.
   {
     std::vector<Bytes> segs = segments_of(multi.jcd);
     segs.pop_back();
-    out.push_back(negative(multi, "truncated-at-segment-boundary",
-                           "multi-segment without its last segment: it ends after a full segment that is not the last",
-                           join(envelope_line(multi.jcd), segs), Errc::truncated,
-                           ".jcd file is truncated at a segment boundary"));
+    out.push_back(negative(
+        multi, "truncated-at-segment-boundary",
+        "multi-segment without its last segment: it ends after a full segment that is not the last",
+        join(envelope_line(multi.jcd), segs), Errc::truncated,
+        ".jcd file is truncated at a segment boundary"));
   }
   {
     std::vector<Bytes> segs = segments_of(multi.jcd);
     std::swap(segs[0], segs[1]);
-    out.push_back(negative(multi, "segments-reordered", "multi-segment with its first two segments swapped",
+    out.push_back(negative(multi, "segments-reordered",
+                           "multi-segment with its first two segments swapped",
                            join(envelope_line(multi.jcd), segs), Errc::decrypt_failed,
                            ".jcd segment 0 does not authenticate (the file was altered)"));
   }
@@ -252,52 +269,65 @@ int main(int argc, char** argv) {
     std::string kid = udf::key_fingerprint(accounting.key.public_key);
     std::string flipped = kid;
     flipped[0] = flipped[0] == 'M' ? 'N' : 'M';
-    line.replace(line.find("\"kid\":\"" + kid + "\""), kid.size() + 8, "\"kid\":\"" + flipped + "\"");
-    out.push_back(negative(any_of, "flipped-kid",
-                           "any-of with one character of the recipient's kid changed; the recipient opens, the "
-                           "payload does not",
-                           join(line, segments_of(any_of.jcd)), Errc::decrypt_failed,
-                           ".jcd segment 0 does not authenticate (the file was altered)"));
+    line.replace(line.find("\"kid\":\"" + kid + "\""), kid.size() + 8,
+                 "\"kid\":\"" + flipped + "\"");
+    out.push_back(negative(
+        any_of, "flipped-kid",
+        "any-of with one character of the recipient's kid changed; the recipient opens, the "
+        "payload does not",
+        join(line, segments_of(any_of.jcd)), Errc::decrypt_failed,
+        ".jcd segment 0 does not authenticate (the file was altered)"));
   }
   {
     Bytes file = one_full.jcd;
     file.push_back('\n');
-    out.push_back(negative(one_full, "trailing-data", "one-full-segment with a newline after its last segment",
-                           std::move(file), Errc::decrypt_failed, ".jcd file has data after its last segment"));
+    out.push_back(negative(
+        one_full, "trailing-data", "one-full-segment with a newline after its last segment",
+        std::move(file), Errc::decrypt_failed, ".jcd file has data after its last segment"));
   }
   {
     // 65536 bytes written as a full segment and then an empty last one, where the one encoding
     // is a single full last segment.
     SecureBytes key = random_key();
-    std::string line = metadata_envelope(jcd::Metadata{secure_copy(key), jcd::kSegmentSize, {}}.to_json(),
-                                         {{recipient(accounting)}});
-    out.push_back(negative(one_full, "empty-last-segment-after-data",
-                           "65536 bytes as a full segment that is not the last, then an empty last segment",
-                           assemble(line, key, {{exact, false}, {{}, true}}), Errc::malformed,
-                           ".jcd file has an empty last segment after data"));
+    std::string line =
+        metadata_envelope(jcd::Metadata{secure_copy(key), jcd::kSegmentSize, {}}.to_json(),
+                          {{recipient(accounting)}});
+    out.push_back(
+        negative(one_full, "empty-last-segment-after-data",
+                 "65536 bytes as a full segment that is not the last, then an empty last segment",
+                 assemble(line, key, {{exact, false}, {{}, true}}), Errc::malformed,
+                 ".jcd file has an empty last segment after data"));
   }
   {
-    std::string line = insert_after(envelope_line(any_of.jcd), "\"header\":{", "\"kid\":\"" + executive_kid + "\",");
-    out.push_back(negative(any_of, "duplicate-member", "any-of whose recipient header names a second, different kid",
-                           join(line, segments_of(any_of.jcd)), Errc::malformed, "duplicate member \"kid\" in JWE"));
+    std::string line = insert_after(envelope_line(any_of.jcd), "\"header\":{",
+                                    "\"kid\":\"" + executive_kid + "\",");
+    out.push_back(negative(
+        any_of, "duplicate-member", "any-of whose recipient header names a second, different kid",
+        join(line, segments_of(any_of.jcd)), Errc::malformed, "duplicate member \"kid\" in JWE"));
   }
   {
-    std::string line = insert_after(envelope_line(any_of.jcd), "{", "\"unprotected\":{\"kid\":\"" + executive_kid + "\"},");
-    out.push_back(negative(any_of, "overlapping-headers",
-                           "any-of with a shared unprotected header whose kid differs from the recipient header's",
-                           join(line, segments_of(any_of.jcd)), Errc::malformed,
-                           "JWE header parameter \"kid\" is in both the per-recipient and the shared unprotected header"));
+    std::string line = insert_after(envelope_line(any_of.jcd), "{",
+                                    "\"unprotected\":{\"kid\":\"" + executive_kid + "\"},");
+    out.push_back(negative(
+        any_of, "overlapping-headers",
+        "any-of with a shared unprotected header whose kid differs from the recipient header's",
+        join(line, segments_of(any_of.jcd)), Errc::malformed,
+        "JWE header parameter \"kid\" is in both the per-recipient and the shared unprotected "
+        "header"));
   }
   {
     std::string line = insert_after(envelope_line(any_of.jcd), "{", "\"comment\":\"hello\",");
-    out.push_back(negative(any_of, "unknown-envelope-member", "any-of with a top-level envelope member JWE does not define",
-                           join(line, segments_of(any_of.jcd)), Errc::malformed, "JWE has an unknown member \"comment\""));
+    out.push_back(negative(any_of, "unknown-envelope-member",
+                           "any-of with a top-level envelope member JWE does not define",
+                           join(line, segments_of(any_of.jcd)), Errc::malformed,
+                           "JWE has an unknown member \"comment\""));
   }
   {
     SecureBytes key = random_key();
     jcd::FileInfo info{"hello.txt", "text/plain", "2026-11-22 00:00:00"};
-    std::string line = metadata_envelope(jcd::Metadata{secure_copy(key), jcd::kSegmentSize, info}.to_json(),
-                                         {{recipient(accounting)}});
+    std::string line =
+        metadata_envelope(jcd::Metadata{secure_copy(key), jcd::kSegmentSize, info}.to_json(),
+                          {{recipient(accounting)}});
     out.push_back(negative(any_of, "created-not-rfc3339",
                            "metadata whose created is \"2026-11-22 00:00:00\": no T, no time zone",
                            assemble(line, key, {{hello, true}}), Errc::malformed,
@@ -306,13 +336,15 @@ int main(int argc, char** argv) {
   {
     SecureBytes key = random_key();
     SecureBytes other = random_key();
-    std::string metadata = "{\"payload_key\":\"" + base64url::encode(other) + "\",\"payload_key\":\"" +
-                           base64url::encode(key) + "\",\"segment_size\":65536}";
+    std::string metadata = "{\"payload_key\":\"" + base64url::encode(other) +
+                           "\",\"payload_key\":\"" + base64url::encode(key) +
+                           "\",\"segment_size\":65536}";
     std::string line = metadata_envelope(as_bytes(metadata), {{recipient(accounting)}});
-    out.push_back(negative(any_of, "duplicate-metadata-member",
-                           "metadata naming two payload keys; the segments are sealed under the second",
-                           assemble(line, key, {{hello, true}}), Errc::malformed,
-                           "duplicate member \"payload_key\" in .jcd metadata"));
+    out.push_back(
+        negative(any_of, "duplicate-metadata-member",
+                 "metadata naming two payload keys; the segments are sealed under the second",
+                 assemble(line, key, {{hello, true}}), Errc::malformed,
+                 "duplicate member \"payload_key\" in .jcd metadata"));
   }
 
   for (const Vector& v : out) {

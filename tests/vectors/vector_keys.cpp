@@ -27,14 +27,15 @@ Description read_description(ByteView json_text) {
   d.description = json::string_field(doc, "description", kWhat);
   for (const Json& g : json::array_field(doc, "groups", kWhat)) {
     Point signing = jwk::to_public(json::object_field(g, "signing_key", kWhat));
-    d.groups.push_back(Group{json::string_field(g, "name", kWhat), json::string_field(g, "kid", kWhat),
-                             json::string_field(g, "group_id", kWhat), std::move(signing),
-                             private_key(g, "group_key"), private_key(g, "member_share"),
-                             private_key(g, "recryption_key")});
+    d.groups.push_back(Group{
+        json::string_field(g, "name", kWhat), json::string_field(g, "kid", kWhat),
+        json::string_field(g, "group_id", kWhat), std::move(signing), private_key(g, "group_key"),
+        private_key(g, "member_share"), private_key(g, "recryption_key")});
   }
   if (doc.contains("error")) {
     const Json& e = json::object_field(doc, "error", kWhat);
-    d.error = ExpectedError{json::string_field(e, "code", kWhat), json::string_field(e, "message", kWhat)};
+    d.error = ExpectedError{json::string_field(e, "code", kWhat),
+                            json::string_field(e, "message", kWhat)};
   }
   return d;
 }

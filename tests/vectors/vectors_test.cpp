@@ -42,7 +42,8 @@ struct Vector {
 Vector load(const std::string& name) {
   Vector v{read_file(kDir / (name + ".jcd"), 1 << 24),
            vectors::read_description(read_file(kDir / (name + ".json"), 1 << 20)), std::nullopt};
-  if (fs::exists(kDir / (name + ".plaintext"))) v.plaintext = read_file(kDir / (name + ".plaintext"), 1 << 24);
+  if (fs::exists(kDir / (name + ".plaintext")))
+    v.plaintext = read_file(kDir / (name + ".plaintext"), 1 << 24);
   return v;
 }
 
@@ -50,7 +51,8 @@ Vector load(const std::string& name) {
 class OutputDir {
  public:
   explicit OutputDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("recrypt-vector-" + name + "-" + std::to_string(::getpid()))) {
+      : path_(fs::temp_directory_path() /
+              ("recrypt-vector-" + name + "-" + std::to_string(::getpid()))) {
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -82,7 +84,8 @@ Outcome decrypt(const Vector& v, vectors::KeyUse use, const std::string& name) {
     outcome.error = e;
   }
   if (fs::exists(target)) outcome.output = read_file(target, 1 << 24);
-  outcome.files_left = static_cast<std::size_t>(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()));
+  outcome.files_left = static_cast<std::size_t>(
+      std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()));
   return outcome;
 }
 
@@ -98,7 +101,8 @@ class Vectors : public ::testing::TestWithParam<std::string> {
       EXPECT_EQ(got.output, v.plaintext);
       return;
     }
-    ASSERT_TRUE(got.error.has_value()) << GetParam() << " decrypted, but must fail with: " << v.description.error->message;
+    ASSERT_TRUE(got.error.has_value())
+        << GetParam() << " decrypted, but must fail with: " << v.description.error->message;
     EXPECT_EQ(errc_name(got.error->code()), v.description.error->code) << got.error->what();
     EXPECT_EQ(got.error->what(), v.description.error->message);
     EXPECT_FALSE(got.output.has_value()) << "a refused file left its plaintext behind";
@@ -138,7 +142,8 @@ TEST(VectorsFolder, EveryVectorIsCompleteAndDescribed) {
     }
   }
   std::string readme(as_chars(read_file(kDir / "README.md", 1 << 20)));
-  for (const std::string& n : names) EXPECT_NE(readme.find("`" + n + "`"), std::string::npos) << n << " is not in README.md";
+  for (const std::string& n : names)
+    EXPECT_NE(readme.find("`" + n + "`"), std::string::npos) << n << " is not in README.md";
 }
 
 // The locator of every key agreement names its group by the group's real id: the UDF of the
