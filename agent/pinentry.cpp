@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <initializer_list>
+#include <utility>
 #include <cstdio>
 #include <stdexcept>
 
@@ -140,18 +142,27 @@ std::string assuan_escape(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Waits for pinentry's greeting, then sends each (command, text) whose text is not empty.
+void greet_and_set(Pinentry& p,
+                   std::initializer_list<std::pair<const char*, const std::string&>> settings) {
+  if (!p.transact(nullptr)) throw std::runtime_error("pinentry did not greet");
+  for (const auto& [command, value] : settings) {
+    if (value.empty()) continue;
+    p.send(std::string(command) + " " + assuan_escape(value));
+    p.transact(nullptr);
+  }
+}
+
+}  // namespace
+
 std::optional<SecureString> ask_pinentry(const std::string& program, const PinentryPrompt& prompt) {
   Pinentry p(program);
-  if (!p.transact(nullptr)) throw std::runtime_error("pinentry did not greet");
-  auto set = [&p](const std::string& command, const std::string& value) {
-    if (value.empty()) return;
-    p.send(command + " " + assuan_escape(value));
-    p.transact(nullptr);
-  };
-  set("SETTITLE", prompt.title);
-  set("SETDESC", prompt.description);
-  set("SETPROMPT", prompt.prompt);
-  set("SETERROR", prompt.error);
+  greet_and_set(p, {{"SETTITLE", prompt.title},
+                    {"SETDESC", prompt.description},
+                    {"SETPROMPT", prompt.prompt},
+                    {"SETERROR", prompt.error}});
   p.send("GETPIN");
   SecureString pin;
   if (!p.transact(&pin)) return std::nullopt;  // cancelled (ERR 83886179) or failed
@@ -161,16 +172,10 @@ std::optional<SecureString> ask_pinentry(const std::string& program, const Pinen
 
 bool confirm_pinentry(const std::string& program, const ConfirmPrompt& prompt) {
   Pinentry p(program);
-  if (!p.transact(nullptr)) throw std::runtime_error("pinentry did not greet");
-  auto set = [&p](const std::string& command, const std::string& value) {
-    if (value.empty()) return;
-    p.send(command + " " + assuan_escape(value));
-    p.transact(nullptr);
-  };
-  set("SETTITLE", prompt.title);
-  set("SETDESC", prompt.description);
-  set("SETOK", prompt.ok);
-  set("SETCANCEL", prompt.cancel);
+  greet_and_set(p, {{"SETTITLE", prompt.title},
+                    {"SETDESC", prompt.description},
+                    {"SETOK", prompt.ok},
+                    {"SETCANCEL", prompt.cancel}});
   p.send("CONFIRM");
   if (p.transact(nullptr)) {
     p.send("BYE");
