@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <mutex>
 
 #include "base/sigpipe_guard.hpp"
@@ -70,6 +71,11 @@ struct TpmBackend::Impl {
   KeyStore store;
   std::mutex mu;
   std::unique_ptr<Connection> conn;
+  // Keys whose last PIN the TPM refused, and why. The next request for that key's PIN says
+  // so: a person sees it at the prompt, and the agent does not give the same PIN from a file
+  // again, which would spend another try of the dictionary-attack lockout.
+  std::mutex refused_mu;
+  std::map<std::string, std::string, std::less<>> refused_pins;
 
   Connection& connect() {
     if (!conn) conn = Connection::open(tcti, config.persistent_parent);
@@ -177,9 +183,19 @@ struct TpmBackend::Impl {
       throw BackendError(BackendErrc::locked,
                          "TPM key " + key_name(blob.label, id) + " cannot be used: " + e.what());
     }
-    const SecureString pin = ask_pin("PIN for TPM key " + key_name(blob.label, id), tries);
+    std::string refused;
+    {
+      std::lock_guard guard(refused_mu);
+      if (auto it = refused_pins.find(id); it != refused_pins.end()) refused = it->second;
+    }
+    const SecureString pin = ask_pin("PIN for TPM key " + key_name(blob.label, id), tries, refused);
     auth_from_pin(pin, auth);
     return true;
+  }
+
+  void pin_accepted(std::string_view id) {
+    std::lock_guard guard(refused_mu);
+    if (auto it = refused_pins.find(id); it != refused_pins.end()) refused_pins.erase(it);
   }
 
   // A TPM error from a command authorised with a key's PIN, told in the key's terms.
@@ -190,6 +206,11 @@ struct TpmBackend::Impl {
     } catch (const Error&) {
     }
     if (e.code() == BackendErrc::auth_failed) {
+      {
+        std::lock_guard guard(refused_mu);
+        refused_pins.insert_or_assign(std::string(id), "the last PIN given for TPM key " +
+                                                           key_name(label, id) + " was wrong");
+      }
       std::string message = "wrong PIN for TPM key " + key_name(label, id) +
                             "; each wrong PIN counts towards the TPM's dictionary-attack lockout";
       try {
@@ -328,7 +349,7 @@ backend::EcdhResult TpmBackend::ecdh(std::string_view key_id, const Point& peer)
   Wiped<TPM2B_AUTH> auth;
   const bool with_pin = impl_->key_pin_auth(key_id, auth.v);
   try {
-    return impl_->run([&](Connection& c) {
+    auto result = impl_->run([&](Connection& c) {
       const CachedKey& key = impl_->loaded_key(c, key_id, KeyPurpose::encryption);
       try {
         auto z = c.salted_session().ecdh_zgen(key.ref, x, y, ByteView(auth.v.buffer, auth.v.size));
@@ -342,6 +363,8 @@ backend::EcdhResult TpmBackend::ecdh(std::string_view key_id, const Point& peer)
         throw;
       }
     });
+    if (with_pin) impl_->pin_accepted(key_id);
+    return result;
   } catch (const TpmError& e) {
     if (!with_pin) throw;
     impl_->pin_refused(e, key_id);
@@ -384,7 +407,7 @@ Bytes TpmBackend::sign_digest(std::string_view key_id, ByteView digest) {
     return own(raw);
   };
   try {
-    return impl_->run([&](Connection& c) {
+    Bytes signature = impl_->run([&](Connection& c) {
       auto sig = sign(c);
       if (sig->sigAlg != TPM2_ALG_ECDSA)
         throw BackendError(BackendErrc::device, "TPM returned a signature that is not ECDSA");
@@ -393,6 +416,8 @@ Bytes TpmBackend::sign_digest(std::string_view key_id, ByteView digest) {
       out.insert(out.end(), s.begin(), s.end());
       return out;
     });
+    if (with_pin) impl_->pin_accepted(key_id);
+    return signature;
   } catch (const TpmError& e) {
     if (!with_pin) throw;
     impl_->pin_refused(e, key_id);

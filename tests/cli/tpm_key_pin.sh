@@ -28,4 +28,10 @@ refused 6 alice decrypt doc.txt.jcd -o wrong.txt
 grep -q "wrong PIN for TPM key '" <<<"$ERR" && grep -q "(2 tries left)" <<<"$ERR" ||
   die "no wrong-PIN refusal naming the key in: $ERR"
 ! grep -q "not the PIN" <<<"$ERR" || die "the PIN appears in the message: $ERR"
+# Asked again, the agent does not give the TPM the same wrong PIN from the file: that would
+# spend another try of the lockout.
+refused 6 alice decrypt doc.txt.jcd -o wrong.txt
+grep -q "the last PIN given for TPM key '.*' (.*) was wrong (the passphrase given to the agent non-interactively)" <<<"$ERR" ||
+  die "second refusal did not come from the agent: $ERR"
+! grep -q "tries left" <<<"$ERR" || die "the TPM was asked again: $ERR"
 echo "tpm_key_pin: ok"

@@ -102,9 +102,17 @@ TEST_F(TpmKeyPinTest, WrongPinIsRefusedWithAuthFailedAndCountsTowardsLockout) {
   EXPECT_NE(msg.find("wrong PIN for TPM key 'laptop' (" + key.id + ")"), std::string::npos) << msg;
   EXPECT_NE(msg.find("dictionary-attack lockout (2 tries left)"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("1357"), std::string::npos) << "the PIN never appears in a message";
-  // The right PIN works next on the same connection (its session started afresh).
+  // The right PIN works next on the same connection (its session started afresh). The request
+  // for it says the last one was wrong (so that the agent does not give a PIN from a file
+  // again); once a PIN was accepted, the next request says nothing of it.
   pins.pin = "2468";
   expect_ecdh_works(*wrong, key);
+  ASSERT_GE(pins.asked.size(), 2u);
+  EXPECT_EQ(pins.asked[pins.asked.size() - 2].error, "");
+  EXPECT_EQ(pins.asked.back().error,
+            "the last PIN given for TPM key 'laptop' (" + key.id + ") was wrong");
+  expect_ecdh_works(*wrong, key);
+  EXPECT_EQ(pins.asked.back().error, "");
 
   // Two more wrong PINs trip the lockout; then the key says so without asking.
   pins.pin = "1357";
