@@ -188,3 +188,13 @@ fingerprint() {
 }
 
 same_file() { cmp -s "$1" "$2" || die "$1 and $2 differ"; }
+
+# first_round_trip USER GROUP: USER creates GROUP, encrypts doc.txt to it and decrypts it back
+# to out.txt, which must equal it: the opening of the tests that then try its keys' PINs.
+first_round_trip() {
+  ok "$1" group create "$2"
+  printf 'x\n' >doc.txt
+  ok "$1" encrypt -r "$2" doc.txt
+  ok "$1" decrypt doc.txt.jcd -o out.txt
+  same_file doc.txt out.txt
+}

@@ -14,11 +14,7 @@ start_service
 export BACKEND_alice=pkcs11 PKCS11_MODULE="$module"
 start_agent alice
 ok alice personal alice@example.com --service "$SERVICE_URL"
-ok alice group create g@example.com
-printf 'x\n' >doc.txt
-ok alice encrypt -r g@example.com doc.txt
-ok alice decrypt doc.txt.jcd -o out.txt
-same_file doc.txt out.txt
+first_round_trip alice g@example.com
 
 # The agent again, with a wrong passphrase (= PIN).
 stop_agent alice

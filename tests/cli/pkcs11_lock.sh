@@ -29,11 +29,7 @@ softhsm_token alice alice
 echo "passphrase of alice" >"$FAKE_PINENTRY_ANSWER"
 agent_with_pinentry
 ok alice personal alice@example.com --service "$SERVICE_URL"
-ok alice group create g@example.com
-printf 'x\n' >doc.txt
-ok alice encrypt -r g@example.com doc.txt
-ok alice decrypt doc.txt.jcd -o out.txt
-same_file doc.txt out.txt
+first_round_trip alice g@example.com
 before=$(asked)
 [ "$before" -ge 1 ] || die "the PIN was never asked"
 ok alice decrypt doc.txt.jcd -o out.txt --force

@@ -13,11 +13,7 @@ start_agent alice --tpm-key-pin
 ok alice personal alice@example.com --service "$SERVICE_URL"
 ok alice device list
 grep -q "  tpm  auth: pin" <<<"$OUT" || die "the key with a PIN is not auth: pin: $OUT"
-ok alice group create g@example.com
-printf 'x\n' >doc.txt
-ok alice encrypt -r g@example.com doc.txt
-ok alice decrypt doc.txt.jcd -o out.txt
-same_file doc.txt out.txt
+first_round_trip alice g@example.com
 
 # The same agent with a wrong PIN: the PIN-protected key refuses, and says which key.
 stop_agent alice
