@@ -126,6 +126,12 @@ class Backend {
 
   virtual KeyInfo generate_key(std::string_view label, KeyPurpose purpose) = 0;
   virtual std::vector<KeyInfo> list_keys() = 0;
+  // An existing key made by other means (a card's own tool, an earlier profile) taken as a
+  // device or profile key. `key` is an id list_keys() reports; backends may accept more
+  // (PKCS#11: any key URI, or a PIV slot such as "9d"). The key must be able to do what
+  // `purpose` needs: an encryption key proves it with one ECDH against its own public key.
+  // no_such_key when nothing matches, unsupported when the key cannot serve the purpose.
+  virtual KeyInfo adopt_key(std::string_view key, KeyPurpose purpose);
 
   // x·peer with the private key `key_id` (purpose encryption). `peer` is already validated.
   virtual EcdhResult ecdh(std::string_view key_id, const Point& peer) = 0;

@@ -42,6 +42,8 @@ Pkcs11Backend::KeyHandle Pkcs11Backend::private_key(Session& s, std::string_view
 }
 
 SecureBytes Pkcs11Backend::derive_x(Session& s, CK_OBJECT_HANDLE key, const Point& peer) {
+  // Not called on a module that does not list it: some (tpm2-pkcs11 1.9.0) abort.
+  require_mechanism(&TokenMechanisms::ecdh, kNeedEcdh, "do ECDH");
   Bytes pub = peer.to_uncompressed();
   CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, static_cast<CK_ULONG>(pub.size()),
                                 pub.data()};

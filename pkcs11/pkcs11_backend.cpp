@@ -34,7 +34,9 @@ Pkcs11Backend::~Pkcs11Backend() = default;
 backend::Capabilities Pkcs11Backend::capabilities() const {
   backend::Capabilities c;
   c.full_point_ecdh = false;  // CKM_ECDH1_DERIVE with CKD_NULL yields only x
-  c.resident_shares = true;
+  // Until the token has been seen, assume it can: the operation then says what it lacks.
+  std::optional<TokenMechanisms> m = link_.mechanisms();
+  c.resident_shares = !m || m->resident_shares();
   c.sealing = true;
   c.needs_pin = true;
   c.key_auth = backend::KeyAuth::pin;
@@ -42,5 +44,14 @@ backend::Capabilities Pkcs11Backend::capabilities() const {
 }
 
 bool Pkcs11Backend::present() noexcept { return link_.present(); }
+
+void Pkcs11Backend::require_mechanism(bool TokenMechanisms::*has, const char* mechanism,
+                                      std::string_view purpose) const {
+  std::optional<TokenMechanisms> m = link_.mechanisms();
+  if (!m || (*m).*has) return;
+  throw BackendError(BackendErrc::unsupported, "token '" + token_label(link_.token()) +
+                                                   "' cannot " + std::string(purpose) +
+                                                   ": its module lists no " + mechanism);
+}
 
 }  // namespace recrypt::pkcs11

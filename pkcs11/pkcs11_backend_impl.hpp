@@ -33,6 +33,8 @@ class Pkcs11Backend final : public backend::Backend {
 
   backend::KeyInfo generate_key(std::string_view label, backend::KeyPurpose purpose) override;
   std::vector<backend::KeyInfo> list_keys() override;
+  // A key URI or a PIV slot name ("9d"); see Backend::adopt_key.
+  backend::KeyInfo adopt_key(std::string_view key, backend::KeyPurpose purpose) override;
   backend::EcdhResult ecdh(std::string_view key_id, const Point& peer) override;
   Bytes sign_digest(std::string_view key_id, ByteView digest) override;
   Bytes seal(std::string_view label, ByteView secret) override;
@@ -53,6 +55,8 @@ class Pkcs11Backend final : public backend::Backend {
   SecureBytes derive_x(Session& s, CK_OBJECT_HANDLE key, const Point& peer);
   backend::KeyInfo generate_in_session(Session& s, std::string_view label,
                                        backend::KeyPurpose purpose);
+  CK_OBJECT_HANDLE key_to_adopt(Session& s, std::string_view key);
+  void destroy_objects_with_id(Session& s, const Bytes& id) noexcept;
   std::optional<backend::KeyInfo> describe_key(Session& s, CK_OBJECT_HANDLE priv);
   std::optional<Point> public_point_of(Session& s, CK_OBJECT_HANDLE priv, const Bytes& id,
                                        const std::optional<std::string>& label);
@@ -63,6 +67,10 @@ class Pkcs11Backend final : public backend::Backend {
   backend::KeyInfo finish_import(Session& s, std::string_view label, CK_OBJECT_HANDLE priv,
                                  const Bytes& id, const Point& share_public);
 
+  // Throws BackendError(unsupported) "token 'L' cannot <purpose>: its module lists no
+  // <mechanism>" when the token's mechanism list lacks it; unknown lists pass.
+  void require_mechanism(bool TokenMechanisms::*has, const char* mechanism,
+                         std::string_view purpose) const;
   std::string key_uri(const std::optional<std::string>& label, const Bytes& id) const;
 
   Pkcs11Config config_;

@@ -91,6 +91,8 @@ KeyInfo Pkcs11Backend::finish_import(Session& s, std::string_view label, CK_OBJE
 
 KeyInfo Pkcs11Backend::import_kwp(Session& s, std::string_view label, ByteView data) {
   KwpShare share = parse_kwp_share(data);
+  require_mechanism(&TokenMechanisms::ecdh, kNeedEcdh, "hold a member share");
+  require_mechanism(&TokenMechanisms::aes_key_wrap_pad, kNeedKwp, "hold a member share");
   CK_OBJECT_HANDLE device = private_key_for_point(s, share.device_key);
 
   // KEK = x(d·E) as an AES-256 key that can only unwrap and never leaves the token.

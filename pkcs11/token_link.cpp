@@ -142,9 +142,21 @@ bool TokenLink::find_token() {
     found_info = info;
   }
   if (!found) return false;
-  slot_ = found;
-  token_ = found_info;
+  found_token(*found, found_info);
   return true;
+}
+
+void TokenLink::found_token(CK_SLOT_ID slot, const CK_TOKEN_INFO& info) {
+  slot_ = slot;
+  token_ = info;
+  std::optional<TokenMechanisms> m = read_mechanisms(fn_, slot);
+  std::lock_guard guard(mechanisms_mu_);
+  mechanisms_ = m;
+}
+
+std::optional<TokenMechanisms> TokenLink::mechanisms() const {
+  std::lock_guard guard(mechanisms_mu_);
+  return mechanisms_;
 }
 
 void TokenLink::resolve_token() {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "backend/backend.hpp"
+#include "pkcs11/mechanisms.hpp"
 #include "pkcs11/module.hpp"
 #include "pkcs11/pin_cache.hpp"
 #include "pkcs11/pkcs11_backend.hpp"
@@ -54,13 +55,18 @@ class TokenLink {
   // Throws not_present when the token is gone: for an answer that may only mean that (a
   // SoftHSM2 token removed mid-operation lists nothing rather than failing).
   void confirm_token();
+  // The mechanisms of the token last found (read each time it is found again, since another
+  // card may answer to the same URI); nullopt before the token was ever found, or when its
+  // module will not list them. Safe to call from any thread.
+  std::optional<TokenMechanisms> mechanisms() const;
   // Changes whenever object handles found earlier may no longer be valid: a new session, a
   // login or logout, any failure. Whoever caches handles drops them when it changes.
   std::uint64_t handle_epoch() const noexcept { return handle_epoch_; }
 
  private:
-  void resolve_token();        // fills slot_ and token_ or throws not_present
-  bool find_token();           // one pass over C_GetSlotList(CK_TRUE)
+  void resolve_token();  // fills slot_ and token_ or throws not_present
+  bool find_token();     // one pass over C_GetSlotList(CK_TRUE)
+  void found_token(CK_SLOT_ID slot, const CK_TOKEN_INFO& info);
   bool token_gone() noexcept;  // the configured token is no longer in slot_
   bool failed_for_removal(const backend::BackendError& e) noexcept;
   void open_session();
@@ -90,6 +96,9 @@ class TokenLink {
   bool logged_in_ = false;
   std::uint64_t handle_epoch_ = 0;
   std::chrono::steady_clock::time_point last_rescan_{};
+
+  mutable std::mutex mechanisms_mu_;  // capabilities() reads them outside run()
+  std::optional<TokenMechanisms> mechanisms_;
 };
 
 }  // namespace recrypt::pkcs11
