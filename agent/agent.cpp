@@ -51,7 +51,10 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
        Json{{"account", "string"},
             {"service", "string, service URL or domain (DNS SRV)"},
             {"backend", "string, optional"},
-            {"device", "string, optional device name"}},
+            {"device", "string, optional device name"},
+            {"encryption_key", "string, optional: adopt this key instead of making one"},
+            {"signing_key", "string, optional: adopt this key instead of making one"},
+            {"profile_key", "string, optional: adopt this key instead of making one"}},
        &Agent::profile_create, true, kAdmin},
       {"profile.show", "this user's profile", Json::object(), &Agent::profile_show, false, kNone},
       {"profile.lookup", "another user's profile as the service has it, to confirm its fingerprint",
@@ -60,8 +63,12 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
        &Agent::known_list, false, kNone},
       {"known.forget", "forget the pin of an account or group name, to accept a new key",
        Json{{"name", "string"}}, &Agent::known_forget, true, kAdmin},
-      {"device.add", "add a device (new keys on a backend) and republish the profile",
-       Json{{"name", "string"}, {"backend", "string, optional"}}, &Agent::device_add, true, kAdmin},
+      {"device.add", "add a device (new or adopted keys on a backend) and republish the profile",
+       Json{{"name", "string"},
+            {"backend", "string, optional"},
+            {"encryption_key", "string, optional: adopt this key instead of making one"},
+            {"signing_key", "string, optional: adopt this key instead of making one"}},
+       &Agent::device_add, true, kAdmin},
       {"device.confirm", "whether every decryption with a device asks the user first (on or off)",
        Json{{"name", "string"}, {"confirm", "boolean"}}, &Agent::device_confirm, true, kAdmin},
       {"device.list", "this profile's devices", Json::object(), &Agent::device_list, false, kNone},
@@ -259,9 +266,10 @@ Json Agent::list_methods(const Json&) {
 Json Agent::status(const Json&) {
   Json bs = Json::array();
   for (const auto& [name, b] : backends_) {
+    const bool present = b->present();  // first: a token's capabilities are read when found
     auto caps = b->capabilities();
     bs.push_back(Json{{"name", name},
-                      {"present", b->present()},
+                      {"present", present},
                       {"full_point_ecdh", caps.full_point_ecdh},
                       {"resident_shares", caps.resident_shares},
                       {"sealing", caps.sealing},

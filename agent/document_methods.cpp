@@ -84,6 +84,9 @@ Json Agent::document_open(const Json& params) {
 
   OpenPlan plan = plan_open(envelope, devices, profile.service);
   std::vector<std::string> reasons = plan.skipped;
+  // A device that failed (absent, refusing, broken) is the user's to fix, not a refusal: the
+  // answer says so (exit 8 in the CLI) rather than "not decryptable by you".
+  bool device_failed = false;
   Spent spent;
   std::map<std::string, Agreed> agreed;  // device | kid | T  ->  what it gave
 
@@ -151,8 +154,9 @@ Json Agent::document_open(const Json& params) {
         reasons.push_back(e.what());
       } catch (const backend::BackendError& e) {
         if (e.code() == backend::BackendErrc::auth_failed ||
-            e.code() == backend::BackendErrc::cancelled)
+            e.code() == backend::BackendErrc::locked || e.code() == backend::BackendErrc::cancelled)
           throw;
+        device_failed = true;
         reasons.push_back(e.what());
       }
     }
@@ -165,7 +169,8 @@ Json Agent::document_open(const Json& params) {
   }
   std::string message = "this agent cannot open the document";
   for (const auto& r : reasons) message += "; " + r;
-  throw RpcError(Code::decrypt_failed, message, Json{{"reasons", reasons}});
+  throw RpcError(device_failed ? Code::device_error : Code::decrypt_failed, message,
+                 Json{{"reasons", reasons}});
 }
 
 }  // namespace recrypt::agent

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "agent/agent.hpp"
@@ -32,6 +33,11 @@ void harden_process() {
 
 int main(int argc, char** argv) {
   using namespace recrypt::agent;
+  // The TSS libraries print every error they meet to stderr, also those of other programs'
+  // PKCS#11 modules that p11-kit's proxy loads into us (tpm2-pkcs11 on a host without a TPM:
+  // a dozen lines per module start). Our TPM backend reports its errors itself. Whoever wants
+  // the TSS's own lines sets TSS2_LOG.
+  ::setenv("TSS2_LOG", "all+NONE", 0);
   CLI::App app{
       "recrypt-agent: keeps a user's recrypt keys (soft, TPM 2.0 or PKCS#11) and serves the "
       "recrypt CLI"};

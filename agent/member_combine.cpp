@@ -60,10 +60,24 @@ std::string ResidentShares::key_for(backend::Backend& backend, const backend::Wr
   return keys_[slot] = imported.id;
 }
 
+namespace {
+
+// Failures that say nothing about the resident form: the device is gone, or the user did not
+// unlock it. The wrapped form needs the same device and the same PIN, so it is not tried.
+bool resident_failure_is_final(backend::BackendErrc code) {
+  using backend::BackendErrc;
+  return code == BackendErrc::not_present || code == BackendErrc::cancelled ||
+         code == BackendErrc::auth_failed || code == BackendErrc::locked;
+}
+
+}  // namespace
+
 std::vector<Point> member_shared_points(const DeviceKeys& device, const Point& epk,
                                         const service::RecryptDataResponse& answer,
                                         ResidentShares& resident, std::string& how) {
   service::ShareForm form = service::parse_share_form(answer.wrapped_share);
+  // Why the resident form failed, for the message when the wrapped form fails too.
+  std::string resident_refusal;
   if (form.resident && device.backend->capabilities().resident_shares) {
     try {
       const service::ResidentShare& r = *form.resident;
@@ -75,12 +89,25 @@ std::vector<Point> member_shared_points(const DeviceKeys& device, const Point& e
       how = "resident share";
       return out;
     } catch (const backend::BackendError& e) {
-      // A token that cannot unwrap keys still has the wrapped form, when it was sent one.
-      if (e.code() != backend::BackendErrc::unsupported || !form.jwe) throw;
+      // Tokens refuse an in-token unwrap in many ways (no such mechanism, CKR_ARGUMENTS_BAD for
+      // an AES key they cannot derive, ...): whatever the reason, the wrapped form may work.
+      if (resident_failure_is_final(e.code()) || !form.jwe) throw;
+      resident_refusal = e.what();
+    } catch (const Error& e) {
+      if (!form.jwe) throw;
+      resident_refusal = e.what();
     }
   }
   how = "wrapped share";
-  return {member_shared_point(device, epk, answer)};
+  if (resident_refusal.empty()) return {member_shared_point(device, epk, answer)};
+  const std::string before = " (the resident share failed first: " + resident_refusal + ")";
+  try {
+    return {member_shared_point(device, epk, answer)};
+  } catch (const backend::BackendError& e) {
+    throw backend::BackendError(e.code(), e.what() + before);
+  } catch (const Error& e) {
+    throw Error(e.code(), e.what() + before);
+  }
 }
 
 }  // namespace recrypt::agent

@@ -21,9 +21,31 @@ Json device_json(const LocalDevice& d) {
               {"confirm", d.confirm}};
 }
 
-LocalDevice make_device(backend::Backend& b, const std::string& name) {
-  auto enc = b.generate_key(name + ":encryption", backend::KeyPurpose::encryption);
-  auto sig = b.generate_key(name + ":signing", backend::KeyPurpose::signing);
+// A key given by the user (made with a card's own tool, say) is adopted; otherwise the backend
+// makes one.
+backend::KeyInfo device_key(backend::Backend& b, const std::optional<std::string>& adopt,
+                            const std::string& label, backend::KeyPurpose purpose) {
+  return adopt ? b.adopt_key(*adopt, purpose) : b.generate_key(label, purpose);
+}
+
+// The keys named in a profile.create or device.add request, each optional.
+struct KeyChoice {
+  std::optional<std::string> encryption, signing, profile;
+};
+
+KeyChoice key_choice(const Json& params) {
+  return KeyChoice{agent_rpc::param_optional_string(params, "encryption_key"),
+                   agent_rpc::param_optional_string(params, "signing_key"),
+                   agent_rpc::param_optional_string(params, "profile_key")};
+}
+
+// The encryption key comes first: it needs the most of a device (ECDH), so a token that cannot
+// be a device is refused before any other key is made on it.
+LocalDevice make_device(backend::Backend& b, const std::string& name, const KeyChoice& keys) {
+  auto enc = device_key(b, keys.encryption, name + ":encryption", backend::KeyPurpose::encryption);
+  auto sig = device_key(b, keys.signing, name + ":signing", backend::KeyPurpose::signing);
+  if (enc.id == sig.id)
+    throw RpcError(Code::invalid_params, "a device's encryption and signing keys must differ");
   return LocalDevice{name, std::string(b.name()), enc.id, sig.id};
 }
 
@@ -101,9 +123,13 @@ Json Agent::profile_create(const Json& params) {
   LocalProfile profile;
   profile.account = account;
   profile.service = service_url;
-  auto key = b.generate_key("profile:" + account, backend::KeyPurpose::signing);
+  const KeyChoice keys = key_choice(params);
+  profile.devices.push_back(make_device(b, device_name, keys));
+  auto key = device_key(b, keys.profile, "profile:" + account, backend::KeyPurpose::signing);
+  const LocalDevice& device = profile.devices.front();
+  if (key.id == device.signing_key_id || key.id == device.encryption_key_id)
+    throw RpcError(Code::invalid_params, "the profile key must differ from the device's keys");
   profile.signing_key = KeyRef{backend_name, key.id};
-  profile.devices.push_back(make_device(b, device_name));
   std::string id = publish_profile(profile);
   home_.save_profile(profile);
   return Json{{"id", id},
@@ -131,7 +157,9 @@ Json Agent::device_add(const Json& params) {
     if (d.name == name) throw RpcError(Code::conflict, "a device named \"" + name + "\" exists");
   std::string backend_name =
       agent_rpc::param_optional_string(params, "backend").value_or(config_.default_backend);
-  p.devices.push_back(make_device(backend(backend_name), name));
+  KeyChoice keys = key_choice(params);
+  if (keys.profile) throw RpcError(Code::invalid_params, "device.add takes no profile_key");
+  p.devices.push_back(make_device(backend(backend_name), name, keys));
   publish_profile(p);
   home_.save_profile(p);
   return device_json(p.devices.back());

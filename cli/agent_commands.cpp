@@ -21,6 +21,24 @@ void add_agent_commands(CLI::App& app, Cli& cli) {
       return 0;
     };
   });
+  agent
+      ->add_subcommand("keys",
+                       "the keys on each present backend, with the ids --encryption-key, "
+                       "--signing-key and --profile-key take")
+      ->callback([&cli] {
+        cli.action = [&cli] {
+          Json r = cli.agent_call("keys.list", Json::object());
+          std::string text;
+          for (const auto& k : r)
+            text += k["backend"].get<std::string>() + "  " + k["purpose"].get<std::string>() +
+                    (k.value("resident_share", false) ? " (member share)" : "") + "  " +
+                    k["id"].get<std::string>() +
+                    (k.contains("device") ? "  device " + k["device"].get<std::string>() : "") +
+                    "\n";
+          cli.print(r, text);
+          return 0;
+        };
+      });
   agent->add_subcommand("lock", "forget cached PINs and unlocked keys")->callback([&cli] {
     cli.action = [&cli] {
       cli.print(cli.agent_call("agent.lock", Json::object()), "agent locked");

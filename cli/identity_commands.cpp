@@ -7,7 +7,24 @@ namespace {
 
 struct Options {
   std::string account, service, backend, device = "default", name, on_off;
+  std::string encryption_key, signing_key, profile_key;
 };
+
+constexpr const char* kAdoptHelp =
+    "use this existing key instead of making one: a key id from `recrypt agent keys`, a PKCS#11 "
+    "key "
+    "URI, or a PIV slot (9a, 9c, 9d, 9e, 82-95) on a smartcard or YubiKey";
+
+void add_key_options(CLI::App* cmd, const std::shared_ptr<Options>& o) {
+  cmd->add_option("--encryption-key", o->encryption_key, kAdoptHelp);
+  cmd->add_option("--signing-key", o->signing_key, kAdoptHelp);
+}
+
+void put_key_options(Json& params, const Options& o) {
+  if (!o.encryption_key.empty()) params["encryption_key"] = o.encryption_key;
+  if (!o.signing_key.empty()) params["signing_key"] = o.signing_key;
+  if (!o.profile_key.empty()) params["profile_key"] = o.profile_key;
+}
 
 void add_personal(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
   auto* personal =
@@ -20,10 +37,13 @@ void add_personal(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
       ->required();
   personal->add_option("-b,--backend", o->backend, "soft, tpm or pkcs11 (default: the agent's)");
   personal->add_option("-d,--device", o->device, "name of this device")->capture_default_str();
+  add_key_options(personal, o);
+  personal->add_option("--profile-key", o->profile_key, kAdoptHelp);
   personal->callback([&cli, o] {
     cli.action = [&cli, o] {
       Json params{{"account", o->account}, {"service", o->service}, {"device", o->device}};
       if (!o->backend.empty()) params["backend"] = o->backend;
+      put_key_options(params, *o);
       Json r = cli.agent_call("profile.create", params);
       cli.print(r, "profile " + r["account"].get<std::string>() + "\nfingerprint " +
                        r["id"].get<std::string>());
@@ -85,10 +105,12 @@ void add_device(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
   auto* add = device->add_subcommand("add", "add a device (new keys on a backend)");
   add->add_option("name", o->name, "device name")->required();
   add->add_option("-b,--backend", o->backend, "soft, tpm or pkcs11");
+  add_key_options(add, o);
   add->callback([&cli, o] {
     cli.action = [&cli, o] {
       Json params{{"name", o->name}};
       if (!o->backend.empty()) params["backend"] = o->backend;
+      put_key_options(params, *o);
       Json r = cli.agent_call("device.add", params);
       cli.print(r, "device " + o->name + " added");
       return 0;
