@@ -111,6 +111,31 @@ softhsm_token() {
     --so-pin "so-$user" --pin "passphrase of $user" >/dev/null
 }
 
+# private_p11_kit NAME=MODULE...: a p11-kit configuration under $WORK that lists these modules
+# and no others (not the machine's tpm2-pkcs11 or OpenSC), for the commands run through
+# with_private_p11_kit: p11-kit list-modules, and programs that load p11-kit-proxy.so.
+private_p11_kit() {
+  local dir="$WORK/p11-kit" pair
+  mkdir -p "$dir/user/pkcs11/modules" "$dir/system/modules"
+  printf 'user-config: only\n' >"$dir/user/pkcs11/pkcs11.conf"
+  printf 'user-config: none\n' >"$dir/system/pkcs11.conf"
+  for pair in "$@"; do printf 'module: %s\n' "${pair#*=}" >"$dir/user/pkcs11/modules/${pair%%=*}.module"; done
+}
+
+# with_private_p11_kit COMMAND...: runs COMMAND with the configuration private_p11_kit wrote.
+# p11-kit reads the user's config from XDG_CONFIG_HOME, but not when running as root; as root
+# the command runs in a mount namespace of its own where the system's module folders
+# (pkg-config p11-kit-1: p11_module_configs, p11_system_config) are covered by ours.
+with_private_p11_kit() {
+  local dir="$WORK/p11-kit"
+  [ -d "$dir" ] || die "with_private_p11_kit before private_p11_kit"
+  if [ "$(id -u)" != 0 ]; then XDG_CONFIG_HOME="$dir/user" "$@"; return; fi
+  unshare --mount --propagation private sh -c '
+    if [ -d /usr/share/p11-kit/modules ]; then mount --bind "$1/user/pkcs11/modules" /usr/share/p11-kit/modules || exit 125; fi
+    if [ -d /etc/pkcs11 ]; then mount --bind "$1/system" /etc/pkcs11 || exit 125; fi
+    shift; exec "$@"' sh "$dir" "$@"
+}
+
 # start_agent USER [extra agent options...]: a home, a socket and a passphrase file per user.
 # Nobody is there to answer a confirmation prompt, so the agent asks nothing (--confirm none)
 # unless the options say otherwise.
