@@ -8,6 +8,7 @@ packages=(
   libssl-dev openssl
   libtss2-dev swtpm swtpm-tools tpm2-tools
   softhsm2 opensc libp11-kit-dev p11-kit
+  libtpm2-pkcs11-1 libtpm2-pkcs11-tools
   libboost-dev libboost-system-dev
   nlohmann-json3-dev libcli11-dev
   libsqlite3-dev sqlite3

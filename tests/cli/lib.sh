@@ -111,12 +111,63 @@ softhsm_token() {
     --so-pin "so-$user" --pin "passphrase of $user" >/dev/null
 }
 
+# tpm2-pkcs11 (Debian's libtpm2-pkcs11-1), for tokens kept by a TPM.
+TPM2_PKCS11_MODULE=${TPM2_PKCS11_MODULE:-/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so}
+
+# tpm2_pkcs11_token USER LABEL: a tpm2-pkcs11 token on the user's own swtpm (started if the
+# user has none), its store (sqlite) in the user's folder; user PIN the user's passphrase, SO
+# PIN so-USER. Sets TPM2_PKCS11_STORE_<user>. tpm2_ptool runs tpm2-tools, which leave their
+# objects loaded for a resource manager to evict; swtpm has none and room for three, so each
+# tool runs through a wrapper that flushes the TPM's transient objects after it.
+tpm2_pkcs11_token() {
+  local user=$1 label=$2 dir="$WORK/$1/tpm2-pkcs11" var="TCTI_$1" tool real
+  [ -n "${!var:-}" ] || start_swtpm "$user"
+  mkdir -p "$dir/store" "$dir/bin"
+  for tool in createprimary evictcontrol readpublic load loadexternal unseal encryptdecrypt create \
+              getcap import changeauth sign; do
+    real=$(command -v "tpm2_$tool") || die "tpm2_$tool is missing"
+    printf '#!/bin/sh\n"%s" "$@"; rc=$?\ntpm2_flushcontext -t >/dev/null 2>&1\nexit $rc\n' "$real" >"$dir/bin/tpm2_$tool"
+    chmod +x "$dir/bin/tpm2_$tool"
+  done
+  (
+    export PATH="$dir/bin:$PATH" TPM2TOOLS_TCTI="${!var}"
+    tpm2_ptool init --path "$dir/store"
+    tpm2_ptool addtoken --pid 1 --label "$label" --userpin "passphrase of $user" --sopin "so-$user" --path "$dir/store"
+  ) >"$dir/ptool.log" 2>&1 || { cat "$dir/ptool.log" >&2; die "tpm2_ptool could not make token $label"; }
+  eval "TPM2_PKCS11_STORE_${user}=$dir/store"
+}
+
+# private_p11_kit NAME=MODULE...: a p11-kit configuration under $WORK that lists these modules
+# and no others (not the machine's tpm2-pkcs11 or OpenSC), for the commands run through
+# with_private_p11_kit: p11-kit list-modules, and programs that load p11-kit-proxy.so.
+private_p11_kit() {
+  local dir="$WORK/p11-kit" pair
+  mkdir -p "$dir/user/pkcs11/modules" "$dir/system/modules"
+  printf 'user-config: only\n' >"$dir/user/pkcs11/pkcs11.conf"
+  printf 'user-config: none\n' >"$dir/system/pkcs11.conf"
+  for pair in "$@"; do printf 'module: %s\n' "${pair#*=}" >"$dir/user/pkcs11/modules/${pair%%=*}.module"; done
+}
+
+# with_private_p11_kit COMMAND...: runs COMMAND with the configuration private_p11_kit wrote.
+# p11-kit reads the user's config from XDG_CONFIG_HOME, but not when running as root; as root
+# the command runs in a mount namespace of its own where the system's module folders
+# (pkg-config p11-kit-1: p11_module_configs, p11_system_config) are covered by ours.
+with_private_p11_kit() {
+  local dir="$WORK/p11-kit"
+  [ -d "$dir" ] || die "with_private_p11_kit before private_p11_kit"
+  if [ "$(id -u)" != 0 ]; then XDG_CONFIG_HOME="$dir/user" "$@"; return; fi
+  unshare --mount --propagation private sh -c '
+    if [ -d /usr/share/p11-kit/modules ]; then mount --bind "$1/user/pkcs11/modules" /usr/share/p11-kit/modules || exit 125; fi
+    if [ -d /etc/pkcs11 ]; then mount --bind "$1/system" /etc/pkcs11 || exit 125; fi
+    shift; exec "$@"' sh "$dir" "$@"
+}
+
 # start_agent USER [extra agent options...]: a home, a socket and a passphrase file per user.
 # Nobody is there to answer a confirmation prompt, so the agent asks nothing (--confirm none)
 # unless the options say otherwise.
 # The user's keys live on BACKEND_<user>, else $BACKEND, else soft: for tpm the user gets a
-# swtpm of its own, for pkcs11 a SoftHSM2 token (through $PKCS11_MODULE if set); the passphrase
-# file also holds the PIN.
+# swtpm of its own, for pkcs11 a SoftHSM2 token (through $PKCS11_MODULE if set), for
+# tpm2-pkcs11 a tpm2-pkcs11 token on the user's swtpm; the passphrase file also holds the PIN.
 start_agent() {
   local user=$1; shift
   local dir="$WORK/$user"
@@ -132,6 +183,11 @@ start_agent() {
     pkcs11)
       [ -f "$dir/softhsm/softhsm2.conf" ] || softhsm_token "$user" "$user"
       opts=(--backend pkcs11 --pkcs11-module "${PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}" --pkcs11-token "pkcs11:token=$user") ;;
+    tpm2-pkcs11)
+      local store="TPM2_PKCS11_STORE_$user" tcti="TCTI_$user"
+      [ -n "${!store:-}" ] || tpm2_pkcs11_token "$user" "$user"
+      export TPM2_PKCS11_STORE="${!store}" TPM2_PKCS11_TCTI="${!tcti}"
+      opts=(--backend pkcs11 --pkcs11-module "$TPM2_PKCS11_MODULE" --pkcs11-token "pkcs11:token=$user") ;;
     soft) ;;
     *) die "unknown backend $backend" ;;
   esac
@@ -144,7 +200,7 @@ start_agent() {
   "$AGENT" --home "$dir/home" --socket "$dir/run/agent.sock" --passphrase-file "$dir/passphrase" "${opts[@]}" "${confirm[@]}" "$@" \
     >"$dir/agent.out" 2>>"$dir/agent.log" &
   local pid=$!
-  unset SOFTHSM2_CONF
+  unset SOFTHSM2_CONF TPM2_PKCS11_STORE TPM2_PKCS11_TCTI
   PIDS+=("$pid")
   eval "AGENT_PID_${user}=$pid"
   wait_for_line "$dir/agent.out" "listening on" >/dev/null

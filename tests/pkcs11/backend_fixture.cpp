@@ -2,9 +2,15 @@
 
 #include <openssl/ecdsa.h>
 
+#include <cstdio>
+
 namespace recrypt::testing {
 
-void TokenTest::SetUp() { hsm.init_token("alice"); }
+void TokenTest::SetUp() {
+  // The proxy tests see SoftHSM2 only, not the machine's other modules.
+  if (!hsm.private_p11_kit()) std::fprintf(stderr, "note: p11-kit keeps the system's modules\n");
+  hsm.init_token("alice");
+}
 
 pkcs11::Pkcs11Config TokenTest::config(const std::string& label, const std::string& module) const {
   pkcs11::Pkcs11Config c;

@@ -1,5 +1,7 @@
 #include "softhsm_fixture.hpp"
 
+#include <sched.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -30,12 +32,43 @@ SoftHsm::SoftHsm() {
 }
 
 SoftHsm::~SoftHsm() {
+  for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }
 
 std::string SoftHsm::module_path() { return "/usr/lib/softhsm/libsofthsm2.so"; }
 std::string SoftHsm::proxy_path() { return "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so"; }
+
+bool SoftHsm::private_p11_kit() {
+  fs::path conf = dir_ / "p11-kit";
+  fs::create_directories(conf / "pkcs11" / "modules");
+  std::ofstream(conf / "pkcs11" / "pkcs11.conf") << "user-config: only\n";
+  std::ofstream(conf / "pkcs11" / "modules" / "softhsm2.module")
+      << "module: " << module_path() << "\n";
+  if (::getuid() != 0) {
+    ::setenv("XDG_CONFIG_HOME", conf.c_str(), 1);
+    return true;
+  }
+  // Root: the paths compiled into Debian's p11-kit (pkg-config p11-kit-1: p11_module_configs,
+  // p11_system_config). The system folder gets a global config that turns user configs off
+  // and no modules; it is covered only where it exists.
+  const fs::path package_modules = "/usr/share/p11-kit/modules";
+  const fs::path system_config = "/etc/pkcs11";
+  fs::path empty = dir_ / "p11-kit-system";
+  fs::create_directories(empty / "modules");
+  std::ofstream(empty / "pkcs11.conf") << "user-config: none\n";
+  if (::unshare(CLONE_NEWNS) != 0) return false;
+  if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
+  auto cover = [this](const fs::path& from, const fs::path& over) {
+    std::error_code ec;
+    if (!fs::is_directory(over, ec)) return true;
+    if (::mount(from.c_str(), over.c_str(), nullptr, MS_BIND, nullptr) != 0) return false;
+    mounts_.push_back(over.string());
+    return true;
+  };
+  return cover(conf / "pkcs11" / "modules", package_modules) && cover(empty, system_config);
+}
 
 void SoftHsm::run(const std::vector<std::string>& argv) const {
   fs::path log = dir_ / "tool.log";

@@ -29,6 +29,15 @@ class SoftHsm {
   void unplug();
   void plug();
 
+  // Gives p11-kit (and so p11-kit-proxy.so loaded later by this process) a configuration
+  // that lists SoftHSM2's module and nothing else, so that modules installed on the machine
+  // (tpm2-pkcs11 with no TPM, OpenSC) are not loaded and do not write to stderr. A user
+  // config with `user-config: only` under XDG_CONFIG_HOME; p11-kit ignores user configs
+  // when running as root, so as root the process moves to a mount namespace of its own in
+  // which the system's module folders are covered by this one. Returns false (and changes
+  // nothing) when neither is possible.
+  bool private_p11_kit();
+
   static std::string module_path();  // SoftHSM2's own module
   static std::string proxy_path();   // p11-kit-proxy.so
   const std::filesystem::path& dir() const noexcept { return dir_; }
@@ -41,6 +50,7 @@ class SoftHsm {
   std::filesystem::path dir_;
   std::filesystem::path tokens_;
   std::filesystem::path unplugged_;
+  std::vector<std::string> mounts_;  // bind mounts made by private_p11_kit(), undone at the end
 };
 
 }  // namespace recrypt::testing
