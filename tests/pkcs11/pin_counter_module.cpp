@@ -16,6 +16,15 @@
 //   RECRYPT_PIN_COUNTER_FLAGS=0 models a module that reports no counter at all: the flags are
 //   left out (SoftHSM2's own COUNT_LOW too), and only C_Login says CKR_PIN_LOCKED.
 //
+// - RECRYPT_PIN_COUNTER_REFUSE_AES_DERIVE=1: C_DeriveKey into a CKK_AES key answers
+//   CKR_ARGUMENTS_BAD, as tpm2-pkcs11 1.9.1 and later do (their ECDH makes generic secrets
+//   only), while the mechanism list still offers ECDH and AES-KEY-WRAP-PAD. It lets the tests
+//   see a token refuse the in-token unwrap of a member share for a reason no list announces.
+//
+// - RECRYPT_PIN_COUNTER_FAIL_GENERATION=1: C_GenerateKeyPair makes the pair on SoftHSM2,
+//   then answers CKR_GENERAL_ERROR without handing out its handles, as tpm2-pkcs11 does when
+//   the key the TPM made does not match the template. Whoever generated must clean up.
+//
 // The counter lives in this process only (a card keeps it across processes; the tests do not
 // need that). Nothing resets a blocked PIN: the tests make a fresh token for each case.
 // pin_counter_logins() tells the tests how many CKU_USER logins reached this module.
@@ -82,6 +91,36 @@ CK_RV token_info(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
   return CKR_OK;
 }
 
+bool refuse_aes_derive() {
+  const char* v = std::getenv("RECRYPT_PIN_COUNTER_REFUSE_AES_DERIVE");
+  return v != nullptr && std::string(v) == "1";
+}
+
+CK_RV derive_key(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE base,
+                 CK_ATTRIBUTE_PTR tmpl, CK_ULONG count, CK_OBJECT_HANDLE_PTR key) {
+  if (refuse_aes_derive() && tmpl != nullptr) {
+    for (CK_ULONG i = 0; i < count; ++i) {
+      const CK_ATTRIBUTE& a = tmpl[i];
+      if (a.type == CKA_KEY_TYPE && a.pValue != nullptr && a.ulValueLen == sizeof(CK_KEY_TYPE) &&
+          *static_cast<const CK_KEY_TYPE*>(a.pValue) == CKK_AES)
+        return CKR_ARGUMENTS_BAD;
+    }
+  }
+  return real->C_DeriveKey(session, mechanism, base, tmpl, count, key);
+}
+
+CK_RV generate_key_pair(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism, CK_ATTRIBUTE_PTR pub,
+                        CK_ULONG pub_count, CK_ATTRIBUTE_PTR priv, CK_ULONG priv_count,
+                        CK_OBJECT_HANDLE_PTR hpub, CK_OBJECT_HANDLE_PTR hpriv) {
+  CK_RV rv =
+      real->C_GenerateKeyPair(session, mechanism, pub, pub_count, priv, priv_count, hpub, hpriv);
+  const char* v = std::getenv("RECRYPT_PIN_COUNTER_FAIL_GENERATION");
+  if (rv != CKR_OK || v == nullptr || std::string(v) != "1") return rv;
+  *hpub = CK_INVALID_HANDLE;
+  *hpriv = CK_INVALID_HANDLE;
+  return CKR_GENERAL_ERROR;
+}
+
 CK_RV get_function_list(CK_FUNCTION_LIST_PTR_PTR list);
 
 bool load() {
@@ -97,6 +136,8 @@ bool load() {
   ours.C_GetFunctionList = get_function_list;
   ours.C_Login = login;
   ours.C_GetTokenInfo = token_info;
+  ours.C_DeriveKey = derive_key;
+  ours.C_GenerateKeyPair = generate_key_pair;
   real = list;
   return true;
 }
