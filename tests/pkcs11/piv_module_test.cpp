@@ -432,6 +432,7 @@ TEST_F(PivModuleTest, Ykcs11HasNoSecretKeyOperations) {
   CK_OBJECT_HANDLE km = key(CKO_PRIVATE_KEY, 0x03), secret = 0, out = 0;
   ASSERT_EQ(derive(km, Scalar::random(Curve::p256()).public_point().to_uncompressed(), &secret),
             CKR_OK);
+  EXPECT_EQ(label(secret), "Generic secret key");
   CK_MECHANISM kwp{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
   Bytes wrapped(40, 1);
   CK_OBJECT_CLASS secret_class = CKO_SECRET_KEY, private_class = CKO_PRIVATE_KEY;

@@ -322,7 +322,7 @@ CK_RV derive_key(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech, CK_OBJECT_HAN
   CK_KEY_TYPE type = p.ykcs11() ? CKK_GENERIC_SECRET : *w.key_type;
   CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
   CK_ULONG size = kSecretSize;
-  std::string label = p.ykcs11() ? derived_label(p) : w.label;
+  std::string label = p.ykcs11() ? kYkcs11SecretLabel : w.label;
   CK_ATTRIBUTE secret[] = {
       {CKA_CLASS, &cls, sizeof cls},       {CKA_KEY_TYPE, &type, sizeof type},
       {CKA_TOKEN, &no, sizeof no},         {CKA_PRIVATE, &yes, sizeof yes},

@@ -69,8 +69,6 @@ std::string public_label(const Profile& p, const Slot& s) {
   return retired(s) ? purpose(p, s) : purpose(p, s) + " pubkey";
 }
 
-std::string derived_label(const Profile& p) { return p.ykcs11() ? "Generic secret key" : ""; }
-
 // ykcs11's table says sign for every slot and derive for none (its C_DeriveKey never looks).
 // OpenSC without a certificate's keyUsage: 9d and the retired slots derive only, the rest sign.
 bool reports_sign(const Profile& p, const Slot& s) {

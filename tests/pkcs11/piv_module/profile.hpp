@@ -34,8 +34,8 @@ std::optional<Slot> slot_for_id(const Profile& p, unsigned char id);
 // The labels the module shows for a slot's private and public key.
 std::string private_label(const Profile& p, const Slot& s);
 std::string public_label(const Profile& p, const Slot& s);
-// The label of an ECDH result.
-std::string derived_label(const Profile& p);
+// The label ykcs11 gives its ECDH result (OpenSC keeps the caller's).
+constexpr const char* kYkcs11SecretLabel = "Generic secret key";
 
 // Usage the module reports for a slot's private key.
 bool reports_sign(const Profile& p, const Slot& s);
