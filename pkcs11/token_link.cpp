@@ -281,10 +281,12 @@ void TokenLink::login_user() {
   }
   CK_RV rv;
   SecureString pin;
+  std::size_t pin_size = 0;
   if (token_.flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
     rv = fn_->C_Login(session_.handle(), CKU_USER, nullptr, 0);  // the reader's own PIN pad
   } else {
     pin = obtain_pin("PIN");
+    pin_size = pin.size();
     rv = fn_->C_Login(session_.handle(), CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin.data()),
                       static_cast<CK_ULONG>(pin.size()));
   }
@@ -313,6 +315,20 @@ void TokenLink::login_user() {
                          "wrong PIN for token '" + label + "'" + tries_note(flags));
     throw BackendError(BackendErrc::auth_failed,
                        "wrong PIN for token '" + label + "'" + tries_note(flags));
+  }
+  if (rv == CKR_PIN_LEN_RANGE || rv == CKR_ARGUMENTS_BAD) {
+    // The token would not even check the PIN. ykcs11 says CKR_ARGUMENTS_BAD for a PIN that is
+    // not 6 to 8 characters long (and reports 64 as its maximum, for the management key), so
+    // the message names the length rather than only the code. Not a wrong try: no tries spent.
+    last_pin_error_ = "the token does not take a PIN of that length";
+    std::string wants = "; a PIV card or YubiKey takes 6 to 8 characters";
+    if (rv == CKR_PIN_LEN_RANGE && token_.ulMaxPinLen != 0)
+      wants = "; it takes " + std::to_string(token_.ulMinPinLen) + " to " +
+              std::to_string(token_.ulMaxPinLen) + " characters";
+    throw Pkcs11Error(BackendErrc::auth_failed,
+                      "token '" + label + "' refused a PIN of " + std::to_string(pin_size) +
+                          " characters without checking it (" + rv_name(rv) + ")" + wants,
+                      rv);
   }
   if (rv == CKR_PIN_LOCKED) last_pin_error_ = "PIN blocked";
   throw_rv("C_Login to token '" + label + "'", rv);

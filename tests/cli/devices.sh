@@ -8,12 +8,22 @@ cd "$WORK"
 start_service
 start_agent alice
 # Bob's laptop keeps its keys in the agent's soft store; his phone is a hardware token
-# (SoftHSM2 here), which a copy of the laptop's disk does not carry.
-softhsm_token bob bob-phone
-start_agent bob --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pkcs11-token pkcs11:token=bob-phone
+# (SoftHSM2 here), which a copy of the laptop's disk does not carry. PHONE=piv makes it a PIV
+# card (a YubiKey through ykcs11, or PIV_FLAVOUR=opensc), whose slot keys are adopted.
+if [ "${PHONE:-softhsm}" = piv ]; then
+  piv_token bob
+  export RECRYPT_PIV_FLAVOUR="$PIV_FLAVOUR"
+  phone=(--pkcs11-module "$PIV_MODULE" --pkcs11-token "$(piv_token_uri)")
+  phone_keys=(--encryption-key 9d --signing-key 9a)
+else
+  softhsm_token bob bob-phone
+  phone=(--pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pkcs11-token pkcs11:token=bob-phone)
+  phone_keys=()
+fi
+start_agent bob "${phone[@]}"
 ok alice personal alice@example.com --service "$SERVICE_URL"
 ok bob personal bob@example.com --service "$SERVICE_URL" --device laptop
-ok bob device add phone --backend pkcs11
+ok bob device add phone --backend pkcs11 "${phone_keys[@]}"
 ok bob device list
 grep -q laptop <<<"$OUT" && grep -q phone <<<"$OUT" || die "device list: $OUT"
 
@@ -28,7 +38,7 @@ same_file doc.txt bob.txt
 stop_agent bob
 cp -a "$WORK/bob" "$WORK/thief"
 rm -rf "$WORK/thief/run" "$WORK/thief/softhsm"
-start_agent bob --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pkcs11-token pkcs11:token=bob-phone
+start_agent bob "${phone[@]}"
 ok bob device remove laptop
 ok alice group resplit team@example.com bob@example.com
 

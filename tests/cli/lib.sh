@@ -137,6 +137,39 @@ tpm2_pkcs11_token() {
   eval "TPM2_PKCS11_STORE_${user}=$dir/store"
 }
 
+# A PIV card (smartcard or YubiKey) for tests: tests/pkcs11/piv_card.sh makes a SoftHSM2 token
+# with P-256 keys in slots 9d, 9a and 9c, and the test-only module piv_pkcs11 shows it with the
+# rules of ykcs11 (PIV_FLAVOUR=ykcs11, the default) or of OpenSC's PIV driver (opensc).
+PIV_MODULE=${PIV_MODULE:-$BUILD/tests/pkcs11/libpiv_pkcs11.so}
+PIV_FLAVOUR=${PIV_FLAVOUR:-ykcs11}
+source "$(dirname "${BASH_SOURCE[0]}")/../pkcs11/piv_card.sh"
+
+# piv_token USER: the user's PIV card; its PIN (6 digits, as a PIV PIN has 6 to 8 characters)
+# becomes the user's passphrase.
+piv_token() {
+  local user=$1
+  mkdir -p "$WORK/$user"
+  ( piv_card "$WORK/$user/softhsm" "$user" 246813 )
+  printf '246813\n' >"$WORK/$user/passphrase"
+  chmod 600 "$WORK/$user/passphrase"
+}
+
+# The token URI of a PIV card, as its owner would write it: by the model the module reports.
+piv_token_uri() {
+  case "$PIV_FLAVOUR" in
+    ykcs11) echo "pkcs11:model=YubiKey%20YK5" ;;
+    opensc) echo "pkcs11:model=PIV-II" ;;
+    *) die "unknown PIV_FLAVOUR $PIV_FLAVOUR" ;;
+  esac
+}
+
+# personal_key_args USER: what `recrypt personal` needs besides the account on USER's backend.
+# A PIV card makes no keys for us: its slots' keys are adopted.
+personal_key_args() {
+  local var="BACKEND_$1"
+  if [ "${!var:-${BACKEND:-soft}}" = piv ]; then echo "--encryption-key 9d --signing-key 9a --profile-key 9c"; fi
+}
+
 # private_p11_kit NAME=MODULE...: a p11-kit configuration under $WORK that lists these modules
 # and no others (not the machine's tpm2-pkcs11 or OpenSC), for the commands run through
 # with_private_p11_kit: p11-kit list-modules, and programs that load p11-kit-proxy.so.
@@ -167,7 +200,8 @@ with_private_p11_kit() {
 # unless the options say otherwise.
 # The user's keys live on BACKEND_<user>, else $BACKEND, else soft: for tpm the user gets a
 # swtpm of its own, for pkcs11 a SoftHSM2 token (through $PKCS11_MODULE if set), for
-# tpm2-pkcs11 a tpm2-pkcs11 token on the user's swtpm; the passphrase file also holds the PIN.
+# tpm2-pkcs11 a tpm2-pkcs11 token on the user's swtpm, for piv a PIV card (piv_token); the
+# passphrase file also holds the PIN.
 start_agent() {
   local user=$1; shift
   local dir="$WORK/$user"
@@ -188,6 +222,11 @@ start_agent() {
       [ -n "${!store:-}" ] || tpm2_pkcs11_token "$user" "$user"
       export TPM2_PKCS11_STORE="${!store}" TPM2_PKCS11_TCTI="${!tcti}"
       opts=(--backend pkcs11 --pkcs11-module "$TPM2_PKCS11_MODULE" --pkcs11-token "pkcs11:token=$user") ;;
+    piv)
+      [ -f "$PIV_MODULE" ] || die "no $PIV_MODULE (built with the pkcs11 tests)"
+      [ -f "$dir/softhsm/softhsm2.conf" ] || piv_token "$user"
+      export RECRYPT_PIV_FLAVOUR="$PIV_FLAVOUR"
+      opts=(--backend pkcs11 --pkcs11-module "$PIV_MODULE" --pkcs11-token "$(piv_token_uri)") ;;
     soft) ;;
     *) die "unknown backend $backend" ;;
   esac
