@@ -284,6 +284,22 @@ fingerprint() {
 
 same_file() { cmp -s "$1" "$2" || die "$1 and $2 differ"; }
 
+# alice_shares_with USER GROUP: agents and profiles for alice and USER (on USER's backend, its
+# keys adopted where the backend makes none), alice's GROUP with USER in it, and doc.txt.jcd
+# encrypted to it by alice.
+alice_shares_with() {
+  local user=$1 group=$2
+  start_agent alice
+  start_agent "$user"
+  ok alice personal alice@example.com --service "$SERVICE_URL"
+  # shellcheck disable=SC2046  # the key options are separate words
+  ok "$user" personal "$user@example.com" --service "$SERVICE_URL" $(personal_key_args "$user")
+  ok alice group create "$group"
+  ok alice group add "$group" "$user@example.com" --fingerprint "$(fingerprint "$user")"
+  printf 'for %s\n' "$user" >doc.txt
+  ok alice encrypt -r "$group" doc.txt
+}
+
 # first_round_trip USER GROUP: USER creates GROUP, encrypts doc.txt to it and decrypts it back
 # to out.txt, which must equal it: the opening of the tests that then try its keys' PINs.
 first_round_trip() {

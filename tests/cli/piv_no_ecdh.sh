@@ -20,15 +20,7 @@ refused 1 carol profile show
 grep -q "no profile" <<<"$ERR" || die "a refused personal left a profile: $ERR"
 
 step "a card that lost ECDH: the decrypt fails as a device (exit 8)"
-start_agent alice
-start_agent bob
-ok alice personal alice@example.com --service "$SERVICE_URL"
-# shellcheck disable=SC2046
-ok bob personal bob@example.com --service "$SERVICE_URL" $(personal_key_args bob)
-ok alice group create g@example.com
-ok alice group add g@example.com bob@example.com --fingerprint "$(fingerprint bob)"
-printf 'for bob\n' >doc.txt
-ok alice encrypt -r g@example.com doc.txt
+alice_shares_with bob g@example.com
 stop_agent bob
 RECRYPT_PIV_NO_ECDH=1 start_agent bob
 refused 8 bob decrypt doc.txt.jcd -o bob.txt

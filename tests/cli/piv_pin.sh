@@ -18,15 +18,7 @@ bob_with_pin() {
 
 start_service
 export BACKEND_bob=piv
-start_agent alice
-start_agent bob
-ok alice personal alice@example.com --service "$SERVICE_URL"
-# shellcheck disable=SC2046
-ok bob personal bob@example.com --service "$SERVICE_URL" $(personal_key_args bob)
-ok alice group create g@example.com
-ok alice group add g@example.com bob@example.com --fingerprint "$(fingerprint bob)"
-printf 'for bob\n' >doc.txt
-ok alice encrypt -r g@example.com doc.txt
+alice_shares_with bob g@example.com
 ok bob decrypt doc.txt.jcd -o bob.txt
 same_file doc.txt bob.txt
 
