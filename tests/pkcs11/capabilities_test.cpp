@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "backend_fixture.hpp"
+#include "pkcs11/piv_slots.hpp"
 #include "pkcs11/share_wrap.hpp"
 #include "protocol/scalar.hpp"
 
@@ -117,6 +118,34 @@ TEST_F(RefusingTokenTest, AnAesKeyFromEcdhRefusedIsAResidentShareRefused) {
   std::string why = error_text(
       [&] { b->import_share("share", pkcs11::wrap_share_for_pkcs11(dev.public_key, share)); });
   EXPECT_NE(why.find("CKR_ARGUMENTS_BAD"), std::string::npos) << why;
+}
+
+}  // namespace
+}  // namespace recrypt::testing
+
+namespace recrypt::testing {
+namespace {
+
+// The slot table against the two modules' numbering (docs/PKCS11.md, "Adopting keys").
+TEST(PivSlots, NamesIdsAndLabelsFollowBothModules) {
+  auto nine_d = pkcs11::piv_slot_named("9D");
+  ASSERT_TRUE(nine_d);
+  EXPECT_EQ(nine_d->ykcs11_id, 3);
+  EXPECT_EQ(nine_d->opensc_label, "KEY MAN key");
+  EXPECT_TRUE(nine_d->key_management);
+  EXPECT_FALSE(pkcs11::piv_slot_named("9a")->key_management);
+  // OpenSC's ids read like decimal: 87 is 0x10, 91 is 0x20, 95 is 0x24; ykcs11 counts on.
+  EXPECT_EQ(pkcs11::piv_slot_named("86")->opensc_id, 0x09);
+  EXPECT_EQ(pkcs11::piv_slot_named("87")->opensc_id, 0x10);
+  EXPECT_EQ(pkcs11::piv_slot_named("87")->ykcs11_id, 10);
+  EXPECT_EQ(pkcs11::piv_slot_named("91")->opensc_id, 0x20);
+  EXPECT_EQ(pkcs11::piv_slot_named("95")->opensc_id, 0x24);
+  EXPECT_EQ(pkcs11::piv_slot_named("95")->ykcs11_id, 24);
+  EXPECT_EQ(pkcs11::piv_slot_of_label("Private key for Retired Key 20")->name, "95");
+  EXPECT_EQ(pkcs11::piv_slot_of_label("Retired KEY MAN 1")->name, "82");
+  EXPECT_FALSE(pkcs11::piv_slot_named("9b"));  // the management key is no key slot
+  EXPECT_FALSE(pkcs11::piv_slot_named("96"));
+  EXPECT_FALSE(pkcs11::piv_slot_of_label("recrypt-seal"));
 }
 
 }  // namespace
