@@ -281,12 +281,10 @@ void TokenLink::login_user() {
   }
   CK_RV rv;
   SecureString pin;
-  std::size_t pin_size = 0;
   if (token_.flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
     rv = fn_->C_Login(session_.handle(), CKU_USER, nullptr, 0);  // the reader's own PIN pad
   } else {
     pin = obtain_pin("PIN");
-    pin_size = pin.size();
     rv = fn_->C_Login(session_.handle(), CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin.data()),
                       static_cast<CK_ULONG>(pin.size()));
   }
@@ -326,8 +324,9 @@ void TokenLink::login_user() {
       wants = "; it takes " + std::to_string(token_.ulMinPinLen) + " to " +
               std::to_string(token_.ulMaxPinLen) + " characters";
     throw Pkcs11Error(BackendErrc::auth_failed,
-                      "token '" + label + "' refused a PIN of " + std::to_string(pin_size) +
-                          " characters without checking it (" + rv_name(rv) + ")" + wants,
+                      "token '" + label +
+                          "' refused the PIN for its length, without checking it (" + rv_name(rv) +
+                          ")" + wants,
                       rv);
   }
   if (rv == CKR_PIN_LOCKED) last_pin_error_ = "PIN blocked";

@@ -26,7 +26,7 @@ step "a PIN of the wrong length"
 bob_with_pin "passphrase of bob"
 refused 6 bob decrypt doc.txt.jcd -o wrong.txt
 say "$ERR"
-grep -q "refused a PIN of 17 characters without checking it" <<<"$ERR" || die "length refusal: $ERR"
+grep -q "refused the PIN for its length, without checking it" <<<"$ERR" || die "length refusal: $ERR"
 [ ! -e wrong.txt ] || die "a refused PIN left a file"
 
 step "a wrong PIN, twice: the agent does not give the card the same wrong PIN again"
