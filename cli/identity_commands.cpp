@@ -11,9 +11,8 @@ struct Options {
 };
 
 constexpr const char* kAdoptHelp =
-    "use this existing key instead of making one: a key id from `recrypt agent keys`, a PKCS#11 "
-    "key "
-    "URI, or a PIV slot (9a, 9c, 9d, 9e, 82-95) on a smartcard or YubiKey";
+    "use this existing key instead of making one: a key id from `recrypt agent keys`, a "
+    "PKCS#11 key URI, or a PIV slot (9a, 9c, 9d, 9e, 82-95) on a smartcard or YubiKey";
 
 void add_key_options(CLI::App* cmd, const std::shared_ptr<Options>& o) {
   cmd->add_option("--encryption-key", o->encryption_key, kAdoptHelp);

@@ -80,11 +80,12 @@ KeyInfo Pkcs11Backend::generate_in_session(Session& s, std::string_view label, K
                                                      kNeedKeyGen + kMakeKeysOnCard);
   Bytes id = random_key_id({}, 16);
   Bytes params = ec_params_der(curve);
-  // Only what the key is for, and only as "true" or as a use it must not have: modules that
-  // tie usages together (tpm2-pkcs11 keeps one TPM bit for sign/encrypt and one for
-  // decrypt/verify, and fails a template that contradicts it) accept this, and the private
-  // half still has one purpose, so a signing key cannot be turned into a decryption oracle.
-  // An ECDH key has CKA_DECRYPT on: a TPM-backed key needs its decrypt bit for ECDH.
+  // Usages are set on the private half only. Modules that tie usages together (tpm2-pkcs11
+  // keeps one TPM bit for sign/encrypt and one for decrypt/verify) fail a template whose two
+  // halves contradict each other, as a public CKA_VERIFY true beside a private CKA_DECRYPT
+  // false did. The private half still has one purpose, so a signing key cannot be turned into
+  // a decryption oracle. An ECDH key has CKA_DECRYPT on: a TPM key needs its decrypt bit for
+  // ECDH, and no EC decryption mechanism exists to misuse it with.
   Template pub;
   pub.add_bool(CKA_TOKEN, true)
       .add_bytes(CKA_EC_PARAMS, params)
@@ -115,17 +116,13 @@ KeyInfo Pkcs11Backend::generate_in_session(Session& s, std::string_view label, K
     throw_rv("C_GenerateKeyPair(EC P-256) on token '" + token_label(link_.token()) + "'", rv);
   }
   try {
-    ObjectGuard gpub(s, hpub), gpriv(s, hpriv);
     auto point = get_bytes(fn_, s.handle(), hpub, CKA_EC_POINT);
     if (!point)
       throw BackendError(BackendErrc::device, "the token did not return the new public key");
-    KeyInfo info{key_uri(std::string(label), id), std::string(label), purpose,
-                 ec_point_from_attribute(curve, *point), false};
-    gpub.release();
-    gpriv.release();
-    return info;
+    return KeyInfo{key_uri(std::string(label), id), std::string(label), purpose,
+                   ec_point_from_attribute(curve, *point), false};
   } catch (...) {
-    destroy_objects_with_id(s, id);
+    destroy_objects_with_id(s, id);  // the pair we cannot describe is of no use to anyone
     throw;
   }
 }
