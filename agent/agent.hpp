@@ -97,6 +97,9 @@ class Agent {
   // Helpers shared by the methods.
   backend::Backend& backend(std::string_view name);
   jws::Signer signer(const KeyRef& key);
+  // Signs as the group: its sealed signing key unsealed for the Signer's lifetime, or the
+  // backend key of an older group.
+  jws::Signer group_signer(const AdminGroup& g);
   // The home's profile. One whose signed token no longer verifies (published before device
   // proofs) is re-signed and republished first. If that fails, methods that use only the
   // profile's key ids go on with it as it is (a token may be unplugged), and those that use

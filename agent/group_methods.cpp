@@ -4,6 +4,7 @@
 // every change is a record this agent signs, and a rotation gives the new key only to the
 // members the chain holds.
 #include "agent/agent.hpp"
+#include "agent/group_keys.hpp"
 #include "agent/membership_sync.hpp"
 #include "agent/profile_lookup.hpp"
 #include "agent/service_link.hpp"
@@ -74,14 +75,10 @@ AdminGroup Agent::require_admin_group(const Json& params) {
   return *group;
 }
 
-// Unseals a group's master key for the length of one admin operation.
-static Scalar unseal_group_key(backend::Backend& b, const SealedGroupKey& sealed) {
-  SecureBytes raw = b.unseal(base64url::decode(sealed.sealed));
-  Scalar a = Scalar::from_bytes(Curve::p256(), raw);
-  if (!(a.public_point() == jwk::to_public(sealed.public_jwk)))
-    throw RpcError(Code::device_error,
-                   "the sealed group key does not match the group's public key");
-  return a;
+jws::Signer Agent::group_signer(const AdminGroup& g) {
+  if (g.signing_key) return signer(*g.signing_key);
+  const SealedGroupKey& sealed = *g.sealed_signing_key;
+  return owning_signer(unseal_scalar(backend(sealed.backend), sealed));
 }
 
 std::string Agent::sign_record(const MembershipRecord& record, const LocalProfile& profile) {
@@ -110,7 +107,7 @@ MembershipState Agent::admin_membership(service::Client& link, AdminGroup& g) {
   if (current.group != g.group_id || current.key_id != g.keys.back().key_id)
     throw RpcError(Code::refused, "the service answered another group or key for " + g.name);
   auto doc = service::verify_group_profile(g.token);
-  auto group_signer = signer(g.signing_key);
+  auto signer_of_group = group_signer(g);
   LocalProfile profile = require_profile();
   std::string me = service::verify_personal_profile(profile.token).id();
   auto mine = std::find_if(current.members.begin(), current.members.end(),
@@ -123,13 +120,13 @@ MembershipState Agent::admin_membership(service::Client& link, AdminGroup& g) {
   MembershipRecord genesis = state.next(RecordOp::genesis);
   genesis.key_id = g.keys.back().key_id;
   genesis.members = {MemberChange{me, state_of(*mine)}};
-  std::vector<std::string> tokens{genesis.sign(doc.signing_key, group_signer)};
+  std::vector<std::string> tokens{genesis.sign(doc.signing_key, signer_of_group)};
   state.append(tokens.back());
   for (const auto& m : current.members) {
     if (m.member == me) continue;
     MembershipRecord add = state.next(RecordOp::add);
     add.members = {MemberChange{m.member, state_of(m)}};
-    tokens.push_back(add.sign(doc.signing_key, group_signer));
+    tokens.push_back(add.sign(doc.signing_key, signer_of_group));
     state.append(tokens.back());
   }
   link.migrate_membership(service::MigrateMembershipRequest{g.group_id, tokens});
@@ -149,22 +146,23 @@ Json Agent::group_create(const Json& params) {
     throw RpcError(Code::conflict, "this agent already administers a group \"" + name + "\"");
   backend::Backend& b = backend(backend_name);
 
-  auto signing = b.generate_key("group:" + name, backend::KeyPurpose::signing);
+  // The group's signing key is made here and sealed, as the group key is, so that it can
+  // reach co-administrators and an escrow; a key the backend made could never leave it.
+  Scalar signing = Scalar::random(Curve::p256());
   auto group_key = recryption::GroupKey::generate(Curve::p256());
   std::string key_id = udf::key_fingerprint(group_key.public_key);
-  Bytes sealed = b.seal("group-key:" + key_id, group_key.secret.to_bytes());
 
-  service::GroupProfile doc{name, signing.public_key, group_key.public_key,
-                            {},   profile.service,    service::rfc3339_now()};
-  KeyRef signing_ref{backend_name, signing.id};
-  AdminGroup g{name,
-               doc.id(),
-               profile.service,
-               signing_ref,
-               doc.sign(signer(signing_ref)),
-               {SealedGroupKey{key_id, jwk::from_public(group_key.public_key), backend_name,
-                               base64url::encode(sealed)}},
-               true};
+  service::GroupProfile doc{name, signing.public_point(), group_key.public_key,
+                            {},   profile.service,        service::rfc3339_now()};
+  AdminGroup g;
+  g.name = name;
+  g.group_id = doc.id();
+  g.service = profile.service;
+  g.sealed_signing_key =
+      seal_scalar(b, backend_name, group_signing_label(g.group_id), g.group_id, signing);
+  g.token = doc.sign(jws::software_signer(signing));
+  g.keys = {seal_scalar(b, backend_name, group_key_label(key_id), key_id, group_key.secret)};
+  g.chained = true;
 
   // The administrator is the first member: SUPER, and able to read the group's documents.
   auto me = service::verify_personal_profile(profile.token);
@@ -174,7 +172,7 @@ Json Agent::group_create(const Json& params) {
   genesis.key_id = key_id;
   genesis.members = {
       MemberChange{me.id(), MemberState{me.account, all, service::MemberStatus::active}}};
-  std::string token = genesis.sign(doc.signing_key, signer(signing_ref));
+  std::string token = genesis.sign(doc.signing_key, jws::software_signer(signing));
   chain.append(token);
   service::CreateGroupRequest request{
       g.token,
@@ -206,7 +204,7 @@ Json Agent::group_add(const Json& params) {
   check_locally(chain, token);
 
   const SealedGroupKey& current = g.keys.back();
-  Scalar a = unseal_group_key(backend(current.backend), current);
+  Scalar a = unseal_scalar(backend(current.backend), current);
   service::AddMemberRequest request{
       g.group_id, {member_entry_for(member_profile, privileges, status, a)}, {token}};
   link->add_member(request);
@@ -267,7 +265,10 @@ Json Agent::group_rotate(const Json& params) {
   backend::Backend& b = backend(old.backend);
   auto group_key = recryption::GroupKey::generate(Curve::p256());
   std::string key_id = udf::key_fingerprint(group_key.public_key);
-  Bytes sealed = b.seal("group-key:" + key_id, group_key.secret.to_bytes());
+  // Sealed before the service hears of it: a key the backend then refused to seal would be
+  // lost with every share made from it.
+  SealedGroupKey sealed =
+      seal_scalar(b, old.backend, group_key_label(key_id), key_id, group_key.secret);
 
   auto doc = service::verify_group_profile(g.token);
   doc.past_encryption_keys.insert(doc.past_encryption_keys.begin(), doc.encryption_key);
@@ -281,7 +282,7 @@ Json Agent::group_rotate(const Json& params) {
 
   // Every member the chain holds, but the revoked, gets a share of the new key, wrapped to the
   // devices its profile lists now: a device removed since is left out.
-  service::RotateGroupKeyRequest request{g.group_id, doc.sign(signer(g.signing_key)), {}, {token}};
+  service::RotateGroupKeyRequest request{g.group_id, doc.sign(group_signer(g)), {}, {token}};
   std::size_t revoked = 0;
   for (const auto& [id, state] : chain.members()) {
     if (state.status == service::MemberStatus::revoked) {
@@ -308,8 +309,7 @@ Json Agent::group_rotate(const Json& params) {
   chain.append(token);
   home_.save_membership(chain);
   g.token = request.profile;
-  g.keys.push_back(SealedGroupKey{key_id, jwk::from_public(group_key.public_key), old.backend,
-                                  base64url::encode(sealed)});
+  g.keys.push_back(std::move(sealed));
   home_.save_group(g);
   Json out = group_json(g);
   out["members"] = request.entries.size();
@@ -335,7 +335,7 @@ Json Agent::group_resplit(const Json& params) {
   record.members = {*m};
   std::string token = sign_record(record, profile);
   check_locally(chain, token);
-  Scalar a = unseal_group_key(backend(key.backend), key);
+  Scalar a = unseal_scalar(backend(key.backend), key);
   // A fresh split replaces the member's entry for the current key: the old share, and any
   // copy of it on a lost device, no longer combines with the service's new r.
   service::UpdateMemberRequest request{

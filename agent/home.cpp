@@ -65,21 +65,25 @@ LocalProfile LocalProfile::from_json(const Json& j) {
   return p;
 }
 
+Json SealedGroupKey::to_json() const {
+  return Json{{"key_id", key_id}, {"public", public_jwk}, {"backend", backend}, {"sealed", sealed}};
+}
+
+SealedGroupKey SealedGroupKey::from_json(const Json& k) {
+  constexpr std::string_view what = "group file";
+  return SealedGroupKey{
+      json::string_field(k, "key_id", what), json::object_field(k, "public", what),
+      json::string_field(k, "backend", what), json::string_field(k, "sealed", what)};
+}
+
 Json AdminGroup::to_json() const {
   Json ks = Json::array();
-  for (const auto& k : keys)
-    ks.push_back(Json{{"key_id", k.key_id},
-                      {"public", k.public_jwk},
-                      {"backend", k.backend},
-                      {"sealed", k.sealed}});
-  return Json{{"version", 1},
-              {"name", name},
-              {"group_id", group_id},
-              {"service", service},
-              {"signing_key", signing_key.to_json()},
-              {"token", token},
-              {"keys", ks},
-              {"chained", chained}};
+  for (const auto& k : keys) ks.push_back(k.to_json());
+  Json out{{"version", 1},   {"name", name}, {"group_id", group_id}, {"service", service},
+           {"token", token}, {"keys", ks},   {"chained", chained}};
+  if (signing_key) out["signing_key"] = signing_key->to_json();
+  if (sealed_signing_key) out["sealed_signing_key"] = sealed_signing_key->to_json();
+  return out;
 }
 
 AdminGroup AdminGroup::from_json(const Json& j) {
@@ -88,12 +92,16 @@ AdminGroup AdminGroup::from_json(const Json& j) {
   g.name = json::string_field(j, "name", what);
   g.group_id = json::string_field(j, "group_id", what);
   g.service = json::string_field(j, "service", what);
-  g.signing_key = KeyRef::from_json(json::object_field(j, "signing_key", what));
+  if (j.contains("signing_key"))
+    g.signing_key = KeyRef::from_json(json::object_field(j, "signing_key", what));
+  if (j.contains("sealed_signing_key"))
+    g.sealed_signing_key =
+        SealedGroupKey::from_json(json::object_field(j, "sealed_signing_key", what));
+  if (g.signing_key.has_value() == g.sealed_signing_key.has_value())
+    fail(Errc::malformed, "group file must name exactly one group signing key");
   g.token = json::string_field(j, "token", what);
   for (const Json& k : json::array_field(j, "keys", what))
-    g.keys.push_back(SealedGroupKey{
-        json::string_field(k, "key_id", what), json::object_field(k, "public", what),
-        json::string_field(k, "backend", what), json::string_field(k, "sealed", what)});
+    g.keys.push_back(SealedGroupKey::from_json(k));
   if (g.keys.empty()) fail(Errc::malformed, "group file has no keys");
   g.chained = j.value("chained", false);  // absent in files from before membership chains
   return g;

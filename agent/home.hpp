@@ -49,13 +49,20 @@ struct SealedGroupKey {
   Json public_jwk;      // A
   std::string backend;  // which backend sealed a
   std::string sealed;   // base64url of the backend's sealed blob
+
+  Json to_json() const;
+  static SealedGroupKey from_json(const Json& j);
 };
 
 struct AdminGroup {
   std::string name;
   std::string group_id;  // UDF of the group signing key
   std::string service;
-  KeyRef signing_key;
+  // The group's signing key: sealed like the group keys (groups made since co-administrators,
+  // so that it can reach them and an escrow), or a key its backend made and will never give
+  // out (older groups: only this agent can sign their profiles). Exactly one is set.
+  std::optional<SealedGroupKey> sealed_signing_key;  // key_id: the group id
+  std::optional<KeyRef> signing_key;
   std::string token;                 // the signed group profile as last published
   std::vector<SealedGroupKey> keys;  // oldest first; the last is current
   // This agent started the group's membership chain (created or migrated it): an empty chain

@@ -142,6 +142,12 @@ class Backend {
   // device present and unlocked. The blob is safe to store on disk.
   virtual Bytes seal(std::string_view label, ByteView secret) = 0;
   virtual SecureBytes unseal(ByteView sealed_blob) = 0;
+  // A secret sealed elsewhere for this backend (an administrator's group keys, sent to a
+  // co-administrator's device in a form only that device opens), made into a blob unseal()
+  // opens, without the secret being in the clear on this host. `wrapped.format` names the
+  // construction (each backend documents its own). BackendErrc::unsupported by default: the
+  // agent then sends the secret as a JWE to the device's encryption key.
+  virtual Bytes import_sealed(std::string_view label, const WrappedShare& wrapped);
 
   // Makes a member share resident so that ecdh() runs on it. BackendErrc::unsupported where
   // the backend cannot; the agent then keeps the share in wrapped mode.
