@@ -1,6 +1,7 @@
-// The TPM backend's byte formats on arbitrary bytes (tpm/marshal.hpp, tpm/share_wrap.hpp): key
-// files, sealed blobs and tpm2-duplicate-v1 shares as the backend decodes them, then what it
-// reads of their public area (its point, its Name); a lone TPM2B_PUBLIC; and a member TPM's
+// The TPM backend's byte formats on arbitrary bytes (tpm/marshal.hpp, tpm/share_wrap.hpp,
+// tpm/sealed_wrap.hpp): key files, sealed blobs, tpm2-duplicate-v1 shares and
+// tpm2-duplicate-sealed-v1 secrets as the backend decodes them, then what it reads of their
+// public area (its point, its Name, the checks before import); a lone TPM2B_PUBLIC; and a TPM's
 // parent public key as an administrator's host reads it to wrap a share. Refusals are Error;
 // whatever decodes encodes back to the same bytes, and a parent key that parses writes out a
 // TPM2B_PUBLIC that parses to the same key.
@@ -10,6 +11,7 @@
 
 #include "base/error.hpp"
 #include "tpm/marshal.hpp"
+#include "tpm/sealed_wrap.hpp"
 #include "tpm/share_wrap.hpp"
 #include "tpm/templates.hpp"
 
@@ -29,6 +31,7 @@ void refusals_only(F&& f) {
 void public_area(const TPM2B_PUBLIC& pub) {
   refusals_only([&] { (void)point_from_public(pub); });
   refusals_only([&] { (void)object_name(pub.publicArea); });
+  refusals_only([&] { require_imported_sealed_public(pub); });
 }
 
 // What decodes encodes again, to the same bytes; a refusal either way ends the check there,
@@ -55,6 +58,20 @@ void round_trip(ByteView input, Blob (*decode)(ByteView), Bytes (*encode)(const 
   public_area(blob.pub);
 }
 
+// A sealed secret for import, seen through its public area like the other blobs.
+struct DuplicateSealed {
+  DuplicateSealedBlob blob;
+  TPM2B_PUBLIC pub{};
+};
+DuplicateSealed decode_duplicate_sealed(ByteView data) {
+  DuplicateSealedBlob blob = decode_duplicate_sealed_blob(data);
+  const TPM2B_PUBLIC pub = blob.dup.pub;
+  return DuplicateSealed{std::move(blob), pub};
+}
+Bytes encode_duplicate_sealed(const DuplicateSealed& d) {
+  return encode_duplicate_sealed_blob(d.blob);
+}
+
 // A lone TPM2B_PUBLIC, as a blob of its own.
 struct Public {
   TPM2B_PUBLIC pub{};
@@ -76,6 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   round_trip(input, decode_key_blob, encode_key_blob);
   round_trip(input, decode_sealed_blob, encode_sealed_blob);
   round_trip(input, decode_duplicate_blob, encode_duplicate_blob);
+  round_trip(input, decode_duplicate_sealed, encode_duplicate_sealed);
   round_trip(input, decode_public, encode_public);
   refusals_only([&] {
     const TpmParentPublic parent = TpmParentPublic::from_tpm2b_public(input);

@@ -208,6 +208,26 @@ DuplicateBlob decode_duplicate_blob(ByteView data) {
   return blob;
 }
 
+Bytes encode_duplicate_sealed_blob(const DuplicateSealedBlob& blob) {
+  Writer w("RCTW");
+  w.label(blob.label);
+  w.tpm(blob.dup.pub, Tss2_MU_TPM2B_PUBLIC_Marshal);
+  w.tpm(blob.dup.duplicate, Tss2_MU_TPM2B_PRIVATE_Marshal);
+  w.tpm(blob.dup.seed, Tss2_MU_TPM2B_ENCRYPTED_SECRET_Marshal);
+  return w.take();
+}
+
+DuplicateSealedBlob decode_duplicate_sealed_blob(ByteView data) {
+  Reader r(data, "RCTW", "tpm2-duplicate-sealed-v1 secret");
+  DuplicateSealedBlob blob;
+  blob.label = r.label();
+  blob.dup.pub = r.public_area();
+  blob.dup.duplicate = r.tpm2b(Tss2_MU_TPM2B_PRIVATE_Unmarshal, "TPM2B_PRIVATE");
+  blob.dup.seed = r.tpm2b(Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal, "TPM2B_ENCRYPTED_SECRET");
+  r.finish();
+  return blob;
+}
+
 Bytes marshal_public(const TPM2B_PUBLIC& pub) {
   Bytes out;
   put(out, pub, Tss2_MU_TPM2B_PUBLIC_Marshal);

@@ -7,6 +7,9 @@
 //                 TPM2B_PUBLIC | TPM2B_PRIVATE
 //   sealed blob   "RCTS" 01 | label (u16 len + UTF-8) | TPM2B_PUBLIC | TPM2B_PRIVATE
 //   duplicate     "RCTD" 01 | TPM2B_PUBLIC | TPM2B_PRIVATE | TPM2B_ENCRYPTED_SECRET
+//   duplicate of  "RCTW" 01 | label (u16 len + UTF-8) |
+//   a sealed             TPM2B_PUBLIC | TPM2B_PRIVATE | TPM2B_ENCRYPTED_SECRET
+//   secret
 //
 // Readers refuse data that runs out (Error(truncated)), does not parse, has a size field that
 // disagrees with what it frames, or has trailing bytes (Error(malformed)); the message names
@@ -46,12 +49,21 @@ struct DuplicateBlob {
   TPM2B_ENCRYPTED_SECRET seed{};
 };
 
+// A sealed secret duplicated for one TPM (tpm2-duplicate-sealed-v1), with the label it was
+// wrapped under.
+struct DuplicateSealedBlob {
+  std::string label;
+  DuplicateBlob dup;
+};
+
 Bytes encode_key_blob(const KeyBlob& blob);
 KeyBlob decode_key_blob(ByteView data);
 Bytes encode_sealed_blob(const SealedBlob& blob);
 SealedBlob decode_sealed_blob(ByteView data);
 Bytes encode_duplicate_blob(const DuplicateBlob& blob);
 DuplicateBlob decode_duplicate_blob(ByteView data);
+Bytes encode_duplicate_sealed_blob(const DuplicateSealedBlob& blob);
+DuplicateSealedBlob decode_duplicate_sealed_blob(ByteView data);
 
 // A marshalled TPM2B_PUBLIC (its size field computed), and back: `data` must be exactly one.
 // `what` names the data in error messages.

@@ -57,6 +57,15 @@ TPM2B_PUBLIC sealed_object_template() {
   return pub;
 }
 
+TPM2B_PUBLIC imported_sealed_template() {
+  TPM2B_PUBLIC pub{};
+  pub.publicArea.type = TPM2_ALG_KEYEDHASH;
+  pub.publicArea.nameAlg = TPM2_ALG_SHA256;
+  pub.publicArea.objectAttributes = kImportedSealedAttributes;
+  pub.publicArea.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL;
+  return pub;
+}
+
 TPM2B_PUBLIC share_public(const Point& point) {
   if (point.curve() != Curve::p256()) fail(Errc::unsupported, "TPM shares are P-256 only");
   TPM2B_PUBLIC pub = ecc_base(kShareAttributes);

@@ -24,6 +24,12 @@ TPM2B_PUBLIC device_key_template(backend::KeyPurpose purpose, bool pin_auth = fa
 // dictionary-attack protected (no noDA) because its auth value comes from the user's PIN.
 TPM2B_PUBLIC sealed_object_template();
 
+// A sealed data object made outside the TPM and duplicated to it (wrap_secret_for_tpm):
+// KEYEDHASH without sign or decrypt, nameAlg SHA-256, no policy, kImportedSealedAttributes.
+// `unique` is left empty: it is the digest of the object's seed and data, filled in by whoever
+// makes the sensitive area.
+TPM2B_PUBLIC imported_sealed_template();
+
 // A member share's public area with its public point: ECC P-256, nameAlg SHA-256,
 // userWithAuth|noDA|decrypt, no scheme (ECDH_ZGen only), no policy. Not fixedTPM/fixedParent:
 // a TPM refuses to import such an object.
@@ -39,5 +45,12 @@ TPMS_ECC_POINT ecc_point(const Point& p);
 // so that a crafted blob cannot bring a storage or signing key in).
 inline constexpr TPMA_OBJECT kShareAttributes =
     TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_DECRYPT;
+
+// Bit mask of the attributes of an imported sealed object, and nothing more (checked before
+// TPM2_Import). userWithAuth: unsealed with its auth value, which TPM2_ObjectChangeAuth sets to
+// the user's PIN at import. Not noDA: wrong PINs count towards the dictionary-attack lockout,
+// as for seal(). Not fixedTPM/fixedParent: a TPM refuses to import such an object; it still
+// cannot be duplicated further, since duplication needs a policy and its authPolicy is empty.
+inline constexpr TPMA_OBJECT kImportedSealedAttributes = TPMA_OBJECT_USERWITHAUTH;
 
 }  // namespace recrypt::tpm

@@ -474,6 +474,44 @@ SecureBytes TpmBackend::unseal(ByteView sealed_blob) {
   });
 }
 
+Bytes TpmBackend::import_sealed(std::string_view label, const backend::WrappedShare& wrapped) {
+  if (wrapped.format != kDuplicateSealedFormat)
+    throw BackendError(
+        BackendErrc::unsupported,
+        "the TPM backend cannot import a sealed secret in format '" + wrapped.format + "'");
+  const DuplicateSealedBlob blob = decode_duplicate_sealed_blob(wrapped.data);
+  if (blob.label != label)
+    fail(Errc::malformed, "the sealed secret was wrapped as '" + blob.label + "', not as '" +
+                              std::string(label) + "'");
+  require_imported_sealed_public(blob.dup.pub);
+  const SecureString pin =
+      impl_->ask_pin("PIN to protect the sealed secret '" + std::string(label) + "'");
+  Wiped<TPM2B_AUTH> auth;
+  auth_from_pin(pin, auth.v);
+  return impl_->run([&](Connection& c) {
+    // The PIN travels encrypted (decrypt covers TPM2_ObjectChangeAuth's newAuth), and the
+    // object's private parts come back encrypted.
+    EsysObject session = start_salted_session(c.esys(), c.parent.get());
+    set_session_attributes(c.esys(), session.get(), {.decrypt = true, .encrypt = true});
+    const TPM2B_DATA no_inner_key{};
+    const TPMT_SYM_DEF_OBJECT no_inner{.algorithm = TPM2_ALG_NULL, .keyBits = {}, .mode = {}};
+    TPM2B_PRIVATE* imported = nullptr;
+    check_rc("TPM2_Import (sealed secret)",
+             Esys_Import(c.esys(), c.parent.get(), session.get(), ESYS_TR_NONE, ESYS_TR_NONE,
+                         &no_inner_key, &blob.dup.pub, &blob.dup.duplicate, &blob.dup.seed,
+                         &no_inner, &imported));
+    const auto imported_owned = own(imported);
+    // Under its empty auth value only long enough to be given the PIN; that copy of its
+    // private part is dropped, never stored.
+    EsysObject object(c.esys(), c.load(*imported_owned, blob.dup.pub));
+    TPM2B_PRIVATE* with_pin = nullptr;
+    check_rc("TPM2_ObjectChangeAuth (sealed secret)",
+             Esys_ObjectChangeAuth(c.esys(), object.get(), c.parent.get(), session.get(),
+                                   ESYS_TR_NONE, ESYS_TR_NONE, &auth.v, &with_pin));
+    return encode_sealed_blob(SealedBlob{std::string(label), blob.dup.pub, *own(with_pin)});
+  });
+}
+
 KeyInfo TpmBackend::import_share(std::string_view label, const backend::WrappedShare& share) {
   if (share.format == kDuplicateFormat)
     return impl_->import_duplicate(label, decode_duplicate_blob(share.data));

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "backend/backend.hpp"
+#include "tpm/sealed_wrap.hpp"
 #include "tpm/share_wrap.hpp"
 
 namespace recrypt::tpm {
@@ -52,6 +53,11 @@ class TpmBackend final : public backend::Backend {
   Bytes sign_digest(std::string_view key_id, ByteView digest) override;
   Bytes seal(std::string_view label, ByteView secret) override;
   SecureBytes unseal(ByteView sealed_blob) override;
+  // Format "tpm2-duplicate-sealed-v1" (wrap_secret_for_tpm) only: TPM2_Import under the
+  // storage parent, then TPM2_ObjectChangeAuth from the empty auth value to a PIN asked as
+  // seal() asks it. Returns a sealed blob as seal() makes; `label` must be the one the secret
+  // was wrapped under.
+  Bytes import_sealed(std::string_view label, const backend::WrappedShare& wrapped) override;
   // Formats: "tpm2-duplicate-v1" (wrap_share_for_tpm, the share never in the clear here) and
   // "raw-scalar-v1" (32-byte big-endian scalar, wrapped locally to our own parent: the host
   // sees the share once).
