@@ -6,6 +6,7 @@
 #include <string>
 
 #include "fuzz/fixed_keys.hpp"
+#include "pkcs11/pkcs11_backend.hpp"
 #include "pkcs11/sealed_blob.hpp"
 #include "pkcs11/share_wrap.hpp"
 #include "protocol/agent/rpc.hpp"
@@ -19,6 +20,7 @@
 #include "protocol/service/request_signature.hpp"
 #include "protocol/udf.hpp"
 #include "tpm/marshal.hpp"
+#include "tpm/sealed_wrap.hpp"
 #include "tpm/share_wrap.hpp"
 #include "tpm/templates.hpp"
 
@@ -263,6 +265,10 @@ int main(int argc, char** argv) {
     seed("tpm_blob", 5, as_chars(tpm::TpmParentPublic{device}.to_tpm2b_public()));
     seed("tpm_blob", 6,
          as_chars(tpm::marshal_public(tpm_device_key(backend::KeyPurpose::signing, device))));
+    seed("tpm_blob", 7,
+         as_chars(tpm::wrap_secret_for_tpm(tpm::TpmParentPublic{device}, "group key",
+                                           fuzz::group_secret().to_bytes())
+                      .data));
   }
 
   {
@@ -275,6 +281,10 @@ int main(int argc, char** argv) {
          as_chars(pkcs11::seal_to_token_key(token, "pkcs11:token=fuzz;object=seal", "", {})));
     seed("pkcs11_blob", 3, as_chars(pkcs11::encode_kwp_share(token, fuzz::group_secret())));
     seed("pkcs11_blob", 4, "pkcs11:token=fuzz;id=%a1%b2;object=dev-enc;type=private");
+    seed(
+        "pkcs11_blob", 5,
+        as_chars(pkcs11::wrap_secret_for_pkcs11(token, "group key", fuzz::group_secret().to_bytes())
+                     .data));
   }
   return 0;
 }

@@ -1,8 +1,9 @@
 // The PKCS#11 backend's byte formats on arbitrary bytes, as the backend takes them before it asks
 // the token anything:
-//  - a sealed blob (pkcs11/sealed_blob.hpp), as unseal does: parse, the key id it names through
-//    parse_key_uri, then open with Z = d·E for a fixed token key d (fuzz::token_key(), which the
-//    seeds are sealed to), so the fuzzer reaches the decryption: the secret, or
+//  - a sealed blob (pkcs11/sealed_blob.hpp), as unseal and import_sealed do (a secret sealed
+//    elsewhere, pkcs11-sealed-v1, is one that names no key id): parse, the key id it names
+//    through parse_key_uri, then open with Z = d·E for a fixed token key d (fuzz::token_key(),
+//    which the seeds are sealed to), so the fuzzer reaches the decryption: the secret, or
 //    Error(decrypt_failed);
 //  - a pkcs11-ecdh-aeskwp-v1 share (pkcs11/share_wrap.hpp), as import_share does: three points
 //    and a key-wrap output of a plausible length;

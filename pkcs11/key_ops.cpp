@@ -1,5 +1,5 @@
 // The operations that use a private key on the token: ECDH (x-coordinate only), ECDSA over a
-// digest, and sealing a secret to a token key.
+// digest, and sealing a secret to a token key (here, or elsewhere and imported).
 #include "pkcs11/attributes.hpp"
 #include "pkcs11/ck_error.hpp"
 #include "pkcs11/pkcs11_backend_impl.hpp"
@@ -97,13 +97,41 @@ Bytes Pkcs11Backend::seal(std::string_view label, ByteView secret) {
   return seal_to_token_key(key->public_key, key->id, label, secret);
 }
 
+CK_OBJECT_HANDLE Pkcs11Backend::sealing_key(Session& s, const SealedBlob& blob) {
+  if (!blob.key_uri.empty()) return private_key(s, blob.key_uri).handle;
+  if (auto key = private_key_for_point(s, blob.token_key)) return *key;
+  throw BackendError(BackendErrc::no_such_key,
+                     "the secret is sealed to a device encryption key that is not on token '" +
+                         token_label(link_.token()) +
+                         "' (no private key that can derive has its public point)");
+}
+
 SecureBytes Pkcs11Backend::unseal(ByteView sealed_blob) {
   SealedBlob parsed = parse_sealed_blob(sealed_blob);
   SecureBytes z;
-  link_.run(true, [&](Session& s) {
-    z = derive_x(s, private_key(s, parsed.key_uri).handle, parsed.ephemeral);
-  });
+  link_.run(true, [&](Session& s) { z = derive_x(s, sealing_key(s, parsed), parsed.ephemeral); });
   return open_sealed_blob(parsed, sealed_blob, z);
+}
+
+Bytes Pkcs11Backend::import_sealed(std::string_view label, const backend::WrappedShare& wrapped) {
+  if (wrapped.format != kSealedSecretFormat)
+    throw BackendError(
+        BackendErrc::unsupported,
+        "the pkcs11 backend cannot import a sealed secret in format '" + wrapped.format + "'");
+  const SealedBlob parsed = parse_sealed_blob(wrapped.data);
+  // The sender knows the token key by its point only; a key id in the blob would be one the
+  // sender made up, and unseal() would look for it instead.
+  if (!parsed.key_uri.empty())
+    fail(Errc::malformed, "a pkcs11-sealed-v1 secret names its token key by its point only");
+  if (parsed.label != label)
+    fail(Errc::malformed, "the sealed secret was wrapped as '" + parsed.label + "', not as '" +
+                              std::string(label) + "'");
+  // Nothing is decrypted here: the secret stays sealed to the token key until unseal().
+  link_.run(true, [&](Session& s) {
+    require_mechanism(&TokenMechanisms::ecdh, kNeedEcdh, "open a sealed secret");
+    sealing_key(s, parsed);
+  });
+  return Bytes(wrapped.data.begin(), wrapped.data.end());
 }
 
 }  // namespace recrypt::pkcs11

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "backend/backend.hpp"
 #include "protocol/point.hpp"
@@ -49,5 +50,14 @@ backend::WrappedShare wrap_share_for_pkcs11(const Point& device_encryption_key,
 backend::WrappedShare raw_share_for_pkcs11(const Scalar& share);
 
 inline constexpr const char* kShareFormatKwp = "pkcs11-ecdh-aeskwp-v1";
+
+// Admin side, pure software: `secret` (a group key, a group's signing key) sealed for the
+// token that holds the ECDH key whose public point is `device_encryption_key`, in format
+// "pkcs11-sealed-v1": a sealed blob (sealed_blob.hpp) that names no key id, only the point.
+// That token's backend imports it (import_sealed) and opens it with unseal() like its own.
+backend::WrappedShare wrap_secret_for_pkcs11(const Point& device_encryption_key,
+                                             std::string_view label, ByteView secret);
+
+inline constexpr std::string_view kSealedSecretFormat = "pkcs11-sealed-v1";
 
 }  // namespace recrypt::pkcs11

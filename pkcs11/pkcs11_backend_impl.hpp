@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "pkcs11/pkcs11_backend.hpp"
+#include "pkcs11/sealed_blob.hpp"
 #include "pkcs11/session.hpp"
 #include "pkcs11/token_link.hpp"
 #include "pkcs11/token_uri.hpp"
@@ -39,6 +40,9 @@ class Pkcs11Backend final : public backend::Backend {
   Bytes sign_digest(std::string_view key_id, ByteView digest) override;
   Bytes seal(std::string_view label, ByteView secret) override;
   SecureBytes unseal(ByteView sealed_blob) override;
+  // Format "pkcs11-sealed-v1" (wrap_secret_for_pkcs11): checks that this token holds the key
+  // it is sealed to and returns the blob itself, which unseal() opens by that key's point.
+  Bytes import_sealed(std::string_view label, const backend::WrappedShare& wrapped) override;
   backend::KeyInfo import_share(std::string_view label,
                                 const backend::WrappedShare& share) override;
   // Logs out, closes the session and wipes the cached PIN.
@@ -61,7 +65,11 @@ class Pkcs11Backend final : public backend::Backend {
   std::optional<Point> public_point_of(Session& s, CK_OBJECT_HANDLE priv, const Bytes& id,
                                        const std::optional<std::string>& label);
   backend::KeyInfo seal_key(Session& s);
-  CK_OBJECT_HANDLE private_key_for_point(Session& s, const Point& device_key);
+  // The private key that can derive whose public key object has this point; nullopt if none.
+  std::optional<CK_OBJECT_HANDLE> private_key_for_point(Session& s, const Point& device_key);
+  // The token key a sealed blob names: by its key id, or by its point when it names none
+  // (a secret sealed elsewhere, import_sealed).
+  CK_OBJECT_HANDLE sealing_key(Session& s, const SealedBlob& blob);
   backend::KeyInfo import_kwp(Session& s, std::string_view label, ByteView data);
   backend::KeyInfo import_raw(Session& s, std::string_view label, ByteView data);
   backend::KeyInfo finish_import(Session& s, std::string_view label, CK_OBJECT_HANDLE priv,

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include "base/error.hpp"
+#include "pkcs11/pkcs11_backend.hpp"
 #include "protocol/ossl.hpp"
 #include "protocol/primitives.hpp"
 #include "protocol/scalar.hpp"
@@ -136,6 +137,12 @@ SecureBytes open_sealed_blob(const SealedBlob& parsed, ByteView blob, ByteView z
     fail(Errc::decrypt_failed,
          "sealed blob does not open with this token key (wrong token or tampered)");
   return out;
+}
+
+backend::WrappedShare wrap_secret_for_pkcs11(const Point& device_encryption_key,
+                                             std::string_view label, ByteView secret) {
+  return {std::string(kSealedSecretFormat),
+          secure_copy(seal_to_token_key(device_encryption_key, "", label, secret))};
 }
 
 }  // namespace recrypt::pkcs11

@@ -39,7 +39,8 @@ Template share_key_template(std::string_view label, ByteView id) {
 
 }  // namespace
 
-CK_OBJECT_HANDLE Pkcs11Backend::private_key_for_point(Session& s, const Point& device_key) {
+std::optional<CK_OBJECT_HANDLE> Pkcs11Backend::private_key_for_point(Session& s,
+                                                                     const Point& device_key) {
   // Find the public key object by its point (DER as the standard says, or raw), then its
   // private half by CKA_ID.
   for (const Bytes& form : {ec_point_der(device_key), device_key.to_uncompressed()}) {
@@ -54,9 +55,7 @@ CK_OBJECT_HANDLE Pkcs11Backend::private_key_for_point(Session& s, const Point& d
       if (priv.size() == 1) return priv[0];
     }
   }
-  throw BackendError(BackendErrc::no_such_key,
-                     "the share is wrapped for a device key that is not on token '" +
-                         token_label(link_.token()) + "'");
+  return std::nullopt;
 }
 
 KeyInfo Pkcs11Backend::finish_import(Session& s, std::string_view label, CK_OBJECT_HANDLE priv,
@@ -93,7 +92,11 @@ KeyInfo Pkcs11Backend::import_kwp(Session& s, std::string_view label, ByteView d
   KwpShare share = parse_kwp_share(data);
   require_mechanism(&TokenMechanisms::ecdh, kNeedEcdh, "hold a member share");
   require_mechanism(&TokenMechanisms::aes_key_wrap_pad, kNeedKwp, "hold a member share");
-  CK_OBJECT_HANDLE device = private_key_for_point(s, share.device_key);
+  const std::optional<CK_OBJECT_HANDLE> device = private_key_for_point(s, share.device_key);
+  if (!device)
+    throw BackendError(BackendErrc::no_such_key,
+                       "the share is wrapped for a device key that is not on token '" +
+                           token_label(link_.token()) + "'");
 
   // KEK = x(d·E) as an AES-256 key that can only unwrap and never leaves the token.
   Bytes pub = share.ephemeral.to_uncompressed();
@@ -114,7 +117,7 @@ KeyInfo Pkcs11Backend::import_kwp(Session& s, std::string_view label, ByteView d
       .add_bool(CKA_DERIVE, false);
   CK_OBJECT_HANDLE kek = CK_INVALID_HANDLE;
   check_rv("C_DeriveKey(ECDH1 to AES KEK)",
-           fn_->C_DeriveKey(s.handle(), &derive, device, kek_t.data(), kek_t.size(), &kek));
+           fn_->C_DeriveKey(s.handle(), &derive, *device, kek_t.data(), kek_t.size(), &kek));
   ObjectGuard gkek(s, kek);
 
   Bytes id = random_key_id(ByteView(kShareIdPrefix, sizeof kShareIdPrefix), 12);
