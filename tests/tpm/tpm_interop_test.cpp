@@ -1,6 +1,8 @@
 // Interoperability with tpm2-tools: a share wrapped by wrap_share_for_tpm is accepted by
 // `tpm2_import` (the tool that consumes `tpm2_duplicate` output), and the key tpm2-tools makes
-// of it computes x·T in our backend. This pins our format to the standard construction.
+// of it computes x·T in our backend; a secret wrapped by wrap_secret_for_tpm is imported by
+// `tpm2_import` and opened by `tpm2_unseal`. This pins our formats to the standard
+// construction.
 #include <tss2/tss2_mu.h>
 
 #include <cstdlib>
@@ -10,6 +12,7 @@
 #include "tests/tpm/tpm_test_util.hpp"
 #include "tpm/key_store.hpp"
 #include "tpm/marshal.hpp"
+#include "tpm/sealed_wrap.hpp"
 #include "tpm/share_wrap.hpp"
 
 namespace recrypt::testing {
@@ -27,10 +30,10 @@ Bytes read_file(const std::filesystem::path& p) {
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// The three size-prefixed structures after the 5-byte header, each with its size prefix.
-std::vector<Bytes> split_duplicate(ByteView data) {
+// The size-prefixed structures from `off` (after the 5-byte header of tpm2-duplicate-v1), each
+// with its size prefix.
+std::vector<Bytes> split_duplicate(ByteView data, std::size_t off = 5) {
   std::vector<Bytes> parts;
-  std::size_t off = 5;
   while (off + 2 <= data.size()) {
     const std::size_t n = (std::size_t{data[off]} << 8) | data[off + 1];
     parts.emplace_back(data.begin() + static_cast<std::ptrdiff_t>(off),
@@ -92,6 +95,44 @@ TEST_F(TpmTest, WrappedShareIsAcceptedByTpm2Import) {
   const Scalar t = Scalar::random(Curve::p256());
   const auto z = tpm.ecdh("00000000000000aa", t.public_point());
   EXPECT_EQ(Bytes(z.x.begin(), z.x.end()), t.public_point().times(x).x_bytes());
+}
+
+TEST_F(TpmTest, WrappedSecretIsImportedByTpm2ImportAndOpenedByTpm2Unseal) {
+  if (std::system("command -v tpm2_import >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "tpm2-tools are not installed";
+  tpm::TpmConfig c = config();
+  c.persistent_parent = kParentHandle;
+  tpm::TpmParentPublic parent{Point::generator(Curve::p256())};
+  {
+    tpm::TpmBackend tpm(c, constant_pin("1"));
+    parent = tpm.parent_public();
+  }
+
+  const Bytes secret = Scalar::random(Curve::p256()).public_point().x_bytes();
+  const auto wrapped = tpm::wrap_secret_for_tpm(parent, "g", secret);
+  const auto parts = split_duplicate(wrapped.data, 5 + 2 + 1);  // after the label "g"
+  ASSERT_EQ(parts.size(), 3u);
+  TempDir work("recrypt-interop");
+  const auto dir = work.path();
+  write_file(dir / "dup.pub", parts[0]);
+  write_file(dir / "dup.dpriv", parts[1]);
+  write_file(dir / "dup.seed", parts[2]);
+  const std::string env = "TPM2TOOLS_TCTI='" + swtpm_->tcti() + "' ";
+  const std::string quiet = " >/dev/null 2>&1";
+  const std::string import = env + "tpm2_import -C 0x81000001 -u " + (dir / "dup.pub").string() +
+                             " -i " + (dir / "dup.dpriv").string() + " -s " +
+                             (dir / "dup.seed").string() + " -r " + (dir / "out.priv").string() +
+                             quiet;
+  ASSERT_EQ(std::system(import.c_str()), 0) << import;
+  const std::string load = env + "tpm2_load -C 0x81000001 -u " + (dir / "dup.pub").string() +
+                           " -r " + (dir / "out.priv").string() + " -c " +
+                           (dir / "sealed.ctx").string() + quiet;
+  ASSERT_EQ(std::system(load.c_str()), 0) << load;
+  // The empty auth value it travels with: tpm2_unseal needs no -p.
+  const std::string unseal = env + "tpm2_unseal -c " + (dir / "sealed.ctx").string() + " -o " +
+                             (dir / "secret").string() + quiet;
+  ASSERT_EQ(std::system(unseal.c_str()), 0) << unseal;
+  EXPECT_EQ(read_file(dir / "secret"), secret);
 }
 
 }  // namespace
