@@ -75,6 +75,8 @@ class Reader {
   }
   std::string label() {
     const std::size_t n = size_field("its label");
+    // What the writer refuses to write, the reader refuses to read.
+    if (n > kMaxLabel) fail(Errc::malformed, what_ + ": its label is longer than 1024 bytes");
     std::string s(as_chars(data_.subspan(off_ + 2, n)));
     off_ += 2 + n;
     return s;

@@ -135,6 +135,16 @@ TEST(TpmMarshal, EveryTruncationIsRefusedWithAClearError) {
   }
 }
 
+TEST(TpmMarshal, LabelsLongerThanTheWriterWritesAreRefused) {
+  const Bytes sealed = sealed_blob();  // label "group key" at offset 5
+  Bytes long_label(sealed.begin(), sealed.begin() + 5);
+  long_label.resize(7 + 1025, 'a');
+  set_u16(long_label, 5, 1025);
+  long_label.insert(long_label.end(), sealed.begin() + 7 + 9, sealed.end());
+  expect_refused([&] { tpm::decode_sealed_blob(long_label); }, Errc::malformed,
+                 "TPM sealed blob: its label is longer than 1024 bytes");
+}
+
 TEST(TpmMarshal, TruncationSaysWhichStructureRanOut) {
   const Bytes dup = duplicate_blob();
   expect_refused([&] { tpm::decode_duplicate_blob(ByteView(dup).first(dup.size() - 1)); },
