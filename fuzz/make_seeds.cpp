@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "agent/escrow.hpp"
 #include "fuzz/fixed_keys.hpp"
 #include "pkcs11/sealed_blob.hpp"
 #include "pkcs11/share_wrap.hpp"
@@ -275,6 +276,26 @@ int main(int argc, char** argv) {
          as_chars(pkcs11::seal_to_token_key(token, "pkcs11:token=fuzz;object=seal", "", {})));
     seed("pkcs11_blob", 3, as_chars(pkcs11::encode_kwp_share(token, fuzz::group_secret())));
     seed("pkcs11_blob", 4, "pkcs11:token=fuzz;id=%a1%b2;object=dev-enc;type=private");
+  }
+
+  {
+    // An escrow of a group whose signing key is fuzz::signing_key() and key a
+    // fuzz::group_secret(), sealed to fuzz::token_key(); the second names a recovery code.
+    service::GroupProfile doc{"fuzz@example.com",
+                              fuzz::signing_key().public_point(),
+                              fuzz::group_secret().public_point(),
+                              {},
+                              "http://127.0.0.1:1",
+                              "2026-01-01T00:00:00Z"};
+    agent::EscrowSecrets secrets{
+        doc.sign(jws::software_signer(fuzz::signing_key())), fuzz::signing_key(), {}};
+    secrets.keys.push_back(fuzz::group_secret());
+    Point recovery = fuzz::token_key().public_point();
+    agent::EscrowFile escrow = agent::seal_escrow(
+        secrets, recovery, agent::DeviceRecovery{udf::key_fingerprint(recovery)});
+    seed("escrow_file", 1, escrow.serialize());
+    escrow.recovery = agent::new_typed_recovery(true);
+    seed("escrow_file", 2, escrow.serialize());
   }
   return 0;
 }
