@@ -25,6 +25,9 @@
 
 namespace recrypt::agent {
 
+struct EscrowFile;
+struct EscrowSecrets;
+
 struct AgentConfig {
   std::filesystem::path home;
   std::string default_backend = "soft";
@@ -85,6 +88,8 @@ class Agent {
   Json group_list(const Json&);
   Json group_recipient(const Json&);
   Json group_audit(const Json&);
+  Json group_escrow(const Json&);
+  Json group_recover(const Json&);
   Json document_open(const Json&);
 
   // Consent (consent_context.cpp): what a request would do, for the prompt, or nullopt when
@@ -117,6 +122,9 @@ class Agent {
   // The same for a group this agent administers; a group from before chains is migrated.
   service::MembershipState admin_membership(service::Client& link, AdminGroup& g);
   std::string publish_profile(LocalProfile& profile);
+  // An escrow's contents, opened with the recovery code or passphrase in params, or with the
+  // recovery key on whichever present device holds it.
+  EscrowSecrets open_escrow_file(const EscrowFile& file, const Json& params);
   Point device_encryption_key(const LocalDevice& device);
 
   AgentConfig config_;

@@ -31,26 +31,6 @@ Bytes random_bytes(std::size_t n) {
   return out;
 }
 
-SecureBytes scrypt(const SecureString& passphrase, ByteView salt, std::uint64_t n, std::uint32_t r,
-                   std::uint32_t p) {
-  // scrypt needs 128·r·N bytes (plus 128·r·p): OpenSSL refuses anything above its 32 MiB
-  // default unless told how much it may use.
-  std::uint64_t maxmem = 128ull * r * (n + p) + (1u << 20);
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
-                                        const_cast<char*>(passphrase.data()), passphrase.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()),
-                                        salt.size()),
-      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
-      OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r),
-      OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p),
-      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxmem),
-      OSSL_PARAM_construct_end()};
-  SecureBytes key(kAes256KeySize);
-  ossl::kdf_derive(OSSL_KDF_NAME_SCRYPT, params, key);
-  return key;
-}
-
 // AES-256-GCM under the store key; the associated data binds a ciphertext to what it is
 // (which key file, which sealed label) so files cannot be swapped for each other.
 Json seal_json(ByteView key, ByteView plaintext, std::string_view aad) {
@@ -169,7 +149,9 @@ const SecureBytes& SoftBackend::store_key() {
 
 void SoftBackend::write_store(const SecureBytes& key, const SecureString& pass) {
   Bytes salt = random_bytes(16);
-  SecureBytes kek = scrypt(pass, salt, config_.scrypt_n, config_.scrypt_r, config_.scrypt_p);
+  SecureBytes kek =
+      recrypt::scrypt(as_bytes(std::string_view(pass.data(), pass.size())), salt, config_.scrypt_n,
+                      config_.scrypt_r, config_.scrypt_p, kAes256KeySize);
   Json store{{"version", kStoreVersion},
              {"kdf",
               {{"alg", "scrypt"},
@@ -195,7 +177,8 @@ std::optional<SecureBytes> SoftBackend::open_store(const Json& store, const Secu
     throw BackendError(BackendErrc::device, "soft key store has KDF parameters out of range");
   Bytes salt = base64url::decode(json::string_field(kdf, "salt", "soft key store kdf"));
   SecureBytes kek =
-      scrypt(pass, salt, n, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p));
+      recrypt::scrypt(as_bytes(std::string_view(pass.data(), pass.size())), salt, n,
+                      static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p), kAes256KeySize);
   std::optional<SecureBytes> key;
   if (version == kStoreVersionScryptKey) {
     // Version 1: the scrypt output is the store key; "check" proves the passphrase.

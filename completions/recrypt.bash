@@ -37,12 +37,14 @@ _recrypt() {
       else COMPREPLY=($(compgen -W "-b --backend" -- "$cur")); fi ;;
     group)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export" -- "$cur"))
+        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover" -- "$cur"))
       else
         case "$sub" in
           create) COMPREPLY=($(compgen -W "-b --backend" -- "$cur")) ;;
           add) COMPREPLY=($(compgen -W "--fingerprint --privileges --inactive" -- "$cur")) ;;
           export) COMPREPLY=($(compgen -W "-o --output" -- "$cur")) ;;
+          escrow) COMPREPLY=($(compgen -W "-o --output --to-key -b --backend --passphrase-file" -- "$cur")) ;;
+          recover) COMPREPLY=($(compgen -W "--passphrase-file -b --backend" -- "$cur")) ;;
         esac
       fi ;;
     encrypt)

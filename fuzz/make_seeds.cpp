@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "agent/escrow.hpp"
 #include "fuzz/fixed_keys.hpp"
 #include "pkcs11/pkcs11_backend.hpp"
 #include "pkcs11/sealed_blob.hpp"
@@ -285,6 +286,26 @@ int main(int argc, char** argv) {
         "pkcs11_blob", 5,
         as_chars(pkcs11::wrap_secret_for_pkcs11(token, "group key", fuzz::group_secret().to_bytes())
                      .data));
+  }
+
+  {
+    // An escrow of a group whose signing key is fuzz::signing_key() and key a
+    // fuzz::group_secret(), sealed to fuzz::token_key(); the second names a recovery code.
+    service::GroupProfile doc{"fuzz@example.com",
+                              fuzz::signing_key().public_point(),
+                              fuzz::group_secret().public_point(),
+                              {},
+                              "http://127.0.0.1:1",
+                              "2026-01-01T00:00:00Z"};
+    agent::EscrowSecrets secrets{
+        doc.sign(jws::software_signer(fuzz::signing_key())), fuzz::signing_key(), {}};
+    secrets.keys.push_back(fuzz::group_secret());
+    Point recovery = fuzz::token_key().public_point();
+    agent::EscrowFile escrow = agent::seal_escrow(
+        secrets, recovery, agent::DeviceRecovery{udf::key_fingerprint(recovery)});
+    seed("escrow_file", 1, escrow.serialize());
+    escrow.recovery = agent::new_typed_recovery(true);
+    seed("escrow_file", 2, escrow.serialize());
   }
   return 0;
 }

@@ -57,6 +57,25 @@ SecureBytes concat_kdf(ByteView shared_secret, std::string_view algorithm_id, By
   return out;
 }
 
+SecureBytes scrypt(ByteView passphrase, ByteView salt, std::uint64_t n, std::uint32_t r,
+                   std::uint32_t p, std::size_t out_bytes) {
+  // OpenSSL refuses more than 32 MiB unless told how much scrypt may use.
+  std::uint64_t maxmem = 128ull * r * (n + p) + (1u << 20);
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(
+          OSSL_KDF_PARAM_PASSWORD, const_cast<std::uint8_t*>(passphrase.data()), passphrase.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()),
+                                        salt.size()),
+      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
+      OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r),
+      OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p),
+      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxmem),
+      OSSL_PARAM_construct_end()};
+  SecureBytes key(out_bytes);
+  ossl::kdf_derive(OSSL_KDF_NAME_SCRYPT, params, key);
+  return key;
+}
+
 Bytes aes256_key_wrap(ByteView kek, ByteView key) {
   if (kek.size() != kAes256KeySize) fail(Errc::invalid_key, "AES-256 key wrap needs a 32-byte KEK");
   if (key.size() < 16 || key.size() % 8 != 0)

@@ -19,6 +19,11 @@ std::array<std::uint8_t, kSha256Size> sha256(ByteView data);
 SecureBytes concat_kdf(ByteView shared_secret, std::string_view algorithm_id, ByteView party_u_info,
                        ByteView party_v_info, std::size_t key_bytes);
 
+// scrypt (RFC 7914) of a passphrase: `out_bytes` of key. Needs 128·r·N bytes of memory, which
+// it is allowed; callers bound N for parameters that come from a file.
+SecureBytes scrypt(ByteView passphrase, ByteView salt, std::uint64_t n, std::uint32_t r,
+                   std::uint32_t p, std::size_t out_bytes);
+
 Bytes aes256_key_wrap(ByteView kek, ByteView key);
 // nullopt when the integrity check fails (wrong KEK or tampered input).
 std::optional<SecureBytes> aes256_key_unwrap(ByteView kek, ByteView wrapped);

@@ -70,7 +70,11 @@ Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point
 
 // Shared by the group and member transactions.
 GroupRecord require_group(StoreReader& r, const std::string& ref);
-MemberRecord require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller);
+// An ACTIVE member with ADMIN or SUPER, or the group's own signing key.
+void require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller);
+// The request is signed by the group's own signing key (its profile is stored with it as a
+// signer): the group's authority, as in its membership records.
+bool is_group_key(const GroupRecord& g, const Caller& caller);
 void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g,
                      const MemberEntry& e);
 std::string seal_context(const std::string& group_id, const std::string& member_id,

@@ -1,6 +1,7 @@
 // CreateGroup, UpdateGroup, GetGroup, RotateGroupKey and ReadAudit.
 #include <algorithm>
 
+#include "protocol/jwk.hpp"
 #include "service/transactions.hpp"
 
 namespace recrypt::service::tx {
@@ -10,6 +11,13 @@ const std::string& caller_id(const Caller& c) { return c.signer.profile_id; }
 
 GroupRecord record_of(const GroupProfile& p, const std::string& token) {
   return {p.id(), p.name, token, p.key_id(), p.all_key_ids()};
+}
+
+// The group's profile, stored with its signing key as a signer: whoever holds that key may
+// sign requests for the group itself (is_group_key), as an escrow's recovery does.
+void put_group_profile(StoreWriter& w, const GroupProfile& p, const std::string& token) {
+  w.put_profile({p.id(), "group", p.name, token},
+                {{p.id(), p.id(), jwk::from_public(p.signing_key).dump(), ""}});
 }
 
 // A new profile for an existing group: same signing key (so the same id), a name nobody else
@@ -33,11 +41,15 @@ GroupRecord require_group(StoreReader& r, const std::string& ref) {
   return *g;
 }
 
-MemberRecord require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller) {
+bool is_group_key(const GroupRecord& g, const Caller& caller) { return caller_id(caller) == g.id; }
+
+void require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller) {
+  // The group's own signing key may sign any membership record (check_record), so it is the
+  // group's first administrator on the wire as well.
+  if (is_group_key(g, caller)) return;
   auto m = r.member(g.id, caller_id(caller));
   if (!m || m->status != MemberStatus::active || !(m->privileges.admin || m->privileges.super))
     refuse(status::kUnauthorized, "this transaction needs an ACTIVE member with ADMIN privilege");
-  return *m;
 }
 
 Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller,
@@ -56,7 +68,7 @@ Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller,
     refuse(status::kConflict, "a group profile with this name exists");
   GroupRecord g = record_of(p, req.profile);
   w.insert_group(g);
-  w.put_profile({g.id, "group", g.name, g.token}, {});
+  put_group_profile(w, p, req.profile);
 
   // The genesis record, signed by the group's own key (check_record), names the first members;
   // the creator must be among them as an ACTIVE administrator, or nobody could run the group.
@@ -84,7 +96,7 @@ Json update_group(StoreWriter& w, const Caller& caller, const UpdateGroupRequest
     refuse(status::kConflict, "UpdateGroup keeps the group key; change it with RotateGroupKey");
   GroupRecord updated = record_of(p, req.profile);
   w.update_group(updated);
-  w.put_profile({g.id, "group", updated.name, updated.token}, {});
+  put_group_profile(w, p, req.profile);
   return UpdateGroupResponse{g.id}.to_json();
 }
 
@@ -93,7 +105,7 @@ Json get_group(StoreReader& r, const Caller& caller, const GetGroupRequest& req,
   note.group = g.id;
   // Members may see who else is in the group; outsiders and suspended members may not.
   auto me = r.member(g.id, caller_id(caller));
-  if (!me || me->status != MemberStatus::active)
+  if (!is_group_key(g, caller) && (!me || me->status != MemberStatus::active))
     refuse(status::kUnauthorized, "GetGroup needs an ACTIVE member of the group");
   GetGroupResponse out{g.id, g.name, g.key_id, g.token, {}};
   for (const MemberRecord& m : r.members(g.id))
@@ -122,7 +134,7 @@ Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& calle
     refuse(status::kMalformed, "RotateGroupKey carries one rotate record naming the new group key");
   GroupRecord updated = record_of(p, req.profile);
   w.update_group(updated);
-  w.put_profile({g.id, "group", updated.name, updated.token}, {});
+  put_group_profile(w, p, req.profile);
   for (const MemberEntry& e : req.entries) {
     if (e.key_id != updated.key_id)
       refuse(status::kMalformed, "rotation entries must be for the new group key");
