@@ -37,12 +37,16 @@ _recrypt() {
       else COMPREPLY=($(compgen -W "-b --backend" -- "$cur")); fi ;;
     group)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export" -- "$cur"))
+        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export admin handover" -- "$cur"))
       else
         case "$sub" in
           create) COMPREPLY=($(compgen -W "-b --backend" -- "$cur")) ;;
           add) COMPREPLY=($(compgen -W "--fingerprint --privileges --inactive" -- "$cur")) ;;
           export) COMPREPLY=($(compgen -W "-o --output" -- "$cur")) ;;
+          admin)
+            if [[ $prev == admin ]]; then COMPREPLY=($(compgen -W "add remove" -- "$cur"))
+            else COMPREPLY=($(compgen -W "--super --fingerprint" -- "$cur")); fi ;;
+          handover) COMPREPLY=($(compgen -W "--stay-member --fingerprint" -- "$cur")) ;;
         esac
       fi ;;
     encrypt)
