@@ -91,6 +91,10 @@ class Agent {
   Json group_escrow(const Json&);
   Json group_recover(const Json&);
   Json document_open(const Json&);
+  // Co-administrators (admin_methods.cpp)
+  Json group_admin_add(const Json&);
+  Json group_admin_remove(const Json&);
+  Json group_handover(const Json&);
 
   // Consent (consent_context.cpp): what a request would do, for the prompt, or nullopt when
   // neither the policy nor a device asks for it.
@@ -113,7 +117,15 @@ class Agent {
   LocalProfile require_profile(ProfileNeed need = ProfileNeed::key_ids);
   const LocalDevice& signing_device(const LocalProfile& profile);
   ServiceDirectory::Lease service_as_device(const LocalProfile& profile);
+  // The group this agent administers: its own copy, or else the secrets an administrator left
+  // at the service for this device (receive_admin_group).
   AdminGroup require_admin_group(const Json& params);
+  // A co-administrator's copy of group `name_or_id`, from GetAdminKeys: the group profile and
+  // the membership chain verified to name this profile an ACTIVE ADMIN or SUPER, the secrets
+  // sealed to the device that asked. `local` is this agent's older copy (another administrator
+  // rotated), whose past keys are kept.
+  AdminGroup receive_admin_group(const std::string& name_or_id,
+                                 const std::optional<AdminGroup>& local);
   Json set_member_status(const Json& params, service::MemberStatus status);
   std::string sign_record(const service::MembershipRecord& record, const LocalProfile& profile);
   // The group's membership chain as this agent verified it, brought up to the service's head.

@@ -7,6 +7,7 @@
 #include "agent/group_keys.hpp"
 #include "agent/membership_sync.hpp"
 #include "agent/profile_lookup.hpp"
+#include "agent/secret_forms.hpp"
 #include "agent/service_link.hpp"
 #include "agent/share_forms.hpp"
 #include "protocol/base64url.hpp"
@@ -70,13 +71,17 @@ void check_locally(const MembershipState& chain, const std::string& token) {
 
 AdminGroup Agent::require_admin_group(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
-  auto group = home_.find_group(name);
-  if (!group) throw RpcError(Code::not_found, "this agent administers no group \"" + name + "\"");
-  return *group;
+  if (auto group = home_.find_group(name)) return *group;
+  // A co-administrator's agent: the group's secrets wait at the service for this device.
+  return receive_admin_group(name, std::nullopt);
 }
 
 jws::Signer Agent::group_signer(const AdminGroup& g) {
   if (g.signing_key) return signer(*g.signing_key);
+  if (!g.sealed_signing_key)
+    throw RpcError(Code::refused, "the signing key of group " + g.name +
+                                      " never left the agent that created it: only that agent "
+                                      "signs a new group profile (rotates the key)");
   const SealedGroupKey& sealed = *g.sealed_signing_key;
   return owning_signer(unseal_scalar(backend(sealed.backend), sealed));
 }
@@ -97,7 +102,20 @@ MembershipState Agent::verified_membership(service::Client& link, const std::str
 
 MembershipState Agent::admin_membership(service::Client& link, AdminGroup& g) {
   MembershipState state = verified_membership(link, g.group_id, g.name);
-  if (state.length() > 0) return state;
+  if (state.length() > 0) {
+    // Administrators are whom the chain names: one whose ADMIN was taken keeps its copy of
+    // the keys, but not the say.
+    LocalProfile profile = require_profile();
+    auto me = service::verify_personal_profile(profile.token);
+    auto mine = state.members().find(me.id());
+    if (mine == state.members().end() || mine->second.status != service::MemberStatus::active ||
+        !(mine->second.privileges.admin || mine->second.privileges.super))
+      throw RpcError(Code::refused, me.account + " is not an administrator of group " + g.name +
+                                        " (by its membership chain)");
+    // Another administrator rotated the key: this agent's copy is refreshed from the service.
+    if (state.key_id() != g.keys.back().key_id) g = receive_admin_group(g.group_id, g);
+    return state;
+  }
   if (g.chained)
     throw RpcError(Code::refused, "the service's membership chain of group " + g.name +
                                       " is empty, but this agent started it: records were dropped");
@@ -263,6 +281,10 @@ Json Agent::group_rotate(const Json& params) {
 
   const SealedGroupKey& old = g.keys.back();
   backend::Backend& b = backend(old.backend);
+  // Administrators get the new key with their share; the signing key goes with it, if it can.
+  std::optional<Scalar> signing;
+  if (g.sealed_signing_key)
+    signing = unseal_scalar(backend(g.sealed_signing_key->backend), *g.sealed_signing_key);
   auto group_key = recryption::GroupKey::generate(Curve::p256());
   std::string key_id = udf::key_fingerprint(group_key.public_key);
   // Sealed before the service hears of it: a key the backend then refused to seal would be
@@ -289,8 +311,12 @@ Json Agent::group_rotate(const Json& params) {
       ++revoked;
       continue;
     }
-    request.entries.push_back(member_entry_for(fetch_profile_by_id(link, id), state.privileges,
-                                               state.status, group_key.secret));
+    auto member_profile = fetch_profile_by_id(link, id);
+    request.entries.push_back(
+        member_entry_for(member_profile, state.privileges, state.status, group_key.secret));
+    if (state.privileges.admin || state.privileges.super)
+      request.entries.back().admin_keys = admin_keys_for(
+          member_profile, g.group_id, group_key.secret, signing ? &*signing : nullptr);
   }
   Json refused = Json::array();
   for (const auto& m : reported.members) {

@@ -97,8 +97,9 @@ AdminGroup AdminGroup::from_json(const Json& j) {
   if (j.contains("sealed_signing_key"))
     g.sealed_signing_key =
         SealedGroupKey::from_json(json::object_field(j, "sealed_signing_key", what));
-  if (g.signing_key.has_value() == g.sealed_signing_key.has_value())
-    fail(Errc::malformed, "group file must name exactly one group signing key");
+  // Neither: a co-administrator of a group made before co-administrators (home.hpp).
+  if (g.signing_key && g.sealed_signing_key)
+    fail(Errc::malformed, "group file names two group signing keys");
   g.token = json::string_field(j, "token", what);
   for (const Json& k : json::array_field(j, "keys", what))
     g.keys.push_back(SealedGroupKey::from_json(k));
@@ -140,6 +141,10 @@ std::optional<AdminGroup> Home::find_group(std::string_view name_or_id) const {
 void Home::save_group(const AdminGroup& group) const {
   // Named by the group id: a UDF, so never a path trick whatever the group's name is.
   write_json(root_ / "groups" / (udf::normalize(group.group_id) + ".json"), group.to_json());
+}
+
+void Home::remove_group(const std::string& group_id) const {
+  fs::remove(root_ / "groups" / (udf::normalize(group_id) + ".json"));
 }
 
 std::optional<service::MembershipState> Home::load_membership(const std::string& group_id) const {

@@ -1,6 +1,7 @@
 // The agent's files under its home folder (default $XDG_DATA_HOME/recrypt):
 //   profile.json         the user's profile: account, service, signed profile, key ids
-//   groups/<id>.json     groups this user administers: sealed master keys, signing key id
+//   groups/<id>.json     groups this user administers (created, or received as a
+//                        co-administrator): sealed group keys and signing key
 //   membership/<id>.json the newest membership chain state this agent verified, per group
 //   known_profiles       accounts and group names pinned on first use (known_profiles.hpp)
 //   soft/, tpm/, pkcs11/ each backend's own store
@@ -60,7 +61,9 @@ struct AdminGroup {
   std::string service;
   // The group's signing key: sealed like the group keys (groups made since co-administrators,
   // so that it can reach them and an escrow), or a key its backend made and will never give
-  // out (older groups: only this agent can sign their profiles). Exactly one is set.
+  // out (older groups: only the agent that made it can sign their profiles). At most one is set:
+  // neither on a co-administrator's agent for such an older group, which then adds, suspends and
+  // revokes members but cannot sign a new group profile (rotate).
   std::optional<SealedGroupKey> sealed_signing_key;  // key_id: the group id
   std::optional<KeyRef> signing_key;
   std::string token;                 // the signed group profile as last published
@@ -86,6 +89,8 @@ class Home {
   std::vector<AdminGroup> load_groups() const;
   std::optional<AdminGroup> find_group(std::string_view name_or_id) const;
   void save_group(const AdminGroup& group) const;
+  // This agent administers the group no more (it handed it over); its keys' seals go with it.
+  void remove_group(const std::string& group_id) const;
 
   std::optional<service::MembershipState> load_membership(const std::string& group_id) const;
   void save_membership(const service::MembershipState& state) const;

@@ -184,6 +184,7 @@ void add_group_commands(CLI::App& app, Cli& cli) {
   add_membership_commands(*group, cli, o);
   add_reading_commands(*group, cli, o);
   add_escrow_commands(*group, cli);
+  add_admin_commands(*group, cli);
 }
 
 }  // namespace recrypt::cli

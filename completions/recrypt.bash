@@ -37,7 +37,7 @@ _recrypt() {
       else COMPREPLY=($(compgen -W "-b --backend" -- "$cur")); fi ;;
     group)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover" -- "$cur"))
+        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover admin handover" -- "$cur"))
       else
         case "$sub" in
           create) COMPREPLY=($(compgen -W "-b --backend" -- "$cur")) ;;
@@ -45,6 +45,10 @@ _recrypt() {
           export) COMPREPLY=($(compgen -W "-o --output" -- "$cur")) ;;
           escrow) COMPREPLY=($(compgen -W "-o --output --to-key -b --backend --passphrase-file" -- "$cur")) ;;
           recover) COMPREPLY=($(compgen -W "--passphrase-file -b --backend" -- "$cur")) ;;
+          admin)
+            if [[ $prev == admin ]]; then COMPREPLY=($(compgen -W "add remove" -- "$cur"))
+            else COMPREPLY=($(compgen -W "--super --fingerprint" -- "$cur")); fi ;;
+          handover) COMPREPLY=($(compgen -W "--stay-member --fingerprint" -- "$cur")) ;;
         esac
       fi ;;
     encrypt)

@@ -222,6 +222,14 @@ int main(int argc, char** argv) {
              "PublishProfile",
              service::PublishProfileRequest{profile.sign(jws::software_signer(k))}.to_json()));
   }
+  seed("service_request", 7,
+       signed_request("GetAdminKeys", service::GetAdminKeysRequest{"g@example.com"}.to_json()));
+  seed("service_request", 8,
+       signed_request("AddMember",
+                      Json{{"group", "g@example.com"},
+                           {"entries", Json::array({Json{{"member", "MB2G-M"},
+                                                         {"admin_keys", {{"MB2G-D", "{}"}}}}})},
+                           {"records", Json::array()}}));
   seed("srv_answer", 1, srv_response());
   seed("srv_answer", 2, srv_response().substr(0, 40));
 

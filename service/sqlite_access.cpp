@@ -115,11 +115,11 @@ std::optional<KeyRecord> SqliteAccess::key(const std::string& group_id,
                                            const std::string& member_id,
                                            const std::string& key_id) {
   Statement s(c_,
-              "SELECT recryption_key, wrapped_shares FROM member_keys "
+              "SELECT recryption_key, wrapped_shares, admin_keys FROM member_keys "
               "WHERE group_id = ? AND member_id = ? AND key_id = ?");
   s.bind(1, group_id).bind(2, member_id).bind(3, key_id);
   if (!s.step()) return std::nullopt;
-  return KeyRecord{group_id, member_id, key_id, s.blob(0), s.text(1)};
+  return KeyRecord{group_id, member_id, key_id, s.blob(0), s.text(1), s.text(2)};
 }
 
 std::vector<std::string> SqliteAccess::member_key_ids(const std::string& group_id,
@@ -230,13 +230,23 @@ void SqliteAccess::update_member(const MemberRecord& m) {
 void SqliteAccess::put_key(const KeyRecord& k) {
   Statement(c_,
             "INSERT OR REPLACE INTO member_keys(group_id, member_id, key_id, recryption_key, "
-            "wrapped_shares) "
-            "VALUES(?, ?, ?, ?, ?)")
+            "wrapped_shares, admin_keys) "
+            "VALUES(?, ?, ?, ?, ?, NULLIF(?, ''))")
       .bind(1, k.group_id)
       .bind(2, k.member_id)
       .bind(3, k.key_id)
       .bind_blob(4, k.sealed_recryption_key)
       .bind(5, k.wrapped_shares)
+      .bind(6, k.admin_keys)
+      .run();
+}
+
+void SqliteAccess::clear_admin_keys(const std::string& group_id, const std::string& member_id) {
+  Statement(c_,
+            "UPDATE member_keys SET admin_keys = NULL WHERE group_id = ? AND member_id = ? AND "
+            "admin_keys IS NOT NULL")
+      .bind(1, group_id)
+      .bind(2, member_id)
       .run();
 }
 

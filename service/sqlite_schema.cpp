@@ -10,7 +10,7 @@ namespace {
 
 using sqlite::Connection;
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 // Each migration takes the schema from version i to i + 1, inside one transaction.
 constexpr const char* kMigrations[] = {
@@ -52,6 +52,9 @@ constexpr const char* kMigrations[] = {
        DELETE FROM profiles WHERE type = 'group' AND id NOT IN (SELECT id FROM groups_);
        DROP INDEX profiles_name;
        CREATE UNIQUE INDEX profiles_name ON profiles(type, name);)",
+    // v4: co-administrators. An administrator's entry carries the group's secrets sealed to
+    // each of its devices (JSON text, device id -> package); NULL for every other member.
+    R"(ALTER TABLE member_keys ADD COLUMN admin_keys TEXT;)",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -61,6 +61,8 @@ struct KeyRecord {
   std::string key_id;
   Bytes sealed_recryption_key;  // r, sealed by the KeyVault
   std::string wrapped_shares;   // JSON object text: device id -> JWE
+  // JSON object text: device id -> admin package (MemberEntry::admin_keys); empty for none.
+  std::string admin_keys = {};
 };
 
 class StoreReader {
@@ -98,6 +100,9 @@ class StoreWriter : public StoreReader {
   virtual void insert_member(const MemberRecord& member) = 0;
   virtual void update_member(const MemberRecord& member) = 0;
   virtual void put_key(const KeyRecord& key) = 0;
+  // Drops the admin packages of every entry of the member (it lost ADMIN and SUPER, or was
+  // revoked); its shares stay.
+  virtual void clear_admin_keys(const std::string& group_id, const std::string& member_id) = 0;
   // Stores record `seq` of the group's chain and makes it the head (chain_length = seq + 1).
   virtual void append_membership(const std::string& group_id, std::uint64_t seq,
                                  const std::string& token, const std::string& hash) = 0;

@@ -51,6 +51,7 @@ using Transactions = std::tuple<
     Transaction<RecryptDataRequest, Signer::known_key, Effect::reads, &tx::recrypt_data>,
     Transaction<RotateGroupKeyRequest, Signer::known_key, Effect::changes, &tx::rotate_group_key>,
     Transaction<ReadMembershipRequest, Signer::known_key, Effect::reads, &tx::read_membership>,
+    Transaction<GetAdminKeysRequest, Signer::known_key, Effect::reads, &tx::get_admin_keys>,
     Transaction<MigrateMembershipRequest, Signer::known_key, Effect::changes,
                 &tx::migrate_membership>,
     Transaction<ReadAuditRequest, Signer::known_key, Effect::reads, &tx::read_audit>>;

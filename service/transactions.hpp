@@ -48,6 +48,9 @@ Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,
 
 Json read_membership(StoreReader& r, const Caller& caller, const ReadMembershipRequest& req,
                      AuditNote& note);
+// An ADMIN or SUPER member's device asks for the group's secrets an administrator left for it.
+Json get_admin_keys(StoreReader& r, const Caller& caller, const GetAdminKeysRequest& req,
+                    AuditNote& note);
 Json migrate_membership(StoreWriter& w, const Caller& caller, const MigrateMembershipRequest& req,
                         AuditNote& note);
 

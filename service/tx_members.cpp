@@ -22,8 +22,26 @@ void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g
   SecureBytes r = base64url::decode_secret(std::string_view(d.data(), d.size()));
   Json shares = Json::object();
   for (const auto& [device, wrapped] : e.wrapped_shares) shares[device] = wrapped;
+  std::string admin_keys;
+  if (!e.admin_keys.empty()) {
+    // The group's secrets go only to whom the chain (the members table is its state) makes an
+    // administrator, and only to devices that member has a share for.
+    auto m = w.member(g.id, e.member);
+    if (!m || !(m->privileges.admin || m->privileges.super) || m->status == MemberStatus::revoked)
+      refuse(status::kUnauthorized,
+             "admin_keys are for a member the membership chain makes "
+             "ADMIN or SUPER, and " +
+                 e.member + " is not");
+    Json packages = Json::object();
+    for (const auto& [device, package] : e.admin_keys) {
+      if (!e.wrapped_shares.contains(device))
+        refuse(status::kMalformed, "admin_keys name a device the entry has no share for");
+      packages[device] = package;
+    }
+    admin_keys = packages.dump();
+  }
   w.put_key({g.id, e.member, e.key_id, vault.seal(r, seal_context(g.id, e.member, e.key_id)),
-             shares.dump()});
+             shares.dump(), admin_keys});
 }
 
 Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,

@@ -33,6 +33,10 @@ void apply_record(StoreWriter& w, GroupRecord& g, const SignedRecord& s) {
       w.insert_member(row);
     } else if (r.op == RecordOp::update) {
       w.update_member(row);
+      // A member no longer an administrator (or revoked) is handed the group's secrets no more.
+      // What its agent already fetched it keeps: docs/SECURITY.md says what then protects.
+      if (!(row.privileges.admin || row.privileges.super) || row.status == MemberStatus::revoked)
+        w.clear_admin_keys(g.id, m.member);
     }
   }
   // A rotation's new key enters with the group profile that RotateGroupKey stores.
@@ -98,6 +102,33 @@ Json read_membership(StoreReader& r, const Caller& caller, const ReadMembershipR
     refuse(status::kUnauthorized, "ReadMembership needs an ACTIVE member of the group");
   return ReadMembershipResponse{g.id, g.chain_length, r.membership(g.id, req.from, req.limit)}
       .to_json();
+}
+
+Json get_admin_keys(StoreReader& r, const Caller& caller, const GetAdminKeysRequest& req,
+                    AuditNote& note) {
+  if (caller.signer.encryption_id.empty())
+    refuse(status::kUnauthorized,
+           "GetAdminKeys must be signed by a device key listed in a personal profile");
+  GroupRecord g = require_group(r, req.group);
+  note.group = g.id;
+  note.key_id = g.key_id;
+  auto me = r.member(g.id, caller.signer.profile_id);
+  if (!me) refuse(status::kUnauthorized, "GetAdminKeys: the signer is not a member of the group");
+  if (me->status != MemberStatus::active)
+    refuse(status::kUnauthorized,
+           "GetAdminKeys needs an ACTIVE member, and this one is " + to_string(me->status));
+  if (!(me->privileges.admin || me->privileges.super))
+    refuse(status::kUnauthorized,
+           "GetAdminKeys needs an ADMIN or SUPER member, and this member's privileges are " +
+               privileges_to_json(me->privileges).dump());
+  auto k = r.key(g.id, me->member_id, g.key_id);
+  Json packages = k ? Json::parse(k->admin_keys, nullptr, false) : Json();
+  auto package = packages.is_object() ? packages.find(caller.signer.encryption_id) : packages.end();
+  if (!k || !packages.is_object() || package == packages.end() || !package->is_string())
+    refuse(status::kNotFound,
+           "no administrator sent the group's current key to this device; an administrator "
+           "adds it with group admin add");
+  return GetAdminKeysResponse{g.id, g.key_id, package->get<std::string>()}.to_json();
 }
 
 Json migrate_membership(StoreWriter& w, const Caller& caller, const MigrateMembershipRequest& req,

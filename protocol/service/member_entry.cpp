@@ -100,6 +100,11 @@ Json MemberEntry::to_json() const {
            {"key_id", key_id},
            {"wrapped_shares", std::move(shares)}};
   if (recryption_key) out["recryption_key"] = from_secret_json(*recryption_key);
+  if (!admin_keys.empty()) {
+    Json packages = Json::object();
+    for (const auto& [k, v] : admin_keys) packages[k] = v;
+    out["admin_keys"] = std::move(packages);
+  }
   return out;
 }
 
@@ -132,6 +137,18 @@ MemberEntry MemberEntry::from_json(const Json& j) {
           fail(Errc::too_large, "a wrapped share is too large");
         parse_share_form(text);  // well-formed now, so a device never meets a broken one
         e.wrapped_shares.emplace(device, text);
+      }
+    }
+    if (j.contains("admin_keys")) {
+      const Json& packages = json::object_field(j, "admin_keys", kWhat);
+      if (packages.size() > kMaxWrappedShares) fail(Errc::too_large, "too many admin packages");
+      for (const auto& [device, package] : packages.items()) {
+        if (device.empty() || device.size() > 128 || !package.is_string() ||
+            package.get_ref<const std::string&>().empty())
+          fail(Errc::malformed, "admin_keys maps device key ids to admin packages");
+        if (package.get_ref<const std::string&>().size() > kMaxAdminPackageSize)
+          fail(Errc::too_large, "an admin package is too large");
+        e.admin_keys.emplace(device, package.get<std::string>());
       }
     }
     return e;

@@ -16,6 +16,7 @@ namespace recrypt::service {
 
 inline constexpr std::size_t kMaxWrappedShares = 64;
 inline constexpr std::size_t kMaxWrappedShareSize = 16 * 1024;
+inline constexpr std::size_t kMaxAdminPackageSize = 32 * 1024;
 inline constexpr std::size_t kMaxEntriesPerRequest = 1000;
 
 enum class MemberStatus { active, suspended, revoked };
@@ -40,6 +41,10 @@ struct MemberEntry {
   std::string key_id;                                 // UDF of the group key A this entry is for
   std::optional<SecretJson> recryption_key;           // private JWK of r
   std::map<std::string, std::string> wrapped_shares;  // device encryption UDF -> JWE of x
+  // For an administrator: device encryption UDF -> the group's secrets for that device (the
+  // agent's admin package, docs/SERVICE.md §4.9), opaque to the service, which hands each to
+  // its device only (GetAdminKeys). Empty for every other member.
+  std::map<std::string, std::string> admin_keys = {};
 
   Json to_json() const;                         // carries r: send it only to the service
   static MemberEntry from_json(const Json& j);  // bounded and typed; ServiceError(400/413)

@@ -308,6 +308,20 @@ MigrateMembershipResponse MigrateMembershipResponse::from_json(const Json& j) {
   return checked([&] { return MigrateMembershipResponse{json::uint_field(j, "length", kWhat)}; });
 }
 
+Json GetAdminKeysRequest::to_json() const { return Json{{"group", group}}; }
+GetAdminKeysRequest GetAdminKeysRequest::from_json(const Json& j) {
+  return checked([&] { return GetAdminKeysRequest{str(j, "group")}; });
+}
+Json GetAdminKeysResponse::to_json() const {
+  return Json{{"group", group}, {"key_id", key_id}, {"package", package}};
+}
+GetAdminKeysResponse GetAdminKeysResponse::from_json(const Json& j) {
+  return checked([&] {
+    return GetAdminKeysResponse{str(j, "group"), str(j, "key_id"),
+                                str(j, "package", kMaxAdminPackageSize)};
+  });
+}
+
 Json AuditRecord::to_json() const {
   return Json{{"seq", seq},       {"time", time},     {"transaction", transaction},
               {"group", group},   {"member", member}, {"device", device},

@@ -209,6 +209,22 @@ struct MigrateMembershipResponse {
   static MigrateMembershipResponse from_json(const Json& j);
 };
 
+// The group's secrets as an administrator made them for the requesting device (its admin
+// package, MemberEntry::admin_keys), for the group's current key; ACTIVE ADMIN or SUPER only.
+struct GetAdminKeysRequest {
+  static constexpr std::string_view kName = "GetAdminKeys";
+  std::string group;  // name or id
+  Json to_json() const;
+  static GetAdminKeysRequest from_json(const Json& j);
+};
+struct GetAdminKeysResponse {
+  std::string group;    // id
+  std::string key_id;   // the group key the package carries
+  std::string package;  // opaque to the service
+  Json to_json() const;
+  static GetAdminKeysResponse from_json(const Json& j);
+};
+
 struct AuditRecord {
   std::uint64_t seq = 0;
   std::int64_t time = 0;

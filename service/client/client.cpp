@@ -286,6 +286,9 @@ ReadAuditResponse Client::read_audit(const ReadAuditRequest& req) {
 ReadMembershipResponse Client::read_membership(const ReadMembershipRequest& req) {
   return call<ReadMembershipResponse>(req, &impl_->signer, &impl_->kid);
 }
+GetAdminKeysResponse Client::get_admin_keys(const GetAdminKeysRequest& req) {
+  return call<GetAdminKeysResponse>(req, &impl_->signer, &impl_->kid);
+}
 MigrateMembershipResponse Client::migrate_membership(const MigrateMembershipRequest& req) {
   return call<MigrateMembershipResponse>(req, &impl_->signer, &impl_->kid);
 }

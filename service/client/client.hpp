@@ -57,6 +57,7 @@ class Client {
   RotateGroupKeyResponse rotate_group_key(const RotateGroupKeyRequest& req);
   ReadAuditResponse read_audit(const ReadAuditRequest& req);
   ReadMembershipResponse read_membership(const ReadMembershipRequest& req);
+  GetAdminKeysResponse get_admin_keys(const GetAdminKeysRequest& req);
   MigrateMembershipResponse migrate_membership(const MigrateMembershipRequest& req);
 
   // For tests and tools: posts `body` as it is, with the given signature header (none when

@@ -56,8 +56,9 @@ step "Alice's machine is gone; a fresh agent takes the group up from the escrow"
 stop_agent alice
 start_agent recoverer
 ok recoverer personal recoverer@example.com --service "$SERVICE_URL"
-refused 1 recoverer group add team@example.com carol@example.com
-grep -q "administers no group" <<<"$ERR" || die "before recovery: $ERR"
+refused 4 recoverer group add team@example.com carol@example.com
+grep -q "recoverer@example.com is not an administrator of group team@example.com" <<<"$ERR" ||
+  die "before recovery: $ERR"
 refused 8 recoverer group recover team-key.escrow
 grep -q "which no present device of this agent holds" <<<"$ERR" || die "a key escrow without its token: $ERR"
 printf 'WRONG-CODE\n' >wrong.txt

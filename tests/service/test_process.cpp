@@ -144,7 +144,7 @@ TEST(RecryptdProcessTest, SchemaIsVersionedAndANewerOneIsRefused) {
   RecryptdProcess server;
   server.start();
   server.stop();
-  EXPECT_EQ(user_version(server.db()), 3);
+  EXPECT_EQ(user_version(server.db()), 4);
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(h, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
@@ -155,7 +155,8 @@ TEST(RecryptdProcessTest, SchemaIsVersionedAndANewerOneIsRefused) {
 
 // A version 2 database, as recryptd left it before membership chains, with a group profile
 // that somebody published under a name no group had yet: version 3 drops that row and makes
-// (type, name) unique, and the hosted group keeps its members.
+// (type, name) unique, version 4 adds the administrators' packages, and the hosted group keeps
+// its members.
 TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
   RecryptdProcess server;
   server.start();
@@ -164,6 +165,7 @@ TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
   ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
   const char* downgrade = R"(
       DROP TABLE membership;
+      ALTER TABLE member_keys DROP COLUMN admin_keys;
       ALTER TABLE groups_ DROP COLUMN chain_length;
       ALTER TABLE groups_ DROP COLUMN chain_head;
       DROP INDEX profiles_name;
@@ -179,7 +181,7 @@ TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
   sqlite3_close(h);
   server.start();
   server.stop();
-  EXPECT_EQ(user_version(server.db()), 3);
+  EXPECT_EQ(user_version(server.db()), 4);
   ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
   auto count = [&](const char* sql) {
     sqlite3_stmt* st = nullptr;
