@@ -85,6 +85,9 @@ class Agent {
   Json group_list(const Json&);
   Json group_recipient(const Json&);
   Json group_audit(const Json&);
+  Json group_privileges(const Json&);  // member_methods.cpp
+  Json group_update(const Json&);
+  Json group_leave(const Json&);
   Json document_open(const Json&);
 
   // Consent (consent_context.cpp): what a request would do, for the prompt, or nullopt when
@@ -117,6 +120,14 @@ class Agent {
   // The same for a group this agent administers; a group from before chains is migrated.
   service::MembershipState admin_membership(service::Client& link, AdminGroup& g);
   std::string publish_profile(LocalProfile& profile);
+  // A group this user is a member of, found where it is hosted (this user's own service), its
+  // name and id as its signed profile states them, the name pinned.
+  struct JoinedGroup {
+    ServiceDirectory::Lease link;
+    std::string id;
+    std::string name;
+  };
+  JoinedGroup find_joined_group(const LocalProfile& profile, const std::string& name);
   Point device_encryption_key(const LocalDevice& device);
 
   AgentConfig config_;

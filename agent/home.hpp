@@ -86,6 +86,8 @@ class Home {
   std::vector<AdminGroup> load_groups() const;
   std::optional<AdminGroup> find_group(std::string_view name_or_id) const;
   void save_group(const AdminGroup& group) const;
+  // Forgets a group this agent administered (its sealed keys with it); false if none.
+  bool remove_group(const std::string& group_id) const;
 
   std::optional<service::MembershipState> load_membership(const std::string& group_id) const;
   void save_membership(const service::MembershipState& state) const;
