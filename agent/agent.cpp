@@ -129,6 +129,15 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
             {"fingerprint", "string, optional: the member's profile id, unless pinned already"},
             {"stay_member", "boolean, optional: stay a member with RECRYPT instead of revoked"}},
        &Agent::group_handover, true, kAdmin},
+      {"group.privileges", "a member's privileges: RECRYPT or none (not ADMIN or SUPER)",
+       Json{
+           {"group", "string"}, {"member", "string"}, {"privileges", "array: [\"RECRYPT\"] or []"}},
+       &Agent::group_privileges, true, kAdmin},
+      {"group.update", "rename a group: its profile re-signed with the new name, same keys",
+       Json{{"group", "string"}, {"name", "string, the new name"}}, &Agent::group_update, true,
+       kAdmin},
+      {"group.leave", "leave a group: this member's own record revokes it",
+       Json{{"group", "string"}}, &Agent::group_leave, true, kAdmin},
       {"document.open", "open a JWE envelope (a .jcd header) and return its plaintext",
        Json{
            {"envelope", "string, the JWE JSON"},

@@ -90,6 +90,9 @@ class Agent {
   Json group_audit(const Json&);
   Json group_escrow(const Json&);
   Json group_recover(const Json&);
+  Json group_privileges(const Json&);  // member_methods.cpp
+  Json group_update(const Json&);
+  Json group_leave(const Json&);
   Json document_open(const Json&);
   // Co-administrators (admin_methods.cpp)
   Json group_admin_add(const Json&);
@@ -137,6 +140,14 @@ class Agent {
   // An escrow's contents, opened with the recovery code or passphrase in params, or with the
   // recovery key on whichever present device holds it.
   EscrowSecrets open_escrow_file(const EscrowFile& file, const Json& params);
+  // A group this user is a member of, found where it is hosted (this user's own service), its
+  // name and id as its signed profile states them, the name pinned.
+  struct JoinedGroup {
+    ServiceDirectory::Lease link;
+    std::string id;
+    std::string name;
+  };
+  JoinedGroup find_joined_group(const LocalProfile& profile, const std::string& name);
   Point device_encryption_key(const LocalDevice& device);
 
   AgentConfig config_;

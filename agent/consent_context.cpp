@@ -84,6 +84,8 @@ std::optional<ConsentRequest> Agent::consent_needed(const MethodInfo& method, co
       request.details.emplace_back("Group", resolve_group(text, ""));
     else if (param == "name" && method.name == "group.create")
       request.details.emplace_back("New group", text + kClaimed);
+    else if (param == "name" && method.name == "group.update")
+      request.details.emplace_back("New name", text + kClaimed);
     else
       request.details.emplace_back(param, text + kClaimed);
   }

@@ -143,8 +143,8 @@ void Home::save_group(const AdminGroup& group) const {
   write_json(root_ / "groups" / (udf::normalize(group.group_id) + ".json"), group.to_json());
 }
 
-void Home::remove_group(const std::string& group_id) const {
-  fs::remove(root_ / "groups" / (udf::normalize(group_id) + ".json"));
+bool Home::remove_group(const std::string& group_id) const {
+  return fs::remove(root_ / "groups" / (udf::normalize(group_id) + ".json"));
 }
 
 std::optional<service::MembershipState> Home::load_membership(const std::string& group_id) const {

@@ -89,8 +89,8 @@ class Home {
   std::vector<AdminGroup> load_groups() const;
   std::optional<AdminGroup> find_group(std::string_view name_or_id) const;
   void save_group(const AdminGroup& group) const;
-  // This agent administers the group no more (it handed it over); its keys' seals go with it.
-  void remove_group(const std::string& group_id) const;
+  // Forgets a group this agent administered (its sealed keys with it); false if none.
+  bool remove_group(const std::string& group_id) const;
 
   std::optional<service::MembershipState> load_membership(const std::string& group_id) const;
   void save_membership(const service::MembershipState& state) const;

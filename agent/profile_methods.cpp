@@ -141,8 +141,18 @@ Json Agent::profile_create(const Json& params) {
 Json Agent::profile_show(const Json&) {
   LocalProfile p = require_profile(ProfileNeed::signed_token);
   auto doc = service::verify_personal_profile(p.token);
+  // Each device's keys as the signed profile publishes them: what an administrator's agent
+  // sees, to compare out of band.
   Json devices = Json::array();
-  for (const auto& d : p.devices) devices.push_back(device_json(d));
+  for (const auto& d : p.devices) {
+    Json j = device_json(d);
+    for (const auto& published : doc.devices)
+      if (published.name == d.name) {
+        j["encryption_fingerprint"] = published.encryption_id();
+        j["signing_fingerprint"] = published.signing_id();
+      }
+    devices.push_back(std::move(j));
+  }
   return Json{{"id", doc.id()},
               {"account", p.account},
               {"service", p.service},

@@ -6,7 +6,7 @@
 #include "cli/agent_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/documents.hpp"
-#include "protocol/udf.hpp"
+#include "protocol/service/file_identity.hpp"
 
 namespace recrypt::cli {
 namespace {
@@ -83,16 +83,41 @@ void add_decrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
   });
 }
 
+// What the file is decides what is fingerprinted (protocol/service/file_identity.hpp): a
+// public key by its key, a signed profile by its id, anything else by its bytes.
 void add_fingerprint(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
-  auto* fp =
-      app.add_subcommand("fingerprint", "UDF fingerprint of a file, or of a signed profile's key");
+  auto* fp = app.add_subcommand(
+      "fingerprint",
+      "UDF fingerprint of a public key (PEM or DER), of a signed profile (its id), or of a file");
   fp->add_option("file", o->fp_file, "file")->required();
-  fp->add_option("--type", o->fp_type, "content type of the data")->capture_default_str();
+  fp->add_option("--type", o->fp_type, "content type of the data (files that are not keys)")
+      ->capture_default_str();
   fp->callback([&cli, o] {
     cli.action = [&cli, o] {
       Bytes data = read_file(o->fp_file, std::size_t{1} << 30);
-      std::string udf_text = udf::fingerprint(o->fp_type, data);
-      cli.print(Json{{"fingerprint", udf_text}}, udf_text);
+      service::FileIdentity id = service::identify_file(data, o->fp_type);
+      Json r{{"kind", service::to_string(id.kind)}, {"fingerprint", id.fingerprint}};
+      std::string what;
+      switch (id.kind) {
+        case service::FileKind::public_key:
+          r["format"] = id.format;
+          r["curve"] = id.curve;
+          what = "public key (" + id.format + ", " + id.curve + ")";
+          break;
+        case service::FileKind::profile: {
+          std::string type =
+              *id.profile_type == service::ProfileType::personal ? "personal" : "group";
+          r["type"] = type;
+          r["name"] = id.name;
+          what = type + " profile of " + id.name + " (signature verified)";
+          break;
+        }
+        case service::FileKind::data:
+          r["type"] = id.format;
+          what = "data (" + id.format + ")";
+          break;
+      }
+      cli.print(r, id.fingerprint + "  " + what);
       return 0;
     };
   });

@@ -11,9 +11,9 @@ namespace recrypt::cli {
 namespace {
 
 struct Options {
-  std::string group, member, fingerprint, output, backend;
+  std::string group, member, fingerprint, output, backend, name;
   std::vector<std::string> privileges;
-  bool inactive = false;
+  bool inactive = false, none = false;
 };
 
 std::string describe_members(const Json& members) {
@@ -109,6 +109,54 @@ void add_membership_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Op
   });
 }
 
+// privileges, update, leave: a member's privileges, the group's name, and leaving it.
+void add_member_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Options>& o) {
+  auto* privileges =
+      group_command(group, o, "privileges", "set a member's privileges: RECRYPT, or none (--none)");
+  privileges->add_option("member", o->member, "member account or profile fingerprint")->required();
+  privileges->add_option("privileges", o->privileges, "RECRYPT (ADMIN and SUPER: group admin)")
+      ->delimiter(',');
+  privileges->add_flag("--none", o->none, "no privileges: the member stays, but cannot decrypt");
+  privileges->callback([&cli, o] {
+    if (o->none == !o->privileges.empty())
+      throw CLI::ValidationError("privileges", "give the privileges (RECRYPT) or --none");
+    cli.action = [&cli, o] {
+      Json list = Json::array();
+      for (const auto& p : o->privileges) list.push_back(p);
+      Json r =
+          cli.agent_call("group.privileges",
+                         Json{{"group", o->group}, {"member", o->member}, {"privileges", list}});
+      std::string names;
+      for (const auto& p : r["privileges"])
+        names += (names.empty() ? "" : ",") + p.get<std::string>();
+      cli.print(r, r["account"].get<std::string>() + " in " + o->group + ": " +
+                       (names.empty() ? "no privileges" : names) +
+                       (r["changed"].get<bool>() ? "" : " (unchanged)"));
+      return 0;
+    };
+  });
+  auto* update = group_command(group, o, "update",
+                               "rename a group: its profile is re-signed with the new name");
+  update->add_option("--name", o->name, "the new name, e.g. team@example.com")->required();
+  update->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      Json r = cli.agent_call("group.update", Json{{"group", o->group}, {"name", o->name}});
+      cli.print(r, "group " + r["old_name"].get<std::string>() + " is now " +
+                       r["name"].get<std::string>() + " (fingerprint " +
+                       r["id"].get<std::string>() + ")");
+      return 0;
+    };
+  });
+  group_command(group, o, "leave", "leave a group: you revoke yourself")->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      Json r = cli.agent_call("group.leave", Json{{"group", o->group}});
+      cli.print(r, "left " + r["group"].get<std::string>() +
+                       (r["forgot_keys"].get<bool>() ? "; this agent forgot its keys" : ""));
+      return 0;
+    };
+  });
+}
+
 void add_reading_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Options>& o) {
   group_command(group, o, "show", "members of a group")->callback([&cli, o] {
     cli.action = [&cli, o] {
@@ -182,6 +230,7 @@ void add_group_commands(CLI::App& app, Cli& cli) {
     };
   });
   add_membership_commands(*group, cli, o);
+  add_member_commands(*group, cli, o);
   add_reading_commands(*group, cli, o);
   add_escrow_commands(*group, cli);
   add_admin_commands(*group, cli);

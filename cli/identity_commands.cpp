@@ -1,4 +1,7 @@
 // personal, profile, known, device: this user's own identity and whom it has pinned.
+#include <iostream>
+
+#include "base/atomic_file.hpp"
 #include "cli/agent_client.hpp"
 #include "cli/commands.hpp"
 
@@ -8,6 +11,7 @@ namespace {
 struct Options {
   std::string account, service, backend, device = "default", name, on_off;
   std::string encryption_key, signing_key, profile_key;
+  std::string output;
 };
 
 constexpr const char* kAdoptHelp =
@@ -51,7 +55,21 @@ void add_personal(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
   });
 }
 
-void add_profile(CLI::App& app, Cli& cli) {
+// A fingerprint in groups of four, numbered, for reading aloud over the phone: "1 MB2G  2 ...".
+std::string spoken(const std::string& udf) {
+  std::string out;
+  int n = 0;
+  std::size_t at = 0;
+  while (at < udf.size()) {
+    std::size_t dash = udf.find('-', at);
+    if (dash == std::string::npos) dash = udf.size();
+    out += (out.empty() ? "" : "  ") + std::to_string(++n) + " " + udf.substr(at, dash - at);
+    at = dash + 1;
+  }
+  return out;
+}
+
+void add_profile(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
   auto* profile = app.add_subcommand("profile", "your profile");
   profile->require_subcommand(1);
   profile
@@ -59,17 +77,40 @@ void add_profile(CLI::App& app, Cli& cli) {
       ->callback([&cli] {
         cli.action = [&cli] {
           Json r = cli.agent_call("profile.show", Json::object());
+          const std::string id = r["id"].get<std::string>();
           std::string text = "account      " + r["account"].get<std::string>() + "\nfingerprint  " +
-                             r["id"].get<std::string>() + "\nservice      " +
+                             id + "\nread aloud   " + spoken(id) + "\nservice      " +
                              r["service"].get<std::string>() + "\n";
-          for (const auto& d : r["devices"])
+          for (const auto& d : r["devices"]) {
             text += "device       " + d["name"].get<std::string>() + " (" +
                     d["backend"].get<std::string>() + ")\n";
+            if (d.contains("encryption_fingerprint"))
+              text += "  encryption " + d["encryption_fingerprint"].get<std::string>() +
+                      "\n  signing    " + d["signing_fingerprint"].get<std::string>() + "\n";
+          }
           r.erase("profile");
           cli.print(r, text);
           return 0;
         };
       });
+  auto* exp = profile->add_subcommand(
+      "export", "write your signed profile, for `recrypt fingerprint` or to hand over in person");
+  exp->add_option("-o,--output", o->output, "file (default: stdout)");
+  exp->callback([&cli, o] {
+    cli.action = [&cli, o] {
+      Json r = cli.agent_call("profile.show", Json::object());
+      std::string token = r["profile"].get<std::string>() + "\n";
+      if (o->output.empty() || o->output == "-") {
+        std::cout << token;
+      } else {
+        write_file_atomic(o->output, as_bytes(token), 0644);
+        if (!cli.quiet)
+          std::cerr << "wrote " << o->output << " (" << r["account"].get<std::string>()
+                    << ", fingerprint " << r["id"].get<std::string>() << ")\n";
+      }
+      return 0;
+    };
+  });
 }
 
 void add_known(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
@@ -161,7 +202,7 @@ void add_device(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
 void add_identity_commands(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<Options>();
   add_personal(app, cli, o);
-  add_profile(app, cli);
+  add_profile(app, cli, o);
   add_known(app, cli, o);
   add_device(app, cli, o);
 }

@@ -57,19 +57,35 @@ int exit_for(Code code) {
   }
 }
 
-// The drafts' slash verbs, kept as aliases.
+// Where the command is: the first argument that is not a global option or its value.
+std::size_t command_position(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--socket") {
+      ++i;  // its value
+      continue;
+    }
+    if (a.starts_with("--socket=") || a == "--json" || a == "-q" || a == "--quiet") continue;
+    return i;
+  }
+  return args.size();
+}
+
+// The drafts' slash verbs, kept as aliases, wherever the command is.
 std::vector<std::string> translate_aliases(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty()) {
-    if (args[0] == "/personal")
-      args[0] = "personal";
-    else if (args[0] == "/encrypt")
-      args[0] = "encrypt";
-    else if (args[0] == "/decrypt")
-      args[0] = "decrypt";
-    else if (args[0] == "/newgroup") {
-      args[0] = "create";
-      args.insert(args.begin(), "group");
+  std::size_t at = command_position(args);
+  if (at < args.size()) {
+    std::string& verb = args[at];
+    if (verb == "/personal")
+      verb = "personal";
+    else if (verb == "/encrypt")
+      verb = "encrypt";
+    else if (verb == "/decrypt")
+      verb = "decrypt";
+    else if (verb == "/newgroup") {
+      verb = "create";
+      args.insert(args.begin() + static_cast<std::ptrdiff_t>(at), "group");
     }
   }
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector

@@ -5,7 +5,7 @@ _recrypt() {
   _init_completion || return
 
   local globals="--socket --json --quiet -q --version --help -h"
-  local commands="personal device group encrypt decrypt fingerprint agent doctor"
+  local commands="personal profile device group encrypt decrypt fingerprint agent doctor"
 
   # The command and subcommand: the first words that are not options or option values.
   local i cmd="" sub="" w
@@ -25,19 +25,22 @@ _recrypt() {
     -o|--output|-R|--recipient-file) _filedir; return ;;
     -b|--backend) COMPREPLY=($(compgen -W "soft tpm pkcs11" -- "$cur")); return ;;
     --privileges) COMPREPLY=($(compgen -W "RECRYPT ADMIN SUPER" -- "$cur")); return ;;
-    -s|--service|-d|--device|--fingerprint|--type|--all-of|-r|--recipient) return ;;
+    -s|--service|-d|--device|--fingerprint|--type|--all-of|-r|--recipient|--name) return ;;
   esac
 
   case "$cmd" in
     "") COMPREPLY=($(compgen -W "$commands $globals" -- "$cur")) ;;
     personal) COMPREPLY=($(compgen -W "-s --service -b --backend -d --device" -- "$cur")) ;;
+    profile)
+      if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "show export" -- "$cur"))
+      elif [[ $sub == export ]]; then COMPREPLY=($(compgen -W "-o --output" -- "$cur")); fi ;;
     device)
       if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "add list remove confirm" -- "$cur"))
       elif [[ $sub == confirm ]]; then COMPREPLY=($(compgen -W "on off" -- "$cur"))
       else COMPREPLY=($(compgen -W "-b --backend" -- "$cur")); fi ;;
     group)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover admin handover" -- "$cur"))
+        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover admin handover privileges update leave" -- "$cur"))
       else
         case "$sub" in
           create) COMPREPLY=($(compgen -W "-b --backend" -- "$cur")) ;;
@@ -49,6 +52,10 @@ _recrypt() {
             if [[ $prev == admin ]]; then COMPREPLY=($(compgen -W "add remove" -- "$cur"))
             else COMPREPLY=($(compgen -W "--super --fingerprint" -- "$cur")); fi ;;
           handover) COMPREPLY=($(compgen -W "--stay-member --fingerprint" -- "$cur")) ;;
+          privileges)
+            if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--none" -- "$cur"))
+            else COMPREPLY=($(compgen -W "RECRYPT" -- "$cur")); fi ;;
+          update) COMPREPLY=($(compgen -W "--name" -- "$cur")) ;;
         esac
       fi ;;
     encrypt)

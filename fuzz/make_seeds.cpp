@@ -118,6 +118,16 @@ TPM2B_PUBLIC tpm_device_key(backend::KeyPurpose purpose, const Point& point) {
   return pub;
 }
 
+// Standard base64 in 64-character lines, as PEM has it.
+std::string pem(const std::string& label, ByteView der) {
+  std::string b64 = base64url::encode(der);
+  for (char& c : b64) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (b64.size() % 4 != 0) b64 += '=';
+  std::string out = "-----BEGIN " + label + "-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+  return out + "-----END " + label + "-----\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -193,6 +203,19 @@ int main(int argc, char** argv) {
   seed("udf", 1, "MDDK-7N6A-727A-JZNO-STRX");
   seed("udf", 2, "mddk7n6a727ajznostrxxks7djaf");
   seed("udf", 3, udf::fingerprint("text/plain", as_bytes("UDF Data Value"), 200));
+
+  seed("file_identity", 1, as_chars(a.spki_der()));
+  seed("file_identity", 2, pem("PUBLIC KEY", a.spki_der()));
+  seed("file_identity", 3,
+       service::GroupProfile{"g@example.com",
+                             k.public_point(),
+                             a,
+                             {},
+                             "https://recrypt.example/",
+                             "2026-01-01T00:00:00Z"}
+           .sign(jws::software_signer(k)));
+  seed("file_identity", 4, "any other bytes\n");
+  seed("file_identity", 5, pem("EC PRIVATE KEY", as_bytes("not decoded")));
 
   Point t = Scalar::random(Curve::p256()).public_point();
   seed("service_request", 1,

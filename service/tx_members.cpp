@@ -61,12 +61,17 @@ Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,
                    const UpdateMemberRequest& req, AuditNote& note) {
   GroupRecord g = require_group(w, req.group);
   note.group = g.id;
-  require_admin(w, g, caller);
+  // A member leaving sends this itself, with no administrator: its own revocation and nothing
+  // else. That its record only revokes it is the records' rule (check_record).
+  const bool leaving = req.member == caller.signer.profile_id && req.status &&
+                       *req.status == MemberStatus::revoked && !req.privileges && !req.entry;
+  if (!leaving) require_admin(w, g, caller);
   require_chain(g);
   if (!w.member(g.id, req.member)) refuse(status::kNotFound, "no such member in this group");
   // The change itself is the records': the request's fields must say the same.
   std::vector<SignedRecord> records =
-      append_records(w, g, req.records, {RecordOp::update, RecordOp::resplit});
+      leaving ? append_records(w, g, req.records, {RecordOp::update})
+              : append_records(w, g, req.records, {RecordOp::update, RecordOp::resplit});
   bool updated_by_record = false;
   bool resplit_by_record = false;
   for (const SignedRecord& s : records) {

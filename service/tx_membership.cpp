@@ -3,6 +3,7 @@
 // every agent applies (check_record), then applied to both in the request's transaction, so
 // that no change of membership is stored unless an administrator signed it, and the chain the
 // service serves stays linear.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -14,12 +15,19 @@ namespace {
 ChainView chain_view(StoreReader& r, const GroupRecord& g) {
   std::optional<ChainHead> head;
   if (g.chain_length > 0) head = ChainHead{g.chain_length - 1, g.chain_head};
-  return {g.id, head, g.key_id,
-          [&r, id = g.id](const std::string& member) -> std::optional<MemberState> {
-            auto m = r.member(id, member);
-            if (!m) return std::nullopt;
-            return MemberState{m->account, m->privileges, m->status};
-          }};
+  return {
+      g.id, head, g.key_id,
+      [&r, id = g.id](const std::string& member) -> std::optional<MemberState> {
+        auto m = r.member(id, member);
+        if (!m) return std::nullopt;
+        return MemberState{m->account, m->privileges, m->status};
+      },
+      [&r, id = g.id] {
+        std::vector<MemberRecord> rows = r.members(id);
+        return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [](const auto& m) {
+          return m.status == MemberStatus::active && m.privileges.super;
+        }));
+      }};
 }
 
 void apply_record(StoreWriter& w, GroupRecord& g, const SignedRecord& s) {

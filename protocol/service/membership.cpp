@@ -1,5 +1,6 @@
 #include "protocol/service/membership.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "protocol/base64url.hpp"
@@ -84,6 +85,20 @@ MembershipRecord record_from_json(const Json& p) {
     refuse(status::kMalformed,
            "a membership record names its predecessor's hash, except the first");
   return r;
+}
+
+// A member's own update record that only revokes it: how a member leaves a group, which needs
+// no administrator. A revoked member has nothing left to give up.
+bool revokes_itself(const SignedRecord& s, const std::optional<MemberState>& signer) {
+  const MembershipRecord& r = s.record;
+  if (r.op != RecordOp::update || !signer || r.members.front().member != s.signer) return false;
+  const MemberState& after = r.members.front().state;
+  return signer->status != MemberStatus::revoked && after.status == MemberStatus::revoked &&
+         after.privileges == signer->privileges && after.account == signer->account;
+}
+
+bool active_super(const MemberState& m) {
+  return m.status == MemberStatus::active && m.privileges.super;
 }
 
 [[noreturn]] void not_authorised(const SignedRecord& s, const std::string& what) {
@@ -187,7 +202,14 @@ void check_record(const SignedRecord& s, const ChainView& chain) {
     if (!by_group_key) not_authorised(s, "not the group's signing key, which alone starts a chain");
     return;
   }
-  if (!admin) not_authorised(s, "who is not an ACTIVE administrator of the group");
+  const bool leaving = !by_group_key && revokes_itself(s, signer);
+  if (!admin && !leaving) {
+    if (r.op == RecordOp::update && signer && r.members.front().member == s.signer)
+      not_authorised(s,
+                     "who is not an ACTIVE administrator of the group: a member's own record may "
+                     "only revoke it, with its privileges unchanged");
+    not_authorised(s, "who is not an ACTIVE administrator of the group");
+  }
   if (r.op == RecordOp::rotate) {
     if (r.key_id == chain.key_id)
       refuse(status::kMalformed, "membership rotate record " + seq + " names the current key");
@@ -216,10 +238,17 @@ void check_record(const SignedRecord& s, const ChainView& chain) {
     return;
   }
   // update
-  if ((holds_power(before->privileges) || holds_power(m.state.privileges)) && !super)
+  if ((holds_power(before->privileges) || holds_power(m.state.privileges)) && !super && !leaving)
     not_authorised(s, "not SUPER: only a SUPER member changes an ADMIN or SUPER member");
   if (before->status == MemberStatus::revoked && !(m.state == *before))
     refuse(status::kConflict, "a revoked member stays revoked; add a key rollover instead");
+  // Nobody else could then grant ADMIN or SUPER, or hand the group over: the last ACTIVE SUPER
+  // does not step down by a record of its own.
+  if (m.member == s.signer && active_super(*before) && !active_super(m.state) &&
+      (!chain.active_supers || chain.active_supers() <= 1))
+    refuse(status::kConflict,
+           "the last ACTIVE SUPER administrator cannot leave the group or step down: hand the "
+           "group over first (`recrypt group handover`)");
 }
 
 void MembershipState::append(const SignedRecord& s) {
@@ -232,10 +261,16 @@ void MembershipState::append(const SignedRecord& s) {
 }
 
 ChainView MembershipState::view() const {
-  return {group_id_, head_, key_id_, [this](const std::string& id) -> std::optional<MemberState> {
+  return {group_id_, head_, key_id_,
+          [this](const std::string& id) -> std::optional<MemberState> {
             auto it = members_.find(id);
             if (it == members_.end()) return std::nullopt;
             return it->second;
+          },
+          [this] {
+            return static_cast<std::size_t>(
+                std::count_if(members_.begin(), members_.end(),
+                              [](const auto& m) { return active_super(m.second); }));
           }};
 }
 

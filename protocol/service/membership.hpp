@@ -84,12 +84,14 @@ struct ChainHead {
 };
 
 // What check_record needs to know of the chain so far: its head (none before the genesis),
-// the group's current key, and the state of any member it names.
+// the group's current key, the state of any member it names, and how many members are ACTIVE
+// and SUPER (the last of them may not leave).
 struct ChainView {
   std::string group_id;
   std::optional<ChainHead> head;
   std::string key_id;
   std::function<std::optional<MemberState>(const std::string& member)> member;
+  std::function<std::size_t()> active_supers;
 };
 
 // The one statement of the rules a record follows; the service applies it before it stores

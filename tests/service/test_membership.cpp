@@ -103,6 +103,66 @@ TEST_F(ChainRules, AuthorityComesFromTheChain) {
             "a revoked member gets no new key material");
 }
 
+TEST_F(ChainRules, AMemberMayRevokeItselfAndNothingElse) {
+  auto carol = make_person("carol@example.com");
+  group.record(RecordOp::add, {change(*carol, recrypt_only())}, alice.get());
+  const std::string plain = "membership record 3 is signed by " + bob->id() +
+                            ", who is not an ACTIVE administrator of the group";
+  const std::string own = plain +
+                          ": a member's own record may only revoke it, with its "
+                          "privileges unchanged";
+  EXPECT_EQ(
+      refusal(group.record(RecordOp::update,
+                           {change(*carol, recrypt_only(), MemberStatus::revoked)}, bob.get())),
+      plain);
+  EXPECT_EQ(refusal(group.record(RecordOp::update,
+                                 {change(*bob, admin_privs(), MemberStatus::revoked)}, bob.get())),
+            own);
+  EXPECT_EQ(
+      refusal(group.record(RecordOp::update, {change(*bob, {}, MemberStatus::active)}, bob.get())),
+      own);
+  EXPECT_EQ(
+      refusal(group.record(RecordOp::update,
+                           {change(*bob, recrypt_only(), MemberStatus::suspended)}, bob.get())),
+      own);
+  group.record(RecordOp::update, {change(*bob, recrypt_only(), MemberStatus::revoked)}, bob.get());
+  ASSERT_EQ(chain.length(), 4u);
+  EXPECT_EQ(chain.members().at(bob->id()).status, MemberStatus::revoked);
+  // Revoked, bob has no record of his own left to sign.
+  EXPECT_EQ(refusal(group.record(RecordOp::update,
+                                 {change(*bob, recrypt_only(), MemberStatus::revoked)}, bob.get())),
+            "membership record 4 is signed by " + bob->id() +
+                ", who is not an ACTIVE administrator of the group: a member's own record may "
+                "only revoke it, with its privileges unchanged");
+}
+
+TEST_F(ChainRules, TheLastActiveSuperDoesNotLeave) {
+  const std::string last =
+      "the last ACTIVE SUPER administrator cannot leave the group or step down: hand the group "
+      "over first (`recrypt group handover`)";
+  EXPECT_EQ(
+      refusal(group.record(RecordOp::update, {change(*alice, super_privs(), MemberStatus::revoked)},
+                           alice.get())),
+      last);
+  EXPECT_EQ(refusal(group.record(RecordOp::update, {change(*alice, admin_privs())}, alice.get())),
+            last);
+  // An ADMIN that is not SUPER leaves as any member does.
+  auto carol = make_person("carol@example.com");
+  group.record(RecordOp::add, {change(*carol, admin_privs())}, alice.get());
+  group.record(RecordOp::update, {change(*carol, admin_privs(), MemberStatus::revoked)},
+               carol.get());
+  EXPECT_EQ(chain.members().at(carol->id()).status, MemberStatus::revoked);
+  // With a second SUPER, the first may go.
+  group.record(RecordOp::update, {change(*bob, super_privs())}, alice.get());
+  group.record(RecordOp::update, {change(*alice, super_privs(), MemberStatus::revoked)},
+               alice.get());
+  EXPECT_EQ(chain.members().at(alice->id()).status, MemberStatus::revoked);
+  EXPECT_EQ(
+      refusal(group.record(RecordOp::update, {change(*bob, super_privs(), MemberStatus::suspended)},
+                           bob.get())),
+      last);
+}
+
 class Membership : public ServiceTest {
  protected:
   // The chain the service serves, verified from its genesis.
@@ -284,6 +344,33 @@ TEST_F(Membership, AGroupFromBeforeChainsIsMigratedOnce) {
             "group " + group->name + " has a membership chain already");
   c.add_member(add_request(*carol));
   EXPECT_EQ(served().members().size(), 3u);
+}
+
+TEST_F(Membership, AMemberLeavesWithoutAnAdministrator) {
+  create_group();
+  auto bob = member("bob@example.com");
+  auto carol = member("carol@example.com");
+  // bob's own request, with his own record revoking him: no ADMIN needed.
+  client(*bob).update_member(update_request(*bob, MemberStatus::revoked, std::nullopt, bob.get()));
+  EXPECT_EQ(served().members().at(bob->id()).status, MemberStatus::revoked);
+  // carol may not revoke anyone else, nor change her own privileges while leaving.
+  EXPECT_EQ(refusal_of([&] {
+              client(*carol).update_member(
+                  update_request(*alice, MemberStatus::revoked, std::nullopt, carol.get()));
+            }),
+            "this transaction needs an ACTIVE member with ADMIN privilege");
+  auto own = update_request(*carol, MemberStatus::revoked, std::nullopt, carol.get());
+  own.privileges = admin_privs();
+  EXPECT_EQ(refusal_of([&] { client(*carol).update_member(own); }),
+            "this transaction needs an ACTIVE member with ADMIN privilege");
+  // The last SUPER is refused by the service as by every agent.
+  EXPECT_EQ(refusal_of([&] {
+              client(*alice).update_member(
+                  update_request(*alice, MemberStatus::revoked, std::nullopt, alice.get()));
+            }),
+            "the last ACTIVE SUPER administrator cannot leave the group or step down: hand the "
+            "group over first (`recrypt group handover`)");
+  EXPECT_EQ(served().members().at(carol->id()).status, MemberStatus::active);
 }
 
 }  // namespace
