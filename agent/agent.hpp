@@ -14,14 +14,17 @@
 
 #include "agent/consent.hpp"
 #include "agent/home.hpp"
+#include "agent/home_services.hpp"
 #include "agent/known_profiles.hpp"
 #include "agent/member_combine.hpp"
+#include "agent/memberships.hpp"
 #include "agent/pin_provider.hpp"
 #include "agent/service_link.hpp"
 #include "backend/backend.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/jwe.hpp"
 #include "protocol/jws.hpp"
+#include "protocol/service/profile.hpp"
 
 namespace recrypt::agent {
 
@@ -30,6 +33,11 @@ struct AgentConfig {
   std::string default_backend = "soft";
   std::chrono::seconds unlock_ttl{600};
   std::chrono::seconds service_timeout{10};
+  // Home services (home_services.hpp): domain -> service URL (--service-for), and for https
+  // and DNS SRV the roots to trust (--ca-file) and the DNS server, IPv4[:PORT] (--dns-server).
+  std::map<std::string, std::string> service_for;
+  std::string ca_file;
+  std::string dns_server;
   // Extra backends (tpm, pkcs11) configured at start; "soft" is always there.
   std::vector<std::unique_ptr<backend::Backend>> extra_backends;
   // Which requests from the socket ask the user first, and how (a pinentry CONFIRM).
@@ -85,6 +93,7 @@ class Agent {
   Json group_list(const Json&);
   Json group_recipient(const Json&);
   Json group_audit(const Json&);
+  Json group_join(const Json&);
   Json document_open(const Json&);
 
   // Consent (consent_context.cpp): what a request would do, for the prompt, or nullopt when
@@ -108,6 +117,8 @@ class Agent {
   LocalProfile require_profile(ProfileNeed need = ProfileNeed::key_ids);
   const LocalDevice& signing_device(const LocalProfile& profile);
   ServiceDirectory::Lease service_as_device(const LocalProfile& profile);
+  // The same at another service: one where a group this user joined lives.
+  ServiceDirectory::Lease service_as_device(const LocalProfile& profile, const std::string& url);
   AdminGroup require_admin_group(const Json& params);
   Json set_member_status(const Json& params, service::MemberStatus status);
   std::string sign_record(const service::MembershipRecord& record, const LocalProfile& profile);
@@ -119,10 +130,32 @@ class Agent {
   std::string publish_profile(LocalProfile& profile);
   Point device_encryption_key(const LocalDevice& device);
 
+  // Members on other services (federation_methods.cpp).
+  // The service of the domain of `account_or_group` (home_services.hpp); "" for a fingerprint.
+  std::string home_service_of(const std::string& account_or_group);
+  // The member to add to a group at `group_service`: from their home service when that is
+  // another (its signed token then goes to `carried`), else as fetch_confirmed_profile does.
+  service::PersonalProfile member_to_add(service::Client& group_link,
+                                         const std::string& group_service,
+                                         const std::string& member,
+                                         const std::optional<std::string>& fingerprint,
+                                         std::vector<std::string>& carried);
+  // A member's current profile, by id, from their home service (the chain's account's
+  // domain) when that is another than `group_service` (its token then goes to `carried`).
+  service::PersonalProfile current_member_profile(service::Client& group_link,
+                                                  const std::string& group_service,
+                                                  const std::string& id, const std::string& account,
+                                                  std::vector<std::string>& carried);
+  // The signed profile of group `name`, looked up at its domain's service, which it must say
+  // it is hosted at; pinned.
+  std::string remote_group_profile(const std::string& name);
+
   AgentConfig config_;
   PinProvider& pins_;
   Home home_;
   KnownProfiles known_{home_.known_profiles_file()};
+  HomeServices home_services_;
+  Memberships memberships_{home_.root() / "memberships.json"};
   std::mutex membership_mutex_;  // one writer of the membership files at a time
   ServiceDirectory services_;
   ResidentShares resident_shares_;

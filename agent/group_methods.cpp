@@ -5,6 +5,7 @@
 // members the chain holds.
 #include "agent/agent.hpp"
 #include "agent/group_keys.hpp"
+#include "agent/home_services.hpp"
 #include "agent/membership_sync.hpp"
 #include "agent/profile_lookup.hpp"
 #include "agent/service_link.hpp"
@@ -191,8 +192,9 @@ Json Agent::group_add(const Json& params) {
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile);
-  auto member_profile = fetch_confirmed_profile(
-      link, known_, member, agent_rpc::param_optional_string(params, "fingerprint"));
+  std::vector<std::string> carried;  // the profile, if it came from the member's home service
+  auto member_profile = member_to_add(
+      link, g.service, member, agent_rpc::param_optional_string(params, "fingerprint"), carried);
   MembershipState chain = admin_membership(link, g);
   auto status = params.value("inactive", false) ? service::MemberStatus::suspended
                                                 : service::MemberStatus::active;
@@ -206,7 +208,7 @@ Json Agent::group_add(const Json& params) {
   const SealedGroupKey& current = g.keys.back();
   Scalar a = unseal_scalar(backend(current.backend), current);
   service::AddMemberRequest request{
-      g.group_id, {member_entry_for(member_profile, privileges, status, a)}, {token}};
+      g.group_id, {member_entry_for(member_profile, privileges, status, a)}, {token}, carried};
   link->add_member(request);
   chain.append(token);
   home_.save_membership(chain);
@@ -289,8 +291,10 @@ Json Agent::group_rotate(const Json& params) {
       ++revoked;
       continue;
     }
-    request.entries.push_back(member_entry_for(fetch_profile_by_id(link, id), state.privileges,
-                                               state.status, group_key.secret));
+    auto member_profile =
+        current_member_profile(link, g.service, id, state.account, request.profiles);
+    request.entries.push_back(
+        member_entry_for(member_profile, state.privileges, state.status, group_key.secret));
   }
   Json refused = Json::array();
   for (const auto& m : reported.members) {
@@ -328,7 +332,9 @@ Json Agent::group_resplit(const Json& params) {
   if (!m)
     throw RpcError(Code::not_found,
                    member + " is not a member of " + g.name + " (by its membership chain)");
-  auto member_profile = fetch_profile_by_id(link, m->member);
+  std::vector<std::string> carried;
+  auto member_profile =
+      current_member_profile(link, g.service, m->member, m->state.account, carried);
   const SealedGroupKey& key = g.keys.back();
   MembershipRecord record = chain.next(RecordOp::resplit);
   record.key_id = key.key_id;
@@ -344,7 +350,8 @@ Json Agent::group_resplit(const Json& params) {
       std::nullopt,
       std::nullopt,
       member_entry_for(member_profile, m->state.privileges, m->state.status, a),
-      {token}};
+      {token},
+      carried};
   link->update_member(request);
   chain.append(token);
   home_.save_membership(chain);
@@ -401,6 +408,11 @@ Json Agent::group_recipient(const Json& params) {
   std::string token;
   if (auto g = home_.find_group(name)) {
     token = g->token;
+  } else if (auto own = home_.load_profile();
+             !domain_of(name).empty() &&
+             !(own && same_service(home_service_of(name), own->service))) {
+    // A group of another domain is looked up at that domain's service.
+    token = remote_group_profile(name);
   } else {
     LocalProfile profile = require_profile();
     ServiceDirectory::Lease link = service_as_device(profile);
