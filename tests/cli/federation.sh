@@ -9,6 +9,7 @@ DNSMASQ=${DNSMASQ:-/usr/sbin/dnsmasq}
 if [ ! -x "$DNSMASQ" ]; then echo "dnsmasq is missing: skipped"; exit 77; fi
 command -v openssl >/dev/null || { echo "openssl is missing: skipped"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 is missing: skipped"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
 source "$here/lib.sh"
 cd "$WORK"
 
@@ -103,8 +104,18 @@ refused 4 carol decrypt invite.txt.jcd -o carol-again.txt
 grep -q "member is revoked" <<<"$ERR" || die "Carol was not refused for her revocation: $ERR"
 say "Carol: $ERR"
 
+step "Bob adds a device at example.net; Alice's rotation brings it to example.com"
+ok bob device add phone
+# signers of Bob's profile at the group's service: the profile key and each device's.
+signers_at_com() {
+  sqlite3 -batch "$WORK/service-example.com/recryptd.db" \
+    "SELECT count(*) FROM signers WHERE profile_id = (SELECT id FROM profiles WHERE name = 'bob@example.net')"
+}
+[ "$(signers_at_com)" = 2 ] || die "example.com knew Bob's new device before the rotation: $(signers_at_com)"
+
 step "Alice rotates; Bob reads old and new, Carol not the new"
 ok alice group rotate friends@example.com
+[ "$(signers_at_com)" = 3 ] || die "the rotation did not carry Bob's current profile: $(signers_at_com) signers"
 say "$OUT"
 printf 'Dinner moved to Saturday.\n' >invite2.txt
 ok sender encrypt -r friends@example.com invite2.txt
