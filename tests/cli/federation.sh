@@ -15,7 +15,8 @@ cd "$WORK"
 
 step "a test CA, and certificates for example.com and example.net"
 ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
-openssl req -x509 "${ec[@]}" -days 1 -subj /CN=recrypt-test-ca -keyout ca.key -out ca.pem 2>/dev/null
+openssl req -x509 "${ec[@]}" -days 1 -subj /CN=recrypt-test-ca -keyout ca.key -out ca.pem \
+  2>/dev/null
 for domain in example.com example.net; do
   openssl req "${ec[@]}" -subj "/CN=$domain" -keyout "$domain.key" -out "$domain.csr" 2>/dev/null
   printf 'subjectAltName=DNS:%s\n' "$domain" >"$domain.ext"
@@ -28,7 +29,8 @@ done
 start_domain_service() {
   local domain=$1 dir="$WORK/service-$1" line
   mkdir -p "$dir"
-  "$RECRYPTD" --listen 127.0.0.1:0 --db "$dir/recryptd.db" --cert "$domain.pem" --key "$domain.key" \
+  "$RECRYPTD" --listen 127.0.0.1:0 --db "$dir/recryptd.db" \
+    --cert "$domain.pem" --key "$domain.key" \
     --audience "https://$domain" >"$dir/out" 2>>"$dir/log" &
   PIDS+=($!)
   line=$(wait_for_line "$dir/out" "listening on")
@@ -41,7 +43,8 @@ say "example.com on port $PORT_example_com, example.net on port $PORT_example_ne
 step "dnsmasq answers _recrypt._tcp.example.com and .net with those ports on localhost"
 # A free UDP port; dnsmasq needs it for TCP too, so a start that fails is tried on another.
 free_udp_port() {
-  python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 for _ in 1 2 3 4 5; do
   DNS_PORT=$(free_udp_port)
@@ -67,7 +70,8 @@ ok carol personal carol@example.net --service example.net
 step "Alice creates friends@example.com and adds Bob and Carol from example.net"
 ok alice group create friends@example.com
 refused 4 alice group add friends@example.com bob@example.net
-grep -q "is not known to this agent yet" <<<"$ERR" || die "an unconfirmed account was not refused for its reason: $ERR"
+grep -q "is not known to this agent yet" <<<"$ERR" \
+  || die "an unconfirmed account was not refused for its reason: $ERR"
 ok alice group add friends@example.com bob@example.net --fingerprint "$(fingerprint bob)"
 say "$OUT"
 ok alice group add friends@example.com carol@example.net --fingerprint "$(fingerprint carol)"
@@ -83,7 +87,8 @@ grep -q "friends@example.com" <<<"$OUT" || die "the group name was not pinned: $
 
 step "before joining, Bob's agent does not contact example.com for the group"
 refused 4 bob decrypt invite.txt.jcd -o early.txt
-grep -q "recrypt group join friends@example.com" <<<"$ERR" || die "the refusal does not say to join: $ERR"
+grep -q "recrypt group join friends@example.com" <<<"$ERR" \
+  || die "the refusal does not say to join: $ERR"
 say "Bob: $ERR"
 
 step "Bob and Carol join; Bob reads"
@@ -91,7 +96,8 @@ ok bob group join friends@example.com
 say "$OUT"
 ok carol group join friends@example.com
 as bob group join nosuchgroup@example.com
-[ "$RC" != 0 ] && grep -q "no such profile" <<<"$ERR" || die "joining a group that is not there: $RC $ERR"
+[ "$RC" != 0 ] && grep -q "no such profile" <<<"$ERR" \
+  || die "joining a group that is not there: $RC $ERR"
 ok bob decrypt invite.txt.jcd -o bob-invite.txt
 same_file invite.txt bob-invite.txt
 say "Bob read: $(cat bob-invite.txt)"
@@ -109,13 +115,16 @@ ok bob device add phone
 # signers of Bob's profile at the group's service: the profile key and each device's.
 signers_at_com() {
   sqlite3 -batch "$WORK/service-example.com/recryptd.db" \
-    "SELECT count(*) FROM signers WHERE profile_id = (SELECT id FROM profiles WHERE name = 'bob@example.net')"
+    "SELECT count(*) FROM signers WHERE profile_id =
+       (SELECT id FROM profiles WHERE name = 'bob@example.net')"
 }
-[ "$(signers_at_com)" = 2 ] || die "example.com knew Bob's new device before the rotation: $(signers_at_com)"
+[ "$(signers_at_com)" = 2 ] \
+  || die "example.com knew Bob's new device before the rotation: $(signers_at_com)"
 
 step "Alice rotates; Bob reads old and new, Carol not the new"
 ok alice group rotate friends@example.com
-[ "$(signers_at_com)" = 3 ] || die "the rotation did not carry Bob's current profile: $(signers_at_com) signers"
+[ "$(signers_at_com)" = 3 ] \
+  || die "the rotation did not carry Bob's current profile: $(signers_at_com) signers"
 say "$OUT"
 printf 'Dinner moved to Saturday.\n' >invite2.txt
 ok sender encrypt -r friends@example.com invite2.txt
@@ -153,7 +162,8 @@ for _ in $(seq 1 100); do [ -e "$WORK/third-connections.ready" ] && break; sleep
 refused 4 bob decrypt notes.txt.jcd -o bob-notes.txt
 grep -q "group team@example.org recrypts at $THIRD, which this agent does not contact" <<<"$ERR" \
   || die "the document was not refused for its service: $ERR"
-grep -q "recrypt group join team@example.org" <<<"$ERR" || die "the refusal does not say to join: $ERR"
+grep -q "recrypt group join team@example.org" <<<"$ERR" \
+  || die "the refusal does not say to join: $ERR"
 [ ! -s "$WORK/third-connections" ] || die "Bob's agent connected to the third service"
 say "Bob: $ERR"
 
