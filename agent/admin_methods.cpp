@@ -56,7 +56,7 @@ AdminGroup Agent::receive_admin_group(const std::string& name_or_id,
   LocalProfile profile = require_profile();
   auto me = service::verify_personal_profile(profile.token);
   const LocalDevice& device = signing_device(profile);
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = group_link(profile, name_or_id);
 
   service::GetGroupResponse group;
   try {
@@ -208,7 +208,7 @@ Json Agent::group_admin_add(const Json& params) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile, g.service);
   auto member_profile = fetch_confirmed_profile(
       link, known_, member, agent_rpc::param_optional_string(params, "fingerprint"));
   MembershipState chain = admin_membership(link, g);
@@ -229,7 +229,7 @@ Json Agent::group_admin_remove(const Json& params) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile, g.service);
   MembershipState chain = admin_membership(link, g);
   auto m = chain.find(member);
   if (!m)
@@ -267,7 +267,7 @@ Json Agent::group_handover(const Json& params) {
   const std::string& member = agent_rpc::param_string(params, "member");
   const bool stay_member = params.value("stay_member", false);
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile, g.service);
   auto member_profile = fetch_confirmed_profile(
       link, known_, member, agent_rpc::param_optional_string(params, "fingerprint"));
   auto me = service::verify_personal_profile(profile.token);

@@ -12,11 +12,38 @@ namespace recrypt::agent {
 using agent_rpc::Code;
 using agent_rpc::RpcError;
 
+namespace {
+// How the agent's service clients are set up: AgentConfig's timeout, roots and DNS server.
+service::ClientOptions client_options(const AgentConfig& config) {
+  service::ClientOptions o;
+  o.timeout = config.service_timeout;
+  o.ca_file = config.ca_file;
+  if (!config.dns_server.empty()) {
+    // IPv4[:PORT]
+    auto colon = config.dns_server.rfind(':');
+    o.nameserver = config.dns_server.substr(0, colon);
+    if (colon != std::string::npos) {
+      const std::string port = config.dns_server.substr(colon + 1);
+      unsigned long n = 0;
+      try {
+        n = std::stoul(port);
+      } catch (const std::exception&) {
+      }
+      if (n == 0 || n > 65535 || port.find_first_not_of("0123456789") != std::string::npos)
+        throw std::runtime_error("--dns-server takes IP[:PORT], not \"" + config.dns_server + "\"");
+      o.nameserver_port = static_cast<std::uint16_t>(n);
+    }
+  }
+  return o;
+}
+}  // namespace
+
 Agent::Agent(AgentConfig config, PinProvider& pins)
     : config_(std::move(config)),
       pins_(pins),
       home_(config_.home),
-      services_(config_.service_timeout),
+      home_services_(config_.service_for),
+      services_(client_options(config_)),
       started_(std::chrono::steady_clock::now()) {
   backend::SoftConfig soft{home_.backend_dir("soft"), config_.unlock_ttl};
   backends_.emplace("soft", std::make_unique<backend::SoftBackend>(soft, pins_.source()));
@@ -138,6 +165,9 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
        kAdmin},
       {"group.leave", "leave a group: this member's own record revokes it",
        Json{{"group", "string"}}, &Agent::group_leave, true, kAdmin},
+      {"group.join",
+       "join a group on another service (its name's domain): documents of it may be opened there",
+       Json{{"group", "string, NAME@DOMAIN"}}, &Agent::group_join, true, kAdmin},
       {"document.open", "open a JWE envelope (a .jcd header) and return its plaintext",
        Json{
            {"envelope", "string, the JWE JSON"},
@@ -270,13 +300,26 @@ const LocalDevice& Agent::signing_device(const LocalProfile& profile) {
 }
 
 ServiceDirectory::Lease Agent::service_as_device(const LocalProfile& profile) {
+  return service_as_device(profile, profile.service);
+}
+
+ServiceDirectory::Lease Agent::service_as_device(const LocalProfile& profile,
+                                                 const std::string& url) {
   const LocalDevice& device = signing_device(profile);
   backend::Backend& b = backend(device.backend);
   Point key = Point::generator(Curve::p256());
   for (const auto& k : b.list_keys())
     if (k.id == device.signing_key_id) key = k.public_key;
-  return services_.connect(profile.service, signer(KeyRef{device.backend, device.signing_key_id}),
+  return services_.connect(url, signer(KeyRef{device.backend, device.signing_key_id}),
                            udf::key_fingerprint(key));
+}
+
+ServiceDirectory::Lease Agent::group_link(const LocalProfile& profile,
+                                          const std::string& name_or_id) {
+  if (auto g = home_.find_group(name_or_id)) return service_as_device(profile, g->service);
+  if (auto joined = memberships_.find(name_or_id))
+    return service_as_device(profile, joined->service);
+  return service_as_device(profile);
 }
 
 Point Agent::device_encryption_key(const LocalDevice& device) {

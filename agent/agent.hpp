@@ -14,14 +14,17 @@
 
 #include "agent/consent.hpp"
 #include "agent/home.hpp"
+#include "agent/home_services.hpp"
 #include "agent/known_profiles.hpp"
 #include "agent/member_combine.hpp"
+#include "agent/memberships.hpp"
 #include "agent/pin_provider.hpp"
 #include "agent/service_link.hpp"
 #include "backend/backend.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/jwe.hpp"
 #include "protocol/jws.hpp"
+#include "protocol/service/profile.hpp"
 
 namespace recrypt::agent {
 
@@ -33,6 +36,11 @@ struct AgentConfig {
   std::string default_backend = "soft";
   std::chrono::seconds unlock_ttl{600};
   std::chrono::seconds service_timeout{10};
+  // Home services (home_services.hpp): domain -> service URL (--service-for), and for https
+  // and DNS SRV the roots to trust (--ca-file) and the DNS server, IPv4[:PORT] (--dns-server).
+  std::map<std::string, std::string> service_for;
+  std::string ca_file;
+  std::string dns_server;
   // Extra backends (tpm, pkcs11) configured at start; "soft" is always there.
   std::vector<std::unique_ptr<backend::Backend>> extra_backends;
   // Which requests from the socket ask the user first, and how (a pinentry CONFIRM).
@@ -93,6 +101,7 @@ class Agent {
   Json group_privileges(const Json&);  // member_methods.cpp
   Json group_update(const Json&);
   Json group_leave(const Json&);
+  Json group_join(const Json&);
   Json document_open(const Json&);
   // Co-administrators (admin_methods.cpp)
   Json group_admin_add(const Json&);
@@ -122,6 +131,11 @@ class Agent {
   ServiceDirectory::Lease service_as_device(const LocalProfile& profile);
   // The group this agent administers: its own copy, or else the secrets an administrator left
   // at the service for this device (receive_admin_group).
+  // The same at another service: one where a group this user joined lives.
+  ServiceDirectory::Lease service_as_device(const LocalProfile& profile, const std::string& url);
+  // The service of a group by name or id: the one this agent administers it at, or where this
+  // user joined it, else this user's own.
+  ServiceDirectory::Lease group_link(const LocalProfile& profile, const std::string& name_or_id);
   AdminGroup require_admin_group(const Json& params);
   // A co-administrator's copy of group `name_or_id`, from GetAdminKeys: the group profile and
   // the membership chain verified to name this profile an ACTIVE ADMIN or SUPER, the secrets
@@ -140,7 +154,7 @@ class Agent {
   // An escrow's contents, opened with the recovery code or passphrase in params, or with the
   // recovery key on whichever present device holds it.
   EscrowSecrets open_escrow_file(const EscrowFile& file, const Json& params);
-  // A group this user is a member of, found where it is hosted (this user's own service), its
+  // A group this user is a member of, found where it is hosted (group_link), its
   // name and id as its signed profile states them, the name pinned.
   struct JoinedGroup {
     ServiceDirectory::Lease link;
@@ -150,10 +164,32 @@ class Agent {
   JoinedGroup find_joined_group(const LocalProfile& profile, const std::string& name);
   Point device_encryption_key(const LocalDevice& device);
 
+  // Members on other services (federation_methods.cpp).
+  // The service of the domain of `account_or_group` (home_services.hpp); "" for a fingerprint.
+  std::string home_service_of(const std::string& account_or_group);
+  // The member to add to a group at `group_service`: from their home service when that is
+  // another (its signed token then goes to `carried`), else as fetch_confirmed_profile does.
+  service::PersonalProfile member_to_add(service::Client& group_link,
+                                         const std::string& group_service,
+                                         const std::string& member,
+                                         const std::optional<std::string>& fingerprint,
+                                         std::vector<std::string>& carried);
+  // A member's current profile, by id, from their home service (the chain's account's
+  // domain) when that is another than `group_service` (its token then goes to `carried`).
+  service::PersonalProfile current_member_profile(service::Client& group_link,
+                                                  const std::string& group_service,
+                                                  const std::string& id, const std::string& account,
+                                                  std::vector<std::string>& carried);
+  // The signed profile of group `name`, looked up at its domain's service, which it must say
+  // it is hosted at; pinned.
+  std::string remote_group_profile(const std::string& name);
+
   AgentConfig config_;
   PinProvider& pins_;
   Home home_;
   KnownProfiles known_{home_.known_profiles_file()};
+  HomeServices home_services_;
+  Memberships memberships_{home_.root() / "memberships.json"};
   std::mutex membership_mutex_;  // one writer of the membership files at a time
   ServiceDirectory services_;
   ResidentShares resident_shares_;

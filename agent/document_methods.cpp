@@ -82,7 +82,8 @@ Json Agent::document_open(const Json& params) {
     throw RpcError(Code::device_error,
                    "none of this profile's devices is present (plug in the token?)");
 
-  OpenPlan plan = plan_open(envelope, devices, profile.service);
+  const RecryptionScope scope{profile.service, memberships_.list()};
+  OpenPlan plan = plan_open(envelope, devices, scope);
   std::vector<std::string> reasons = plan.skipped;
   // A device that failed (absent, refusing, broken) is the user's to fix, not a refusal: the
   // answer says so (exit 8 in the CLI) rather than "not decryptable by you".
@@ -101,14 +102,19 @@ Json Agent::document_open(const Json& params) {
       out.via = "device " + dev.name;
       return agreed[slot] = std::move(out);
     }
-    // plan_open let through only groups at this user's service.
+    // plan_open let through only groups in the scope.
     const jwe::Locator& where = *agreement.locator;
+    const std::optional<std::string> url = scope.service_for(where);
+    if (!url) {
+      out.failure = "group " + where.group + " is at a service this agent does not contact";
+      return agreed[slot] = std::move(out);
+    }
     if (spent.recryptions == kMaxRecryptions)
       throw LimitReached{limit_reached("recryption calls", kMaxRecryptions)};
     ++spent.recryptions;
     try {
       ServiceDirectory::Lease link = services_.connect(
-          profile.service, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}),
+          *url, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}),
           dev.signing_udf);
       auto answer = link->recrypt_data(
           service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk});

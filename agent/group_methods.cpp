@@ -5,6 +5,7 @@
 // members the chain holds.
 #include "agent/agent.hpp"
 #include "agent/group_keys.hpp"
+#include "agent/home_services.hpp"
 #include "agent/membership_sync.hpp"
 #include "agent/profile_lookup.hpp"
 #include "agent/secret_forms.hpp"
@@ -208,9 +209,10 @@ Json Agent::group_add(const Json& params) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
-  auto member_profile = fetch_confirmed_profile(
-      link, known_, member, agent_rpc::param_optional_string(params, "fingerprint"));
+  ServiceDirectory::Lease link = service_as_device(profile, g.service);
+  std::vector<std::string> carried;  // the profile, if it came from the member's home service
+  auto member_profile = member_to_add(
+      link, g.service, member, agent_rpc::param_optional_string(params, "fingerprint"), carried);
   MembershipState chain = admin_membership(link, g);
   auto status = params.value("inactive", false) ? service::MemberStatus::suspended
                                                 : service::MemberStatus::active;
@@ -224,7 +226,7 @@ Json Agent::group_add(const Json& params) {
   const SealedGroupKey& current = g.keys.back();
   Scalar a = unseal_scalar(backend(current.backend), current);
   service::AddMemberRequest request{
-      g.group_id, {member_entry_for(member_profile, privileges, status, a)}, {token}};
+      g.group_id, {member_entry_for(member_profile, privileges, status, a)}, {token}, carried};
   link->add_member(request);
   chain.append(token);
   home_.save_membership(chain);
@@ -239,7 +241,7 @@ Json Agent::set_member_status(const Json& params, service::MemberStatus status) 
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile, g.service);
   MembershipState chain = admin_membership(link, g);
   auto m = chain.find(member);
   if (!m)
@@ -274,7 +276,7 @@ Json Agent::group_reinstate(const Json& params) {
 Json Agent::group_rotate(const Json& params) {
   AdminGroup g = require_admin_group(params);
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile, g.service);
   MembershipState chain = admin_membership(link, g);
   // The service's own list, only to tell the administrator what it claims beyond the chain.
   auto reported = link->get_group(service::GetGroupRequest{g.group_id});
@@ -311,7 +313,8 @@ Json Agent::group_rotate(const Json& params) {
       ++revoked;
       continue;
     }
-    auto member_profile = fetch_profile_by_id(link, id);
+    auto member_profile =
+        current_member_profile(link, g.service, id, state.account, request.profiles);
     request.entries.push_back(
         member_entry_for(member_profile, state.privileges, state.status, group_key.secret));
     if (state.privileges.admin || state.privileges.super)
@@ -348,13 +351,15 @@ Json Agent::group_resplit(const Json& params) {
   AdminGroup g = require_admin_group(params);
   const std::string& member = agent_rpc::param_string(params, "member");
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile, g.service);
   MembershipState chain = admin_membership(link, g);
   auto m = chain.find(member);
   if (!m)
     throw RpcError(Code::not_found,
                    member + " is not a member of " + g.name + " (by its membership chain)");
-  auto member_profile = fetch_profile_by_id(link, m->member);
+  std::vector<std::string> carried;
+  auto member_profile =
+      current_member_profile(link, g.service, m->member, m->state.account, carried);
   const SealedGroupKey& key = g.keys.back();
   MembershipRecord record = chain.next(RecordOp::resplit);
   record.key_id = key.key_id;
@@ -370,7 +375,8 @@ Json Agent::group_resplit(const Json& params) {
       std::nullopt,
       std::nullopt,
       member_entry_for(member_profile, m->state.privileges, m->state.status, a),
-      {token}};
+      {token},
+      carried};
   link->update_member(request);
   chain.append(token);
   home_.save_membership(chain);
@@ -380,7 +386,7 @@ Json Agent::group_resplit(const Json& params) {
 Json Agent::group_show(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = group_link(profile, name);
   auto g = link->get_group(service::GetGroupRequest{name});
   // The answer's "group" and "name" are only the service's word: a service that filed another
   // group under this name had that group shown as this one, and its id pinned to this name.
@@ -427,6 +433,11 @@ Json Agent::group_recipient(const Json& params) {
   std::string token;
   if (auto g = home_.find_group(name)) {
     token = g->token;
+  } else if (auto own = home_.load_profile();
+             !domain_of(name).empty() &&
+             !(own && same_service(home_service_of(name), own->service))) {
+    // A group of another domain is looked up at that domain's service.
+    token = remote_group_profile(name);
   } else {
     LocalProfile profile = require_profile();
     ServiceDirectory::Lease link = service_as_device(profile);
@@ -462,7 +473,7 @@ Json Agent::group_recipient(const Json& params) {
 Json Agent::group_audit(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = group_link(profile, name);
   service::ReadAuditRequest request{name, 0, 1000};
   auto response = link->read_audit(request);
   Json out = Json::array();

@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   int service_timeout = 10;
   std::string confirm = "admin";
   int confirm_ttl = 0;
+  std::vector<std::string> service_for;
+  std::string dns_server;
+  std::string ca_file;
   BackendOptions backend_options;
   app.add_option("--socket", socket_path, "Unix socket to listen on")->capture_default_str();
   app.add_option("--home", home, "folder for the profile, groups and soft keys")
@@ -68,6 +71,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--service-timeout", service_timeout, "seconds to wait for the recryption service")
       ->capture_default_str();
+  app.add_option("--service-for", service_for,
+                 "DOMAIN=URL: the recryption service of accounts and groups @DOMAIN, instead of "
+                 "its DNS SRV records (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--dns-server", dns_server,
+                 "IPv4[:PORT] of the DNS server asked for services' SRV records (default: the "
+                 "system's)");
+  app.add_option("--ca-file", ca_file,
+                 "PEM roots that services' TLS certificates must chain to (default: the system's)");
   app.add_option(
          "--confirm", confirm,
          "requests that ask the user first (pinentry): decrypt, admin, decrypt,admin or none")
@@ -108,6 +120,10 @@ int main(int argc, char** argv) {
     config.default_backend = backend;
     config.unlock_ttl = std::chrono::seconds(cache_ttl);
     config.service_timeout = std::chrono::seconds(service_timeout);
+    for (const auto& mapping : service_for)
+      config.service_for.insert(HomeServices::parse_mapping(mapping));
+    config.dns_server = dns_server;
+    config.ca_file = ca_file;
     backend_options.cache_ttl = std::chrono::seconds(cache_ttl);
     config.extra_backends = make_backends(backend_options, home, pins.source());
     config.confirm = confirm_policy;

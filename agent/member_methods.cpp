@@ -53,7 +53,7 @@ service::Privileges privileges_param(const Json& params) {
 }  // namespace
 
 Agent::JoinedGroup Agent::find_joined_group(const LocalProfile& profile, const std::string& name) {
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = group_link(profile, name);
   auto g = link->get_group(service::GetGroupRequest{name});
   // The group is what its own signed profile states, not what the answer's fields say.
   auto doc = service::verify_group_profile(g.profile);
@@ -75,7 +75,7 @@ Json Agent::group_privileges(const Json& params) {
   service::Privileges privileges = privileges_param(params);
   if (holds_power(privileges)) throw RpcError(Code::refused, kAdministratorsElsewhere);
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile, g.service);
   MembershipState chain = admin_membership(link, g);
   auto m = chain.find(member);
   if (!m)
@@ -123,7 +123,7 @@ Json Agent::group_update(const Json& params) {
   doc.name = name;
   doc.created = service::rfc3339_now();
   std::string token = doc.sign(group_signer(g));
-  ServiceDirectory::Lease link = service_as_device(profile);
+  ServiceDirectory::Lease link = service_as_device(profile, g.service);
   try {
     link->update_group(service::UpdateGroupRequest{g.group_id, token});
   } catch (const service::ServiceError& e) {
@@ -168,6 +168,8 @@ Json Agent::group_leave(const Json& params) {
     home_.remove_group(g->group_id);
     forgot = true;
   }
+  // Nor is the service of a group joined elsewhere anyone's to ask again for it.
+  memberships_.forget(joined.id);
   return Json{{"group", joined.name}, {"id", joined.id}, {"left", true}, {"forgot_keys", forgot}};
 }
 

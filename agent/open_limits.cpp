@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "agent/home_services.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "protocol/jcd.hpp"
 
@@ -11,13 +12,12 @@ using agent_rpc::RpcError;
 
 namespace {
 
-// `device` acts on a key agreement addressed to its own key, or to a group at this user's
-// service: a document cannot send this user's signed requests to a server of its choosing.
+// `device` acts on a key agreement addressed to its own key, or to a group in the scope.
 bool device_can_use(const jwe::Recipient& recipient, const DeviceKeys& device,
-                    std::string_view service) {
+                    const RecryptionScope& scope) {
   for (const jwe::KeyAgreement& a : recipient.agreements) {
     if (a.kid == device.encryption_udf) continue;
-    if (!a.locator || a.locator->service != service) return false;
+    if (!a.locator || !scope.service_for(*a.locator)) return false;
   }
   return true;
 }
@@ -41,6 +41,14 @@ std::string recryption_target(const jwe::KeyAgreement& a) {
 
 }  // namespace
 
+std::optional<std::string> RecryptionScope::service_for(const jwe::Locator& locator) const {
+  if (same_service(locator.service, own_service)) return own_service;
+  for (const Membership& m : joined)
+    if (m.group_id == locator.group_id && same_service(m.service, locator.service))
+      return m.service;
+  return std::nullopt;
+}
+
 void require_document_content_type(const jwe::Envelope& envelope) {
   // The protected header only: it is authenticated, and a parameter may not be repeated in the
   // unprotected ones (jwe.hpp), so nothing can add a second "cty" beside it.
@@ -62,7 +70,7 @@ void require_document_content_type(const jwe::Envelope& envelope) {
 }
 
 OpenPlan plan_open(const jwe::Envelope& envelope, const std::vector<DeviceKeys>& devices,
-                   std::string_view service) {
+                   const RecryptionScope& scope) {
   OpenPlan plan;
   std::size_t examined = 0, not_held = 0, tries = 0;
   std::set<std::string> recryptions;
@@ -71,18 +79,22 @@ OpenPlan plan_open(const jwe::Envelope& envelope, const std::vector<DeviceKeys>&
     if (!recipient.known()) continue;  // someone else's algorithm
     bool usable = false;
     for (std::size_t d = 0; d < devices.size(); ++d) {
-      if (!device_can_use(recipient, devices[d], service)) continue;
+      if (!device_can_use(recipient, devices[d], scope)) continue;
       plan.attempts.push_back(OpenAttempt{index, d});
       usable = true;
     }
     if (!usable) {
       const jwe::KeyAgreement* elsewhere = nullptr;
       for (const jwe::KeyAgreement& a : recipient.agreements)
-        if (a.locator && a.locator->service != service) elsewhere = &a;
-      if (elsewhere != nullptr && plan.skipped.size() < kMaxRecipientsExamined)
-        plan.skipped.push_back("group " + elsewhere->locator->group + " recrypts at " +
-                               elsewhere->locator->service + ", not at this user's service");
-      else
+        if (a.locator && !scope.service_for(*a.locator)) elsewhere = &a;
+      if (elsewhere != nullptr && plan.skipped.size() < kMaxRecipientsExamined) {
+        const jwe::Locator& l = *elsewhere->locator;
+        plan.skipped.push_back("group " + l.group + " recrypts at " + l.service +
+                               ", which this agent does not contact: it is not this user's "
+                               "service, and " +
+                               l.group + " is no group joined there (`recrypt group join " +
+                               l.group + "` if you are a member)");
+      } else
         ++not_held;
       continue;
     }

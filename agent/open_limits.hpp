@@ -7,17 +7,29 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "agent/member_combine.hpp"
+#include "agent/memberships.hpp"
 #include "protocol/jwe.hpp"
 
 namespace recrypt::agent {
 
-// Recipients this agent acts on: those addressed to a present device's key or to groups at this
-// user's service. The others (other people's devices and groups) cost a string comparison.
+// Where this agent asks for recryptions: groups at its user's own service, and the groups the
+// user joined on other services (memberships.hpp), each only at the service it was joined at.
+// A document cannot send this user's signed requests to a server of its choosing.
+struct RecryptionScope {
+  std::string own_service;
+  std::vector<Membership> joined;
+  // The address to ask for the group `locator` names, or nullopt: never contacted.
+  std::optional<std::string> service_for(const jwe::Locator& locator) const;
+};
+
+// Recipients this agent acts on: those addressed to a present device's key or to groups in its
+// RecryptionScope. The others (other people's devices and groups) cost a string comparison.
 // 16: a document sent to many people, several of them groups this user belongs to.
 inline constexpr std::size_t kMaxRecipientsExamined = 16;
 // RecryptData calls in one document.open, all devices together. 8: an all-of recipient of up to
@@ -47,10 +59,11 @@ struct OpenPlan {
 };
 
 // The attempts for `envelope`, or RpcError(refused) naming the limit the document exceeds:
-// recipients examined, recryptions (distinct group key agreements at `service`), unwrap tries
-// (counted as if every device gave only x(P)).
+// recipients examined, recryptions (distinct group key agreements in `scope`), unwrap tries
+// (counted as if every device gave only x(P)). A recipient whose group is outside `scope` is
+// skipped, the reason naming the group and `recrypt group join`.
 OpenPlan plan_open(const jwe::Envelope& envelope, const std::vector<DeviceKeys>& devices,
-                   std::string_view service);
+                   const RecryptionScope& scope);
 
 // The refusal when a limit is reached while the document is being opened.
 std::string limit_reached(std::string_view what, std::size_t limit);

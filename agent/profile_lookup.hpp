@@ -11,16 +11,21 @@
 
 namespace recrypt::agent {
 
+// Each sets `*token`, when given, to the signed profile as the service answered it.
+
 // By full profile id, as a membership chain names members.
-service::PersonalProfile fetch_profile_by_id(service::Client& link, const std::string& id);
+service::PersonalProfile fetch_profile_by_id(service::Client& link, const std::string& id,
+                                             std::string* token = nullptr);
 // By account name or by a typed fingerprint (any prefix of at least 100 bits).
 service::PersonalProfile fetch_profile(service::Client& link,
-                                       const std::string& account_or_fingerprint);
+                                       const std::string& account_or_fingerprint,
+                                       std::string* token = nullptr);
 
 // The member to add: fetched as fetch_profile does; `fingerprint`, when given, must match it;
 // without one the account must be pinned already. The account is pinned to the result.
 service::PersonalProfile fetch_confirmed_profile(service::Client& link, KnownProfiles& known,
                                                  const std::string& account_or_fingerprint,
-                                                 const std::optional<std::string>& fingerprint);
+                                                 const std::optional<std::string>& fingerprint,
+                                                 std::string* token = nullptr);
 
 }  // namespace recrypt::agent

@@ -3,13 +3,6 @@
 #include "service/client/service_address.hpp"
 
 namespace recrypt::agent {
-namespace {
-service::ClientOptions options(std::chrono::seconds timeout) {
-  service::ClientOptions o;
-  o.timeout = timeout;
-  return o;
-}
-}  // namespace
 
 ServiceDirectory::Lease::~Lease() {
   if (client_) directory_->give_back(url_, std::move(client_));
@@ -23,8 +16,8 @@ std::string ServiceDirectory::check(const std::string& url) {
   std::string expected = service::audience_of(service::parse_service_address(url));
   // Hello is unsigned: no key is needed to ask a service what it calls itself. A refusal is
   // not remembered, so a service whose operator fixes --audience works without a restart.
-  service::Client anonymous(url, expected, jws::Signer{}, "", options(timeout_));
-  service::require_audience(url, anonymous.hello().audience);
+  service::Client unsigned_client(url, expected, jws::Signer{}, "", options_);
+  service::require_audience(url, unsigned_client.hello().audience);
   std::lock_guard guard(mutex_);
   audiences_[url] = expected;
   return expected;
@@ -44,8 +37,7 @@ ServiceDirectory::Lease ServiceDirectory::connect(const std::string& url, jws::S
   if (client) {
     client->set_signer(std::move(signer), kid);
   } else {
-    client = std::make_unique<service::Client>(url, check(url), std::move(signer), kid,
-                                               options(timeout_));
+    client = std::make_unique<service::Client>(url, check(url), std::move(signer), kid, options_);
   }
   return Lease(*this, url, std::move(client));
 }

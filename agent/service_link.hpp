@@ -20,7 +20,9 @@ namespace recrypt::agent {
 
 class ServiceDirectory {
  public:
-  explicit ServiceDirectory(std::chrono::seconds timeout) : timeout_(timeout) {}
+  // `options`: the timeout, and for https and DNS SRV the roots to trust and the DNS server.
+  explicit ServiceDirectory(service::ClientOptions options) : options_(std::move(options)) {}
+  explicit ServiceDirectory(std::chrono::seconds timeout) : options_(with_timeout(timeout)) {}
 
   // A client of one request's lifetime; goes back to the pool when destroyed.
   class Lease {
@@ -42,6 +44,9 @@ class ServiceDirectory {
   // A client for `url` whose requests are signed by `signer` (key id `kid`). Throws
   // ServiceError as check() does.
   Lease connect(const std::string& url, jws::Signer signer, const std::string& kid);
+  // A client that signs nothing: for the unsigned requests (GetProfile) to a service that is
+  // not the user's, which learns nothing of the user's keys from them.
+  Lease anonymous(const std::string& url) { return connect(url, jws::Signer{}, ""); }
 
   // Checks `url` once: an address the client refuses (malformed, or plain HTTP off this
   // machine) fails without any network use; then the service's Hello must name the audience
@@ -50,9 +55,14 @@ class ServiceDirectory {
 
  private:
   void give_back(const std::string& url, std::unique_ptr<service::Client> client);
+  static service::ClientOptions with_timeout(std::chrono::seconds timeout) {
+    service::ClientOptions o;
+    o.timeout = timeout;
+    return o;
+  }
 
   static constexpr std::size_t kMaxIdlePerService = 4;
-  std::chrono::seconds timeout_;
+  service::ClientOptions options_;
   std::mutex mutex_;
   std::map<std::string, std::string> audiences_;  // of the services whose Hello agreed
   std::map<std::string, std::vector<std::unique_ptr<service::Client>>> idle_;

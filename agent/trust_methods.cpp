@@ -1,6 +1,7 @@
 // Whom this user trusts: looking a profile up to confirm its fingerprint before adding it,
 // and the pins of accounts and group names seen before (known_profiles.hpp).
 #include "agent/agent.hpp"
+#include "agent/home_services.hpp"
 #include "agent/profile_lookup.hpp"
 #include "agent/service_link.hpp"
 
@@ -11,7 +12,12 @@ using agent_rpc::RpcError;
 Json Agent::profile_lookup(const Json& params) {
   const std::string& account = agent_rpc::param_string(params, "account");
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = service_as_device(profile);
+  // Asked where group.add will fetch it: the account's home service, if another than this
+  // user's (unsigned), else this user's service.
+  const std::string home = home_service_of(account);
+  ServiceDirectory::Lease link = !home.empty() && !same_service(home, profile.service)
+                                     ? services_.anonymous(home)
+                                     : service_as_device(profile);
   auto found = fetch_profile(link, account);
   Json devices = Json::array();
   for (const auto& d : found.devices)

@@ -234,6 +234,17 @@ void add_group_commands(CLI::App& app, Cli& cli) {
   add_reading_commands(*group, cli, o);
   add_escrow_commands(*group, cli);
   add_admin_commands(*group, cli);
+  group_command(*group, o, "join",
+                "join a group on another service (NAME@DOMAIN) you were added to, to read its "
+                "documents")
+      ->callback([&cli, o] {
+        cli.action = [&cli, o] {
+          Json r = cli.agent_call("group.join", Json{{"group", o->group}});
+          cli.print(r, "joined " + r["group"].get<std::string>() + " (" +
+                           r["id"].get<std::string>() + ") at " + r["service"].get<std::string>());
+          return 0;
+        };
+      });
 }
 
 }  // namespace recrypt::cli

@@ -3,6 +3,7 @@
 // request, and returns the response body or throws ServiceError.
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "protocol/json.hpp"
@@ -30,6 +31,14 @@ struct AuditNote {
 };
 
 Json publish_profile(StoreWriter& w, const VerifiedProfile& profile);
+// Stores a personal profile and its signers (the profile key, each device's key), refused
+// (409) when its account name or one of its signing keys belongs to another profile.
+void store_personal_profile(StoreWriter& w, const VerifiedProfile& profile);
+// The profiles an AddMember, UpdateMember or RotateGroupKey carries for members whose home is
+// another service: each must verify and be one of `member_ids`; a copy older than the one
+// stored is passed over. Stored as store_personal_profile does.
+void store_carried_profiles(StoreWriter& w, const std::vector<std::string>& tokens,
+                            const std::set<std::string>& member_ids);
 Json get_profile(StoreReader& r, const GetProfileRequest& req);
 
 Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller,

@@ -1,5 +1,6 @@
 // CreateGroup, UpdateGroup, GetGroup, RotateGroupKey and ReadAudit.
 #include <algorithm>
+#include <set>
 
 #include "protocol/jwk.hpp"
 #include "service/transactions.hpp"
@@ -135,6 +136,9 @@ Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& calle
   GroupRecord updated = record_of(p, req.profile);
   w.update_group(updated);
   put_group_profile(w, p, req.profile);
+  std::set<std::string> entered;
+  for (const MemberEntry& e : req.entries) entered.insert(e.member);
+  store_carried_profiles(w, req.profiles, entered);
   for (const MemberEntry& e : req.entries) {
     if (e.key_id != updated.key_id)
       refuse(status::kMalformed, "rotation entries must be for the new group key");

@@ -1,5 +1,6 @@
 // AddMember and UpdateMember, and the checks every member entry goes through.
 #include <algorithm>
+#include <set>
 
 #include "protocol/base64url.hpp"
 #include "protocol/json.hpp"
@@ -50,6 +51,10 @@ Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,
   note.group = g.id;
   require_admin(w, g, caller);
   require_chain(g);
+  // Stored before the records, whose members must have a profile here.
+  std::set<std::string> added;
+  for (const MemberEntry& e : req.entries) added.insert(e.member);
+  store_carried_profiles(w, req.profiles, added);
   // Who may add whom (ADMIN and SUPER are SUPER's to grant) is the records' rule: check_record.
   std::vector<SignedRecord> records = append_records(w, g, req.records, {RecordOp::add});
   check_entries_match(records, req.entries);
@@ -68,6 +73,7 @@ Json update_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,
   if (!leaving) require_admin(w, g, caller);
   require_chain(g);
   if (!w.member(g.id, req.member)) refuse(status::kNotFound, "no such member in this group");
+  store_carried_profiles(w, req.profiles, {req.member});
   // The change itself is the records': the request's fields must say the same.
   std::vector<SignedRecord> records =
       leaving ? append_records(w, g, req.records, {RecordOp::update})

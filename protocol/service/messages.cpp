@@ -67,6 +67,25 @@ std::vector<std::string> records_from(const Json& j, bool required) {
   return out;
 }
 
+// Personal profiles an administrator carries for members whose home is another service; the
+// transaction verifies them. Absent when there are none.
+std::vector<std::string> profiles_from(const Json& j) {
+  std::vector<std::string> out;
+  if (!j.contains("profiles")) return out;
+  const auto& arr = json::array_field(j, "profiles", kWhat);
+  if (arr.size() > kMaxEntriesPerRequest) fail(Errc::too_large, "too many profiles in one request");
+  for (const Json& v : arr) {
+    if (!v.is_string() || v.get_ref<const std::string&>().size() > kMaxProfileSize)
+      fail(Errc::malformed, "a profile must be a JWS compact string within the profile size limit");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+void profiles_to(Json& out, const std::vector<std::string>& profiles) {
+  if (!profiles.empty()) out["profiles"] = profiles;
+}
+
 std::vector<std::string> strings(const Json& j, std::string_view key) {
   std::vector<std::string> out;
   for (const Json& v : json::array_field(j, key, kWhat)) {
@@ -191,11 +210,14 @@ GetGroupResponse GetGroupResponse::from_json(const Json& j) {
 }
 
 Json AddMemberRequest::to_json() const {
-  return Json{{"group", group}, {"entries", entries_to(entries)}, {"records", records}};
+  Json out{{"group", group}, {"entries", entries_to(entries)}, {"records", records}};
+  profiles_to(out, profiles);
+  return out;
 }
 AddMemberRequest AddMemberRequest::from_json(const Json& j) {
   return checked([&] {
-    AddMemberRequest r{str(j, "group"), entries_from(j, true), records_from(j, true)};
+    AddMemberRequest r{str(j, "group"), entries_from(j, true), records_from(j, true),
+                       profiles_from(j)};
     if (r.entries.empty()) fail(Errc::malformed, "AddMember needs at least one entry");
     return r;
   });
@@ -211,6 +233,7 @@ Json UpdateMemberRequest::to_json() const {
   if (privileges) out["privileges"] = privileges_to_json(*privileges);
   if (entry) out["entry"] = entry->to_json();
   out["records"] = records;
+  profiles_to(out, profiles);
   return out;
 }
 UpdateMemberRequest UpdateMemberRequest::from_json(const Json& j) {
@@ -221,6 +244,7 @@ UpdateMemberRequest UpdateMemberRequest::from_json(const Json& j) {
     if (j.contains("entry"))
       r.entry = MemberEntry::from_json(json::object_field(j, "entry", kWhat));
     r.records = records_from(j, true);
+    r.profiles = profiles_from(j);
     if (!r.status && !r.privileges && !r.entry)
       fail(Errc::malformed, "UpdateMember needs a status, privileges or an entry");
     return r;
@@ -253,15 +277,17 @@ RecryptDataResponse RecryptDataResponse::from_json(const Json& j) {
 }
 
 Json RotateGroupKeyRequest::to_json() const {
-  return Json{{"group", group},
-              {"profile", profile},
-              {"entries", entries_to(entries)},
-              {"records", records}};
+  Json out{{"group", group},
+           {"profile", profile},
+           {"entries", entries_to(entries)},
+           {"records", records}};
+  profiles_to(out, profiles);
+  return out;
 }
 RotateGroupKeyRequest RotateGroupKeyRequest::from_json(const Json& j) {
   return checked([&] {
     return RotateGroupKeyRequest{str(j, "group"), str(j, "profile", kMaxProfileSize),
-                                 entries_from(j, true), records_from(j, true)};
+                                 entries_from(j, true), records_from(j, true), profiles_from(j)};
   });
 }
 Json RotateGroupKeyResponse::to_json() const { return Json{{"key_id", key_id}}; }

@@ -117,6 +117,9 @@ struct AddMemberRequest {
   std::string group;
   std::vector<MemberEntry> entries;
   std::vector<std::string> records = {};  // one signed "add" record per entry, in chain order
+  // The signed personal profiles of added members whose home is another service, so that
+  // this service knows their devices' signing keys (each must be an added member's).
+  std::vector<std::string> profiles = {};
   Json to_json() const;
   static AddMemberRequest from_json(const Json& j);
 };
@@ -137,6 +140,8 @@ struct UpdateMemberRequest {
   std::optional<MemberEntry> entry = std::nullopt;
   // The signed "update" record (status, privileges) and/or "resplit" record (entry).
   std::vector<std::string> records = {};
+  // The member's current signed personal profile, when its home is another service.
+  std::vector<std::string> profiles = {};
   Json to_json() const;
   static UpdateMemberRequest from_json(const Json& j);
 };
@@ -168,6 +173,8 @@ struct RotateGroupKeyRequest {
   std::vector<MemberEntry>
       entries;  // key material for the new A (members keep status and privileges)
   std::vector<std::string> records = {};  // the signed "rotate" record
+  // Current signed personal profiles of members whose home is another service.
+  std::vector<std::string> profiles = {};
   Json to_json() const;
   static RotateGroupKeyRequest from_json(const Json& j);
 };
