@@ -9,6 +9,7 @@
 
 #include "agent/agent.hpp"
 #include "agent/group_keys.hpp"
+#include "agent/membership_checks.hpp"
 #include "agent/profile_lookup.hpp"
 #include "agent/secret_forms.hpp"
 #include "agent/share_forms.hpp"
@@ -27,19 +28,6 @@ using service::MemberState;
 using service::RecordOp;
 
 namespace {
-
-bool holds_power(const service::Privileges& p) { return p.admin || p.super; }
-
-// Appends the tokens to a copy of the chain: a change the chain's rules refuse is refused
-// here, with the rule's words, before anything is sent.
-void check_locally(const MembershipState& chain, const std::vector<std::string>& tokens) {
-  MembershipState copy = chain;
-  try {
-    for (const auto& t : tokens) copy.append(t);
-  } catch (const service::ServiceError& e) {
-    throw RpcError(Code::refused, e.what());
-  }
-}
 
 // The secrets of `g` unsealed for one operation: the current group key, and the signing key
 // when this group's can travel.
@@ -231,33 +219,30 @@ Json Agent::group_admin_remove(const Json& params) {
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile, g.service);
   MembershipState chain = admin_membership(link, g);
-  auto m = chain.find(member);
-  if (!m)
-    throw RpcError(Code::not_found,
-                   member + " is not a member of " + g.name + " (by its membership chain)");
-  if (!holds_power(m->state.privileges))
-    throw RpcError(Code::refused, m->state.account + " is not an administrator of group " + g.name +
+  const MemberChange m = chain_member(chain, member, g.name);
+  if (!holds_power(m.state.privileges))
+    throw RpcError(Code::refused, m.state.account + " is not an administrator of group " + g.name +
                                       " (by its membership chain)");
-  if (m->member == service::verify_personal_profile(profile.token).id())
+  if (m.member == service::verify_personal_profile(profile.token).id())
     throw RpcError(Code::refused,
                    "an administrator does not remove itself: hand the group over instead "
                    "(group.handover)");
   service::Privileges privileges{true, false, false};
   MembershipRecord record = chain.next(RecordOp::update);
   record.members = {
-      MemberChange{m->member, MemberState{m->state.account, privileges, m->state.status}}};
+      MemberChange{m.member, MemberState{m.state.account, privileges, m.state.status}}};
   std::string token = sign_record(record, profile);
   check_locally(chain, {token});
   link->update_member(service::UpdateMemberRequest{
-      g.group_id, m->member, std::nullopt, privileges, std::nullopt, {token}});
+      g.group_id, m.member, std::nullopt, privileges, std::nullopt, {token}});
   chain.append(token);
   home_.save_membership(chain);
   // Not rotated here: the removed administrator has held the group key, so only a rotation
   // makes later documents unreadable to it, and a rotation re-splits every member. The caller
   // chooses when (docs/SECURITY.md).
   return Json{{"group", g.name},
-              {"member", m->member},
-              {"account", m->state.account},
+              {"member", m.member},
+              {"account", m.state.account},
               {"privileges", service::privileges_to_json(privileges)},
               {"rotation_advised", true}};
 }

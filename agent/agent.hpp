@@ -160,6 +160,7 @@ class Agent {
     ServiceDirectory::Lease link;
     std::string id;
     std::string name;
+    service::GetGroupResponse group;  // the service's answer, its id and name checked
   };
   JoinedGroup find_joined_group(const LocalProfile& profile, const std::string& name);
   Point device_encryption_key(const LocalDevice& device);

@@ -6,6 +6,7 @@
 #include "agent/agent.hpp"
 #include "agent/group_keys.hpp"
 #include "agent/home_services.hpp"
+#include "agent/membership_checks.hpp"
 #include "agent/membership_sync.hpp"
 #include "agent/profile_lookup.hpp"
 #include "agent/secret_forms.hpp"
@@ -55,17 +56,6 @@ Json member_json(const std::string& id, const MemberState& s) {
               {"account", s.account},
               {"privileges", service::privileges_to_json(s.privileges)},
               {"status", service::to_string(s.status)}};
-}
-
-// Appends `token` to a copy of the chain first: a change the chain's rules refuse is refused
-// here, with the rule's words, before anything is sent.
-void check_locally(const MembershipState& chain, const std::string& token) {
-  MembershipState copy = chain;
-  try {
-    copy.append(token);
-  } catch (const service::ServiceError& e) {
-    throw RpcError(Code::refused, e.what());
-  }
 }
 
 }  // namespace
@@ -243,23 +233,20 @@ Json Agent::set_member_status(const Json& params, service::MemberStatus status) 
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile, g.service);
   MembershipState chain = admin_membership(link, g);
-  auto m = chain.find(member);
-  if (!m)
-    throw RpcError(Code::not_found,
-                   member + " is not a member of " + g.name + " (by its membership chain)");
+  const MemberChange m = chain_member(chain, member, g.name);
   MembershipRecord record = chain.next(RecordOp::update);
   record.members = {
-      MemberChange{m->member, MemberState{m->state.account, m->state.privileges, status}}};
+      MemberChange{m.member, MemberState{m.state.account, m.state.privileges, status}}};
   std::string token = sign_record(record, profile);
   check_locally(chain, token);
-  service::UpdateMemberRequest request{g.group_id,   m->member,    status,
+  service::UpdateMemberRequest request{g.group_id,   m.member,     status,
                                        std::nullopt, std::nullopt, {token}};
   auto response = link->update_member(request);
   chain.append(token);
   home_.save_membership(chain);
   return Json{{"group", g.name},
-              {"member", m->member},
-              {"account", m->state.account},
+              {"member", m.member},
+              {"account", m.state.account},
               {"status", service::to_string(status)}};
 }
 
@@ -353,17 +340,13 @@ Json Agent::group_resplit(const Json& params) {
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile, g.service);
   MembershipState chain = admin_membership(link, g);
-  auto m = chain.find(member);
-  if (!m)
-    throw RpcError(Code::not_found,
-                   member + " is not a member of " + g.name + " (by its membership chain)");
+  const MemberChange m = chain_member(chain, member, g.name);
   std::vector<std::string> carried;
-  auto member_profile =
-      current_member_profile(link, g.service, m->member, m->state.account, carried);
+  auto member_profile = current_member_profile(link, g.service, m.member, m.state.account, carried);
   const SealedGroupKey& key = g.keys.back();
   MembershipRecord record = chain.next(RecordOp::resplit);
   record.key_id = key.key_id;
-  record.members = {*m};
+  record.members = {m};
   std::string token = sign_record(record, profile);
   check_locally(chain, token);
   Scalar a = unseal_scalar(backend(key.backend), key);
@@ -371,36 +354,25 @@ Json Agent::group_resplit(const Json& params) {
   // copy of it on a lost device, no longer combines with the service's new r.
   service::UpdateMemberRequest request{
       g.group_id,
-      m->member,
+      m.member,
       std::nullopt,
       std::nullopt,
-      member_entry_for(member_profile, m->state.privileges, m->state.status, a),
+      member_entry_for(member_profile, m.state.privileges, m.state.status, a),
       {token},
       carried};
   link->update_member(request);
   chain.append(token);
   home_.save_membership(chain);
-  return Json{{"group", g.name}, {"member", m->member}, {"devices", member_profile.devices.size()}};
+  return Json{{"group", g.name}, {"member", m.member}, {"devices", member_profile.devices.size()}};
 }
 
 Json Agent::group_show(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
   LocalProfile profile = require_profile();
-  ServiceDirectory::Lease link = group_link(profile, name);
-  auto g = link->get_group(service::GetGroupRequest{name});
-  // The answer's "group" and "name" are only the service's word: a service that filed another
-  // group under this name had that group shown as this one, and its id pinned to this name.
-  // They must be what the group's own signed profile states.
-  auto doc = service::verify_group_profile(g.profile);
-  if (doc.id() != g.group || doc.name != g.name)
-    throw RpcError(Code::refused, "the service answered group " + g.name + " (" + g.group +
-                                      ") with the profile of group " + doc.name + " (" + doc.id() +
-                                      ")");
-  bool by_name = name.find('@') != std::string::npos;
-  if (by_name ? g.name != name : !udf::matches(g.group, name))
-    throw RpcError(Code::refused, "the service answered group " + g.name + " (" + g.group +
-                                      ") when asked for " + name);
-  known_.check_or_pin(KnownKind::group, g.name, g.group);
+  // The group as its own signed profile states it, its name pinned (find_joined_group).
+  JoinedGroup joined = find_joined_group(profile, name);
+  const service::GetGroupResponse& g = joined.group;
+  ServiceDirectory::Lease& link = joined.link;
   MembershipState chain = verified_membership(link, g.group, g.name);
 
   // Members as the verified chain has them; what the service says beyond that is flagged.

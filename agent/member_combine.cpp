@@ -17,21 +17,27 @@ std::vector<Point> ecdh_points(const backend::EcdhResult& result) {
   return {p, p.negated()};
 }
 
-Scalar unwrap_share(const std::string& wrapped, const DeviceKeys& device) {
-  jwe::Envelope envelope = jwe::Envelope::parse(wrapped);
-  // A document is never taken for a share: its plaintext is no key of ours to use.
-  service::require_wrapped_share_type(envelope);
+std::optional<SecureBytes> open_for_device(const jwe::Envelope& envelope,
+                                           const DeviceKeys& device) {
   for (const auto& r : envelope.recipients) {
     if (r.alg != jwe::kAlgEcdhEs) continue;
     const auto& agreement = r.agreements.front();
     if (!agreement.kid.empty() && agreement.kid != device.encryption_udf) continue;
     auto shared = device.backend->ecdh(device.encryption_key_id, agreement.epk);
     SecureBytes cek = jwe::unwrap_candidates(r, {ecdh_points(shared)});
-    SecureBytes plaintext = jwe::decrypt_content(envelope, cek);
-    SecretJson share_jwk = json::parse_secret(as_chars(plaintext), 4096, "wrapped share");
-    return jwk::to_private(share_jwk);
+    return jwe::decrypt_content(envelope, cek);
   }
-  fail(Errc::decrypt_failed, "the service's wrapped share is not for this device");
+  return std::nullopt;
+}
+
+Scalar unwrap_share(const std::string& wrapped, const DeviceKeys& device) {
+  jwe::Envelope envelope = jwe::Envelope::parse(wrapped);
+  // A document is never taken for a share: its plaintext is no key of ours to use.
+  service::require_wrapped_share_type(envelope);
+  std::optional<SecureBytes> plaintext = open_for_device(envelope, device);
+  if (!plaintext) fail(Errc::decrypt_failed, "the service's wrapped share is not for this device");
+  SecretJson share_jwk = json::parse_secret(as_chars(*plaintext), 4096, "wrapped share");
+  return jwk::to_private(share_jwk);
 }
 
 Point member_shared_point(const DeviceKeys& device, const Point& epk,

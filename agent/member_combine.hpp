@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend/backend.hpp"
+#include "protocol/jwe.hpp"
 #include "protocol/point.hpp"
 #include "protocol/scalar.hpp"
 #include "protocol/service/messages.hpp"
@@ -28,6 +29,10 @@ std::vector<Point> ecdh_points(const backend::EcdhResult& result);
 
 // Decrypts a wrapped share (a JWE of the share as a private JWK) with the device's key.
 Scalar unwrap_share(const std::string& wrapped, const DeviceKeys& device);
+
+// The plaintext of a JWE addressed to `device`'s encryption key, opened with the device's
+// ECDH; nullopt when no recipient of it is that key.
+std::optional<SecureBytes> open_for_device(const jwe::Envelope& envelope, const DeviceKeys& device);
 
 // Z = R + x·T for one key agreement, from the service's RecryptData answer, with the share
 // opened from its wrapped (JWE) form.

@@ -3,6 +3,7 @@
 // (check_record's words refuse it here first), except the rename, which re-signs the group's
 // profile and changes no one's membership.
 #include "agent/agent.hpp"
+#include "agent/membership_checks.hpp"
 #include "agent/membership_sync.hpp"
 #include "protocol/service/messages.hpp"
 #include "protocol/service/profile.hpp"
@@ -24,19 +25,6 @@ namespace {
 constexpr const char* kAdministratorsElsewhere =
     "ADMIN and SUPER come with the group's keys: make or unmake an administrator with `recrypt "
     "group admin add|remove`";
-
-bool holds_power(const service::Privileges& p) { return p.admin || p.super; }
-
-// The chain's rules, applied before anything is sent: a change they refuse is refused here,
-// in their words.
-void check_locally(const MembershipState& chain, const std::string& token) {
-  MembershipState copy = chain;
-  try {
-    copy.append(token);
-  } catch (const service::ServiceError& e) {
-    throw RpcError(Code::refused, e.what());
-  }
-}
 
 service::Privileges privileges_param(const Json& params) {
   auto it = params.find("privileges");
@@ -66,7 +54,7 @@ Agent::JoinedGroup Agent::find_joined_group(const LocalProfile& profile, const s
     throw RpcError(Code::refused, "the service answered group " + doc.name + " (" + doc.id() +
                                       ") when asked for " + name);
   known_.check_or_pin(KnownKind::group, doc.name, doc.id());
-  return JoinedGroup{std::move(link), doc.id(), doc.name};
+  return JoinedGroup{std::move(link), doc.id(), doc.name, std::move(g)};
 }
 
 Json Agent::group_privileges(const Json& params) {
@@ -77,26 +65,23 @@ Json Agent::group_privileges(const Json& params) {
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile, g.service);
   MembershipState chain = admin_membership(link, g);
-  auto m = chain.find(member);
-  if (!m)
-    throw RpcError(Code::not_found,
-                   member + " is not a member of " + g.name + " (by its membership chain)");
-  if (holds_power(m->state.privileges))
-    throw RpcError(Code::refused, m->state.account + " is an administrator of " + g.name + ": " +
+  const MemberChange m = chain_member(chain, member, g.name);
+  if (holds_power(m.state.privileges))
+    throw RpcError(Code::refused, m.state.account + " is an administrator of " + g.name + ": " +
                                       kAdministratorsElsewhere);
   Json out{{"group", g.name},
-           {"member", m->member},
-           {"account", m->state.account},
+           {"member", m.member},
+           {"account", m.state.account},
            {"privileges", service::privileges_to_json(privileges)},
-           {"changed", !(m->state.privileges == privileges)}};
-  if (m->state.privileges == privileges) return out;
+           {"changed", !(m.state.privileges == privileges)}};
+  if (m.state.privileges == privileges) return out;
   MembershipRecord record = chain.next(RecordOp::update);
   record.members = {
-      MemberChange{m->member, MemberState{m->state.account, privileges, m->state.status}}};
+      MemberChange{m.member, MemberState{m.state.account, privileges, m.state.status}}};
   std::string token = sign_record(record, profile);
   check_locally(chain, token);
   link->update_member(service::UpdateMemberRequest{
-      g.group_id, m->member, std::nullopt, privileges, std::nullopt, {token}});
+      g.group_id, m.member, std::nullopt, privileges, std::nullopt, {token}});
   chain.append(token);
   std::lock_guard guard(membership_mutex_);
   home_.save_membership(chain);

@@ -40,17 +40,11 @@ void require_admin_secret_type(const jwe::Envelope& envelope) {
 Scalar open_jwe(const std::string& text, const DeviceKeys& device) {
   jwe::Envelope envelope = jwe::Envelope::parse(text);
   require_admin_secret_type(envelope);
-  for (const auto& r : envelope.recipients) {
-    if (r.alg != jwe::kAlgEcdhEs) continue;
-    const auto& agreement = r.agreements.front();
-    if (!agreement.kid.empty() && agreement.kid != device.encryption_udf) continue;
-    auto shared = device.backend->ecdh(device.encryption_key_id, agreement.epk);
-    SecureBytes cek = jwe::unwrap_candidates(r, {ecdh_points(shared)});
-    SecureBytes plaintext = jwe::decrypt_content(envelope, cek);
-    SecretJson secret = json::parse_secret(as_chars(plaintext), kMaxSecretJson, "admin secret");
-    return jwk::to_private(secret);
-  }
-  fail(Errc::decrypt_failed, "the administrator's secret is not for device " + device.name);
+  std::optional<SecureBytes> plaintext = open_for_device(envelope, device);
+  if (!plaintext)
+    fail(Errc::decrypt_failed, "the administrator's secret is not for device " + device.name);
+  SecretJson secret = json::parse_secret(as_chars(*plaintext), kMaxSecretJson, "admin secret");
+  return jwk::to_private(secret);
 }
 
 }  // namespace

@@ -22,6 +22,10 @@ struct Cli {
   Json agent_call(const std::string& method, const Json& params) const;
   // The result as JSON with --json, else `human` unless --quiet.
   void print(const Json& result, const std::string& human) const;
+  // Public text (a signed profile) to `output`, or standard output for "" and "-"; a file
+  // written is named on standard error with `what` it holds, unless quiet.
+  void write_public(const std::string& output, const std::string& text,
+                    const std::string& what) const;
 };
 
 void add_identity_commands(CLI::App& app, Cli& cli);  // personal, profile, known, device

@@ -196,15 +196,9 @@ void add_reading_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Optio
   exp->callback([&cli, o] {
     cli.action = [&cli, o] {
       Json r = cli.agent_call("group.recipient", Json{{"group", o->group}});
-      std::string token = r["profile"].get<std::string>() + "\n";
-      if (o->output.empty() || o->output == "-") {
-        std::cout << token;
-      } else {
-        write_file_atomic(o->output, as_bytes(token), 0644);
-        if (!cli.quiet)
-          std::cerr << "wrote " << o->output << " (group " << r["name"].get<std::string>()
-                    << ", fingerprint " << r["id"].get<std::string>() << ")\n";
-      }
+      cli.write_public(
+          o->output, r["profile"].get<std::string>() + "\n",
+          "group " + r["name"].get<std::string>() + ", fingerprint " + r["id"].get<std::string>());
       return 0;
     };
   });

@@ -99,15 +99,9 @@ void add_profile(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
   exp->callback([&cli, o] {
     cli.action = [&cli, o] {
       Json r = cli.agent_call("profile.show", Json::object());
-      std::string token = r["profile"].get<std::string>() + "\n";
-      if (o->output.empty() || o->output == "-") {
-        std::cout << token;
-      } else {
-        write_file_atomic(o->output, as_bytes(token), 0644);
-        if (!cli.quiet)
-          std::cerr << "wrote " << o->output << " (" << r["account"].get<std::string>()
-                    << ", fingerprint " << r["id"].get<std::string>() << ")\n";
-      }
+      cli.write_public(
+          o->output, r["profile"].get<std::string>() + "\n",
+          r["account"].get<std::string>() + ", fingerprint " + r["id"].get<std::string>());
       return 0;
     };
   });

@@ -28,6 +28,16 @@ void Cli::print(const Json& result, const std::string& human) const {
   }
 }
 
+void Cli::write_public(const std::string& output, const std::string& text,
+                       const std::string& what) const {
+  if (output.empty() || output == "-") {
+    std::cout << text;
+    return;
+  }
+  write_file_atomic(output, as_bytes(text), 0644);
+  if (!quiet) std::cerr << "wrote " << output << " (" << what << ")\n";
+}
+
 }  // namespace recrypt::cli
 
 namespace {
