@@ -402,37 +402,52 @@ Json Agent::group_list(const Json&) {
 
 Json Agent::group_recipient(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
+  // At this user's service: a group named by its name or by its fingerprint, names first. The
+  // profile must say it is hosted there.
+  auto at_own_service = [&]() {
+    LocalProfile profile = require_profile();
+    ServiceDirectory::Lease link = service_as_device(profile);
+    service::GetProfileRequest by_name;
+    by_name.group = name;
+    std::string found;
+    try {
+      found = link->get_profile(by_name).profile;
+    } catch (const service::ServiceError& e) {
+      if (e.status() != service::status::kNotFound) throw;
+      service::GetProfileRequest by_id;
+      by_id.id = name;
+      found = link->get_profile(by_id).profile;
+    }
+    auto doc = service::verify_group_profile(found);
+    if (doc.name != name && !udf::matches(doc.id(), name))
+      throw RpcError(Code::refused, "the service answered group " + doc.name + " (" + doc.id() +
+                                        ") when asked for " + name);
+    if (doc.service != profile.service)
+      throw RpcError(Code::refused, "group " + doc.name + " says it is hosted at " + doc.service +
+                                        ", not at " + profile.service + " which answered for it");
+    known_.check_or_pin(KnownKind::group, doc.name, doc.id());
+    return found;
+  };
   std::string token;
   if (auto g = home_.find_group(name)) {
     token = g->token;
   } else if (auto own = home_.load_profile();
              !domain_of(name).empty() &&
              !(own && same_service(home_service_of(name), own->service))) {
-    // A group of another domain is looked up at that domain's service.
-    token = remote_group_profile(name);
-  } else {
-    LocalProfile profile = require_profile();
-    ServiceDirectory::Lease link = service_as_device(profile);
-    // A group is named by its name or by its fingerprint; names are tried first.
-    service::GetProfileRequest by_name;
-    by_name.group = name;
+    // A group of another domain is looked up at that domain's service; one that domain's
+    // service does not know (or that has none) may still be hosted at this user's, as groups
+    // made before members on other services were.
     try {
-      token = link->get_profile(by_name).profile;
-    } catch (const service::ServiceError& e) {
-      if (e.status() != service::status::kNotFound) throw;
-      service::GetProfileRequest by_id;
-      by_id.id = name;
-      token = link->get_profile(by_id).profile;
+      token = remote_group_profile(name);
+    } catch (const service::ServiceError& first) {
+      try {
+        token = at_own_service();
+      } catch (const std::exception&) {
+        throw first;
+      }
     }
-    auto doc = service::verify_group_profile(token);
-    if (doc.name != name && !udf::matches(doc.id(), name))
-      throw RpcError(Code::refused, "the service answered group " + doc.name + " (" + doc.id() +
-                                        ") when asked for " + name);
-    // The profile came from this user's service: it must say that it is hosted there.
-    if (doc.service != profile.service)
-      throw RpcError(Code::refused, "group " + doc.name + " says it is hosted at " + doc.service +
-                                        ", not at " + profile.service + " which answered for it");
-    known_.check_or_pin(KnownKind::group, doc.name, doc.id());
+  } else {
+    token = at_own_service();
   }
   auto doc = service::verify_group_profile(token);
   return Json{{"name", doc.name},

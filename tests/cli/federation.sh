@@ -85,6 +85,16 @@ ok sender encrypt -r friends@example.com invite.txt
 ok sender known list
 grep -q "friends@example.com" <<<"$OUT" || die "the group name was not pinned: $OUT"
 
+step "a group whose name's domain serves none is found at the sender's own service"
+# example.org's service (port 9) is closed: the lookup falls back to example.net, which hosts it.
+start_agent frank "${FED[@]}" --service-for example.org=http://127.0.0.1:9
+ok frank personal frank@example.net --service example.net
+ok carol group create club@example.org
+printf 'Club news.\n' >club.txt
+ok frank encrypt -r club@example.org club.txt
+ok carol decrypt club.txt.jcd -o carol-club.txt
+same_file club.txt carol-club.txt
+
 step "before joining, Bob's agent does not contact example.com for the group"
 refused 4 bob decrypt invite.txt.jcd -o early.txt
 grep -q "recrypt group join friends@example.com" <<<"$ERR" \
