@@ -151,6 +151,8 @@ class Agent {
   // The same for a group this agent administers; a group from before chains is migrated.
   service::MembershipState admin_membership(service::Client& link, AdminGroup& g);
   std::string publish_profile(LocalProfile& profile);
+  // The profile to encrypt to for a group this agent administers (group_methods.cpp).
+  std::string newest_group_profile(const AdminGroup& g);
   // An escrow's contents, opened with the recovery code or passphrase in params, or with the
   // recovery key on whichever present device holds it.
   EscrowSecrets open_escrow_file(const EscrowFile& file, const Json& params);

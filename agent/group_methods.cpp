@@ -5,6 +5,7 @@
 // members the chain holds.
 #include "agent/agent.hpp"
 #include "agent/group_keys.hpp"
+#include "agent/log.hpp"
 #include "agent/home_services.hpp"
 #include "agent/membership_checks.hpp"
 #include "agent/membership_sync.hpp"
@@ -400,6 +401,29 @@ Json Agent::group_list(const Json&) {
   return out;
 }
 
+// A co-administrator may have rotated since this agent last administered the group: its own
+// copy of the profile would then name a key whose revoked members still hold shares. The
+// service's copy is taken when it is the group's (signed by its key) and no older than this
+// agent's (it lists this agent's current key); when the service cannot be asked, this agent's.
+std::string Agent::newest_group_profile(const AdminGroup& g) {
+  try {
+    service::GetProfileRequest by_id;
+    by_id.id = g.group_id;
+    std::string token = services_.anonymous(g.service)->get_profile(by_id).profile;
+    auto doc = service::verify_group_profile(token);
+    std::vector<std::string> keys = doc.all_key_ids();
+    if (doc.id() != g.group_id ||
+        std::find(keys.begin(), keys.end(), g.keys.back().key_id) == keys.end())
+      throw RpcError(Code::refused, "the service answered group " + doc.name + " (" + doc.id() +
+                                        ") with a profile that is not a successor of this agent's");
+    return token;
+  } catch (const service::ServiceError& e) {
+    log_event("warning", "group " + g.name + ": its service was not asked for a newer key (" +
+                             e.what() + "); encrypting to this agent's copy");
+    return g.token;
+  }
+}
+
 Json Agent::group_recipient(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
   // At this user's service: a group named by its name or by its fingerprint, names first. The
@@ -430,7 +454,7 @@ Json Agent::group_recipient(const Json& params) {
   };
   std::string token;
   if (auto g = home_.find_group(name)) {
-    token = g->token;
+    token = newest_group_profile(*g);
   } else if (auto own = home_.load_profile();
              !domain_of(name).empty() &&
              !(own && same_service(home_service_of(name), own->service))) {

@@ -73,6 +73,11 @@ bob_key=$(key_of "$OUT")
 
 step "Alice's agent, back, finds Bob's rotation and works with the new key"
 start_agent alice
+# Before any administering command: what Alice encrypts goes to Bob's new key, not to the one
+# her agent last knew, which Carol had a share of.
+printf 'first thing after coming back\n' >back.txt
+ok alice encrypt -r "$G" back.txt
+grep -q "\"kid\":\"$bob_key\"" back.txt.jcd || die "Alice encrypted to a key older than Bob's"
 ok alice group add "$G" dave@example.com --fingerprint "$(fingerprint dave)"
 ok alice --json group list
 has "$OUT" "\"key_id\": \"$bob_key\""
