@@ -1,5 +1,7 @@
 // The user's own identity: the personal profile and its devices.
 #include "agent/agent.hpp"
+#include "agent/log.hpp"
+#include "agent/home_services.hpp"
 #include "agent/service_link.hpp"
 #include "protocol/service/messages.hpp"
 #include "protocol/service/service_error.hpp"
@@ -105,6 +107,24 @@ std::string Agent::publish_profile(LocalProfile& profile) {
   profile.token = doc.sign(sign);
   ServiceDirectory::Lease link = services_.connect(profile.service, sign, doc.id());
   link->publish_profile(service::PublishProfileRequest{profile.token}, sign, doc.id());
+  // The services of groups joined elsewhere know this profile's devices from its copy there: a
+  // device added or removed counts there too, now rather than at the next join or rotation.
+  // The home service has it already; one that cannot be reached now is told later.
+  std::vector<std::string> elsewhere;
+  for (const Membership& m : memberships_.list()) {
+    bool known = same_service(m.service, profile.service);
+    for (const auto& other : elsewhere) known = known || same_service(m.service, other);
+    if (!known) elsewhere.push_back(m.service);
+  }
+  for (const auto& where : elsewhere) {
+    try {
+      services_.connect(where, sign, doc.id())
+          ->publish_profile(service::PublishProfileRequest{profile.token}, sign, doc.id());
+    } catch (const service::ServiceError& e) {
+      log_event("warning", "the profile was not republished at " + where + ": " + e.what() +
+                               " (it will be at the next join, rotation or re-split)");
+    }
+  }
   return doc.id();
 }
 

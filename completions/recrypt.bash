@@ -5,7 +5,7 @@ _recrypt() {
   _init_completion || return
 
   local globals="--socket --json --quiet -q --version --help -h"
-  local commands="personal profile device group encrypt decrypt fingerprint agent doctor"
+  local commands="personal profile known device group encrypt decrypt fingerprint agent doctor"
 
   # The command and subcommand: the first words that are not options or option values.
   local i cmd="" sub="" w
@@ -34,6 +34,8 @@ _recrypt() {
     profile)
       if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "show export" -- "$cur"))
       elif [[ $sub == export ]]; then COMPREPLY=($(compgen -W "-o --output" -- "$cur")); fi ;;
+    known)
+      [[ -z $sub ]] && COMPREPLY=($(compgen -W "list forget" -- "$cur")) ;;
     device)
       if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "add list remove confirm" -- "$cur"))
       elif [[ $sub == confirm ]]; then COMPREPLY=($(compgen -W "on off" -- "$cur"))

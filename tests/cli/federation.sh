@@ -120,7 +120,7 @@ refused 4 carol decrypt invite.txt.jcd -o carol-again.txt
 grep -q "member is revoked" <<<"$ERR" || die "Carol was not refused for her revocation: $ERR"
 say "Carol: $ERR"
 
-step "Bob adds a device at example.net; Alice's rotation brings it to example.com"
+step "Bob adds a device at example.net; his agent tells example.com, where he joined, at once"
 ok bob device add phone
 # signers of Bob's profile at the group's service: the profile key and each device's.
 signers_at_com() {
@@ -128,13 +128,13 @@ signers_at_com() {
     "SELECT count(*) FROM signers WHERE profile_id =
        (SELECT id FROM profiles WHERE name = 'bob@example.net')"
 }
-[ "$(signers_at_com)" = 2 ] \
-  || die "example.com knew Bob's new device before the rotation: $(signers_at_com)"
+[ "$(signers_at_com)" = 3 ] \
+  || die "example.com does not know Bob's new device: $(signers_at_com) signers"
 
 step "Alice rotates; Bob reads old and new, Carol not the new"
 ok alice group rotate friends@example.com
 [ "$(signers_at_com)" = 3 ] \
-  || die "the rotation did not carry Bob's current profile: $(signers_at_com) signers"
+  || die "after the rotation example.com knows $(signers_at_com) signers of Bob's, not 3"
 say "$OUT"
 printf 'Dinner moved to Saturday.\n' >invite2.txt
 ok sender encrypt -r friends@example.com invite2.txt
