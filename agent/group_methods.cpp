@@ -255,7 +255,11 @@ Json Agent::group_suspend(const Json& params) {
   return set_member_status(params, service::MemberStatus::suspended);
 }
 Json Agent::group_revoke(const Json& params) {
-  return set_member_status(params, service::MemberStatus::revoked);
+  Json out = set_member_status(params, service::MemberStatus::revoked);
+  // Until a rotation the revoked member's share still combines with what a service that
+  // ignores the revocation answers; with "rotate" the new key follows in the same call.
+  if (params.value("rotate", false)) out["rotated"] = group_rotate(Json{{"group", out["group"]}});
+  return out;
 }
 Json Agent::group_reinstate(const Json& params) {
   return set_member_status(params, service::MemberStatus::active);

@@ -14,7 +14,7 @@ namespace {
 struct Options {
   EncryptOptions enc;
   DecryptOptions dec;
-  std::string all_of;
+  std::vector<std::string> all_of;
   bool no_progress = false;
   std::string fp_file, fp_type = "application/octet-stream";
 };
@@ -39,15 +39,19 @@ void add_encrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
       ->add_option("-R,--recipient-file", o->enc.recipient_files,
                    "file of a signed group profile from `group export` (offline)")
       ->allow_extra_args(false);
-  encrypt->add_option("--all-of", o->all_of,
-                      "G1,G2,...: group names; only members of every group may read");
+  encrypt
+      ->add_option("--all-of", o->all_of,
+                   "G1,G2,...: group names; only members of every group may read. Repeat it for "
+                   "any of several such sets: --all-of A,B --all-of C,D is (A & B) | (C & D)")
+      ->allow_extra_args(false);
   encrypt->add_option("-o,--output", o->enc.output, "output file (default: INPUT.jcd, or stdout)");
   encrypt->add_option("--type", o->enc.media_type, "media type to record, e.g. text/plain");
   encrypt->add_flag("-f,--force", o->enc.force, "replace an existing output file");
   encrypt->add_flag("--no-progress", o->no_progress, "no progress line");
   encrypt->callback([&cli, o] {
     cli.action = [&cli, o] {
-      o->enc.all_of = comma_list(o->all_of);
+      o->enc.all_of.clear();
+      for (const auto& set : o->all_of) o->enc.all_of.push_back(comma_list(set));
       o->enc.progress = !o->no_progress;
       std::unique_ptr<AgentClient> client;
       if (!o->enc.groups.empty() || !o->enc.all_of.empty())

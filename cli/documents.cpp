@@ -157,11 +157,11 @@ Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
     recipients.push_back({file_recipient(f)});
     names.push_back(recipients.back().front().locator->group);
   }
-  if (!options.all_of.empty()) {
-    if (options.all_of.size() < 2) fail(Errc::malformed, "--all-of needs at least two groups");
+  for (const auto& set : options.all_of) {
+    if (set.size() < 2) fail(Errc::malformed, "--all-of needs at least two groups");
     jwe::RecipientSpec spec;
     std::string joined;
-    for (const auto& g : options.all_of) {
+    for (const auto& g : set) {
       spec.push_back(group_recipient(g, *agent));
       joined += (joined.empty() ? "" : " & ") + spec.back().locator->group;
     }

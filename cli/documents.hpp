@@ -13,9 +13,11 @@ namespace recrypt::cli {
 struct EncryptOptions {
   std::vector<std::string> groups;           // -r: group names or fingerprints, asked of the agent
   std::vector<std::string> recipient_files;  // -R: files of signed group profiles (offline)
-  std::vector<std::string> all_of;  // --all-of: group names; one recipient needing every group
-  std::string input;                // "" or "-": stdin
-  std::string output;               // "" : INPUT.jcd, or stdout for stdin
+  // --all-of, each: group names, one recipient needing every group. Several are any-of
+  // between them and -r: (A & B) | (C & D) is --all-of A,B --all-of C,D.
+  std::vector<std::vector<std::string>> all_of;
+  std::string input;   // "" or "-": stdin
+  std::string output;  // "" : INPUT.jcd, or stdout for stdin
   std::optional<std::string> media_type;
   bool force = false;
   bool progress = true;

@@ -13,7 +13,7 @@ namespace {
 struct Options {
   std::string group, member, fingerprint, output, backend, name;
   std::vector<std::string> privileges;
-  bool inactive = false, none = false;
+  bool inactive = false, none = false, rotate = false;
 };
 
 std::string describe_members(const Json& members) {
@@ -84,11 +84,19 @@ void add_membership_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Op
                               : std::string(verb) + " a member";
     auto* sub = group_command(group, o, verb, summary.c_str());
     sub->add_option("member", o->member, "member account or profile fingerprint")->required();
+    if (std::string(verb) == "revoke")
+      sub->add_flag("--rotate", o->rotate,
+                    "rotate the group key at once, so that no service can let the member read "
+                    "what is sent from now on");
     sub->callback([&cli, o, verb] {
       cli.action = [&cli, o, verb] {
-        Json r = cli.agent_call(std::string("group.") + verb,
-                                Json{{"group", o->group}, {"member", o->member}});
-        cli.print(r, std::string(verb) + ": " + o->member + " in " + o->group + " done");
+        Json params{{"group", o->group}, {"member", o->member}};
+        if (o->rotate) params["rotate"] = true;
+        Json r = cli.agent_call(std::string("group.") + verb, params);
+        std::string text = std::string(verb) + ": " + o->member + " in " + o->group + " done";
+        if (r.contains("rotated"))
+          text += "; rotated to key " + r["rotated"]["key_id"].get<std::string>();
+        cli.print(r, text);
         return 0;
       };
     });

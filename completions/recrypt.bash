@@ -48,6 +48,7 @@ _recrypt() {
           create) COMPREPLY=($(compgen -W "-b --backend" -- "$cur")) ;;
           add) COMPREPLY=($(compgen -W "--fingerprint --privileges --inactive" -- "$cur")) ;;
           export) COMPREPLY=($(compgen -W "-o --output" -- "$cur")) ;;
+          revoke) COMPREPLY=($(compgen -W "--rotate" -- "$cur")) ;;
           escrow) COMPREPLY=($(compgen -W "-o --output --to-key -b --backend --passphrase-file" -- "$cur")) ;;
           recover) COMPREPLY=($(compgen -W "--passphrase-file -b --backend" -- "$cur")) ;;
           admin)
