@@ -43,7 +43,9 @@ ServiceDirectory::Lease ServiceDirectory::connect(const std::string& url, jws::S
 }
 
 void ServiceDirectory::give_back(const std::string& url, std::unique_ptr<service::Client> client) {
-  // The client keeps the last signer: harmless, since every lease sets its own.
+  // An idle client holds no signer: a lease's signer may own a key (a group's, during a
+  // recovery) or refer to one that is gone once the lease is. Every lease sets its own.
+  client->set_signer(jws::Signer{}, "");
   std::lock_guard guard(mutex_);
   auto& idle = idle_[url];
   if (idle.size() < kMaxIdlePerService) idle.push_back(std::move(client));

@@ -94,6 +94,7 @@ ok recoverer encrypt -r team@example.com after.txt
 ok carol decrypt after.txt.jcd -o carol-after.txt
 same_file after.txt carol-after.txt
 refused 4 bob decrypt after.txt.jcd -o bob-after.txt
+grep -q "member is revoked" <<<"$ERR" || die "Bob was refused for another reason: $ERR"
 ok recoverer group show team@example.com
 grep -q "recoverer@example.com .* ACTIVE .*SUPER" <<<"$OUT" || die "the recoverer is not SUPER: $OUT"
 

@@ -28,6 +28,7 @@ ok carol decrypt label.txt.jcd -o carol.txt
 same_file label.txt carol.txt
 refused 4 dave decrypt label.txt.jcd -o dave.txt
 [ ! -e dave.txt ] || die "a refused decryption left a file"
+grep -q "not a member of this group" <<<"$ERR" || die "Dave was refused for another reason: $ERR"
 say "Dave (A and C): $ERR"
 
 step "revoke with rotation, in one command"
@@ -46,5 +47,6 @@ grep -q "\"kid\":\"$after\"" after.txt.jcd || die "the new document is not for t
 ok dave decrypt after.txt.jcd -o dave-after.txt
 same_file after.txt dave-after.txt
 refused 4 bob decrypt after.txt.jcd -o bob-after.txt
+grep -q "member is revoked" <<<"$ERR" || die "Bob was refused for another reason: $ERR"
 
 step "passed"

@@ -94,6 +94,7 @@ same_file doc.txt bob-3.txt
 refused 4 alice group privileges team@example.com bob@example.com RECRYPT,ADMIN
 has "$ERR" "make or unmake an administrator with \`recrypt group admin add|remove\`"
 refused 2 alice group privileges team@example.com bob@example.com
+has "$ERR" "give the privileges (RECRYPT) or --none"
 refused 4 bob group privileges team@example.com carol@example.com --none
 has "$ERR" "bob@example.com is not an administrator of group team@example.com (by its membership chain)"
 
@@ -104,6 +105,7 @@ ok carol encrypt -r crew@example.com -o renamed.jcd doc.txt
 ok bob decrypt renamed.jcd -o bob-renamed.txt
 same_file doc.txt bob-renamed.txt
 refused 1 carol encrypt -r team@example.com -o old-name.jcd doc.txt
+has "$ERR" "no such profile"
 ok carol group create taken@example.com
 refused 1 alice group update crew@example.com --name taken@example.com
 has "$ERR" "the name taken@example.com is not free on $SERVICE_URL: another group holds it"
