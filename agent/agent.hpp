@@ -24,6 +24,7 @@
 #include "protocol/agent/rpc.hpp"
 #include "protocol/jwe.hpp"
 #include "protocol/jws.hpp"
+#include "protocol/service/group_policy.hpp"
 #include "protocol/service/profile.hpp"
 
 namespace recrypt::agent {
@@ -107,6 +108,10 @@ class Agent {
   Json group_admin_add(const Json&);
   Json group_admin_remove(const Json&);
   Json group_handover(const Json&);
+  // A group's policy at its service (policy_methods.cpp)
+  Json group_policy(const Json&);
+  Json group_set_policy(const Json&);
+  service::GroupPolicy group_policy_of(service::Client& link, const AdminGroup& g);
 
   // Consent (consent_context.cpp): what a request would do, for the prompt, or nullopt when
   // neither the policy nor a device asks for it.

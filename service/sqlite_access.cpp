@@ -76,8 +76,8 @@ std::optional<ProfileRecord> SqliteAccess::profile_by_name(const std::string& ty
 std::optional<GroupRecord> SqliteAccess::group(const std::string& ref) {
   // An id wins over a name that happens to read like one.
   Statement s(c_,
-              "SELECT id, name, token, key_id, key_ids, chain_length, chain_head FROM groups_ "
-              "WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1");
+              "SELECT id, name, token, key_id, key_ids, chain_length, chain_head, policy "
+              "FROM groups_ WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1");
   s.bind(1, ref);
   if (!s.step()) return std::nullopt;
   return GroupRecord{s.text(0),
@@ -86,7 +86,8 @@ std::optional<GroupRecord> SqliteAccess::group(const std::string& ref) {
                      s.text(3),
                      split_ids(s.text(4)),
                      static_cast<std::uint64_t>(s.integer(5)),
-                     s.text(6)};
+                     s.text(6),
+                     GroupPolicy::from_json(Json::parse(s.text(7)))};
 }
 
 std::optional<MemberRecord> SqliteAccess::member(const std::string& group_id,
@@ -146,15 +147,16 @@ std::vector<std::string> SqliteAccess::membership(const std::string& group_id, s
 std::vector<AuditRecord> SqliteAccess::audit(const std::string& group_id, std::uint64_t after,
                                              std::uint64_t limit) {
   Statement s(c_,
-              "SELECT seq, time, txn, member, device, key_id, status, description FROM audit "
-              "WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+              "SELECT seq, time, txn, member, device, key_id, status, description, document, "
+              "agreement FROM audit WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?");
   s.bind(1, group_id)
       .bind(2, static_cast<std::int64_t>(after))
       .bind(3, static_cast<std::int64_t>(limit));
   std::vector<AuditRecord> out;
   while (s.step())
     out.push_back({static_cast<std::uint64_t>(s.integer(0)), s.integer(1), s.text(2), group_id,
-                   s.text(3), s.text(4), s.text(5), static_cast<int>(s.integer(6)), s.text(7)});
+                   s.text(3), s.text(4), s.text(5), static_cast<int>(s.integer(6)), s.text(7),
+                   s.text(8), s.text(9)});
   return out;
 }
 
@@ -250,6 +252,13 @@ void SqliteAccess::clear_admin_keys(const std::string& group_id, const std::stri
       .run();
 }
 
+void SqliteAccess::put_policy(const std::string& group_id, const GroupPolicy& policy) {
+  Statement(c_, "UPDATE groups_ SET policy = ? WHERE id = ?")
+      .bind(1, policy.to_json().dump())
+      .bind(2, group_id)
+      .run();
+}
+
 void SqliteAccess::append_membership(const std::string& group_id, std::uint64_t seq,
                                      const std::string& token, const std::string& hash) {
   Statement(c_, "INSERT INTO membership(group_id, seq, token) VALUES(?, ?, ?)")
@@ -273,8 +282,8 @@ void SqliteAccess::insert_nonce(const std::string& nonce, std::int64_t expires) 
 
 void SqliteAccess::append_audit(const AuditRecord& r) {
   Statement(c_,
-            "INSERT INTO audit(time, txn, group_id, member, device, key_id, status, description) "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
+            "INSERT INTO audit(time, txn, group_id, member, device, key_id, status, description, "
+            "document, agreement) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, r.time)
       .bind(2, r.transaction)
       .bind(3, r.group)
@@ -283,13 +292,17 @@ void SqliteAccess::append_audit(const AuditRecord& r) {
       .bind(6, r.key_id)
       .bind(7, static_cast<std::int64_t>(r.status))
       .bind(8, r.description)
+      .bind(9, r.document)
+      .bind(10, r.agreement)
       .run();
 }
 
 void SqliteAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& entries) {
   static const MultiInsert nonces("INSERT INTO nonces(nonce, expires)", 2);
   static const MultiInsert audits(
-      "INSERT INTO audit(time, txn, group_id, member, device, key_id, status, description)", 8);
+      "INSERT INTO audit(time, txn, group_id, member, device, key_id, status, description, "
+      "document, agreement)",
+      10);
   for (std::size_t start = 0; start < entries.size(); start += kRowsPerInsert) {
     std::size_t rows = std::min(kRowsPerInsert, entries.size() - start);
     Statement n(c_, nonces.sql(rows));
@@ -299,7 +312,7 @@ void SqliteAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& ent
       int col = static_cast<int>(i) * 2;
       n.bind(col + 1, b.nonce).bind(col + 2, b.nonce_expires);
       const AuditRecord& r = b.audit;
-      col = static_cast<int>(i) * 8;
+      col = static_cast<int>(i) * 10;
       a.bind(col + 1, r.time)
           .bind(col + 2, r.transaction)
           .bind(col + 3, r.group)
@@ -307,7 +320,9 @@ void SqliteAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& ent
           .bind(col + 5, r.device)
           .bind(col + 6, r.key_id)
           .bind(col + 7, static_cast<std::int64_t>(r.status))
-          .bind(col + 8, r.description);
+          .bind(col + 8, r.description)
+          .bind(col + 9, r.document)
+          .bind(col + 10, r.agreement);
     }
     n.run();
     a.run();

@@ -38,6 +38,7 @@ class SqliteAccess : public StoreWriter {
   void update_member(const MemberRecord& m) override;
   void put_key(const KeyRecord& k) override;
   void clear_admin_keys(const std::string& group_id, const std::string& member_id) override;
+  void put_policy(const std::string& group_id, const GroupPolicy& policy) override;
   void append_membership(const std::string& group_id, std::uint64_t seq, const std::string& token,
                          const std::string& hash) override;
   void insert_nonce(const std::string& nonce, std::int64_t expires) override;

@@ -10,7 +10,7 @@ namespace {
 
 using sqlite::Connection;
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 // Each migration takes the schema from version i to i + 1, inside one transaction.
 constexpr const char* kMigrations[] = {
@@ -55,6 +55,20 @@ constexpr const char* kMigrations[] = {
     // v4: co-administrators. An administrator's entry carries the group's secrets sealed to
     // each of its devices (JSON text, device id -> package); NULL for every other member.
     R"(ALTER TABLE member_keys ADD COLUMN admin_keys TEXT;)",
+    // v5: the service as policy point (docs/SERVICE.md §4.12). A group's policy (JSON text of
+    // GroupPolicy); the document and key agreement a recryption was for; recryptions waiting
+    // for, or given, an administrator's review, one per member and key agreement.
+    R"(ALTER TABLE groups_ ADD COLUMN policy TEXT NOT NULL DEFAULT '{}';
+       ALTER TABLE audit ADD COLUMN document TEXT NOT NULL DEFAULT '';
+       ALTER TABLE audit ADD COLUMN agreement TEXT NOT NULL DEFAULT '';
+       CREATE INDEX audit_agreement ON audit(group_id, agreement) WHERE agreement != '';
+       CREATE TABLE reviews(id INTEGER PRIMARY KEY AUTOINCREMENT, group_id TEXT NOT NULL,
+                            member TEXT NOT NULL, device TEXT NOT NULL, key_id TEXT NOT NULL,
+                            agreement TEXT NOT NULL, document TEXT NOT NULL,
+                            requested INTEGER NOT NULL, state TEXT NOT NULL,
+                            decided_by TEXT NOT NULL DEFAULT '', decided INTEGER NOT NULL DEFAULT 0,
+                            UNIQUE(group_id, member, agreement));
+       CREATE INDEX reviews_pending ON reviews(group_id, state, id);)",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

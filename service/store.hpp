@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/bytes.hpp"
+#include "protocol/service/group_policy.hpp"
 #include "protocol/service/member_entry.hpp"
 #include "protocol/service/messages.hpp"
 
@@ -45,6 +46,8 @@ struct GroupRecord {
   // The membership chain's head: how many records it has and the hash of the last.
   std::uint64_t chain_length = 0;
   std::string chain_head = {};
+  // Read with the group; written only by put_policy (update_group leaves it as it is).
+  GroupPolicy policy = {};
 };
 
 struct MemberRecord {
@@ -103,6 +106,7 @@ class StoreWriter : public StoreReader {
   // Drops the admin packages of every entry of the member (it lost ADMIN and SUPER, or was
   // revoked); its shares stay.
   virtual void clear_admin_keys(const std::string& group_id, const std::string& member_id) = 0;
+  virtual void put_policy(const std::string& group_id, const GroupPolicy& policy) = 0;
   // Stores record `seq` of the group's chain and makes it the head (chain_length = seq + 1).
   virtual void append_membership(const std::string& group_id, std::uint64_t seq,
                                  const std::string& token, const std::string& hash) = 0;

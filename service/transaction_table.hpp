@@ -43,6 +43,7 @@ using Transactions = std::tuple<
     Transaction<CreateGroupRequest, Signer::known_key, Effect::changes, &tx::create_group>,
     Transaction<UpdateGroupRequest, Signer::known_key, Effect::changes, &tx::update_group>,
     Transaction<GetGroupRequest, Signer::known_key, Effect::reads, &tx::get_group>,
+    Transaction<SetPolicyRequest, Signer::known_key, Effect::changes, &tx::set_policy>,
     Transaction<AddMemberRequest, Signer::known_key, Effect::changes, &tx::add_member>,
     Transaction<UpdateMemberRequest, Signer::known_key, Effect::changes, &tx::update_member>,
     // Run by the Service off the writer, in the two steps of tx::recrypt_data (tx::plan_recrypt,

@@ -28,6 +28,9 @@ struct Caller {
 struct AuditNote {
   std::string group;
   std::string key_id;
+  // RecryptData: the document id the client stated and the key agreement's id.
+  std::string document = {};
+  std::string agreement = {};
 };
 
 Json publish_profile(StoreWriter& w, const VerifiedProfile& profile);
@@ -46,6 +49,9 @@ Json create_group(StoreWriter& w, const KeyVault& vault, const Caller& caller,
 Json update_group(StoreWriter& w, const Caller& caller, const UpdateGroupRequest& req,
                   AuditNote& note);
 Json get_group(StoreReader& r, const Caller& caller, const GetGroupRequest& req, AuditNote& note);
+// An administrator replaces the group's policy (docs/SERVICE.md §4.12).
+Json set_policy(StoreWriter& w, const Caller& caller, const SetPolicyRequest& req,
+                AuditNote& note);
 Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller,
                       const RotateGroupKeyRequest& req, AuditNote& note);
 Json read_audit(StoreReader& r, const Caller& caller, const ReadAuditRequest& req, AuditNote& note);
@@ -83,6 +89,7 @@ Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point
 // Shared by the group and member transactions.
 GroupRecord require_group(StoreReader& r, const std::string& ref);
 // An ACTIVE member with ADMIN or SUPER, or the group's own signing key.
+bool is_admin(StoreReader& r, const GroupRecord& g, const Caller& caller);
 void require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller);
 // The request is signed by the group's own signing key (its profile is stored with it as a
 // signer): the group's authority, as in its membership records.

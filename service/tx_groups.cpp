@@ -44,12 +44,16 @@ GroupRecord require_group(StoreReader& r, const std::string& ref) {
 
 bool is_group_key(const GroupRecord& g, const Caller& caller) { return caller_id(caller) == g.id; }
 
-void require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller) {
+bool is_admin(StoreReader& r, const GroupRecord& g, const Caller& caller) {
   // The group's own signing key may sign any membership record (check_record), so it is the
   // group's first administrator on the wire as well.
-  if (is_group_key(g, caller)) return;
+  if (is_group_key(g, caller)) return true;
   auto m = r.member(g.id, caller_id(caller));
-  if (!m || m->status != MemberStatus::active || !(m->privileges.admin || m->privileges.super))
+  return m && m->status == MemberStatus::active && (m->privileges.admin || m->privileges.super);
+}
+
+void require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller) {
+  if (!is_admin(r, g, caller))
     refuse(status::kUnauthorized, "this transaction needs an ACTIVE member with ADMIN privilege");
 }
 
@@ -112,7 +116,24 @@ Json get_group(StoreReader& r, const Caller& caller, const GetGroupRequest& req,
   for (const MemberRecord& m : r.members(g.id))
     out.members.push_back(
         {m.member_id, m.account, m.privileges, m.status, r.member_key_ids(g.id, m.member_id)});
+  out.hidden_membership = g.policy.hidden_membership;
+  if (is_admin(r, g, caller)) out.policy = g.policy;
   return out.to_json();
+}
+
+Json set_policy(StoreWriter& w, const Caller& caller, const SetPolicyRequest& req,
+                AuditNote& note) {
+  GroupRecord g = require_group(w, req.group);
+  note.group = g.id;
+  require_admin(w, g, caller);
+  for (const auto& [member, quota] : req.policy.member_quotas)
+    if (!w.member(g.id, member))
+      refuse(status::kNotFound, "a member quota names " + member + ", not a member of the group");
+  for (const std::string& key : req.policy.review_keys)
+    if (std::find(g.key_ids.begin(), g.key_ids.end(), key) == g.key_ids.end())
+      refuse(status::kNotFound, "review key " + key + " is not a key of the group");
+  w.put_policy(g.id, req.policy);
+  return SetPolicyResponse{g.id, req.policy}.to_json();
 }
 
 Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller,

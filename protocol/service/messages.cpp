@@ -11,6 +11,8 @@ namespace {
 
 constexpr std::string_view kWhat = "message";
 constexpr std::size_t kMaxRef = 1024;
+// A document id is a fingerprint (FORMAT.md §7); room for a longer form, not for a payload.
+constexpr std::size_t kMaxDocumentId = 128;
 
 // Runs a parser and turns the protocol's errors into the service's 400/413.
 template <class F>
@@ -193,11 +195,14 @@ GetGroupRequest GetGroupRequest::from_json(const Json& j) {
 Json GetGroupResponse::to_json() const {
   Json m = Json::array();
   for (const MemberSummary& s : members) m.push_back(s.to_json());
-  return Json{{"group", group},
-              {"name", name},
-              {"key_id", key_id},
-              {"profile", profile},
-              {"members", std::move(m)}};
+  Json out{{"group", group},
+           {"name", name},
+           {"key_id", key_id},
+           {"profile", profile},
+           {"members", std::move(m)},
+           {"hidden_membership", hidden_membership}};
+  if (policy) out["policy"] = policy->to_json();
+  return out;
 }
 GetGroupResponse GetGroupResponse::from_json(const Json& j) {
   return checked([&] {
@@ -205,7 +210,27 @@ GetGroupResponse GetGroupResponse::from_json(const Json& j) {
         str(j, "group"), str(j, "name"), str(j, "key_id"), str(j, "profile", kMaxProfileSize), {}};
     for (const Json& m : json::array_field(j, "members", kWhat))
       r.members.push_back(MemberSummary::from_json(m));
+    if (auto it = j.find("hidden_membership"); it != j.end()) {
+      if (!it->is_boolean()) fail(Errc::malformed, "\"hidden_membership\" must be a boolean");
+      r.hidden_membership = it->get<bool>();
+    }
+    if (j.contains("policy")) r.policy = GroupPolicy::from_json(j["policy"]);
     return r;
+  });
+}
+
+Json SetPolicyRequest::to_json() const { return Json{{"group", group}, {"policy", policy.to_json()}}; }
+SetPolicyRequest SetPolicyRequest::from_json(const Json& j) {
+  return checked([&] {
+    return SetPolicyRequest{str(j, "group"),
+                            GroupPolicy::from_json(json::object_field(j, "policy", kWhat))};
+  });
+}
+Json SetPolicyResponse::to_json() const { return Json{{"group", group}, {"policy", policy.to_json()}}; }
+SetPolicyResponse SetPolicyResponse::from_json(const Json& j) {
+  return checked([&] {
+    return SetPolicyResponse{str(j, "group"),
+                             GroupPolicy::from_json(json::object_field(j, "policy", kWhat))};
   });
 }
 
@@ -258,12 +283,15 @@ UpdateMemberResponse UpdateMemberResponse::from_json(const Json& j) {
 }
 
 Json RecryptDataRequest::to_json() const {
-  return Json{{"group", group}, {"key_id", key_id}, {"epk", jwk::from_public(epk)}};
+  Json out{{"group", group}, {"key_id", key_id}, {"epk", jwk::from_public(epk)}};
+  if (!document.empty()) out["document"] = document;
+  return out;
 }
 RecryptDataRequest RecryptDataRequest::from_json(const Json& j) {
   return checked([&] {
     return RecryptDataRequest{str(j, "group"), str(j, "key_id"),
-                              jwk::to_public(json::object_field(j, "epk", kWhat))};
+                              jwk::to_public(json::object_field(j, "epk", kWhat)),
+                              opt_str(j, "document", kMaxDocumentId)};
   });
 }
 Json RecryptDataResponse::to_json() const {
@@ -349,9 +377,12 @@ GetAdminKeysResponse GetAdminKeysResponse::from_json(const Json& j) {
 }
 
 Json AuditRecord::to_json() const {
-  return Json{{"seq", seq},       {"time", time},     {"transaction", transaction},
-              {"group", group},   {"member", member}, {"device", device},
-              {"key_id", key_id}, {"status", status}, {"description", description}};
+  Json out{{"seq", seq},       {"time", time},     {"transaction", transaction},
+           {"group", group},   {"member", member}, {"device", device},
+           {"key_id", key_id}, {"status", status}, {"description", description}};
+  if (!document.empty()) out["document"] = document;
+  if (!agreement.empty()) out["agreement"] = agreement;
+  return out;
 }
 AuditRecord AuditRecord::from_json(const Json& j) {
   return checked([&] {
@@ -365,6 +396,8 @@ AuditRecord AuditRecord::from_json(const Json& j) {
     r.key_id = opt_str(j, "key_id");
     r.status = static_cast<int>(json::uint_field(j, "status", kWhat));
     r.description = opt_str(j, "description", 4096);
+    r.document = opt_str(j, "document", kMaxDocumentId);
+    r.agreement = opt_str(j, "agreement");
     return r;
   });
 }

@@ -10,6 +10,7 @@
 
 #include "protocol/json.hpp"
 #include "protocol/point.hpp"
+#include "protocol/service/group_policy.hpp"
 #include "protocol/service/member_entry.hpp"
 
 namespace recrypt::service {
@@ -107,9 +108,29 @@ struct GetGroupResponse {
   std::string name;
   std::string key_id;
   std::string profile;
+  // Every member for an administrator; in a group with hidden membership, only the caller's
+  // own entry for anyone else.
   std::vector<MemberSummary> members;
+  bool hidden_membership = false;
+  // For administrators only: members never learn the group's rules (nor, through quotas,
+  // who else is in it).
+  std::optional<GroupPolicy> policy = std::nullopt;
   Json to_json() const;
   static GetGroupResponse from_json(const Json& j);
+};
+
+struct SetPolicyRequest {
+  static constexpr std::string_view kName = "SetPolicy";
+  std::string group;  // name or id
+  GroupPolicy policy;  // the whole policy, replacing the one stored
+  Json to_json() const;
+  static SetPolicyRequest from_json(const Json& j);
+};
+struct SetPolicyResponse {
+  std::string group;  // id
+  GroupPolicy policy;
+  Json to_json() const;
+  static SetPolicyResponse from_json(const Json& j);
 };
 
 struct AddMemberRequest {
@@ -156,6 +177,10 @@ struct RecryptDataRequest {
   std::string group;   // name or id
   std::string key_id;  // UDF of the group key A the document was encrypted to
   Point epk;           // the sender's T
+  // The document's id (FORMAT.md §7) as the member's agent states it, for the audit; empty
+  // when the client does not say. The service records beside it the key agreement's own id
+  // (agreement_id of epk), which no client can misstate.
+  std::string document = {};
   Json to_json() const;
   static RecryptDataRequest from_json(const Json& j);
 };
@@ -242,6 +267,10 @@ struct AuditRecord {
   std::string key_id;
   int status = 0;
   std::string description;
+  // RecryptData: the document id the client stated, and the id of the key agreement the
+  // service computed from (FORMAT.md §7); empty for other transactions.
+  std::string document = {};
+  std::string agreement = {};
   Json to_json() const;
   static AuditRecord from_json(const Json& j);
 };

@@ -292,5 +292,8 @@ GetAdminKeysResponse Client::get_admin_keys(const GetAdminKeysRequest& req) {
 MigrateMembershipResponse Client::migrate_membership(const MigrateMembershipRequest& req) {
   return call<MigrateMembershipResponse>(req, &impl_->signer, &impl_->kid);
 }
+SetPolicyResponse Client::set_policy(const SetPolicyRequest& req) {
+  return call<SetPolicyResponse>(req, &impl_->signer, &impl_->kid);
+}
 
 }  // namespace recrypt::service

@@ -59,6 +59,7 @@ class Client {
   ReadMembershipResponse read_membership(const ReadMembershipRequest& req);
   GetAdminKeysResponse get_admin_keys(const GetAdminKeysRequest& req);
   MigrateMembershipResponse migrate_membership(const MigrateMembershipRequest& req);
+  SetPolicyResponse set_policy(const SetPolicyRequest& req);
 
   // For tests and tools: posts `body` as it is, with the given signature header (none when
   // empty), and returns the HTTP status and body without interpreting them.
