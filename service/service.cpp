@@ -7,6 +7,7 @@
 
 #include "base/error.hpp"
 #include "protocol/jwk.hpp"
+#include "protocol/udf.hpp"
 #include "protocol/service/envelope.hpp"
 #include "protocol/service/service_error.hpp"
 #include "service/request_log.hpp"
@@ -117,6 +118,10 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   Json result = Json::object();
   try {
     auto req = RecryptDataRequest::from_json(body);
+    // Which document it was, for the audit: as the client states it, and the key agreement
+    // the service itself answers for, which no client can misstate (FORMAT.md §10).
+    a.note.document = req.document;
+    a.note.agreement = udf::key_fingerprint(req.epk);
     ReadCache::Plan plan = recrypt_plan(a, req);
     result = tx::execute_recrypt(*plan, vault_, req.epk);
   } catch (const ServiceError& e) {

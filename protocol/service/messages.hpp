@@ -177,7 +177,7 @@ struct RecryptDataRequest {
   std::string group;   // name or id
   std::string key_id;  // UDF of the group key A the document was encrypted to
   Point epk;           // the sender's T
-  // The document's id (FORMAT.md §7) as the member's agent states it, for the audit; empty
+  // The document's id (FORMAT.md §10) as the member's agent states it, for the audit; empty
   // when the client does not say. The service records beside it the key agreement's own id
   // (agreement_id of epk), which no client can misstate.
   std::string document = {};
@@ -268,7 +268,7 @@ struct AuditRecord {
   int status = 0;
   std::string description;
   // RecryptData: the document id the client stated, and the id of the key agreement the
-  // service computed from (FORMAT.md §7); empty for other transactions.
+  // service computed from (FORMAT.md §10); empty for other transactions.
   std::string document = {};
   std::string agreement = {};
   Json to_json() const;
