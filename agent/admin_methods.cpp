@@ -68,6 +68,13 @@ AdminGroup Agent::receive_admin_group(const std::string& name_or_id,
   if (local && local->group_id != doc.id())
     throw RpcError(Code::refused, "the service answered another group for " + local->name);
   known_.check_or_pin(KnownKind::group, doc.name, doc.id());
+  // An administrator sees the group's policy; a member of a group whose membership is hidden
+  // would only be refused its chain next.
+  if (membership_hidden_from_caller(group))
+    throw RpcError(Code::refused, me.account + " is not an administrator of group " + doc.name +
+                                      " (its service hides the membership from members, and "
+                                      "does not count " +
+                                      me.account + " among its ADMINs)");
 
   MembershipState chain = verified_membership(link, doc.id(), doc.name);
   auto mine = chain.members().find(me.id());

@@ -170,6 +170,7 @@ class Agent {
     service::GetGroupResponse group;  // the service's answer, its id and name checked
   };
   JoinedGroup find_joined_group(const LocalProfile& profile, const std::string& name);
+  void leave_hidden_group(const LocalProfile& profile, JoinedGroup& joined, const std::string& me);
   Point device_encryption_key(const LocalDevice& device);
 
   // Members on other services (federation_methods.cpp).

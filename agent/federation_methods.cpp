@@ -3,9 +3,12 @@
 // for any member (pinned fingerprint), and carries it to the group's service, so that the
 // member's devices can sign requests there. A member joins a group on another service
 // (group.join), which makes that service, for that group only, one the agent talks to.
+#include <algorithm>
+
 #include "agent/agent.hpp"
 #include "agent/home_services.hpp"
 #include "agent/log.hpp"
+#include "agent/membership_checks.hpp"
 #include "agent/profile_lookup.hpp"
 #include "agent/service_link.hpp"
 #include "protocol/service/profile.hpp"
@@ -112,17 +115,33 @@ Json Agent::group_join(const Json& params) {
   ServiceDirectory::Lease link = service_as_device(profile, where);
   link->publish_profile(service::PublishProfileRequest{profile.token}, signer(profile.signing_key),
                         me.id());
-  service::MembershipState chain = verified_membership(link, doc.id(), doc.name);
-  auto mine = chain.members().find(me.id());
-  if (mine == chain.members().end())
-    throw RpcError(Code::refused, "the verified membership chain of " + doc.name +
-                                      " does not name " + me.account + " (" + me.id() +
-                                      ") as a member: its administrator has to add you first");
+  // In a group whose membership is hidden from its members there is no chain to read: the
+  // member's own entry, as the service states it, is all there is to check.
+  auto group = link->get_group(service::GetGroupRequest{doc.id()});
+  std::string status;
+  if (group.group == doc.id() && membership_hidden_from_caller(group)) {
+    auto mine = std::find_if(group.members.begin(), group.members.end(),
+                             [&](const service::MemberSummary& m) { return m.member == me.id(); });
+    if (mine == group.members.end())
+      throw RpcError(Code::refused, "the service of " + doc.name + " does not list " + me.account +
+                                        " (" + me.id() +
+                                        ") as a member: its administrator has to add you first");
+    status = service::to_string(mine->status);
+  } else {
+    service::MembershipState chain = verified_membership(link, doc.id(), doc.name);
+    auto mine = chain.members().find(me.id());
+    if (mine == chain.members().end())
+      throw RpcError(Code::refused, "the verified membership chain of " + doc.name +
+                                        " does not name " + me.account + " (" + me.id() +
+                                        ") as a member: its administrator has to add you first");
+    status = service::to_string(mine->second.status);
+  }
   memberships_.record(Membership{doc.id(), doc.name, where});
   return Json{{"group", doc.name},
               {"id", doc.id()},
               {"service", where},
-              {"status", service::to_string(mine->second.status)},
+              {"status", status},
+              {"hidden_membership", group.hidden_membership},
               {"key_id", doc.key_id()}};
 }
 

@@ -257,8 +257,16 @@ Json Agent::group_suspend(const Json& params) {
 Json Agent::group_revoke(const Json& params) {
   Json out = set_member_status(params, service::MemberStatus::revoked);
   // Until a rotation the revoked member's share still combines with what a service that
-  // ignores the revocation answers; with "rotate" the new key follows in the same call.
-  if (params.value("rotate", false)) out["rotated"] = group_rotate(Json{{"group", out["group"]}});
+  // ignores the revocation answers; with "rotate", or when the group's policy says so, the
+  // new key follows in the same call.
+  bool rotate = params.value("rotate", false);
+  if (!rotate) {
+    AdminGroup g = require_admin_group(params);
+    ServiceDirectory::Lease link = service_as_device(require_profile(), g.service);
+    rotate = group_policy_of(link, g).rotate_on_revoke;
+    if (rotate) out["rotated_by_policy"] = true;
+  }
+  if (rotate) out["rotated"] = group_rotate(Json{{"group", out["group"]}});
   return out;
 }
 Json Agent::group_reinstate(const Json& params) {
@@ -378,6 +386,18 @@ Json Agent::group_show(const Json& params) {
   JoinedGroup joined = find_joined_group(profile, name);
   const service::GetGroupResponse& g = joined.group;
   ServiceDirectory::Lease& link = joined.link;
+  if (membership_hidden_from_caller(g)) {
+    Json members = Json::array();
+    for (const auto& m : g.members) members.push_back(m.to_json());
+    return Json{{"name", g.name},
+                {"id", g.group},
+                {"key_id", g.key_id},
+                {"members", members},
+                {"unverified", Json::array()},
+                {"hidden_membership", true},
+                {"verified", false},
+                {"chain_length", g.chain_length}};
+  }
   MembershipState chain = verified_membership(link, g.group, g.name);
 
   // Members as the verified chain has them; what the service says beyond that is flagged.
@@ -396,7 +416,8 @@ Json Agent::group_show(const Json& params) {
   }
   return Json{{"name", g.name},           {"id", g.group},
               {"key_id", g.key_id},       {"members", members},
-              {"unverified", unverified}, {"chain_length", chain.length()}};
+              {"unverified", unverified}, {"hidden_membership", g.hidden_membership},
+              {"verified", true},         {"chain_length", chain.length()}};
 }
 
 Json Agent::group_list(const Json&) {

@@ -2,6 +2,8 @@
 // each is a membership record checked against the verified chain before it is sent
 // (check_record's words refuse it here first), except the rename, which re-signs the group's
 // profile and changes no one's membership.
+#include <algorithm>
+
 #include "agent/agent.hpp"
 #include "agent/membership_checks.hpp"
 #include "agent/membership_sync.hpp"
@@ -124,26 +126,52 @@ Json Agent::group_update(const Json& params) {
   return Json{{"name", name}, {"old_name", old_name}, {"id", g.group_id}, {"service", g.service}};
 }
 
+// A member of a group whose membership is hidden from it reads no chain: it signs the record
+// of its own leaving on the chain's head as the service states it, and the service checks it
+// by the chain's rules as it checks every record (a wrong head is a 409 there).
+void Agent::leave_hidden_group(const LocalProfile& profile, JoinedGroup& joined,
+                               const std::string& me) {
+  const auto& g = joined.group;
+  auto mine = std::find_if(g.members.begin(), g.members.end(),
+                           [&](const service::MemberSummary& m) { return m.member == me; });
+  if (mine == g.members.end())
+    throw RpcError(Code::not_found, "the service does not list you in " + joined.name +
+                                        ", whose membership it hides from its members");
+  MembershipRecord record;
+  record.group = joined.id;
+  record.seq = g.chain_length;
+  record.prev = g.chain_head;
+  record.op = RecordOp::update;
+  record.time = service::rfc3339_now();
+  record.members = {
+      MemberChange{me, MemberState{mine->account, mine->privileges, MemberStatus::revoked}}};
+  std::string token = sign_record(record, profile);
+  joined.link->update_member(service::UpdateMemberRequest{
+      joined.id, me, MemberStatus::revoked, std::nullopt, std::nullopt, {token}});
+}
+
 Json Agent::group_leave(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
   LocalProfile profile = require_profile();
   JoinedGroup joined = find_joined_group(profile, name);
-  MembershipState chain = verified_membership(joined.link, joined.id, joined.name);
   const std::string me = service::verify_personal_profile(profile.token).id();
-  auto mine = chain.members().find(me);
-  if (mine == chain.members().end())
-    throw RpcError(Code::not_found,
-                   "you are not a member of " + joined.name + " (by its membership chain)");
-  MembershipRecord record = chain.next(RecordOp::update);
-  record.members = {MemberChange{
-      me, MemberState{mine->second.account, mine->second.privileges, MemberStatus::revoked}}};
-  std::string token = sign_record(record, profile);
-  // The last ACTIVE SUPER is refused here, by the rule's words.
-  check_locally(chain, token);
-  joined.link->update_member(service::UpdateMemberRequest{
-      joined.id, me, MemberStatus::revoked, std::nullopt, std::nullopt, {token}});
-  chain.append(token);
-  {
+  if (membership_hidden_from_caller(joined.group)) {
+    leave_hidden_group(profile, joined, me);
+  } else {
+    MembershipState chain = verified_membership(joined.link, joined.id, joined.name);
+    auto mine = chain.members().find(me);
+    if (mine == chain.members().end())
+      throw RpcError(Code::not_found,
+                     "you are not a member of " + joined.name + " (by its membership chain)");
+    MembershipRecord record = chain.next(RecordOp::update);
+    record.members = {MemberChange{
+        me, MemberState{mine->second.account, mine->second.privileges, MemberStatus::revoked}}};
+    std::string token = sign_record(record, profile);
+    // The last ACTIVE SUPER is refused here, by the rule's words.
+    check_locally(chain, token);
+    joined.link->update_member(service::UpdateMemberRequest{
+        joined.id, me, MemberStatus::revoked, std::nullopt, std::nullopt, {token}});
+    chain.append(token);
     std::lock_guard guard(membership_mutex_);
     home_.save_membership(chain);
   }

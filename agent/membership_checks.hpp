@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "protocol/service/membership.hpp"
+#include "protocol/service/messages.hpp"
 
 namespace recrypt::agent {
 
@@ -20,6 +21,12 @@ inline void check_locally(const service::MembershipState& chain, const std::stri
 // RpcError(not_found) "<member> is not a member of <group> (by its membership chain)".
 service::MemberChange chain_member(const service::MembershipState& chain, const std::string& member,
                                    const std::string& group_name);
+
+// The group's policy hides its membership from this caller, who is no administrator there: it
+// reads no chain, only its own entry, as the service states it (docs/SERVICE.md §5b).
+inline bool membership_hidden_from_caller(const service::GetGroupResponse& g) {
+  return g.hidden_membership && !g.policy;
+}
 
 // ADMIN or SUPER: the privileges that come with the group's keys.
 inline bool holds_power(const service::Privileges& p) { return p.admin || p.super; }

@@ -75,8 +75,7 @@ Json Agent::group_set_policy(const Json& params) {
   MembershipState chain = admin_membership(link, g);
   GroupPolicy policy = group_policy_of(link, g);
 
-  policy.hidden_membership =
-      bool_param(params, "hidden_membership", policy.hidden_membership);
+  policy.hidden_membership = bool_param(params, "hidden_membership", policy.hidden_membership);
   policy.rotate_on_revoke = bool_param(params, "rotate_on_revoke", policy.rotate_on_revoke);
   policy.review = bool_param(params, "review", policy.review);
   if (auto it = params.find("review_keys"); it != params.end() && !it->is_null()) {

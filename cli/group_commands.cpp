@@ -87,7 +87,8 @@ void add_membership_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Op
     if (std::string(verb) == "revoke")
       sub->add_flag("--rotate", o->rotate,
                     "rotate the group key at once, so that no service can let the member read "
-                    "what is sent from now on");
+                    "what is sent from now on (always, under `group policy --rotate-on-revoke "
+                    "on`)");
     sub->callback([&cli, o, verb] {
       cli.action = [&cli, o, verb] {
         Json params{{"group", o->group}, {"member", o->member}};
@@ -95,7 +96,10 @@ void add_membership_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Op
         Json r = cli.agent_call(std::string("group.") + verb, params);
         std::string text = std::string(verb) + ": " + o->member + " in " + o->group + " done";
         if (r.contains("rotated"))
-          text += "; rotated to key " + r["rotated"]["key_id"].get<std::string>();
+          text += "; rotated to key " + r["rotated"]["key_id"].get<std::string>() +
+                  (r.value("rotated_by_policy", false) ? " (the group's policy rotates on every "
+                                                         "revocation)"
+                                                       : "");
         cli.print(r, text);
         return 0;
       };
@@ -169,8 +173,12 @@ void add_reading_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Optio
   group_command(group, o, "show", "members of a group")->callback([&cli, o] {
     cli.action = [&cli, o] {
       Json r = cli.agent_call("group.show", Json{{"group", o->group}});
-      std::string text = r["name"].get<std::string>() + "  " + r["id"].get<std::string>() + "\n" +
-                         describe_members(r["members"]);
+      std::string text = r["name"].get<std::string>() + "  " + r["id"].get<std::string>() + "\n";
+      if (!r.value("verified", true))
+        text +=
+            "the group's membership is hidden from its members: your own entry, as its "
+            "service states it\n";
+      text += describe_members(r["members"]);
       if (!r["unverified"].empty())
         text += "the service also lists, without an administrator's record to show for it:\n" +
                 describe_members(r["unverified"]);

@@ -29,10 +29,9 @@ std::string describe(const Json& r) {
   const Json& p = r["policy"];
   std::string keys;
   for (const auto& k : p["review_keys"]) keys += " " + k.get<std::string>();
-  std::string text = "group " + r["group"].get<std::string>() + "\n" +
-                     "hidden membership  " + on_off(p["hidden_membership"]) + "\n" +
-                     "rotate on revoke   " + on_off(p["rotate_on_revoke"]) + "\n" +
-                     "review             " +
+  std::string text = "group " + r["group"].get<std::string>() + "\n" + "hidden membership  " +
+                     on_off(p["hidden_membership"]) + "\n" + "rotate on revoke   " +
+                     on_off(p["rotate_on_revoke"]) + "\n" + "review             " +
                      (p["review"].get<bool>() ? std::string("every recryption")
                       : keys.empty()          ? std::string("off")
                                               : "recryptions under" + keys) +
@@ -75,8 +74,9 @@ void add_policy_commands(CLI::App& group, Cli& cli) {
       "--member", o->member,
       "set --per-hour/--per-day for this member (account or fingerprint), not the group's "
       "default");
-  policy->add_flag("--group-default", o->group_default,
-                   "with --member: drop the member's own quota, so the group's applies")
+  policy
+      ->add_flag("--group-default", o->group_default,
+                 "with --member: drop the member's own quota, so the group's applies")
       ->needs(member);
   // Checked while the command line is parsed, so that a bad combination is a usage error.
   policy->callback([&cli, o] {

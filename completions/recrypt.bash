@@ -42,7 +42,7 @@ _recrypt() {
       else COMPREPLY=($(compgen -W "-b --backend" -- "$cur")); fi ;;
     group)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover admin handover privileges update leave join" -- "$cur"))
+        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover admin handover privileges update leave join policy" -- "$cur"))
       else
         case "$sub" in
           create) COMPREPLY=($(compgen -W "-b --backend" -- "$cur")) ;;
@@ -59,6 +59,11 @@ _recrypt() {
             if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--none" -- "$cur"))
             else COMPREPLY=($(compgen -W "RECRYPT" -- "$cur")); fi ;;
           update) COMPREPLY=($(compgen -W "--name" -- "$cur")) ;;
+          policy)
+            case "$prev" in
+              --hidden-membership|--rotate-on-revoke|--review) COMPREPLY=($(compgen -W "on off" -- "$cur")) ;;
+              *) COMPREPLY=($(compgen -W "--hidden-membership --rotate-on-revoke --review --review-key --per-hour --per-day --member --group-default" -- "$cur")) ;;
+            esac ;;
         esac
       fi ;;
     encrypt)

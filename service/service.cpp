@@ -33,8 +33,17 @@ Reply make_reply(const std::string& type, int status, const std::string& descrip
 
 AuditRecord audit_record(const std::string& type, const tx::Caller& caller,
                          const tx::AuditNote& note, int status, const std::string& description) {
-  return {0,           unix_now(), type,        note.group,    caller.signer.profile_id,
-          caller.signer.kid, note.key_id, status, description, note.document, note.agreement};
+  return {0,
+          unix_now(),
+          type,
+          note.group,
+          caller.signer.profile_id,
+          caller.signer.kid,
+          note.key_id,
+          status,
+          description,
+          note.document,
+          note.agreement};
 }
 
 std::string nonce_key(const RequestClaims& claims) { return claims.kid + ":" + claims.nonce; }

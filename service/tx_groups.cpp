@@ -108,16 +108,24 @@ Json update_group(StoreWriter& w, const Caller& caller, const UpdateGroupRequest
 Json get_group(StoreReader& r, const Caller& caller, const GetGroupRequest& req, AuditNote& note) {
   GroupRecord g = require_group(r, req.group);
   note.group = g.id;
-  // Members may see who else is in the group; outsiders and suspended members may not.
+  // Members may see who else is in the group, unless its policy hides them from each other;
+  // outsiders and suspended members may not.
   auto me = r.member(g.id, caller_id(caller));
   if (!is_group_key(g, caller) && (!me || me->status != MemberStatus::active))
     refuse(status::kUnauthorized, "GetGroup needs an ACTIVE member of the group");
+  const bool admin = is_admin(r, g, caller);
   GetGroupResponse out{g.id, g.name, g.key_id, g.token, {}};
-  for (const MemberRecord& m : r.members(g.id))
+  for (const MemberRecord& m : r.members(g.id)) {
+    if (g.policy.hidden_membership && !admin && m.member_id != caller_id(caller)) continue;
     out.members.push_back(
         {m.member_id, m.account, m.privileges, m.status, r.member_key_ids(g.id, m.member_id)});
+  }
   out.hidden_membership = g.policy.hidden_membership;
-  if (is_admin(r, g, caller)) out.policy = g.policy;
+  // The chain's head, which says how many changes there were but not of whom, lets a member
+  // who may not read the chain sign the record of its own leaving.
+  out.chain_length = g.chain_length;
+  out.chain_head = g.chain_head;
+  if (admin) out.policy = g.policy;
   return out.to_json();
 }
 

@@ -108,6 +108,10 @@ Json read_membership(StoreReader& r, const Caller& caller, const ReadMembershipR
   auto me = r.member(g.id, caller.signer.profile_id);
   if (!is_group_key(g, caller) && (!me || me->status != MemberStatus::active))
     refuse(status::kUnauthorized, "ReadMembership needs an ACTIVE member of the group");
+  if (g.policy.hidden_membership && !is_admin(r, g, caller))
+    refuse(status::kUnauthorized, "the membership of group " + g.name +
+                                      " is hidden from its members: only an ADMIN "
+                                      "reads its chain");
   return ReadMembershipResponse{g.id, g.chain_length, r.membership(g.id, req.from, req.limit)}
       .to_json();
 }

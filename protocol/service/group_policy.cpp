@@ -54,8 +54,7 @@ const Quota& GroupPolicy::quota_for(const std::string& member) const {
 }
 
 bool GroupPolicy::reviews(const std::string& key_id) const {
-  return review ||
-         std::find(review_keys.begin(), review_keys.end(), key_id) != review_keys.end();
+  return review || std::find(review_keys.begin(), review_keys.end(), key_id) != review_keys.end();
 }
 
 Json GroupPolicy::to_json() const {
@@ -70,10 +69,10 @@ Json GroupPolicy::to_json() const {
 }
 
 GroupPolicy GroupPolicy::from_json(const Json& j) {
-  only_members(j,
-               {"hidden_membership", "rotate_on_revoke", "review", "review_keys", "quota",
-                "member_quotas"},
-               "");
+  only_members(
+      j,
+      {"hidden_membership", "rotate_on_revoke", "review", "review_keys", "quota", "member_quotas"},
+      "");
   GroupPolicy p;
   p.hidden_membership = flag(j, "hidden_membership");
   p.rotate_on_revoke = flag(j, "rotate_on_revoke");

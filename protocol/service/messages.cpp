@@ -200,7 +200,9 @@ Json GetGroupResponse::to_json() const {
            {"key_id", key_id},
            {"profile", profile},
            {"members", std::move(m)},
-           {"hidden_membership", hidden_membership}};
+           {"hidden_membership", hidden_membership},
+           {"chain_length", chain_length},
+           {"chain_head", chain_head}};
   if (policy) out["policy"] = policy->to_json();
   return out;
 }
@@ -214,19 +216,25 @@ GetGroupResponse GetGroupResponse::from_json(const Json& j) {
       if (!it->is_boolean()) fail(Errc::malformed, "\"hidden_membership\" must be a boolean");
       r.hidden_membership = it->get<bool>();
     }
+    if (j.contains("chain_length")) r.chain_length = json::uint_field(j, "chain_length", kWhat);
+    r.chain_head = opt_str(j, "chain_head");
     if (j.contains("policy")) r.policy = GroupPolicy::from_json(j["policy"]);
     return r;
   });
 }
 
-Json SetPolicyRequest::to_json() const { return Json{{"group", group}, {"policy", policy.to_json()}}; }
+Json SetPolicyRequest::to_json() const {
+  return Json{{"group", group}, {"policy", policy.to_json()}};
+}
 SetPolicyRequest SetPolicyRequest::from_json(const Json& j) {
   return checked([&] {
     return SetPolicyRequest{str(j, "group"),
                             GroupPolicy::from_json(json::object_field(j, "policy", kWhat))};
   });
 }
-Json SetPolicyResponse::to_json() const { return Json{{"group", group}, {"policy", policy.to_json()}}; }
+Json SetPolicyResponse::to_json() const {
+  return Json{{"group", group}, {"policy", policy.to_json()}};
+}
 SetPolicyResponse SetPolicyResponse::from_json(const Json& j) {
   return checked([&] {
     return SetPolicyResponse{str(j, "group"),

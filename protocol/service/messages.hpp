@@ -112,6 +112,9 @@ struct GetGroupResponse {
   // own entry for anyone else.
   std::vector<MemberSummary> members;
   bool hidden_membership = false;
+  // The membership chain's head: how many records it has and the hash of the last.
+  std::uint64_t chain_length = 0;
+  std::string chain_head = {};
   // For administrators only: members never learn the group's rules (nor, through quotas,
   // who else is in it).
   std::optional<GroupPolicy> policy = std::nullopt;
@@ -121,7 +124,7 @@ struct GetGroupResponse {
 
 struct SetPolicyRequest {
   static constexpr std::string_view kName = "SetPolicy";
-  std::string group;  // name or id
+  std::string group;   // name or id
   GroupPolicy policy;  // the whole policy, replacing the one stored
   Json to_json() const;
   static SetPolicyRequest from_json(const Json& j);

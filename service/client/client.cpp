@@ -178,9 +178,11 @@ struct Client::Impl {
     http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
     drive();
     if (ec) {
-      // A kept-alive connection the server closed in the meantime answers nothing at all.
+      // A kept-alive connection the server closed in the meantime (recryptd closes one idle
+      // for --read-timeout-ms) answers nothing at all; over TLS the close comes without a
+      // close_notify, as a truncated stream.
       sent_nothing = ec == http::error::end_of_stream || ec == net::error::eof ||
-                     ec == net::error::connection_reset;
+                     ec == net::error::connection_reset || ec == ssl::error::stream_truncated;
       transport_failure("reading the response", ec);
     }
     auto& res = parser.get();

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -140,11 +141,37 @@ int user_version(const std::filesystem::path& db) {
   return v;
 }
 
+// recryptd closes a kept-alive connection that stays idle past --read-timeout-ms; over TLS the
+// client then reads a truncated stream on its next request, and must send it again on a new
+// connection instead of failing.
+TEST(RecryptdProcessTest, TlsConnectionClosedWhileIdleIsReplaced) {
+  RecryptdProcess server;
+  auto cert = server.dir() / "cert.pem";
+  auto key = server.dir() / "key.pem";
+  std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "
+      "/CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
+      key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  server.set_args({"--cert", cert.string(), "--key", key.string(), "--read-timeout-ms", "200"});
+  server.start();
+  auto alice = make_person("alice@example.com");
+  service::ClientOptions options;
+  options.ca_file = cert.string();
+  service::Client c(server.url(), server.url(), alice->profile_signer(), alice->id(), options);
+  c.publish_profile({alice->token()}, alice->profile_signer(), alice->id());
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  service::GetProfileRequest by_account;
+  by_account.account = "alice@example.com";
+  EXPECT_EQ(service::verify_personal_profile(c.get_profile(by_account).profile).id(), alice->id());
+}
+
 TEST(RecryptdProcessTest, SchemaIsVersionedAndANewerOneIsRefused) {
   RecryptdProcess server;
   server.start();
   server.stop();
-  EXPECT_EQ(user_version(server.db()), 4);
+  EXPECT_EQ(user_version(server.db()), 5);
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(h, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
@@ -155,8 +182,8 @@ TEST(RecryptdProcessTest, SchemaIsVersionedAndANewerOneIsRefused) {
 
 // A version 2 database, as recryptd left it before membership chains, with a group profile
 // that somebody published under a name no group had yet: version 3 drops that row and makes
-// (type, name) unique, version 4 adds the administrators' packages, and the hosted group keeps
-// its members.
+// (type, name) unique, version 4 adds the administrators' packages, version 5 the groups'
+// policies, and the hosted group keeps its members.
 TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
   RecryptdProcess server;
   server.start();
@@ -164,6 +191,11 @@ TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
   const char* downgrade = R"(
+      DROP TABLE reviews;
+      DROP INDEX audit_agreement;
+      ALTER TABLE audit DROP COLUMN document;
+      ALTER TABLE audit DROP COLUMN agreement;
+      ALTER TABLE groups_ DROP COLUMN policy;
       DROP TABLE membership;
       ALTER TABLE member_keys DROP COLUMN admin_keys;
       ALTER TABLE groups_ DROP COLUMN chain_length;
@@ -181,7 +213,7 @@ TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
   sqlite3_close(h);
   server.start();
   server.stop();
-  EXPECT_EQ(user_version(server.db()), 4);
+  EXPECT_EQ(user_version(server.db()), 5);
   ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
   auto count = [&](const char* sql) {
     sqlite3_stmt* st = nullptr;
@@ -194,6 +226,7 @@ TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
   EXPECT_EQ(count("SELECT count(*) FROM profiles WHERE id = 'SQUAT'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM profiles WHERE id = 'G1'"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM members WHERE group_id = 'G1'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM groups_ WHERE id = 'G1' AND policy = '{}'"), 1);
   EXPECT_EQ(count("SELECT chain_length FROM groups_ WHERE id = 'G1'"),
             0);  // migrated by its administrator
   EXPECT_NE(sqlite3_exec(h,
