@@ -160,6 +160,19 @@ std::vector<AuditRecord> SqliteAccess::audit(const std::string& group_id, std::u
   return out;
 }
 
+std::vector<std::int64_t> SqliteAccess::answered_recryptions(const std::string& group_id,
+                                                             const std::string& member_id,
+                                                             std::int64_t since) {
+  // The terms match the partial index audit_recryptions.
+  Statement s(c_,
+              "SELECT time FROM audit WHERE group_id = ? AND member = ? AND time >= ? "
+              "AND txn = 'RecryptData' AND status = 201 ORDER BY time");
+  s.bind(1, group_id).bind(2, member_id).bind(3, since);
+  std::vector<std::int64_t> out;
+  while (s.step()) out.push_back(s.integer(0));
+  return out;
+}
+
 std::vector<std::pair<std::string, std::int64_t>> SqliteAccess::live_nonces(std::int64_t now) {
   Statement s(c_, "SELECT nonce, expires FROM nonces WHERE expires >= ?");
   s.bind(1, now);

@@ -50,8 +50,7 @@ Json update_group(StoreWriter& w, const Caller& caller, const UpdateGroupRequest
                   AuditNote& note);
 Json get_group(StoreReader& r, const Caller& caller, const GetGroupRequest& req, AuditNote& note);
 // An administrator replaces the group's policy (docs/SERVICE.md §4.12).
-Json set_policy(StoreWriter& w, const Caller& caller, const SetPolicyRequest& req,
-                AuditNote& note);
+Json set_policy(StoreWriter& w, const Caller& caller, const SetPolicyRequest& req, AuditNote& note);
 Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller,
                       const RotateGroupKeyRequest& req, AuditNote& note);
 Json read_audit(StoreReader& r, const Caller& caller, const ReadAuditRequest& req, AuditNote& note);
@@ -81,6 +80,9 @@ struct RecryptPlan {
   std::string key_id;
   Bytes sealed_recryption_key;
   std::string share;  // wrapped for the requesting device
+  // The member's quota (docs/SERVICE.md §5b), and whether it is its own or the group's default.
+  Quota quota = {};
+  bool own_quota = false;
 };
 RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptDataRequest& req,
                          AuditNote& note);
