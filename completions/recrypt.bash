@@ -26,6 +26,8 @@ _recrypt() {
     -b|--backend) COMPREPLY=($(compgen -W "soft tpm pkcs11" -- "$cur")); return ;;
     --privileges) COMPREPLY=($(compgen -W "RECRYPT ADMIN SUPER" -- "$cur")); return ;;
     -s|--service|-d|--device|--fingerprint|--type|--all-of|-r|--recipient|--name) return ;;
+    --per-hour|--per-day|--member|--review-key) return ;;
+    --hidden-membership|--rotate-on-revoke|--review) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
   esac
 
   case "$cmd" in
@@ -42,7 +44,7 @@ _recrypt() {
       else COMPREPLY=($(compgen -W "-b --backend" -- "$cur")); fi ;;
     group)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover admin handover privileges update leave join" -- "$cur"))
+        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover admin handover privileges update leave join policy" -- "$cur"))
       else
         case "$sub" in
           create) COMPREPLY=($(compgen -W "-b --backend" -- "$cur")) ;;
@@ -59,6 +61,7 @@ _recrypt() {
             if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--none" -- "$cur"))
             else COMPREPLY=($(compgen -W "RECRYPT" -- "$cur")); fi ;;
           update) COMPREPLY=($(compgen -W "--name" -- "$cur")) ;;
+          policy) COMPREPLY=($(compgen -W "--per-hour --per-day --member --group-default --hidden-membership --rotate-on-revoke --review --review-key" -- "$cur")) ;;
         esac
       fi ;;
     encrypt)

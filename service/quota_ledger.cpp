@@ -34,32 +34,32 @@ std::string refusal(const Limit& limit, bool own, std::int64_t wait) {
 
 QuotaLedger::QuotaLedger(Clock clock) : clock_(std::move(clock)) {}
 
-std::shared_ptr<QuotaLedger::Window> QuotaLedger::window(const std::string& group,
-                                                         const std::string& member) {
+std::shared_ptr<QuotaLedger::Group> QuotaLedger::group(const std::string& id) {
   std::lock_guard lock(mutex_);
-  std::shared_ptr<Window>& w = windows_[{group, member}];
-  if (!w) w = std::make_shared<Window>();
-  return w;
+  std::shared_ptr<Group>& g = groups_[id];
+  if (!g) g = std::make_shared<Group>();
+  return g;
 }
 
-QuotaLedger::Admission QuotaLedger::admit(const std::string& group, const std::string& member,
+QuotaLedger::Admission QuotaLedger::admit(const std::string& group_id, const std::string& member,
                                           const Quota& quota, bool own, const History& history) {
-  std::shared_ptr<Window> w = window(group, member);
-  // Only this member's requests wait here, also while its history is read.
-  std::lock_guard lock(w->mutex);
+  std::shared_ptr<Group> g = group(group_id);
+  // Only this group's requests wait here, also while its history is read.
+  std::lock_guard lock(g->mutex);
   std::int64_t now = clock_();
-  if (!w->seeded) {
-    std::vector<std::int64_t> seen = history(now - kDay);
-    w->times.assign(seen.begin(), seen.end());
-    std::sort(w->times.begin(), w->times.end());
-    w->seeded = true;
+  if (!g->seeded) {
+    Answered seen = history(now - kDay);
+    for (const auto& [who, at] : seen) g->times[who].push_back(at);
+    for (auto& [who, times] : g->times) std::sort(times.begin(), times.end());
+    g->seeded = true;
   }
-  while (!w->times.empty() && w->times.front() <= now - kDay) w->times.pop_front();
+  std::deque<std::int64_t>& times = g->times[member];
+  while (!times.empty() && times.front() <= now - kDay) times.pop_front();
 
   const Limit hour{quota.per_hour, kHour, "hour"};
   const Limit day{quota.per_day, kDay, "day"};
-  std::int64_t hour_wait = wait_for(w->times, hour, now);
-  std::int64_t day_wait = wait_for(w->times, day, now);
+  std::int64_t hour_wait = wait_for(times, hour, now);
+  std::int64_t day_wait = wait_for(times, day, now);
   if (hour_wait > 0 || day_wait > 0) {
     // Both may be reached; the longer wait is the one that binds.
     bool by_day = day_wait >= hour_wait;
@@ -67,20 +67,23 @@ QuotaLedger::Admission QuotaLedger::admit(const std::string& group, const std::s
     return {false, 0, wait, refusal(by_day ? day : hour, own, wait)};
   }
   // The clock may have stepped back: keep the times in order.
-  w->times.insert(std::upper_bound(w->times.begin(), w->times.end(), now), now);
+  times.insert(std::upper_bound(times.begin(), times.end(), now), now);
   return {true, now, 0, {}};
 }
 
-void QuotaLedger::release(const std::string& group, const std::string& member, std::int64_t at) {
-  std::shared_ptr<Window> w = window(group, member);
-  std::lock_guard lock(w->mutex);
-  auto it = std::lower_bound(w->times.begin(), w->times.end(), at);
-  if (it != w->times.end() && *it == at) w->times.erase(it);
+void QuotaLedger::release(const std::string& group_id, const std::string& member, std::int64_t at) {
+  std::shared_ptr<Group> g = group(group_id);
+  std::lock_guard lock(g->mutex);
+  auto found = g->times.find(member);
+  if (found == g->times.end()) return;
+  std::deque<std::int64_t>& times = found->second;
+  auto it = std::lower_bound(times.begin(), times.end(), at);
+  if (it != times.end() && *it == at) times.erase(it);
 }
 
-void QuotaLedger::forget(const std::string& group, const std::string& member) {
+void QuotaLedger::forget(const std::string& group_id) {
   std::lock_guard lock(mutex_);
-  windows_.erase({group, member});
+  groups_.erase(group_id);
 }
 
 }  // namespace recrypt::service

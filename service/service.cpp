@@ -115,22 +115,20 @@ ReadCache::Plan Service::recrypt_plan(Authenticated& a, const RecryptDataRequest
     plan = std::make_shared<const tx::RecryptPlan>(tx::plan_recrypt(r, a.caller, req, a.note));
   });
   cache_.put_plan(key, plan, generation);
-  // A lifted quota stops the counting; a quota set again later starts from the audit.
-  if (plan->quota.unlimited()) quotas_.forget(plan->group_id, plan->member_id);
+  // A group without quotas is not counted; a quota set again later starts from the audit.
+  if (!plan->counted) quotas_.forget(plan->group_id);
   return plan;
 }
 
 std::int64_t Service::charge_quota(const tx::RecryptPlan& plan, std::int64_t& retry_after) {
-  if (plan.quota.unlimited()) return 0;
+  if (!plan.counted) return 0;
   auto history = [&](std::int64_t since) {
-    std::vector<std::int64_t> times;
+    QuotaLedger::Answered times;
     try {
-      store_.read([&](StoreReader& r) {
-        times = r.answered_recryptions(plan.group_id, plan.member_id, since);
-      });
+      store_.read([&](StoreReader& r) { times = r.answered_recryptions(plan.group_id, since); });
     } catch (const std::exception& e) {
-      log_event("internal error", std::string("reading a member's recryptions: ") + e.what());
-      refuse(status::kInternal, "the service could not read the member's recryptions");
+      log_event("internal error", std::string("reading a group's recryptions: ") + e.what());
+      refuse(status::kInternal, "the service could not read the group's recryptions");
     }
     return times;
   };

@@ -52,7 +52,7 @@ class Service {
   ReadCache::Plan recrypt_plan(Authenticated& a, const RecryptDataRequest& req);
   void recrypt_data(const Json& body, Authenticated a, std::function<void(Reply)> done);
   // Counts the recryption against the member's quota, or refuses it (429) and sets
-  // `retry_after`; the time it was counted under, 0 when the member has no quota.
+  // `retry_after`; the time it was counted under, 0 when the group has no quota.
   std::int64_t charge_quota(const tx::RecryptPlan& plan, std::int64_t& retry_after);
   void finish_signed(const std::string& type, Authenticated auth,
                      std::function<Json(StoreWriter&, Authenticated&)> work,

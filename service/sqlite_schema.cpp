@@ -57,8 +57,7 @@ constexpr const char* kMigrations[] = {
     R"(ALTER TABLE member_keys ADD COLUMN admin_keys TEXT;)",
     // v5: the service as policy point (docs/SERVICE.md §4.12). A group's policy (JSON text of
     // GroupPolicy); the document and key agreement a recryption was for; recryptions waiting
-    // for, or given, an administrator's review, one per member and key agreement; a member's
-    // answered recryptions by time, which its quota counts after a restart.
+    // for, or given, an administrator's review, one per member and key agreement.
     R"(ALTER TABLE groups_ ADD COLUMN policy TEXT NOT NULL DEFAULT '{}';
        ALTER TABLE audit ADD COLUMN document TEXT NOT NULL DEFAULT '';
        ALTER TABLE audit ADD COLUMN agreement TEXT NOT NULL DEFAULT '';
@@ -69,9 +68,7 @@ constexpr const char* kMigrations[] = {
                             requested INTEGER NOT NULL, state TEXT NOT NULL,
                             decided_by TEXT NOT NULL DEFAULT '', decided INTEGER NOT NULL DEFAULT 0,
                             UNIQUE(group_id, member, agreement));
-       CREATE INDEX reviews_pending ON reviews(group_id, state, id);
-       CREATE INDEX audit_recryptions ON audit(group_id, member, time)
-         WHERE txn = 'RecryptData' AND status = 201;)",
+       CREATE INDEX reviews_pending ON reviews(group_id, state, id);)",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -19,16 +19,16 @@ constexpr std::int64_t kStart = 1'800'000'000;
 class QuotaLedgerTest : public ::testing::Test {
  protected:
   std::int64_t now = kStart;
-  std::vector<std::int64_t> stored;  // what the store says was answered
+  QuotaLedger::Answered stored;  // what the store says was answered: who, when
   int history_reads = 0;
   QuotaLedger ledger{[this] { return now; }};
 
   QuotaLedger::History history() {
     return [this](std::int64_t since) {
       ++history_reads;
-      std::vector<std::int64_t> out;
-      for (std::int64_t t : stored)
-        if (t >= since) out.push_back(t);
+      QuotaLedger::Answered out;
+      for (const auto& [who, at] : stored)
+        if (at >= since) out.emplace_back(who, at);
       return out;
     };
   }
@@ -113,7 +113,11 @@ TEST_F(QuotaLedgerTest, ReleasedRecryptionsDoNotCount) {
 
 TEST_F(QuotaLedgerTest, SeededOnceFromTheStore) {
   // Answered before a restart: two in the last hour, one earlier today, one yesterday.
-  stored = {kStart - 25 * 3600, kStart - 5 * 3600, kStart - 600, kStart - 60};
+  stored = {{"bob", kStart - 60},
+            {"bob", kStart - 25 * 3600},
+            {"carol", kStart - 30},
+            {"bob", kStart - 5 * 3600},
+            {"bob", kStart - 600}};
   Quota q{3, 4};
   use(q, 1);
   auto refused = admit(q);
@@ -123,14 +127,23 @@ TEST_F(QuotaLedgerTest, SeededOnceFromTheStore) {
   EXPECT_EQ(history_reads, 1);
   stored.clear();
   EXPECT_FALSE(admit(q).admitted);  // not read again
+  // Carol's answer before the restart counts for her, once, in the same read.
+  EXPECT_TRUE(admit({2, 0}, "carol").admitted);
+  EXPECT_FALSE(admit({2, 0}, "carol").admitted);
   EXPECT_EQ(history_reads, 1);
 }
 
-TEST_F(QuotaLedgerTest, ForgottenMembersAreReadAgain) {
+TEST_F(QuotaLedgerTest, MembersWithoutAQuotaAreCountedToo) {
+  // The group has quotas, Carol none: her answers count, for when she is given one.
+  use({}, 3, "carol");
+  EXPECT_FALSE(admit({0, 3}, "carol").admitted);
+}
+
+TEST_F(QuotaLedgerTest, AForgottenGroupIsReadAgain) {
   Quota q{1, 0};
   use(q, 1);
-  ledger.forget("g", "bob");
-  stored = {now};  // what the audit says, now the only source
+  ledger.forget("g");
+  stored = {{"bob", now}};  // what the audit says, now the only source
   EXPECT_FALSE(admit(q).admitted);
   EXPECT_EQ(history_reads, 2);
 }
@@ -138,7 +151,7 @@ TEST_F(QuotaLedgerTest, ForgottenMembersAreReadAgain) {
 TEST_F(QuotaLedgerTest, AFailedHistoryCountsNothing) {
   Quota q{1, 0};
   EXPECT_THROW(ledger.admit("g", "bob", q, true,
-                            [](std::int64_t) -> std::vector<std::int64_t> {
+                            [](std::int64_t) -> QuotaLedger::Answered {
                               throw std::runtime_error("store down");
                             }),
                std::runtime_error);
@@ -154,9 +167,7 @@ TEST_F(QuotaLedgerTest, ThreadsNeverAdmitMoreThanTheQuota) {
     threads.emplace_back([&, t] {
       std::string member = t % 2 == 0 ? "bob" : "carol";
       for (int i = 0; i < 200; ++i)
-        if (ledger
-                .admit("g", member, q, true,
-                       [](std::int64_t) { return std::vector<std::int64_t>{}; })
+        if (ledger.admit("g", member, q, true, [](std::int64_t) { return QuotaLedger::Answered{}; })
                 .admitted)
           ++admitted;
     });
