@@ -26,6 +26,8 @@ _recrypt() {
     -b|--backend) COMPREPLY=($(compgen -W "soft tpm pkcs11" -- "$cur")); return ;;
     --privileges) COMPREPLY=($(compgen -W "RECRYPT ADMIN SUPER" -- "$cur")); return ;;
     -s|--service|-d|--device|--fingerprint|--type|--all-of|-r|--recipient|--name) return ;;
+    --per-hour|--per-day|--member|--review-key) return ;;
+    --hidden-membership|--rotate-on-revoke|--review) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
   esac
 
   case "$cmd" in

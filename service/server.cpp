@@ -146,6 +146,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     response_.emplace(static_cast<http::status>(reply.status), 11);
     response_->set(http::field::server, "recryptd");
     response_->set(http::field::content_type, "application/json");
+    if (reply.retry_after > 0)
+      response_->set(http::field::retry_after, std::to_string(reply.retry_after));
     response_->keep_alive(keep_alive);
     response_->body() = std::move(reply.body);
     response_->prepare_payload();

@@ -51,7 +51,7 @@ std::string nonce_key(const RequestClaims& claims) { return claims.kid + ":" + c
 }  // namespace
 
 Service::Service(Store& store, KeyVault vault, ServiceConfig config)
-    : store_(store), vault_(std::move(vault)), config_(std::move(config)) {
+    : store_(store), vault_(std::move(vault)), config_(std::move(config)), quotas_(unix_now) {
   std::int64_t now = unix_now();
   store_.read([&](StoreReader& r) {
     for (const auto& [nonce, expires] : r.live_nonces(now)) nonces_.claim(nonce, expires, now);
@@ -115,7 +115,30 @@ ReadCache::Plan Service::recrypt_plan(Authenticated& a, const RecryptDataRequest
     plan = std::make_shared<const tx::RecryptPlan>(tx::plan_recrypt(r, a.caller, req, a.note));
   });
   cache_.put_plan(key, plan, generation);
+  // A group without quotas is not counted; a quota set again later starts from the audit.
+  if (!plan->counted) quotas_.forget(plan->group_id);
   return plan;
+}
+
+std::int64_t Service::charge_quota(const tx::RecryptPlan& plan, std::int64_t& retry_after) {
+  if (!plan.counted) return 0;
+  auto history = [&](std::int64_t since) {
+    QuotaLedger::Answered times;
+    try {
+      store_.read([&](StoreReader& r) { times = r.answered_recryptions(plan.group_id, since); });
+    } catch (const std::exception& e) {
+      log_event("internal error", std::string("reading a group's recryptions: ") + e.what());
+      refuse(status::kInternal, "the service could not read the group's recryptions");
+    }
+    return times;
+  };
+  QuotaLedger::Admission a =
+      quotas_.admit(plan.group_id, plan.member_id, plan.quota, plan.own_quota, history);
+  if (!a.admitted) {
+    retry_after = a.retry_after;
+    refuse(status::kTooManyRequests, a.reason);
+  }
+  return a.at;
 }
 
 // The reads, the point multiplication and the answer's serialization run here, on an I/O
@@ -125,6 +148,10 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   int status = status::kOk;
   std::string description = "OK";
   Json result = Json::object();
+  std::int64_t retry_after = 0;
+  // Where the recryption counts against a quota: released again if it is not answered.
+  std::shared_ptr<const tx::RecryptPlan> charged;
+  std::int64_t charged_at = 0;
   try {
     auto req = RecryptDataRequest::from_json(body);
     // Which document it was, for the audit: as the client states it, and the key agreement
@@ -132,10 +159,19 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
     a.note.document = req.document;
     a.note.agreement = udf::key_fingerprint(req.epk);
     ReadCache::Plan plan = recrypt_plan(a, req);
+    charged_at = charge_quota(*plan, retry_after);
+    if (charged_at != 0) charged = plan;
     result = tx::execute_recrypt(*plan, vault_, req.epk);
   } catch (const ServiceError& e) {
     status = e.status();
     description = e.what();
+  } catch (...) {
+    if (charged) quotas_.release(charged->group_id, charged->member_id, charged_at);
+    throw;
+  }
+  if (charged && status != status::kOk) {
+    quotas_.release(charged->group_id, charged->member_id, charged_at);
+    charged.reset();
   }
   const RequestClaims& c = a.caller.claims;
   Bookkeeping entry{nonce_key(c), c.iat + config_.skew_seconds + 1,
@@ -143,9 +179,11 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   Reply reply = make_reply(type, status, description, std::move(result));
   reply.kid = a.caller.signer.kid;
   reply.group = a.note.group;
-  auto answer = [reply = std::move(reply),
-                 done = std::move(done)](std::exception_ptr failure) mutable {
+  reply.retry_after = retry_after;
+  auto answer = [reply = std::move(reply), done = std::move(done), charged = std::move(charged),
+                 charged_at, &quotas = quotas_](std::exception_ptr failure) mutable {
     if (failure) {
+      if (charged) quotas.release(charged->group_id, charged->member_id, charged_at);
       Reply failed =
           make_reply(type, status::kInternal, "the service could not store the change", {});
       failed.kid = std::move(reply.kid);

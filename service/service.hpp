@@ -10,6 +10,7 @@
 
 #include "service/key_vault.hpp"
 #include "service/nonce_cache.hpp"
+#include "service/quota_ledger.hpp"
 #include "service/read_cache.hpp"
 #include "service/store.hpp"
 
@@ -28,6 +29,8 @@ struct Reply {
   std::string type;
   std::string kid;
   std::string group;
+  // Seconds, for the HTTP Retry-After header (a quota's refusal, 429); 0 for none.
+  std::int64_t retry_after = 0;
 };
 
 class Service {
@@ -48,6 +51,9 @@ class Service {
   ReadCache::Signer known_signer(const std::string& kid);
   ReadCache::Plan recrypt_plan(Authenticated& a, const RecryptDataRequest& req);
   void recrypt_data(const Json& body, Authenticated a, std::function<void(Reply)> done);
+  // Counts the recryption against the member's quota, or refuses it (429) and sets
+  // `retry_after`; the time it was counted under, 0 when the group has no quota.
+  std::int64_t charge_quota(const tx::RecryptPlan& plan, std::int64_t& retry_after);
   void finish_signed(const std::string& type, Authenticated auth,
                      std::function<Json(StoreWriter&, Authenticated&)> work,
                      std::function<void(Reply)> done, Durability durability);
@@ -62,6 +68,7 @@ class Service {
   ServiceConfig config_;
   NonceCache nonces_;
   ReadCache cache_;
+  QuotaLedger quotas_;
 };
 
 }  // namespace recrypt::service

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "protocol/service/service_error.hpp"
+
 namespace recrypt::service {
 namespace {
 
@@ -157,6 +159,26 @@ std::vector<AuditRecord> SqliteAccess::audit(const std::string& group_id, std::u
     out.push_back({static_cast<std::uint64_t>(s.integer(0)), s.integer(1), s.text(2), group_id,
                    s.text(3), s.text(4), s.text(5), static_cast<int>(s.integer(6)), s.text(7),
                    s.text(8), s.text(9)});
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> SqliteAccess::answered_recryptions(
+    const std::string& group_id, std::int64_t since) {
+  // Newest first along audit_group, stopping a minute past `since`: records are numbered in
+  // the order they were stored, which follows their time but for the writer's batching. An
+  // index by time would cost every RecryptData an index entry; this read happens once per
+  // group after a start.
+  constexpr std::int64_t kOutOfOrder = 60;
+  Statement s(c_,
+              "SELECT member, time, txn, status FROM audit WHERE group_id = ? ORDER BY seq DESC");
+  s.bind(1, group_id);
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  while (s.step()) {
+    std::int64_t time = s.integer(1);
+    if (time < since - kOutOfOrder) break;
+    if (time >= since && s.integer(3) == status::kOk && s.text(2) == "RecryptData")
+      out.emplace_back(s.text(0), time);
+  }
   return out;
 }
 

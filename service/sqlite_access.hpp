@@ -29,6 +29,8 @@ class SqliteAccess : public StoreWriter {
                                       std::uint64_t limit) override;
   std::vector<AuditRecord> audit(const std::string& group_id, std::uint64_t after,
                                  std::uint64_t limit) override;
+  std::vector<std::pair<std::string, std::int64_t>> answered_recryptions(
+      const std::string& group_id, std::int64_t since) override;
   std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) override;
 
   void put_profile(const ProfileRecord& p, const std::vector<SignerRecord>& signers) override;

@@ -89,6 +89,10 @@ class StoreReader {
                                               std::uint64_t limit) = 0;
   virtual std::vector<AuditRecord> audit(const std::string& group_id, std::uint64_t after,
                                          std::uint64_t limit) = 0;
+  // Who of the group was answered a RecryptData (201) when, from `since` on: what its quotas
+  // counted before a restart.
+  virtual std::vector<std::pair<std::string, std::int64_t>> answered_recryptions(
+      const std::string& group_id, std::int64_t since) = 0;
   // Nonces still inside their window, to refill the replay cache after a restart.
   virtual std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) = 0;
 };

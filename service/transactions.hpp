@@ -80,6 +80,11 @@ struct RecryptPlan {
   std::string key_id;
   Bytes sealed_recryption_key;
   std::string share;  // wrapped for the requesting device
+  // The member's quota (docs/SERVICE.md §5b), whether it is its own or the group's default,
+  // and whether the group has any quota (then every member's answers are counted).
+  Quota quota = {};
+  bool own_quota = false;
+  bool counted = false;
 };
 RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptDataRequest& req,
                          AuditNote& note);

@@ -1,9 +1,19 @@
 // RecryptData: the service's half of a decryption, R = r·T, for an ACTIVE member with RECRYPT,
 // asked by one of that member's devices, which also gets its wrapped share back.
+#include <algorithm>
+
 #include "protocol/recryption.hpp"
 #include "service/transactions.hpp"
 
 namespace recrypt::service::tx {
+namespace {
+
+bool has_quotas(const GroupPolicy& p) {
+  return !p.quota.unlimited() || std::any_of(p.member_quotas.begin(), p.member_quotas.end(),
+                                             [](const auto& q) { return !q.second.unlimited(); });
+}
+
+}  // namespace
 
 RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptDataRequest& req,
                          AuditNote& note) {
@@ -26,8 +36,14 @@ RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptData
   if (share == shares.end() || !share->is_string())
     refuse(status::kNotFound,
            "no share is wrapped for this device; ask an administrator to add it");
-  return {g.id, m->member_id, req.key_id, std::move(k->sealed_recryption_key),
-          share->get<std::string>()};
+  return {g.id,
+          m->member_id,
+          req.key_id,
+          std::move(k->sealed_recryption_key),
+          share->get<std::string>(),
+          g.policy.quota_for(m->member_id),
+          g.policy.member_quotas.contains(m->member_id),
+          has_quotas(g.policy)};
 }
 
 Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point& epk) {

@@ -15,6 +15,7 @@ inline constexpr int kUnauthorized = 401;  // bad or missing signature, or not p
 inline constexpr int kNotFound = 404;
 inline constexpr int kConflict = 409;
 inline constexpr int kTooLarge = 413;
+inline constexpr int kTooManyRequests = 429;  // a quota is reached (Retry-After says when)
 inline constexpr int kInternal = 500;
 inline constexpr int kUnavailable = 503;
 }  // namespace status

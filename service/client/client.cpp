@@ -186,7 +186,8 @@ struct Client::Impl {
       transport_failure("reading the response", ec);
     }
     auto& res = parser.get();
-    RawResponse out{static_cast<int>(res.result_int()), std::move(res.body())};
+    RawResponse out{static_cast<int>(res.result_int()), std::move(res.body()),
+                    std::string(res[http::field::retry_after])};
     if (!res.keep_alive()) disconnect();
     return out;
   }

@@ -66,6 +66,7 @@ class Client {
   struct RawResponse {
     int status = 0;
     std::string body;
+    std::string retry_after = {};  // the Retry-After header, if any
   };
   RawResponse post_raw(const std::string& body, const std::string& signature);
 
