@@ -48,6 +48,12 @@ class Service {
   ReadCache::Signer known_signer(const std::string& kid);
   ReadCache::Plan recrypt_plan(Authenticated& a, const RecryptDataRequest& req);
   void recrypt_data(const Json& body, Authenticated a, std::function<void(Reply)> done);
+  // RecryptData under a reviewed key (docs/SERVICE.md §5b): the answer the member's review of
+  // the key agreement allows (false: there is none yet), or a pending review asked for.
+  bool answer_reviewed(Authenticated& a, const tx::RecryptPlan& plan, const Point& epk, int& status,
+                       std::string& description, Json& result);
+  void ask_review(Authenticated a, ReadCache::Plan plan, const Point& epk,
+                  std::function<void(Reply)> done);
   void finish_signed(const std::string& type, Authenticated auth,
                      std::function<Json(StoreWriter&, Authenticated&)> work,
                      std::function<void(Reply)> done, Durability durability);

@@ -26,8 +26,12 @@ RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptData
   if (share == shares.end() || !share->is_string())
     refuse(status::kNotFound,
            "no share is wrapped for this device; ask an administrator to add it");
-  return {g.id, m->member_id, req.key_id, std::move(k->sealed_recryption_key),
-          share->get<std::string>()};
+  return {g.id,
+          m->member_id,
+          req.key_id,
+          std::move(k->sealed_recryption_key),
+          share->get<std::string>(),
+          g.policy.reviews(req.key_id)};
 }
 
 Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point& epk) {
