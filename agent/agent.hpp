@@ -112,6 +112,9 @@ class Agent {
   Json group_policy(const Json&);
   Json group_set_policy(const Json&);
   service::GroupPolicy group_policy_of(service::Client& link, const AdminGroup& g);
+  // Recryptions held for review at the group's service (review_methods.cpp)
+  Json group_reviews(const Json&);
+  Json group_review_decide(const Json&);
 
   // Consent (consent_context.cpp): what a request would do, for the prompt, or nullopt when
   // neither the policy nor a device asks for it.

@@ -90,6 +90,9 @@ Json Agent::document_open(const Json& params) {
   bool device_failed = false;
   Spent spent;
   std::map<std::string, Agreed> agreed;  // device | kid | T  ->  what it gave
+  // Recryptions the service holds for an administrator's review (docs/SERVICE.md §5b):
+  // {"group", "request"} each. When nothing else opens the document, the answer says so.
+  Json waiting = Json::array();
 
   // Z's candidates for one key agreement on one device.
   auto agree = [&](const DeviceKeys& dev, const jwe::KeyAgreement& agreement) -> const Agreed& {
@@ -121,6 +124,10 @@ Json Agent::document_open(const Json& params) {
       std::string how;
       out.candidates = member_shared_points(dev, agreement.epk, answer, resident_shares_, how);
       out.via = "group " + where.group + " (" + how + ")";
+    } catch (const service::ReviewPending& e) {
+      waiting.push_back(Json{{"group", where.group}, {"request", e.request()}});
+      out.failure = "group " + where.group + ": the recryption waits for review (request " +
+                    std::to_string(e.request()) + ")";
     } catch (const service::ServiceError& e) {
       out.failure = std::string("service: ") + e.what();
     } catch (const Error& e) {
@@ -172,6 +179,17 @@ Json Agent::document_open(const Json& params) {
     log_event("info", "document.open stopped: the client closed its connection (after " +
                           std::to_string(spent.recryptions) + " recryption calls)");
     throw RpcError(Code::refused, "document.open stopped: the client closed its connection");
+  }
+  if (!waiting.empty()) {
+    const Json& first = waiting.front();
+    throw RpcError(Code::review_pending,
+                   "the recryption waits for review by an administrator of group " +
+                       first["group"].get<std::string>() + ": request " +
+                       std::to_string(first["request"].get<std::uint64_t>()),
+                   Json{{"group", first["group"]},
+                        {"request", first["request"]},
+                        {"waiting", waiting},
+                        {"reasons", reasons}});
   }
   std::string message = "this agent cannot open the document";
   for (const auto& r : reasons) message += "; " + r;

@@ -72,6 +72,12 @@ void add_decrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
                       "output file (default: INPUT without .jcd, or stdout)");
   decrypt->add_flag("-f,--force", o->dec.force, "replace an existing output file");
   decrypt->add_flag("--no-progress", o->no_progress, "no progress line");
+  decrypt
+      ->add_option("--wait", o->dec.wait_seconds,
+                   "while the recryption waits for an administrator's review, ask again for up "
+                   "to SECONDS (default 600)")
+      ->expected(0, 1)
+      ->default_str("600");
   decrypt->callback([&cli, o] {
     cli.action = [&cli, o] {
       o->dec.progress = !o->no_progress;

@@ -220,7 +220,7 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   Json request{{"envelope", header.envelope.serialize()}};
   if (!options.input.empty() && options.input != "-")
     request["name"] = fs::path(options.input).filename().string();
-  SecretJson opened = agent.call_secret("document.open", request);
+  SecretJson opened = open_document(agent, request, options.wait_seconds);
   SecureBytes plaintext =
       base64url::decode_secret(json::secret_string_field(opened, "plaintext", "agent answer"));
   jcd::Metadata metadata = jcd::Metadata::from_json(plaintext);

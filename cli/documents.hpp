@@ -28,12 +28,20 @@ struct DecryptOptions {
   std::string output;
   bool force = false;
   bool progress = true;
+  // --wait: while the recryption waits for an administrator's review, ask again for up to
+  // this many seconds.
+  std::optional<unsigned> wait_seconds = std::nullopt;
 };
 
 // Returns a summary for --json; throws on failure (the caller maps errors to exit codes).
 // `agent` may be null only when no recipient is named (-r, --all-of).
 Json encrypt_file(const EncryptOptions& options, AgentClient* agent);
 Json decrypt_file(const DecryptOptions& options, AgentClient& agent);
+// document.open, and what to do while its recryption waits for review: without `wait_seconds`
+// fail (exit 10) naming the request; with it, ask again until approved, denied or timed out
+// (review_commands.cpp).
+SecretJson open_document(AgentClient& agent, const Json& request,
+                         std::optional<unsigned> wait_seconds);
 
 // A group as a recipient, from its signed profile (checks the self-signature).
 jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile);

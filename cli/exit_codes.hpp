@@ -12,4 +12,5 @@ inline constexpr int auth = 6;       // wrong PIN or passphrase, or cancelled
 inline constexpr int service = 7;    // the recryption service failed or is unreachable
 inline constexpr int device = 8;     // the TPM or token failed or is absent
 inline constexpr int declined = 9;   // the user said no at the agent's confirmation prompt
+inline constexpr int review = 10;    // the recryption waits for an administrator's review
 }  // namespace recrypt::cli::exit_code

@@ -245,6 +245,7 @@ void add_group_commands(CLI::App& app, Cli& cli) {
   add_escrow_commands(*group, cli);
   add_admin_commands(*group, cli);
   add_policy_commands(*group, cli);
+  add_review_commands(*group, cli);
   group_command(*group, o, "join",
                 "join a group on another service (NAME@DOMAIN) you were added to, to read its "
                 "documents")

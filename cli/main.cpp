@@ -55,6 +55,8 @@ int exit_for(Code code) {
       return exit_code::service;
     case Code::consent_refused:
       return exit_code::declined;
+    case Code::review_pending:
+      return exit_code::review;
     case Code::decrypt_failed:
     case Code::refused:
       return exit_code::refused;
@@ -120,7 +122,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 ok, 1 failure, 2 usage, 3 no agent, 4 refused/not decryptable, 5 bad input,\n"
       "6 wrong PIN/passphrase (or no prompt could be shown), 7 service failure, 8 device failure,\n"
-      "9 refused at the agent's confirmation prompt.");
+      "9 refused at the agent's confirmation prompt, 10 waits for an administrator's review.");
   add_identity_commands(app, cli);
   add_group_commands(app, cli);
   add_document_commands(app, cli);

@@ -25,6 +25,7 @@ _recrypt() {
     -o|--output|-R|--recipient-file) _filedir; return ;;
     -b|--backend) COMPREPLY=($(compgen -W "soft tpm pkcs11" -- "$cur")); return ;;
     --privileges) COMPREPLY=($(compgen -W "RECRYPT ADMIN SUPER" -- "$cur")); return ;;
+    --approve|--deny|--wait) return ;;
     -s|--service|-d|--device|--fingerprint|--type|--all-of|-r|--recipient|--name) return ;;
     --per-hour|--per-day|--member|--review-key) return ;;
     --hidden-membership|--rotate-on-revoke|--review) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
@@ -44,7 +45,7 @@ _recrypt() {
       else COMPREPLY=($(compgen -W "-b --backend" -- "$cur")); fi ;;
     group)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover admin handover privileges update leave join policy" -- "$cur"))
+        COMPREPLY=($(compgen -W "create add suspend revoke reinstate resplit rotate show list audit export escrow recover admin handover privileges update leave join policy review" -- "$cur"))
       else
         case "$sub" in
           create) COMPREPLY=($(compgen -W "-b --backend" -- "$cur")) ;;
@@ -66,6 +67,7 @@ _recrypt() {
               --hidden-membership|--rotate-on-revoke|--review) COMPREPLY=($(compgen -W "on off" -- "$cur")) ;;
               *) COMPREPLY=($(compgen -W "--hidden-membership --rotate-on-revoke --review --review-key --per-hour --per-day --member --group-default" -- "$cur")) ;;
             esac ;;
+          review) COMPREPLY=($(compgen -W "--all --approve --deny" -- "$cur")) ;;
         esac
       fi ;;
     encrypt)
@@ -73,7 +75,7 @@ _recrypt() {
         COMPREPLY=($(compgen -W "-r --recipient -R --recipient-file --all-of -o --output --type -f --force --no-progress" -- "$cur"))
       else _filedir; fi ;;
     decrypt)
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-o --output -f --force --no-progress" -- "$cur"))
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-o --output -f --force --no-progress --wait" -- "$cur"))
       else _filedir jcd; fi ;;
     fingerprint)
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--type" -- "$cur")); else _filedir; fi ;;

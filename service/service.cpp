@@ -19,6 +19,8 @@ namespace recrypt::service {
 struct Service::Authenticated {
   tx::Caller caller;
   tx::AuditNote note;
+  // A success other than 201 OK: RecryptData's 202 while it waits for review.
+  int status = status::kOk;
 };
 
 namespace {
@@ -159,9 +161,17 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
     a.note.document = req.document;
     a.note.agreement = udf::key_fingerprint(req.epk);
     ReadCache::Plan plan = recrypt_plan(a, req);
+    // The quota first: a member over it is refused before anything else is asked or stored.
+    // A recryption not answered after all (held for review, denied) is taken back below.
     charged_at = charge_quota(*plan, retry_after);
     if (charged_at != 0) charged = plan;
-    result = tx::execute_recrypt(*plan, vault_, req.epk);
+    if (!plan->reviewed) {
+      result = tx::execute_recrypt(*plan, vault_, req.epk);
+    } else if (!answer_reviewed(a, *plan, req.epk, status, description, result)) {
+      if (charged) quotas_.release(charged->group_id, charged->member_id, charged_at);
+      // No review yet: asking for one is a change, stored durably before the 202.
+      return ask_review(std::move(a), std::move(plan), req.epk, std::move(done));
+    }
   } catch (const ServiceError& e) {
     status = e.status();
     description = e.what();
@@ -195,6 +205,31 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   store_.record(std::move(entry), std::move(answer));
 }
 
+bool Service::answer_reviewed(Authenticated& a, const tx::RecryptPlan& plan, const Point& epk,
+                              int& status, std::string& description, Json& result) {
+  // Read afresh each time, not kept in the plan: a decision must take effect at once.
+  bool found = false;
+  store_.read([&](StoreReader& r) {
+    auto review = r.review(plan.group_id, plan.member_id, a.note.agreement);
+    if (!review) return;
+    found = true;
+    result = tx::answer_under_review(r, *review, plan, vault_, epk, status, description);
+  });
+  return found;
+}
+
+void Service::ask_review(Authenticated a, ReadCache::Plan plan, const Point& epk,
+                         std::function<void(Reply)> done) {
+  static const std::string type = "RecryptData";
+  finish_signed(
+      type, std::move(a),
+      [this, plan = std::move(plan), epk](StoreWriter& w, Authenticated& s) {
+        Review review = tx::ask_review(w, s.caller, *plan, s.note);
+        return tx::answer_under_review(w, review, *plan, vault_, epk, s.status, s.note.outcome);
+      },
+      std::move(done), Durability::full);
+}
+
 void Service::finish_signed(const std::string& type, Authenticated auth,
                             std::function<Json(StoreWriter&, Authenticated&)> work,
                             std::function<void(Reply)> done, Durability durability) {
@@ -219,6 +254,8 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
           } else {
             state->result = work(w, state->auth);
           }
+          state->status = state->auth.status;
+          if (!state->auth.note.outcome.empty()) state->description = state->auth.note.outcome;
         } catch (const ServiceError& e) {
           state->status = e.status();
           state->description = e.what();
@@ -229,11 +266,11 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
         w.append_audit(audit_record(type, c, state->auth.note, state->status, state->description));
       },
       [state, type, done = std::move(done)](std::exception_ptr failure) {
-        Reply reply = failure ? make_reply(type, status::kInternal,
-                                           "the service could not store the change", {})
-                              : make_reply(type, state->status, state->description,
-                                           state->status == status::kOk ? std::move(state->result)
-                                                                        : Json::object());
+        Reply reply =
+            failure
+                ? make_reply(type, status::kInternal, "the service could not store the change", {})
+                : make_reply(type, state->status, state->description,
+                             state->status / 100 == 2 ? std::move(state->result) : Json::object());
         reply.kid = state->auth.caller.signer.kid;
         reply.group = state->auth.note.group;
         done(std::move(reply));

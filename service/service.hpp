@@ -54,6 +54,12 @@ class Service {
   // Counts the recryption against the member's quota, or refuses it (429) and sets
   // `retry_after`; the time it was counted under, 0 when the group has no quota.
   std::int64_t charge_quota(const tx::RecryptPlan& plan, std::int64_t& retry_after);
+  // RecryptData under a reviewed key (docs/SERVICE.md §5b): the answer the member's review of
+  // the key agreement allows (false: there is none yet), or a pending review asked for.
+  bool answer_reviewed(Authenticated& a, const tx::RecryptPlan& plan, const Point& epk, int& status,
+                       std::string& description, Json& result);
+  void ask_review(Authenticated a, ReadCache::Plan plan, const Point& epk,
+                  std::function<void(Reply)> done);
   void finish_signed(const std::string& type, Authenticated auth,
                      std::function<Json(StoreWriter&, Authenticated&)> work,
                      std::function<void(Reply)> done, Durability durability);

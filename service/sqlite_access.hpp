@@ -32,6 +32,11 @@ class SqliteAccess : public StoreWriter {
   std::vector<std::pair<std::string, std::int64_t>> answered_recryptions(
       const std::string& group_id, std::int64_t since) override;
   std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) override;
+  std::optional<Review> review(const std::string& group_id, const std::string& member_id,
+                               const std::string& agreement) override;
+  std::optional<Review> review_by_id(const std::string& group_id, std::uint64_t id) override;
+  std::vector<Review> reviews(const std::string& group_id, const std::string& state,
+                              std::uint64_t limit) override;
 
   void put_profile(const ProfileRecord& p, const std::vector<SignerRecord>& signers) override;
   void insert_group(const GroupRecord& g) override;
@@ -45,6 +50,9 @@ class SqliteAccess : public StoreWriter {
                          const std::string& hash) override;
   void insert_nonce(const std::string& nonce, std::int64_t expires) override;
   void append_audit(const AuditRecord& r) override;
+  Review open_review(const std::string& group_id, const Review& asked) override;
+  void decide_review(const std::string& group_id, std::uint64_t id, const std::string& state,
+                     const std::string& decided_by, std::int64_t decided) override;
   // The nonces and audit records of `entries`, a few multi-row INSERTs for all of them.
   void insert_bookkeeping(const std::vector<const Bookkeeping*>& entries);
 

@@ -95,6 +95,14 @@ class StoreReader {
       const std::string& group_id, std::int64_t since) = 0;
   // Nonces still inside their window, to refill the replay cache after a restart.
   virtual std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) = 0;
+  // Reviews (docs/SERVICE.md §5b): the member's for one key agreement, one by its id, and the
+  // group's, oldest first (all of them for an empty `state`), at most `limit`. Review::account
+  // is left empty.
+  virtual std::optional<Review> review(const std::string& group_id, const std::string& member_id,
+                                       const std::string& agreement) = 0;
+  virtual std::optional<Review> review_by_id(const std::string& group_id, std::uint64_t id) = 0;
+  virtual std::vector<Review> reviews(const std::string& group_id, const std::string& state,
+                                      std::uint64_t limit) = 0;
 };
 
 class StoreWriter : public StoreReader {
@@ -116,6 +124,12 @@ class StoreWriter : public StoreReader {
                                  const std::string& token, const std::string& hash) = 0;
   virtual void insert_nonce(const std::string& nonce, std::int64_t expires) = 0;
   virtual void append_audit(const AuditRecord& record) = 0;
+  // Stores `asked` as pending unless the member already has a review of that key agreement;
+  // returns the one stored, with its id.
+  virtual Review open_review(const std::string& group_id, const Review& asked) = 0;
+  virtual void decide_review(const std::string& group_id, std::uint64_t id,
+                             const std::string& state, const std::string& decided_by,
+                             std::int64_t decided) = 0;
   // Runs `work` so that if it throws, its changes alone are undone (the exception goes on).
   virtual void nested(const std::function<void()>& work) = 0;
 };

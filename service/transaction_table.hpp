@@ -55,7 +55,9 @@ using Transactions = std::tuple<
     Transaction<GetAdminKeysRequest, Signer::known_key, Effect::reads, &tx::get_admin_keys>,
     Transaction<MigrateMembershipRequest, Signer::known_key, Effect::changes,
                 &tx::migrate_membership>,
-    Transaction<ReadAuditRequest, Signer::known_key, Effect::reads, &tx::read_audit>>;
+    Transaction<ReadAuditRequest, Signer::known_key, Effect::reads, &tx::read_audit>,
+    Transaction<ListReviewsRequest, Signer::known_key, Effect::reads, &tx::list_reviews>,
+    Transaction<DecideReviewRequest, Signer::known_key, Effect::changes, &tx::decide_review>>;
 
 // Calls `f` with the row (a T{}, T one of Transactions) of the transaction named `name`;
 // false when no transaction has that name.

@@ -31,6 +31,9 @@ struct AuditNote {
   // RecryptData: the document id the client stated and the key agreement's id.
   std::string document = {};
   std::string agreement = {};
+  // A success's description in the audit record and the answer, instead of "OK"
+  // (DecideReview: "approved review request 7 of bob@example.com").
+  std::string outcome = {};
 };
 
 Json publish_profile(StoreWriter& w, const VerifiedProfile& profile);
@@ -85,10 +88,27 @@ struct RecryptPlan {
   Quota quota = {};
   bool own_quota = false;
   bool counted = false;
+  // The group's policy holds recryptions under this key for review (tx_reviews.cpp).
+  bool reviewed = false;
 };
 RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptDataRequest& req,
                          AuditNote& note);
 Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point& epk);
+
+// Review (tx_reviews.cpp, docs/SERVICE.md §5b): RecryptData under a reviewed key, after the
+// plan's checks. What the member's stored review of the key agreement allows: approved, the
+// answer; denied, a 401 naming the administrator; pending, a 202 (`status` and `description`
+// set) with the request's id.
+Json answer_under_review(StoreReader& r, const Review& review, const RecryptPlan& plan,
+                         const KeyVault& vault, const Point& epk, int& status,
+                         std::string& description);
+// No review yet: stores a pending one (or finds the one a concurrent request stored).
+Review ask_review(StoreWriter& w, const Caller& caller, const RecryptPlan& plan,
+                  const AuditNote& note);
+Json list_reviews(StoreReader& r, const Caller& caller, const ListReviewsRequest& req,
+                  AuditNote& note);
+Json decide_review(StoreWriter& w, const Caller& caller, const DecideReviewRequest& req,
+                   AuditNote& note);
 
 // Shared by the group and member transactions.
 GroupRecord require_group(StoreReader& r, const std::string& ref);

@@ -43,7 +43,8 @@ RecryptPlan plan_recrypt(StoreReader& r, const Caller& caller, const RecryptData
           share->get<std::string>(),
           g.policy.quota_for(m->member_id),
           g.policy.member_quotas.contains(m->member_id),
-          has_quotas(g.policy)};
+          has_quotas(g.policy),
+          g.policy.reviews(req.key_id)};
 }
 
 Json execute_recrypt(const RecryptPlan& plan, const KeyVault& vault, const Point& epk) {

@@ -29,6 +29,7 @@ enum class Code : int {
   decrypt_failed = -32006,   // nothing this agent holds opens the document
   conflict = -32007,         // already exists
   consent_refused = -32008,  // the user said no at the agent's confirmation prompt
+  review_pending = -32009,   // the recryption waits for an administrator's review; data.request
 };
 
 struct Request {

@@ -436,4 +436,100 @@ ReadAuditResponse ReadAuditResponse::from_json(const Json& j) {
   });
 }
 
+Json ReviewPendingResponse::to_json() const { return Json{{"review_request", review_request}}; }
+ReviewPendingResponse ReviewPendingResponse::from_json(const Json& j) {
+  return checked([&] {
+    ReviewPendingResponse r{json::uint_field(j, "review_request", kWhat)};
+    if (r.review_request == 0) fail(Errc::malformed, "review request 0 names no request");
+    return r;
+  });
+}
+
+bool is_review_state(const std::string& state) {
+  return state == "pending" || state == "approved" || state == "denied";
+}
+
+Json Review::to_json() const {
+  return Json{{"id", id},
+              {"member", member},
+              {"account", account},
+              {"device", device},
+              {"key_id", key_id},
+              {"agreement", agreement},
+              {"document", document},
+              {"requested", requested},
+              {"state", state},
+              {"decided_by", decided_by},
+              {"decided", decided}};
+}
+Review Review::from_json(const Json& j) {
+  return checked([&] {
+    Review r;
+    r.id = json::uint_field(j, "id", kWhat);
+    r.member = str(j, "member");
+    r.account = opt_str(j, "account");
+    r.device = opt_str(j, "device");
+    r.key_id = str(j, "key_id");
+    r.agreement = str(j, "agreement");
+    r.document = opt_str(j, "document", kMaxDocumentId);
+    r.requested = static_cast<std::int64_t>(json::uint_field(j, "requested", kWhat));
+    r.state = str(j, "state");
+    if (!is_review_state(r.state)) fail(Errc::malformed, "unknown review state " + r.state);
+    r.decided_by = opt_str(j, "decided_by");
+    if (j.contains("decided"))
+      r.decided = static_cast<std::int64_t>(json::uint_field(j, "decided", kWhat));
+    return r;
+  });
+}
+
+Json ListReviewsRequest::to_json() const {
+  Json out{{"group", group}};
+  if (!state.empty()) out["state"] = state;
+  return out;
+}
+ListReviewsRequest ListReviewsRequest::from_json(const Json& j) {
+  return checked([&] {
+    ListReviewsRequest r{str(j, "group"), opt_str(j, "state")};
+    if (!r.state.empty() && !is_review_state(r.state))
+      fail(Errc::malformed, "\"state\" must be pending, approved or denied");
+    return r;
+  });
+}
+Json ListReviewsResponse::to_json() const {
+  Json arr = Json::array();
+  for (const Review& r : reviews) arr.push_back(r.to_json());
+  return Json{{"group", group}, {"reviews", std::move(arr)}};
+}
+ListReviewsResponse ListReviewsResponse::from_json(const Json& j) {
+  return checked([&] {
+    ListReviewsResponse r{str(j, "group"), {}};
+    for (const Json& x : json::array_field(j, "reviews", kWhat))
+      r.reviews.push_back(Review::from_json(x));
+    return r;
+  });
+}
+
+Json DecideReviewRequest::to_json() const {
+  return Json{{"group", group}, {"request", request}, {"approve", approve}};
+}
+DecideReviewRequest DecideReviewRequest::from_json(const Json& j) {
+  return checked([&] {
+    DecideReviewRequest r{str(j, "group"), json::uint_field(j, "request", kWhat), false};
+    auto it = j.find("approve");
+    if (it == j.end() || !it->is_boolean())
+      fail(Errc::malformed, "\"approve\" must be true or false");
+    r.approve = it->get<bool>();
+    return r;
+  });
+}
+Json DecideReviewResponse::to_json() const {
+  return Json{{"group", group}, {"review", review.to_json()}};
+}
+DecideReviewResponse DecideReviewResponse::from_json(const Json& j) {
+  return checked([&] {
+    return DecideReviewResponse{str(j, "group"),
+                                Review::from_json(json::object_field(j, "review", kWhat))};
+  });
+}
+
 }  // namespace recrypt::service

@@ -292,4 +292,64 @@ struct ReadAuditResponse {
   static ReadAuditResponse from_json(const Json& j);
 };
 
+// RecryptData's answer with Status 202 (docs/SERVICE.md §5b, Review): no partial yet, the
+// recryption waits for an administrator's review of request `review_request`. The client
+// throws it as ReviewPending (service_error.hpp).
+struct ReviewPendingResponse {
+  std::uint64_t review_request = 0;
+  Json to_json() const;
+  static ReviewPendingResponse from_json(const Json& j);
+};
+
+// A recryption held for review (docs/SERVICE.md §5b, Review): one per group, member and key
+// agreement, so that deciding it opens that one document for that one member.
+struct Review {
+  std::uint64_t id = 0;
+  std::string member;   // profile id
+  std::string account;  // the member's account, as the service has it (ListReviews only)
+  std::string device;   // kid of the device that first asked
+  std::string key_id;
+  std::string agreement;  // udf::key_fingerprint of the document's T
+  std::string document;   // the document id the client stated; may be empty
+  std::int64_t requested = 0;
+  std::string state;       // "pending", "approved" or "denied"
+  std::string decided_by;  // profile id of the administrator; empty while pending
+  std::int64_t decided = 0;
+  Json to_json() const;
+  static Review from_json(const Json& j);
+};
+// "pending", "approved" or "denied"; anything else is a 400.
+bool is_review_state(const std::string& state);
+
+// A group's reviews, oldest first: every one, or those in `state`. ADMIN only.
+struct ListReviewsRequest {
+  static constexpr std::string_view kName = "ListReviews";
+  std::string group;  // name or id
+  std::string state = {};
+  Json to_json() const;
+  static ListReviewsRequest from_json(const Json& j);
+};
+struct ListReviewsResponse {
+  std::string group;  // id
+  std::vector<Review> reviews;
+  Json to_json() const;
+  static ListReviewsResponse from_json(const Json& j);
+};
+
+// An administrator approves or denies a pending review; a decided one stays decided (409).
+struct DecideReviewRequest {
+  static constexpr std::string_view kName = "DecideReview";
+  std::string group;  // name or id
+  std::uint64_t request = 0;
+  bool approve = false;
+  Json to_json() const;
+  static DecideReviewRequest from_json(const Json& j);
+};
+struct DecideReviewResponse {
+  std::string group;  // id
+  Review review;      // as decided
+  Json to_json() const;
+  static DecideReviewResponse from_json(const Json& j);
+};
+
 }  // namespace recrypt::service

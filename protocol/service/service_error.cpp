@@ -10,6 +10,8 @@ const char* status_reason(int status) noexcept {
       return "OK";
     case 201:
       return "Created";
+    case 202:
+      return "Accepted";
     case 400:
       return "Bad Request";
     case 401:

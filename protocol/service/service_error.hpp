@@ -2,6 +2,7 @@
 // Mesh/Recrypt drafts put them in every message. The HTTP status mirrors Status.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -10,6 +11,7 @@ namespace recrypt::service {
 // The codes we use (docs/SERVICE.md lists when each is answered).
 namespace status {
 inline constexpr int kOk = 201;
+inline constexpr int kPending = 202;  // RecryptData: held for an administrator's review
 inline constexpr int kMalformed = 400;
 inline constexpr int kUnauthorized = 401;  // bad or missing signature, or not permitted
 inline constexpr int kNotFound = 404;
@@ -29,6 +31,19 @@ class ServiceError : public std::runtime_error {
 
  private:
   int status_;
+};
+
+// Status 202 to a RecryptData: no refusal, but no partial either until an administrator
+// approves review request `request()` (docs/SERVICE.md §5b, Review). A caller that does not
+// look for it reports it as any other ServiceError.
+class ReviewPending : public ServiceError {
+ public:
+  ReviewPending(std::uint64_t request, const std::string& description)
+      : ServiceError(status::kPending, description), request_(request) {}
+  std::uint64_t request() const noexcept { return request_; }
+
+ private:
+  std::uint64_t request_;
 };
 
 [[noreturn]] void refuse(int status, const std::string& description);

@@ -246,11 +246,20 @@ Response Client::call(const Request& req, const jws::Signer* signer, const std::
     sign_fn = [&] { return sign_request(body, *signer, *kid, impl_->audience); };
   RawResponse raw = impl_->post(body, sign_fn);
   Message m = parse_response(raw.body, impl_->options.max_response, Request::kName);
+  // 202: no Response yet, the request waits for an administrator's review (RecryptData).
+  std::uint64_t review_request = 0;
   try {
-    return Response::from_json(m.body);
+    if (auto st = m.body.find("Status"); *st == status::kPending)
+      review_request = ReviewPendingResponse::from_json(m.body).review_request;
+    else
+      return Response::from_json(m.body);
   } catch (const ServiceError& e) {
     refuse(status::kInternal, std::string("service answered badly: ") + e.what());
   }
+  auto d = m.body.find("StatusDescription");
+  throw ReviewPending(review_request, d != m.body.end() && d->is_string()
+                                          ? d->get<std::string>()
+                                          : "recryption waits for review");
 }
 
 HelloResponse Client::hello() { return call<HelloResponse>(HelloRequest{}, nullptr, nullptr); }
@@ -297,6 +306,12 @@ MigrateMembershipResponse Client::migrate_membership(const MigrateMembershipRequ
 }
 SetPolicyResponse Client::set_policy(const SetPolicyRequest& req) {
   return call<SetPolicyResponse>(req, &impl_->signer, &impl_->kid);
+}
+ListReviewsResponse Client::list_reviews(const ListReviewsRequest& req) {
+  return call<ListReviewsResponse>(req, &impl_->signer, &impl_->kid);
+}
+DecideReviewResponse Client::decide_review(const DecideReviewRequest& req) {
+  return call<DecideReviewResponse>(req, &impl_->signer, &impl_->kid);
 }
 
 }  // namespace recrypt::service

@@ -53,6 +53,7 @@ class Client {
   GetGroupResponse get_group(const GetGroupRequest& req);
   AddMemberResponse add_member(const AddMemberRequest& req);
   UpdateMemberResponse update_member(const UpdateMemberRequest& req);
+  // Throws ReviewPending (Status 202) while the recryption waits for an administrator.
   RecryptDataResponse recrypt_data(const RecryptDataRequest& req);
   RotateGroupKeyResponse rotate_group_key(const RotateGroupKeyRequest& req);
   ReadAuditResponse read_audit(const ReadAuditRequest& req);
@@ -60,6 +61,8 @@ class Client {
   GetAdminKeysResponse get_admin_keys(const GetAdminKeysRequest& req);
   MigrateMembershipResponse migrate_membership(const MigrateMembershipRequest& req);
   SetPolicyResponse set_policy(const SetPolicyRequest& req);
+  ListReviewsResponse list_reviews(const ListReviewsRequest& req);
+  DecideReviewResponse decide_review(const DecideReviewRequest& req);
 
   // For tests and tools: posts `body` as it is, with the given signature header (none when
   // empty), and returns the HTTP status and body without interpreting them.

@@ -100,7 +100,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
     _recrypt recrypt gr recrypt; echo "${COMPREPLY[*]}"
     COMP_WORDS=(recrypt group re); COMP_CWORD=2; COMP_LINE="recrypt group re"; COMP_POINT=${#COMP_LINE}
     _recrypt recrypt re group; echo "${COMPREPLY[*]}"' _ "$dest/$p/share/bash-completion/completions/recrypt")
-  if [ "$got" = $'group\nrevoke reinstate resplit recover' ]; then echo "ok: bash completion"
+  if [ "$got" = $'group\nrevoke reinstate resplit recover review' ]; then echo "ok: bash completion"
   else bad "bash completion offered: $got"; fi
 else
   echo "note: bash-completion is not installed; completion not exercised"
