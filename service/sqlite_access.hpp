@@ -29,6 +29,9 @@ class SqliteAccess : public StoreWriter {
                                       std::uint64_t limit) override;
   std::vector<AuditRecord> audit(const std::string& group_id, std::uint64_t after,
                                  std::uint64_t limit) override;
+  std::vector<AuditRecord> audit_of_agreements(const std::string& group_id,
+                                               const std::vector<std::string>& agreements,
+                                               std::uint64_t after, std::uint64_t limit) override;
   std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) override;
 
   void put_profile(const ProfileRecord& p, const std::vector<SignerRecord>& signers) override;
