@@ -35,6 +35,10 @@ struct DecryptOptions {
 Json encrypt_file(const EncryptOptions& options, AgentClient* agent);
 Json decrypt_file(const DecryptOptions& options, AgentClient& agent);
 
+// The envelope line of a .jcd ("" or "-": stdin), checked as decrypt reads it: what the agent
+// takes to name the document (document.open, group.audit).
+std::string read_envelope(const std::string& input);
+
 // A group as a recipient, from its signed profile (checks the self-signature).
 jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile);
 
