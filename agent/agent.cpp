@@ -130,7 +130,11 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
        kNone},
       {"group.recipient", "the signed group profile to encrypt to", Json{{"group", "string"}},
        &Agent::group_recipient, false, kNone},
-      {"group.audit", "the service's audit records of a group", Json{{"group", "string"}},
+      {"group.audit",
+       "the service's audit records of a group; with a document, who opened it and who was "
+       "refused",
+       Json{{"group", "string"},
+            {"document", "string, optional: a .jcd's envelope line, as document.open takes it"}},
        &Agent::group_audit, false, kNone},
       {"group.escrow",
        "the group's keys in an escrow file, for a recovery code (made and returned once), a "

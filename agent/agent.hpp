@@ -97,6 +97,8 @@ class Agent {
   Json group_list(const Json&);
   Json group_recipient(const Json&);
   Json group_audit(const Json&);
+  // group.audit with "document": that document's records (audit_methods.cpp)
+  Json group_document_audit(const Json&);
   Json group_escrow(const Json&);
   Json group_recover(const Json&);
   Json group_privileges(const Json&);  // member_methods.cpp

@@ -12,6 +12,7 @@
 #include "agent/open_limits.hpp"
 #include "agent/service_link.hpp"
 #include "protocol/base64url.hpp"
+#include "protocol/document_id.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/recryption.hpp"
 #include "protocol/service/messages.hpp"
@@ -82,6 +83,8 @@ Json Agent::document_open(const Json& params) {
     throw RpcError(Code::device_error,
                    "none of this profile's devices is present (plug in the token?)");
 
+  // Stated in every RecryptData, for the group's audit (FORMAT.md §10).
+  const std::string document_id = document::document_id(envelope);
   const RecryptionScope scope{profile.service, memberships_.list()};
   OpenPlan plan = plan_open(envelope, devices, scope);
   std::vector<std::string> reasons = plan.skipped;
@@ -120,7 +123,7 @@ Json Agent::document_open(const Json& params) {
           *url, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}),
           dev.signing_udf);
       auto answer = link->recrypt_data(
-          service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk});
+          service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk, document_id});
       std::string how;
       out.candidates = member_shared_points(dev, agreement.epk, answer, resident_shares_, how);
       out.via = "group " + where.group + " (" + how + ")";

@@ -507,6 +507,8 @@ Json Agent::group_recipient(const Json& params) {
 }
 
 Json Agent::group_audit(const Json& params) {
+  if (params.contains("document") && !params["document"].is_null())
+    return group_document_audit(params);
   const std::string& name = agent_rpc::param_string(params, "group");
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = group_link(profile, name);

@@ -34,6 +34,7 @@ void add_escrow_commands(CLI::App& group, Cli& cli);  // group escrow, group rec
 void add_admin_commands(CLI::App& group, Cli& cli);   // group admin ..., group handover
 void add_policy_commands(CLI::App& group, Cli& cli);  // group policy
 void add_review_commands(CLI::App& group, Cli& cli);  // group review
+void add_audit_commands(CLI::App& group, Cli& cli);   // group audit
 void add_document_commands(CLI::App& app, Cli& cli);  // encrypt, decrypt, fingerprint
 void add_agent_commands(CLI::App& app, Cli& cli);     // agent ..., doctor
 

@@ -203,6 +203,13 @@ Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
       {"output", out_path.empty() ? "-" : out_path}, {"bytes", total}, {"recipients", names}};
 }
 
+std::string read_envelope(const std::string& input) {
+  Input in(input);
+  FdSource source(in.fd);
+  BufferedInput buffered(source);
+  return jcd::read_header(buffered).envelope.serialize();
+}
+
 Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   Input in(options.input);
   std::string out_path = options.output;

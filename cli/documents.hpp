@@ -43,6 +43,10 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent);
 SecretJson open_document(AgentClient& agent, const Json& request,
                          std::optional<unsigned> wait_seconds);
 
+// The envelope line of a .jcd ("" or "-": stdin), checked as decrypt reads it: what the agent
+// takes to name the document (document.open, group.audit).
+std::string read_envelope(const std::string& input);
+
 // A group as a recipient, from its signed profile (checks the self-signature).
 jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile);
 

@@ -196,16 +196,6 @@ void add_reading_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Optio
       return 0;
     };
   });
-  group_command(group, o, "audit", "the service's audit log of a group (ADMIN)")
-      ->callback([&cli, o] {
-        cli.action = [&cli, o] {
-          Json r = cli.agent_call("group.audit", Json{{"group", o->group}});
-          std::string text;
-          for (const auto& x : r) text += x.dump() + "\n";
-          cli.print(r, text);
-          return 0;
-        };
-      });
   auto* exp = group_command(group, o, "export",
                             "write the group's signed profile, to encrypt to it offline");
   exp->add_option("-o,--output", o->output, "file (default: stdout)");
@@ -246,6 +236,7 @@ void add_group_commands(CLI::App& app, Cli& cli) {
   add_admin_commands(*group, cli);
   add_policy_commands(*group, cli);
   add_review_commands(*group, cli);
+  add_audit_commands(*group, cli);
   group_command(*group, o, "join",
                 "join a group on another service (NAME@DOMAIN) you were added to, to read its "
                 "documents")

@@ -52,6 +52,9 @@ _recrypt() {
           add) COMPREPLY=($(compgen -W "--fingerprint --privileges --inactive" -- "$cur")) ;;
           export) COMPREPLY=($(compgen -W "-o --output" -- "$cur")) ;;
           revoke) COMPREPLY=($(compgen -W "--rotate" -- "$cur")) ;;
+          audit)
+            if [[ $prev == --document ]]; then _filedir jcd
+            else COMPREPLY=($(compgen -W "--document" -- "$cur")); fi ;;
           escrow) COMPREPLY=($(compgen -W "-o --output --to-key -b --backend --passphrase-file" -- "$cur")) ;;
           recover) COMPREPLY=($(compgen -W "--passphrase-file -b --backend" -- "$cur")) ;;
           admin)

@@ -51,6 +51,15 @@ class MultiInsert {
   std::vector<Sql> texts_;
 };
 
+std::vector<AuditRecord> audit_rows(Statement& s, const std::string& group_id) {
+  std::vector<AuditRecord> out;
+  while (s.step())
+    out.push_back({static_cast<std::uint64_t>(s.integer(0)), s.integer(1), s.text(2), group_id,
+                   s.text(3), s.text(4), s.text(5), static_cast<int>(s.integer(6)), s.text(7),
+                   s.text(8), s.text(9)});
+  return out;
+}
+
 }  // namespace
 
 std::optional<SignerRecord> SqliteAccess::signer(const std::string& kid) {
@@ -154,12 +163,26 @@ std::vector<AuditRecord> SqliteAccess::audit(const std::string& group_id, std::u
   s.bind(1, group_id)
       .bind(2, static_cast<std::int64_t>(after))
       .bind(3, static_cast<std::int64_t>(limit));
-  std::vector<AuditRecord> out;
-  while (s.step())
-    out.push_back({static_cast<std::uint64_t>(s.integer(0)), s.integer(1), s.text(2), group_id,
-                   s.text(3), s.text(4), s.text(5), static_cast<int>(s.integer(6)), s.text(7),
-                   s.text(8), s.text(9)});
-  return out;
+  return audit_rows(s, group_id);
+}
+
+std::vector<AuditRecord> SqliteAccess::audit_of_agreements(
+    const std::string& group_id, const std::vector<std::string>& agreements, std::uint64_t after,
+    std::uint64_t limit) {
+  // The ids go in as one bound JSON array, so that the SQL text stays a literal whatever their
+  // number. INDEXED BY holds the planner to the agreement index (a seek per id, from `after`
+  // on), where it would otherwise walk the whole group's log in seq order; the condition
+  // agreement != '' is the partial index's own, which SQLite needs to see to use it.
+  Statement s(c_,
+              "SELECT seq, time, txn, member, device, key_id, status, description, document, "
+              "agreement FROM audit INDEXED BY audit_agreement WHERE group_id = ?1 AND "
+              "agreement != '' AND agreement IN (SELECT value FROM json_each(?2)) AND seq > ?3 "
+              "ORDER BY seq LIMIT ?4");
+  s.bind(1, group_id)
+      .bind(2, Json(agreements).dump())
+      .bind(3, static_cast<std::int64_t>(after))
+      .bind(4, static_cast<std::int64_t>(limit));
+  return audit_rows(s, group_id);
 }
 
 std::vector<std::pair<std::string, std::int64_t>> SqliteAccess::answered_recryptions(

@@ -31,6 +31,9 @@ class SqliteAccess : public StoreWriter {
                                  std::uint64_t limit) override;
   std::vector<std::pair<std::string, std::int64_t>> answered_recryptions(
       const std::string& group_id, std::int64_t since) override;
+  std::vector<AuditRecord> audit_of_agreements(const std::string& group_id,
+                                               const std::vector<std::string>& agreements,
+                                               std::uint64_t after, std::uint64_t limit) override;
   std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) override;
   std::optional<Review> review(const std::string& group_id, const std::string& member_id,
                                const std::string& agreement) override;

@@ -93,6 +93,12 @@ class StoreReader {
   // counted before a restart.
   virtual std::vector<std::pair<std::string, std::int64_t>> answered_recryptions(
       const std::string& group_id, std::int64_t since) = 0;
+  // The same, only the records of these key agreements (RecryptData's), through the index
+  // audit_agreement: one lookup per id, never a scan of the group's log.
+  virtual std::vector<AuditRecord> audit_of_agreements(const std::string& group_id,
+                                                       const std::vector<std::string>& agreements,
+                                                       std::uint64_t after,
+                                                       std::uint64_t limit) = 0;
   // Nonces still inside their window, to refill the replay cache after a restart.
   virtual std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) = 0;
   // Reviews (docs/SERVICE.md §5b): the member's for one key agreement, one by its id, and the

@@ -185,6 +185,9 @@ Json read_audit(StoreReader& r, const Caller& caller, const ReadAuditRequest& re
   GroupRecord g = require_group(r, req.group);
   note.group = g.id;
   require_admin(r, g, caller);
+  if (!req.agreements.empty())
+    return ReadAuditResponse{r.audit_of_agreements(g.id, req.agreements, req.after, req.limit)}
+        .to_json();
   return ReadAuditResponse{r.audit(g.id, req.after, req.limit)}.to_json();
 }
 

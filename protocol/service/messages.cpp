@@ -411,7 +411,9 @@ AuditRecord AuditRecord::from_json(const Json& j) {
 }
 
 Json ReadAuditRequest::to_json() const {
-  return Json{{"group", group}, {"after", after}, {"limit", limit}};
+  Json out{{"group", group}, {"after", after}, {"limit", limit}};
+  if (!agreements.empty()) out["agreements"] = agreements;
+  return out;
 }
 ReadAuditRequest ReadAuditRequest::from_json(const Json& j) {
   return checked([&] {
@@ -419,6 +421,20 @@ ReadAuditRequest ReadAuditRequest::from_json(const Json& j) {
     if (j.contains("after")) r.after = json::uint_field(j, "after", kWhat);
     if (j.contains("limit")) r.limit = json::uint_field(j, "limit", kWhat);
     if (r.limit == 0 || r.limit > 1000) fail(Errc::malformed, "limit must be 1..1000");
+    if (j.contains("agreements")) {
+      // Bounded before anything is read: a filter costs one index lookup per id.
+      const Json& ids = json::array_field(j, "agreements", kWhat);
+      if (ids.empty()) fail(Errc::malformed, "\"agreements\" names no key agreement");
+      if (ids.size() > kMaxAgreements)
+        fail(Errc::too_large, "\"agreements\" names more than " + std::to_string(kMaxAgreements) +
+                                  " key agreements");
+      for (const Json& id : ids) {
+        if (!id.is_string() || id.get_ref<const std::string&>().empty() ||
+            id.get_ref<const std::string&>().size() > kMaxDocumentId)
+          fail(Errc::malformed, "\"agreements\" must hold key agreement ids");
+        r.agreements.push_back(id.get<std::string>());
+      }
+    }
     return r;
   });
 }

@@ -283,6 +283,10 @@ struct ReadAuditRequest {
   std::string group;
   std::uint64_t after = 0;    // return records with seq > after
   std::uint64_t limit = 100;  // at most 1000
+  // When not empty, only the records of these key agreements (FORMAT.md §10): what the group
+  // knows of one document. At most kMaxAgreements, each at most a fingerprint's length.
+  std::vector<std::string> agreements = {};
+  static constexpr std::size_t kMaxAgreements = 1024;
   Json to_json() const;
   static ReadAuditRequest from_json(const Json& j);
 };

@@ -15,6 +15,7 @@
 #include "base/atomic_file.hpp"
 #include "protocol/base64url.hpp"
 #include "base/error.hpp"
+#include "protocol/document_id.hpp"
 #include "protocol/jcd.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/ossl.hpp"
@@ -186,6 +187,17 @@ std::string check(const Vector& v) {
   return "";
 }
 
+// A positive vector names its document id and its key agreements' ids (FORMAT.md §10), which
+// document_ids.py checks against the definition.
+void add_document_ids(Vector& v) {
+  MemorySource source(v.jcd);
+  BufferedInput in(source);
+  jcd::Header header = jcd::read_header(in);
+  v.description["document_id"] = document::document_id(header.envelope);
+  v.description["agreements"] =
+      document::agreement_ids(header.envelope, [](const jwe::KeyAgreement&) { return true; });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -347,6 +359,8 @@ int main(int argc, char** argv) {
                  "duplicate member \"payload_key\" in .jcd metadata"));
   }
 
+  for (Vector& v : out)
+    if (v.plaintext) add_document_ids(v);
   for (const Vector& v : out) {
     if (std::string wrong = check(v); !wrong.empty()) {
       std::cerr << "make_vectors: " << v.name << " " << wrong << "\n";

@@ -37,6 +37,13 @@ Description read_description(ByteView json_text) {
     d.error = ExpectedError{json::string_field(e, "code", kWhat),
                             json::string_field(e, "message", kWhat)};
   }
+  if (doc.contains("document_id")) {
+    d.document_id = json::string_field(doc, "document_id", kWhat);
+    for (const Json& a : json::array_field(doc, "agreements", kWhat)) {
+      if (!a.is_string()) fail(Errc::malformed, "vector \"agreements\" must hold strings");
+      d.agreements.push_back(a.get<std::string>());
+    }
+  }
   return d;
 }
 

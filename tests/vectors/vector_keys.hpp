@@ -35,6 +35,9 @@ struct Description {
   std::string description;
   std::vector<Group> groups;
   std::optional<ExpectedError> error;  // set for a negative vector
+  // A positive vector's document id and key agreement ids (docs/FORMAT.md §10).
+  std::optional<std::string> document_id;
+  std::vector<std::string> agreements;
 };
 
 Description read_description(ByteView json_text);

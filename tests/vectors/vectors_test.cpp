@@ -12,6 +12,7 @@
 
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
+#include "protocol/document_id.hpp"
 #include "protocol/jwk.hpp"
 #include "protocol/stream.hpp"
 #include "protocol/udf.hpp"
@@ -174,6 +175,49 @@ TEST(VectorsFolder, GroupIdsAreTheGroupsSigningKeys) {
     }
   }
   EXPECT_GT(checked, 0u);
+}
+
+// Each positive vector names its document id and its key agreements' ids (FORMAT.md §10),
+// which document_ids.py computes from the definition on its own: here the library's agree.
+TEST(VectorsFolder, DocumentIdsAndAgreementIds) {
+  std::size_t checked = 0;
+  for (const std::string& n : vector_names()) {
+    SCOPED_TRACE(n);
+    Vector v = load(n);
+    if (!v.plaintext) continue;
+    ASSERT_TRUE(v.description.document_id.has_value()) << "a positive vector names its id";
+    MemorySource source(v.file);
+    BufferedInput in(source);
+    jwe::Envelope envelope = jcd::read_header(in).envelope;
+    EXPECT_EQ(document::document_id(envelope), *v.description.document_id);
+    EXPECT_EQ(document::agreement_ids(envelope, [](const jwe::KeyAgreement&) { return true; }),
+              v.description.agreements);
+    ++checked;
+  }
+  EXPECT_GT(checked, 0u);
+}
+
+// The document id leaves the recipients out: the same content sent to another group keeps
+// it. It covers the rest: another iv, or a changed tag, is another document.
+TEST(VectorsDocumentId, RecipientsAreLeftOut) {
+  Vector v = load("two-groups-any-of");
+  MemorySource source(v.file);
+  BufferedInput in(source);
+  jwe::Envelope envelope = jcd::read_header(in).envelope;
+  const std::string id = document::document_id(envelope);
+  jwe::Envelope fewer = envelope;
+  fewer.recipients.pop_back();
+  EXPECT_EQ(document::document_id(fewer), id);
+  jwe::Envelope other_tag = envelope;
+  other_tag.tag[0] ^= 1;
+  EXPECT_NE(document::document_id(other_tag), id);
+  // Only the agreements a reader asks for, here those of the second group.
+  const std::string second = v.description.groups[1].group_id;
+  EXPECT_EQ(document::agreement_ids(envelope,
+                                    [&](const jwe::KeyAgreement& a) {
+                                      return a.locator && a.locator->group_id == second;
+                                    }),
+            std::vector<std::string>{v.description.agreements[1]});
 }
 
 TEST(VectorsAllOf, OneGroupAloneCannotOpen) {
