@@ -175,9 +175,15 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   } catch (const ServiceError& e) {
     status = e.status();
     description = e.what();
-  } catch (...) {
-    if (charged) quotas_.release(charged->group_id, charged->member_id, charged_at);
-    throw;
+  } catch (const Error& e) {
+    // As finish_signed answers them. `done` is this function's now: nothing may escape
+    // without it being called.
+    status = status::kMalformed;
+    description = e.what();
+  } catch (const std::exception& e) {
+    log_event("internal error", type + ": " + e.what());
+    status = status::kInternal;
+    description = "internal error";
   }
   if (charged && status != status::kOk) {
     quotas_.release(charged->group_id, charged->member_id, charged_at);

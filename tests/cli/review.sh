@@ -119,13 +119,18 @@ grep -q "excludes" <<<"$ERR" || die "usage: $ERR"
 
 step "the audit log records the requests and the decisions"
 ok alice group audit g@example.com
-grep -q "\"description\":\"approved review request $request of bob@example.com\"" <<<"$OUT" ||
+grep -q "DecideReview  .* 201 approved review request $request of bob@example.com" <<<"$OUT" ||
   die "no approval in the audit: $OUT"
-grep -q "\"description\":\"denied review request $second of bob@example.com\"" <<<"$OUT" ||
+grep -q "DecideReview  .* 201 denied review request $second of bob@example.com" <<<"$OUT" ||
   die "no denial in the audit: $OUT"
-grep -q "\"description\":\"recryption waits for review (request $request)\"" <<<"$OUT" ||
+grep -q "RecryptData  .* 202 recryption waits for review (request $request)" <<<"$OUT" ||
   die "no waiting recryption in the audit: $OUT"
-grep "\"transaction\":\"DecideReview\"" <<<"$OUT" | grep -q '"agreement":"' ||
-  die "a decision's audit record names no key agreement: $OUT"
+ok alice --json group audit g@example.com
+python3 - "$OUT" <<'PYEOF' || die "a decision's audit record names no key agreement: $OUT"
+import json, sys
+decisions = [r for r in json.loads(sys.argv[1])
+             if r["transaction"] == "DecideReview" and r["status"] == 201]
+assert len(decisions) == 3 and all(r.get("agreement") for r in decisions), decisions
+PYEOF
 
 step "passed"
