@@ -6,11 +6,11 @@
 // document id beside each record is what the member's agent stated, shown with whether it is
 // this file's.
 #include <algorithm>
-#include <ctime>
 #include <set>
 
 #include "agent/agent.hpp"
 #include "protocol/document_id.hpp"
+#include "protocol/service/profile.hpp"
 #include "protocol/service/messages.hpp"
 #include "protocol/service/service_error.hpp"
 
@@ -24,15 +24,6 @@ namespace {
 // Enough for any document's readers; past it the answer says it stopped.
 constexpr std::size_t kMaxDocumentRecords = 10000;
 constexpr std::uint64_t kPage = 1000;  // ReadAudit's largest page
-
-std::string utc(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // 202: the service holds the request for an administrator's review.
 std::string outcome(const AuditRecord& r) {
@@ -98,7 +89,7 @@ Json Agent::group_document_audit(const Json& params) {
     auto member = chain.members().find(r.member);
     out.push_back(Json{{"seq", r.seq},
                        {"time", r.time},
-                       {"utc", utc(r.time)},
+                       {"utc", service::rfc3339(r.time)},
                        {"member", r.member},
                        {"account", member == chain.members().end() ? "" : member->second.account},
                        {"device", r.device},

@@ -1,10 +1,10 @@
 // group audit: a group's audit log at its service (ADMIN), one line per record; with
 // --document, the records of one document: who opened it, when, from which device, and who
 // was refused (docs/SERVICE.md §5b, "Audit by document").
-#include <ctime>
 
 #include "cli/commands.hpp"
 #include "cli/documents.hpp"
+#include "protocol/service/profile.hpp"
 
 namespace recrypt::cli {
 namespace {
@@ -12,15 +12,6 @@ namespace {
 struct AuditOptions {
   std::string group, document;
 };
-
-std::string utc(const Json& seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds.get<std::int64_t>());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string text_of(const Json& record, const char* key) {
   auto it = record.find(key);
@@ -32,8 +23,8 @@ std::string describe_log(const Json& records) {
   std::string out;
   for (const Json& r : records) {
     std::string member = text_of(r, "member");
-    out += utc(r["time"]) + "  " + text_of(r, "transaction") + "  " +
-           (member.empty() ? "-" : member) + "  " + text_of(r, "device") + "  " +
+    out += service::rfc3339(r["time"].get<std::int64_t>()) + "  " + text_of(r, "transaction") +
+           "  " + (member.empty() ? "-" : member) + "  " + text_of(r, "device") + "  " +
            std::to_string(r["status"].get<int>()) + " " + text_of(r, "description") + "\n";
   }
   return out;

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 
 #include "base/atomic_file.hpp"
@@ -109,15 +108,6 @@ class Output {
   std::unique_ptr<FdSink> sink_;
 };
 
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // -r and --all-of name groups, which the agent looks up; -R names files. A name is never
 // tried as a file: a file someone left in the current folder under a group's name would
 // otherwise silently become the recipient.
@@ -182,7 +172,7 @@ Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
   if (!options.input.empty() && options.input != "-")
     info.name = fs::path(options.input).filename().string();
   info.media_type = options.media_type;
-  info.created = utc_now();
+  info.created = service::rfc3339_now();
 
   Output out(out_path, 0644, options.force);
   jcd::Encryptor encryptor(out.sink(), recipients, info);

@@ -2,7 +2,6 @@
 // Review), listed, approved or denied; and decrypt's side of it, which tells the user the
 // request to wait for, or waits for it (--wait).
 #include <chrono>
-#include <ctime>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -12,6 +11,7 @@
 #include "cli/documents.hpp"
 #include "cli/exit_codes.hpp"
 #include "protocol/agent/rpc.hpp"
+#include "protocol/service/profile.hpp"
 
 namespace recrypt::cli {
 namespace {
@@ -28,15 +28,6 @@ struct ReviewOptions {
   std::optional<std::uint64_t> approve, deny;
 };
 
-std::string utc(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string describe(const Json& r) {
   std::string text = "request " + std::to_string(r["id"].get<std::uint64_t>()) + "  " +
                      r["state"].get<std::string>() + "  " + r["account"].get<std::string>() +
@@ -44,10 +35,10 @@ std::string describe(const Json& r) {
                      r["key_id"].get<std::string>();
   if (!r["document"].get<std::string>().empty())
     text += "  document " + r["document"].get<std::string>();
-  text += "  asked " + utc(r["requested"].get<std::int64_t>());
+  text += "  asked " + service::rfc3339(r["requested"].get<std::int64_t>());
   if (r.contains("decided_by_account"))
     text += "  by " + r["decided_by_account"].get<std::string>() + " " +
-            utc(r["decided"].get<std::int64_t>());
+            service::rfc3339(r["decided"].get<std::int64_t>());
   return text + "\n";
 }
 

@@ -227,13 +227,15 @@ GroupProfile verify_group_profile(std::string_view token) {
   return std::move(*p.group);
 }
 
-std::string rfc3339_now() {
-  std::time_t now = std::time(nullptr);
+std::string rfc3339(std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
-  gmtime_r(&now, &tm);
+  gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+std::string rfc3339_now() { return rfc3339(std::time(nullptr)); }
 
 }  // namespace recrypt::service

@@ -91,7 +91,9 @@ VerifiedProfile verify_profile(std::string_view token);
 PersonalProfile verify_personal_profile(std::string_view token);
 GroupProfile verify_group_profile(std::string_view token);
 
-// The current time as RFC 3339 UTC, for "created".
+// A time (unix seconds) as RFC 3339 UTC, "2026-11-29T12:00:00Z"; the current one, for
+// "created".
+std::string rfc3339(std::int64_t unix_seconds);
 std::string rfc3339_now();
 
 }  // namespace recrypt::service
