@@ -16,6 +16,8 @@ struct Options {
   DecryptOptions dec;
   std::vector<std::string> all_of;
   bool no_progress = false;
+  bool wait = false;
+  unsigned wait_for = 600;
   std::string fp_file, fp_type = "application/octet-stream";
 };
 
@@ -72,13 +74,14 @@ void add_decrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
                       "output file (default: INPUT without .jcd, or stdout)");
   decrypt->add_flag("-f,--force", o->dec.force, "replace an existing output file");
   decrypt->add_flag("--no-progress", o->no_progress, "no progress line");
-  decrypt
-      ->add_option("--wait", o->dec.wait_seconds,
-                   "while the recryption waits for an administrator's review, ask again for up "
-                   "to SECONDS (default 600)")
-      ->expected(0, 1)
-      ->default_str("600");
-  decrypt->callback([&cli, o] {
+  // A flag, and its time apart: an optional value would take `decrypt --wait FILE`'s file.
+  decrypt->add_flag("--wait", o->wait,
+                    "while the recryption waits for an administrator's review, ask again every "
+                    "few seconds");
+  auto* wait_for = decrypt->add_option("--wait-for", o->wait_for,
+                                       "with --wait: give up after SECONDS (default 600)");
+  decrypt->callback([&cli, o, wait_for] {
+    if (o->wait || wait_for->count() > 0) o->dec.wait_seconds = o->wait_for;
     cli.action = [&cli, o] {
       o->dec.progress = !o->no_progress;
       AgentClient client(cli.socket);

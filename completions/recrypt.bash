@@ -25,7 +25,7 @@ _recrypt() {
     -o|--output|-R|--recipient-file) _filedir; return ;;
     -b|--backend) COMPREPLY=($(compgen -W "soft tpm pkcs11" -- "$cur")); return ;;
     --privileges) COMPREPLY=($(compgen -W "RECRYPT ADMIN SUPER" -- "$cur")); return ;;
-    --approve|--deny|--wait) return ;;
+    --approve|--deny|--wait-for) return ;;
     -s|--service|-d|--device|--fingerprint|--type|--all-of|-r|--recipient|--name) return ;;
     --per-hour|--per-day|--member|--review-key) return ;;
     --hidden-membership|--rotate-on-revoke|--review) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
@@ -78,7 +78,7 @@ _recrypt() {
         COMPREPLY=($(compgen -W "-r --recipient -R --recipient-file --all-of -o --output --type -f --force --no-progress" -- "$cur"))
       else _filedir; fi ;;
     decrypt)
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-o --output -f --force --no-progress --wait" -- "$cur"))
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-o --output -f --force --no-progress --wait --wait-for" -- "$cur"))
       else _filedir jcd; fi ;;
     fingerprint)
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--type" -- "$cur")); else _filedir; fi ;;

@@ -44,7 +44,7 @@ grep -q "request $request\\b" <<<"$ERR" || die "asking again made another reques
 
 step "Bob waits in the background while Alice lists and approves"
 set +e
-"$RECRYPT" --socket "$WORK/bob/run/agent.sock" decrypt one.txt.jcd -o bob-one.txt --wait \
+"$RECRYPT" --socket "$WORK/bob/run/agent.sock" decrypt --wait one.txt.jcd -o bob-one.txt \
   >"$WORK/wait.out" 2>"$WORK/wait.err" &
 waiter=$!
 set -e
@@ -85,7 +85,7 @@ grep -q "recryption denied at review by alice@example.com" <<<"$ERR" || die "den
 [ ! -e bob-two.txt ] || die "a denied decryption left a file behind"
 
 step "decrypt --wait gives up when its time is up"
-refused 10 bob decrypt three.txt.jcd -o bob-three.txt --wait 4
+refused 10 bob decrypt --wait --wait-for 4 three.txt.jcd -o bob-three.txt
 grep -q "still waiting for review after 4 seconds: request [0-9]* of group g@example.com" \
   <<<"$ERR" || die "timed-out wait: $ERR"
 [ ! -e bob-three.txt ] || die "a timed-out wait left a file behind"
