@@ -59,9 +59,12 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "read options from this TOML/INI file");
   app.add_option("--listen", listen, "address:port to listen on (port 0: any free port)")
       ->capture_default_str();
-  app.add_option("--db", db, "SQLite database file")->required();
+  app.add_option("--db", db,
+                 "SQLite database file, or a PostgreSQL connection URI (postgresql://...)")
+      ->required();
   app.add_option("--service-key", key_file,
-                 "file of the key that seals recryption keys at rest (default DB.key)");
+                 "file of the key that seals recryption keys at rest (default DB.key; required "
+                 "with a PostgreSQL URI)");
   app.add_option("--cert", server.cert_file, "TLS certificate chain (PEM)");
   app.add_option("--key", server.key_file, "TLS private key (PEM)");
   app.add_flag("--insecure", insecure, "allow plain HTTP on a non-loopback address");
@@ -109,7 +112,10 @@ int main(int argc, char** argv) {
     server.read_timeout = std::chrono::milliseconds(read_timeout_ms);
     service.max_body = server.max_body;
 
-    std::unique_ptr<Store> store = open_sqlite_store(db);
+    // A URI may carry a password: it is never logged nor echoed in an error.
+    if (is_postgres_url(db) && key_file.empty())
+      throw std::runtime_error("--db with a PostgreSQL URI needs --service-key");
+    std::unique_ptr<Store> store = open_store(db);
     KeyVault vault = KeyVault::open(key_file.empty() ? db + ".key" : key_file);
     Server http(server);
     http.bind();

@@ -50,10 +50,26 @@ AuditRecord audit_record(const std::string& type, const tx::Caller& caller,
 
 std::string nonce_key(const RequestClaims& claims) { return claims.kid + ":" + claims.nonce; }
 
+// The answer to a request whose write the store did not commit. A store that refuses the
+// write for a reason of the request's own (a shared store's replay: the nonce was taken by
+// another recryptd; a change that lost a race) says so with a ServiceError, answered as
+// such; anything else is the service's failure.
+Reply store_failure(const std::string& type, const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const ServiceError& e) {
+    return make_reply(type, e.status(), e.what(), {});
+  } catch (...) {
+    return make_reply(type, status::kInternal, "the service could not store the change", {});
+  }
+}
+
 }  // namespace
 
 Service::Service(Store& store, KeyVault vault, ServiceConfig config)
     : store_(store), vault_(std::move(vault)), config_(std::move(config)), quotas_(unix_now) {
+  // A shared store refuses a replay itself (insert_nonce); the cache starts empty.
+  if (store_.shared()) return;
   std::int64_t now = unix_now();
   store_.read([&](StoreReader& r) {
     for (const auto& [nonce, expires] : r.live_nonces(now)) nonces_.claim(nonce, expires, now);
@@ -200,8 +216,7 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
                  charged_at, &quotas = quotas_](std::exception_ptr failure) mutable {
     if (failure) {
       if (charged) quotas.release(charged->group_id, charged->member_id, charged_at);
-      Reply failed =
-          make_reply(type, status::kInternal, "the service could not store the change", {});
+      Reply failed = store_failure(type, failure);
       failed.kid = std::move(reply.kid);
       failed.group = std::move(reply.group);
       return done(std::move(failed));
@@ -272,11 +287,10 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
         w.append_audit(audit_record(type, c, state->auth.note, state->status, state->description));
       },
       [state, type, done = std::move(done)](std::exception_ptr failure) {
-        Reply reply =
-            failure
-                ? make_reply(type, status::kInternal, "the service could not store the change", {})
-                : make_reply(type, state->status, state->description,
-                             state->status / 100 == 2 ? std::move(state->result) : Json::object());
+        Reply reply = failure ? store_failure(type, failure)
+                              : make_reply(type, state->status, state->description,
+                                           state->status / 100 == 2 ? std::move(state->result)
+                                                                    : Json::object());
         reply.kid = state->auth.caller.signer.kid;
         reply.group = state->auth.note.group;
         done(std::move(reply));

@@ -178,8 +178,17 @@ class Store {
   // Changes whenever a Durability::full write commits, before its `done` runs: whatever was
   // read under an earlier generation may be stale (the service's caches check it).
   virtual std::uint64_t generation() const = 0;
+  // True when other recryptd may write the same store (PostgreSQL): then the store, not this
+  // process, is the authority on which nonces were seen, and an in-memory replay cache is only
+  // a first filter, never refilled from the store.
+  virtual bool shared() const { return false; }
 };
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+// A postgresql:// or postgres:// connection URI names a PostgreSQL store.
+bool is_postgres_url(const std::string& db);
+// The store `db` names: a PostgreSQL URI (in a recryptd built with PostgreSQL) or else the
+// path of a SQLite file.
+std::unique_ptr<Store> open_store(const std::string& db);
 
 }  // namespace recrypt::service

@@ -1,10 +1,13 @@
 #include "tests/service/recryptd_process.hpp"
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -41,11 +44,35 @@ std::string RecryptdProcess::log() const {
   return ss.str();
 }
 
+bool RecryptdProcess::on_postgres() {
+  const char* store = std::getenv("RECRYPT_TEST_STORE");
+  return store != nullptr && std::strcmp(store, "postgresql") == 0;
+}
+
+std::string RecryptdProcess::store_url() const { return db().string(); }
+
+void RecryptdProcess::edit_database(const std::string& sql) {
+  stop();
+  sqlite3* h = nullptr;
+  std::string failure;
+  if (sqlite3_open(db().c_str(), &h) != SQLITE_OK) {
+    failure = sqlite3_errmsg(h);
+  } else {
+    char* error = nullptr;
+    if (sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK)
+      failure = error != nullptr ? error : "failed";
+    sqlite3_free(error);
+  }
+  sqlite3_close(h);
+  if (!failure.empty()) throw std::runtime_error("editing the database: " + failure);
+  start();
+}
+
 void RecryptdProcess::start() {
   if (process_.running()) throw std::runtime_error("recryptd already running");
   ++starts_;
   std::filesystem::path out = dir_ / ("stdout." + std::to_string(starts_));
-  std::vector<std::string> args{RECRYPTD_PATH, "--listen", "127.0.0.1:0", "--db", db().string()};
+  std::vector<std::string> args{RECRYPTD_PATH, "--listen", "127.0.0.1:0", "--db", store_url()};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   ChildOptions options;
   options.out = Redirect::file(out);

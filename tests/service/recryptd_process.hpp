@@ -35,7 +35,15 @@ class RecryptdProcess {
   std::string url() const;  // http://127.0.0.1:PORT, https:// when started with --cert
   std::string audience() const { return url(); }
   const std::filesystem::path& dir() const { return dir_; }
+  // The SQLite file of a server on SQLite.
   std::filesystem::path db() const { return dir_ / "recryptd.db"; }
+  // What the server is given as --db: db(), or a PostgreSQL URI.
+  std::string store_url() const;
+  // Runs SQL on the store while the server is stopped, as someone with the database would,
+  // and starts it again. Throws std::runtime_error with the database's message on failure.
+  void edit_database(const std::string& sql);
+  // True when the tests run against PostgreSQL (RECRYPT_TEST_STORE=postgresql).
+  static bool on_postgres();
   std::string log() const;  // what the server wrote to stderr so far
 
   void set_args(std::vector<std::string> extra_args) { extra_args_ = std::move(extra_args); }

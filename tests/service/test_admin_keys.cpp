@@ -2,7 +2,6 @@
 // member the chain makes ADMIN or SUPER, handed to that member's own device only while it is
 // an ACTIVE administrator (GetAdminKeys), and forgotten when a record takes ADMIN and SUPER
 // away or revokes. Each refusal is checked by its words.
-#include <sqlite3.h>
 
 #include "tests/service/service_test.hpp"
 
@@ -34,17 +33,7 @@ class AdminKeys : public ServiceTest {
     return client(p, device).get_admin_keys({group->name}).package;
   }
 
-  void edit_database(const std::string& sql) {
-    server.stop();
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(server.db().c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-        << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
-    server.start();
-  }
+  void edit_database(const std::string& sql) { server.edit_database(sql); }
 };
 
 TEST_F(AdminKeys, AnAdministratorsDeviceGetsItsPackage) {

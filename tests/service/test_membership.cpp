@@ -1,7 +1,6 @@
 // The membership chain as recryptd keeps it: every change is a record an administrator
 // signed, each extends the head, and the service refuses what the chain's rules refuse —
 // with the rule's own words.
-#include <sqlite3.h>
 
 #include "protocol/base64url.hpp"
 #include "tests/service/service_test.hpp"
@@ -174,18 +173,7 @@ class Membership : public ServiceTest {
     return chain;
   }
 
-  // Runs SQL on the database while the service is stopped, as someone with the disk would.
-  void edit_database(const std::string& sql) {
-    server.stop();
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(server.db().c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-        << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
-    server.start();
-  }
+  void edit_database(const std::string& sql) { server.edit_database(sql); }
 };
 
 TEST_F(Membership, EveryChangeIsASignedRecordOfTheChain) {
