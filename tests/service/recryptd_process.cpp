@@ -9,9 +9,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <optional>
 #include <thread>
+
+#include "tests/service/postgres_server.hpp"
 
 #ifndef RECRYPTD_PATH
 #error "RECRYPTD_PATH must name the recryptd binary"
@@ -19,15 +23,56 @@
 
 namespace recrypt::test {
 
-RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args)
-    : extra_args_(std::move(extra_args)) {
+namespace {
+
+// The cluster of the tests on PostgreSQL: the fixture's, or one of this process's own.
+PostgresServer& test_cluster() {
+  static std::optional<PostgresServer> cluster;
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  if (!cluster) {
+    const char* shared = std::getenv("RECRYPT_TEST_PG");
+    cluster.emplace(shared != nullptr && *shared != '\0' ? PostgresServer::attach(shared)
+                                                         : PostgresServer::start_new());
+  }
+  return *cluster;
+}
+
+std::filesystem::path make_dir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "recryptd-test-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  dir_ = tmpl;
+  return tmpl;
+}
+
+}  // namespace
+
+RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args)
+    : extra_args_(std::move(extra_args)), dir_(make_dir()), service_key_(dir_ / "service.key") {
+  if (on_postgres()) {
+    database_ = test_cluster().create_database();
+    owns_database_ = true;
+  }
+}
+
+RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args,
+                                 const RecryptdProcess& same_store)
+    : extra_args_(std::move(extra_args)),
+      dir_(make_dir()),
+      database_(same_store.database_),
+      service_key_(same_store.service_key_) {
+  if (!on_postgres()) throw std::runtime_error("only a PostgreSQL store is shared");
 }
 
 RecryptdProcess::~RecryptdProcess() {
   kill9();
+  // A few MB each: a run of the suite would otherwise fill the cluster's disk.
+  if (owns_database_) {
+    try {
+      test_cluster().run_sql("postgres", "DROP DATABASE " + database_ + " WITH (FORCE)");
+    } catch (const std::exception&) {
+      // Left for pg.cluster.stop, which removes the whole cluster.
+    }
+  }
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }
@@ -46,13 +91,22 @@ std::string RecryptdProcess::log() const {
 
 bool RecryptdProcess::on_postgres() {
   const char* store = std::getenv("RECRYPT_TEST_STORE");
-  return store != nullptr && std::strcmp(store, "postgresql") == 0;
+  const char* cluster = std::getenv("RECRYPT_TEST_PG");
+  return (store != nullptr && std::strcmp(store, "postgresql") == 0) ||
+         (cluster != nullptr && *cluster != '\0');
 }
 
-std::string RecryptdProcess::store_url() const { return db().string(); }
+std::string RecryptdProcess::store_url() const {
+  return database_.empty() ? db().string() : test_cluster().url(database_);
+}
 
 void RecryptdProcess::edit_database(const std::string& sql) {
   stop();
+  if (!database_.empty()) {
+    test_cluster().run_sql(database_, sql);
+    start();
+    return;
+  }
   sqlite3* h = nullptr;
   std::string failure;
   if (sqlite3_open(db().c_str(), &h) != SQLITE_OK) {
@@ -73,6 +127,7 @@ void RecryptdProcess::start() {
   ++starts_;
   std::filesystem::path out = dir_ / ("stdout." + std::to_string(starts_));
   std::vector<std::string> args{RECRYPTD_PATH, "--listen", "127.0.0.1:0", "--db", store_url()};
+  if (!database_.empty()) args.insert(args.end(), {"--service-key", service_key_.string()});
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   ChildOptions options;
   options.out = Redirect::file(out);

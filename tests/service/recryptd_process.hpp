@@ -16,8 +16,12 @@ namespace recrypt::test {
 
 class RecryptdProcess {
  public:
-  // `extra_args` are added to --listen 127.0.0.1:0 --db DIR/recryptd.db.
+  // `extra_args` are added to --listen 127.0.0.1:0 --db DIR/recryptd.db, or on PostgreSQL
+  // (on_postgres()) to --db URI --service-key DIR/service.key, URI a new database of the
+  // test cluster: $RECRYPT_TEST_PG's (the ctest fixture pg), else one this process starts.
   explicit RecryptdProcess(std::vector<std::string> extra_args = {});
+  // A second recryptd on the store (and with the service key) of `same_store`.
+  RecryptdProcess(std::vector<std::string> extra_args, const RecryptdProcess& same_store);
   ~RecryptdProcess();
   RecryptdProcess(const RecryptdProcess&) = delete;
   RecryptdProcess& operator=(const RecryptdProcess&) = delete;
@@ -42,7 +46,8 @@ class RecryptdProcess {
   // Runs SQL on the store while the server is stopped, as someone with the database would,
   // and starts it again. Throws std::runtime_error with the database's message on failure.
   void edit_database(const std::string& sql);
-  // True when the tests run against PostgreSQL (RECRYPT_TEST_STORE=postgresql).
+  // True when the tests run against PostgreSQL: RECRYPT_TEST_STORE=postgresql, or
+  // RECRYPT_TEST_PG names the cluster's folder.
   static bool on_postgres();
   std::string log() const;  // what the server wrote to stderr so far
 
@@ -53,6 +58,9 @@ class RecryptdProcess {
  private:
   std::vector<std::string> extra_args_;
   std::filesystem::path dir_;
+  std::string database_;        // on PostgreSQL: the database's name
+  bool owns_database_ = false;  // made for this server (dropped with it), not shared from another
+  std::filesystem::path service_key_;
   ChildProcess process_;
   std::uint16_t port_ = 0;
   int starts_ = 0;

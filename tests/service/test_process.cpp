@@ -171,6 +171,7 @@ TEST(RecryptdProcessTest, TlsConnectionClosedWhileIdleIsReplaced) {
 }
 
 TEST(RecryptdProcessTest, SchemaIsVersionedAndANewerOneIsRefused) {
+  if (RecryptdProcess::on_postgres()) GTEST_SKIP() << "SQLite's user_version";
   RecryptdProcess server;
   server.start();
   server.stop();
@@ -188,6 +189,7 @@ TEST(RecryptdProcessTest, SchemaIsVersionedAndANewerOneIsRefused) {
 // (type, name) unique, version 4 adds the administrators' packages, version 5 the groups'
 // policies, and the hosted group keeps its members.
 TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
+  if (RecryptdProcess::on_postgres()) GTEST_SKIP() << "a SQLite schema of version 2";
   RecryptdProcess server;
   server.start();
   server.stop();
@@ -238,6 +240,42 @@ TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(h);
+}
+
+}  // namespace
+}  // namespace recrypt::test
+
+namespace recrypt::test {
+namespace {
+
+TEST(RecryptdProcessTest, APostgresSchemaNewerThanTheBinaryIsRefused) {
+  if (!RecryptdProcess::on_postgres()) GTEST_SKIP() << "PostgreSQL's schema_version";
+  RecryptdProcess server;
+  server.start();
+  EXPECT_THROW(server.edit_database("INSERT INTO schema_version VALUES (99)"), std::runtime_error);
+  EXPECT_NE(server.log().find("database schema version 99 is newer than this recryptd"),
+            std::string::npos)
+      << server.log();
+}
+
+// Two recryptd started at once on an empty database: one migrates, the other waits for it
+// (an advisory lock) and finds the schema made; both serve.
+TEST(RecryptdProcessTest, TwoInstancesStartingTogetherMigrateOnce) {
+  if (!RecryptdProcess::on_postgres()) GTEST_SKIP() << "a store of its own per recryptd";
+  RecryptdProcess a;
+  RecryptdProcess b({}, a);
+  std::thread other([&] { b.start(); });
+  a.start();
+  other.join();
+  ASSERT_TRUE(a.running());
+  ASSERT_TRUE(b.running());
+  a.edit_database(
+      "DO $$ BEGIN IF (SELECT count(*) FROM schema_version) <> 1 THEN "
+      "RAISE EXCEPTION 'migrated more than once'; END IF; END $$");
+  auto alice = make_person("alice@example.com");
+  service::Client(b.url(), b.audience(), alice->profile_signer(), alice->id())
+      .publish_profile({alice->token()}, alice->profile_signer(), alice->id());
+  service::Client(a.url(), a.audience(), alice->profile_signer(), alice->id()).hello();
 }
 
 }  // namespace

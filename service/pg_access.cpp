@@ -1,0 +1,363 @@
+// The PostgreSQL Store's row mapping: each record to and from the columns of its table.
+#include "service/pg_access.hpp"
+
+#include "protocol/service/service_error.hpp"
+
+namespace recrypt::service {
+namespace {
+
+using pg::Params;
+using pg::Result;
+
+std::int64_t privilege_bits(const Privileges& p) {
+  return (p.recrypt ? 1 : 0) | (p.admin ? 2 : 0) | (p.super ? 4 : 0);
+}
+Privileges privileges_of(std::int64_t bits) {
+  return {(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0};
+}
+
+std::vector<std::string> split_ids(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    std::size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+std::string join_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ",") + id;
+  return out;
+}
+
+std::int64_t as_int(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
+std::vector<AuditRecord> audit_rows(const Result& r, const std::string& group_id) {
+  std::vector<AuditRecord> out;
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back({static_cast<std::uint64_t>(r.integer(i, 0)), r.integer(i, 1), r.text(i, 2),
+                   group_id, r.text(i, 3), r.text(i, 4), r.text(i, 5),
+                   static_cast<int>(r.integer(i, 6)), r.text(i, 7), r.text(i, 8), r.text(i, 9)});
+  return out;
+}
+
+GroupRecord group_of(const Result& r) {
+  return GroupRecord{r.text(0, 0),
+                     r.text(0, 1),
+                     r.text(0, 2),
+                     r.text(0, 3),
+                     split_ids(r.text(0, 4)),
+                     static_cast<std::uint64_t>(r.integer(0, 5)),
+                     r.text(0, 6),
+                     GroupPolicy::from_json(Json::parse(r.text(0, 7)))};
+}
+
+}  // namespace
+
+std::optional<SignerRecord> PgAccess::signer(const std::string& kid) {
+  Result r = c_.run("SELECT kid, profile_id, jwk, encryption_id FROM signers WHERE kid = $1",
+                    Params().text(kid));
+  if (r.rows() == 0) return std::nullopt;
+  return SignerRecord{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3)};
+}
+
+std::optional<ProfileRecord> PgAccess::profile_by_id(const std::string& id) {
+  Result r = c_.run("SELECT id, type, name, token FROM profiles WHERE id = $1", Params().text(id));
+  if (r.rows() == 0) return std::nullopt;
+  return ProfileRecord{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3)};
+}
+
+std::optional<ProfileRecord> PgAccess::profile_by_name(const std::string& type,
+                                                       const std::string& name) {
+  Result r = c_.run("SELECT id, type, name, token FROM profiles WHERE type = $1 AND name = $2",
+                    Params().text(type).text(name));
+  if (r.rows() == 0) return std::nullopt;
+  return ProfileRecord{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3)};
+}
+
+std::optional<GroupRecord> PgAccess::group(const std::string& ref) {
+  // An id wins over a name that happens to read like one.
+  Params p;
+  p.text(ref);
+  Result r = locking_ ? c_.run(
+                            "SELECT id, name, token, key_id, key_ids, chain_length, chain_head, "
+                            "policy FROM groups_ WHERE id = $1 OR name = $1 ORDER BY id = $1 DESC "
+                            "LIMIT 1 FOR NO KEY UPDATE",
+                            p)
+                      : c_.run(
+                            "SELECT id, name, token, key_id, key_ids, chain_length, chain_head, "
+                            "policy FROM groups_ WHERE id = $1 OR name = $1 ORDER BY id = $1 DESC "
+                            "LIMIT 1",
+                            p);
+  if (r.rows() == 0) return std::nullopt;
+  return group_of(r);
+}
+
+std::optional<MemberRecord> PgAccess::member(const std::string& group_id,
+                                             const std::string& member_id) {
+  Result r = c_.run(
+      "SELECT account, privileges, status FROM members WHERE group_id = $1 AND member_id = $2",
+      Params().text(group_id).text(member_id));
+  if (r.rows() == 0) return std::nullopt;
+  return MemberRecord{group_id, member_id, r.text(0, 0), privileges_of(r.integer(0, 1)),
+                      parse_status(r.text(0, 2))};
+}
+
+std::vector<MemberRecord> PgAccess::members(const std::string& group_id) {
+  Result r = c_.run(
+      "SELECT member_id, account, privileges, status FROM members WHERE group_id = $1 "
+      "ORDER BY member_id",
+      Params().text(group_id));
+  std::vector<MemberRecord> out;
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back({group_id, r.text(i, 0), r.text(i, 1), privileges_of(r.integer(i, 2)),
+                   parse_status(r.text(i, 3))});
+  return out;
+}
+
+std::optional<KeyRecord> PgAccess::key(const std::string& group_id, const std::string& member_id,
+                                       const std::string& key_id) {
+  Result r = c_.run(
+      "SELECT recryption_key, wrapped_shares, coalesce(admin_keys, '') FROM member_keys "
+      "WHERE group_id = $1 AND member_id = $2 AND key_id = $3",
+      Params().text(group_id).text(member_id).text(key_id));
+  if (r.rows() == 0) return std::nullopt;
+  return KeyRecord{group_id, member_id, key_id, r.bytes(0, 0), r.text(0, 1), r.text(0, 2)};
+}
+
+std::vector<std::string> PgAccess::member_key_ids(const std::string& group_id,
+                                                  const std::string& member_id) {
+  Result r = c_.run("SELECT key_id FROM member_keys WHERE group_id = $1 AND member_id = $2",
+                    Params().text(group_id).text(member_id));
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
+std::vector<std::string> PgAccess::membership(const std::string& group_id, std::uint64_t from,
+                                              std::uint64_t limit) {
+  Result r =
+      c_.run("SELECT token FROM membership WHERE group_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+             Params().text(group_id).integer(as_int(from)).integer(as_int(limit)));
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
+std::vector<AuditRecord> PgAccess::audit(const std::string& group_id, std::uint64_t after,
+                                         std::uint64_t limit) {
+  Result r = c_.run(
+      "SELECT seq, time, txn, member, device, key_id, status, description, document, "
+      "agreement FROM audit WHERE group_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+      Params().text(group_id).integer(as_int(after)).integer(as_int(limit)));
+  return audit_rows(r, group_id);
+}
+
+std::vector<AuditRecord> PgAccess::audit_of_agreements(const std::string& group_id,
+                                                       const std::vector<std::string>& agreements,
+                                                       std::uint64_t after, std::uint64_t limit) {
+  // The ids go in as one JSON array parameter, so that the SQL text stays a literal whatever
+  // their number.
+  Result r = c_.run(
+      "SELECT seq, time, txn, member, device, key_id, status, description, document, "
+      "agreement FROM audit WHERE group_id = $1 AND agreement <> '' AND agreement IN "
+      "(SELECT json_array_elements_text($2::json)) AND seq > $3 ORDER BY seq LIMIT $4",
+      Params()
+          .text(group_id)
+          .text(Json(agreements).dump())
+          .integer(as_int(after))
+          .integer(as_int(limit)));
+  return audit_rows(r, group_id);
+}
+
+std::vector<std::pair<std::string, std::int64_t>> PgAccess::answered_recryptions(
+    const std::string& group_id, std::int64_t since) {
+  Result r = c_.run(
+      "SELECT member, time FROM audit WHERE group_id = $1 AND txn = 'RecryptData' AND "
+      "status = 201 AND time >= $2",
+      Params().text(group_id).integer(since));
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.text(i, 0), r.integer(i, 1));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> PgAccess::live_nonces(std::int64_t now) {
+  Result r = c_.run("SELECT nonce, expires FROM nonces WHERE expires >= $1", Params().integer(now));
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.text(i, 0), r.integer(i, 1));
+  return out;
+}
+
+void PgAccess::put_profile(const ProfileRecord& p, const std::vector<SignerRecord>& signers) {
+  c_.run(
+      "INSERT INTO profiles(id, type, name, token) VALUES($1, $2, $3, $4) ON CONFLICT(id) DO "
+      "UPDATE SET type = excluded.type, name = excluded.name, token = excluded.token",
+      Params().text(p.id).text(p.type).text(p.name).text(p.token));
+  c_.run("DELETE FROM signers WHERE profile_id = $1", Params().text(p.id));
+  for (const SignerRecord& s : signers)
+    c_.run("INSERT INTO signers(kid, profile_id, jwk, encryption_id) VALUES($1, $2, $3, $4)",
+           Params().text(s.kid).text(s.profile_id).text(s.jwk).text(s.encryption_id));
+}
+
+void PgAccess::insert_group(const GroupRecord& g) {
+  c_.run("INSERT INTO groups_(id, name, token, key_id, key_ids) VALUES($1, $2, $3, $4, $5)",
+         Params().text(g.id).text(g.name).text(g.token).text(g.key_id).text(join_ids(g.key_ids)));
+}
+
+void PgAccess::update_group(const GroupRecord& g) {
+  c_.run("UPDATE groups_ SET name = $1, token = $2, key_id = $3, key_ids = $4 WHERE id = $5",
+         Params().text(g.name).text(g.token).text(g.key_id).text(join_ids(g.key_ids)).text(g.id));
+}
+
+void PgAccess::insert_member(const MemberRecord& m) {
+  c_.run(
+      "INSERT INTO members(group_id, member_id, account, privileges, status) "
+      "VALUES($1, $2, $3, $4, $5)",
+      Params()
+          .text(m.group_id)
+          .text(m.member_id)
+          .text(m.account)
+          .integer(privilege_bits(m.privileges))
+          .text(to_string(m.status)));
+}
+
+void PgAccess::update_member(const MemberRecord& m) {
+  c_.run(
+      "UPDATE members SET account = $1, privileges = $2, status = $3 WHERE group_id = $4 AND "
+      "member_id = $5",
+      Params()
+          .text(m.account)
+          .integer(privilege_bits(m.privileges))
+          .text(to_string(m.status))
+          .text(m.group_id)
+          .text(m.member_id));
+}
+
+void PgAccess::put_key(const KeyRecord& k) {
+  c_.run(
+      "INSERT INTO member_keys(group_id, member_id, key_id, recryption_key, wrapped_shares, "
+      "admin_keys) VALUES($1, $2, $3, $4, $5, NULLIF($6, '')) ON CONFLICT(group_id, member_id, "
+      "key_id) DO UPDATE SET recryption_key = excluded.recryption_key, wrapped_shares = "
+      "excluded.wrapped_shares, admin_keys = excluded.admin_keys",
+      Params()
+          .text(k.group_id)
+          .text(k.member_id)
+          .text(k.key_id)
+          .bytes(k.sealed_recryption_key)
+          .text(k.wrapped_shares)
+          .text(k.admin_keys));
+}
+
+void PgAccess::clear_admin_keys(const std::string& group_id, const std::string& member_id) {
+  c_.run(
+      "UPDATE member_keys SET admin_keys = NULL WHERE group_id = $1 AND member_id = $2 AND "
+      "admin_keys IS NOT NULL",
+      Params().text(group_id).text(member_id));
+}
+
+void PgAccess::put_policy(const std::string& group_id, const GroupPolicy& policy) {
+  c_.run("UPDATE groups_ SET policy = $1 WHERE id = $2",
+         Params().text(policy.to_json().dump()).text(group_id));
+}
+
+void PgAccess::append_membership(const std::string& group_id, std::uint64_t seq,
+                                 const std::string& token, const std::string& hash) {
+  c_.run("INSERT INTO membership(group_id, seq, token) VALUES($1, $2, $3)",
+         Params().text(group_id).integer(as_int(seq)).text(token));
+  // Only on the head the record was checked against: a backstop behind the group's row lock.
+  Result r = c_.run(
+      "UPDATE groups_ SET chain_length = $2 + 1, chain_head = $3 WHERE id = $1 AND "
+      "chain_length = $2",
+      Params().text(group_id).integer(as_int(seq)).text(hash));
+  if (r.affected() != 1) refuse(status::kConflict, "the membership chain moved on");
+}
+
+void PgAccess::insert_nonce(const std::string& nonce, std::int64_t expires) {
+  // A replay carries the same signed iat, so the same expires: (expires, nonce) finds it.
+  Result r = c_.run("INSERT INTO nonces(nonce, expires) VALUES($1, $2) ON CONFLICT DO NOTHING",
+                    Params().text(nonce).integer(expires));
+  if (r.affected() != 1) refuse(status::kUnauthorized, "request is a replay (nonce already seen)");
+}
+
+void PgAccess::append_audit(const AuditRecord& r) {
+  c_.run(
+      "INSERT INTO audit(time, txn, group_id, member, device, key_id, status, description, "
+      "document, agreement) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      Params()
+          .integer(r.time)
+          .text(r.transaction)
+          .text(r.group)
+          .text(r.member)
+          .text(r.device)
+          .text(r.key_id)
+          .integer(r.status)
+          .text(r.description)
+          .text(r.document)
+          .text(r.agreement));
+}
+
+void PgAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& entries,
+                                  std::vector<std::exception_ptr>& results) {
+  // All entries go in as one JSON array: one statement, one round trip, whatever their number.
+  // The audit records follow the entries' order; only entries whose nonce was new are stored.
+  Json rows = Json::array();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Bookkeeping& b = *entries[i];
+    const AuditRecord& a = b.audit;
+    rows.push_back({{"ord", i},
+                    {"nonce", b.nonce},
+                    {"expires", b.nonce_expires},
+                    {"time", a.time},
+                    {"txn", a.transaction},
+                    {"group_id", a.group},
+                    {"member", a.member},
+                    {"device", a.device},
+                    {"key_id", a.key_id},
+                    {"status", a.status},
+                    {"description", a.description},
+                    {"document", a.document},
+                    {"agreement", a.agreement}});
+  }
+  Result r = c_.run(
+      "WITH e AS (SELECT * FROM json_to_recordset($1::json) AS x(ord integer, nonce text, "
+      "expires bigint, time bigint, txn text, group_id text, member text, device text, "
+      "key_id text, status integer, description text, document text, agreement text)), "
+      "n AS (INSERT INTO nonces(nonce, expires) SELECT nonce, expires FROM e "
+      "ON CONFLICT DO NOTHING RETURNING nonce, expires), "
+      "k AS (SELECT e.* FROM e JOIN n USING (nonce, expires)), "
+      "a AS (INSERT INTO audit(time, txn, group_id, member, device, key_id, status, "
+      "description, document, agreement) SELECT time, txn, group_id, member, device, key_id, "
+      "status, description, document, agreement FROM k ORDER BY ord) "
+      "SELECT ord FROM k",
+      Params().text(rows.dump()));
+  std::vector<bool> stored(entries.size(), false);
+  for (int i = 0; i < r.rows(); ++i) stored.at(static_cast<std::size_t>(r.integer(i, 0))) = true;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (stored[i]) continue;
+    try {
+      refuse(status::kUnauthorized, "request is a replay (nonce already seen)");
+    } catch (...) {
+      results[i] = std::current_exception();
+    }
+  }
+}
+
+void PgAccess::nested(const std::function<void()>& work) {
+  // Savepoint names by depth: a nested() inside a nested() has its own.
+  std::string name = "nested" + std::to_string(depth_++);
+  c_.exec(("SAVEPOINT " + name).c_str());
+  try {
+    work();
+  } catch (...) {
+    --depth_;
+    if (c_.ok()) c_.exec(("ROLLBACK TO SAVEPOINT " + name).c_str());
+    throw;
+  }
+  --depth_;
+  c_.exec(("RELEASE SAVEPOINT " + name).c_str());
+}
+
+}  // namespace recrypt::service

@@ -1,0 +1,279 @@
+// The PostgreSQL Store, for several recryptd on one database. One writer thread owns the
+// write connection and commits the writes of concurrent requests together (group commit), as
+// the SQLite store does; readers take a connection from a small pool and read one snapshot
+// each (REPEATABLE READ). The schema is in pg_schema.cpp, the rows in pg_access.cpp.
+//
+// Durability::full: synchronous commit (as the server is configured), and the store's
+// generation (table generation) goes up in the same transaction. Durability::process: the
+// transaction commits with synchronous_commit off: visible to every recryptd and safe from a
+// crash of recryptd before the answer, on the server's disk within three wal_writer_delay.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "base/error.hpp"
+#include "protocol/service/service_error.hpp"
+#include "service/pg.hpp"
+#include "service/pg_access.hpp"
+#include "service/pg_schema.hpp"
+#include "service/request_log.hpp"
+#include "service/store.hpp"
+
+namespace recrypt::service {
+namespace {
+
+using pg::Connection;
+
+constexpr std::size_t kMaxBatch = 256;
+constexpr auto kLinger = std::chrono::milliseconds(2);
+constexpr std::size_t kFillTarget = 64;
+constexpr std::size_t kPoolSize = 16;
+
+// A connect_timeout unless the URI sets one: while the server is down, a request fails
+// within seconds rather than hanging on the operating system's TCP timeout.
+std::string with_defaults(const std::string& url) {
+  if (url.find("connect_timeout=") != std::string::npos) return url;
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=2";
+}
+
+void rollback(Connection& c) noexcept {
+  if (c.ok()) PQclear(PQexec(c.get(), "ROLLBACK"));
+}
+
+class PgStore : public Store {
+ public:
+  explicit PgStore(const std::string& url) : url_(with_defaults(url)), writer_conn_(url_) {
+    migrate(writer_conn_);
+    pg::Result r = writer_conn_.run("SELECT value FROM generation WHERE id = 1");
+    generation_.store(static_cast<std::uint64_t>(r.integer(0, 0)), std::memory_order_release);
+    thread_ = std::thread([this] { run_writer(); });
+  }
+  ~PgStore() override { close(); }
+
+  void read(const std::function<void(StoreReader&)>& work) override {
+    std::unique_ptr<Connection> c = acquire();
+    try {
+      c->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      PgAccess access(*c, /*locking=*/false);
+      work(access);
+      c->exec("COMMIT");
+    } catch (...) {
+      rollback(*c);
+      release(std::move(c));
+      throw;
+    }
+    release(std::move(c));
+  }
+
+  void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done,
+             Durability durability) override {
+    enqueue({std::move(work), std::nullopt, std::move(done), durability});
+  }
+
+  void record(Bookkeeping entry, std::function<void(std::exception_ptr)> done) override {
+    enqueue({{}, std::move(entry), std::move(done), Durability::process});
+  }
+
+  std::uint64_t generation() const override { return generation_.load(std::memory_order_acquire); }
+  bool shared() const override { return true; }
+
+  void close() override {
+    {
+      std::lock_guard lock(mutex_);
+      if (closing_) return;
+      closing_ = true;
+      cv_.notify_one();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  struct Job {
+    std::function<void(StoreWriter&)> work;
+    std::optional<Bookkeeping> record;
+    std::function<void(std::exception_ptr)> done;
+    Durability durability;
+  };
+
+  void enqueue(Job job) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!closing_) {
+        bool wake = queue_.empty() || job.durability == Durability::full;
+        if (job.durability == Durability::full) ++full_queued_;
+        queue_.push_back(std::move(job));
+        if (wake) cv_.notify_one();
+        return;
+      }
+    }
+    job.done(std::make_exception_ptr(pg::StoreError("store is closing")));
+  }
+
+  // A pooled connection, or a new one; one whose server went away is dropped, not reused.
+  std::unique_ptr<Connection> acquire() {
+    {
+      std::lock_guard lock(pool_mutex_);
+      while (!pool_.empty()) {
+        auto c = std::move(pool_.back());
+        pool_.pop_back();
+        if (c->ok()) return c;
+      }
+    }
+    return std::make_unique<Connection>(url_);
+  }
+  void release(std::unique_ptr<Connection> c) {
+    if (!c->ok()) return;
+    std::lock_guard lock(pool_mutex_);
+    if (pool_.size() < kPoolSize) pool_.push_back(std::move(c));
+  }
+
+  void run_writer() {
+    std::int64_t last_prune = 0;
+    std::size_t last_batch = 0;
+    for (;;) {
+      std::vector<Job> batch;
+      {
+        std::unique_lock lock(mutex_);
+        bool woken = cv_.wait_for(lock, std::chrono::seconds(1),
+                                  [this] { return closing_ || !queue_.empty(); });
+        if (!woken || (closing_ && queue_.empty())) {
+          last_batch = 0;
+          if (closing_) return;
+          continue;
+        }
+        if (!closing_ && last_batch > 1 && full_queued_ == 0 && queue_.size() < kFillTarget)
+          cv_.wait_for(lock, kLinger, [this] { return closing_ || full_queued_ > 0; });
+        while (!queue_.empty() && batch.size() < kMaxBatch) {
+          if (queue_.front().durability == Durability::full) --full_queued_;
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        last_batch = batch.size();
+      }
+      std::vector<std::exception_ptr> results(batch.size());
+      commit_batch(batch, results, last_prune);
+      for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
+    }
+  }
+
+  // Commits the batch; a connection lost before COMMIT was sent is made again and the batch
+  // run once more (the server rolled it back). A connection lost during COMMIT leaves the
+  // outcome unknown: those jobs fail with 503, never success.
+  void commit_batch(std::vector<Job>& batch, std::vector<std::exception_ptr>& results,
+                    std::int64_t& last_prune) {
+    for (int attempt = 0;; ++attempt) {
+      std::fill(results.begin(), results.end(), nullptr);
+      bool committing = false;
+      try {
+        if (!writer_conn_.ok()) writer_conn_.reset();
+        bool full = std::any_of(batch.begin(), batch.end(),
+                                [](const Job& j) { return j.durability == Durability::full; });
+        writer_conn_.exec("BEGIN");
+        if (!full) writer_conn_.exec("SET LOCAL synchronous_commit = off");
+        PgAccess access(writer_conn_, /*locking=*/true);
+        run_batch(access, batch, results);
+        std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+        if (now - last_prune >= 60) {
+          writer_conn_.run("DELETE FROM nonces WHERE expires < $1", pg::Params().integer(now));
+          last_prune = now;
+        }
+        std::optional<std::uint64_t> generation;
+        if (full) {
+          pg::Result r = writer_conn_.run(
+              "UPDATE generation SET value = value + 1 WHERE id = 1 RETURNING value");
+          generation = static_cast<std::uint64_t>(r.integer(0, 0));
+        }
+        committing = true;
+        writer_conn_.exec("COMMIT");
+        if (generation) raise_generation(*generation);
+        return;
+      } catch (const pg::Disconnected& e) {
+        if (!committing && attempt == 0) {
+          log_event("store", std::string("reconnecting: ") + e.what());
+          continue;
+        }
+        log_event("store", e.what());
+        fail_all(results,
+                 committing ? "the store did not confirm the change" : "the store is unreachable");
+        return;
+      } catch (...) {
+        rollback(writer_conn_);
+        for (auto& r : results) r = std::current_exception();
+        return;
+      }
+    }
+  }
+
+  static void fail_all(std::vector<std::exception_ptr>& results, const std::string& why) {
+    for (auto& r : results) r = std::make_exception_ptr(ServiceError(status::kUnavailable, why));
+  }
+
+  void raise_generation(std::uint64_t seen) {
+    std::uint64_t now = generation_.load(std::memory_order_acquire);
+    while (now < seen && !generation_.compare_exchange_weak(now, seen, std::memory_order_acq_rel)) {
+    }
+  }
+
+  // As the SQLite store's: jobs in their order, each in a savepoint; consecutive records in
+  // one statement. A lost connection is not a job's failure: it ends the whole batch.
+  static void run_batch(PgAccess& access, std::vector<Job>& batch,
+                        std::vector<std::exception_ptr>& results) {
+    std::vector<std::size_t> pending;
+    auto flush = [&] {
+      if (pending.empty()) return;
+      std::vector<const Bookkeeping*> entries;
+      for (std::size_t i : pending) entries.push_back(&*batch[i].record);
+      std::vector<std::exception_ptr> outcome(entries.size());
+      try {
+        access.nested([&] { access.insert_bookkeeping(entries, outcome); });
+      } catch (const pg::Disconnected&) {
+        throw;
+      } catch (...) {
+        std::fill(outcome.begin(), outcome.end(), std::current_exception());
+      }
+      for (std::size_t k = 0; k < pending.size(); ++k) results[pending[k]] = outcome[k];
+      pending.clear();
+    };
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].record) {
+        pending.push_back(i);
+        continue;
+      }
+      flush();
+      try {
+        access.nested([&] { batch[i].work(access); });
+      } catch (const pg::Disconnected&) {
+        throw;
+      } catch (...) {
+        results[i] = std::current_exception();
+      }
+    }
+    flush();
+  }
+
+  std::string url_;
+  Connection writer_conn_;
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<Connection>> pool_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  std::size_t full_queued_ = 0;
+  bool closing_ = false;
+  std::atomic<std::uint64_t> generation_{0};
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_postgres_store(const std::string& url) {
+  return std::make_unique<PgStore>(url);
+}
+
+}  // namespace recrypt::service
