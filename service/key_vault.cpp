@@ -17,6 +17,11 @@
 
 namespace recrypt::service {
 
+namespace {
+// The additional data of the check value: no row's context (group|member|key) reads like it.
+constexpr std::string_view kCheckContext = "recryptd service key check";
+}  // namespace
+
 void KeyVault::SecureFree::operator()(std::uint8_t* p) const noexcept {
   OPENSSL_secure_clear_free(p, kAes256KeySize);
 }
@@ -87,6 +92,17 @@ SecureBytes KeyVault::open(ByteView sealed, std::string_view context) const {
                 sealed.last(kGcmTagSize), out))
     refuse(status::kInternal, "stored recryption key does not open with this service key");
   return out;
+}
+
+Bytes KeyVault::check_value() const { return seal({}, kCheckContext); }
+
+bool KeyVault::matches(ByteView check_value) const {
+  try {
+    open(check_value, kCheckContext);
+    return true;
+  } catch (const ServiceError&) {
+    return false;
+  }
 }
 
 }  // namespace recrypt::service

@@ -24,6 +24,12 @@ class KeyVault {
   // Throws ServiceError(500) when the value does not open (wrong key file, damaged row).
   SecureBytes open(ByteView sealed, std::string_view context) const;
 
+  // A value only this key makes and opens, sealed anew each time: a shared store keeps one,
+  // so that a recryptd started with another key (a missing key file makes a new one) is
+  // refused before it seals a recryption key no other instance could open.
+  Bytes check_value() const;
+  bool matches(ByteView check_value) const;
+
   // True when the key sits in the secure heap rather than in ordinary memory.
   bool key_in_secure_heap() const noexcept;
 

@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
       throw std::runtime_error("--db with a PostgreSQL URI needs --service-key");
     std::unique_ptr<Store> store = open_store(db);
     KeyVault vault = KeyVault::open(key_file.empty() ? db + ".key" : key_file);
+    store->check_service_key(vault);
     Server http(server);
     http.bind();
     std::string where =

@@ -1,7 +1,7 @@
 // recryptd's PostgreSQL schema: the migrations from an empty database to the current version.
 // Version 1 is SQLite's version 5 in PostgreSQL's types, plus what several recryptd on one
-// database need: the store's generation (table generation), and an index by time of the
-// answered recryptions that quotas count.
+// database need: the store's generation (table generation), the service key's check value
+// (table service_key), and an index by time of the answered recryptions that quotas count.
 #include "service/pg_schema.hpp"
 
 #include <iterator>
@@ -54,7 +54,8 @@ constexpr const char* kMigrations[] = {
                             UNIQUE(group_id, member, agreement));
        CREATE INDEX reviews_pending ON reviews(group_id, state, id);
        CREATE TABLE generation(id integer PRIMARY KEY CHECK (id = 1), value bigint NOT NULL);
-       INSERT INTO generation VALUES(1, 0);)",
+       INSERT INTO generation VALUES(1, 0);
+       CREATE TABLE service_key(id integer PRIMARY KEY CHECK (id = 1), check_value bytea NOT NULL);)",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -7,10 +7,18 @@
 // generation (table generation) goes up in the same transaction. Durability::process: the
 // transaction commits with synchronous_commit off: visible to every recryptd and safe from a
 // crash of recryptd before the answer, on the server's disk within three wal_writer_delay.
+//
+// The generation is what the service's read caches are checked against. Another recryptd's
+// change raises it in the database and notifies (NOTIFY recrypt_generation); a listener
+// thread here raises this store's generation() on each notification, so this instance's
+// caches are retired as soon as the change is committed and the notification arrives.
+#include <poll.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <ctime>
 #include <deque>
 #include <mutex>
@@ -19,6 +27,7 @@
 
 #include "base/error.hpp"
 #include "protocol/service/service_error.hpp"
+#include "service/key_vault.hpp"
 #include "service/pg.hpp"
 #include "service/pg_access.hpp"
 #include "service/pg_schema.hpp"
@@ -53,6 +62,7 @@ class PgStore : public Store {
     pg::Result r = writer_conn_.run("SELECT value FROM generation WHERE id = 1");
     generation_.store(static_cast<std::uint64_t>(r.integer(0, 0)), std::memory_order_release);
     thread_ = std::thread([this] { run_writer(); });
+    listener_ = std::thread([this] { run_listener(); });
   }
   ~PgStore() override { close(); }
 
@@ -83,6 +93,19 @@ class PgStore : public Store {
   std::uint64_t generation() const override { return generation_.load(std::memory_order_acquire); }
   bool shared() const override { return true; }
 
+  void check_service_key(const KeyVault& vault) override {
+    Bytes check = vault.check_value();
+    std::unique_ptr<Connection> c = acquire();
+    c->run("INSERT INTO service_key(id, check_value) VALUES(1, $1) ON CONFLICT(id) DO NOTHING",
+           pg::Params().bytes(check));
+    pg::Result r = c->run("SELECT check_value FROM service_key WHERE id = 1");
+    release(std::move(c));
+    if (!vault.matches(r.bytes(0, 0)))
+      throw pg::StoreError(
+          "the service key is not the one this database's recryption keys are sealed with "
+          "(every recryptd of one database needs the same --service-key file)");
+  }
+
   void close() override {
     {
       std::lock_guard lock(mutex_);
@@ -91,6 +114,8 @@ class PgStore : public Store {
       cv_.notify_one();
     }
     if (thread_.joinable()) thread_.join();
+    stopping_.store(true, std::memory_order_release);
+    if (listener_.joinable()) listener_.join();
   }
 
  private:
@@ -188,6 +213,9 @@ class PgStore : public Store {
           pg::Result r = writer_conn_.run(
               "UPDATE generation SET value = value + 1 WHERE id = 1 RETURNING value");
           generation = static_cast<std::uint64_t>(r.integer(0, 0));
+          // Delivered to every listening recryptd when (and only if) this commits.
+          writer_conn_.run("SELECT pg_notify('recrypt_generation', $1)",
+                           pg::Params().integer(static_cast<std::int64_t>(*generation)));
         }
         committing = true;
         writer_conn_.exec("COMMIT");
@@ -206,6 +234,39 @@ class PgStore : public Store {
         rollback(writer_conn_);
         for (auto& r : results) r = std::current_exception();
         return;
+      }
+    }
+  }
+
+  // Raises generation() to each value another recryptd's change notifies. After (re)connecting
+  // it reads the current value: notifications sent while it was away are lost.
+  void run_listener() {
+    std::unique_ptr<Connection> c;
+    auto backoff = std::chrono::milliseconds(50);
+    while (!stopping_.load(std::memory_order_acquire)) {
+      try {
+        if (!c || !c->ok()) {
+          c = std::make_unique<Connection>(url_);
+          c->exec("LISTEN recrypt_generation");
+          pg::Result r = c->run("SELECT value FROM generation WHERE id = 1");
+          raise_generation(static_cast<std::uint64_t>(r.integer(0, 0)));
+          backoff = std::chrono::milliseconds(50);
+        }
+        // A short timeout: close() waits for this thread.
+        pollfd p{PQsocket(c->get()), POLLIN, 0};
+        ::poll(&p, 1, 200);
+        if (PQconsumeInput(c->get()) == 0) {
+          c.reset();
+          continue;
+        }
+        while (PGnotify* n = PQnotifies(c->get())) {
+          raise_generation(std::strtoull(n->extra, nullptr, 10));
+          PQfreemem(n);
+        }
+      } catch (const pg::StoreError&) {
+        c.reset();
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
       }
     }
   }
@@ -268,6 +329,8 @@ class PgStore : public Store {
   bool closing_ = false;
   std::atomic<std::uint64_t> generation_{0};
   std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::thread listener_;
 };
 
 }  // namespace

@@ -21,6 +21,8 @@
 
 namespace recrypt::service {
 
+class KeyVault;
+
 // A key that may sign requests: a profile's own signing key (encryption_id empty) or one of
 // its devices' signing keys (with that device's encryption key id).
 struct SignerRecord {
@@ -182,6 +184,10 @@ class Store {
   // process, is the authority on which nonces were seen, and an in-memory replay cache is only
   // a first filter, never refilled from the store.
   virtual bool shared() const { return false; }
+  // Refuses (throws) a service key other than the one the store's recryption keys are sealed
+  // with; a shared store remembers the first key's check value. The SQLite store keeps its
+  // key file beside the database and checks nothing.
+  virtual void check_service_key(const KeyVault& vault) { (void)vault; }
 };
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path);

@@ -258,6 +258,22 @@ TEST(RecryptdProcessTest, APostgresSchemaNewerThanTheBinaryIsRefused) {
       << server.log();
 }
 
+// Every recryptd of one database needs the one service key: a second key (here a key file
+// lost, which recryptd replaces with a new key) would seal recryption keys no other instance
+// could open, so recryptd refuses to start with it.
+TEST(RecryptdProcessTest, AnotherServiceKeyIsRefusedOnASharedStore) {
+  if (!RecryptdProcess::on_postgres()) GTEST_SKIP() << "SQLite keeps its key beside the database";
+  RecryptdProcess a;
+  a.start();
+  a.stop();
+  std::filesystem::remove(a.dir() / "service.key");
+  EXPECT_THROW(a.start(), std::runtime_error);
+  EXPECT_NE(a.log().find("the service key is not the one this database's recryption keys are "
+                         "sealed with"),
+            std::string::npos)
+      << a.log();
+}
+
 // Two recryptd started at once on an empty database: one migrates, the other waits for it
 // (an advisory lock) and finds the schema made; both serve.
 TEST(RecryptdProcessTest, TwoInstancesStartingTogetherMigrateOnce) {
