@@ -187,22 +187,43 @@ class PgStore : public Store {
     }
   }
 
-  // Commits the batch; a connection lost before COMMIT was sent is made again and the batch
-  // run once more (the server rolled it back). A connection lost during COMMIT leaves the
-  // outcome unknown: those jobs fail with 503, never success.
+  // Commits the batch: each change (Durability::full) in a transaction of its own, each run of
+  // other jobs in one. A change locks its group's row until it commits; two changes of two
+  // groups in one transaction could lock them in the opposite order of another recryptd's and
+  // deadlock, and one change's failure would fail the others.
   void commit_batch(std::vector<Job>& batch, std::vector<std::exception_ptr>& results,
                     std::int64_t& last_prune) {
+    std::size_t start = 0;
+    while (start < batch.size()) {
+      std::size_t end = start + 1;
+      if (batch[start].durability != Durability::full)
+        while (end < batch.size() && batch[end].durability != Durability::full) ++end;
+      commit_segment(batch, start, end, results, last_prune);
+      start = end;
+    }
+  }
+
+  // Commits jobs [start, end). A connection lost before COMMIT was sent is made again and the
+  // jobs run once more (the server rolled them back), and so is a change the server aborted
+  // as a deadlock or serialization failure. A connection lost during COMMIT leaves the
+  // outcome unknown: those jobs fail with 503, never success.
+  void commit_segment(std::vector<Job>& batch, std::size_t start, std::size_t end,
+                      std::vector<std::exception_ptr>& results, std::int64_t& last_prune) {
+    bool full = batch[start].durability == Durability::full;
     for (int attempt = 0;; ++attempt) {
-      std::fill(results.begin(), results.end(), nullptr);
+      std::fill(results.begin() + static_cast<std::ptrdiff_t>(start),
+                results.begin() + static_cast<std::ptrdiff_t>(end), nullptr);
       bool committing = false;
       try {
         if (!writer_conn_.ok()) writer_conn_.reset();
-        bool full = std::any_of(batch.begin(), batch.end(),
-                                [](const Job& j) { return j.durability == Durability::full; });
         writer_conn_.exec("BEGIN");
         if (!full) writer_conn_.exec("SET LOCAL synchronous_commit = off");
-        PgAccess access(writer_conn_, /*locking=*/true);
-        run_batch(access, batch, results);
+        PgAccess access(writer_conn_, /*locking=*/full);
+        run_jobs(access, batch, start, end, results);
+        if (full && attempt == 0 && is_retry(results[start])) {
+          rollback(writer_conn_);
+          continue;
+        }
         std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
         if (now - last_prune >= 60) {
           writer_conn_.run("DELETE FROM nonces WHERE expires < $1", pg::Params().integer(now));
@@ -227,14 +248,25 @@ class PgStore : public Store {
           continue;
         }
         log_event("store", e.what());
-        fail_all(results,
-                 committing ? "the store did not confirm the change" : "the store is unreachable");
+        fail(results, start, end,
+             committing ? "the store did not confirm the change" : "the store is unreachable");
         return;
       } catch (...) {
         rollback(writer_conn_);
-        for (auto& r : results) r = std::current_exception();
+        for (std::size_t i = start; i < end; ++i) results[i] = std::current_exception();
         return;
       }
+    }
+  }
+
+  static bool is_retry(const std::exception_ptr& e) {
+    if (!e) return false;
+    try {
+      std::rethrow_exception(e);
+    } catch (const pg::Retry&) {
+      return true;
+    } catch (...) {
+      return false;
     }
   }
 
@@ -271,8 +303,10 @@ class PgStore : public Store {
     }
   }
 
-  static void fail_all(std::vector<std::exception_ptr>& results, const std::string& why) {
-    for (auto& r : results) r = std::make_exception_ptr(ServiceError(status::kUnavailable, why));
+  static void fail(std::vector<std::exception_ptr>& results, std::size_t start, std::size_t end,
+                   const std::string& why) {
+    for (std::size_t i = start; i < end; ++i)
+      results[i] = std::make_exception_ptr(ServiceError(status::kUnavailable, why));
   }
 
   void raise_generation(std::uint64_t seen) {
@@ -283,8 +317,8 @@ class PgStore : public Store {
 
   // As the SQLite store's: jobs in their order, each in a savepoint; consecutive records in
   // one statement. A lost connection is not a job's failure: it ends the whole batch.
-  static void run_batch(PgAccess& access, std::vector<Job>& batch,
-                        std::vector<std::exception_ptr>& results) {
+  static void run_jobs(PgAccess& access, std::vector<Job>& batch, std::size_t start,
+                       std::size_t end, std::vector<std::exception_ptr>& results) {
     std::vector<std::size_t> pending;
     auto flush = [&] {
       if (pending.empty()) return;
@@ -301,7 +335,7 @@ class PgStore : public Store {
       for (std::size_t k = 0; k < pending.size(); ++k) results[pending[k]] = outcome[k];
       pending.clear();
     };
-    for (std::size_t i = 0; i < batch.size(); ++i) {
+    for (std::size_t i = start; i < end; ++i) {
       if (batch[i].record) {
         pending.push_back(i);
         continue;
