@@ -66,19 +66,20 @@ class PgStore : public Store {
   }
   ~PgStore() override { close(); }
 
+  // A pooled connection learns that its server went away (restarted, failed over) only when
+  // used: such a read is run once more on a new connection. A server still unreachable then
+  // is the client's 503, as for writes.
   void read(const std::function<void(StoreReader&)>& work) override {
-    std::unique_ptr<Connection> c = acquire();
-    try {
-      c->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      PgAccess access(*c, /*locking=*/false);
-      work(access);
-      c->exec("COMMIT");
-    } catch (...) {
-      rollback(*c);
-      release(std::move(c));
-      throw;
+    for (int attempt = 0;; ++attempt) {
+      try {
+        read_once(work);
+        return;
+      } catch (const pg::Disconnected& e) {
+        if (attempt == 0) continue;
+        log_event("store", e.what());
+        refuse(status::kUnavailable, "the store is unreachable");
+      }
     }
-    release(std::move(c));
   }
 
   void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done,
@@ -138,6 +139,21 @@ class PgStore : public Store {
       }
     }
     job.done(std::make_exception_ptr(pg::StoreError("store is closing")));
+  }
+
+  void read_once(const std::function<void(StoreReader&)>& work) {
+    std::unique_ptr<Connection> c = acquire();
+    try {
+      c->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      PgAccess access(*c, /*locking=*/false);
+      work(access);
+      c->exec("COMMIT");
+    } catch (...) {
+      rollback(*c);
+      release(std::move(c));
+      throw;
+    }
+    release(std::move(c));
   }
 
   // A pooled connection, or a new one; one whose server went away is dropped, not reused.

@@ -49,15 +49,25 @@ std::filesystem::path make_dir() {
 RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args)
     : extra_args_(std::move(extra_args)), dir_(make_dir()), service_key_(dir_ / "service.key") {
   if (on_postgres()) {
-    database_ = test_cluster().create_database();
+    cluster_ = &test_cluster();
+    database_ = cluster_->create_database();
     owns_database_ = true;
   }
 }
+
+RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args, PostgresServer& cluster)
+    : extra_args_(std::move(extra_args)),
+      dir_(make_dir()),
+      cluster_(&cluster),
+      database_(cluster.create_database()),
+      owns_database_(true),
+      service_key_(dir_ / "service.key") {}
 
 RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args,
                                  const RecryptdProcess& same_store)
     : extra_args_(std::move(extra_args)),
       dir_(make_dir()),
+      cluster_(same_store.cluster_),
       database_(same_store.database_),
       service_key_(same_store.service_key_) {
   if (!on_postgres()) throw std::runtime_error("only a PostgreSQL store is shared");
@@ -68,7 +78,7 @@ RecryptdProcess::~RecryptdProcess() {
   // A few MB each: a run of the suite would otherwise fill the cluster's disk.
   if (owns_database_) {
     try {
-      test_cluster().run_sql("postgres", "DROP DATABASE " + database_ + " WITH (FORCE)");
+      cluster_->run_sql("postgres", "DROP DATABASE " + database_ + " WITH (FORCE)");
     } catch (const std::exception&) {
       // Left for pg.cluster.stop, which removes the whole cluster.
     }
@@ -97,13 +107,13 @@ bool RecryptdProcess::on_postgres() {
 }
 
 std::string RecryptdProcess::store_url() const {
-  return database_.empty() ? db().string() : test_cluster().url(database_);
+  return database_.empty() ? db().string() : cluster_->url(database_);
 }
 
 void RecryptdProcess::edit_database(const std::string& sql) {
   stop();
   if (!database_.empty()) {
-    test_cluster().run_sql(database_, sql);
+    cluster_->run_sql(database_, sql);
     start();
     return;
   }

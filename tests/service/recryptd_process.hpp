@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/child_process.hpp"
+#include "tests/service/postgres_server.hpp"
 
 namespace recrypt::test {
 
@@ -20,6 +21,9 @@ class RecryptdProcess {
   // (on_postgres()) to --db URI --service-key DIR/service.key, URI a new database of the
   // test cluster: $RECRYPT_TEST_PG's (the ctest fixture pg), else one this process starts.
   explicit RecryptdProcess(std::vector<std::string> extra_args = {});
+  // On PostgreSQL, a recryptd on a new database of `cluster` rather than of the test cluster
+  // (a test that restarts or stops its server).
+  RecryptdProcess(std::vector<std::string> extra_args, PostgresServer& cluster);
   // A second recryptd on the store (and with the service key) of `same_store`.
   RecryptdProcess(std::vector<std::string> extra_args, const RecryptdProcess& same_store);
   ~RecryptdProcess();
@@ -58,7 +62,8 @@ class RecryptdProcess {
  private:
   std::vector<std::string> extra_args_;
   std::filesystem::path dir_;
-  std::string database_;        // on PostgreSQL: the database's name
+  PostgresServer* cluster_ = nullptr;  // on PostgreSQL: where database_ is
+  std::string database_;               // on PostgreSQL: the database's name
   bool owns_database_ = false;  // made for this server (dropped with it), not shared from another
   std::filesystem::path service_key_;
   ChildProcess process_;

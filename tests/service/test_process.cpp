@@ -274,6 +274,41 @@ TEST(RecryptdProcessTest, AnotherServiceKeyIsRefusedOnASharedStore) {
       << a.log();
 }
 
+// PostgreSQL restarts (an upgrade, a failover) under a running recryptd: while it is down,
+// requests are answered 503, and once it is back recryptd serves again on new connections,
+// without a restart of its own.
+TEST(RecryptdProcessTest, ServesAgainAfterPostgresRestarts) {
+  if (!RecryptdProcess::on_postgres()) GTEST_SKIP() << "an embedded store";
+  PostgresServer cluster = PostgresServer::start_new();
+  RecryptdProcess server({}, cluster);
+  server.start();
+  auto alice = make_person("alice@example.com");
+  auto bob = make_person("bob@example.com");
+  auto publish = [&](const TestPerson& p) {
+    service::Client(server.url(), server.audience(), p.profile_signer(), p.id())
+        .publish_profile({p.token()}, p.profile_signer(), p.id());
+  };
+  auto read = [&] {
+    service::Client c(server.url(), server.audience(), alice->profile_signer(), alice->id());
+    service::GetProfileRequest by_id;
+    by_id.id = alice->id();
+    return c.get_profile(by_id).profile;
+  };
+  publish(*alice);
+  ASSERT_FALSE(read().empty());
+  pid_t pid = server.pid();
+
+  cluster.stop();
+  EXPECT_EQ(outcome_of([&] { publish(*bob); }), "503 the store is unreachable");
+  EXPECT_EQ(outcome_of([&] { read(); }), "503 the store is unreachable");
+
+  cluster.start();
+  EXPECT_EQ(outcome_of([&] { publish(*bob); }), "201 OK");
+  EXPECT_FALSE(read().empty());
+  EXPECT_EQ(server.pid(), pid);
+  EXPECT_TRUE(server.running());
+}
+
 // Two recryptd started at once on an empty database: one migrates, the other waits for it
 // (an advisory lock) and finds the schema made; both serve.
 TEST(RecryptdProcessTest, TwoInstancesStartingTogetherMigrateOnce) {
