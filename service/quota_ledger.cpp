@@ -55,7 +55,14 @@ QuotaLedger::Admission QuotaLedger::admit(const std::string& group_id, const std
   }
   std::deque<std::int64_t>& times = g->times[member];
   while (!times.empty() && times.front() <= now - kDay) times.pop_front();
+  Admission a = judge(times, quota, own, now);
+  // The clock may have stepped back: keep the times in order.
+  if (a.admitted) times.insert(std::upper_bound(times.begin(), times.end(), now), now);
+  return a;
+}
 
+QuotaLedger::Admission QuotaLedger::judge(const std::deque<std::int64_t>& times, const Quota& quota,
+                                          bool own, std::int64_t now) {
   const Limit hour{quota.per_hour, kHour, "hour"};
   const Limit day{quota.per_day, kDay, "day"};
   std::int64_t hour_wait = wait_for(times, hour, now);
@@ -66,8 +73,6 @@ QuotaLedger::Admission QuotaLedger::admit(const std::string& group_id, const std
     std::int64_t wait = by_day ? day_wait : hour_wait;
     return {false, 0, wait, refusal(by_day ? day : hour, own, wait)};
   }
-  // The clock may have stepped back: keep the times in order.
-  times.insert(std::upper_bound(times.begin(), times.end(), now), now);
   return {true, now, 0, {}};
 }
 

@@ -47,6 +47,12 @@ class QuotaLedger {
   // most once per group until forget(); what it throws goes to the caller, nothing counted.
   Admission admit(const std::string& group, const std::string& member, const Quota& quota, bool own,
                   const History& history);
+  // The rule alone: whether one more recryption at `now` fits `quota`, given the member's
+  // answered recryptions `times` (oldest first; those older than a day are ignored). Admitted:
+  // `at` is `now`. A store shared by several recryptd judges with it in the transaction that
+  // counts, so that the instances cannot pass a quota together.
+  static Admission judge(const std::deque<std::int64_t>& times, const Quota& quota, bool own,
+                         std::int64_t now);
   // A recryption admitted at `at` was not answered after all: it no longer counts.
   void release(const std::string& group, const std::string& member, std::int64_t at);
   // The group has no quota any more: its answers are not counted from now on, so what is kept

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <deque>
 #include <latch>
 #include <thread>
 #include <vector>
@@ -52,6 +53,21 @@ TEST_F(QuotaLedgerTest, RefusesOverTheHourlyLimitAndNamesIt) {
   EXPECT_EQ(refused.retry_after, 3500);
   EXPECT_EQ(refused.reason,
             "quota exceeded: 3 recryptions per hour for this member; retry in 3500 s");
+}
+
+// The rule without the ledger's memory, as a shared store applies it to what its audit counts.
+TEST(QuotaJudge, JudgesTheTimesItIsGiven) {
+  std::deque<std::int64_t> times{kStart - QuotaLedger::kDay, kStart, kStart + 10, kStart + 20};
+  auto refused = QuotaLedger::judge(times, Quota{3, 0}, /*own=*/false, kStart + 100);
+  EXPECT_FALSE(refused.admitted);
+  EXPECT_EQ(refused.retry_after, 3500);
+  EXPECT_EQ(refused.reason,
+            "quota exceeded: 3 recryptions per hour for each member of this group; retry in "
+            "3500 s");
+  times.pop_back();  // two left in the hour (the one a day old counts for neither): room
+  auto admitted = QuotaLedger::judge(times, Quota{3, 0}, /*own=*/false, kStart + 100);
+  EXPECT_TRUE(admitted.admitted);
+  EXPECT_EQ(admitted.at, kStart + 100);
 }
 
 TEST_F(QuotaLedgerTest, TheHourSlides) {
