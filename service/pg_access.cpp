@@ -1,6 +1,10 @@
 // The PostgreSQL Store's row mapping: each record to and from the columns of its table.
 #include "service/pg_access.hpp"
 
+#include <algorithm>
+#include <deque>
+#include <map>
+
 #include "protocol/service/service_error.hpp"
 
 namespace recrypt::service {
@@ -299,14 +303,50 @@ void PgAccess::append_audit(const AuditRecord& r) {
           .text(r.agreement));
 }
 
+std::vector<std::optional<QuotaLedger::Admission>> PgAccess::judge_quotas(
+    const std::vector<const Bookkeeping*>& entries) {
+  std::vector<std::optional<QuotaLedger::Admission>> out(entries.size());
+  // (group, member) -> its answered recryptions of the last day, oldest first.
+  std::map<std::pair<std::string, std::string>, std::deque<std::int64_t>> times;
+  for (const Bookkeeping* b : entries)
+    if (b->charge) times[{b->charge->group_id, b->charge->member_id}];
+  if (times.empty()) return out;
+  std::int64_t newest = 0;
+  for (const Bookkeeping* b : entries) newest = std::max(newest, b->audit.time);
+  // Held to the commit, in one order (the map's) in every recryptd: whoever counts a member
+  // next waits for this count's records to be committed, and sees them.
+  for (auto& [key, answered] : times) {
+    c_.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+           Params().text("quota:" + key.first + "|" + key.second));
+    Result r = c_.run(
+        "SELECT time FROM audit WHERE group_id = $1 AND member = $2 AND txn = 'RecryptData' "
+        "AND status = 201 AND time > $3 ORDER BY time",
+        Params().text(key.first).text(key.second).integer(newest - QuotaLedger::kDay));
+    for (int i = 0; i < r.rows(); ++i) answered.push_back(r.integer(i, 0));
+  }
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Bookkeeping& b = *entries[i];
+    if (!b.charge) continue;
+    std::deque<std::int64_t>& answered = times[{b.charge->group_id, b.charge->member_id}];
+    out[i] = QuotaLedger::judge(answered, b.charge->quota, b.charge->own, b.audit.time);
+    if (out[i]->admitted)
+      answered.insert(std::upper_bound(answered.begin(), answered.end(), b.audit.time),
+                      b.audit.time);
+  }
+  return out;
+}
+
 void PgAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& entries,
                                   std::vector<std::exception_ptr>& results) {
+  // Recryptions over their quota are stored as refused (429), and answered so.
+  std::vector<std::optional<QuotaLedger::Admission>> quota = judge_quotas(entries);
   // All entries go in as one JSON array: one statement, one round trip, whatever their number.
   // The audit records follow the entries' order; only entries whose nonce was new are stored.
   Json rows = Json::array();
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Bookkeeping& b = *entries[i];
     const AuditRecord& a = b.audit;
+    bool refused = quota[i] && !quota[i]->admitted;
     rows.push_back({{"ord", i},
                     {"nonce", b.nonce},
                     {"expires", b.nonce_expires},
@@ -316,8 +356,8 @@ void PgAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& entries
                     {"member", a.member},
                     {"device", a.device},
                     {"key_id", a.key_id},
-                    {"status", a.status},
-                    {"description", a.description},
+                    {"status", refused ? status::kTooManyRequests : a.status},
+                    {"description", refused ? quota[i]->reason : a.description},
                     {"document", a.document},
                     {"agreement", a.agreement}});
   }
@@ -336,11 +376,11 @@ void PgAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& entries
   std::vector<bool> stored(entries.size(), false);
   for (int i = 0; i < r.rows(); ++i) stored.at(static_cast<std::size_t>(r.integer(i, 0))) = true;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (stored[i]) continue;
-    try {
-      refuse(status::kUnauthorized, "request is a replay (nonce already seen)");
-    } catch (...) {
-      results[i] = std::current_exception();
+    if (!stored[i]) {
+      results[i] = std::make_exception_ptr(
+          ServiceError(status::kUnauthorized, "request is a replay (nonce already seen)"));
+    } else if (quota[i] && !quota[i]->admitted) {
+      results[i] = std::make_exception_ptr(QuotaRefused(quota[i]->reason, quota[i]->retry_after));
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "service/pg.hpp"
+#include "service/quota_ledger.hpp"
 #include "service/store.hpp"
 
 namespace recrypt::service {
@@ -61,13 +62,19 @@ class PgAccess : public StoreWriter {
                      const std::string& decided_by, std::int64_t decided) override;
   // The nonces and audit records of `entries`, in one statement. An entry whose nonce another
   // request (of any recryptd) stored first is refused: its result is set to a
-  // ServiceError(401) and its audit record is not stored.
+  // ServiceError(401) and its audit record is not stored. An entry over its quota is stored
+  // as refused (429) and its result set to QuotaRefused.
   void insert_bookkeeping(const std::vector<const Bookkeeping*>& entries,
                           std::vector<std::exception_ptr>& results);
 
   void nested(const std::function<void()>& work) override;
 
  private:
+  // For each entry with a QuotaCharge, whether its quota admits it, counted under a lock of
+  // its (group, member) against the audit and the entries before it.
+  std::vector<std::optional<QuotaLedger::Admission>> judge_quotas(
+      const std::vector<const Bookkeeping*>& entries);
+
   pg::Connection& c_;
   bool locking_;
   int depth_ = 0;  // savepoints open, for their names

@@ -139,7 +139,9 @@ ReadCache::Plan Service::recrypt_plan(Authenticated& a, const RecryptDataRequest
 }
 
 std::int64_t Service::charge_quota(const tx::RecryptPlan& plan, std::int64_t& retry_after) {
-  if (!plan.counted) return 0;
+  // A shared store counts in its own transaction (Bookkeeping::charge): a ledger in this
+  // process would not see the other instances' answers.
+  if (!plan.counted || store_.shared()) return 0;
   auto history = [&](std::int64_t since) {
     QuotaLedger::Answered times;
     try {
@@ -170,6 +172,8 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   // Where the recryption counts against a quota: released again if it is not answered.
   std::shared_ptr<const tx::RecryptPlan> charged;
   std::int64_t charged_at = 0;
+  // The plan, for a shared store's count of the quota.
+  std::shared_ptr<const tx::RecryptPlan> counted;
   try {
     auto req = RecryptDataRequest::from_json(body);
     // Which document it was, for the audit: as the client states it, and the key agreement
@@ -177,6 +181,7 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
     a.note.document = req.document;
     a.note.agreement = udf::key_fingerprint(req.epk);
     ReadCache::Plan plan = recrypt_plan(a, req);
+    counted = plan;
     // The quota first: a member over it is refused before anything else is asked or stored.
     // A recryption not answered after all (held for review, denied) is taken back below.
     charged_at = charge_quota(*plan, retry_after);
@@ -208,6 +213,9 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   const RequestClaims& c = a.caller.claims;
   Bookkeeping entry{nonce_key(c), c.iat + config_.skew_seconds + 1,
                     audit_record(type, a.caller, a.note, status, description)};
+  if (store_.shared() && status == status::kOk && counted && !counted->quota.unlimited())
+    entry.charge =
+        QuotaCharge{counted->group_id, counted->member_id, counted->quota, counted->own_quota};
   Reply reply = make_reply(type, status, description, std::move(result));
   reply.kid = a.caller.signer.kid;
   reply.group = a.note.group;
@@ -217,6 +225,12 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
     if (failure) {
       if (charged) quotas.release(charged->group_id, charged->member_id, charged_at);
       Reply failed = store_failure(type, failure);
+      try {
+        std::rethrow_exception(failure);
+      } catch (const QuotaRefused& e) {
+        failed.retry_after = e.retry_after();
+      } catch (...) {
+      }
       failed.kid = std::move(reply.kid);
       failed.group = std::move(reply.group);
       return done(std::move(failed));

@@ -18,6 +18,7 @@
 #include "protocol/service/group_policy.hpp"
 #include "protocol/service/member_entry.hpp"
 #include "protocol/service/messages.hpp"
+#include "protocol/service/service_error.hpp"
 
 namespace recrypt::service {
 
@@ -142,12 +143,35 @@ class StoreWriter : public StoreReader {
   virtual void nested(const std::function<void()>& work) = 0;
 };
 
+// A recryption that a shared store counts against a quota itself (Store::shared()): in the
+// transaction that stores its audit record, against the answered recryptions every recryptd
+// stored, so that several instances cannot pass a quota together.
+struct QuotaCharge {
+  std::string group_id;
+  std::string member_id;
+  Quota quota;
+  bool own = false;  // the member's own quota, not the group's default (for the wording)
+};
+
+// A recryption over its quota, found by the store: the audit record says 429 with `what()`,
+// the nonce is kept, and the request is answered 429 with Retry-After.
+class QuotaRefused : public ServiceError {
+ public:
+  QuotaRefused(const std::string& reason, std::int64_t retry_after)
+      : ServiceError(status::kTooManyRequests, reason), retry_after_(retry_after) {}
+  std::int64_t retry_after() const noexcept { return retry_after_; }
+
+ private:
+  std::int64_t retry_after_;
+};
+
 // What a request that changed nothing else leaves in the store: its seen nonce and its audit
-// record.
+// record, and for a RecryptData answered 201 on a shared store, what its quota is.
 struct Bookkeeping {
   std::string nonce;
   std::int64_t nonce_expires = 0;
   AuditRecord audit;
+  std::optional<QuotaCharge> charge = std::nullopt;
 };
 
 // How durable a write must be before its `done` runs.

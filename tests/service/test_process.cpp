@@ -310,11 +310,16 @@ TEST(RecryptdProcessTest, ServesAgainAfterPostgresRestarts) {
 }
 
 // Two recryptd started at once on an empty database: one migrates, the other waits for it
-// (an advisory lock) and finds the schema made; both serve.
+// (an advisory lock) and finds the schema made; both serve. Their service key is made before,
+// as a deployment hands one key to every instance (two instances that each made a key at
+// once would hold two keys, and one would be refused).
 TEST(RecryptdProcessTest, TwoInstancesStartingTogetherMigrateOnce) {
   if (!RecryptdProcess::on_postgres()) GTEST_SKIP() << "a store of its own per recryptd";
   RecryptdProcess a;
   RecryptdProcess b({}, a);
+  std::string make_key = "head -c 32 /dev/urandom > " + (a.dir() / "service.key").string() +
+                         " && chmod 600 " + (a.dir() / "service.key").string();
+  ASSERT_EQ(std::system(make_key.c_str()), 0);
   std::thread other([&] { b.start(); });
   a.start();
   other.join();
