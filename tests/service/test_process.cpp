@@ -320,9 +320,24 @@ TEST(RecryptdProcessTest, TwoInstancesStartingTogetherMigrateOnce) {
   std::string make_key = "head -c 32 /dev/urandom > " + (a.dir() / "service.key").string() +
                          " && chmod 600 " + (a.dir() / "service.key").string();
   ASSERT_EQ(std::system(make_key.c_str()), 0);
-  std::thread other([&] { b.start(); });
-  a.start();
+  // What the other thread's start throws is rethrown here: escaping the thread, it would end
+  // the test process and leave both servers running.
+  std::exception_ptr failed;
+  std::thread other([&] {
+    try {
+      b.start();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  try {
+    a.start();
+  } catch (...) {
+    other.join();
+    throw;
+  }
   other.join();
+  if (failed) std::rethrow_exception(failed);
   ASSERT_TRUE(a.running());
   ASSERT_TRUE(b.running());
   a.edit_database(
