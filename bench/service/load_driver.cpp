@@ -108,7 +108,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 }  // namespace
 
-LoadResult drive_load(std::uint16_t port, const std::string& audience,
+LoadResult drive_load(const std::vector<std::uint16_t>& ports, const std::string& audience,
                       const test::TestPerson& member, const test::TestGroup& group,
                       const std::vector<Point>& ephemerals, int connections, int threads,
                       double seconds) {
@@ -124,11 +124,11 @@ LoadResult drive_load(std::uint16_t port, const std::string& audience,
   // threads, so nothing wakes another thread or waits on a shared queue's lock.
   std::vector<std::unique_ptr<net::io_context>> loops;
   for (int i = 0; i < threads; ++i) loops.push_back(std::make_unique<net::io_context>(1));
-  tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
+  auto loopback = net::ip::make_address("127.0.0.1");
   for (int i = 0; i < connections; ++i)
     std::make_shared<Connection>(*loops[static_cast<std::size_t>(i % threads)], shared,
                                  static_cast<std::size_t>(i) * 7)
-        ->start(endpoint);
+        ->start(tcp::endpoint(loopback, ports[static_cast<std::size_t>(i) % ports.size()]));
   std::vector<std::thread> pool;
   for (auto& loop : loops) pool.emplace_back([&loop] { loop->run(); });
 

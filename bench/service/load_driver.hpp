@@ -18,8 +18,9 @@ struct LoadResult {
   double elapsed = 0;
 };
 
-// One second of warm-up, then `seconds` measured.
-LoadResult drive_load(std::uint16_t port, const std::string& audience,
+// One second of warm-up, then `seconds` measured. Connection i goes to ports[i % size]: the
+// clients spread round-robin over several servers of one audience.
+LoadResult drive_load(const std::vector<std::uint16_t>& ports, const std::string& audience,
                       const test::TestPerson& member, const test::TestGroup& group,
                       const std::vector<Point>& ephemerals, int connections, int threads,
                       double seconds);

@@ -86,10 +86,12 @@ void hand_over(const std::filesystem::path& dir) {
     throw std::runtime_error("cannot hand " + dir.string() + " to the server's user");
 }
 
-void pg_ctl_start(const std::filesystem::path& dir) {
+void pg_ctl_start(const std::filesystem::path& dir, PostgresOptions how) {
   auto log = dir / "ctl.log";
   std::string options = "-c listen_addresses='' -k " + dir.string() + " -p " + kPort +
-                        " -c fsync=off -c full_page_writes=off -c synchronous_commit=on"
+                        (how.durable ? " -c fsync=on -c full_page_writes=on"
+                                     : " -c fsync=off -c full_page_writes=off") +
+                        " -c synchronous_commit=on"
                         " -c shared_buffers=16MB -c max_connections=200"
                         " -c dynamic_shared_memory_type=mmap";
   must(run_server_program({program("pg_ctl"), "-D", (dir / "data").string(), "-w", "-t", "30", "-l",
@@ -98,11 +100,16 @@ void pg_ctl_start(const std::filesystem::path& dir) {
        "pg_ctl start", log);
 }
 
-// Stops whatever cluster runs in `dir`, by its pid file: SIGINT (fast shutdown), then SIGKILL.
-void stop_by_pid_file(const std::filesystem::path& dir) {
+pid_t pid_from_file(const std::filesystem::path& dir) {
   std::ifstream in(dir / "data" / "postmaster.pid");
   pid_t pid = 0;
-  if (!(in >> pid) || pid <= 0) return;
+  return in >> pid && pid > 0 ? pid : 0;
+}
+
+// Stops whatever cluster runs in `dir`, by its pid file: SIGINT (fast shutdown), then SIGKILL.
+void stop_by_pid_file(const std::filesystem::path& dir) {
+  pid_t pid = pid_from_file(dir);
+  if (pid == 0) return;
   if (::kill(pid, SIGINT) != 0) return;
   for (int i = 0; i < 300 && ::kill(pid, 0) == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -111,7 +118,18 @@ void stop_by_pid_file(const std::filesystem::path& dir) {
 
 }  // namespace
 
-void PostgresServer::create(const std::filesystem::path& dir) {
+bool PostgresServer::installed() {
+  auto dir = bindir();
+  if (!dir.empty()) return std::filesystem::exists(dir / "initdb");
+  const char* path = std::getenv("PATH");
+  std::stringstream folders(path != nullptr ? path : "");
+  for (std::string folder; std::getline(folders, folder, ':');)
+    if (!folder.empty() && std::filesystem::exists(std::filesystem::path(folder) / "initdb"))
+      return true;
+  return false;
+}
+
+void PostgresServer::create(const std::filesystem::path& dir, PostgresOptions options) {
   if (std::filesystem::exists(dir)) destroy(dir);
   std::filesystem::create_directories(dir);
   hand_over(dir);
@@ -120,7 +138,7 @@ void PostgresServer::create(const std::filesystem::path& dir) {
                            "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"},
                           log),
        "initdb", log);
-  pg_ctl_start(dir);
+  pg_ctl_start(dir, options);
 }
 
 void PostgresServer::destroy(const std::filesystem::path& dir) {
@@ -129,21 +147,21 @@ void PostgresServer::destroy(const std::filesystem::path& dir) {
   std::filesystem::remove_all(dir, ec);
 }
 
-PostgresServer PostgresServer::start_new() {
+PostgresServer PostgresServer::start_new(PostgresOptions options) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "rpg-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  create(tmpl);
-  return PostgresServer(tmpl, true);
+  create(tmpl, options);
+  return PostgresServer(tmpl, true, options);
 }
 
 PostgresServer PostgresServer::attach(const std::filesystem::path& dir) {
   if (!std::filesystem::exists(dir / "data" / "postmaster.pid"))
     throw std::runtime_error("no PostgreSQL cluster runs in " + dir.string());
-  return PostgresServer(dir, false);
+  return PostgresServer(dir, false, {});
 }
 
 PostgresServer::PostgresServer(PostgresServer&& other) noexcept
-    : dir_(std::move(other.dir_)), owned_(other.owned_) {
+    : dir_(std::move(other.dir_)), owned_(other.owned_), options_(other.options_) {
   other.owned_ = false;
 }
 
@@ -187,7 +205,9 @@ void PostgresServer::stop() {
        "pg_ctl stop", log);
 }
 
-void PostgresServer::start() { pg_ctl_start(dir_); }
+void PostgresServer::start() { pg_ctl_start(dir_, options_); }
+
+pid_t PostgresServer::pid() const { return pid_from_file(dir_); }
 
 void PostgresServer::restart() {
   stop();

@@ -4,21 +4,32 @@
 // and its programs run as that user (setpriv). Each test makes a database of its own in it.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 
 namespace recrypt::test {
 
+struct PostgresOptions {
+  // Off, tests run without fsync and full-page writes: a crash of the host may lose their
+  // clusters, which nobody keeps. On, PostgreSQL's own durable settings, for a benchmark that
+  // measures what a production server costs.
+  bool durable = false;
+};
+
 class PostgresServer {
  public:
+  // True when PostgreSQL's server programs (initdb, pg_ctl) are found.
+  static bool installed();
   // A new cluster in a new temporary folder, started; stopped and removed when destroyed.
-  static PostgresServer start_new();
+  static PostgresServer start_new(PostgresOptions options = {});
   // The cluster another process started in `dir` (pg_cluster start): neither started nor
   // stopped by this object.
   static PostgresServer attach(const std::filesystem::path& dir);
   // Makes a cluster in `dir` (created if missing; a cluster left there by a crashed run is
   // stopped and replaced) and starts it.
-  static void create(const std::filesystem::path& dir);
+  static void create(const std::filesystem::path& dir, PostgresOptions options = {});
   // Stops the cluster in `dir` (by its pid file) and removes the folder.
   static void destroy(const std::filesystem::path& dir);
 
@@ -38,11 +49,15 @@ class PostgresServer {
   void start();    // pg_ctl start
   void restart();  // stop, start
   const std::filesystem::path& dir() const { return dir_; }
+  // The postmaster's process id, from its pid file; 0 when the cluster is not running.
+  pid_t pid() const;
 
  private:
-  PostgresServer(std::filesystem::path dir, bool owned) : dir_(std::move(dir)), owned_(owned) {}
+  PostgresServer(std::filesystem::path dir, bool owned, PostgresOptions options)
+      : dir_(std::move(dir)), owned_(owned), options_(options) {}
   std::filesystem::path dir_;
   bool owned_ = false;
+  PostgresOptions options_;
 };
 
 }  // namespace recrypt::test

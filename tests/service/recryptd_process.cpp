@@ -70,7 +70,7 @@ RecryptdProcess::RecryptdProcess(std::vector<std::string> extra_args,
       cluster_(same_store.cluster_),
       database_(same_store.database_),
       service_key_(same_store.service_key_) {
-  if (!on_postgres()) throw std::runtime_error("only a PostgreSQL store is shared");
+  if (database_.empty()) throw std::runtime_error("only a PostgreSQL store is shared");
 }
 
 RecryptdProcess::~RecryptdProcess() {
