@@ -11,7 +11,12 @@
 // The generation is what the service's read caches are checked against. Another recryptd's
 // change raises it in the database and notifies (NOTIFY recrypt_generation); a listener
 // thread here raises this store's generation() on each notification, so this instance's
-// caches are retired as soon as the change is committed and the notification arrives.
+// caches are retired as soon as the change is committed and the notification arrives. The
+// notification is only the fast path: bookkeeping read under an older generation than the
+// database's at its commit is not stored (StaleRead) and the service decides the request
+// again, so no answer rests on a read a committed change made stale (docs/SERVICE.md §6,
+// "At once"). A group's audit records are inserted under its advisory lock, held to the
+// commit, so a group's seq order is its commit order ("One audit order").
 #include <poll.h>
 
 #include <algorithm>
