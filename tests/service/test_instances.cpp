@@ -118,6 +118,28 @@ TEST_F(Instances, ARevocationHoldsOnTheOtherWithoutItsNotifications) {
   EXPECT_EQ(recrypt_at(server, *carol), "401 member is revoked");
 }
 
+// A device key removed by another recryptd (here: by hand in the store, with no notification)
+// signs nothing more through B, which had it cached: reads and recryptions by the generation
+// check, a change by the check of its signer in its own transaction.
+TEST_F(Instances, AKeyRemovedElsewhereSignsNothingMore) {
+  create_group();
+  auto bob = member("bob@example.com");
+  EXPECT_EQ(outcome_of([&] { at(*b, *bob).get_group({group->name}); }), "201 OK");
+  EXPECT_EQ(recrypt_at(*b, *bob), "201 OK");
+  EXPECT_EQ(outcome_of([&] { at(*b, *alice).set_policy({group->name, {}}); }), "201 OK");
+  server.run_sql("DELETE FROM signers WHERE kid = '" + bob->devices.at(0)->kid() +
+                 "'; UPDATE generation SET value = value + 1 WHERE id = 1");
+  EXPECT_EQ(outcome_of([&] { at(*b, *bob).get_group({group->name}); }),
+            "401 request is signed by an unknown key");
+  EXPECT_EQ(recrypt_at(*b, *bob), "401 request is signed by an unknown key");
+  // Not even the generation moves: only the change's own transaction finds the key gone.
+  server.run_sql("DELETE FROM signers WHERE kid = '" + alice->devices.at(0)->kid() + "'");
+  EXPECT_EQ(outcome_of([&] {
+              at(*b, *alice).set_policy({group->name, {}});
+            }),
+            "401 request is signed by an unknown key");
+}
+
 // Two administrators, one through each instance, add members at once; each re-reads the
 // chain when refused 409, as the agent does.
 TEST_F(Instances, ConcurrentAdministratorsKeepTheChainLinear) {
