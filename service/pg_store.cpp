@@ -64,6 +64,9 @@ class PgStore : public Store {
  public:
   explicit PgStore(const std::string& url) : url_(with_defaults(url)), writer_conn_(url_) {
     migrate(writer_conn_);
+    // Generation 0 stands for "read in no cache, nothing to check" (read_generation): what a
+    // recryptd reads on a new database must be checked too, so its generations start at 1.
+    writer_conn_.run("UPDATE generation SET value = 1 WHERE id = 1 AND value = 0");
     pg::Result r = writer_conn_.run("SELECT value FROM generation WHERE id = 1");
     generation_.store(static_cast<std::uint64_t>(r.integer(0, 0)), std::memory_order_release);
     thread_ = std::thread([this] { run_writer(); });
