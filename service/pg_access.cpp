@@ -39,8 +39,15 @@ GroupRecord group_of(const Result& r) {
 }  // namespace
 
 std::optional<SignerRecord> PgAccess::signer(const std::string& kid) {
-  Result r = c_.run("SELECT kid, profile_id, jwk, encryption_id FROM signers WHERE kid = $1",
-                    Params().text(kid));
+  // A change's signer is read FOR SHARE: the key cannot be removed (PublishProfile replaces a
+  // profile's signers) before the change commits.
+  Result r = locking_
+                 ? c_.run(
+                       "SELECT kid, profile_id, jwk, encryption_id FROM signers WHERE kid = $1 FOR "
+                       "SHARE",
+                       Params().text(kid))
+                 : c_.run("SELECT kid, profile_id, jwk, encryption_id FROM signers WHERE kid = $1",
+                          Params().text(kid));
   if (r.rows() == 0) return std::nullopt;
   return SignerRecord{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3)};
 }
@@ -263,7 +270,55 @@ void PgAccess::insert_nonce(const std::string& nonce, std::int64_t expires) {
   if (r.affected() != 1) refuse(status::kUnauthorized, "request is a replay (nonce already seen)");
 }
 
+// Advisory lock names: hashed to the lock's 64-bit key by the server (hashtextextended).
+std::string audit_lock(const std::string& group_id) { return "audit:" + group_id; }
+
+void PgAccess::lock_sorted(const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  // Taken in the order of the keys, the same in every recryptd: no cycle among bookkeeping
+  // transactions. The subquery's rows arrive sorted and each is locked as it arrives.
+  c_.run(
+      "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(t, 0) AS k FROM "
+      "json_array_elements_text($1::json) AS t ORDER BY k) AS s",
+      Params().text(Json(names).dump()));
+}
+
+std::uint64_t PgAccess::read_generation() {
+  c_.run("SELECT pg_advisory_xact_lock_shared(hashtextextended('recrypt:generation', 0))");
+  // A statement of its own: its snapshot is taken after the lock, so it sees every change
+  // that committed before.
+  Result r = c_.run("SELECT value FROM generation WHERE id = 1");
+  return static_cast<std::uint64_t>(r.integer(0, 0));
+}
+
+std::uint64_t PgAccess::raise_generation() {
+  c_.run("SELECT pg_advisory_xact_lock(hashtextextended('recrypt:generation', 0))");
+  Result r = c_.run("UPDATE generation SET value = value + 1 WHERE id = 1 RETURNING value");
+  auto generation = static_cast<std::uint64_t>(r.integer(0, 0));
+  // Delivered to every listening recryptd when (and only if) this commits.
+  c_.run("SELECT pg_notify('recrypt_generation', $1)",
+         Params().integer(static_cast<std::int64_t>(generation)));
+  return generation;
+}
+
+void PgAccess::prune_nonces(std::int64_t now) {
+  // One recryptd at a time: the others skip, they would only wait to delete nothing.
+  Result r =
+      c_.run("SELECT pg_try_advisory_xact_lock(hashtextextended('recrypt:prune-nonces', 0))");
+  if (r.text(0, 0) != "t") return;
+  c_.run("DELETE FROM nonces WHERE expires < $1", Params().integer(now));
+}
+
 void PgAccess::append_audit(const AuditRecord& r) {
+  if (defer_audits_) {
+    deferred_.push_back(r);
+    return;
+  }
+  // Held to the commit: the group's next record (of any recryptd) gets its seq after this one
+  // committed, so the group's seq order is its commit order (ReadAudit's paging relies on it).
+  if (!r.group.empty())
+    c_.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+           Params().text(audit_lock(r.group)));
   c_.run(
       "INSERT INTO audit(time, txn, group_id, member, device, key_id, status, description, "
       "document, agreement) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -290,11 +345,9 @@ std::vector<std::optional<QuotaLedger::Admission>> PgAccess::judge_quotas(
   if (times.empty()) return out;
   std::int64_t newest = 0;
   for (const Bookkeeping* b : entries) newest = std::max(newest, b->audit.time);
-  // Held to the commit, in one order (the map's) in every recryptd: whoever counts a member
-  // next waits for this count's records to be committed, and sees them.
+  // The member's quota lock is held (lock_sorted): whoever counts it next waits for this
+  // count's records to be committed, and sees them.
   for (auto& [key, answered] : times) {
-    c_.run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-           Params().text("quota:" + key.first + "|" + key.second));
     Result r = c_.run(
         "SELECT time FROM audit WHERE group_id = $1 AND member = $2 AND txn = 'RecryptData' "
         "AND status = 201 AND time > $3 ORDER BY time",
@@ -313,18 +366,42 @@ std::vector<std::optional<QuotaLedger::Admission>> PgAccess::judge_quotas(
   return out;
 }
 
-void PgAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& entries,
-                                  std::vector<std::exception_ptr>& results) {
+std::uint64_t PgAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& entries,
+                                           const std::vector<AuditRecord>& deferred,
+                                           std::vector<std::exception_ptr>& results) {
+  std::vector<std::string> locks;
+  bool checked = false;
+  for (const Bookkeeping* b : entries) {
+    if (!b->audit.group.empty()) locks.push_back(audit_lock(b->audit.group));
+    if (b->charge) locks.push_back("quota:" + b->charge->group_id + "|" + b->charge->member_id);
+    checked = checked || b->read_generation != 0;
+  }
+  for (const AuditRecord& a : deferred)
+    if (!a.group.empty()) locks.push_back(audit_lock(a.group));
+  lock_sorted(locks);
+  std::uint64_t generation = checked ? read_generation() : 0;
+  // Entries decided on what a change committed since may have made wrong: none of them stored.
+  std::vector<const Bookkeeping*> fresh;
+  std::vector<std::size_t> index;  // fresh[k] is entries[index[k]]
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    std::uint64_t read = entries[i]->read_generation;
+    if (read != 0 && read < generation) {
+      results[i] = std::make_exception_ptr(StaleRead(generation));
+      continue;
+    }
+    fresh.push_back(entries[i]);
+    index.push_back(i);
+  }
   // Recryptions over their quota are stored as refused (429), and answered so.
-  std::vector<std::optional<QuotaLedger::Admission>> quota = judge_quotas(entries);
+  std::vector<std::optional<QuotaLedger::Admission>> quota = judge_quotas(fresh);
   // All entries go in as one JSON array: one statement, one round trip, whatever their number.
   // The audit records follow the entries' order; only entries whose nonce was new are stored.
   Json rows = Json::array();
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const Bookkeeping& b = *entries[i];
+  for (std::size_t k = 0; k < fresh.size(); ++k) {
+    const Bookkeeping& b = *fresh[k];
     const AuditRecord& a = b.audit;
-    bool refused = quota[i] && !quota[i]->admitted;
-    rows.push_back({{"ord", i},
+    bool refused = quota[k] && !quota[k]->admitted;
+    rows.push_back({{"ord", k},
                     {"nonce", b.nonce},
                     {"expires", b.nonce_expires},
                     {"time", a.time},
@@ -334,42 +411,75 @@ void PgAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>& entries
                     {"device", a.device},
                     {"key_id", a.key_id},
                     {"status", refused ? status::kTooManyRequests : a.status},
-                    {"description", refused ? quota[i]->reason : a.description},
+                    {"description", refused ? quota[k]->reason : a.description},
                     {"document", a.document},
                     {"agreement", a.agreement}});
   }
-  Result r = c_.run(
-      "WITH e AS (SELECT * FROM json_to_recordset($1::json) AS x(ord integer, nonce text, "
-      "expires bigint, time bigint, txn text, group_id text, member text, device text, "
-      "key_id text, status integer, description text, document text, agreement text)), "
-      "n AS (INSERT INTO nonces(nonce, expires) SELECT nonce, expires FROM e "
-      "ON CONFLICT DO NOTHING RETURNING nonce, expires), "
-      "k AS (SELECT e.* FROM e JOIN n USING (nonce, expires)), "
-      "a AS (INSERT INTO audit(time, txn, group_id, member, device, key_id, status, "
-      "description, document, agreement) SELECT time, txn, group_id, member, device, key_id, "
-      "status, description, document, agreement FROM k ORDER BY ord) "
-      "SELECT ord FROM k",
-      Params().text(rows.dump()));
-  std::vector<bool> stored(entries.size(), false);
-  for (int i = 0; i < r.rows(); ++i) stored.at(static_cast<std::size_t>(r.integer(i, 0))) = true;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (!stored[i]) {
+  std::vector<bool> stored(fresh.size(), false);
+  if (!fresh.empty()) {
+    Result r = c_.run(
+        "WITH e AS (SELECT * FROM json_to_recordset($1::json) AS x(ord integer, nonce text, "
+        "expires bigint, time bigint, txn text, group_id text, member text, device text, "
+        "key_id text, status integer, description text, document text, agreement text)), "
+        "n AS (INSERT INTO nonces(nonce, expires) SELECT nonce, expires FROM e "
+        "ON CONFLICT DO NOTHING RETURNING nonce, expires), "
+        "k AS (SELECT e.* FROM e JOIN n USING (nonce, expires)), "
+        "a AS (INSERT INTO audit(time, txn, group_id, member, device, key_id, status, "
+        "description, document, agreement) SELECT time, txn, group_id, member, device, key_id, "
+        "status, description, document, agreement FROM k ORDER BY ord) "
+        "SELECT ord FROM k",
+        Params().text(rows.dump()));
+    for (int i = 0; i < r.rows(); ++i) stored.at(static_cast<std::size_t>(r.integer(i, 0))) = true;
+  }
+  for (std::size_t k = 0; k < fresh.size(); ++k) {
+    std::size_t i = index[k];
+    if (!stored[k]) {
       results[i] = std::make_exception_ptr(
           ServiceError(status::kUnauthorized, "request is a replay (nonce already seen)"));
-    } else if (quota[i] && !quota[i]->admitted) {
-      results[i] = std::make_exception_ptr(QuotaRefused(quota[i]->reason, quota[i]->retry_after));
+    } else if (quota[k] && !quota[k]->admitted) {
+      results[i] = std::make_exception_ptr(QuotaRefused(quota[k]->reason, quota[k]->retry_after));
     }
   }
+  insert_audits(deferred);
+  return generation;
+}
+
+void PgAccess::insert_audits(const std::vector<AuditRecord>& records) {
+  if (records.empty()) return;
+  Json rows = Json::array();
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const AuditRecord& a = records[i];
+    rows.push_back({{"ord", i},
+                    {"time", a.time},
+                    {"txn", a.transaction},
+                    {"group_id", a.group},
+                    {"member", a.member},
+                    {"device", a.device},
+                    {"key_id", a.key_id},
+                    {"status", a.status},
+                    {"description", a.description},
+                    {"document", a.document},
+                    {"agreement", a.agreement}});
+  }
+  c_.run(
+      "INSERT INTO audit(time, txn, group_id, member, device, key_id, status, description, "
+      "document, agreement) SELECT time, txn, group_id, member, device, key_id, status, "
+      "description, document, agreement FROM json_to_recordset($1::json) AS x(ord integer, "
+      "time bigint, txn text, group_id text, member text, device text, key_id text, "
+      "status integer, description text, document text, agreement text) ORDER BY ord",
+      Params().text(rows.dump()));
 }
 
 void PgAccess::nested(const std::function<void()>& work) {
   // Savepoint names by depth: a nested() inside a nested() has its own.
   std::string name = "nested" + std::to_string(depth_++);
+  std::size_t deferred = deferred_.size();  // the audit records kept before `work`
   c_.exec(("SAVEPOINT " + name).c_str());
   try {
     work();
   } catch (...) {
     --depth_;
+    deferred_.erase(deferred_.begin() + static_cast<std::ptrdiff_t>(deferred), deferred_.end());
     if (c_.ok()) c_.exec(("ROLLBACK TO SAVEPOINT " + name).c_str());
     throw;
   }

@@ -60,24 +60,49 @@ class PgAccess : public StoreWriter {
   Review open_review(const std::string& group_id, const Review& asked) override;
   void decide_review(const std::string& group_id, std::uint64_t id, const std::string& state,
                      const std::string& decided_by, std::int64_t decided) override;
-  // The nonces and audit records of `entries`, in one statement. An entry whose nonce another
-  // request (of any recryptd) stored first is refused: its result is set to a
-  // ServiceError(401) and its audit record is not stored. An entry over its quota is stored
-  // as refused (429) and its result set to QuotaRefused.
-  void insert_bookkeeping(const std::vector<const Bookkeeping*>& entries,
-                          std::vector<std::exception_ptr>& results);
+  // The nonces and audit records of `entries`, in one statement, and the audit records
+  // `deferred` (of jobs run with defer_audits()). First the audit locks of every group among
+  // them and the quota locks of every charged member, all in one sorted order, then the
+  // generation lock (shared): so an entry is checked against the generation its transaction
+  // commits under. An entry read under an older generation is not stored: its result is set to
+  // StaleRead. An entry whose nonce another request (of any recryptd) stored first is
+  // refused: its result is set to a ServiceError(401) and its audit record is not stored. An
+  // entry over its quota is stored as refused (429) and its result set to QuotaRefused.
+  // Returns the database's generation (0 when no entry asked for it).
+  std::uint64_t insert_bookkeeping(const std::vector<const Bookkeeping*>& entries,
+                                   const std::vector<AuditRecord>& deferred,
+                                   std::vector<std::exception_ptr>& results);
+  // From now on append_audit() keeps its records for insert_bookkeeping() instead of
+  // inserting them: their group's audit lock is taken there, in the sorted order.
+  void defer_audits() { defer_audits_ = true; }
+  std::vector<AuditRecord> take_deferred_audits() { return std::move(deferred_); }
+  // The generation lock is taken last in every transaction, after the row and advisory locks,
+  // so that no two transactions wait for each other in a cycle. Bookkeeping takes it shared and
+  // reads the database's generation (read_generation()); a change takes it exclusive and
+  // raises the generation by one, notifying every listening recryptd at its commit
+  // (raise_generation(), returning the new value). A change thus commits either before a
+  // bookkeeping statement reads the generation or after that bookkeeping committed.
+  std::uint64_t read_generation();
+  std::uint64_t raise_generation();
+  // The nonces past their expiry, if no other recryptd prunes them right now.
+  void prune_nonces(std::int64_t now);
 
   void nested(const std::function<void()>& work) override;
 
  private:
-  // For each entry with a QuotaCharge, whether its quota admits it, counted under a lock of
-  // its (group, member) against the audit and the entries before it.
+  // For each entry with a QuotaCharge, whether its quota admits it, counted against the audit
+  // and the entries before it (under the lock of its (group, member), taken by the caller).
   std::vector<std::optional<QuotaLedger::Admission>> judge_quotas(
       const std::vector<const Bookkeeping*>& entries);
+  void insert_audits(const std::vector<AuditRecord>& records);
+  // The audit locks of `groups` and quota locks of `members`, in the order of their keys.
+  void lock_sorted(const std::vector<std::string>& names);
 
   pg::Connection& c_;
   bool locking_;
   int depth_ = 0;  // savepoints open, for their names
+  bool defer_audits_ = false;
+  std::vector<AuditRecord> deferred_;
 };
 
 }  // namespace recrypt::service

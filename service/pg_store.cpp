@@ -11,7 +11,12 @@
 // The generation is what the service's read caches are checked against. Another recryptd's
 // change raises it in the database and notifies (NOTIFY recrypt_generation); a listener
 // thread here raises this store's generation() on each notification, so this instance's
-// caches are retired as soon as the change is committed and the notification arrives.
+// caches are retired as soon as the change is committed and the notification arrives. The
+// notification is only the fast path: bookkeeping read under an older generation than the
+// database's at its commit is not stored (StaleRead) and the service decides the request
+// again, so no answer rests on a read a committed change made stale (docs/SERVICE.md §6,
+// "At once"). A group's audit records are inserted under its advisory lock, held to the
+// commit, so a group's seq order is its commit order ("One audit order").
 #include <poll.h>
 
 #include <algorithm>
@@ -59,6 +64,9 @@ class PgStore : public Store {
  public:
   explicit PgStore(const std::string& url) : url_(with_defaults(url)), writer_conn_(url_) {
     migrate(writer_conn_);
+    // Generation 0 stands for "read in no cache, nothing to check" (read_generation): what a
+    // recryptd reads on a new database must be checked too, so its generations start at 1.
+    writer_conn_.run("UPDATE generation SET value = 1 WHERE id = 1 AND value = 0");
     pg::Result r = writer_conn_.run("SELECT value FROM generation WHERE id = 1");
     generation_.store(static_cast<std::uint64_t>(r.integer(0, 0)), std::memory_order_release);
     thread_ = std::thread([this] { run_writer(); });
@@ -83,12 +91,13 @@ class PgStore : public Store {
   }
 
   void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done,
-             Durability durability) override {
-    enqueue({std::move(work), std::nullopt, std::move(done), durability});
+             Durability durability, std::uint64_t read_generation) override {
+    enqueue({std::move(work), std::nullopt, std::move(done), durability, read_generation});
   }
 
   void record(Bookkeeping entry, std::function<void(std::exception_ptr)> done) override {
-    enqueue({{}, std::move(entry), std::move(done), Durability::process});
+    std::uint64_t read_generation = entry.read_generation;
+    enqueue({{}, std::move(entry), std::move(done), Durability::process, read_generation});
   }
 
   std::uint64_t generation() const override { return generation_.load(std::memory_order_acquire); }
@@ -125,6 +134,7 @@ class PgStore : public Store {
     std::optional<Bookkeeping> record;
     std::function<void(std::exception_ptr)> done;
     Durability durability;
+    std::uint64_t read_generation = 0;  // as Bookkeeping's
   };
 
   void enqueue(Job job) {
@@ -235,24 +245,38 @@ class PgStore : public Store {
         writer_conn_.exec("BEGIN");
         if (!full) writer_conn_.exec("SET LOCAL synchronous_commit = off");
         PgAccess access(writer_conn_, /*locking=*/full);
-        run_jobs(access, batch, start, end, results);
-        if (full && attempt == 0 && is_retry(results[start])) {
-          rollback(writer_conn_);
-          continue;
+        std::optional<std::uint64_t> generation;
+        if (full) {
+          run_jobs(access, batch, start, end, results);
+          if (attempt == 0 && is_retry(results[start])) {
+            rollback(writer_conn_);
+            continue;
+          }
+          generation = access.raise_generation();
+          // The generation lock orders this change after every other: the value before it
+          // is the one every change committed so far left.
+          std::uint64_t read = batch[start].read_generation;
+          if (read != 0 && read < *generation - 1) {
+            rollback(writer_conn_);
+            raise_generation(*generation - 1);
+            results[start] = std::make_exception_ptr(StaleRead(*generation - 1));
+            return;
+          }
+        } else {
+          access.defer_audits();
+          std::uint64_t seen = run_bookkeeping(access, batch, start, end, results);
+          if (attempt == 0 &&
+              std::any_of(results.begin() + static_cast<std::ptrdiff_t>(start),
+                          results.begin() + static_cast<std::ptrdiff_t>(end), is_retry)) {
+            rollback(writer_conn_);
+            continue;
+          }
+          raise_generation(seen);
         }
         std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
         if (now - last_prune >= 60) {
-          writer_conn_.run("DELETE FROM nonces WHERE expires < $1", pg::Params().integer(now));
+          access.prune_nonces(now);
           last_prune = now;
-        }
-        std::optional<std::uint64_t> generation;
-        if (full) {
-          pg::Result r = writer_conn_.run(
-              "UPDATE generation SET value = value + 1 WHERE id = 1 RETURNING value");
-          generation = static_cast<std::uint64_t>(r.integer(0, 0));
-          // Delivered to every listening recryptd when (and only if) this commits.
-          writer_conn_.run("SELECT pg_notify('recrypt_generation', $1)",
-                           pg::Params().integer(static_cast<std::int64_t>(*generation)));
         }
         committing = true;
         writer_conn_.exec("COMMIT");
@@ -266,6 +290,13 @@ class PgStore : public Store {
         log_event("store", e.what());
         fail(results, start, end,
              committing ? "the store did not confirm the change" : "the store is unreachable");
+        return;
+      } catch (const pg::Retry&) {
+        // A deadlock or serialization failure of the bookkeeping's own statement: all of it
+        // once more.
+        rollback(writer_conn_);
+        if (attempt == 0) continue;
+        for (std::size_t i = start; i < end; ++i) results[i] = std::current_exception();
         return;
       } catch (...) {
         rollback(writer_conn_);
@@ -296,7 +327,11 @@ class PgStore : public Store {
         if (!c || !c->ok()) {
           c = std::make_unique<Connection>(url_);
           c->exec("LISTEN recrypt_generation");
-          pg::Result r = c->run("SELECT value FROM generation WHERE id = 1");
+          // Read on another connection: this one's last statement stays its LISTEN, which is
+          // how an operator finds it (pg_stat_activity.query).
+          std::unique_ptr<Connection> reader = acquire();
+          pg::Result r = reader->run("SELECT value FROM generation WHERE id = 1");
+          release(std::move(reader));
           raise_generation(static_cast<std::uint64_t>(r.integer(0, 0)));
           backoff = std::chrono::milliseconds(50);
         }
@@ -331,32 +366,11 @@ class PgStore : public Store {
     }
   }
 
-  // As the SQLite store's: jobs in their order, each in a savepoint; consecutive records in
-  // one statement. A lost connection is not a job's failure: it ends the whole batch.
+  // A change: its job in a savepoint. A lost connection is not the job's failure: it ends
+  // the transaction.
   static void run_jobs(PgAccess& access, std::vector<Job>& batch, std::size_t start,
                        std::size_t end, std::vector<std::exception_ptr>& results) {
-    std::vector<std::size_t> pending;
-    auto flush = [&] {
-      if (pending.empty()) return;
-      std::vector<const Bookkeeping*> entries;
-      for (std::size_t i : pending) entries.push_back(&*batch[i].record);
-      std::vector<std::exception_ptr> outcome(entries.size());
-      try {
-        access.nested([&] { access.insert_bookkeeping(entries, outcome); });
-      } catch (const pg::Disconnected&) {
-        throw;
-      } catch (...) {
-        std::fill(outcome.begin(), outcome.end(), std::current_exception());
-      }
-      for (std::size_t k = 0; k < pending.size(); ++k) results[pending[k]] = outcome[k];
-      pending.clear();
-    };
     for (std::size_t i = start; i < end; ++i) {
-      if (batch[i].record) {
-        pending.push_back(i);
-        continue;
-      }
-      flush();
       try {
         access.nested([&] { batch[i].work(access); });
       } catch (const pg::Disconnected&) {
@@ -365,7 +379,50 @@ class PgStore : public Store {
         results[i] = std::current_exception();
       }
     }
-    flush();
+  }
+
+  // Bookkeeping: the jobs (reads and their nonces) each in a savepoint, their audit records
+  // kept back; then every record and those audit records in one statement, under the locks
+  // insert_bookkeeping takes in one sorted order. A job authenticated by a signer read under
+  // a generation older than the database's is not run (StaleRead). Returns the database's
+  // generation as last seen.
+  std::uint64_t run_bookkeeping(PgAccess& access, std::vector<Job>& batch, std::size_t start,
+                                std::size_t end, std::vector<std::exception_ptr>& results) {
+    std::uint64_t generation = 0;
+    bool checked = false;
+    for (std::size_t i = start; i < end; ++i)
+      checked = checked || (!batch[i].record && batch[i].read_generation != 0);
+    if (checked) {
+      // Without the generation lock, which comes last: a change committing while these
+      // reads run overlaps them (docs/SERVICE.md §6).
+      pg::Result r = writer_conn_.run("SELECT value FROM generation WHERE id = 1");
+      generation = static_cast<std::uint64_t>(r.integer(0, 0));
+    }
+    std::vector<std::size_t> records;
+    for (std::size_t i = start; i < end; ++i) {
+      if (batch[i].record) {
+        records.push_back(i);
+        continue;
+      }
+      if (batch[i].read_generation != 0 && batch[i].read_generation < generation) {
+        results[i] = std::make_exception_ptr(StaleRead(generation));
+        continue;
+      }
+      try {
+        access.nested([&] { batch[i].work(access); });
+      } catch (const pg::Disconnected&) {
+        throw;
+      } catch (...) {
+        results[i] = std::current_exception();
+      }
+    }
+    std::vector<const Bookkeeping*> entries;
+    for (std::size_t i : records) entries.push_back(&*batch[i].record);
+    std::vector<std::exception_ptr> outcome(entries.size());
+    generation = std::max(
+        generation, access.insert_bookkeeping(entries, access.take_deferred_audits(), outcome));
+    for (std::size_t k = 0; k < records.size(); ++k) results[records[k]] = outcome[k];
+    return generation;
   }
 
   std::string url_;

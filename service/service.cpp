@@ -21,6 +21,9 @@ struct Service::Authenticated {
   tx::AuditNote note;
   // A success other than 201 OK: RecryptData's 202 while it waits for review.
   int status = status::kOk;
+  // The store generation the signer (and RecryptData's plan) were read under; 0 for a request
+  // signed by the key it carries (PublishProfile), which nothing read can make stale.
+  std::uint64_t read_generation = 0;
 };
 
 namespace {
@@ -49,6 +52,27 @@ AuditRecord audit_record(const std::string& type, const tx::Caller& caller,
 }
 
 std::string nonce_key(const RequestClaims& claims) { return claims.kid + ":" + claims.nonce; }
+
+// Decided on a read a change committed since may have made wrong (another recryptd's
+// revocation, say), and decided again fewer than twice so far. The third time the answer is
+// StaleRead's 503: the store changes faster than it can be read.
+constexpr int kMaxRedecisions = 2;
+bool stale(const std::exception_ptr& failure, int attempt) {
+  if (attempt >= kMaxRedecisions) return false;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const StaleRead&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+Reply unknown_signer(const std::string& type, const std::string& kid) {
+  Reply r = make_reply(type, status::kUnauthorized, "request is signed by an unknown key", {});
+  r.kid = kid;
+  return r;
+}
 
 // The answer to a request whose write the store did not commit. A store that refuses the
 // write for a reason of the request's own (a shared store's replay: the nonce was taken by
@@ -80,8 +104,8 @@ Reply Service::error_reply(int status, const std::string& description) {
   return make_reply("", status, description, Json::object());
 }
 
-ReadCache::Signer Service::known_signer(const std::string& kid) {
-  std::uint64_t generation = store_.generation();  // before the read: see ReadCache
+ReadCache::Signer Service::known_signer(const std::string& kid, std::uint64_t& generation) {
+  generation = store_.generation();  // before the read: see ReadCache
   if (ReadCache::Signer cached = cache_.signer(kid, generation)) return cached;
   std::optional<SignerRecord> record;
   store_.read([&](StoreReader& r) { record = r.signer(kid); });
@@ -103,7 +127,7 @@ Service::Authenticated Service::authenticate(std::string_view body, std::string_
     a.caller.signer = {header.kid, header.kid, jwk::from_public(*self_key).dump(), ""};
     a.caller.claims = verify_request(header, body, jws::VerifyKey(*self_key));
   } else {
-    ReadCache::Signer signer = known_signer(header.kid);
+    ReadCache::Signer signer = known_signer(header.kid, a.read_generation);
     a.caller.claims = verify_request(header, body, signer->key);
     a.caller.signer = signer->record;
   }
@@ -118,12 +142,39 @@ Service::Authenticated Service::authenticate(std::string_view body, std::string_
   return a;
 }
 
-ReadCache::Plan Service::recrypt_plan(Authenticated& a, const RecryptDataRequest& req) {
+bool Service::refresh_signer(Authenticated& a) {
+  std::uint64_t generation = store_.generation();
+  std::optional<SignerRecord> record;
+  store_.read([&](StoreReader& r) { record = r.signer(a.caller.signer.kid); });
+  // The request's signature was checked with the key read before: it stands if the key does.
+  if (!record || record->jwk != a.caller.signer.jwk ||
+      record->profile_id != a.caller.signer.profile_id)
+    return false;
+  a.caller.signer = std::move(*record);
+  a.read_generation = generation;
+  return true;
+}
+
+bool Service::refreshed(Authenticated& a, std::function<void(Reply)>& done,
+                        const std::string& type) {
+  try {
+    if (refresh_signer(a)) return true;
+    done(unknown_signer(type, a.caller.signer.kid));
+  } catch (...) {
+    Reply r = store_failure(type, std::current_exception());
+    r.kid = a.caller.signer.kid;
+    done(std::move(r));
+  }
+  return false;
+}
+
+ReadCache::Plan Service::recrypt_plan(Authenticated& a, const RecryptDataRequest& req, bool fresh) {
   // A device asks again and again for the same group and key: its checked plan is kept
   // until the store changes. Refusals are not kept; they are read afresh each time.
   std::string key = a.caller.signer.kid + "|" + req.group + "|" + req.key_id;
   std::uint64_t generation = store_.generation();
-  ReadCache::Plan plan = cache_.plan(key, generation);
+  a.read_generation = std::min(a.read_generation, generation);
+  ReadCache::Plan plan = fresh ? nullptr : cache_.plan(key, generation);
   if (plan) {
     a.note.group = plan->group_id;
     a.note.key_id = plan->key_id;
@@ -163,7 +214,8 @@ std::int64_t Service::charge_quota(const tx::RecryptPlan& plan, std::int64_t& re
 
 // The reads, the point multiplication and the answer's serialization run here, on an I/O
 // thread, in parallel; only the nonce and the audit record go to the writer, as rows.
-void Service::recrypt_data(const Json& body, Authenticated a, std::function<void(Reply)> done) {
+void Service::recrypt_data(std::shared_ptr<const Json> body, Authenticated a,
+                           std::function<void(Reply)> done, int attempt) {
   static const std::string type = "RecryptData";
   int status = status::kOk;
   std::string description = "OK";
@@ -175,12 +227,12 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   // The plan, for a shared store's count of the quota.
   std::shared_ptr<const tx::RecryptPlan> counted;
   try {
-    auto req = RecryptDataRequest::from_json(body);
+    auto req = RecryptDataRequest::from_json(*body);
     // Which document it was, for the audit: as the client states it, and the key agreement
     // the service itself answers for, which no client can misstate (FORMAT.md §10).
     a.note.document = req.document;
     a.note.agreement = udf::key_fingerprint(req.epk);
-    ReadCache::Plan plan = recrypt_plan(a, req);
+    ReadCache::Plan plan = recrypt_plan(a, req, /*fresh=*/attempt > 0);
     counted = plan;
     // The quota first: a member over it is refused before anything else is asked or stored.
     // A recryption not answered after all (held for review, denied) is taken back below.
@@ -213,6 +265,7 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   const RequestClaims& c = a.caller.claims;
   Bookkeeping entry{nonce_key(c), c.iat + config_.skew_seconds + 1,
                     audit_record(type, a.caller, a.note, status, description)};
+  entry.read_generation = a.read_generation;
   if (store_.shared() && status == status::kOk && counted && !counted->quota.unlimited())
     entry.charge =
         QuotaCharge{counted->group_id, counted->member_id, counted->quota, counted->own_quota};
@@ -220,10 +273,20 @@ void Service::recrypt_data(const Json& body, Authenticated a, std::function<void
   reply.kid = a.caller.signer.kid;
   reply.group = a.note.group;
   reply.retry_after = retry_after;
-  auto answer = [reply = std::move(reply), done = std::move(done), charged = std::move(charged),
-                 charged_at, &quotas = quotas_](std::exception_ptr failure) mutable {
+  auto answer = [this, body = std::move(body), a = std::move(a), attempt, reply = std::move(reply),
+                 done = std::move(done), charged = std::move(charged),
+                 charged_at](std::exception_ptr failure) mutable {
     if (failure) {
-      if (charged) quotas.release(charged->group_id, charged->member_id, charged_at);
+      if (charged) quotas_.release(charged->group_id, charged->member_id, charged_at);
+      if (stale(failure, attempt)) {
+        // Decided again on what the store holds now, here on the store's writer: the reads
+        // take connections of their own (a shared store's pool), never the writer's. The
+        // nonce stays claimed in this process's cache; the store has not seen it yet.
+        if (!refreshed(a, done, type)) return;
+        a.note = {};
+        a.status = status::kOk;
+        return recrypt_data(std::move(body), std::move(a), std::move(done), attempt + 1);
+      }
       Reply failed = store_failure(type, failure);
       try {
         std::rethrow_exception(failure);
@@ -267,27 +330,41 @@ void Service::ask_review(Authenticated a, ReadCache::Plan plan, const Point& epk
 
 void Service::finish_signed(const std::string& type, Authenticated auth,
                             std::function<Json(StoreWriter&, Authenticated&)> work,
-                            std::function<void(Reply)> done, Durability durability) {
+                            std::function<void(Reply)> done, Durability durability, int attempt) {
   struct State {
     Authenticated auth;
     Json result = Json::object();
     int status = status::kOk;
     std::string description = "OK";
   };
+  // A change on a shared store checks its signer in its own transaction instead (below): a
+  // generation check would refuse it whenever any other change committed meanwhile.
+  bool check_signer =
+      store_.shared() && durability == Durability::full && auth.read_generation != 0;
+  std::uint64_t read_generation = check_signer ? 0 : auth.read_generation;
   auto state = std::make_shared<State>(State{std::move(auth)});
+  auto shared_work =
+      std::make_shared<const std::function<Json(StoreWriter&, Authenticated&)>>(std::move(work));
   std::int64_t expires = state->auth.caller.claims.iat + config_.skew_seconds + 1;
   // Changes run in a savepoint of their own so that a refusal undoes them but keeps the nonce
   // and the audit record; reads and recryptions change nothing and skip it.
   store_.write(
-      [state, type, work = std::move(work), expires,
+      [state, type, shared_work, expires, check_signer,
        isolated = durability == Durability::full](StoreWriter& w) {
         const tx::Caller& c = state->auth.caller;
+        if (check_signer) {
+          // Read (and on PostgreSQL locked) in the transaction: another recryptd may have
+          // removed the key since this one cached it. Refused as authenticate() refuses it.
+          std::optional<SignerRecord> now = w.signer(c.signer.kid);
+          if (!now || now->jwk != c.signer.jwk || now->profile_id != c.signer.profile_id)
+            refuse(status::kUnauthorized, "request is signed by an unknown key");
+        }
         w.insert_nonce(nonce_key(c.claims), expires);
         try {
           if (isolated) {
-            w.nested([&] { state->result = work(w, state->auth); });
+            w.nested([&] { state->result = (*shared_work)(w, state->auth); });
           } else {
-            state->result = work(w, state->auth);
+            state->result = (*shared_work)(w, state->auth);
           }
           state->status = state->auth.status;
           if (!state->auth.note.outcome.empty()) state->description = state->auth.note.outcome;
@@ -300,7 +377,18 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
         }
         w.append_audit(audit_record(type, c, state->auth.note, state->status, state->description));
       },
-      [state, type, done = std::move(done)](std::exception_ptr failure) {
+      [this, state, type, shared_work, durability, attempt,
+       done = std::move(done)](std::exception_ptr failure) mutable {
+        if (failure && stale(failure, attempt)) {
+          // Authenticated by a signer another recryptd's change may have removed: run again
+          // if the store still has it (as recrypt_data does, here on the store's writer).
+          Authenticated again = std::move(state->auth);
+          if (!refreshed(again, done, type)) return;
+          again.note = {};
+          again.status = status::kOk;
+          return finish_signed(type, std::move(again), *shared_work, std::move(done), durability,
+                               attempt + 1);
+        }
         Reply reply = failure ? store_failure(type, failure)
                               : make_reply(type, state->status, state->description,
                                            state->status / 100 == 2 ? std::move(state->result)
@@ -309,7 +397,7 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
         reply.group = state->auth.note.group;
         done(std::move(reply));
       },
-      durability);
+      durability, read_generation);
 }
 
 template <class T>
@@ -348,7 +436,7 @@ void Service::serve(const Json& request, std::string_view body, std::string_view
     Authenticated a = authenticate(body, signature, nullptr);
     kid = a.caller.signer.kid;
     if constexpr (std::is_same_v<Request, RecryptDataRequest>) {
-      recrypt_data(request, std::move(a), std::move(done));
+      recrypt_data(std::make_shared<const Json>(request), std::move(a), std::move(done), 0);
     } else {
       // A transaction that seals or opens keys takes the vault as well.
       constexpr bool with_vault =

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -48,9 +49,17 @@ class Service {
   struct Authenticated;
   Authenticated authenticate(std::string_view body, std::string_view signature,
                              const Point* self_key);
-  ReadCache::Signer known_signer(const std::string& kid);
-  ReadCache::Plan recrypt_plan(Authenticated& a, const RecryptDataRequest& req);
-  void recrypt_data(const Json& body, Authenticated a, std::function<void(Reply)> done);
+  // The signer of `kid`, cached or read; `generation` gets the generation it was read under.
+  ReadCache::Signer known_signer(const std::string& kid, std::uint64_t& generation);
+  // Reads the request's signer again, bypassing the cache, for a request decided on a stale
+  // read (StaleRead): false when the store no longer has that key.
+  bool refresh_signer(Authenticated& a);
+  // refresh_signer(), or else `done` answered (401 for a key gone, the store's failure).
+  bool refreshed(Authenticated& a, std::function<void(Reply)>& done, const std::string& type);
+  ReadCache::Plan recrypt_plan(Authenticated& a, const RecryptDataRequest& req, bool fresh);
+  // `attempt` > 0: decided again after a StaleRead, on fresh reads (docs/SERVICE.md §6).
+  void recrypt_data(std::shared_ptr<const Json> body, Authenticated a,
+                    std::function<void(Reply)> done, int attempt);
   // Counts the recryption against the member's quota, or refuses it (429) and sets
   // `retry_after`; the time it was counted under, 0 when the group has no quota.
   std::int64_t charge_quota(const tx::RecryptPlan& plan, std::int64_t& retry_after);
@@ -62,7 +71,7 @@ class Service {
                   std::function<void(Reply)> done);
   void finish_signed(const std::string& type, Authenticated auth,
                      std::function<Json(StoreWriter&, Authenticated&)> work,
-                     std::function<void(Reply)> done, Durability durability);
+                     std::function<void(Reply)> done, Durability durability, int attempt = 0);
   // Runs the request as transaction T (a row of transaction_table.hpp); `kid` gets the signer's
   // kid once it is known, and `done` is moved from only when nothing is left to throw.
   template <class T>

@@ -172,6 +172,25 @@ struct Bookkeeping {
   std::int64_t nonce_expires = 0;
   AuditRecord audit;
   std::optional<QuotaCharge> charge = std::nullopt;
+  // The store generation the signer and the plan this answer was decided on were read under
+  // (0: read in no cache, nothing to check). A shared store stores the entry only if no change
+  // committed since; else it fails with StaleRead.
+  std::uint64_t read_generation = 0;
+};
+
+// What was read under `read_generation` may be stale: a change committed since (another
+// recryptd's, whose notification may not have arrived). Nothing of the entry or job was
+// stored; the service decides the request again on a fresh read. `generation` is the store's
+// generation when it refused, and generation() is at least that by the time `done` runs.
+class StaleRead : public ServiceError {
+ public:
+  explicit StaleRead(std::uint64_t generation)
+      : ServiceError(status::kUnavailable, "the service's view of the store was stale"),
+        generation_(generation) {}
+  std::uint64_t generation() const noexcept { return generation_; }
+
+ private:
+  std::uint64_t generation_;
 };
 
 // How durable a write must be before its `done` runs.
@@ -191,10 +210,12 @@ class Store {
   virtual void read(const std::function<void(StoreReader&)>& work) = 0;
   // `work` runs on the store's writer; its changes commit with others' in one transaction,
   // and are undone alone if it throws. `done` gets nullptr after a durable commit, or the
-  // exception (from `work`, or from the commit).
+  // exception (from `work`, or from the commit). `read_generation` as Bookkeeping's: what the
+  // request was authenticated with (its signer) was read under it; 0 for nothing.
   virtual void write(std::function<void(StoreWriter&)> work,
                      std::function<void(std::exception_ptr)> done,
-                     Durability durability = Durability::full) = 0;
+                     Durability durability = Durability::full,
+                     std::uint64_t read_generation = 0) = 0;
   // Stores `entry` like a write() at Durability::process, in the same order with the other
   // writes, but as plain rows: the writer inserts the bookkeeping of many requests with a few
   // multi-row statements instead of running a job (and a savepoint) for each.

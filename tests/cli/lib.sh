@@ -18,6 +18,7 @@ cleanup() {
   local pid
   for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+  [ -z "${PG_DIR:-}" ] || stop_postgres
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -38,14 +39,21 @@ wait_for_line() {
 }
 
 # start_service [recryptd options...]: starts recryptd on an ephemeral loopback port (or on
-# $SERVICE_LISTEN) with the database $WORK/service/recryptd.db (or $SERVICE_DB); sets
-# SERVICE_URL, SERVICE_PID, and SERVICE_ARGS for restart_service.
+# $SERVICE_LISTEN) with the database $WORK/service/recryptd.db (or $SERVICE_DB: a file, or a
+# PostgreSQL URI such as start_postgres's $PG_URL, with the service key $WORK/service.key that
+# every recryptd of that store shares); its output in $WORK/service (or $SERVICE_DIR, one for
+# each of several recryptd); sets SERVICE_URL, SERVICE_PID, and SERVICE_ARGS for
+# restart_service.
 start_service() {
-  local dir="$WORK/service"
+  local dir="${SERVICE_DIR:-$WORK/service}"
   mkdir -p "$dir"
   SERVICE_ARGS=("$@")
+  local db_args=(--db "${SERVICE_DB:-$dir/recryptd.db}")
+  case "${SERVICE_DB:-}" in
+    postgresql://* | postgres://*) db_args+=(--service-key "$WORK/service.key") ;;
+  esac
   rm -f "$dir/out"  # a restart must not read the last run's "listening on"
-  "$RECRYPTD" --listen "${SERVICE_LISTEN:-127.0.0.1:0}" --db "${SERVICE_DB:-$dir/recryptd.db}" "$@" >"$dir/out" 2>>"$dir/log" &
+  "$RECRYPTD" --listen "${SERVICE_LISTEN:-127.0.0.1:0}" "${db_args[@]}" "$@" >"$dir/out" 2>>"$dir/log" &
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
   local line port
@@ -71,6 +79,45 @@ restart_service() {
   stop_service
   [ $# -gt 0 ] || set -- "${SERVICE_ARGS[@]}"
   SERVICE_LISTEN="127.0.0.1:${SERVICE_URL##*:}" start_service "$@"
+}
+
+# start_postgres: a PostgreSQL cluster of the test's own, as the C++ tests start theirs
+# (tests/service/postgres_server.cpp): initdb and pg_ctl in a folder under /tmp (a socket path
+# has at most 107 bytes), a Unix socket only, run as the user postgres (else nobody) when root,
+# since PostgreSQL refuses to run as root. Sets PG_DIR, and PG_URL to its database "recrypt".
+# Stopped by stop_postgres, or on exit. Returns 77 when PostgreSQL is not installed.
+start_postgres() {
+  local bin
+  bin=${RECRYPT_PG_BINDIR:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
+  [ -n "$bin" ] && [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ] && [ -x "$bin/psql" ] || return 77
+  PG_BIN=$bin
+  PG_AS=()
+  if [ "$(id -u)" = 0 ]; then
+    local user=postgres
+    id -u "$user" >/dev/null 2>&1 || user=nobody
+    PG_AS=(setpriv "--reuid=$(id -u "$user")" "--regid=$(id -g "$user")" --clear-groups)
+  fi
+  PG_DIR=$(mktemp -d /tmp/rpg-XXXXXX)
+  [ "${#PG_AS[@]}" = 0 ] || chown "${PG_AS[1]#--reuid=}:${PG_AS[2]#--regid=}" "$PG_DIR"
+  "${PG_AS[@]}" env -i PATH=/usr/bin:/bin LC_ALL=C "$bin/initdb" -D "$PG_DIR/data" -U recrypt \
+    --auth=trust -E UTF8 --no-sync --locale=C >"$WORK/postgres.log" 2>&1 ||
+    die "initdb failed: $(cat "$WORK/postgres.log")"
+  "${PG_AS[@]}" env -i PATH=/usr/bin:/bin LC_ALL=C "$bin/pg_ctl" -D "$PG_DIR/data" -w -t 30 \
+    -l "$PG_DIR/server.log" -o "-c listen_addresses='' -k $PG_DIR -p 5432 -c fsync=off \
+-c full_page_writes=off -c shared_buffers=16MB -c dynamic_shared_memory_type=mmap" start \
+    >>"$WORK/postgres.log" 2>&1 || die "pg_ctl start failed: $(cat "$WORK/postgres.log")"
+  "$bin/psql" -X -q -v ON_ERROR_STOP=1 -d "postgresql://recrypt@/postgres?host=$PG_DIR&port=5432" \
+    -c "CREATE DATABASE recrypt" >>"$WORK/postgres.log" 2>&1 || die "CREATE DATABASE failed"
+  PG_URL="postgresql://recrypt@/recrypt?host=$PG_DIR&port=5432"
+}
+
+# stop_postgres: stops start_postgres's cluster (fast shutdown) and removes its folder.
+stop_postgres() {
+  [ -n "${PG_DIR:-}" ] || return 0
+  "${PG_AS[@]}" env -i PATH=/usr/bin:/bin LC_ALL=C "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w \
+    -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+  PG_DIR=
 }
 
 # A free loopback TCP port P whose neighbour P+1 is free too (swtpm uses both).

@@ -132,6 +132,11 @@ void RecryptdProcess::edit_database(const std::string& sql) {
   start();
 }
 
+void RecryptdProcess::run_sql(const std::string& sql) const {
+  if (database_.empty()) throw std::runtime_error("run_sql needs a store on PostgreSQL");
+  cluster_->run_sql(database_, sql);
+}
+
 void RecryptdProcess::start() {
   if (process_.running()) throw std::runtime_error("recryptd already running");
   ++starts_;

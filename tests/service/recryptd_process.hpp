@@ -50,6 +50,8 @@ class RecryptdProcess {
   // Runs SQL on the store while the server is stopped, as someone with the database would,
   // and starts it again. Throws std::runtime_error with the database's message on failure.
   void edit_database(const std::string& sql);
+  // Runs SQL on the PostgreSQL store while the server runs (throws on SQLite).
+  void run_sql(const std::string& sql) const;
   // True when the tests run against PostgreSQL: RECRYPT_TEST_STORE=postgresql, or
   // RECRYPT_TEST_PG names the cluster's folder.
   static bool on_postgres();

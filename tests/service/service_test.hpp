@@ -48,6 +48,11 @@ inline int status_of(const std::function<void()>& call) {
 class ServiceTest : public ::testing::Test {
  protected:
   explicit ServiceTest(std::vector<std::string> args = {}) : server(std::move(args)) {}
+  // On PostgreSQL, the server on a new database of `cluster` (when given) rather than of the
+  // test cluster.
+  ServiceTest(std::vector<std::string> args, PostgresServer* cluster)
+      : server(cluster != nullptr ? RecryptdProcess(std::move(args), *cluster)
+                                  : RecryptdProcess(std::move(args))) {}
 
   void SetUp() override {
     server.start();
@@ -56,7 +61,8 @@ class ServiceTest : public ::testing::Test {
     group = std::make_unique<TestGroup>("friends@example.com", server.url());
   }
 
-  service::Client client(const TestPerson& p, int device = 0) {
+  // Virtual: a fixture whose servers share an --audience signs for it.
+  virtual service::Client client(const TestPerson& p, int device = 0) {
     return client_for(server.url(), p, device);
   }
 
