@@ -10,6 +10,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <random>
 #include <utility>
 #include <vector>
@@ -59,7 +60,8 @@ struct Client::Impl {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
-  std::string current;  // the connected target, host:port
+  std::string current;           // the connected target, host:port
+  std::size_t target_count = 0;  // distinct targets the last connect() had to choose from
   const ServiceAddress* current_address = nullptr;
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
@@ -196,6 +198,10 @@ struct Client::Impl {
   // the last one's failure is the error.
   void connect() {
     auto targets = candidates();
+    std::vector<std::string> keys;
+    for (const auto& t : targets) keys.push_back(t.key());
+    std::sort(keys.begin(), keys.end());
+    target_count = static_cast<std::size_t>(std::unique(keys.begin(), keys.end()) - keys.begin());
     for (std::size_t i = 0;; ++i) {
       try {
         connect_to(targets[i]);
@@ -209,11 +215,16 @@ struct Client::Impl {
     }
   }
 
-  // `written` turns true once the whole request is handed to the connection: from then on the
-  // service may act on it whether or not an answer comes back.
+  struct Attempt {
+    // The whole request was handed to the connection: from then on the service may act on it
+    // whether or not an answer comes back.
+    bool written = false;
+    bool timed_out = false;  // no answer within the timeout (rather than a broken connection)
+  };
+
   template <class Stream>
   RawResponse exchange(Stream& stream, const std::string& body, const std::string& signature,
-                       bool& written) {
+                       Attempt& attempt) {
     http::request<http::string_body> req(http::verb::post, bsv(kPath), 11);
     req.set(http::field::host, current_address->host);
     req.set(http::field::content_type, "application/json");
@@ -227,13 +238,16 @@ struct Client::Impl {
     http::async_write(stream, req, [&](beast::error_code e, std::size_t) { ec = e; });
     drive();
     if (ec) transport_failure("sending the request to " + current, ec);
-    written = true;
+    attempt.written = true;
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response);
     lowest().expires_after(options.timeout);
     http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
     drive();
-    if (ec) transport_failure("reading the response of " + current, ec);
+    if (ec) {
+      attempt.timed_out = ec == beast::error::timeout;
+      transport_failure("reading the response of " + current, ec);
+    }
     auto& res = parser.get();
     RawResponse out{static_cast<int>(res.result_int()), std::move(res.body()),
                     std::string(res[http::field::retry_after])};
@@ -246,6 +260,8 @@ struct Client::Impl {
   //   signed; a kept-alive connection the service closed meanwhile is replaced first;
   // - sent, but no answer: `resend` says (resend_policy.hpp): once more to the next target,
   //   freshly signed (a new nonce: a signed request is not taken twice), or OutcomeUnknown.
+  //   A timeout with no other target to go to is not resent: the one instance is slow or
+  //   stuck, and a second wait as long would only double the caller's.
   RawResponse post(const std::string& body, const std::function<std::string()>& sign_fn,
                    Resend resend) {
     bool resent = false;
@@ -257,23 +273,24 @@ struct Client::Impl {
         reused = false;
       }
       if (!reused) connect();
-      bool written = false;
+      Attempt attempt;
       try {
         std::string signature = sign_fn ? sign_fn() : std::string();
-        return secure ? exchange(*secure, body, signature, written)
-                      : exchange(*plain, body, signature, written);
+        return secure ? exchange(*secure, body, signature, attempt)
+                      : exchange(*plain, body, signature, attempt);
       } catch (const ServiceError& e) {
         disconnect();
         // A write on a kept-alive connection can meet the service's close of it; a fresh
         // connection that cannot take a request is an instance in trouble.
-        if (!written && !reused) order.failed(current);
-        if (!written && !unsent_retry) {
+        if (!attempt.written && !reused) order.failed(current);
+        if (!attempt.written && !unsent_retry) {
           unsent_retry = true;
           continue;
         }
-        if (!written) throw;
+        if (!attempt.written) throw;
         order.failed(current);
-        if (resend == Resend::once && !resent) {
+        bool elsewhere = target_count > 1 || !attempt.timed_out;
+        if (resend == Resend::once && !resent && elsewhere) {
           resent = true;
           continue;
         }
