@@ -261,7 +261,9 @@ Json Agent::call(const std::string& method, const Json& params, const Requester*
     Code code = e.status() == service::status::kNotFound   ? Code::not_found
                 : e.status() == service::status::kConflict ? Code::conflict
                                                            : Code::service_error;
-    throw RpcError(code, std::string("service: ") + e.what(), Json{{"status", e.status()}});
+    Json data{{"status", e.status()}};
+    if (e.maybe_applied()) data["maybe_applied"] = true;
+    throw RpcError(code, std::string("service: ") + e.what(), data);
   } catch (const Error& e) {
     Json data{{"errc", errc_name(e.code())}};
     if (e.code() == Errc::decrypt_failed) throw RpcError(Code::decrypt_failed, e.what(), data);

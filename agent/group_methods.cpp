@@ -7,6 +7,7 @@
 #include "agent/group_keys.hpp"
 #include "agent/log.hpp"
 #include "agent/home_services.hpp"
+#include "agent/lost_answer.hpp"
 #include "agent/membership_checks.hpp"
 #include "agent/membership_sync.hpp"
 #include "agent/profile_lookup.hpp"
@@ -218,7 +219,7 @@ Json Agent::group_add(const Json& params) {
   Scalar a = unseal_scalar(backend(current.backend), current);
   service::AddMemberRequest request{
       g.group_id, {member_entry_for(member_profile, privileges, status, a)}, {token}, carried};
-  link->add_member(request);
+  send_membership_change(link, g.group_id, record.seq, token, [&] { link->add_member(request); });
   chain.append(token);
   home_.save_membership(chain);
   return Json{{"group", g.name},
@@ -242,7 +243,8 @@ Json Agent::set_member_status(const Json& params, service::MemberStatus status) 
   check_locally(chain, token);
   service::UpdateMemberRequest request{g.group_id,   m.member,     status,
                                        std::nullopt, std::nullopt, {token}};
-  auto response = link->update_member(request);
+  send_membership_change(link, g.group_id, record.seq, token,
+                         [&] { link->update_member(request); });
   chain.append(token);
   home_.save_membership(chain);
   return Json{{"group", g.name},

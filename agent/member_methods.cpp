@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "agent/agent.hpp"
+#include "agent/lost_answer.hpp"
 #include "agent/membership_checks.hpp"
 #include "agent/membership_sync.hpp"
 #include "protocol/service/messages.hpp"
@@ -82,8 +83,10 @@ Json Agent::group_privileges(const Json& params) {
       MemberChange{m.member, MemberState{m.state.account, privileges, m.state.status}}};
   std::string token = sign_record(record, profile);
   check_locally(chain, token);
-  link->update_member(service::UpdateMemberRequest{
-      g.group_id, m.member, std::nullopt, privileges, std::nullopt, {token}});
+  send_membership_change(link, g.group_id, record.seq, token, [&] {
+    link->update_member(service::UpdateMemberRequest{
+        g.group_id, m.member, std::nullopt, privileges, std::nullopt, {token}});
+  });
   chain.append(token);
   std::lock_guard guard(membership_mutex_);
   home_.save_membership(chain);
@@ -169,8 +172,10 @@ Json Agent::group_leave(const Json& params) {
     std::string token = sign_record(record, profile);
     // The last ACTIVE SUPER is refused here, by the rule's words.
     check_locally(chain, token);
-    joined.link->update_member(service::UpdateMemberRequest{
-        joined.id, me, MemberStatus::revoked, std::nullopt, std::nullopt, {token}});
+    send_membership_change(joined.link, joined.id, record.seq, token, [&] {
+      joined.link->update_member(service::UpdateMemberRequest{
+          joined.id, me, MemberStatus::revoked, std::nullopt, std::nullopt, {token}});
+    });
     chain.append(token);
     std::lock_guard guard(membership_mutex_);
     home_.save_membership(chain);

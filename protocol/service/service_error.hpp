@@ -28,9 +28,26 @@ class ServiceError : public std::runtime_error {
       : std::runtime_error(description), status_(status) {}
   int status() const noexcept { return status_; }
   const char* description() const noexcept { return what(); }
+  // True when the request may have been carried out although no answer came back
+  // (OutcomeUnknown): repeating it could do it twice.
+  bool maybe_applied() const noexcept { return maybe_applied_; }
+
+ protected:
+  bool maybe_applied_ = false;
 
  private:
   int status_;
+};
+
+// Status 503 to a change that reached a service which then gave no answer (it crashed, the
+// connection broke, the answer timed out): it may have been applied. The client does not
+// send it again; the caller reads the state back and decides (docs/SERVICE.md §8).
+class OutcomeUnknown : public ServiceError {
+ public:
+  explicit OutcomeUnknown(const std::string& description)
+      : ServiceError(status::kUnavailable, description) {
+    maybe_applied_ = true;
+  }
 };
 
 // Status 202 to a RecryptData: no refusal, but no partial either until an administrator

@@ -3,6 +3,12 @@
 // StatusDescription (a transport failure too: 503 with what went wrong). Every network step
 // has a deadline, so a dead service is an error after `timeout`, never a hang.
 //
+// A service of several instances (an address listing several URLs, DNS SRV records naming
+// several targets, ClientOptions::alternates): a target that does not connect, or does not
+// answer a request, goes to the back of the order for 30 s; a request nothing of which was
+// sent goes to the next target; a read or RecryptData sent but not answered is sent once more
+// to the next target, and any other change throws OutcomeUnknown (resend_policy.hpp).
+//
 // One Client keeps one connection alive and is not thread-safe: use one per thread.
 #pragma once
 
@@ -11,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "protocol/jws.hpp"
 #include "protocol/service/messages.hpp"
@@ -25,13 +32,17 @@ struct ClientOptions {
   // For a service found through DNS SRV: ask this DNS server (IPv4) instead of the system's.
   std::string nameserver;
   std::uint16_t nameserver_port = 53;
+  // More addresses of the same service (its other instances), tried after the base address's
+  // targets. Each may itself be a list; the audience stays the one the caller gives.
+  std::vector<std::string> alternates;
 };
 
 class Client {
  public:
   // base_url: http://host:port or https://host[:port] (a path is ignored; requests go to
-  // /.well-known/recrypt/), or a domain whose service DNS SRV names (service_address.hpp);
-  // the address is looked up again on each new connection. audience: the service's "aud" (see
+  // /.well-known/recrypt/), or a domain whose service DNS SRV names, or a comma-separated list
+  // of these naming the instances of one service (service_address.hpp); the address is looked
+  // up again on each new connection. audience: the service's "aud" (see
   // Hello). signer/kid: the key that signs requests, kid its UDF.
   Client(std::string base_url, std::string audience, jws::Signer signer, std::string kid,
          ClientOptions options = {});

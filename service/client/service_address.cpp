@@ -102,7 +102,9 @@ bool is_loopback_host(std::string_view host) {
   return lower(h) == "localhost";
 }
 
-ServiceAddress parse_service_address(const std::string& address) {
+namespace {
+
+ServiceAddress parse_one(const std::string& address) {
   std::string_view a = address;
   if (a.rfind("http://", 0) == 0) return parse_url(a.substr(7), false);
   if (a.rfind("https://", 0) == 0) return parse_url(a.substr(8), true);
@@ -124,6 +126,32 @@ ServiceAddress parse_service_address(const std::string& address) {
   d.discover = true;
   d.host = lower(address);
   return d;
+}
+
+}  // namespace
+
+std::vector<ServiceAddress> parse_service_addresses(const std::string& address) {
+  if (address.find(',') == std::string::npos) return {parse_one(address)};
+  std::vector<ServiceAddress> out;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t comma = address.find(',', start);
+    std::string entry = address.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (entry.empty())
+      refuse(status::kMalformed,
+             "a list of service URLs has an empty entry (separate them by commas, no spaces)");
+    try {
+      out.push_back(parse_one(entry));
+    } catch (const ServiceError& e) {
+      refuse(e.status(), "service address " + entry + ": " + e.what());
+    }
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
+
+ServiceAddress parse_service_address(const std::string& address) {
+  return parse_service_addresses(address).front();
 }
 
 std::string audience_of(const ServiceAddress& address) {

@@ -3,10 +3,16 @@
 // (_recrypt._tcp.example.com, see srv.hpp) and always spoken to over TLS, with the
 // certificate checked against that domain. And what that service must call itself (its
 // audience), which follows from the address alone, never from the service's own word.
+//
+// An address may also list several instances of one service, separated by commas and no
+// spaces: "https://r1.example.com,https://r2.example.com:8443". Each entry follows the rules
+// below; the FIRST names the service (its audience, which every instance is run with), and the
+// client tries the others when one does not answer (client.hpp).
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace recrypt::service {
 
@@ -22,7 +28,12 @@ bool is_loopback_host(std::string_view host);
 
 // Throws ServiceError 400 for anything but the forms above, and for a plain http:// URL whose
 // host is not loopback: signed requests and recrypted shares do not cross a network in clear.
+// For a list, every entry is checked and the first is returned: the one that names the service.
 ServiceAddress parse_service_address(const std::string& address);
+
+// Every entry of an address, in its order (one for an address that lists no others). Throws
+// ServiceError 400 as parse_service_address does, naming the entry, and for an empty entry.
+std::vector<ServiceAddress> parse_service_addresses(const std::string& address);
 
 // The audience ("aud") a service at `address` must expect in request signatures and name in
 // its Hello: the address's origin (RFC 6454), scheme://host[:port] with the host in lower
