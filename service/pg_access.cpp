@@ -36,6 +36,22 @@ GroupRecord group_of(const Result& r) {
                      GroupPolicy::from_json(Json::parse(r.text(0, 7)))};
 }
 
+// An audit record as one element of the JSON array that json_to_recordset spreads into rows;
+// `ord` keeps the records' order through the statement.
+Json audit_json(const AuditRecord& a, std::size_t ord) {
+  return {{"ord", ord},
+          {"time", a.time},
+          {"txn", a.transaction},
+          {"group_id", a.group},
+          {"member", a.member},
+          {"device", a.device},
+          {"key_id", a.key_id},
+          {"status", a.status},
+          {"description", a.description},
+          {"document", a.document},
+          {"agreement", a.agreement}};
+}
+
 }  // namespace
 
 std::optional<SignerRecord> PgAccess::signer(const std::string& kid) {
@@ -399,21 +415,14 @@ std::uint64_t PgAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>
   Json rows = Json::array();
   for (std::size_t k = 0; k < fresh.size(); ++k) {
     const Bookkeeping& b = *fresh[k];
-    const AuditRecord& a = b.audit;
-    bool refused = quota[k] && !quota[k]->admitted;
-    rows.push_back({{"ord", k},
-                    {"nonce", b.nonce},
-                    {"expires", b.nonce_expires},
-                    {"time", a.time},
-                    {"txn", a.transaction},
-                    {"group_id", a.group},
-                    {"member", a.member},
-                    {"device", a.device},
-                    {"key_id", a.key_id},
-                    {"status", refused ? status::kTooManyRequests : a.status},
-                    {"description", refused ? quota[k]->reason : a.description},
-                    {"document", a.document},
-                    {"agreement", a.agreement}});
+    Json row = audit_json(b.audit, k);
+    row["nonce"] = b.nonce;
+    row["expires"] = b.nonce_expires;
+    if (quota[k] && !quota[k]->admitted) {
+      row["status"] = status::kTooManyRequests;
+      row["description"] = quota[k]->reason;
+    }
+    rows.push_back(std::move(row));
   }
   std::vector<bool> stored(fresh.size(), false);
   if (!fresh.empty()) {
@@ -447,20 +456,7 @@ std::uint64_t PgAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>
 void PgAccess::insert_audits(const std::vector<AuditRecord>& records) {
   if (records.empty()) return;
   Json rows = Json::array();
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const AuditRecord& a = records[i];
-    rows.push_back({{"ord", i},
-                    {"time", a.time},
-                    {"txn", a.transaction},
-                    {"group_id", a.group},
-                    {"member", a.member},
-                    {"device", a.device},
-                    {"key_id", a.key_id},
-                    {"status", a.status},
-                    {"description", a.description},
-                    {"document", a.document},
-                    {"agreement", a.agreement}});
-  }
+  for (std::size_t i = 0; i < records.size(); ++i) rows.push_back(audit_json(records[i], i));
   c_.run(
       "INSERT INTO audit(time, txn, group_id, member, device, key_id, status, description, "
       "document, agreement) SELECT time, txn, group_id, member, device, key_id, status, "
