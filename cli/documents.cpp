@@ -134,9 +134,10 @@ jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile
   return jwe::RecipientKey{g.encryption_key, g.key_id(), jwe::Locator{g.name, g.id(), g.service}};
 }
 
-Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
+std::vector<jwe::RecipientSpec> resolve_recipients(const EncryptOptions& options,
+                                                   AgentClient* agent, Json& names) {
   std::vector<jwe::RecipientSpec> recipients;
-  Json names = Json::array();
+  names = Json::array();
   if ((!options.groups.empty() || !options.all_of.empty()) && agent == nullptr)
     fail(Errc::internal, "recipients by name need the agent");
   for (const auto& g : options.groups) {
@@ -160,6 +161,12 @@ Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
   }
   if (recipients.empty())
     fail(Errc::malformed, "no recipients: give -r GROUP, -R FILE or --all-of G1,G2");
+  return recipients;
+}
+
+Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
+  Json names;
+  std::vector<jwe::RecipientSpec> recipients = resolve_recipients(options, agent, names);
 
   Input in(options.input);
   std::string out_path = options.output;
@@ -200,6 +207,20 @@ std::string read_envelope(const std::string& input) {
   return jcd::read_header(buffered).envelope.serialize();
 }
 
+OpenedDocument open_jcd(BufferedInput& input, AgentClient& agent,
+                        const std::optional<std::string>& name,
+                        std::optional<unsigned> wait_seconds) {
+  jcd::Header header = jcd::read_header(input);
+  // The file's name is only shown to the user if the agent asks before opening it.
+  Json request{{"envelope", header.envelope.serialize()}};
+  if (name) request["name"] = *name;
+  SecretJson opened = open_document(agent, request, wait_seconds);
+  SecureBytes plaintext =
+      base64url::decode_secret(json::secret_string_field(opened, "plaintext", "agent answer"));
+  return OpenedDocument{std::move(header), jcd::Metadata::from_json(plaintext),
+                        json::to_plain(opened.value("via", SecretJson()))};
+}
+
 Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   Input in(options.input);
   std::string out_path = options.output;
@@ -211,21 +232,16 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
   }
   FdSource source(in.fd);
   BufferedInput input(source);
-  jcd::Header header = jcd::read_header(input);
-
-  // The file's name is only shown to the user if the agent asks before opening it.
-  Json request{{"envelope", header.envelope.serialize()}};
+  std::optional<std::string> name;
   if (!options.input.empty() && options.input != "-")
-    request["name"] = fs::path(options.input).filename().string();
-  SecretJson opened = open_document(agent, request, options.wait_seconds);
-  SecureBytes plaintext =
-      base64url::decode_secret(json::secret_string_field(opened, "plaintext", "agent answer"));
-  jcd::Metadata metadata = jcd::Metadata::from_json(plaintext);
+    name = fs::path(options.input).filename().string();
+  OpenedDocument document = open_jcd(input, agent, name, options.wait_seconds);
+  const jcd::Metadata& metadata = document.metadata;
 
   // Nothing has a name until the whole document authenticated: the output file gets its
   // name on commit. On stdout, each segment is released after it authenticated.
   Output out(out_path, 0600, options.force);
-  jcd::Decryptor decryptor(input, metadata, header.digest);
+  jcd::Decryptor decryptor(input, metadata, document.header.digest);
   Progress progress(options.progress, in.size, "decrypting");
   std::uint64_t total = 0;
   while (auto segment = decryptor.next()) {
@@ -234,9 +250,8 @@ Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
     progress.advance(segment->size() + kGcmTagSize);
   }
   out.commit();
-  Json result{{"output", out_path.empty() ? "-" : out_path},
-              {"bytes", total},
-              {"via", json::to_plain(opened.value("via", SecretJson()))}};
+  Json result{
+      {"output", out_path.empty() ? "-" : out_path}, {"bytes", total}, {"via", document.via}};
   if (metadata.info.name) result["name"] = *metadata.info.name;
   if (metadata.info.media_type) result["media_type"] = *metadata.info.media_type;
   if (metadata.info.created) result["created"] = *metadata.info.created;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/agent_client.hpp"
+#include "protocol/jcd.hpp"
 #include "protocol/jwe.hpp"
 
 namespace recrypt::cli {
@@ -32,6 +33,22 @@ struct DecryptOptions {
   // this many seconds.
   std::optional<unsigned> wait_seconds = std::nullopt;
 };
+
+// The recipients -r, -R and --all-of name, each one any-of choice; `names` gets what each is
+// called, for the summary. `agent` may be null only when no recipient is named by group.
+std::vector<jwe::RecipientSpec> resolve_recipients(const EncryptOptions& options,
+                                                   AgentClient* agent, Json& names);
+
+// A .jcd whose header was read and whose metadata the agent opened (document.open, shown to
+// the user as `name` if the agent asks first): what reading its payload takes.
+struct OpenedDocument {
+  jcd::Header header;
+  jcd::Metadata metadata;
+  Json via;  // the services that recrypted, as document.open says
+};
+OpenedDocument open_jcd(BufferedInput& input, AgentClient& agent,
+                        const std::optional<std::string>& name,
+                        std::optional<unsigned> wait_seconds);
 
 // Returns a summary for --json; throws on failure (the caller maps errors to exit codes).
 // `agent` may be null only when no recipient is named (-r, --all-of).
