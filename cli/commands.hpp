@@ -37,5 +37,6 @@ void add_review_commands(CLI::App& group, Cli& cli);  // group review
 void add_audit_commands(CLI::App& group, Cli& cli);   // group audit
 void add_document_commands(CLI::App& app, Cli& cli);  // encrypt, decrypt, fingerprint
 void add_agent_commands(CLI::App& app, Cli& cli);     // agent ..., doctor
+void add_mail_commands(CLI::App& app, Cli& cli);      // mail encrypt, mail decrypt
 
 }  // namespace recrypt::cli

@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
   add_group_commands(app, cli);
   add_document_commands(app, cli);
   add_agent_commands(app, cli);
+  add_mail_commands(app, cli);
 
   try {
     app.parse(translate_aliases(argc, argv));

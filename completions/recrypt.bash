@@ -5,7 +5,7 @@ _recrypt() {
   _init_completion || return
 
   local globals="--socket --json --quiet -q --version --help -h"
-  local commands="personal profile known device group encrypt decrypt fingerprint agent doctor"
+  local commands="personal profile known device group encrypt decrypt fingerprint agent doctor mail"
 
   # The command and subcommand: the first words that are not options or option values.
   local i cmd="" sub="" w
@@ -84,6 +84,11 @@ _recrypt() {
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--type" -- "$cur")); else _filedir; fi ;;
     agent) [[ -z $sub ]] && COMPREPLY=($(compgen -W "status lock" -- "$cur")) ;;
     doctor) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
+    mail)
+      if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "encrypt decrypt" -- "$cur"))
+      elif [[ $cur == -* && $sub == encrypt ]]; then
+        COMPREPLY=($(compgen -W "-r --recipient -R --recipient-file --protect-subject" -- "$cur"))
+      else _filedir; fi ;;
   esac
 }
 complete -F _recrypt recrypt

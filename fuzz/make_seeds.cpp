@@ -20,6 +20,7 @@
 #include "protocol/service/profile.hpp"
 #include "protocol/service/request_signature.hpp"
 #include "protocol/udf.hpp"
+#include "mail/encrypted_message.hpp"
 #include "tpm/marshal.hpp"
 #include "tpm/sealed_wrap.hpp"
 #include "tpm/share_wrap.hpp"
@@ -203,6 +204,17 @@ int main(int argc, char** argv) {
   seed("udf", 1, "MDDK-7N6A-727A-JZNO-STRX");
   seed("udf", 2, "mddk7n6a727ajznostrxxks7djaf");
   seed("udf", 3, udf::fingerprint("text/plain", as_bytes("UDF Data Value"), 200));
+
+  // mail_message: the first byte picks --protect-subject (fuzz/mail_message.cpp).
+  const std::string plain_mail =
+      "From: a@example.com\r\nTo: list@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/alternative;\r\n boundary=\"x\"\r\n\r\n--x\r\n"
+      "Content-Type: text/plain\r\n\r\nhi\r\n--x--\r\n";
+  seed("mail_message", 1, "\x01" + plain_mail);
+  seed("mail_message", 2, "\x00From: a@example.com\nSubject: (no body)\n");
+  seed("mail_message", 3,
+       mail::sealed_message(mail::seal_plan(plain_mail, true), as_bytes(plain_mail),
+                            "=_recrypt_seed"));
 
   seed("file_identity", 1, as_chars(a.spki_der()));
   seed("file_identity", 2, pem("PUBLIC KEY", a.spki_der()));
