@@ -13,6 +13,7 @@
 #include "protocol/base64url.hpp"
 #include "base/error.hpp"
 #include "protocol/jcd.hpp"
+#include "client/recipients.hpp"
 #include "protocol/service/profile.hpp"
 
 namespace recrypt::cli {
@@ -108,14 +109,6 @@ class Output {
   std::unique_ptr<FdSink> sink_;
 };
 
-// -r and --all-of name groups, which the agent looks up; -R names files. A name is never
-// tried as a file: a file someone left in the current folder under a group's name would
-// otherwise silently become the recipient.
-jwe::RecipientKey group_recipient(const std::string& name, AgentClient& agent) {
-  Json r = agent.call("group.recipient", Json{{"group", name}});
-  return recipient_from_profile(r.at("profile").get<std::string>());
-}
-
 jwe::RecipientKey file_recipient(const std::string& file) {
   Bytes data = read_file(file, kMaxRecipientFile);
   return recipient_from_profile(trim(std::string(as_chars(data))));
@@ -123,24 +116,13 @@ jwe::RecipientKey file_recipient(const std::string& file) {
 
 }  // namespace
 
-jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile) {
-  service::GroupProfile g = [&] {
-    try {
-      return service::verify_group_profile(signed_group_profile);
-    } catch (const std::exception& e) {
-      fail(Errc::malformed, std::string("not a valid signed group profile: ") + e.what());
-    }
-  }();
-  return jwe::RecipientKey{g.encryption_key, g.key_id(), jwe::Locator{g.name, g.id(), g.service}};
-}
-
-Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
+Json encrypt_file(const EncryptOptions& options, client::AgentClient* agent) {
   std::vector<jwe::RecipientSpec> recipients;
   Json names = Json::array();
   if ((!options.groups.empty() || !options.all_of.empty()) && agent == nullptr)
     fail(Errc::internal, "recipients by name need the agent");
   for (const auto& g : options.groups) {
-    recipients.push_back({group_recipient(g, *agent)});
+    recipients.push_back({client::group_recipient(*agent, g)});
     names.push_back(recipients.back().front().locator->group);
   }
   for (const auto& f : options.recipient_files) {
@@ -152,7 +134,7 @@ Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
     jwe::RecipientSpec spec;
     std::string joined;
     for (const auto& g : set) {
-      spec.push_back(group_recipient(g, *agent));
+      spec.push_back(client::group_recipient(*agent, g));
       joined += (joined.empty() ? "" : " & ") + spec.back().locator->group;
     }
     recipients.push_back(std::move(spec));
@@ -200,7 +182,7 @@ std::string read_envelope(const std::string& input) {
   return jcd::read_header(buffered).envelope.serialize();
 }
 
-Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
+Json decrypt_file(const DecryptOptions& options, client::AgentClient& agent) {
   Input in(options.input);
   std::string out_path = options.output;
   if (out_path.empty() && !options.input.empty() && options.input != "-") {

@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/agent_client.hpp"
+#include "client/agent_client.hpp"
+#include "client/recipients.hpp"
 #include "protocol/jwe.hpp"
 
 namespace recrypt::cli {
@@ -35,19 +36,20 @@ struct DecryptOptions {
 
 // Returns a summary for --json; throws on failure (the caller maps errors to exit codes).
 // `agent` may be null only when no recipient is named (-r, --all-of).
-Json encrypt_file(const EncryptOptions& options, AgentClient* agent);
-Json decrypt_file(const DecryptOptions& options, AgentClient& agent);
+Json encrypt_file(const EncryptOptions& options, client::AgentClient* agent);
+Json decrypt_file(const DecryptOptions& options, client::AgentClient& agent);
 // document.open, and what to do while its recryption waits for review: without `wait_seconds`
 // fail (exit 10) naming the request; with it, ask again until approved, denied or timed out
 // (review_commands.cpp).
-SecretJson open_document(AgentClient& agent, const Json& request,
+SecretJson open_document(client::AgentClient& agent, const Json& request,
                          std::optional<unsigned> wait_seconds);
 
 // The envelope line of a .jcd ("" or "-": stdin), checked as decrypt reads it: what the agent
 // takes to name the document (document.open, group.audit).
 std::string read_envelope(const std::string& input);
 
-// A group as a recipient, from its signed profile (checks the self-signature).
-jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile);
+// A group as a recipient, from its signed profile (checks the self-signature): the client
+// library's (client/recipients.hpp).
+using client::recipient_from_profile;
 
 }  // namespace recrypt::cli
