@@ -17,7 +17,7 @@
 
 #include "base/child_process.hpp"
 #include "base/io.hpp"
-#include "cli/agent_client.hpp"
+#include "client/agent_client.hpp"
 #include "protocol/agent/paths.hpp"
 #include "protocol/agent/rpc.hpp"
 #include "base/error.hpp"
@@ -95,7 +95,7 @@ void check_socket(const DoctorOptions& o, std::vector<CheckResult>& out) {
 
 std::optional<Json> check_agent(const DoctorOptions& o, std::vector<CheckResult>& out) {
   try {
-    AgentClient client(o.socket);
+    client::AgentClient client(o.socket);
     Json status = client.call("agent.status", Json::object());
     std::string detail = "recrypt-agent " + status.value("version", std::string("?")) + " answers";
     if (status.contains("profile"))
@@ -115,7 +115,7 @@ std::optional<Json> check_agent(const DoctorOptions& o, std::vector<CheckResult>
                               : "see the agent's log: journalctl --user -u recrypt-agent"});
     }
     return status;
-  } catch (const AgentUnreachable& e) {
+  } catch (const client::AgentUnreachable& e) {
     out.push_back({"agent", CheckStatus::fail, e.what(),
                    "start it: systemctl --user enable --now recrypt-agent.socket, or run "
                    "recrypt-agent in the background"});

@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "base/atomic_file.hpp"
-#include "cli/agent_client.hpp"
+#include "client/agent_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/documents.hpp"
 #include "protocol/service/file_identity.hpp"
@@ -55,9 +55,9 @@ void add_encrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
       o->enc.all_of.clear();
       for (const auto& set : o->all_of) o->enc.all_of.push_back(comma_list(set));
       o->enc.progress = !o->no_progress;
-      std::unique_ptr<AgentClient> client;
+      std::unique_ptr<client::AgentClient> client;
       if (!o->enc.groups.empty() || !o->enc.all_of.empty())
-        client = std::make_unique<AgentClient>(cli.socket);
+        client = std::make_unique<client::AgentClient>(cli.socket);
       Json r = encrypt_file(o->enc, client.get());
       cli.print(r, cli.quiet || r["output"] == "-"
                        ? ""
@@ -84,7 +84,7 @@ void add_decrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
     if (o->wait || wait_for->count() > 0) o->dec.wait_seconds = o->wait_for;
     cli.action = [&cli, o] {
       o->dec.progress = !o->no_progress;
-      AgentClient client(cli.socket);
+      client::AgentClient client(cli.socket);
       Json r = decrypt_file(o->dec, client);
       std::string via;
       for (const auto& v : r.value("via", Json::array()))

@@ -13,6 +13,7 @@
 #include "protocol/base64url.hpp"
 #include "base/error.hpp"
 #include "protocol/jcd.hpp"
+#include "client/recipients.hpp"
 #include "protocol/service/profile.hpp"
 
 namespace recrypt::cli {
@@ -108,14 +109,6 @@ class Output {
   std::unique_ptr<FdSink> sink_;
 };
 
-// -r and --all-of name groups, which the agent looks up; -R names files. A name is never
-// tried as a file: a file someone left in the current folder under a group's name would
-// otherwise silently become the recipient.
-jwe::RecipientKey group_recipient(const std::string& name, AgentClient& agent) {
-  Json r = agent.call("group.recipient", Json{{"group", name}});
-  return recipient_from_profile(r.at("profile").get<std::string>());
-}
-
 jwe::RecipientKey file_recipient(const std::string& file) {
   Bytes data = read_file(file, kMaxRecipientFile);
   return recipient_from_profile(trim(std::string(as_chars(data))));
@@ -123,25 +116,14 @@ jwe::RecipientKey file_recipient(const std::string& file) {
 
 }  // namespace
 
-jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile) {
-  service::GroupProfile g = [&] {
-    try {
-      return service::verify_group_profile(signed_group_profile);
-    } catch (const std::exception& e) {
-      fail(Errc::malformed, std::string("not a valid signed group profile: ") + e.what());
-    }
-  }();
-  return jwe::RecipientKey{g.encryption_key, g.key_id(), jwe::Locator{g.name, g.id(), g.service}};
-}
-
 std::vector<jwe::RecipientSpec> resolve_recipients(const EncryptOptions& options,
-                                                   AgentClient* agent, Json& names) {
+                                                   client::AgentClient* agent, Json& names) {
   std::vector<jwe::RecipientSpec> recipients;
   names = Json::array();
   if ((!options.groups.empty() || !options.all_of.empty()) && agent == nullptr)
     fail(Errc::internal, "recipients by name need the agent");
   for (const auto& g : options.groups) {
-    recipients.push_back({group_recipient(g, *agent)});
+    recipients.push_back({client::group_recipient(*agent, g)});
     names.push_back(recipients.back().front().locator->group);
   }
   for (const auto& f : options.recipient_files) {
@@ -153,7 +135,7 @@ std::vector<jwe::RecipientSpec> resolve_recipients(const EncryptOptions& options
     jwe::RecipientSpec spec;
     std::string joined;
     for (const auto& g : set) {
-      spec.push_back(group_recipient(g, *agent));
+      spec.push_back(client::group_recipient(*agent, g));
       joined += (joined.empty() ? "" : " & ") + spec.back().locator->group;
     }
     recipients.push_back(std::move(spec));
@@ -164,7 +146,7 @@ std::vector<jwe::RecipientSpec> resolve_recipients(const EncryptOptions& options
   return recipients;
 }
 
-Json encrypt_file(const EncryptOptions& options, AgentClient* agent) {
+Json encrypt_file(const EncryptOptions& options, client::AgentClient* agent) {
   Json names;
   std::vector<jwe::RecipientSpec> recipients = resolve_recipients(options, agent, names);
 
@@ -207,7 +189,7 @@ std::string read_envelope(const std::string& input) {
   return jcd::read_header(buffered).envelope.serialize();
 }
 
-OpenedDocument open_jcd(BufferedInput& input, AgentClient& agent,
+OpenedDocument open_jcd(BufferedInput& input, client::AgentClient& agent,
                         const std::optional<std::string>& name,
                         std::optional<unsigned> wait_seconds) {
   jcd::Header header = jcd::read_header(input);
@@ -221,7 +203,7 @@ OpenedDocument open_jcd(BufferedInput& input, AgentClient& agent,
                         json::to_plain(opened.value("via", SecretJson()))};
 }
 
-Json decrypt_file(const DecryptOptions& options, AgentClient& agent) {
+Json decrypt_file(const DecryptOptions& options, client::AgentClient& agent) {
   Input in(options.input);
   std::string out_path = options.output;
   if (out_path.empty() && !options.input.empty() && options.input != "-") {

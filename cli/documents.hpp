@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/agent_client.hpp"
+#include "client/agent_client.hpp"
+#include "client/recipients.hpp"
 #include "protocol/jcd.hpp"
 #include "protocol/jwe.hpp"
 
@@ -37,7 +38,7 @@ struct DecryptOptions {
 // The recipients -r, -R and --all-of name, each one any-of choice; `names` gets what each is
 // called, for the summary. `agent` may be null only when no recipient is named by group.
 std::vector<jwe::RecipientSpec> resolve_recipients(const EncryptOptions& options,
-                                                   AgentClient* agent, Json& names);
+                                                   client::AgentClient* agent, Json& names);
 
 // A .jcd whose header was read and whose metadata the agent opened (document.open, shown to
 // the user as `name` if the agent asks first): what reading its payload takes.
@@ -46,25 +47,26 @@ struct OpenedDocument {
   jcd::Metadata metadata;
   Json via;  // the services that recrypted, as document.open says
 };
-OpenedDocument open_jcd(BufferedInput& input, AgentClient& agent,
+OpenedDocument open_jcd(BufferedInput& input, client::AgentClient& agent,
                         const std::optional<std::string>& name,
                         std::optional<unsigned> wait_seconds);
 
 // Returns a summary for --json; throws on failure (the caller maps errors to exit codes).
 // `agent` may be null only when no recipient is named (-r, --all-of).
-Json encrypt_file(const EncryptOptions& options, AgentClient* agent);
-Json decrypt_file(const DecryptOptions& options, AgentClient& agent);
+Json encrypt_file(const EncryptOptions& options, client::AgentClient* agent);
+Json decrypt_file(const DecryptOptions& options, client::AgentClient& agent);
 // document.open, and what to do while its recryption waits for review: without `wait_seconds`
 // fail (exit 10) naming the request; with it, ask again until approved, denied or timed out
 // (review_commands.cpp).
-SecretJson open_document(AgentClient& agent, const Json& request,
+SecretJson open_document(client::AgentClient& agent, const Json& request,
                          std::optional<unsigned> wait_seconds);
 
 // The envelope line of a .jcd ("" or "-": stdin), checked as decrypt reads it: what the agent
 // takes to name the document (document.open, group.audit).
 std::string read_envelope(const std::string& input);
 
-// A group as a recipient, from its signed profile (checks the self-signature).
-jwe::RecipientKey recipient_from_profile(const std::string& signed_group_profile);
+// A group as a recipient, from its signed profile (checks the self-signature): the client
+// library's (client/recipients.hpp).
+using client::recipient_from_profile;
 
 }  // namespace recrypt::cli

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "base/atomic_file.hpp"
-#include "cli/agent_client.hpp"
+#include "client/agent_client.hpp"
 #include "cli/commands.hpp"
 
 namespace recrypt::cli {

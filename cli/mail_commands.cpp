@@ -10,7 +10,7 @@
 #include "base/error.hpp"
 #include "base/io.hpp"
 #include "base/unique_fd.hpp"
-#include "cli/agent_client.hpp"
+#include "client/agent_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/documents.hpp"
 #include "mail/encrypted_message.hpp"
@@ -58,9 +58,9 @@ std::string new_boundary() {
 int encrypt_message(const MailOptions& o, const Cli& cli) {
   std::string message = read_message(o.input);
   mail::SealPlan plan = mail::seal_plan(message, o.protect_subject);
-  std::unique_ptr<AgentClient> agent;
+  std::unique_ptr<client::AgentClient> agent;
   if (!o.enc.groups.empty() || !o.enc.all_of.empty())
-    agent = std::make_unique<AgentClient>(cli.socket);
+    agent = std::make_unique<client::AgentClient>(cli.socket);
   Json names;
   std::vector<jwe::RecipientSpec> recipients = resolve_recipients(o.enc, agent.get(), names);
   jcd::FileInfo info;
@@ -80,7 +80,7 @@ int decrypt_message(const MailOptions& o, const Cli& cli) {
     write_message(message);  // not encrypted: as it came, so this works as a display filter
     return 0;
   }
-  AgentClient agent(cli.socket);
+  client::AgentClient agent(cli.socket);
   MemorySource source(encrypted->jcd);
   BufferedInput input(source);
   OpenedDocument document = open_jcd(input, agent, std::nullopt, std::nullopt);

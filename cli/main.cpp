@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "base/atomic_file.hpp"
-#include "cli/agent_client.hpp"
+#include "client/agent_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "protocol/agent/paths.hpp"
@@ -16,7 +16,7 @@
 namespace recrypt::cli {
 
 Json Cli::agent_call(const std::string& method, const Json& params) const {
-  AgentClient client(socket);
+  client::AgentClient client(socket);
   return client.call(method, params);
 }
 
@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   }
   try {
     return cli.action ? cli.action() : exit_code::usage;
-  } catch (const AgentUnreachable& e) {
+  } catch (const client::AgentUnreachable& e) {
     std::cerr << "recrypt: " << e.what() << "\n";
     return exit_code::no_agent;
   } catch (const agent_rpc::RpcError& e) {

@@ -6,7 +6,7 @@
 #include <optional>
 #include <thread>
 
-#include "cli/agent_client.hpp"
+#include "client/agent_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/documents.hpp"
 #include "cli/exit_codes.hpp"
@@ -50,7 +50,7 @@ std::string waiting_text(const RpcError& e) {
 
 }  // namespace
 
-SecretJson open_document(AgentClient& agent, const Json& request,
+SecretJson open_document(client::AgentClient& agent, const Json& request,
                          std::optional<unsigned> wait_seconds) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + std::chrono::seconds(wait_seconds.value_or(0));

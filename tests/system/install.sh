@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the build tree into a DESTDIR (at its configured prefix), checks the layout, the pkg-config
-# file (a program built against the installed headers and libraries), the man pages and the
-# bash completion, then runs the end-to-end scenario with the installed binaries.
+# files (a program built against the installed headers and libraries; the C client example run
+# against the installed agent), the man pages and the bash completion, then runs the
+# end-to-end scenario with the installed binaries.
 set -euo pipefail
 : "${BUILD:?set BUILD to the build folder}" "${SRC:?set SRC to the source folder}"
 dest=$(mktemp -d "${TMPDIR:-/tmp}/recrypt-destdir.XXXXXX")
@@ -89,6 +90,30 @@ if c++ ${CONSUMER_CXXFLAGS:-} $cflags "$dest/udf.cpp" -o "$dest/udf" $libs 2>"$d
   echo "ok: built against recrypt-protocol.pc, UDF test vector $got"
 else
   cat "$dest/cc.log"; bad "cannot build against the installed recrypt-protocol"
+fi
+
+# recrypt-agent-client.pc: the C example, built with cc against the installed header and
+# library alone, runs against the installed agent (tests/system/agent_client_example.sh).
+for f in include/recrypt/recrypt-agent-client.h "$libdir/librecrypt_agent_client.a" \
+         "$libdir/pkgconfig/recrypt-agent-client.pc"; do
+  [ -f "$dest/$p/$f" ] || bad "$f not installed"
+done
+PKG_CONFIG_PATH="$pc" pkg-config --validate recrypt-agent-client || bad "recrypt-agent-client.pc does not validate"
+client_flags=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$dest" pkg-config --cflags --libs recrypt-agent-client)
+# shellcheck disable=SC2086  # the flags are separate words
+if cc -std=c99 -Wall -Wextra -Wpedantic -Werror ${CONSUMER_CXXFLAGS:-} "$SRC/examples/agent_client/decrypt.c" \
+     -o "$dest/agent-client-example" $client_flags 2>"$dest/cc.log"; then
+  echo "ok: examples/agent_client/decrypt.c built with cc against recrypt-agent-client.pc"
+  # Position-independent, every archive of it: it links into a shared object (a plugin).
+  # shellcheck disable=SC2086
+  cc -shared -fPIC ${CONSUMER_CXXFLAGS:-} "$SRC/examples/agent_client/decrypt.c" \
+    -o "$dest/agent-client-example.so" $client_flags 2>"$dest/cc.log" ||
+    { cat "$dest/cc.log"; bad "recrypt-agent-client does not link into a shared object"; }
+  RECRYPT="$dest/$p/bin/recrypt" AGENT="$dest/$p/bin/recrypt-agent" RECRYPTD="$dest/$p/sbin/recryptd" \
+    EXAMPLE="$dest/agent-client-example" bash "$SRC/tests/system/agent_client_example.sh" ||
+    bad "the C example against the installed agent"
+else
+  cat "$dest/cc.log"; bad "cannot build the C example against the installed recrypt-agent-client"
 fi
 
 # Bash completion: "recrypt gr<TAB>" offers group, "recrypt group re<TAB>" its verbs.

@@ -1,14 +1,17 @@
-// The CLI's side of the agent socket: connect (only to our own agent: a private folder and a
-// peer of our uid, see connect()), send one JSON-RPC request, read its answer.
+// A client's side of the agent socket, for the CLI and for every program on
+// librecrypt_agent_client (client/recrypt-agent-client.h): connect (only to our own agent: a
+// private folder and a peer of our uid, see connect()), send one JSON-RPC request, read its
+// answer.
 #pragma once
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 
 #include "base/unique_fd.hpp"
 #include "protocol/json.hpp"
 
-namespace recrypt::cli {
+namespace recrypt::client {
 
 class AgentUnreachable : public std::runtime_error {
  public:
@@ -30,6 +33,7 @@ class AgentClient {
 
  private:
   void connect();
+  void disconnect();
   // Sends the request and returns the answer's line; `id` is the request's id.
   SecureString exchange(const std::string& method, const Json& params, std::uint64_t& id);
   std::filesystem::path socket_path_;
@@ -38,4 +42,4 @@ class AgentClient {
   SecureString pending_;  // bytes read past the last answer
 };
 
-}  // namespace recrypt::cli
+}  // namespace recrypt::client

@@ -1,4 +1,4 @@
-#include "cli/agent_client.hpp"
+#include "client/agent_client.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -13,7 +13,7 @@
 #include "protocol/agent/rpc.hpp"
 #include "base/error.hpp"
 
-namespace recrypt::cli {
+namespace recrypt::client {
 
 AgentClient::AgentClient(std::filesystem::path socket_path)
     : socket_path_(std::move(socket_path)) {}
@@ -57,6 +57,13 @@ void AgentClient::connect() {
   fd_ = std::move(fd);
 }
 
+// A connection the agent closed is forgotten, so that the next call connects again (to an
+// agent restarted meanwhile) rather than failing on the dead one.
+void AgentClient::disconnect() {
+  fd_.reset();
+  pending_.clear();
+}
+
 SecureString AgentClient::exchange(const std::string& method, const Json& params,
                                    std::uint64_t& id) {
   if (!fd_) connect();
@@ -65,6 +72,7 @@ SecureString AgentClient::exchange(const std::string& method, const Json& params
   try {
     send_all(fd_.get(), as_bytes(request));
   } catch (const Error&) {
+    disconnect();
     throw AgentUnreachable("the agent closed the connection");
   }
   for (;;) {
@@ -83,7 +91,10 @@ SecureString AgentClient::exchange(const std::string& method, const Json& params
     } catch (const Error&) {
       n = 0;
     }
-    if (n == 0) throw AgentUnreachable("the agent closed the connection without answering");
+    if (n == 0) {
+      disconnect();
+      throw AgentUnreachable("the agent closed the connection without answering");
+    }
     pending_.append(reinterpret_cast<const char*>(buf.data()), n);
     secure_wipe(buf.data(), n);
   }
@@ -101,4 +112,4 @@ SecretJson AgentClient::call_secret(const std::string& method, const Json& param
   return agent_rpc::parse_secret_response(line, id);
 }
 
-}  // namespace recrypt::cli
+}  // namespace recrypt::client
