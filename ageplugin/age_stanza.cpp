@@ -65,7 +65,6 @@ std::string base64_encode(ByteView data) {
 }
 
 SecureBytes base64_decode(std::string_view text) {
-  if (text.size() % 4 == 1) fail(Errc::malformed, "base64: impossible length");
   SecureBytes out;
   out.reserve(text.size() * 3 / 4);
   std::uint32_t acc = 0;
@@ -82,6 +81,7 @@ SecureBytes base64_decode(std::string_view text) {
       out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
     }
   }
+  if (text.size() % 4 == 1) fail(Errc::malformed, "base64: impossible length");
   if ((acc & ((1u << bits) - 1)) != 0)
     fail(Errc::malformed, "base64: not canonical (unused bits are set)");
   OPENSSL_cleanse(&acc, sizeof acc);

@@ -116,10 +116,15 @@ Split split_checked(std::string_view text) {
 }  // namespace
 
 std::string encode(std::string_view hrp, ByteView data) {
+  return encode_groups(hrp, to_groups(data));
+}
+
+std::string encode_groups(std::string_view hrp, const std::vector<std::uint8_t>& groups) {
   check_hrp(hrp);
   for (char c : hrp)
     if (c >= 'A' && c <= 'Z') fail(Errc::malformed, "bech32: encode takes a lowercase prefix");
-  std::vector<std::uint8_t> groups = to_groups(data);
+  for (std::uint8_t g : groups)
+    if (g > 31) fail(Errc::malformed, "bech32: a group above 31");
   std::vector<std::uint8_t> values = expand_hrp(hrp);
   values.insert(values.end(), groups.begin(), groups.end());
   values.insert(values.end(), 6, 0);

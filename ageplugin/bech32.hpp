@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/bytes.hpp"
 
@@ -29,6 +30,10 @@ std::string encode(std::string_view hrp, ByteView data);
 std::string encode_upper(std::string_view hrp, ByteView data);
 
 Decoded decode(std::string_view text);
+
+// Bech32 of 5-bit groups as they are (each below 32): for tests that need data no encode()
+// makes, such as padding bits that are not zero.
+std::string encode_groups(std::string_view hrp, const std::vector<std::uint8_t>& groups);
 
 // The checksum alone, over 5-bit groups: for the BIP-173 vectors, which carry data that are
 // not whole bytes.
