@@ -200,6 +200,12 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
            {"name",
             "string, optional: the document's file name, shown (as claimed) if the user is asked"}},
        &Agent::document_open, false, kDecrypt},
+      {"age.unwrap", "the file key of a recrypt stanza of an age file (age-plugin-recrypt)",
+       Json{{"kid", "string: the stanza's KID"},
+            {"epk", "string: the stanza's EPK (base64)"},
+            {"locator", "string: the stanza's LOCATOR (base64)"},
+            {"wrapped", "string: the stanza's body (base64, 24 bytes)"}},
+       &Agent::age_unwrap, false, kDecrypt},
   };
   return table;
 }

@@ -106,6 +106,7 @@ class Agent {
   Json group_leave(const Json&);
   Json group_join(const Json&);
   Json document_open(const Json&);
+  Json age_unwrap(const Json&);
   // Co-administrators (admin_methods.cpp)
   Json group_admin_add(const Json&);
   Json group_admin_remove(const Json&);
@@ -137,6 +138,7 @@ class Agent {
   // its signed token get the failure.
   enum class ProfileNeed { key_ids, signed_token };
   LocalProfile require_profile(ProfileNeed need = ProfileNeed::key_ids);
+  std::vector<DeviceKeys> present_devices(const LocalProfile& profile);
   const LocalDevice& signing_device(const LocalProfile& profile);
   ServiceDirectory::Lease service_as_device(const LocalProfile& profile);
   // The group this agent administers: its own copy, or else the secrets an administrator left

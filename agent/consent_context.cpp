@@ -4,6 +4,8 @@
 // service, so a prompt costs nothing but the user's attention.
 #include <algorithm>
 
+#include "ageplugin/age_stanza.hpp"
+#include "ageplugin/recrypt_age.hpp"
 #include "agent/agent.hpp"
 #include "protocol/jwe.hpp"
 
@@ -41,6 +43,20 @@ std::optional<ConsentRequest> Agent::consent_needed(const MethodInfo& method, co
     if (profile)
       for (const auto& d : profile->devices) ask = ask || d.confirm;
     if (!ask) return std::nullopt;
+    if (method.name == "age.unwrap") {
+      request.details.emplace_back("Document", "an age file, through age-plugin-recrypt");
+      std::string group = "(the stanza's locator does not parse)";
+      try {
+        auto locator = params.find("locator");
+        if (locator != params.end() && locator->is_string()) {
+          jwe::Locator where = age::decode_locator(age::base64_decode(locator->get<std::string>()));
+          group = "group " + resolve_group(where.group, where.group_id);
+        }
+      } catch (const std::exception&) {
+      }
+      request.details.emplace_back("Encrypted to", group);
+      return request;
+    }
     auto name = params.find("name");
     request.details.emplace_back("Document", name != params.end() && name->is_string()
                                                  ? "\"" + name->get<std::string>() + "\"" + kClaimed

@@ -59,12 +59,8 @@ std::size_t combinations(const std::vector<std::vector<Point>>& candidates) {
 
 }  // namespace
 
-Json Agent::document_open(const Json& params) {
-  const std::string& text = agent_rpc::param_string(params, "envelope");
-  jwe::Envelope envelope = jwe::Envelope::parse(text);
-  require_document_content_type(envelope);
-  LocalProfile profile = require_profile();
-
+// This profile's devices whose backend is present and holds both of the device's keys.
+std::vector<DeviceKeys> Agent::present_devices(const LocalProfile& profile) {
   std::vector<DeviceKeys> devices;
   for (const auto& d : profile.devices) {
     auto it = backends_.find(d.backend);
@@ -79,6 +75,16 @@ Json Agent::document_open(const Json& params) {
                                  udf::key_fingerprint(*enc), d.signing_key_id,
                                  udf::key_fingerprint(*sig)});
   }
+  return devices;
+}
+
+Json Agent::document_open(const Json& params) {
+  const std::string& text = agent_rpc::param_string(params, "envelope");
+  jwe::Envelope envelope = jwe::Envelope::parse(text);
+  require_document_content_type(envelope);
+  LocalProfile profile = require_profile();
+
+  std::vector<DeviceKeys> devices = present_devices(profile);
   if (devices.empty())
     throw RpcError(Code::device_error,
                    "none of this profile's devices is present (plug in the token?)");

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "base/atomic_file.hpp"
+#include "cli/age_export.hpp"
 #include "cli/commands.hpp"
 #include "protocol/agent/rpc.hpp"
 
@@ -14,6 +15,7 @@ struct Options {
   std::string group, member, fingerprint, output, backend, name;
   std::vector<std::string> privileges;
   bool inactive = false, none = false, rotate = false;
+  bool age = false;  // export: the age recipient
 };
 
 std::string describe_members(const Json& members) {
@@ -199,9 +201,17 @@ void add_reading_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Optio
   auto* exp = group_command(group, o, "export",
                             "write the group's signed profile, to encrypt to it offline");
   exp->add_option("-o,--output", o->output, "file (default: stdout)");
+  exp->add_flag("--age", o->age,
+                "the group's age recipient (age1recrypt1...) instead, for age -r "
+                "(docs/AGE_PLUGIN.md)");
   exp->callback([&cli, o] {
     cli.action = [&cli, o] {
       Json r = cli.agent_call("group.recipient", Json{{"group", o->group}});
+      if (o->age) {
+        cli.write_public(o->output, age_recipient(r["profile"].get<std::string>()) + "\n",
+                         "age recipient of group " + r["name"].get<std::string>());
+        return 0;
+      }
       cli.write_public(
           o->output, r["profile"].get<std::string>() + "\n",
           "group " + r["name"].get<std::string>() + ", fingerprint " + r["id"].get<std::string>());

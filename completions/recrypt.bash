@@ -50,7 +50,7 @@ _recrypt() {
         case "$sub" in
           create) COMPREPLY=($(compgen -W "-b --backend" -- "$cur")) ;;
           add) COMPREPLY=($(compgen -W "--fingerprint --privileges --inactive" -- "$cur")) ;;
-          export) COMPREPLY=($(compgen -W "-o --output" -- "$cur")) ;;
+          export) COMPREPLY=($(compgen -W "-o --output --age" -- "$cur")) ;;
           revoke) COMPREPLY=($(compgen -W "--rotate" -- "$cur")) ;;
           audit)
             if [[ $prev == --document ]]; then _filedir jcd

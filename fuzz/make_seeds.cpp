@@ -215,6 +215,21 @@ int main(int argc, char** argv) {
   seed("mail_message", 3,
        mail::sealed_message(mail::seal_plan(plain_mail, true), as_bytes(plain_mail),
                             "=_recrypt_seed"));
+  // age-plugin-recrypt: the recipient and stanza of tests/vectors/age/recrypt.json.
+  seed("age_recipient", 1,
+       "age1recrypt1qypl9e0c9wtmuh6s3z293qkzfuqm398ug3tjulumc3qlp0hzqkea0yqsw3jkzm2qv4uxzmtsd3jjucm"
+       "0d5j563zvfqknw5jv2ckngk2cfqk5u36kgck564pj2vkng3zp2vknw3jjgsk4sjcqyp58garswvaz7tmjv43hy7tsws"
+       "hx27rpd4cxcefwvdhk6w3cxs6rx7nsl05");
+  seed("age_recipient", 2, "AGE-PLUGIN-RECRYPT-1QYJ89J42");
+  seed("age_stanza", 1,
+       "-> add-identity AGE-PLUGIN-RECRYPT-1QYJ89J42\n\n"
+       "-> recipient-stanza 0 X25519 abc\nAAAA\n"
+       "-> recipient-stanza 0 recrypt MBG3-HRSS-UPC6-OCBB-7SUD-XJIS-UFOY "
+       "ArKEqATUeWzYXzDFI8DK2sPBXTcI3PL96au15bRzLBdy "
+       "EHRlYW1AZXhhbXBsZS5jb20lTURMSC03UkxWLTRZWEgtTkdWRi1NVDJTLTREQVMtN0ZSRC1YSwAgaHR0cHM6Ly9yZWN"
+       "yeXB0LmV4YW1wbGUuY29tOjg0NDM\n"
+       "Ef2eLMJmvw6jg9CZdktXBfwZcFLTIT8H\n"
+       "-> done\n\n-> ok\n\n");
 
   seed("file_identity", 1, as_chars(a.spki_der()));
   seed("file_identity", 2, pem("PUBLIC KEY", a.spki_der()));

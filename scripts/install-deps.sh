@@ -14,7 +14,7 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev postgresql-15
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang libclang-rt-14-dev clang-format
-  python3 socat gnupg procps util-linux dnsmasq-base
+  python3 socat gnupg procps util-linux dnsmasq-base age
   systemd udev groff-base bash-completion dpkg-dev debhelper fakeroot lintian
 )
 # Node.js comes with the machine on some images (with its own npm); install Debian's otherwise.

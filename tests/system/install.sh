@@ -29,11 +29,11 @@ cached_dir() {
 unitdir=$(cached_dir RECRYPT_SYSTEMD_USER_UNIT_DIR)
 sysunitdir=$(cached_dir RECRYPT_SYSTEMD_SYSTEM_UNIT_DIR)
 rulesdir=$(cached_dir RECRYPT_UDEV_RULES_DIR)
-for f in "$p/bin/recrypt" "$p/bin/recrypt-agent" "$p/sbin/recryptd"; do
+for f in "$p/bin/recrypt" "$p/bin/recrypt-agent" "$p/bin/age-plugin-recrypt" "$p/sbin/recryptd"; do
   [ -x "$dest/$f" ] || bad "$f missing or not executable"
 done
 for f in share/man/man1/recrypt.1 share/man/man1/recrypt-agent.1 share/man/man8/recryptd.8 \
-         share/man/man5/recrypt-jcd.5 share/bash-completion/completions/recrypt \
+         share/man/man5/recrypt-jcd.5 share/man/man1/age-plugin-recrypt.1 share/bash-completion/completions/recrypt \
          share/metainfo/org.example.recrypt.metainfo.xml \
          include/recrypt/protocol/jcd.hpp include/recrypt/protocol/service/messages.hpp \
          include/recrypt/base/atomic_file.hpp "$libdir/librecrypt_base.a" \
