@@ -91,13 +91,12 @@ class PgStore : public Store {
   }
 
   void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done,
-             Durability durability, std::uint64_t read_generation) override {
-    enqueue({std::move(work), std::nullopt, std::move(done), durability, read_generation});
+             Durability durability) override {
+    enqueue({std::move(work), std::nullopt, std::move(done), durability});
   }
 
   void record(Bookkeeping entry, std::function<void(std::exception_ptr)> done) override {
-    std::uint64_t read_generation = entry.read_generation;
-    enqueue({{}, std::move(entry), std::move(done), Durability::process, read_generation});
+    enqueue({{}, std::move(entry), std::move(done), Durability::process});
   }
 
   std::uint64_t generation() const override { return generation_.load(std::memory_order_acquire); }
@@ -134,7 +133,6 @@ class PgStore : public Store {
     std::optional<Bookkeeping> record;
     std::function<void(std::exception_ptr)> done;
     Durability durability;
-    std::uint64_t read_generation = 0;  // as Bookkeeping's
   };
 
   void enqueue(Job job) {
@@ -253,15 +251,6 @@ class PgStore : public Store {
             continue;
           }
           generation = access.raise_generation();
-          // The generation lock orders this change after every other: the value before it
-          // is the one every change committed so far left.
-          std::uint64_t read = batch[start].read_generation;
-          if (read != 0 && read < *generation - 1) {
-            rollback(writer_conn_);
-            raise_generation(*generation - 1);
-            results[start] = std::make_exception_ptr(StaleRead(*generation - 1));
-            return;
-          }
         } else {
           access.defer_audits();
           std::uint64_t seen = run_bookkeeping(access, batch, start, end, results);
@@ -383,29 +372,14 @@ class PgStore : public Store {
 
   // Bookkeeping: the jobs (reads and their nonces) each in a savepoint, their audit records
   // kept back; then every record and those audit records in one statement, under the locks
-  // insert_bookkeeping takes in one sorted order. A job authenticated by a signer read under
-  // a generation older than the database's is not run (StaleRead). Returns the database's
-  // generation as last seen.
+  // insert_bookkeeping takes in one sorted order. Returns the database's generation as last
+  // seen by insert_bookkeeping.
   std::uint64_t run_bookkeeping(PgAccess& access, std::vector<Job>& batch, std::size_t start,
                                 std::size_t end, std::vector<std::exception_ptr>& results) {
-    std::uint64_t generation = 0;
-    bool checked = false;
-    for (std::size_t i = start; i < end; ++i)
-      checked = checked || (!batch[i].record && batch[i].read_generation != 0);
-    if (checked) {
-      // Without the generation lock, which comes last: a change committing while these
-      // reads run overlaps them (docs/SERVICE.md §6).
-      pg::Result r = writer_conn_.run("SELECT value FROM generation WHERE id = 1");
-      generation = static_cast<std::uint64_t>(r.integer(0, 0));
-    }
     std::vector<std::size_t> records;
     for (std::size_t i = start; i < end; ++i) {
       if (batch[i].record) {
         records.push_back(i);
-        continue;
-      }
-      if (batch[i].read_generation != 0 && batch[i].read_generation < generation) {
-        results[i] = std::make_exception_ptr(StaleRead(generation));
         continue;
       }
       try {
@@ -419,8 +393,8 @@ class PgStore : public Store {
     std::vector<const Bookkeeping*> entries;
     for (std::size_t i : records) entries.push_back(&*batch[i].record);
     std::vector<std::exception_ptr> outcome(entries.size());
-    generation = std::max(
-        generation, access.insert_bookkeeping(entries, access.take_deferred_audits(), outcome));
+    std::uint64_t generation =
+        access.insert_bookkeeping(entries, access.take_deferred_audits(), outcome);
     for (std::size_t k = 0; k < records.size(); ++k) results[records[k]] = outcome[k];
     return generation;
   }

@@ -53,10 +53,12 @@ AuditRecord audit_record(const std::string& type, const tx::Caller& caller,
 
 std::string nonce_key(const RequestClaims& claims) { return claims.kid + ":" + claims.nonce; }
 
-// Decided on a read a change committed since may have made wrong (another recryptd's
-// revocation, say), and decided again fewer than twice so far. The third time the answer is
-// StaleRead's 503: the store changes faster than it can be read.
-constexpr int kMaxRedecisions = 2;
+// A RecryptData decided on a read that a change committed since may have made wrong (another
+// recryptd's revocation, say), and decided again fewer than five times so far. The store's
+// generation is one for all groups, so any change anywhere makes a decision in flight stale:
+// under a steady stream of changes a decision may need a few tries. After the fifth the
+// answer is StaleRead's 503: the store changes faster than it can be read.
+constexpr int kMaxRedecisions = 5;
 bool stale(const std::exception_ptr& failure, int attempt) {
   if (attempt >= kMaxRedecisions) return false;
   try {
@@ -330,26 +332,25 @@ void Service::ask_review(Authenticated a, ReadCache::Plan plan, const Point& epk
 
 void Service::finish_signed(const std::string& type, Authenticated auth,
                             std::function<Json(StoreWriter&, Authenticated&)> work,
-                            std::function<void(Reply)> done, Durability durability, int attempt) {
+                            std::function<void(Reply)> done, Durability durability) {
   struct State {
     Authenticated auth;
     Json result = Json::object();
     int status = status::kOk;
     std::string description = "OK";
   };
-  // A change on a shared store checks its signer in its own transaction instead (below): a
-  // generation check would refuse it whenever any other change committed meanwhile.
-  bool check_signer =
-      store_.shared() && durability == Durability::full && auth.read_generation != 0;
-  std::uint64_t read_generation = check_signer ? 0 : auth.read_generation;
+  // On a shared store a request authenticated by a cached signer has its signer read again in
+  // the transaction that runs it (below), changes and reads alike: the store's generation is
+  // one for all groups, and a check of it would refuse the request whenever any other change
+  // committed meanwhile. Only the signer matters here: `work` reads the rest in that
+  // transaction itself.
+  bool check_signer = store_.shared() && auth.read_generation != 0;
   auto state = std::make_shared<State>(State{std::move(auth)});
-  auto shared_work =
-      std::make_shared<const std::function<Json(StoreWriter&, Authenticated&)>>(std::move(work));
   std::int64_t expires = state->auth.caller.claims.iat + config_.skew_seconds + 1;
   // Changes run in a savepoint of their own so that a refusal undoes them but keeps the nonce
   // and the audit record; reads and recryptions change nothing and skip it.
   store_.write(
-      [state, type, shared_work, expires, check_signer,
+      [state, type, work = std::move(work), expires, check_signer,
        isolated = durability == Durability::full](StoreWriter& w) {
         const tx::Caller& c = state->auth.caller;
         if (check_signer) {
@@ -362,9 +363,9 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
         w.insert_nonce(nonce_key(c.claims), expires);
         try {
           if (isolated) {
-            w.nested([&] { state->result = (*shared_work)(w, state->auth); });
+            w.nested([&] { state->result = work(w, state->auth); });
           } else {
-            state->result = (*shared_work)(w, state->auth);
+            state->result = work(w, state->auth);
           }
           state->status = state->auth.status;
           if (!state->auth.note.outcome.empty()) state->description = state->auth.note.outcome;
@@ -377,18 +378,7 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
         }
         w.append_audit(audit_record(type, c, state->auth.note, state->status, state->description));
       },
-      [this, state, type, shared_work, durability, attempt,
-       done = std::move(done)](std::exception_ptr failure) mutable {
-        if (failure && stale(failure, attempt)) {
-          // Authenticated by a signer another recryptd's change may have removed: run again
-          // if the store still has it (as recrypt_data does, here on the store's writer).
-          Authenticated again = std::move(state->auth);
-          if (!refreshed(again, done, type)) return;
-          again.note = {};
-          again.status = status::kOk;
-          return finish_signed(type, std::move(again), *shared_work, std::move(done), durability,
-                               attempt + 1);
-        }
+      [state, type, done = std::move(done)](std::exception_ptr failure) mutable {
         Reply reply = failure ? store_failure(type, failure)
                               : make_reply(type, state->status, state->description,
                                            state->status / 100 == 2 ? std::move(state->result)
@@ -397,7 +387,7 @@ void Service::finish_signed(const std::string& type, Authenticated auth,
         reply.group = state->auth.note.group;
         done(std::move(reply));
       },
-      durability, read_generation);
+      durability);
 }
 
 template <class T>

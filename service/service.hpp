@@ -71,7 +71,7 @@ class Service {
                   std::function<void(Reply)> done);
   void finish_signed(const std::string& type, Authenticated auth,
                      std::function<Json(StoreWriter&, Authenticated&)> work,
-                     std::function<void(Reply)> done, Durability durability, int attempt = 0);
+                     std::function<void(Reply)> done, Durability durability);
   // Runs the request as transaction T (a row of transaction_table.hpp); `kid` gets the signer's
   // kid once it is known, and `done` is moved from only when nothing is left to throw.
   template <class T>

@@ -56,10 +56,8 @@ class SqliteStore : public Store {
     release(std::move(c));
   }
 
-  // One writer, one process: every read is under the generation it names, so nothing is ever
-  // stale here (read_generation is not checked).
   void write(std::function<void(StoreWriter&)> work, std::function<void(std::exception_ptr)> done,
-             Durability durability, std::uint64_t /*read_generation*/) override {
+             Durability durability) override {
     enqueue({std::move(work), std::nullopt, std::move(done), durability});
   }
 

@@ -210,12 +210,12 @@ class Store {
   virtual void read(const std::function<void(StoreReader&)>& work) = 0;
   // `work` runs on the store's writer; its changes commit with others' in one transaction,
   // and are undone alone if it throws. `done` gets nullptr after a durable commit, or the
-  // exception (from `work`, or from the commit). `read_generation` as Bookkeeping's: what the
-  // request was authenticated with (its signer) was read under it; 0 for nothing.
+  // exception (from `work`, or from the commit). What `work` reads it reads in that
+  // transaction, so nothing of it is stale (Bookkeeping::read_generation is for what was read
+  // before).
   virtual void write(std::function<void(StoreWriter&)> work,
                      std::function<void(std::exception_ptr)> done,
-                     Durability durability = Durability::full,
-                     std::uint64_t read_generation = 0) = 0;
+                     Durability durability = Durability::full) = 0;
   // Stores `entry` like a write() at Durability::process, in the same order with the other
   // writes, but as plain rows: the writer inserts the bookkeeping of many requests with a few
   // multi-row statements instead of running a job (and a savepoint) for each.

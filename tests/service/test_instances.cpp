@@ -181,9 +181,18 @@ TEST_F(Instances, ConcurrentAdministratorsKeepTheChainLinear) {
   };
   int conflicts_a = 0;
   int conflicts_b = 0;
-  std::thread through_b([&] { add_all(*b, *dave, kEach, conflicts_b); });
+  // An exception must not leave the thread (it would end the test process): it is a failure.
+  std::string thread_failure;
+  std::thread through_b([&] {
+    try {
+      add_all(*b, *dave, kEach, conflicts_b);
+    } catch (const std::exception& e) {
+      thread_failure = e.what();
+    }
+  });
   add_all(server, *alice, 0, conflicts_a);
   through_b.join();
+  EXPECT_EQ(thread_failure, "");
   // Read back through B, every record checked against the chain's rules.
   MembershipState chain(group->id());
   auto c = at(*b, *alice);
@@ -232,7 +241,14 @@ TEST_F(Instances, TheAuditPagesInOneOrderFromEither) {
     std::uint64_t after = 0;
     for (;;) {
       bool last = !reading.load();
-      auto page = c.read_audit({group->name, after, 7});
+      service::ReadAuditResponse page;
+      try {
+        page = c.read_audit({group->name, after, 7});
+      } catch (const std::exception& e) {
+        // Not thrown on: an exception leaving the thread would end the test process.
+        ADD_FAILURE() << "ReadAudit after " << after << ": " << e.what();
+        return;
+      }
       bool written = false;
       for (const auto& r : page.records) {
         seen.push_back(r.seq);
