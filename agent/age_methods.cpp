@@ -64,9 +64,7 @@ Json Agent::age_unwrap(const Json& params) {
     } catch (const Error& e) {
       reasons.push_back(e.what());
     } catch (const backend::BackendError& e) {
-      if (e.code() == backend::BackendErrc::auth_failed ||
-          e.code() == backend::BackendErrc::locked || e.code() == backend::BackendErrc::cancelled)
-        throw;
+      if (ends_the_request(e)) throw;
       device_failed = true;
       reasons.push_back(e.what());
     }

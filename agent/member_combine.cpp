@@ -66,6 +66,12 @@ std::string ResidentShares::key_for(backend::Backend& backend, const backend::Wr
   return keys_[slot] = imported.id;
 }
 
+bool ends_the_request(const backend::BackendError& failure) {
+  using backend::BackendErrc;
+  return failure.code() == BackendErrc::auth_failed || failure.code() == BackendErrc::locked ||
+         failure.code() == BackendErrc::cancelled;
+}
+
 namespace {
 
 // Failures that say nothing about the resident form: the device is gone, or the user did not

@@ -24,6 +24,11 @@ struct DeviceKeys {
   std::string signing_udf;  // kid of requests this device signs
 };
 
+// A device failure that ends the whole request rather than moving on to the next device: a
+// wrong PIN, a locked device, or a prompt the user cancelled (asking on another device would
+// only ask the user again).
+bool ends_the_request(const backend::BackendError& failure);
+
 // The whole point when the device gave it, else both points with that x.
 std::vector<Point> ecdh_points(const backend::EcdhResult& result);
 
