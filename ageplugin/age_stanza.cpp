@@ -6,21 +6,10 @@
 #include <cerrno>
 
 #include "base/error.hpp"
+#include "protocol/base64.hpp"
 
 namespace recrypt::age {
 namespace {
-
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int value_of(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 // One line without its newline, in wiping memory (a body line may be a file key's base64).
 // nullopt at the end of input before any byte; Error(truncated) when it ends inside a line.
@@ -42,50 +31,10 @@ std::optional<SecureString> read_line(ByteSource& in, std::size_t max, std::stri
 
 }  // namespace
 
-std::string base64_encode(ByteView data) {
-  std::string out;
-  out.reserve((data.size() * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
-  }
-  std::size_t rest = data.size() - i;
-  if (rest == 1) {
-    std::uint32_t v = data[i] << 16;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-  } else if (rest == 2) {
-    std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8);
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-  }
-  return out;
-}
+std::string base64_encode(ByteView data) { return base64::encode(data, base64::Padding::none); }
 
 SecureBytes base64_decode(std::string_view text) {
-  SecureBytes out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = value_of(c);
-    if (v < 0)
-      fail(Errc::malformed, c == '=' ? "base64: padding is not allowed"
-                                     : "base64: a character outside the standard alphabet");
-    acc = ((acc << 6) | static_cast<std::uint32_t>(v)) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
-    }
-  }
-  if (text.size() % 4 == 1) fail(Errc::malformed, "base64: impossible length");
-  if ((acc & ((1u << bits) - 1)) != 0)
-    fail(Errc::malformed, "base64: not canonical (unused bits are set)");
-  OPENSSL_cleanse(&acc, sizeof acc);
-  return out;
+  return base64::decode_secret(text, base64::Padding::none);
 }
 
 std::string write_stanza(const std::vector<std::string>& args, ByteView body) {

@@ -15,7 +15,7 @@ start_agent bob
 ok alice personal alice@example.com --service "$SERVICE_URL"
 ok bob personal bob@example.com --service "$SERVICE_URL"
 ok alice group create bench@example.com
-ok alice group add bench@example.com bob@example.com
+ok alice group add bench@example.com bob@example.com --fingerprint "$(fingerprint bob)"
 head -c 1024 /dev/urandom >small.bin
 ok alice encrypt -r bench@example.com small.bin
 ok bob decrypt small.bin.jcd -o warm.bin --force   # warm: unlock the key store once

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "base/error.hpp"
+#include "protocol/base64.hpp"
 #include "protocol/jws.hpp"
 #include "protocol/point.hpp"
 #include "protocol/service/service_error.hpp"
@@ -59,40 +60,16 @@ bool shaped_like_spki(ByteView der) {
   return oid && oid->tag == 0x06;
 }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// A PEM body: base64 (RFC 4648, standard alphabet) in lines.
+// A PEM body: base64 (RFC 4648, standard alphabet, padded) in lines.
 Bytes pem_body(std::string_view text) {
-  Bytes out;
-  std::uint32_t bits = 0;
-  int held = 0;
-  std::size_t digits = 0, padding = 0;
-  for (char c : text) {
-    if (is_space(c)) continue;
-    if (c == '=') {
-      ++padding;
-      continue;
-    }
-    int v = base64_value(c);
-    if (v < 0 || padding > 0) fail(Errc::malformed, "the PEM block's body is not base64");
-    bits = ((bits << 6) | static_cast<std::uint32_t>(v)) & 0xffffff;
-    held += 6;
-    ++digits;
-    if (held >= 8) {
-      held -= 8;
-      out.push_back(static_cast<std::uint8_t>(bits >> held));
-    }
+  std::string compact;
+  for (char c : text)
+    if (!is_space(c)) compact.push_back(c);
+  try {
+    return base64::decode(compact, base64::Padding::required);
+  } catch (const Error& e) {
+    fail(Errc::malformed, std::string("the PEM block's body: ") + e.what());
   }
-  if (padding > 2 || (digits + padding) % 4 != 0)
-    fail(Errc::malformed, "the PEM block's body is base64 of a wrong length");
-  return out;
 }
 
 bool plain_label(std::string_view label) {
