@@ -43,7 +43,8 @@ Point::Point(const Curve& curve, ossl::EcPoint p) : curve_(&curve), p_(std::move
 
 Point::Point(const Point& other)
     : curve_(other.curve_),
-      p_(ossl::check_ptr(EC_POINT_dup(other.p_.get(), other.curve_->group()), "EC_POINT_dup")) {}
+      p_(ossl::check_ptr(EC_POINT_dup(other.p_.get(), other.curve_->group()), "EC_POINT_dup")),
+      sec1_(other.sec1_) {}
 
 Point& Point::operator=(const Point& other) {
   if (this != &other) *this = Point(other);
@@ -66,7 +67,9 @@ Point Point::from_uncompressed(const Curve& curve, ByteView sec1) {
     fail(Errc::invalid_key, "point is not on " + std::string(curve.jwk_name()));
   }
   require_valid(curve, p.get(), ctx.get());
-  return Point(curve, std::move(p));
+  Point out(curve, std::move(p));
+  out.sec1_.assign(sec1.begin(), sec1.end());
+  return out;
 }
 
 Point Point::from_coordinates(const Curve& curve, ByteView x, ByteView y) {
@@ -123,6 +126,7 @@ Point Point::from_spki_der(ByteView der) {
 }
 
 Bytes Point::to_uncompressed() const {
+  if (!sec1_.empty()) return sec1_;
   auto ctx = ossl::new_bn_ctx();
   Bytes out(1 + 2 * curve_->coordinate_size());
   ossl::check(EC_POINT_point2oct(curve_->group(), p_.get(), POINT_CONVERSION_UNCOMPRESSED,

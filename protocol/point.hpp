@@ -56,6 +56,10 @@ class Point {
   Point(const Curve& curve, ossl::EcPoint p);
   const Curve* curve_;
   ossl::EcPoint p_;
+  // The SEC1 form the point was read from, when it was: writing it out again costs OpenSSL's
+  // P-256 code a field inversion each time (a service fingerprints every key agreement it
+  // answers). Empty for a computed point.
+  Bytes sec1_;
 };
 
 }  // namespace recrypt

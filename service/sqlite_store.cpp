@@ -37,6 +37,9 @@ class SqliteStore : public Store {
   explicit SqliteStore(const std::string& path) : path_(path), writer_conn_(path) {
     migrate(writer_conn_);
     writer_conn_.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+    // A batch's savepoints (one per job, one per run of bookkeeping rows) keep their undo
+    // pages in memory: on a file, each batch created, wrote and deleted a temporary file.
+    writer_conn_.exec("PRAGMA temp_store = MEMORY");
     thread_ = std::thread([this] { run_writer(); });
   }
   ~SqliteStore() override { close(); }
