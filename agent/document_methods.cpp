@@ -162,10 +162,15 @@ Json Agent::document_open(const Json& params) {
       req.document = document_id;
       for (const jwe::KeyAgreement* a : list)
         req.agreements.push_back({a->locator->group_id, a->kid, a->epk});
+      bool offered = false;
+      try {
+        offered = services_.offers(url, service::RecryptBatchRequest::kName);
+      } catch (const service::ServiceError&) {
+        // A service that cannot be reached is agree()'s to report, agreement by agreement.
+      }
+      if (!offered) continue;
       std::vector<Batched> got(list.size());
       try {
-        // A service that cannot be reached is agree()'s to report, agreement by agreement.
-        if (!services_.offers(url, service::RecryptBatchRequest::kName)) continue;
         spent.recryptions += list.size();
         ServiceDirectory::Lease link = services_.connect(
             url, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}),
