@@ -4,6 +4,7 @@
 // The work is planned and bounded before it starts (open_limits.hpp), and stops when the
 // client that asked for it has gone (client_presence.hpp).
 #include <map>
+#include <set>
 
 #include "agent/agent.hpp"
 #include "agent/client_presence.hpp"
@@ -33,6 +34,20 @@ struct Agreed {
   std::string via;
   std::string failure;
 };
+
+// One agreement's outcome in a RecryptBatch, kept until agree() takes it: what its own
+// RecryptData would have answered or refused.
+struct Batched {
+  std::optional<service::RecryptDataResponse> answer;
+  int status = 0;
+  std::string description;
+  std::uint64_t review_request = 0;
+};
+
+std::string slot_of(const DeviceKeys& dev, const jwe::KeyAgreement& agreement) {
+  Bytes t = agreement.epk.to_uncompressed();
+  return dev.name + "|" + agreement.kid + "|" + std::string(t.begin(), t.end());
+}
 
 // Spent so far in one document.open, against the limits of open_limits.hpp.
 struct Spent {
@@ -103,10 +118,79 @@ Json Agent::document_open(const Json& params) {
   // {"group", "request"} each. When nothing else opens the document, the answer says so.
   Json waiting = Json::array();
 
+  // Answers of a RecryptBatch not yet taken by agree(), by slot.
+  std::map<std::string, Batched> batched;
+
+  // The service's answer for one agreement: from a batch asked before, or a RecryptData.
+  auto recrypt = [&](const DeviceKeys& dev, const jwe::KeyAgreement& agreement,
+                     const std::string& slot, const std::string& url) {
+    const jwe::Locator& where = *agreement.locator;
+    if (auto it = batched.find(slot); it != batched.end()) {
+      Batched got = std::move(it->second);
+      batched.erase(it);
+      if (got.answer) return std::move(*got.answer);
+      if (got.status == service::status::kPending)
+        throw service::ReviewPending(got.review_request, got.description);
+      throw service::ServiceError(got.status, got.description);
+    }
+    if (spent.recryptions == kMaxRecryptions)
+      throw LimitReached{limit_reached("recryption calls", kMaxRecryptions)};
+    ++spent.recryptions;
+    ServiceDirectory::Lease link = services_.connect(
+        url, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}), dev.signing_udf);
+    return link->recrypt_data(
+        service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk, document_id});
+  };
+
+  // The agreements of `recipient` that `dev` needs from one service, asked in one RecryptBatch
+  // per service that offers it (docs/SERVICE.md §4.7b) when there are several: an all-of
+  // recipient of three groups is one round trip, not three. Single agreements, and services
+  // older than the batch, go the RecryptData way in agree().
+  auto ask_together = [&](const DeviceKeys& dev, const jwe::Recipient& recipient) {
+    std::map<std::string, std::vector<const jwe::KeyAgreement*>> by_service;
+    std::set<std::string> slots;
+    for (const auto& agreement : recipient.agreements) {
+      if (agreement.kid == dev.encryption_udf || !agreement.locator) continue;
+      std::string slot = slot_of(dev, agreement);
+      if (agreed.contains(slot) || batched.contains(slot) || !slots.insert(slot).second) continue;
+      if (auto url = scope.service_for(*agreement.locator)) by_service[*url].push_back(&agreement);
+    }
+    for (const auto& [url, list] : by_service) {
+      // At the limit, agree() asks what it still may and names the limit.
+      if (list.size() < 2 || spent.recryptions + list.size() > kMaxRecryptions) continue;
+      service::RecryptBatchRequest req;
+      req.document = document_id;
+      for (const jwe::KeyAgreement* a : list)
+        req.agreements.push_back({a->locator->group_id, a->kid, a->epk});
+      bool offered = false;
+      try {
+        offered = services_.offers(url, service::RecryptBatchRequest::kName);
+      } catch (const service::ServiceError&) {
+        // A service that cannot be reached is agree()'s to report, agreement by agreement.
+      }
+      if (!offered) continue;
+      std::vector<Batched> got(list.size());
+      try {
+        spent.recryptions += list.size();
+        ServiceDirectory::Lease link = services_.connect(
+            url, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}),
+            dev.signing_udf);
+        service::RecryptBatchResponse answer = link->recrypt_batch(req);
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          service::RecryptBatchResult& r = answer.results[i];
+          got[i] = Batched{std::move(r.answer), r.status, r.description, r.review_request};
+        }
+      } catch (const service::ServiceError& e) {
+        for (Batched& b : got) b = Batched{std::nullopt, e.status(), e.what(), 0};
+      }
+      for (std::size_t i = 0; i < list.size(); ++i)
+        batched[slot_of(dev, *list[i])] = std::move(got[i]);
+    }
+  };
+
   // Z's candidates for one key agreement on one device.
   auto agree = [&](const DeviceKeys& dev, const jwe::KeyAgreement& agreement) -> const Agreed& {
-    Bytes t = agreement.epk.to_uncompressed();
-    std::string slot = dev.name + "|" + agreement.kid + "|" + std::string(t.begin(), t.end());
+    std::string slot = slot_of(dev, agreement);
     if (auto it = agreed.find(slot); it != agreed.end()) return it->second;
     Agreed out;
     if (agreement.kid == dev.encryption_udf) {
@@ -121,15 +205,8 @@ Json Agent::document_open(const Json& params) {
       out.failure = "group " + where.group + " is at a service this agent does not contact";
       return agreed[slot] = std::move(out);
     }
-    if (spent.recryptions == kMaxRecryptions)
-      throw LimitReached{limit_reached("recryption calls", kMaxRecryptions)};
-    ++spent.recryptions;
     try {
-      ServiceDirectory::Lease link = services_.connect(
-          *url, signer(KeyRef{std::string(dev.backend->name()), dev.signing_key_id}),
-          dev.signing_udf);
-      auto answer = link->recrypt_data(
-          service::RecryptDataRequest{where.group_id, agreement.kid, agreement.epk, document_id});
+      service::RecryptDataResponse answer = recrypt(dev, agreement, slot, *url);
       std::string how;
       out.candidates = member_shared_points(dev, agreement.epk, answer, resident_shares_, how);
       out.via = "group " + where.group + " (" + how + ")";
@@ -152,6 +229,7 @@ Json Agent::document_open(const Json& params) {
       try {
         std::vector<std::vector<Point>> candidates;
         std::vector<std::string> via;
+        ask_together(dev, recipient);
         for (const auto& agreement : recipient.agreements) {
           stop_if_client_gone();
           const Agreed& got = agree(dev, agreement);

@@ -32,9 +32,10 @@ struct RecryptionScope {
 // RecryptionScope. The others (other people's devices and groups) cost a string comparison.
 // 16: a document sent to many people, several of them groups this user belongs to.
 inline constexpr std::size_t kMaxRecipientsExamined = 16;
-// RecryptData calls in one document.open, all devices together. 8: an all-of recipient of up to
-// 8 groups, or a document to several of this user's groups, read from one device, with room
-// for a second device to retry the groups the first holds no share of.
+// Recryptions in one document.open, all devices together: RecryptData calls, and each
+// agreement of a RecryptBatch. 8: an all-of recipient of up to 8 groups, or a document to
+// several of this user's groups, read from one device, with room for a second device to
+// retry the groups the first holds no share of.
 inline constexpr std::size_t kMaxRecryptions = 8;
 // Key-encryption-key derivations and key unwraps in one document.open (each a SHA-256 and an
 // AES key unwrap). 2^10: an all-of of 8 groups on a device that gives only x(P) is 2^8 tries,

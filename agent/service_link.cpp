@@ -1,5 +1,7 @@
 #include "agent/service_link.hpp"
 
+#include <algorithm>
+
 #include "service/client/service_address.hpp"
 
 namespace recrypt::agent {
@@ -17,10 +19,19 @@ std::string ServiceDirectory::check(const std::string& url) {
   // Hello is unsigned: no key is needed to ask a service what it calls itself. A refusal is
   // not remembered, so a service whose operator fixes --audience works without a restart.
   service::Client unsigned_client(url, expected, jws::Signer{}, "", options_);
-  service::require_audience(url, unsigned_client.hello().audience);
+  service::HelloResponse hello = unsigned_client.hello();
+  service::require_audience(url, hello.audience);
   std::lock_guard guard(mutex_);
   audiences_[url] = expected;
+  features_[url] = std::move(hello.features);
   return expected;
+}
+
+bool ServiceDirectory::offers(const std::string& url, std::string_view transaction) {
+  check(url);
+  std::lock_guard guard(mutex_);
+  const std::vector<std::string>& features = features_[url];
+  return std::find(features.begin(), features.end(), transaction) != features.end();
 }
 
 ServiceDirectory::Lease ServiceDirectory::connect(const std::string& url, jws::Signer signer,

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/jws.hpp"
@@ -52,6 +53,9 @@ class ServiceDirectory {
   // machine) fails without any network use; then the service's Hello must name the audience
   // the address does (service::require_audience). Returns that audience.
   std::string check(const std::string& url);
+  // Whether the service at `url` named `transaction` among its Hello's features (check()ed
+  // first): false for a service older than the transaction, which would refuse it as unknown.
+  bool offers(const std::string& url, std::string_view transaction);
 
  private:
   void give_back(const std::string& url, std::unique_ptr<service::Client> client);
@@ -64,7 +68,8 @@ class ServiceDirectory {
   static constexpr std::size_t kMaxIdlePerService = 4;
   service::ClientOptions options_;
   std::mutex mutex_;
-  std::map<std::string, std::string> audiences_;  // of the services whose Hello agreed
+  std::map<std::string, std::string> audiences_;              // of the services whose Hello agreed
+  std::map<std::string, std::vector<std::string>> features_;  // what those Hellos listed
   std::map<std::string, std::vector<std::unique_ptr<service::Client>>> idle_;
 };
 

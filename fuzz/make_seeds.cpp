@@ -280,6 +280,12 @@ int main(int argc, char** argv) {
                            {"entries", Json::array({Json{{"member", "MB2G-M"},
                                                          {"admin_keys", {{"MB2G-D", "{}"}}}}})},
                            {"records", Json::array()}}));
+  seed("service_request", 9,
+       signed_request(
+           "RecryptBatch",
+           service::RecryptBatchRequest{
+               {{"g@example.com", "MB2G-KEY", t}, {"h@example.com", "MB2G-KEZ", t}}, "MB2G-DOC"}
+               .to_json()));
   seed("srv_answer", 1, srv_response());
   seed("srv_answer", 2, srv_response().substr(0, 40));
 

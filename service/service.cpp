@@ -10,21 +10,12 @@
 #include "protocol/udf.hpp"
 #include "protocol/service/envelope.hpp"
 #include "protocol/service/service_error.hpp"
+#include "service/authenticated.hpp"
 #include "service/request_log.hpp"
 #include "service/transaction_table.hpp"
 #include "service/transactions.hpp"
 
 namespace recrypt::service {
-
-struct Service::Authenticated {
-  tx::Caller caller;
-  tx::AuditNote note;
-  // A success other than 201 OK: RecryptData's 202 while it waits for review.
-  int status = status::kOk;
-  // The store generation the signer (and RecryptData's plan) were read under; 0 for a request
-  // signed by the key it carries (PublishProfile), which nothing read can make stale.
-  std::uint64_t read_generation = 0;
-};
 
 namespace {
 
@@ -400,11 +391,13 @@ void Service::serve(const Json& request, std::string_view body, std::string_view
   if constexpr (T::signer == Signer::nobody) {
     Request req = Request::from_json(request);
     if constexpr (std::is_same_v<Request, HelloRequest>) {
-      done(make_reply(
-          type, status::kOk, "OK",
-          HelloResponse{
-              {std::string(kProtocolVersion)}, {"application/json"}, config_.audience, unix_now()}
-              .to_json()));
+      done(make_reply(type, status::kOk, "OK",
+                      HelloResponse{{std::string(kProtocolVersion)},
+                                    {"application/json"},
+                                    config_.audience,
+                                    unix_now(),
+                                    {std::string(RecryptBatchRequest::kName)}}
+                          .to_json()));
     } else {
       Json out;
       store_.read([&](StoreReader& r) { out = T::run(r, req); });
@@ -427,6 +420,9 @@ void Service::serve(const Json& request, std::string_view body, std::string_view
     kid = a.caller.signer.kid;
     if constexpr (std::is_same_v<Request, RecryptDataRequest>) {
       recrypt_data(std::make_shared<const Json>(request), std::move(a), std::move(done), 0);
+    } else if constexpr (std::is_same_v<Request, RecryptBatchRequest>) {
+      Request req = Request::from_json(request);  // refused (400, 413) before `done` moves
+      recrypt_batch(req, std::move(a), std::move(done));
     } else {
       // A transaction that seals or opens keys takes the vault as well.
       constexpr bool with_vault =

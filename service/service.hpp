@@ -60,6 +60,10 @@ class Service {
   // `attempt` > 0: decided again after a StaleRead, on fresh reads (docs/SERVICE.md §6).
   void recrypt_data(std::shared_ptr<const Json> body, Authenticated a,
                     std::function<void(Reply)> done, int attempt);
+  // RecryptBatch (recrypt_batch.cpp): each key agreement decided by recrypt_data() as its own
+  // RecryptData, under the batch's one signature; one answer with every outcome in order.
+  void recrypt_batch(const RecryptBatchRequest& req, Authenticated a,
+                     std::function<void(Reply)> done);
   // Counts the recryption against the member's quota, or refuses it (429) and sets
   // `retry_after`; the time it was counted under, 0 when the group has no quota.
   std::int64_t charge_quota(const tx::RecryptPlan& plan, std::int64_t& retry_after);

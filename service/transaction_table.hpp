@@ -50,6 +50,8 @@ using Transactions = std::tuple<
     // its plan kept in the ReadCache, then tx::execute_recrypt); only its nonce and audit record
     // go to the writer, as rows (Store::record).
     Transaction<RecryptDataRequest, Signer::known_key, Effect::reads, &tx::recrypt_data>,
+    // Run by the Service (recrypt_batch.cpp): each agreement as a RecryptData of its own.
+    Transaction<RecryptBatchRequest, Signer::known_key, Effect::reads, nullptr>,
     Transaction<RotateGroupKeyRequest, Signer::known_key, Effect::changes, &tx::rotate_group_key>,
     Transaction<ReadMembershipRequest, Signer::known_key, Effect::reads, &tx::read_membership>,
     Transaction<GetAdminKeysRequest, Signer::known_key, Effect::reads, &tx::get_admin_keys>,

@@ -105,6 +105,7 @@ HelloRequest HelloRequest::from_json(const Json&) { return {}; }
 Json HelloResponse::to_json() const {
   Json out{{"versions", versions}, {"encodings", encodings}, {"audience", audience}};
   if (time) out["time"] = *time;
+  if (!features.empty()) out["features"] = features;
   return out;
 }
 HelloResponse HelloResponse::from_json(const Json& j) {
@@ -114,6 +115,7 @@ HelloResponse HelloResponse::from_json(const Json& j) {
       if (!it->is_number_integer()) fail(Errc::malformed, "Hello \"time\" must be an integer");
       r.time = it->get<std::int64_t>();
     }
+    if (j.contains("features")) r.features = strings(j, "features");
     return r;
   });
 }
@@ -309,6 +311,68 @@ RecryptDataResponse RecryptDataResponse::from_json(const Json& j) {
   return checked([&] {
     return RecryptDataResponse{jwk::to_public(json::object_field(j, "partial", kWhat)),
                                str(j, "wrapped_share", kMaxWrappedShareSize)};
+  });
+}
+
+Json RecryptBatchRequest::to_json() const {
+  Json list = Json::array();
+  for (const RecryptAgreement& a : agreements)
+    list.push_back(
+        Json{{"group", a.group}, {"key_id", a.key_id}, {"epk", jwk::from_public(a.epk)}});
+  Json out{{"agreements", std::move(list)}};
+  if (!document.empty()) out["document"] = document;
+  return out;
+}
+RecryptBatchRequest RecryptBatchRequest::from_json(const Json& j) {
+  return checked([&] {
+    const auto& list = json::array_field(j, "agreements", kWhat);
+    if (list.empty()) fail(Errc::malformed, "RecryptBatch names no key agreement");
+    if (list.size() > kMaxBatchAgreements)
+      fail(Errc::too_large, "too many key agreements in one RecryptBatch (at most " +
+                                std::to_string(kMaxBatchAgreements) + ")");
+    RecryptBatchRequest r;
+    for (const Json& a : list) {
+      json::require_object(a, kWhat);
+      r.agreements.push_back(RecryptAgreement{str(a, "group"), str(a, "key_id"),
+                                              jwk::to_public(json::object_field(a, "epk", kWhat))});
+    }
+    r.document = opt_str(j, "document", kMaxDocumentId);
+    return r;
+  });
+}
+Json RecryptBatchResult::to_json() const {
+  Json out = answer ? answer->to_json() : Json::object();
+  if (review_request != 0) out["review_request"] = review_request;
+  out["Status"] = status;
+  out["StatusDescription"] = description;
+  return out;
+}
+RecryptBatchResult RecryptBatchResult::from_json(const Json& j) {
+  return checked([&] {
+    json::require_object(j, kWhat);
+    auto st = j.find("Status");
+    if (st == j.end() || !st->is_number_integer() || *st < 100 || *st > 599)
+      fail(Errc::malformed, "a RecryptBatch result needs an HTTP-range \"Status\"");
+    RecryptBatchResult r{st->get<int>(), opt_str(j, "StatusDescription")};
+    if (r.status == status::kOk) r.answer = RecryptDataResponse::from_json(j);
+    if (r.status == status::kPending)
+      r.review_request = ReviewPendingResponse::from_json(j).review_request;
+    return r;
+  });
+}
+Json RecryptBatchResponse::to_json() const {
+  Json list = Json::array();
+  for (const RecryptBatchResult& r : results) list.push_back(r.to_json());
+  return Json{{"results", std::move(list)}};
+}
+RecryptBatchResponse RecryptBatchResponse::from_json(const Json& j) {
+  return checked([&] {
+    const auto& list = json::array_field(j, "results", kWhat);
+    if (list.size() > kMaxBatchAgreements)
+      fail(Errc::too_large, "too many results in one RecryptBatch answer");
+    RecryptBatchResponse r;
+    for (const Json& item : list) r.results.push_back(RecryptBatchResult::from_json(item));
+    return r;
   });
 }
 

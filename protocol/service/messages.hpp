@@ -27,6 +27,9 @@ struct HelloResponse {
   // The service's clock (unix seconds): signed requests must be within its skew of it, so a
   // client can tell its user that its clock is off before requests start failing.
   std::optional<std::int64_t> time = std::nullopt;
+  // Transactions beyond the -02 draft's that a client may not assume every service knows
+  // (RecryptBatch); absent from an older service's answer, read as empty.
+  std::vector<std::string> features = {};
   Json to_json() const;
   static HelloResponse from_json(const Json& j);
 };
@@ -192,6 +195,37 @@ struct RecryptDataResponse {
   std::string wrapped_share;  // JWE of x for the requesting device
   Json to_json() const;
   static RecryptDataResponse from_json(const Json& j);
+};
+
+// RecryptBatch (docs/SERVICE.md §4.7b): several key agreements of one document, asked by one
+// device in one signed request, each decided as its own RecryptData would be.
+inline constexpr std::size_t kMaxBatchAgreements = 16;
+struct RecryptAgreement {
+  std::string group;   // name or id
+  std::string key_id;  // UDF of the group key A
+  Point epk;           // the sender's T
+};
+struct RecryptBatchRequest {
+  static constexpr std::string_view kName = "RecryptBatch";
+  std::vector<RecryptAgreement> agreements;  // 1 to kMaxBatchAgreements
+  std::string document = {};                 // as RecryptDataRequest::document, for every one
+  Json to_json() const;
+  static RecryptBatchRequest from_json(const Json& j);
+};
+// One agreement's outcome, in the request's order: the Status and StatusDescription its own
+// RecryptData would have been answered with, and its answer (201) or review request (202).
+struct RecryptBatchResult {
+  int status = 0;
+  std::string description;
+  std::optional<RecryptDataResponse> answer = std::nullopt;
+  std::uint64_t review_request = 0;
+  Json to_json() const;
+  static RecryptBatchResult from_json(const Json& j);
+};
+struct RecryptBatchResponse {
+  std::vector<RecryptBatchResult> results;
+  Json to_json() const;
+  static RecryptBatchResponse from_json(const Json& j);
 };
 
 struct RotateGroupKeyRequest {

@@ -387,6 +387,14 @@ UpdateMemberResponse Client::update_member(const UpdateMemberRequest& req) {
 RecryptDataResponse Client::recrypt_data(const RecryptDataRequest& req) {
   return call<RecryptDataResponse>(req, &impl_->signer, &impl_->kid);
 }
+RecryptBatchResponse Client::recrypt_batch(const RecryptBatchRequest& req) {
+  RecryptBatchResponse r = call<RecryptBatchResponse>(req, &impl_->signer, &impl_->kid);
+  if (r.results.size() != req.agreements.size())
+    refuse(status::kInternal,
+           "service answered badly: RecryptBatch results do not match the "
+           "request's key agreements");
+  return r;
+}
 RotateGroupKeyResponse Client::rotate_group_key(const RotateGroupKeyRequest& req) {
   return call<RotateGroupKeyResponse>(req, &impl_->signer, &impl_->kid);
 }

@@ -66,6 +66,10 @@ class Client {
   UpdateMemberResponse update_member(const UpdateMemberRequest& req);
   // Throws ReviewPending (Status 202) while the recryption waits for an administrator.
   RecryptDataResponse recrypt_data(const RecryptDataRequest& req);
+  // Every agreement's outcome in order, a refusal or a 202 among them too (docs/SERVICE.md
+  // §4.7b); only a refusal of the whole request throws. Ask hello() first: an older service
+  // does not list RecryptBatch among its features and refuses it as unknown.
+  RecryptBatchResponse recrypt_batch(const RecryptBatchRequest& req);
   RotateGroupKeyResponse rotate_group_key(const RotateGroupKeyRequest& req);
   ReadAuditResponse read_audit(const ReadAuditRequest& req);
   ReadMembershipResponse read_membership(const ReadMembershipRequest& req);

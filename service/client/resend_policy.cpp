@@ -15,9 +15,9 @@ namespace {
 // twice or be refused for a reason that hides whether the first was applied, so the caller
 // gets OutcomeUnknown and reads it back. A transaction added later is `never` until it is
 // named here.
-constexpr std::array<std::string_view, 8> kResendOnce = {
-    "Hello",          "GetProfile",   "GetGroup",    "ReadAudit",
-    "ReadMembership", "GetAdminKeys", "ListReviews", "RecryptData",
+constexpr std::array<std::string_view, 9> kResendOnce = {
+    "Hello",        "GetProfile",  "GetGroup",    "ReadAudit",    "ReadMembership",
+    "GetAdminKeys", "ListReviews", "RecryptData", "RecryptBatch",
 };
 
 }  // namespace

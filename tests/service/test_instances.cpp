@@ -86,6 +86,31 @@ TEST_F(Instances, ARequestAcceptedByOneIsAReplayAtTheOther) {
   }
 }
 
+// A RecryptBatch's agreements store their nonces (the request's, then derived ones) beside
+// their audit records: the other instance finds the first taken and refuses the whole batch,
+// deciding none of its agreements again.
+TEST_F(Instances, ABatchAcceptedByOneIsAReplayAtTheOther) {
+  create_group();
+  auto bob = member("bob@example.com");
+  service::RecryptBatchRequest req;
+  for (int i = 0; i < 3; ++i)
+    req.agreements.push_back(
+        {group->name, group->key_id(), Scalar::random(Curve::p256()).public_point()});
+  auto a_client = at(server, *bob);
+  std::string body = service::serialize_request("RecryptBatch", req.to_json());
+  std::string signature = a_client.sign(body);
+  auto first = a_client.post_raw(body, signature);
+  EXPECT_EQ(first.status, 201) << first.body;
+  auto again = at(*b, *bob).post_raw(body, signature);
+  EXPECT_EQ(again.status, 401) << again.body;
+  EXPECT_NE(again.body.find("request is a replay (nonce already seen)"), std::string::npos)
+      << again.body;
+  int recryptions = 0;
+  for (const auto& r : client(*alice).read_audit({group->name, 0, 1000}).records)
+    if (r.transaction == "RecryptData") ++recryptions;
+  EXPECT_EQ(recryptions, 3);
+}
+
 TEST_F(Instances, ARevocationThroughOneHoldsAtOnceOnTheOther) {
   create_group();
   auto bob = member("bob@example.com");
