@@ -283,7 +283,7 @@ void PgAccess::insert_nonce(const std::string& nonce, std::int64_t expires) {
   // A replay carries the same signed iat, so the same expires: (expires, nonce) finds it.
   Result r = c_.run("INSERT INTO nonces(nonce, expires) VALUES($1, $2) ON CONFLICT DO NOTHING",
                     Params().text(nonce).integer(expires));
-  if (r.affected() != 1) refuse(status::kUnauthorized, "request is a replay (nonce already seen)");
+  if (r.affected() != 1) refuse(status::kUnauthorized, std::string(kReplayDescription));
 }
 
 // Advisory lock names: hashed to the lock's 64-bit key by the server (hashtextextended).
@@ -444,7 +444,7 @@ std::uint64_t PgAccess::insert_bookkeeping(const std::vector<const Bookkeeping*>
     std::size_t i = index[k];
     if (!stored[k]) {
       results[i] = std::make_exception_ptr(
-          ServiceError(status::kUnauthorized, "request is a replay (nonce already seen)"));
+          ServiceError(status::kUnauthorized, std::string(kReplayDescription)));
     } else if (quota[k] && !quota[k]->admitted) {
       results[i] = std::make_exception_ptr(QuotaRefused(quota[k]->reason, quota[k]->retry_after));
     }

@@ -15,10 +15,10 @@
 namespace recrypt::service {
 namespace {
 
-// What a shared store answers a request whose nonce another request stored first
-// (pg_access.cpp): for the batch's first agreement, which carries the request's own nonce,
-// the whole batch is that replay.
-constexpr std::string_view kReplay = "request is a replay (nonce already seen)";
+// A shared store refuses a replay where it stores the nonce (pg_access.cpp), so the refusal
+// reaches the batch as its first agreement's answer, the one that carries the request's own
+// nonce: then the whole batch is that replay.
+constexpr std::string_view kReplay = kReplayDescription;
 
 // The outcomes gathered so far; the last agreement to finish answers the request.
 struct Gathered {

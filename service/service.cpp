@@ -131,7 +131,7 @@ Service::Authenticated Service::authenticate(std::string_view body, std::string_
   if (std::llabs(now - c.iat) > config_.skew_seconds)
     refuse(status::kUnauthorized, "request signature is stale (check the clock)");
   if (!nonces_.claim(nonce_key(c), c.iat + config_.skew_seconds + 1, now))
-    refuse(status::kUnauthorized, "request is a replay (nonce already seen)");
+    refuse(status::kUnauthorized, std::string(kReplayDescription));
   return a;
 }
 

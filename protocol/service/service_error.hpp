@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace recrypt::service {
 
@@ -21,6 +22,11 @@ inline constexpr int kTooManyRequests = 429;  // a quota is reached (Retry-After
 inline constexpr int kInternal = 500;
 inline constexpr int kUnavailable = 503;
 }  // namespace status
+
+// The description of a 401 to a request whose nonce the service has seen: one text wherever a
+// service detects it (its nonce cache, a shared store's nonce table), so that what gathers
+// answers (a RecryptBatch) can tell a replay from any other 401.
+inline constexpr std::string_view kReplayDescription = "request is a replay (nonce already seen)";
 
 class ServiceError : public std::runtime_error {
  public:
