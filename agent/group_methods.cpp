@@ -33,6 +33,10 @@ using service::RecordOp;
 
 namespace {
 
+// Member entries per request of a rotation in steps: a few hundred KiB of JSON for members
+// with a device or two, well inside the service's 1 MiB body and 1000 entries.
+constexpr std::size_t kRotationPage = 200;
+
 service::Privileges privileges_param(const Json& params) {
   auto it = params.find("privileges");
   if (it == params.end() || it->is_null()) return service::Privileges{.recrypt = true};
@@ -307,21 +311,34 @@ Json Agent::group_rotate(const Json& params) {
   check_locally(chain, token);
 
   // Every member the chain holds, but the revoked, gets a share of the new key, wrapped to the
-  // devices its profile lists now: a device removed since is left out.
-  service::RotateGroupKeyRequest request{g.group_id, doc.sign(group_signer(g)), {}, {token}};
+  // devices its profile lists now: a device removed since is left out. A group whose entries
+  // fit one request rotates in one RotateGroupKey; a larger one in steps (BeginRotation, pages
+  // of AddRotationEntries, CommitRotation), so that no request and no page of this agent's
+  // memory holds every entry. The group serves its old key until the commit.
+  std::string new_profile = doc.sign(group_signer(g));
   std::size_t revoked = 0;
+  for (const auto& [id, state] : chain.members())
+    if (state.status == service::MemberStatus::revoked) ++revoked;
+  const std::size_t entries = chain.members().size() - revoked;
+  const bool in_steps = entries > kRotationPage;
+  if (in_steps) link->begin_rotation({g.group_id, new_profile, token});
+  service::RotateGroupKeyRequest page{g.group_id, new_profile, {}, {token}};
+  auto send_page = [&] {
+    if (page.entries.empty()) return;
+    link->add_rotation_entries(
+        {g.group_id, key_id, std::move(page.entries), std::move(page.profiles)});
+    page.entries.clear();
+    page.profiles.clear();
+  };
   for (const auto& [id, state] : chain.members()) {
-    if (state.status == service::MemberStatus::revoked) {
-      ++revoked;
-      continue;
-    }
-    auto member_profile =
-        current_member_profile(link, g.service, id, state.account, request.profiles);
-    request.entries.push_back(
+    if (state.status == service::MemberStatus::revoked) continue;
+    auto member_profile = current_member_profile(link, g.service, id, state.account, page.profiles);
+    page.entries.push_back(
         member_entry_for(member_profile, state.privileges, state.status, group_key.secret));
     if (state.privileges.admin || state.privileges.super)
-      request.entries.back().admin_keys = admin_keys_for(
-          member_profile, g.group_id, group_key.secret, signing ? &*signing : nullptr);
+      page.entries.back().admin_keys = admin_keys_for(member_profile, g.group_id, group_key.secret,
+                                                      signing ? &*signing : nullptr);
+    if (in_steps && page.entries.size() == kRotationPage) send_page();
   }
   Json refused = Json::array();
   for (const auto& m : reported.members) {
@@ -336,14 +353,19 @@ Json Agent::group_rotate(const Json& params) {
     if (!reason.empty())
       refused.push_back(Json{{"member", m.member}, {"account", m.account}, {"reason", reason}});
   }
-  link->rotate_group_key(request);
+  if (in_steps) {
+    send_page();
+    link->commit_rotation({g.group_id, key_id});
+  } else {
+    link->rotate_group_key(page);
+  }
   chain.append(token);
   home_.save_membership(chain);
-  g.token = request.profile;
+  g.token = new_profile;
   g.keys.push_back(std::move(sealed));
   home_.save_group(g);
   Json out = group_json(g);
-  out["members"] = request.entries.size();
+  out["members"] = entries;
   out["revoked_left_out"] = revoked;
   out["refused"] = refused;
   return out;
@@ -514,10 +536,21 @@ Json Agent::group_audit(const Json& params) {
   const std::string& name = agent_rpc::param_string(params, "group");
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = group_link(profile, name);
-  service::ReadAuditRequest request{name, 0, 1000};
-  auto response = link->read_audit(request);
+  // Page after page (the service answers at most 1000 records to a request), each page's
+  // records after the last one seen: a service cannot keep the agent asking forever.
+  constexpr std::uint64_t kPage = 1000;
+  service::ReadAuditRequest request{name, 0, kPage};
   Json out = Json::array();
-  for (const auto& r : response.records) out.push_back(r.to_json());
+  for (;;) {
+    auto page = link->read_audit(request);
+    for (const auto& r : page.records) {
+      if (r.seq <= request.after)
+        throw RpcError(Code::service_error, "the service's audit log does not move forward");
+      request.after = r.seq;
+      out.push_back(r.to_json());
+    }
+    if (page.records.size() < kPage) break;
+  }
   return out;
 }
 

@@ -122,6 +122,27 @@ std::vector<MemberRecord> PgAccess::members(const std::string& group_id) {
   return out;
 }
 
+std::size_t PgAccess::active_supers(const std::string& group_id) {
+  Result r = c_.run(
+      "SELECT count(*) FROM members WHERE group_id = $1 AND privileges >= 4 AND "
+      "status = 'ACTIVE'",
+      Params().text(group_id));
+  return static_cast<std::size_t>(r.integer(0, 0));
+}
+
+std::vector<MemberRecord> PgAccess::members_after(const std::string& group_id,
+                                                  const std::string& after, std::uint64_t limit) {
+  Result r = c_.run(
+      "SELECT member_id, account, privileges, status FROM members WHERE group_id = $1 AND "
+      "member_id > $2 ORDER BY member_id LIMIT $3",
+      Params().text(group_id).text(after).integer(as_int(limit)));
+  std::vector<MemberRecord> out;
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back({group_id, r.text(i, 0), r.text(i, 1), privileges_of(r.integer(i, 2)),
+                   parse_status(r.text(i, 3))});
+  return out;
+}
+
 std::optional<KeyRecord> PgAccess::key(const std::string& group_id, const std::string& member_id,
                                        const std::string& key_id) {
   Result r = c_.run(

@@ -10,7 +10,7 @@
 namespace recrypt::service {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 // pg_advisory_xact_lock key of migrations ('recrypt' in ASCII).
 constexpr const char* kLock = "SELECT pg_advisory_xact_lock(29103487730184308)";
 
@@ -56,6 +56,18 @@ constexpr const char* kMigrations[] = {
        CREATE TABLE generation(id integer PRIMARY KEY CHECK (id = 1), value bigint NOT NULL);
        INSERT INTO generation VALUES(1, 0);
        CREATE TABLE service_key(id integer PRIMARY KEY CHECK (id = 1), check_value bytea NOT NULL);)",
+    // v2: the ACTIVE SUPER members of a group are counted (check_record's last-SUPER rule)
+    // along an index of the few SUPER rows, not by a scan of every member.
+    // A key rotation in steps holds its new profile and record, and the members' entries of
+    // the new key, aside until its commit (docs/SERVICE.md §5).
+    R"(CREATE INDEX members_super ON members(group_id) WHERE privileges >= 4;
+       CREATE TABLE rotations(group_id text PRIMARY KEY, key_id text NOT NULL,
+                              profile text NOT NULL, record text NOT NULL,
+                              started bigint NOT NULL);
+       CREATE TABLE rotation_keys(group_id text NOT NULL, member_id text NOT NULL,
+                                  key_id text NOT NULL, recryption_key bytea NOT NULL,
+                                  wrapped_shares text NOT NULL, admin_keys text,
+                                  PRIMARY KEY(group_id, member_id));)",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -100,6 +100,31 @@ std::vector<MemberRecord> SqliteAccess::members(const std::string& group_id) {
   return out;
 }
 
+std::size_t SqliteAccess::active_supers(const std::string& group_id) {
+  // privileges >= 4 is the partial index's own condition (SUPER is bit 4), which SQLite
+  // needs to see to use it.
+  Statement s(c_,
+              "SELECT count(*) FROM members INDEXED BY members_super WHERE group_id = ? AND "
+              "privileges >= 4 AND status = 'ACTIVE'");
+  s.bind(1, group_id);
+  s.step();
+  return static_cast<std::size_t>(s.integer(0));
+}
+
+std::vector<MemberRecord> SqliteAccess::members_after(const std::string& group_id,
+                                                      const std::string& after,
+                                                      std::uint64_t limit) {
+  Statement s(c_,
+              "SELECT member_id, account, privileges, status FROM members WHERE group_id = ? AND "
+              "member_id > ? ORDER BY member_id LIMIT ?");
+  s.bind(1, group_id).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<MemberRecord> out;
+  while (s.step())
+    out.push_back(
+        {group_id, s.text(0), s.text(1), privileges_of(s.integer(2)), parse_status(s.text(3))});
+  return out;
+}
+
 std::optional<KeyRecord> SqliteAccess::key(const std::string& group_id,
                                            const std::string& member_id,
                                            const std::string& key_id) {

@@ -21,6 +21,16 @@ class SqliteAccess : public StoreWriter {
   std::optional<MemberRecord> member(const std::string& group_id,
                                      const std::string& member_id) override;
   std::vector<MemberRecord> members(const std::string& group_id) override;
+  std::size_t active_supers(const std::string& group_id) override;
+  std::optional<RotationRecord> rotation(const std::string& group_id) override;
+  std::uint64_t rotation_staged(const std::string& group_id) override;
+  std::optional<std::string> rotation_unstaged_member(const std::string& group_id) override;
+  void put_rotation(const RotationRecord& rotation) override;
+  void stage_rotation_key(const KeyRecord& key) override;
+  void commit_rotation_keys(const std::string& group_id) override;
+  void drop_rotation(const std::string& group_id) override;
+  std::vector<MemberRecord> members_after(const std::string& group_id, const std::string& after,
+                                          std::uint64_t limit) override;
   std::optional<KeyRecord> key(const std::string& group_id, const std::string& member_id,
                                const std::string& key_id) override;
   std::vector<std::string> member_key_ids(const std::string& group_id,

@@ -10,7 +10,7 @@ namespace {
 
 using sqlite::Connection;
 
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 // Each migration takes the schema from version i to i + 1, inside one transaction.
 constexpr const char* kMigrations[] = {
@@ -69,6 +69,18 @@ constexpr const char* kMigrations[] = {
                             decided_by TEXT NOT NULL DEFAULT '', decided INTEGER NOT NULL DEFAULT 0,
                             UNIQUE(group_id, member, agreement));
        CREATE INDEX reviews_pending ON reviews(group_id, state, id);)",
+    // v6: the ACTIVE SUPER members of a group are counted (check_record's last-SUPER rule)
+    // along an index of the few SUPER rows (privilege bit 4), not by a scan of every member.
+    // A key rotation in steps holds its new profile and record, and the members' entries of
+    // the new key, aside until its commit (docs/SERVICE.md §5).
+    R"(CREATE INDEX IF NOT EXISTS members_super ON members(group_id) WHERE privileges >= 4;
+       CREATE TABLE IF NOT EXISTS rotations(group_id TEXT PRIMARY KEY, key_id TEXT NOT NULL,
+                              profile TEXT NOT NULL, record TEXT NOT NULL,
+                              started INTEGER NOT NULL);
+       CREATE TABLE IF NOT EXISTS rotation_keys(group_id TEXT NOT NULL, member_id TEXT NOT NULL,
+                                  key_id TEXT NOT NULL, recryption_key BLOB NOT NULL,
+                                  wrapped_shares TEXT NOT NULL, admin_keys TEXT,
+                                  PRIMARY KEY(group_id, member_id)) WITHOUT ROWID;)",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

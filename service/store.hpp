@@ -71,6 +71,17 @@ struct KeyRecord {
   std::string admin_keys = {};
 };
 
+// A key rotation in steps (BeginRotation .. CommitRotation, docs/SERVICE.md §5): the new
+// group profile and the signed rotate record, held aside with the members' staged entries of
+// the new key until the commit applies them all at once. One per group at most.
+struct RotationRecord {
+  std::string group_id;
+  std::string key_id;   // the new key
+  std::string profile;  // the new signed group profile
+  std::string record;   // the signed rotate record (JWS compact)
+  std::int64_t started = 0;
+};
+
 class StoreReader {
  public:
   virtual ~StoreReader() = default;
@@ -83,6 +94,13 @@ class StoreReader {
   virtual std::optional<MemberRecord> member(const std::string& group_id,
                                              const std::string& member_id) = 0;
   virtual std::vector<MemberRecord> members(const std::string& group_id) = 0;
+  // How many of them are ACTIVE and SUPER, counted along an index of the SUPER rows.
+  virtual std::size_t active_supers(const std::string& group_id) = 0;
+  // One page of them, in member id order: those whose id sorts after `after`, at most
+  // `limit`, read along the members table's key (GetGroup's pages).
+  virtual std::vector<MemberRecord> members_after(const std::string& group_id,
+                                                  const std::string& after,
+                                                  std::uint64_t limit) = 0;
   virtual std::optional<KeyRecord> key(const std::string& group_id, const std::string& member_id,
                                        const std::string& key_id) = 0;
   virtual std::vector<std::string> member_key_ids(const std::string& group_id,
@@ -109,6 +127,11 @@ class StoreReader {
   // is left empty.
   virtual std::optional<Review> review(const std::string& group_id, const std::string& member_id,
                                        const std::string& agreement) = 0;
+  // The group's rotation under way, how many entries it has staged, and one member not revoked
+  // that has none yet (nullopt when every such member has its entry).
+  virtual std::optional<RotationRecord> rotation(const std::string& group_id) = 0;
+  virtual std::uint64_t rotation_staged(const std::string& group_id) = 0;
+  virtual std::optional<std::string> rotation_unstaged_member(const std::string& group_id) = 0;
   virtual std::optional<Review> review_by_id(const std::string& group_id, std::uint64_t id) = 0;
   virtual std::vector<Review> reviews(const std::string& group_id, const std::string& state,
                                       std::uint64_t limit) = 0;
@@ -139,6 +162,14 @@ class StoreWriter : public StoreReader {
   virtual void decide_review(const std::string& group_id, std::uint64_t id,
                              const std::string& state, const std::string& decided_by,
                              std::int64_t decided) = 0;
+  // Starts the group's rotation, replacing one under way (whose staged entries go with it).
+  virtual void put_rotation(const RotationRecord& rotation) = 0;
+  // Stages (or replaces) a member's entry of the rotation's new key, out of every reader's view.
+  virtual void stage_rotation_key(const KeyRecord& key) = 0;
+  // Moves the staged entries into the members' keys and ends the rotation.
+  virtual void commit_rotation_keys(const std::string& group_id) = 0;
+  // Ends the rotation under way, if any, and drops its staged entries.
+  virtual void drop_rotation(const std::string& group_id) = 0;
   // Runs `work` so that if it throws, its changes alone are undone (the exception goes on).
   virtual void nested(const std::function<void()>& work) = 0;
 };

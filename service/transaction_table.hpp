@@ -53,6 +53,12 @@ using Transactions = std::tuple<
     // Run by the Service (recrypt_batch.cpp): each agreement as a RecryptData of its own.
     Transaction<RecryptBatchRequest, Signer::known_key, Effect::reads, nullptr>,
     Transaction<RotateGroupKeyRequest, Signer::known_key, Effect::changes, &tx::rotate_group_key>,
+    // A rotation in steps (tx_rotation.cpp), for groups too large for one RotateGroupKey.
+    Transaction<BeginRotationRequest, Signer::known_key, Effect::changes, &tx::begin_rotation>,
+    Transaction<AddRotationEntriesRequest, Signer::known_key, Effect::changes,
+                &tx::add_rotation_entries>,
+    Transaction<CommitRotationRequest, Signer::known_key, Effect::changes, &tx::commit_rotation>,
+    Transaction<AbandonRotationRequest, Signer::known_key, Effect::changes, &tx::abandon_rotation>,
     Transaction<ReadMembershipRequest, Signer::known_key, Effect::reads, &tx::read_membership>,
     Transaction<GetAdminKeysRequest, Signer::known_key, Effect::reads, &tx::get_admin_keys>,
     Transaction<MigrateMembershipRequest, Signer::known_key, Effect::changes,

@@ -11,6 +11,7 @@
 #include "protocol/service/messages.hpp"
 #include "protocol/service/profile.hpp"
 #include "protocol/service/request_signature.hpp"
+#include "protocol/service/rotation_messages.hpp"
 #include "protocol/service/service_error.hpp"
 #include "service/key_vault.hpp"
 #include "service/store.hpp"
@@ -57,6 +58,16 @@ Json set_policy(StoreWriter& w, const Caller& caller, const SetPolicyRequest& re
 Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller,
                       const RotateGroupKeyRequest& req, AuditNote& note);
 Json read_audit(StoreReader& r, const Caller& caller, const ReadAuditRequest& req, AuditNote& note);
+
+// A key rotation in steps (tx_rotation.cpp, docs/SERVICE.md §5).
+Json begin_rotation(StoreWriter& w, const Caller& caller, const BeginRotationRequest& req,
+                    AuditNote& note);
+Json add_rotation_entries(StoreWriter& w, const KeyVault& vault, const Caller& caller,
+                          const AddRotationEntriesRequest& req, AuditNote& note);
+Json commit_rotation(StoreWriter& w, const Caller& caller, const CommitRotationRequest& req,
+                     AuditNote& note);
+Json abandon_rotation(StoreWriter& w, const Caller& caller, const AbandonRotationRequest& req,
+                      AuditNote& note);
 
 Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,
                 const AddMemberRequest& req, AuditNote& note);
@@ -118,8 +129,24 @@ void require_admin(StoreReader& r, const GroupRecord& g, const Caller& caller);
 // The request is signed by the group's own signing key (its profile is stored with it as a
 // signer): the group's authority, as in its membership records.
 bool is_group_key(const GroupRecord& g, const Caller& caller);
+// A member entry checked against the group `g` (its key among g's, admin_keys only for an
+// administrator), its r sealed: the row put_key stores.
+KeyRecord entry_key(StoreReader& r, const KeyVault& vault, const GroupRecord& g,
+                    const MemberEntry& e);
 void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g,
                      const MemberEntry& e);
+// A rotation's entry: for g's (new) current key, of a member of the group not revoked.
+KeyRecord rotation_entry_key(StoreReader& r, const KeyVault& vault, const GroupRecord& g,
+                             const MemberEntry& e);
+// The group's record as a group profile states it, and that profile stored with the group's
+// signing key as a signer (is_group_key).
+GroupRecord record_of(const GroupProfile& p, const std::string& token);
+void put_group_profile(StoreWriter& w, const GroupProfile& p, const std::string& token);
+// A new profile of the group `g` that rotates its key: same signing key, a name nobody else
+// uses, a new key, and every earlier key among its past keys.
+GroupProfile checked_rotation(StoreReader& r, const GroupRecord& g, const std::string& token);
+// What check_record sees of the group's chain: its head and the members table.
+ChainView chain_view(StoreReader& r, const GroupRecord& g);
 std::string seal_context(const std::string& group_id, const std::string& member_id,
                          const std::string& key_id);
 

@@ -10,6 +10,8 @@ namespace {
 
 const std::string& caller_id(const Caller& c) { return c.signer.profile_id; }
 
+}  // namespace
+
 GroupRecord record_of(const GroupProfile& p, const std::string& token) {
   return {p.id(), p.name, token, p.key_id(), p.all_key_ids()};
 }
@@ -20,6 +22,8 @@ void put_group_profile(StoreWriter& w, const GroupProfile& p, const std::string&
   w.put_profile({p.id(), "group", p.name, token},
                 {{p.id(), p.id(), jwk::from_public(p.signing_key).dump(), ""}});
 }
+
+namespace {
 
 // A new profile for an existing group: same signing key (so the same id), a name nobody else
 // uses.
@@ -35,6 +39,18 @@ GroupProfile checked_successor(StoreReader& r, const GroupRecord& g, const std::
 }
 
 }  // namespace
+
+GroupProfile checked_rotation(StoreReader& r, const GroupRecord& g, const std::string& token) {
+  GroupProfile p = checked_successor(r, g, token);
+  std::vector<std::string> ids = p.all_key_ids();
+  if (p.key_id() == g.key_id) refuse(status::kConflict, "RotateGroupKey needs a new group key");
+  // Old documents stay readable only if every key the group had is still listed.
+  for (const std::string& old : g.key_ids)
+    if (std::find(ids.begin(), ids.end(), old) == ids.end())
+      refuse(status::kConflict,
+             "the new group profile must list every earlier key among its past keys");
+  return p;
+}
 
 GroupRecord require_group(StoreReader& r, const std::string& ref) {
   auto g = r.group(ref);
@@ -115,10 +131,23 @@ Json get_group(StoreReader& r, const Caller& caller, const GetGroupRequest& req,
     refuse(status::kUnauthorized, "GetGroup needs an ACTIVE member of the group");
   const bool admin = is_admin(r, g, caller);
   GetGroupResponse out{g.id, g.name, g.key_id, g.token, {}};
-  for (const MemberRecord& m : r.members(g.id)) {
-    if (g.policy.hidden_membership && !admin && m.member_id != caller_id(caller)) continue;
-    out.members.push_back(
-        {m.member_id, m.account, m.privileges, m.status, r.member_key_ids(g.id, m.member_id)});
+  auto summary = [&](const MemberRecord& m) {
+    return MemberSummary{m.member_id, m.account, m.privileges, m.status,
+                         r.member_key_ids(g.id, m.member_id)};
+  };
+  if (g.policy.hidden_membership && !admin) {
+    // Only the caller's own entry, on the one page, whatever the cursor.
+    if (me && req.after.empty()) out.members.push_back(summary(*me));
+  } else {
+    // One page, read along the members table's key: a group of any size costs a page. One
+    // row past the page says whether there is a next one.
+    std::uint64_t limit = req.limit != 0 ? req.limit : GetGroupRequest::kDefaultLimit;
+    std::vector<MemberRecord> rows = r.members_after(g.id, req.after, limit + 1);
+    if (rows.size() > limit) {
+      rows.resize(limit);
+      out.next = rows.back().member_id;
+    }
+    for (const MemberRecord& m : rows) out.members.push_back(summary(m));
   }
   out.hidden_membership = g.policy.hidden_membership;
   // The chain's head, which says how many changes there were but not of whom, lets a member
@@ -150,14 +179,7 @@ Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& calle
   note.group = g.id;
   require_admin(w, g, caller);
   require_chain(g);
-  GroupProfile p = checked_successor(w, g, req.profile);
-  std::vector<std::string> ids = p.all_key_ids();
-  if (p.key_id() == g.key_id) refuse(status::kConflict, "RotateGroupKey needs a new group key");
-  // Old documents stay readable only if every key the group had is still listed.
-  for (const std::string& old : g.key_ids)
-    if (std::find(ids.begin(), ids.end(), old) == ids.end())
-      refuse(status::kConflict,
-             "the new group profile must list every earlier key among its past keys");
+  GroupProfile p = checked_rotation(w, g, req.profile);
   note.key_id = p.key_id();
   std::vector<SignedRecord> records = append_records(w, g, req.records, {RecordOp::rotate});
   if (records.size() != 1 || records.front().record.key_id != p.key_id())
@@ -168,15 +190,7 @@ Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& calle
   std::set<std::string> entered;
   for (const MemberEntry& e : req.entries) entered.insert(e.member);
   store_carried_profiles(w, req.profiles, entered);
-  for (const MemberEntry& e : req.entries) {
-    if (e.key_id != updated.key_id)
-      refuse(status::kMalformed, "rotation entries must be for the new group key");
-    auto m = w.member(g.id, e.member);
-    if (!m) refuse(status::kNotFound, "rotation entry for a member that is not in the group");
-    if (m->status == MemberStatus::revoked)
-      refuse(status::kConflict, "rotation entry for a revoked member");
-    store_entry_key(w, vault, updated, e);
-  }
+  for (const MemberEntry& e : req.entries) w.put_key(rotation_entry_key(w, vault, updated, e));
   return RotateGroupKeyResponse{updated.key_id}.to_json();
 }
 

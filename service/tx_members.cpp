@@ -13,8 +13,8 @@ std::string seal_context(const std::string& group_id, const std::string& member_
   return "recryptd r|" + group_id + "|" + member_id + "|" + key_id;
 }
 
-void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g,
-                     const MemberEntry& e) {
+KeyRecord entry_key(StoreReader& w, const KeyVault& vault, const GroupRecord& g,
+                    const MemberEntry& e) {
   if (std::find(g.key_ids.begin(), g.key_ids.end(), e.key_id) == g.key_ids.end())
     refuse(status::kNotFound, "member entry names a key_id that is not a key of this group");
   if (!e.recryption_key) refuse(status::kMalformed, "member entry has no recryption_key");
@@ -41,8 +41,24 @@ void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g
     }
     admin_keys = packages.dump();
   }
-  w.put_key({g.id, e.member, e.key_id, vault.seal(r, seal_context(g.id, e.member, e.key_id)),
-             shares.dump(), admin_keys});
+  return {g.id,          e.member,  e.key_id, vault.seal(r, seal_context(g.id, e.member, e.key_id)),
+          shares.dump(), admin_keys};
+}
+
+void store_entry_key(StoreWriter& w, const KeyVault& vault, const GroupRecord& g,
+                     const MemberEntry& e) {
+  w.put_key(entry_key(w, vault, g, e));
+}
+
+KeyRecord rotation_entry_key(StoreReader& r, const KeyVault& vault, const GroupRecord& g,
+                             const MemberEntry& e) {
+  if (e.key_id != g.key_id)
+    refuse(status::kMalformed, "rotation entries must be for the new group key");
+  auto m = r.member(g.id, e.member);
+  if (!m) refuse(status::kNotFound, "rotation entry for a member that is not in the group");
+  if (m->status == MemberStatus::revoked)
+    refuse(status::kConflict, "rotation entry for a revoked member");
+  return entry_key(r, vault, g, e);
 }
 
 Json add_member(StoreWriter& w, const KeyVault& vault, const Caller& caller,

@@ -10,25 +10,20 @@
 #include "service/transactions.hpp"
 
 namespace recrypt::service::tx {
-namespace {
 
 ChainView chain_view(StoreReader& r, const GroupRecord& g) {
   std::optional<ChainHead> head;
   if (g.chain_length > 0) head = ChainHead{g.chain_length - 1, g.chain_head};
-  return {
-      g.id, head, g.key_id,
-      [&r, id = g.id](const std::string& member) -> std::optional<MemberState> {
-        auto m = r.member(id, member);
-        if (!m) return std::nullopt;
-        return MemberState{m->account, m->privileges, m->status};
-      },
-      [&r, id = g.id] {
-        std::vector<MemberRecord> rows = r.members(id);
-        return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [](const auto& m) {
-          return m.status == MemberStatus::active && m.privileges.super;
-        }));
-      }};
+  return {g.id, head, g.key_id,
+          [&r, id = g.id](const std::string& member) -> std::optional<MemberState> {
+            auto m = r.member(id, member);
+            if (!m) return std::nullopt;
+            return MemberState{m->account, m->privileges, m->status};
+          },
+          [&r, id = g.id] { return r.active_supers(id); }};
 }
+
+namespace {
 
 void apply_record(StoreWriter& w, GroupRecord& g, const SignedRecord& s) {
   const MembershipRecord& r = s.record;

@@ -190,9 +190,22 @@ MemberSummary MemberSummary::from_json(const Json& j) {
   });
 }
 
-Json GetGroupRequest::to_json() const { return Json{{"group", group}}; }
+Json GetGroupRequest::to_json() const {
+  Json out{{"group", group}};
+  if (!after.empty()) out["after"] = after;
+  if (limit != 0) out["limit"] = limit;
+  return out;
+}
 GetGroupRequest GetGroupRequest::from_json(const Json& j) {
-  return checked([&] { return GetGroupRequest{str(j, "group")}; });
+  return checked([&] {
+    GetGroupRequest r{str(j, "group"), opt_str(j, "after")};
+    if (j.contains("limit")) {
+      r.limit = json::uint_field(j, "limit", kWhat);
+      if (r.limit == 0 || r.limit > kMaxLimit)
+        fail(Errc::malformed, "limit must be 1.." + std::to_string(kMaxLimit));
+    }
+    return r;
+  });
 }
 Json GetGroupResponse::to_json() const {
   Json m = Json::array();
@@ -206,6 +219,7 @@ Json GetGroupResponse::to_json() const {
            {"chain_length", chain_length},
            {"chain_head", chain_head}};
   if (policy) out["policy"] = policy->to_json();
+  if (!next.empty()) out["next"] = next;
   return out;
 }
 GetGroupResponse GetGroupResponse::from_json(const Json& j) {
@@ -221,6 +235,7 @@ GetGroupResponse GetGroupResponse::from_json(const Json& j) {
     if (j.contains("chain_length")) r.chain_length = json::uint_field(j, "chain_length", kWhat);
     r.chain_head = opt_str(j, "chain_head");
     if (j.contains("policy")) r.policy = GroupPolicy::from_json(j["policy"]);
+    r.next = opt_str(j, "next");
     return r;
   });
 }

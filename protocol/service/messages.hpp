@@ -103,6 +103,12 @@ struct MemberSummary {
 struct GetGroupRequest {
   static constexpr std::string_view kName = "GetGroup";
   std::string group;
+  // One page of the member list (docs/SERVICE.md §5): the members whose id sorts after
+  // `after` (from the first when empty), at most `limit` of them (kDefaultLimit when 0).
+  std::string after = {};
+  std::uint64_t limit = 0;
+  static constexpr std::uint64_t kDefaultLimit = 1000;
+  static constexpr std::uint64_t kMaxLimit = 1000;
   Json to_json() const;
   static GetGroupRequest from_json(const Json& j);
 };
@@ -121,6 +127,8 @@ struct GetGroupResponse {
   // For administrators only: members never learn the group's rules (nor, through quotas,
   // who else is in it).
   std::optional<GroupPolicy> policy = std::nullopt;
+  // The `after` of the next page; empty when this page is the last.
+  std::string next = {};
   Json to_json() const;
   static GetGroupResponse from_json(const Json& j);
 };

@@ -376,7 +376,22 @@ UpdateGroupResponse Client::update_group(const UpdateGroupRequest& req) {
   return call<UpdateGroupResponse>(req, &impl_->signer, &impl_->kid);
 }
 GetGroupResponse Client::get_group(const GetGroupRequest& req) {
-  return call<GetGroupResponse>(req, &impl_->signer, &impl_->kid);
+  GetGroupResponse out = call<GetGroupResponse>(req, &impl_->signer, &impl_->kid);
+  if (req.limit != 0) return out;
+  // No page size asked for: every page, gathered into one answer. Each page must move the
+  // cursor forward past its own members, or a service could keep the client asking forever.
+  GetGroupRequest page = req;
+  while (!out.next.empty()) {
+    if (out.next <= page.after || out.members.empty() || out.next != out.members.back().member)
+      throw Error(Errc::malformed, "the service's member list does not move forward");
+    page.after = std::move(out.next);
+    GetGroupResponse more = call<GetGroupResponse>(page, &impl_->signer, &impl_->kid);
+    for (MemberSummary& m : more.members) out.members.push_back(std::move(m));
+    out.next = std::move(more.next);
+    if (!more.members.empty() && more.members.front().member <= page.after)
+      throw Error(Errc::malformed, "the service's member list does not move forward");
+  }
+  return out;
 }
 AddMemberResponse Client::add_member(const AddMemberRequest& req) {
   return call<AddMemberResponse>(req, &impl_->signer, &impl_->kid);
@@ -397,6 +412,18 @@ RecryptBatchResponse Client::recrypt_batch(const RecryptBatchRequest& req) {
 }
 RotateGroupKeyResponse Client::rotate_group_key(const RotateGroupKeyRequest& req) {
   return call<RotateGroupKeyResponse>(req, &impl_->signer, &impl_->kid);
+}
+BeginRotationResponse Client::begin_rotation(const BeginRotationRequest& req) {
+  return call<BeginRotationResponse>(req, &impl_->signer, &impl_->kid);
+}
+AddRotationEntriesResponse Client::add_rotation_entries(const AddRotationEntriesRequest& req) {
+  return call<AddRotationEntriesResponse>(req, &impl_->signer, &impl_->kid);
+}
+CommitRotationResponse Client::commit_rotation(const CommitRotationRequest& req) {
+  return call<CommitRotationResponse>(req, &impl_->signer, &impl_->kid);
+}
+AbandonRotationResponse Client::abandon_rotation(const AbandonRotationRequest& req) {
+  return call<AbandonRotationResponse>(req, &impl_->signer, &impl_->kid);
 }
 ReadAuditResponse Client::read_audit(const ReadAuditRequest& req) {
   return call<ReadAuditResponse>(req, &impl_->signer, &impl_->kid);

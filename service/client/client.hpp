@@ -21,6 +21,7 @@
 
 #include "protocol/jws.hpp"
 #include "protocol/service/messages.hpp"
+#include "protocol/service/rotation_messages.hpp"
 #include "protocol/service/service_error.hpp"
 
 namespace recrypt::service {
@@ -61,6 +62,8 @@ class Client {
   GetProfileResponse get_profile(const GetProfileRequest& req);
   CreateGroupResponse create_group(const CreateGroupRequest& req);
   UpdateGroupResponse update_group(const UpdateGroupRequest& req);
+  // With no req.limit, every page of the member list, gathered (req.after the first cursor);
+  // with one, that page alone, its `next` the cursor of the following one.
   GetGroupResponse get_group(const GetGroupRequest& req);
   AddMemberResponse add_member(const AddMemberRequest& req);
   UpdateMemberResponse update_member(const UpdateMemberRequest& req);
@@ -71,6 +74,11 @@ class Client {
   // does not list RecryptBatch among its features and refuses it as unknown.
   RecryptBatchResponse recrypt_batch(const RecryptBatchRequest& req);
   RotateGroupKeyResponse rotate_group_key(const RotateGroupKeyRequest& req);
+  // A rotation in steps (rotation_messages.hpp), for groups too large for one request.
+  BeginRotationResponse begin_rotation(const BeginRotationRequest& req);
+  AddRotationEntriesResponse add_rotation_entries(const AddRotationEntriesRequest& req);
+  CommitRotationResponse commit_rotation(const CommitRotationRequest& req);
+  AbandonRotationResponse abandon_rotation(const AbandonRotationRequest& req);
   ReadAuditResponse read_audit(const ReadAuditRequest& req);
   ReadMembershipResponse read_membership(const ReadMembershipRequest& req);
   GetAdminKeysResponse get_admin_keys(const GetAdminKeysRequest& req);

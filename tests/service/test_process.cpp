@@ -175,7 +175,7 @@ TEST(RecryptdProcessTest, SchemaIsVersionedAndANewerOneIsRefused) {
   RecryptdProcess server;
   server.start();
   server.stop();
-  EXPECT_EQ(user_version(server.db()), 5);
+  EXPECT_EQ(user_version(server.db()), 6);
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(h, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
@@ -218,7 +218,7 @@ TEST(RecryptdProcessTest, VersionTwoMigratesAndLosesSquattedGroupProfiles) {
   sqlite3_close(h);
   server.start();
   server.stop();
-  EXPECT_EQ(user_version(server.db()), 5);
+  EXPECT_EQ(user_version(server.db()), 6);
   ASSERT_EQ(sqlite3_open(server.db().c_str(), &h), SQLITE_OK);
   auto count = [&](const char* sql) {
     sqlite3_stmt* st = nullptr;
@@ -341,7 +341,7 @@ TEST(RecryptdProcessTest, TwoInstancesStartingTogetherMigrateOnce) {
   ASSERT_TRUE(a.running());
   ASSERT_TRUE(b.running());
   a.edit_database(
-      "DO $$ BEGIN IF (SELECT count(*) FROM schema_version) <> 1 THEN "
+      "DO $$ BEGIN IF (SELECT count(*) FROM schema_version) <> 2 THEN "
       "RAISE EXCEPTION 'migrated more than once'; END IF; END $$");
   auto alice = make_person("alice@example.com");
   service::Client(b.url(), b.audience(), alice->profile_signer(), alice->id())

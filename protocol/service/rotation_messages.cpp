@@ -1,0 +1,107 @@
+#include "protocol/service/rotation_messages.hpp"
+
+#include "base/error.hpp"
+#include "protocol/service/membership.hpp"
+#include "protocol/service/profile.hpp"
+#include "protocol/service/service_error.hpp"
+
+namespace recrypt::service {
+namespace {
+
+constexpr std::string_view kWhat = "message";
+constexpr std::size_t kMaxRef = 1024;
+
+template <class F>
+auto checked(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    refuse(e.code() == Errc::too_large ? status::kTooLarge : status::kMalformed, e.what());
+  }
+}
+
+std::string str(const Json& j, std::string_view key, std::size_t max = kMaxRef) {
+  const std::string& s = json::string_field(j, key, kWhat);
+  if (s.empty() || s.size() > max)
+    fail(Errc::malformed, "field \"" + std::string(key) + "\" is empty or too long");
+  return s;
+}
+
+}  // namespace
+
+Json BeginRotationRequest::to_json() const {
+  return Json{{"group", group}, {"profile", profile}, {"record", record}};
+}
+BeginRotationRequest BeginRotationRequest::from_json(const Json& j) {
+  return checked([&] {
+    return BeginRotationRequest{str(j, "group"), str(j, "profile", kMaxProfileSize),
+                                str(j, "record", kMaxRecordSize)};
+  });
+}
+Json BeginRotationResponse::to_json() const { return Json{{"key_id", key_id}, {"staged", staged}}; }
+BeginRotationResponse BeginRotationResponse::from_json(const Json& j) {
+  return checked([&] {
+    return BeginRotationResponse{str(j, "key_id"), json::uint_field(j, "staged", kWhat)};
+  });
+}
+
+Json AddRotationEntriesRequest::to_json() const {
+  Json arr = Json::array();
+  for (const MemberEntry& e : entries) arr.push_back(e.to_json());
+  Json out{{"group", group}, {"key_id", key_id}, {"entries", std::move(arr)}};
+  if (!profiles.empty()) out["profiles"] = profiles;
+  return out;
+}
+AddRotationEntriesRequest AddRotationEntriesRequest::from_json(const Json& j) {
+  return checked([&] {
+    AddRotationEntriesRequest r{str(j, "group"), str(j, "key_id"), {}};
+    const auto& entries = json::array_field(j, "entries", kWhat);
+    if (entries.empty()) fail(Errc::malformed, "\"entries\" holds no member entry");
+    if (entries.size() > kMaxEntriesPerRequest)
+      fail(Errc::too_large, "too many member entries in one request");
+    for (const Json& e : entries) r.entries.push_back(MemberEntry::from_json(e));
+    if (j.contains("profiles")) {
+      const auto& profiles = json::array_field(j, "profiles", kWhat);
+      if (profiles.size() > kMaxEntriesPerRequest)
+        fail(Errc::too_large, "too many profiles in one request");
+      for (const Json& v : profiles) {
+        if (!v.is_string() || v.get_ref<const std::string&>().size() > kMaxProfileSize)
+          fail(Errc::malformed,
+               "a profile must be a JWS compact string within the profile size limit");
+        r.profiles.push_back(v.get<std::string>());
+      }
+    }
+    return r;
+  });
+}
+Json AddRotationEntriesResponse::to_json() const { return Json{{"staged", staged}}; }
+AddRotationEntriesResponse AddRotationEntriesResponse::from_json(const Json& j) {
+  return checked([&] { return AddRotationEntriesResponse{json::uint_field(j, "staged", kWhat)}; });
+}
+
+Json CommitRotationRequest::to_json() const { return Json{{"group", group}, {"key_id", key_id}}; }
+CommitRotationRequest CommitRotationRequest::from_json(const Json& j) {
+  return checked([&] { return CommitRotationRequest{str(j, "group"), str(j, "key_id")}; });
+}
+Json CommitRotationResponse::to_json() const {
+  return Json{{"key_id", key_id}, {"entries", entries}};
+}
+CommitRotationResponse CommitRotationResponse::from_json(const Json& j) {
+  return checked([&] {
+    return CommitRotationResponse{str(j, "key_id"), json::uint_field(j, "entries", kWhat)};
+  });
+}
+
+Json AbandonRotationRequest::to_json() const { return Json{{"group", group}}; }
+AbandonRotationRequest AbandonRotationRequest::from_json(const Json& j) {
+  return checked([&] { return AbandonRotationRequest{str(j, "group")}; });
+}
+Json AbandonRotationResponse::to_json() const { return Json{{"key_id", key_id}}; }
+AbandonRotationResponse AbandonRotationResponse::from_json(const Json& j) {
+  return checked([&] {
+    const std::string* id = json::optional_string(j, "key_id", kWhat);
+    return AbandonRotationResponse{id != nullptr ? *id : std::string()};
+  });
+}
+
+}  // namespace recrypt::service
