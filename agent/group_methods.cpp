@@ -34,8 +34,20 @@ using service::RecordOp;
 namespace {
 
 // Member entries per request of a rotation in steps: a few hundred KiB of JSON for members
-// with a device or two, well inside the service's 1 MiB body and 1000 entries.
+// with a device or two, well inside the service's 1 MiB body and 1000 entries. A caller may
+// ask for smaller pages ("page"), for members with many devices.
 constexpr std::size_t kRotationPage = 200;
+constexpr std::size_t kMaxRotationPage = 1000;
+
+std::size_t rotation_page(const Json& params) {
+  auto it = params.find("page");
+  if (it == params.end() || it->is_null()) return kRotationPage;
+  if (!it->is_number_unsigned() || it->get<std::uint64_t>() < 1 ||
+      it->get<std::uint64_t>() > kMaxRotationPage)
+    throw RpcError(Code::invalid_params, "page must be a whole number from 1 to " +
+                                             std::to_string(kMaxRotationPage));
+  return it->get<std::size_t>();
+}
 
 service::Privileges privileges_param(const Json& params) {
   auto it = params.find("privileges");
@@ -280,6 +292,7 @@ Json Agent::group_reinstate(const Json& params) {
 }
 
 Json Agent::group_rotate(const Json& params) {
+  const std::size_t page_size = rotation_page(params);
   AdminGroup g = require_admin_group(params);
   LocalProfile profile = require_profile();
   ServiceDirectory::Lease link = service_as_device(profile, g.service);
@@ -320,7 +333,7 @@ Json Agent::group_rotate(const Json& params) {
   for (const auto& [id, state] : chain.members())
     if (state.status == service::MemberStatus::revoked) ++revoked;
   const std::size_t entries = chain.members().size() - revoked;
-  const bool in_steps = entries > kRotationPage;
+  const bool in_steps = entries > page_size;
   if (in_steps) link->begin_rotation({g.group_id, new_profile, token});
   service::RotateGroupKeyRequest page{g.group_id, new_profile, {}, {token}};
   auto send_page = [&] {
@@ -338,7 +351,7 @@ Json Agent::group_rotate(const Json& params) {
     if (state.privileges.admin || state.privileges.super)
       page.entries.back().admin_keys = admin_keys_for(member_profile, g.group_id, group_key.secret,
                                                       signing ? &*signing : nullptr);
-    if (in_steps && page.entries.size() == kRotationPage) send_page();
+    if (in_steps && page.entries.size() == page_size) send_page();
   }
   Json refused = Json::array();
   for (const auto& m : reported.members) {

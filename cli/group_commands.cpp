@@ -15,7 +15,8 @@ struct Options {
   std::string group, member, fingerprint, output, backend, name;
   std::vector<std::string> privileges;
   bool inactive = false, none = false, rotate = false;
-  bool age = false;  // export: the age recipient
+  bool age = false;       // export: the age recipient
+  std::size_t page = 0;  // rotate: member entries per request; 0 is the agent's default
 };
 
 std::string describe_members(const Json& members) {
@@ -109,9 +110,16 @@ void add_membership_commands(CLI::App& group, Cli& cli, const std::shared_ptr<Op
   }
   auto* rotate = group_command(group, o, "rotate",
                                "new group key; every member but the revoked gets a new share");
+  rotate
+      ->add_option("--page", o->page,
+                   "member entries per request (default 200): a larger group rotates in steps, "
+                   "and serves its old key until the last one")
+      ->check(CLI::Range(1, 1000));
   rotate->callback([&cli, o] {
     cli.action = [&cli, o] {
-      Json r = cli.agent_call("group.rotate", Json{{"group", o->group}});
+      Json params{{"group", o->group}};
+      if (o->page != 0) params["page"] = o->page;
+      Json r = cli.agent_call("group.rotate", params);
       // Members the service lists that no administrator's record vouches for got nothing.
       for (const auto& x : r.value("refused", Json::array()))
         std::cerr << "recrypt: not given the new key: " << x["account"].get<std::string>() << " ("
