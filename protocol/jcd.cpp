@@ -176,10 +176,11 @@ std::vector<SegmentCipher> ciphers(unsigned threads, ByteView key, const HeaderD
 }  // namespace
 
 unsigned default_threads() {
-  if (const char* forced = std::getenv("RECRYPT_THREADS")) {
+  const char* forced = std::getenv("RECRYPT_THREADS");
+  if (forced != nullptr && *forced != '\0') {  // set and empty is unset
     char* end = nullptr;
     unsigned long n = std::strtoul(forced, &end, 10);
-    if (*forced == '\0' || *end != '\0' || n < 1 || n > kMaxThreads)
+    if (*end != '\0' || n < 1 || n > kMaxThreads)
       fail(Errc::malformed, "RECRYPT_THREADS must be a number from 1 to 64");
     return static_cast<unsigned>(n);
   }

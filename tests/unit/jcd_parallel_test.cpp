@@ -309,12 +309,14 @@ TEST_F(JcdParallel, FailingSinkEndsTheCallWithItsError) {
 TEST(JcdThreads, DefaultFollowsTheEnvironment) {
   ::setenv("RECRYPT_THREADS", "3", 1);
   EXPECT_EQ(jcd::default_threads(), 3u);
-  for (const char* bad : {"0", "65", "two", ""}) {
+  for (const char* bad : {"0", "65", "two", "-1", "4x"}) {
     ::setenv("RECRYPT_THREADS", bad, 1);
     EXPECT_EQ(test::message_of([] { jcd::default_threads(); }),
               "RECRYPT_THREADS must be a number from 1 to 64")
         << bad;
   }
+  ::setenv("RECRYPT_THREADS", "", 1);  // set and empty is unset
+  EXPECT_GE(jcd::default_threads(), 1u);
   ::unsetenv("RECRYPT_THREADS");
   EXPECT_GE(jcd::default_threads(), 1u);
 }
