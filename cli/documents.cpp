@@ -167,12 +167,8 @@ Json encrypt_file(const EncryptOptions& options, client::AgentClient* agent) {
   jcd::Encryptor encryptor(out.sink(), recipients, info);
   Progress progress(options.progress, in.size, "encrypting");
   FdSource source(in.fd);
-  Bytes buf(1 << 20);
   std::uint64_t total = 0;
-  for (;;) {
-    std::size_t n = source.read_some(buf);
-    if (n == 0) break;
-    encryptor.update(ByteView(buf.data(), n));
+  while (std::size_t n = encryptor.read_from(source)) {
     total += n;
     progress.advance(n);
   }

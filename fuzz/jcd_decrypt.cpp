@@ -13,7 +13,7 @@ namespace {
 
 void drain(recrypt::BufferedInput& in, const recrypt::jcd::Metadata& m,
            const recrypt::jcd::HeaderDigest& header) {
-  recrypt::jcd::Decryptor dec(in, m, header);
+  recrypt::jcd::Decryptor dec(in, m, header, 1);  // one thread: one segment per next()
   std::size_t total = 0;
   while (auto segment = dec.next()) {
     if (segment->size() > m.segment_size) std::abort();

@@ -3,11 +3,15 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "protocol/base64url.hpp"
 #include "base/error.hpp"
 #include "protocol/json.hpp"
+#include "protocol/segment_pipeline.hpp"
 
 namespace recrypt::jcd {
 namespace {
@@ -140,36 +144,125 @@ Metadata Metadata::from_json(ByteView text) {
 }
 
 namespace {
+
 SecureBytes fresh_key() {
   SecureBytes key(kAes256KeySize);
   ossl::check(RAND_priv_bytes(key.data(), static_cast<int>(key.size())) == 1, "RAND_priv_bytes");
   return key;
 }
+
+constexpr std::size_t kSealedSegment = kSegmentSize + kGcmTagSize;
+constexpr unsigned kMaxThreads = 64;
+
+// Batches in flight and segments per batch for `threads` workers: one batch on each worker
+// and two waiting, so that no worker waits for the reader; about 64 segments (4 MiB of
+// plaintext) in flight whatever the number of threads, in batches of up to 16 segments so
+// that reads and writes are large. With the batch being filled and the one being written,
+// that bounds the memory at about 12 MiB (up to 68 segments sealed and opened).
+std::size_t batches_in_flight(unsigned threads) { return std::size_t{threads} + 2; }
+std::size_t segments_per_batch(unsigned threads) {
+  return std::clamp<std::size_t>(64 / batches_in_flight(threads), 1, 16);
+}
+
+unsigned thread_count(unsigned requested) { return requested == 0 ? default_threads() : requested; }
+
+std::vector<SegmentCipher> ciphers(unsigned threads, ByteView key, const HeaderDigest& header) {
+  std::vector<SegmentCipher> out;
+  out.reserve(threads);
+  for (unsigned i = 0; i < threads; ++i) out.emplace_back(key, header);
+  return out;
+}
+
 }  // namespace
 
-Encryptor::Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipients,
-                     const FileInfo& info)
-    : out_(out),
-      key_(fresh_key()),
-      gcm_(key_),
-      plain_(kSegmentSize),
-      sealed_(kSegmentSize + kGcmTagSize) {
+unsigned default_threads() {
+  const char* forced = std::getenv("RECRYPT_THREADS");
+  if (forced != nullptr && *forced != '\0') {  // set and empty is unset
+    char* end = nullptr;
+    unsigned long n = std::strtoul(forced, &end, 10);
+    if (*end != '\0' || n < 1 || n > kMaxThreads)
+      fail(Errc::malformed, "RECRYPT_THREADS must be a number from 1 to 64");
+    return static_cast<unsigned>(n);
+  }
+  return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+}
+
+SegmentCipher::SegmentCipher(ByteView payload_key, const HeaderDigest& header)
+    : gcm_(payload_key), header_(header) {}
+
+void SegmentCipher::seal(std::uint64_t counter, bool last, ByteView plaintext,
+                         std::span<std::uint8_t> out) {
+  if (plaintext.size() > kSegmentSize || out.size() != plaintext.size() + kGcmTagSize)
+    fail(Errc::internal, ".jcd segment sealed into a buffer of the wrong size");
+  auto tag =
+      gcm_.seal(segment_nonce(counter, last), header_, plaintext, out.first(plaintext.size()));
+  std::memcpy(out.data() + plaintext.size(), tag.data(), tag.size());
+}
+
+void SegmentCipher::open(std::uint64_t counter, bool last, ByteView sealed,
+                         std::span<std::uint8_t> out) {
+  if (sealed.size() < kGcmTagSize)
+    fail(Errc::truncated, counter == 0 ? ".jcd file has no payload" : ".jcd file is truncated");
+  const std::size_t body = sealed.size() - kGcmTagSize;
+  if (body > kSegmentSize || out.size() != body)
+    fail(Errc::internal, ".jcd segment opened into a buffer of the wrong size");
+  ByteView ct = sealed.first(body);
+  ByteView tag = sealed.subspan(body);
+  if (!gcm_.open(segment_nonce(counter, last), header_, ct, tag, out)) {
+    // A full final segment that opens as a middle one means the file was cut at a segment
+    // boundary: say so, rather than the vaguer "altered".
+    const bool cut = last && body == kSegmentSize &&
+                     gcm_.open(segment_nonce(counter, false), header_, ct, tag, out);
+    // Likewise a full segment with more behind it that opens as the last one: the file goes
+    // on after its end.
+    const bool appended =
+        !cut && !last && gcm_.open(segment_nonce(counter, true), header_, ct, tag, out);
+    secure_wipe(out.data(), out.size());
+    if (cut) fail(Errc::truncated, ".jcd file is truncated at a segment boundary");
+    if (appended) fail(Errc::decrypt_failed, ".jcd file has data after its last segment");
+    fail(Errc::decrypt_failed, ".jcd segment " + std::to_string(counter) +
+                                   " does not authenticate (the file was altered)");
+  }
+  if (last && body == 0 && counter != 0)
+    fail(Errc::malformed, ".jcd file has an empty last segment after data");
+}
+
+namespace {
+
+// Line 1 and line 2 of a new .jcd, for a payload under `key`.
+std::string new_header(const SecureBytes& key, const std::vector<jwe::RecipientSpec>& recipients,
+                       const FileInfo& info) {
   if (info.name) check_name(*info.name);
   if (info.media_type) check_text_field(*info.media_type, "media_type");
   if (info.created) check_created(*info.created);
-  Metadata metadata{secure_copy(key_), kSegmentSize, info};
+  Metadata metadata{secure_copy(key), kSegmentSize, info};
   SecureBytes metadata_json = metadata.to_json();
   jwe::Envelope envelope = jwe::encrypt(metadata_json, recipients, std::string(kMetadataType));
-  std::string header = std::string(kMagic) + "\n" + envelope.serialize() + "\n";
-  header_digest_ = header_digest(header);
-  out_.write(as_bytes(header));
+  return std::string(kMagic) + "\n" + envelope.serialize() + "\n";
 }
 
+}  // namespace
+
+Encryptor::Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipients,
+                     const FileInfo& info, unsigned threads)
+    : out_(out),
+      key_(fresh_key()),
+      header_(new_header(key_, recipients, info)),
+      header_digest_(header_digest(header_)),
+      cipher_(key_, header_digest_),
+      plain_(kSegmentSize),
+      sealed_(kSealedSegment),
+      threads_(thread_count(threads)) {
+  out_.write(as_bytes(header_));
+}
+
+// Out of line: SegmentPipeline and SegmentBatch are complete only here.
+Encryptor::~Encryptor() = default;
+
 void Encryptor::seal_segment(ByteView segment, bool last) {
-  auto nonce = segment_nonce(counter_, last);
-  auto tag = gcm_.seal(nonce, header_digest_, segment, std::span(sealed_).first(segment.size()));
-  std::memcpy(sealed_.data() + segment.size(), tag.data(), tag.size());
-  out_.write(ByteView(sealed_.data(), segment.size() + tag.size()));
+  auto sealed = std::span(sealed_).first(segment.size() + kGcmTagSize);
+  cipher_.seal(counter_, last, segment, sealed);
+  out_.write(sealed);
   ++counter_;
 }
 
@@ -178,10 +271,92 @@ void Encryptor::emit(bool last) {
   filled_ = 0;
 }
 
+void Encryptor::start_pipeline() {
+  worker_ciphers_ = ciphers(threads_, key_, header_digest_);
+  const std::size_t per_batch = segments_per_batch(threads_);
+  pipeline_ = std::make_unique<SegmentPipeline>(
+      threads_, batches_in_flight(threads_),
+      [this, per_batch](std::size_t worker, SegmentBatch& b) {
+        SegmentCipher& cipher = worker_ciphers_[worker];
+        const std::size_t count = (b.input_size + kSegmentSize - 1) / kSegmentSize;
+        for (std::size_t i = 0; i < count && i < per_batch; ++i) {
+          const std::size_t at = i * kSegmentSize;
+          ByteView plain(b.input.data() + at, std::min(kSegmentSize, b.input_size - at));
+          cipher.seal(b.first + i, b.ends && i + 1 == count, plain,
+                      std::span(b.output).subspan(i * kSealedSegment, plain.size() + kGcmTagSize));
+        }
+        b.output_size = b.input_size + count * kGcmTagSize;
+      });
+  batch_ = pipeline_->take();
+  batch_->input.resize(per_batch * kSegmentSize);
+  batch_->output.resize(per_batch * kSealedSegment);
+  batch_->first = counter_;
+  // What the serial path holds is a segment with data behind it.
+  std::memcpy(batch_->input.data(), plain_.data(), filled_);
+  batch_->input_size = filled_;
+  filled_ = 0;
+}
+
+// Writes the batches done, oldest first; with `wait`, the oldest one at least.
+void Encryptor::write_done(bool wait) {
+  while (!pipeline_->empty() && (wait || pipeline_->oldest_done())) {
+    std::unique_ptr<SegmentBatch> b = pipeline_->wait_oldest();
+    if (b->error) std::rethrow_exception(b->error);
+    out_.write(ByteView(b->output.data(), b->output_size));
+    pipeline_->give_back(std::move(b));
+    wait = false;
+  }
+}
+
+void Encryptor::submit(std::unique_ptr<SegmentBatch> batch) {
+  if (pipeline_->full()) write_done(true);
+  pipeline_->submit(std::move(batch));
+  write_done(false);
+}
+
+std::size_t Encryptor::read_batch(Source& in) {
+  if (batch_->input_size < batch_->input.size()) {
+    std::size_t n =
+        in.read_some(std::span(batch_->input)
+                         .subspan(batch_->input_size, batch_->input.size() - batch_->input_size));
+    batch_->input_size += n;
+    return n;
+  }
+  // A full batch goes to the workers only once more data arrives: until then it may hold the
+  // last segment. The data goes straight into the next batch.
+  std::unique_ptr<SegmentBatch> next = pipeline_->take();
+  next->input.resize(batch_->input.size());
+  next->output.resize(batch_->output.size());
+  std::size_t n = in.read_some(next->input);
+  if (n == 0) {
+    pipeline_->give_back(std::move(next));
+    return 0;
+  }
+  next->first = batch_->first + batch_->input.size() / kSegmentSize;
+  next->input_size = n;
+  std::unique_ptr<SegmentBatch> full = std::move(batch_);
+  batch_ = std::move(next);
+  submit(std::move(full));
+  return n;
+}
+
 void Encryptor::update(ByteView plaintext) {
   if (finished_) fail(Errc::internal, ".jcd encryptor used after finish");
   while (!plaintext.empty()) {
+    if (pipeline_) {
+      MemorySource rest(plaintext);
+      while (read_batch(rest) > 0) {
+      }
+      return;
+    }
     // A full segment is sealed only once more data arrives: until then it may be the last.
+    // Past the first few segments, the rest goes to the threads.
+    if (filled_ == kSegmentSize || (filled_ == 0 && plaintext.size() > kSegmentSize)) {
+      if (threads_ > 1 && counter_ >= kSerialSegments) {
+        start_pipeline();
+        continue;
+      }
+    }
     if (filled_ == kSegmentSize) emit(false);
     // A whole segment of the caller's data with more behind it cannot be the last one:
     // seal it where it is rather than copy it in first.
@@ -197,9 +372,33 @@ void Encryptor::update(ByteView plaintext) {
   }
 }
 
+std::size_t Encryptor::read_from(Source& in) {
+  if (finished_) fail(Errc::internal, ".jcd encryptor used after finish");
+  if (!pipeline_ && filled_ == kSegmentSize && threads_ > 1 && counter_ >= kSerialSegments)
+    start_pipeline();
+  if (pipeline_) return read_batch(in);
+  if (filled_ < kSegmentSize) {
+    std::size_t n = in.read_some(std::span(plain_).subspan(filled_, kSegmentSize - filled_));
+    filled_ += n;
+    return n;
+  }
+  // A full segment waits for the next byte to know whether it is the last one.
+  if (staging_.empty()) staging_.resize(kSegmentSize);
+  std::size_t n = in.read_some(staging_);
+  update(ByteView(staging_.data(), n));
+  return n;
+}
+
 void Encryptor::finish() {
   if (finished_) fail(Errc::internal, ".jcd encryptor finished twice");
-  emit(true);
+  if (pipeline_) {
+    batch_->ends = true;
+    submit(std::move(batch_));
+    while (!pipeline_->empty()) write_done(true);
+    pipeline_.reset();
+  } else {
+    emit(true);
+  }
   finished_ = true;
 }
 
@@ -225,53 +424,130 @@ Metadata open_metadata(const jwe::Envelope& envelope, ByteView content_key) {
   return Metadata::from_json(jwe::decrypt_content(envelope, content_key));
 }
 
-Decryptor::Decryptor(BufferedInput& in, const Metadata& metadata, const HeaderDigest& header)
+Decryptor::Decryptor(BufferedInput& in, const Metadata& metadata, const HeaderDigest& header,
+                     unsigned threads)
     : in_(in),
-      gcm_(metadata.payload_key),
-      segment_size_(metadata.segment_size),
+      key_(secure_copy(metadata.payload_key)),
       header_(header),
-      sealed_(metadata.segment_size + kGcmTagSize + 1),
-      plain_(metadata.segment_size) {}
+      cipher_(key_, header_),
+      sealed_(kSealedSegment + 1),
+      plain_(kSegmentSize),
+      threads_(thread_count(threads)) {
+  if (metadata.segment_size != kSegmentSize)
+    fail(Errc::unsupported, ".jcd segment size must be 65536 in version 1");
+}
+
+Decryptor::~Decryptor() = default;
 
 std::optional<ByteView> Decryptor::next() {
+  if (failed_) std::rethrow_exception(failed_);
+  try {
+    if (!pipeline_ && !done_ && threads_ > 1 && counter_ >= kSerialSegments) start_pipeline();
+    return pipeline_ ? next_parallel() : next_serial();
+  } catch (...) {
+    failed_ = std::current_exception();
+    // No worker outlives the failure: the batches in flight are dropped.
+    released_.reset();
+    pipeline_.reset();
+    throw;
+  }
+}
+
+std::optional<ByteView> Decryptor::next_serial() {
   if (done_) return std::nullopt;
-  const std::size_t full = segment_size_ + kGcmTagSize;
   // One byte of lookahead past a full segment tells whether it is the last one.
   std::size_t have = have_lookahead_ ? 1 : 0;
-  if (have_lookahead_) sealed_[0] = sealed_[full];
-  have += in_.read_full(std::span(sealed_).subspan(have, full + 1 - have));
-  bool last = have <= full;
-  std::size_t sealed_size = last ? have : full;
+  if (have_lookahead_) sealed_[0] = sealed_[kSealedSegment];
+  have += in_.read_full(std::span(sealed_).subspan(have, kSealedSegment + 1 - have));
+  const bool last = have <= kSealedSegment;
+  const std::size_t sealed_size = last ? have : kSealedSegment;
   have_lookahead_ = !last;
-  if (sealed_size < kGcmTagSize) {
-    fail(Errc::truncated, counter_ == 0 ? ".jcd file has no payload" : ".jcd file is truncated");
-  }
-  std::size_t body = sealed_size - kGcmTagSize;
-  ByteView ct(sealed_.data(), body);
-  ByteView tag(sealed_.data() + body, kGcmTagSize);
+  const std::size_t body = sealed_size < kGcmTagSize ? 0 : sealed_size - kGcmTagSize;
   const std::span<std::uint8_t> plain = std::span(plain_).first(body);
-  if (!gcm_.open(segment_nonce(counter_, last), header_, ct, tag, plain)) {
-    // A full final segment that opens as a middle one means the file was cut at a segment
-    // boundary: say so, rather than the vaguer "altered".
-    if (last && body == segment_size_ &&
-        gcm_.open(segment_nonce(counter_, false), header_, ct, tag, plain)) {
-      secure_wipe(plain_.data(), plain_.size());
-      fail(Errc::truncated, ".jcd file is truncated at a segment boundary");
-    }
-    // Likewise a full segment with more behind it that opens as the last one: the file goes
-    // on after its end.
-    if (!last && gcm_.open(segment_nonce(counter_, true), header_, ct, tag, plain)) {
-      secure_wipe(plain_.data(), plain_.size());
-      fail(Errc::decrypt_failed, ".jcd file has data after its last segment");
-    }
-    fail(Errc::decrypt_failed, ".jcd segment " + std::to_string(counter_) +
-                                   " does not authenticate (the file was altered)");
-  }
-  if (last && body == 0 && counter_ != 0)
-    fail(Errc::malformed, ".jcd file has an empty last segment after data");
+  cipher_.open(counter_, last, ByteView(sealed_.data(), sealed_size), plain);
   ++counter_;
   done_ = last;
   return ByteView(plain);
+}
+
+void Decryptor::start_pipeline() {
+  worker_ciphers_ = ciphers(threads_, key_, header_);
+  pipeline_ = std::make_unique<SegmentPipeline>(
+      threads_, batches_in_flight(threads_), [this](std::size_t worker, SegmentBatch& b) {
+        SegmentCipher& cipher = worker_ciphers_[worker];
+        // Chunks as the serial reader cuts them: full ones while more follows, then the rest.
+        for (std::size_t at = 0, i = 0; at < b.input_size; at += kSealedSegment, ++i) {
+          const std::size_t size = std::min(kSealedSegment, b.input_size - at);
+          const bool last = b.ends && at + size == b.input_size;
+          const std::size_t body = size < kGcmTagSize ? 0 : size - kGcmTagSize;
+          cipher.open(b.first + i, last, ByteView(b.input.data() + at, size),
+                      std::span(b.output).subspan(b.output_size, body));
+          b.output_size += body;
+        }
+      });
+}
+
+// Reads batches while there is room in flight. A failure to read waits until every segment
+// read whole before it was released, as the serial reader would have got there first.
+void Decryptor::read_batches() {
+  const std::size_t per_batch = segments_per_batch(threads_);
+  while (!done_ && !pipeline_->full()) {
+    std::unique_ptr<SegmentBatch> b = pipeline_->take();
+    b->input.resize(per_batch * kSealedSegment + 1);
+    b->output.resize(per_batch * kSegmentSize);
+    b->first = counter_;
+    // The serial reader's lookahead (always there past the first segments): a batch and one
+    // byte more is a batch with more behind it; that byte begins the next batch. Reading a
+    // segment at a time, each read ends on a lookahead byte, so a failure loses no segment
+    // the serial reader would have opened.
+    b->input[0] = sealed_[kSealedSegment];
+    std::size_t have = 1;
+    try {
+      for (std::size_t want = kSealedSegment; have < b->input.size(); have += want) {
+        std::size_t got = in_.read_full(std::span(b->input).subspan(have, want));
+        if (got < want) {
+          have += got;
+          break;
+        }
+      }
+    } catch (...) {
+      read_error_ = std::current_exception();
+      done_ = true;
+      b->input_size = have - 1;  // whole segments, each with its lookahead byte
+      counter_ += b->input_size / kSealedSegment;
+      if (b->input_size == 0)
+        pipeline_->give_back(std::move(b));
+      else
+        pipeline_->submit(std::move(b));
+      return;
+    }
+    const bool more = have == b->input.size();
+    b->input_size = more ? have - 1 : have;
+    if (more) sealed_[kSealedSegment] = b->input[have - 1];
+    b->ends = !more;
+    done_ = !more;
+    counter_ += (b->input_size + kSealedSegment - 1) / kSealedSegment;
+    pipeline_->submit(std::move(b));
+  }
+}
+
+std::optional<ByteView> Decryptor::next_parallel() {
+  if (released_) pipeline_->give_back(std::move(released_));
+  if (pending_error_) std::rethrow_exception(pending_error_);
+  read_batches();
+  if (pipeline_->empty()) {
+    if (read_error_) std::rethrow_exception(read_error_);
+    pipeline_.reset();  // the end: the workers go now, not with the decryptor
+    return std::nullopt;
+  }
+  std::unique_ptr<SegmentBatch> b = pipeline_->wait_oldest();
+  if (b->error) {
+    if (b->output_size == 0) std::rethrow_exception(b->error);
+    // The segments before the failure now, the failure at the next call.
+    pending_error_ = b->error;
+  }
+  released_ = std::move(b);
+  return ByteView(released_->output.data(), released_->output_size);
 }
 
 }  // namespace recrypt::jcd

@@ -9,9 +9,13 @@
 // per-recipient header ("kid", "recrypt") unauthenticated, the payload does not.
 // Reading releases a segment only after it authenticated; truncation, reordering and
 // trailing data are detected.
+// Large payloads are sealed and opened on several threads (segment_pipeline.hpp), with the
+// same output and the same errors, in the same order, as one thread gives.
 #pragma once
 
 #include <array>
+#include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,26 +52,71 @@ struct Metadata {
 using HeaderDigest = std::array<std::uint8_t, 32>;
 HeaderDigest header_digest(std::string_view header_lines);
 
+// The cryptography of one payload's segments (§5 of docs/FORMAT.md): what Encryptor and
+// Decryptor do to each segment, the one home of those rules. It holds an AES-GCM context,
+// which is not shared between threads: one SegmentCipher per thread.
+class SegmentCipher {
+ public:
+  SegmentCipher(ByteView payload_key, const HeaderDigest& header);
+  // Seals segment `counter` (at most one segment of plaintext) into out, which is exactly
+  // plaintext.size() + 16 bytes: ciphertext || tag.
+  void seal(std::uint64_t counter, bool last, ByteView plaintext, std::span<std::uint8_t> out);
+  // Opens chunk `counter` as a reader cut it (`last`: the input ended inside it or right after
+  // it) into out, exactly sealed.size() - 16 bytes. Error(truncated) or Error(decrypt_failed),
+  // or Error(malformed) for an empty last segment after data, as §5 says; out is wiped then.
+  void open(std::uint64_t counter, bool last, ByteView sealed, std::span<std::uint8_t> out);
+
+ private:
+  Aes256Gcm gcm_;
+  HeaderDigest header_;
+};
+
+class SegmentPipeline;
+struct SegmentBatch;
+
+// How many threads seal and open a large payload: RECRYPT_THREADS if set (1 to 64), else
+// the machine's hardware threads (at least 1, at most 64).
+unsigned default_threads();
+
+// A payload of up to this many segments is sealed and opened on the calling thread alone;
+// the threads start only once the payload goes on past them (the reasons: docs/DECISIONS.md).
+inline constexpr std::uint64_t kSerialSegments = 4;
+
 // Writes a .jcd: the header at construction, then the payload as it is given.
 class Encryptor {
  public:
-  Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipients,
-            const FileInfo& info = {});
+  // threads: 0 for default_threads().
+  Encryptor(Sink& out, const std::vector<jwe::RecipientSpec>& recipients, const FileInfo& info = {},
+            unsigned threads = 0);
+  ~Encryptor();
   void update(ByteView plaintext);
+  // Reads once from `in` straight into the payload (no copy on the many-thread path); the
+  // bytes read, 0 at the end of `in`.
+  std::size_t read_from(Source& in);
   void finish();  // writes the last segment; required, once
 
  private:
   void emit(bool last);
   void seal_segment(ByteView segment, bool last);
+  void start_pipeline();
+  std::size_t read_batch(Source& in);
+  void submit(std::unique_ptr<SegmentBatch> batch);
+  void write_done(bool wait);
   Sink& out_;
   SecureBytes key_;
-  Aes256Gcm gcm_;
+  std::string header_;  // line 1 and line 2
+  HeaderDigest header_digest_{};
+  SegmentCipher cipher_;
   SecureBytes plain_;
+  SecureBytes staging_;  // what read_from() reads while plain_ waits for its lookahead
   Bytes sealed_;
   std::size_t filled_ = 0;
-  HeaderDigest header_digest_{};
   std::uint64_t counter_ = 0;
   bool finished_ = false;
+  unsigned threads_;
+  std::vector<SegmentCipher> worker_ciphers_;
+  std::unique_ptr<SegmentPipeline> pipeline_;  // after what its workers use
+  std::unique_ptr<SegmentBatch> batch_;        // being filled
 };
 
 // The header of a .jcd: what the agent needs to find the payload key.
@@ -85,21 +134,37 @@ Metadata open_metadata(const jwe::Envelope& envelope, ByteView content_key);
 // Reads the payload after read_header, segment by segment.
 class Decryptor {
  public:
-  Decryptor(BufferedInput& in, const Metadata& metadata, const HeaderDigest& header);
-  // The next authenticated plaintext segment (valid until the next call), or nullopt after
-  // the last one. Error(decrypt_failed) on tampering, Error(truncated) on a cut-off file.
+  // threads: 0 for default_threads().
+  Decryptor(BufferedInput& in, const Metadata& metadata, const HeaderDigest& header,
+            unsigned threads = 0);
+  ~Decryptor();
+  // The next authenticated plaintext: one segment or several in a row (valid until the next
+  // call), or nullopt after the last one. Error(decrypt_failed) on tampering,
+  // Error(truncated) on a cut-off file, after every segment before the failing one was
+  // returned; later calls repeat the error.
   std::optional<ByteView> next();
 
  private:
+  std::optional<ByteView> next_serial();
+  std::optional<ByteView> next_parallel();
+  void start_pipeline();
+  void read_batches();
   BufferedInput& in_;
-  Aes256Gcm gcm_;
-  std::size_t segment_size_;
+  SecureBytes key_;
   HeaderDigest header_;
+  SegmentCipher cipher_;
   Bytes sealed_;
   SecureBytes plain_;
-  std::uint64_t counter_ = 0;
+  std::uint64_t counter_ = 0;  // the next segment to read
   bool have_lookahead_ = false;
-  bool done_ = false;
+  bool done_ = false;                 // the last segment was read
+  std::exception_ptr failed_;         // thrown to the caller: every later call throws it again
+  std::exception_ptr read_error_;     // the input failed after the batches in flight
+  std::exception_ptr pending_error_;  // a batch failed after the segments just returned
+  unsigned threads_;
+  std::vector<SegmentCipher> worker_ciphers_;
+  std::unique_ptr<SegmentPipeline> pipeline_;  // after what its workers use
+  std::unique_ptr<SegmentBatch> released_;     // what the last next() returned
 };
 
 // The STREAM nonce of segment `counter`.
