@@ -52,6 +52,7 @@ _recrypt() {
           add) COMPREPLY=($(compgen -W "--fingerprint --privileges --inactive" -- "$cur")) ;;
           export) COMPREPLY=($(compgen -W "-o --output --age" -- "$cur")) ;;
           revoke) COMPREPLY=($(compgen -W "--rotate" -- "$cur")) ;;
+          rotate) COMPREPLY=($(compgen -W "--page" -- "$cur")) ;;
           audit)
             if [[ $prev == --document ]]; then _filedir jcd
             else COMPREPLY=($(compgen -W "--document" -- "$cur")); fi ;;
