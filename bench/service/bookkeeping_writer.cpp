@@ -52,7 +52,8 @@ struct BookkeepingWriter::Impl {
         "key_id TEXT NOT NULL, status INTEGER NOT NULL, description TEXT NOT NULL, "
         "document TEXT NOT NULL, agreement TEXT NOT NULL);"
         "CREATE INDEX bookkeeping_agreement ON bookkeeping(group_id, agreement)");
-    conn.exec("PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY");
+    conn.exec(
+        "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4000");
     for (std::size_t n = 1; n <= kRowsPerInsert; ++n)
       inserts.push_back(Sql::insert_rows(
           "INSERT INTO bookkeeping(nonce, expires, time, txn, group_id, member, device, key_id, "
