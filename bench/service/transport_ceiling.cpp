@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/service/protocol_work.hpp"
 #include "protocol/recryption.hpp"
 #include "protocol/service/request_signature.hpp"
 
@@ -26,6 +27,7 @@ struct Work {
   Scalar r;
   Point t;
   std::string response_body;
+  std::unique_ptr<ProtocolWork> protocol;  // set for CeilingWork::protocol
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -46,16 +48,31 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& req = parser_->get();
     auto sig = req["Recrypt-Signature"];
     try {
+      if (work_.protocol) {
+        // The answer comes from the store's writer once the request's row is committed; it
+        // is written on this connection's strand, as recryptd does.
+        return work_.protocol->serve(std::string_view(sig.data(), sig.size()), req.body(),
+                                     [self = shared_from_this()](std::string response) {
+                                       net::post(self->stream_.get_executor(),
+                                                 [self, response = std::move(response)]() mutable {
+                                                   self->write(std::move(response));
+                                                 });
+                                     });
+      }
       // The floor's server half, nothing more.
       service::verify_request(std::string_view(sig.data(), sig.size()), req.body(), work_.key);
       Point partial = recryption::partial(work_.r, work_.t);
     } catch (const std::exception&) {
       return;  // the load generator counts the dropped connection as an error
     }
+    write(work_.response_body);
+  }
+
+  void write(std::string body) {
     response_.emplace(http::status::ok, 11);
     response_->set(http::field::content_type, "application/json");
     response_->keep_alive(true);
-    response_->body() = work_.response_body;
+    response_->body() = std::move(body);
     response_->prepare_payload();
     http::async_write(stream_, *response_,
                       [self = shared_from_this()](beast::error_code e, std::size_t) {
@@ -73,9 +90,12 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct TransportCeiling::Impl {
-  Impl(const Point& signer_key, std::string response_body, unsigned threads)
+  Impl(const Point& signer_key, std::string response_body, unsigned threads, CeilingWork kind)
       : work{jws::VerifyKey(signer_key), Scalar::random(signer_key.curve()),
-             Scalar::random(signer_key.curve()).public_point(), std::move(response_body)},
+             Scalar::random(signer_key.curve()).public_point(), response_body,
+             kind == CeilingWork::protocol
+                 ? std::make_unique<ProtocolWork>(signer_key, response_body)
+                 : nullptr},
         ioc(static_cast<int>(threads)),
         acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {}
 
@@ -96,8 +116,8 @@ struct TransportCeiling::Impl {
 };
 
 TransportCeiling::TransportCeiling(unsigned threads, const Point& signer_key,
-                                   std::string response_body)
-    : impl_(std::make_unique<Impl>(signer_key, std::move(response_body), threads)) {
+                                   std::string response_body, CeilingWork work)
+    : impl_(std::make_unique<Impl>(signer_key, std::move(response_body), threads, work)) {
   impl_->accept();
   for (unsigned i = 0; i < threads; ++i) impl_->pool.emplace_back([this] { impl_->ioc.run(); });
 }
@@ -105,6 +125,8 @@ TransportCeiling::TransportCeiling(unsigned threads, const Point& signer_key,
 TransportCeiling::~TransportCeiling() {
   impl_->ioc.stop();
   for (auto& t : impl_->pool) t.join();
+  // The writer's last answers are posted to the stopped event loop, which must still exist.
+  impl_->work.protocol.reset();
 }
 
 std::uint16_t TransportCeiling::port() const { return impl_->acceptor.local_endpoint().port(); }
