@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A rotation in steps from the CLI: with --page 1 every member's entry goes in a request of its
 # own (BeginRotation, AddRotationEntries, CommitRotation), members read documents sent before
-# and after it, and a member revoked before the next one is left out of it.
+# and after it, and a member revoked before the next one is left out of it. A group that fits
+# one page rotates in one RotateGroupKey.
 # Requests are counted in recryptd's request log.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -52,13 +53,16 @@ for user in bob carol; do
   done
 done
 
-step "Carol revoked; the next rotation in steps of two leaves her out"
+step "Carol revoked; the next rotation in steps leaves her out"
 ok alice group revoke "$G" carol@example.com
 n=$(members "$G")
 pages=$(count AddRotationEntries)
-ok alice group rotate "$G" --page 2
-[ "$(count AddRotationEntries)" = $((pages + (n + 1) / 2)) ] ||
-  die "expected $(((n + 1) / 2)) pages for $n members"
+ok alice group rotate "$G" --page 1
+[ "$(count AddRotationEntries)" = $((pages + n)) ] || die "expected $n pages for $n members"
+whole=$(count RotateGroupKey)
+ok alice group rotate "$G" --page "$n"
+[ "$(count RotateGroupKey)" = $((whole + 1)) ] ||
+  die "a group of $n members with pages of $n did not rotate in one request"
 printf 'after Carol left\n' >later.txt
 ok alice encrypt -r "$G" later.txt
 ok bob decrypt later.txt.jcd -o bob-later.txt
