@@ -277,10 +277,14 @@ void SqliteAccess::update_member(const MemberRecord& m) {
 }
 
 void SqliteAccess::put_key(const KeyRecord& k) {
-  Statement(c_,
-            "INSERT OR REPLACE INTO member_keys(group_id, member_id, key_id, recryption_key, "
-            "wrapped_shares, admin_keys) "
-            "VALUES(?, ?, ?, ?, ?, NULLIF(?, ''))")
+  write_key_row(
+      "INSERT OR REPLACE INTO member_keys(group_id, member_id, key_id, recryption_key, "
+      "wrapped_shares, admin_keys) VALUES(?, ?, ?, ?, ?, NULLIF(?, ''))",
+      k);
+}
+
+void SqliteAccess::write_key_row(sqlite::Sql insert, const KeyRecord& k) {
+  Statement(c_, insert)
       .bind(1, k.group_id)
       .bind(2, k.member_id)
       .bind(3, k.key_id)

@@ -72,6 +72,9 @@ class SqliteAccess : public StoreWriter {
   void nested(const std::function<void()>& work) override;
 
  private:
+  // A member's key row, in member_keys or, while a rotation is staged, rotation_keys: the two
+  // tables have one shape, so that the commit moves rows without converting them.
+  void write_key_row(sqlite::Sql insert, const KeyRecord& k);
   sqlite::Connection& c_;
 };
 

@@ -45,16 +45,10 @@ void SqliteAccess::put_rotation(const RotationRecord& r) {
 }
 
 void SqliteAccess::stage_rotation_key(const KeyRecord& k) {
-  Statement(c_,
-            "INSERT OR REPLACE INTO rotation_keys(group_id, member_id, key_id, recryption_key, "
-            "wrapped_shares, admin_keys) VALUES(?, ?, ?, ?, ?, NULLIF(?, ''))")
-      .bind(1, k.group_id)
-      .bind(2, k.member_id)
-      .bind(3, k.key_id)
-      .bind_blob(4, k.sealed_recryption_key)
-      .bind(5, k.wrapped_shares)
-      .bind(6, k.admin_keys)
-      .run();
+  write_key_row(
+      "INSERT OR REPLACE INTO rotation_keys(group_id, member_id, key_id, recryption_key, "
+      "wrapped_shares, admin_keys) VALUES(?, ?, ?, ?, ?, NULLIF(?, ''))",
+      k);
 }
 
 void SqliteAccess::commit_rotation_keys(const std::string& group_id) {

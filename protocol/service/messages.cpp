@@ -4,32 +4,19 @@
 #include "protocol/jwk.hpp"
 #include "protocol/service/membership.hpp"
 #include "protocol/service/profile.hpp"
+#include "protocol/service/message_fields.hpp"
 #include "protocol/service/service_error.hpp"
 
 namespace recrypt::service {
 namespace {
 
-constexpr std::string_view kWhat = "message";
-constexpr std::size_t kMaxRef = 1024;
+using message_fields::checked;
+using message_fields::kMaxRef;
+using message_fields::kWhat;
+using message_fields::str;
+
 // A document id is a fingerprint (FORMAT.md §7); room for a longer form, not for a payload.
 constexpr std::size_t kMaxDocumentId = 128;
-
-// Runs a parser and turns the protocol's errors into the service's 400/413.
-template <class F>
-auto checked(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const Error& e) {
-    refuse(e.code() == Errc::too_large ? status::kTooLarge : status::kMalformed, e.what());
-  }
-}
-
-std::string str(const Json& j, std::string_view key, std::size_t max = kMaxRef) {
-  const std::string& s = json::string_field(j, key, kWhat);
-  if (s.empty() || s.size() > max)
-    fail(Errc::malformed, "field \"" + std::string(key) + "\" is empty or too long");
-  return s;
-}
 
 std::string opt_str(const Json& j, std::string_view key, std::size_t max = kMaxRef) {
   const std::string* s = json::optional_string(j, key, kWhat);

@@ -3,29 +3,15 @@
 #include "base/error.hpp"
 #include "protocol/service/membership.hpp"
 #include "protocol/service/profile.hpp"
+#include "protocol/service/message_fields.hpp"
 #include "protocol/service/service_error.hpp"
 
 namespace recrypt::service {
 namespace {
 
-constexpr std::string_view kWhat = "message";
-constexpr std::size_t kMaxRef = 1024;
-
-template <class F>
-auto checked(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const Error& e) {
-    refuse(e.code() == Errc::too_large ? status::kTooLarge : status::kMalformed, e.what());
-  }
-}
-
-std::string str(const Json& j, std::string_view key, std::size_t max = kMaxRef) {
-  const std::string& s = json::string_field(j, key, kWhat);
-  if (s.empty() || s.size() > max)
-    fail(Errc::malformed, "field \"" + std::string(key) + "\" is empty or too long");
-  return s;
-}
+using message_fields::checked;
+using message_fields::kWhat;
+using message_fields::str;
 
 }  // namespace
 
