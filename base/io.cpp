@@ -50,6 +50,33 @@ void write_all(int fd, std::span<const std::uint8_t> data) {
   }
 }
 
+std::size_t read_full_at(int fd, std::span<std::uint8_t> buf, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < buf.size()) {
+    const ssize_t got =
+        ::pread(fd, buf.data() + done, buf.size() - done, static_cast<off_t>(offset + done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      io_error("read");
+    }
+    if (got == 0) break;
+    done += static_cast<std::size_t>(got);
+  }
+  return done;
+}
+
+void write_all_at(int fd, std::span<const std::uint8_t> data, std::uint64_t offset) {
+  while (!data.empty()) {
+    const ssize_t put = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (put < 0) {
+      if (errno == EINTR) continue;
+      io_error("write");
+    }
+    data = data.subspan(static_cast<std::size_t>(put));
+    offset += static_cast<std::uint64_t>(put);
+  }
+}
+
 std::size_t recv_some(int fd, std::span<std::uint8_t> buf) {
   for (;;) {
     const ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);

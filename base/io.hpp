@@ -19,6 +19,10 @@ std::size_t read_full(int fd, std::span<std::uint8_t> buf);
 // All of data, or Error(io). A pipe whose reader is gone raises SIGPIPE as write() does
 // (see base/sigpipe_guard.hpp).
 void write_all(int fd, std::span<const std::uint8_t> data);
+// The same at a file offset (pread, pwrite), leaving the descriptor's position alone: several
+// threads may read and write one file at once.
+std::size_t read_full_at(int fd, std::span<std::uint8_t> buf, std::uint64_t offset);
+void write_all_at(int fd, std::span<const std::uint8_t> data, std::uint64_t offset);
 
 // The same on a connected socket, never raising SIGPIPE (MSG_NOSIGNAL): a peer that went
 // away is an Error(io).

@@ -91,6 +91,9 @@ class Output {
     sink_ = std::make_unique<FdSink>(file_->fd());
   }
   Sink& sink() { return *sink_; }
+  // The file's descriptor while nobody can see it (an unnamed file), else -1: stdout, or a
+  // named temporary file on a file system without unnamed ones.
+  int unnamed_fd() const { return file_ && !file_->named_temporary() ? file_->fd() : -1; }
   void commit() {
     if (!file_) return;
     if (force_) {
@@ -166,13 +169,18 @@ Json encrypt_file(const EncryptOptions& options, client::AgentClient* agent) {
   Output out(out_path, 0644, options.force);
   jcd::Encryptor encryptor(out.sink(), recipients, info);
   Progress progress(options.progress, in.size, "encrypting");
-  FdSource source(in.fd);
   std::uint64_t total = 0;
-  while (std::size_t n = encryptor.read_from(source)) {
-    total += n;
-    progress.advance(n);
+  if (in.file && in.size && out.unnamed_fd() >= 0) {
+    total =
+        encryptor.seal_file(in.fd, out.unnamed_fd(), [&](std::uint64_t n) { progress.advance(n); });
+  } else {
+    FdSource source(in.fd);
+    while (std::size_t n = encryptor.read_from(source)) {
+      total += n;
+      progress.advance(n);
+    }
+    encryptor.finish();
   }
-  encryptor.finish();
   out.commit();
   return Json{
       {"output", out_path.empty() ? "-" : out_path}, {"bytes", total}, {"recipients", names}};
@@ -222,10 +230,16 @@ Json decrypt_file(const DecryptOptions& options, client::AgentClient& agent) {
   jcd::Decryptor decryptor(input, metadata, document.header.digest);
   Progress progress(options.progress, in.size, "decrypting");
   std::uint64_t total = 0;
-  while (auto segment = decryptor.next()) {
-    out.sink().write(*segment);
-    total += segment->size();
-    progress.advance(segment->size() + kGcmTagSize);
+  if (in.file && in.size && out.unnamed_fd() >= 0) {
+    // The file was opened here: the header begins it.
+    total = decryptor.open_file(in.fd, document.header.size, out.sink(), out.unnamed_fd(),
+                                [&](std::uint64_t n) { progress.advance(n); });
+  } else {
+    while (auto segment = decryptor.next()) {
+      out.sink().write(*segment);
+      total += segment->size();
+      progress.advance(segment->size() + kGcmTagSize);
+    }
   }
   out.commit();
   Json result{

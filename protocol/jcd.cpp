@@ -2,8 +2,11 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -11,6 +14,7 @@
 #include "protocol/base64url.hpp"
 #include "base/error.hpp"
 #include "protocol/json.hpp"
+#include "protocol/positional_payload.hpp"
 #include "protocol/segment_pipeline.hpp"
 
 namespace recrypt::jcd {
@@ -402,6 +406,47 @@ void Encryptor::finish() {
   finished_ = true;
 }
 
+std::uint64_t Encryptor::seal_file(int in_fd, int out_fd,
+                                   const std::function<void(std::uint64_t)>& progress) {
+  FdSource source(in_fd);
+  std::uint64_t total = 0;
+  // The first segments on this thread, in order, as read_from() does: a small file never
+  // starts a thread.
+  while (threads_ == 1 || pipeline_ || filled_ < kSegmentSize || counter_ < kSerialSegments) {
+    const std::size_t n = read_from(source);
+    if (n == 0) {
+      finish();
+      return total;
+    }
+    total += n;
+    if (progress) progress(n);
+  }
+  struct stat in_st {};
+  struct stat out_st {};
+  const off_t in_at = ::lseek(in_fd, 0, SEEK_CUR);
+  const off_t out_at = ::lseek(out_fd, 0, SEEK_CUR);
+  if (::fstat(in_fd, &in_st) != 0 || ::fstat(out_fd, &out_st) != 0 || !S_ISREG(in_st.st_mode) ||
+      !S_ISREG(out_st.st_mode) || in_at < static_cast<off_t>(filled_) || out_at < 0) {
+    while (const std::size_t n = read_from(source)) {  // in order, as a pipe is read
+      total += n;
+      if (progress) progress(n);
+    }
+    finish();
+    return total;
+  }
+  // plain_ holds segment counter_, read whole: it is read again at its offset.
+  const PositionalJob job{PayloadWork::seal,
+                          in_fd,
+                          static_cast<std::uint64_t>(in_at) - filled_,
+                          out_fd,
+                          static_cast<std::uint64_t>(out_at),
+                          counter_,
+                          threads_};
+  finished_ = true;
+  const PositionalResult result = run_positional(job, key_, header_digest_, progress);
+  return total - filled_ + result.read;
+}
+
 Header read_header(BufferedInput& in) {
   auto magic = in.read_line(kMagic.size() + 64);
   if (!magic) fail(Errc::truncated, "input is empty, not a .jcd file");
@@ -413,7 +458,8 @@ Header read_header(BufferedInput& in) {
   auto envelope_line = in.read_line(jwe::kMaxEnvelopeSize);
   if (!envelope_line) fail(Errc::truncated, ".jcd file ends after its first line");
   Header h{jwe::Envelope::parse(*envelope_line),
-           header_digest(*magic + "\n" + *envelope_line + "\n")};
+           header_digest(*magic + "\n" + *envelope_line + "\n"),
+           magic->size() + envelope_line->size() + 2};
   auto cty = h.envelope.protected_header.find("cty");
   if (cty == h.envelope.protected_header.end() || *cty != kMetadataType)
     fail(Errc::malformed, ".jcd header is not a .jcd metadata envelope");
@@ -438,6 +484,40 @@ Decryptor::Decryptor(BufferedInput& in, const Metadata& metadata, const HeaderDi
 }
 
 Decryptor::~Decryptor() = default;
+
+std::uint64_t Decryptor::open_file(int in_fd, std::uint64_t payload_offset, Sink& out, int out_fd,
+                                   const std::function<void(std::uint64_t)>& progress) {
+  std::uint64_t total = 0;
+  struct stat in_st {};
+  struct stat out_st {};
+  const bool files = ::fstat(in_fd, &in_st) == 0 && ::fstat(out_fd, &out_st) == 0 &&
+                     S_ISREG(in_st.st_mode) && S_ISREG(out_st.st_mode);
+  // The first segments on this thread, in order: a small file never starts a thread.
+  while (!files || threads_ == 1 || pipeline_ || counter_ < kSerialSegments || done_ || failed_) {
+    const std::optional<ByteView> segment = next();
+    if (!segment) return total;
+    out.write(*segment);
+    total += segment->size();
+    if (progress) progress(segment->size() + kGcmTagSize);
+  }
+  const off_t out_at = ::lseek(out_fd, 0, SEEK_CUR);
+  const PositionalJob job{PayloadWork::open,
+                          in_fd,
+                          payload_offset + counter_ * kSealedSegment,
+                          out_fd,
+                          static_cast<std::uint64_t>(out_at),
+                          counter_,
+                          threads_};
+  try {
+    if (out_at < 0) fail(Errc::io, std::string("write failed: ") + std::strerror(errno));
+    total += run_positional(job, key_, header_, progress).written;
+  } catch (...) {
+    failed_ = std::current_exception();
+    throw;
+  }
+  done_ = true;
+  return total;
+}
 
 std::optional<ByteView> Decryptor::next() {
   if (failed_) std::rethrow_exception(failed_);

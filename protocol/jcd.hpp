@@ -15,6 +15,7 @@
 
 #include <array>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +95,13 @@ class Encryptor {
   // bytes read, 0 at the end of `in`.
   std::size_t read_from(Source& in);
   void finish();  // writes the last segment; required, once
+  // Reads `in_fd` from its position to its end and finishes: the whole payload. `out_fd` is
+  // the descriptor the sink writes to, unbuffered. When both are regular files and the output
+  // one nobody can see before it is complete (an unnamed file), past the first segments every
+  // thread reads and writes its own segments at their offsets (positional_payload.hpp).
+  // `progress` gets the bytes read. Returns the bytes of plaintext.
+  std::uint64_t seal_file(int in_fd, int out_fd,
+                          const std::function<void(std::uint64_t)>& progress = {});
 
  private:
   void emit(bool last);
@@ -122,7 +130,8 @@ class Encryptor {
 // The header of a .jcd: what the agent needs to find the payload key.
 struct Header {
   jwe::Envelope envelope;
-  HeaderDigest digest;  // what the payload segments are bound to
+  HeaderDigest digest;     // what the payload segments are bound to
+  std::uint64_t size = 0;  // bytes of line 1 and line 2: where the payload begins
 };
 
 // Reads and checks line 1 and line 2.
@@ -143,6 +152,14 @@ class Decryptor {
   // Error(truncated) on a cut-off file, after every segment before the failing one was
   // returned; later calls repeat the error.
   std::optional<ByteView> next();
+  // Writes every segment to `out` (next() after next()), or, past the first segments, lets
+  // every thread read and write its own at their offsets (positional_payload.hpp): `in_fd`
+  // is the regular file whose byte `payload_offset` begins the payload, `out_fd` the one
+  // `out` writes to, unbuffered, a regular file nobody can see before it is complete (an
+  // unnamed file). Same errors as next(). `progress` gets the bytes read. Returns the bytes
+  // of plaintext.
+  std::uint64_t open_file(int in_fd, std::uint64_t payload_offset, Sink& out, int out_fd,
+                          const std::function<void(std::uint64_t)>& progress = {});
 
  private:
   std::optional<ByteView> next_serial();

@@ -2,7 +2,9 @@
 # Decrypted output has no name until it is complete (base/atomic_file.hpp): a decryption
 # interrupted with SIGINT mid-way leaves nothing in the output folder, not even the plaintext
 # of the segments that authenticated; a file that appears at the output path while recrypt
-# writes is not replaced, and the error says so; --force replaces it.
+# writes is not replaced, and the error says so; --force replaces it. A file decrypted into
+# its unnamed output by every thread at the segments' offsets gives the plaintext, or the
+# error the in-order reader gives and nothing in the folder.
 #
 # Deterministic: recrypt reads the document through a FIFO that gets its first half at once
 # and the rest only when the test says so, and the test acts once recrypt's output file is
@@ -98,4 +100,21 @@ finished
 same_file big.bin out/big.bin
 [ "$(ls -A out)" = big.bin ] || die "decrypt --force left $(ls -A out | tr '\n' ' ')"
 [ "$(stat -c %a out/big.bin)" = 600 ] || die "decrypted output has mode $(stat -c %a out/big.bin), not 600"
+step "file to unnamed file on four threads: round trip, an altered middle segment, a cut"
+RECRYPT_THREADS=4 ok alice encrypt -r g@example.com -o out/threads.jcd big.bin
+RECRYPT_THREADS=4 ok alice decrypt out/threads.jcd -o out/threads.bin
+same_file big.bin out/threads.bin
+rm out/threads.bin
+header=$(head -n 2 out/threads.jcd | wc -c)
+sealed=$((65536 + 16))
+cp out/threads.jcd altered.jcd
+printf '\x5a' | dd of=altered.jcd bs=1 seek=$((header + 10 * sealed + 100)) conv=notrunc status=none
+RECRYPT_THREADS=4 refused 5 alice decrypt altered.jcd -o out/altered.bin
+grep -q "\.jcd segment 10 does not authenticate (the file was altered)" <<<"$ERR" ||
+  die "an altered segment 10: $ERR"
+head -c $((header + 12 * sealed + 5)) out/threads.jcd >cut.jcd
+RECRYPT_THREADS=4 refused 5 alice decrypt cut.jcd -o out/cut.bin
+grep -q "\.jcd file is truncated$" <<<"$ERR" || die "a document cut inside segment 12: $ERR"
+[ "$(ls -A out | tr '\n' ' ')" = "big.bin threads.jcd " ] ||
+  die "failed decryptions left $(ls -A out | tr '\n' ' ')"
 echo "decrypt_output: ok"
