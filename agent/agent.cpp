@@ -122,8 +122,9 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
        Json{{"group", "string"}, {"member", "string"}}, &Agent::group_reinstate, true, kAdmin},
       {"group.rotate", "new group key, new shares for every member that is not revoked",
        Json{{"group", "string"},
-            {"page", "integer, optional: member entries per request (1-1000, default 200); a "
-                     "larger group rotates in steps"}},
+            {"page",
+             "integer, optional: member entries per request (1-1000, default 200); a "
+             "larger group rotates in steps"}},
        &Agent::group_rotate, true, kAdmin},
       {"group.resplit", "new share for one member (after a lost device)",
        Json{{"group", "string"}, {"member", "string"}}, &Agent::group_resplit, true, kAdmin},

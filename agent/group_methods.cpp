@@ -44,8 +44,8 @@ std::size_t rotation_page(const Json& params) {
   if (it == params.end() || it->is_null()) return kRotationPage;
   if (!it->is_number_unsigned() || it->get<std::uint64_t>() < 1 ||
       it->get<std::uint64_t>() > kMaxRotationPage)
-    throw RpcError(Code::invalid_params, "page must be a whole number from 1 to " +
-                                             std::to_string(kMaxRotationPage));
+    throw RpcError(Code::invalid_params,
+                   "page must be a whole number from 1 to " + std::to_string(kMaxRotationPage));
   return it->get<std::size_t>();
 }
 

@@ -15,7 +15,7 @@ struct Options {
   std::string group, member, fingerprint, output, backend, name;
   std::vector<std::string> privileges;
   bool inactive = false, none = false, rotate = false;
-  bool age = false;       // export: the age recipient
+  bool age = false;      // export: the age recipient
   std::size_t page = 0;  // rotate: member entries per request; 0 is the agent's default
 };
 
