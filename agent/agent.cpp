@@ -198,9 +198,12 @@ const std::vector<Agent::MethodInfo>& Agent::methods() {
       {"group.join",
        "join a group on another service (its name's domain): documents of it may be opened there",
        Json{{"group", "string, NAME@DOMAIN"}}, &Agent::group_join, true, kAdmin},
-      {"document.open", "open a JWE envelope (a .jcd header) and return its plaintext",
+      {"document.open",
+       "open a JWE envelope (a .jcd header) and return its plaintext, or a small .jcd whole "
+       "and return the document's content",
        Json{
-           {"envelope", "string, the JWE JSON"},
+           {"envelope", "string, the JWE JSON (or jcd)"},
+           {"jcd", "string, base64url: a whole .jcd of up to 64 KiB (or envelope)"},
            {"name",
             "string, optional: the document's file name, shown (as claimed) if the user is asked"}},
        &Agent::document_open, false, kDecrypt},

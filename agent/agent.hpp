@@ -106,6 +106,7 @@ class Agent {
   Json group_leave(const Json&);
   Json group_join(const Json&);
   Json document_open(const Json&);
+  Json open_envelope(const jwe::Envelope& envelope);  // document.open's opening
   Json age_unwrap(const Json&);
   // Co-administrators (admin_methods.cpp)
   Json group_admin_add(const Json&);

@@ -7,6 +7,7 @@
 #include "ageplugin/age_stanza.hpp"
 #include "ageplugin/recrypt_age.hpp"
 #include "agent/agent.hpp"
+#include "agent/document_param.hpp"
 #include "protocol/jwe.hpp"
 
 namespace recrypt::agent {
@@ -61,11 +62,8 @@ std::optional<ConsentRequest> Agent::consent_needed(const MethodInfo& method, co
     request.details.emplace_back("Document", name != params.end() && name->is_string()
                                                  ? "\"" + name->get<std::string>() + "\"" + kClaimed
                                                  : "(the program gave no name)");
-    auto envelope = params.find("envelope");
     try {
-      if (envelope == params.end() || !envelope->is_string())
-        throw std::invalid_argument("no envelope");
-      jwe::Envelope parsed = jwe::Envelope::parse(envelope->get<std::string>());
+      jwe::Envelope parsed = document_param(params).envelope;
       std::vector<std::string> groups;
       for (const auto& recipient : parsed.recipients)
         for (const auto& agreement : recipient.agreements) {

@@ -8,6 +8,7 @@
 
 #include "agent/agent.hpp"
 #include "agent/client_presence.hpp"
+#include "agent/document_param.hpp"
 #include "agent/log.hpp"
 #include "agent/member_combine.hpp"
 #include "agent/open_limits.hpp"
@@ -94,8 +95,25 @@ std::vector<DeviceKeys> Agent::present_devices(const LocalProfile& profile) {
 }
 
 Json Agent::document_open(const Json& params) {
-  const std::string& text = agent_rpc::param_string(params, "envelope");
-  jwe::Envelope envelope = jwe::Envelope::parse(text);
+  DocumentParam document = document_param(params);
+  Json opened = open_envelope(document.envelope);
+  if (!document.header) return opened;
+  // The whole form: the payload too, and the plaintext instead of the payload key, which
+  // then never leaves the agent.
+  auto& key_b64 = opened["plaintext"].get_ref<std::string&>();
+  SecureBytes key_json = base64url::decode_secret(key_b64);
+  secure_wipe(key_b64.data(), key_b64.size());
+  opened.erase("plaintext");
+  jcd::Metadata metadata = jcd::Metadata::from_json(key_json);
+  SecureBytes content = open_payload(document, metadata);
+  opened["content"] = base64url::encode(content);
+  if (metadata.info.name) opened["name"] = *metadata.info.name;
+  if (metadata.info.media_type) opened["media_type"] = *metadata.info.media_type;
+  if (metadata.info.created) opened["created"] = *metadata.info.created;
+  return opened;
+}
+
+Json Agent::open_envelope(const jwe::Envelope& envelope) {
   require_document_content_type(envelope);
   LocalProfile profile = require_profile();
 

@@ -24,6 +24,13 @@ std::string_view errc_name(Errc code) noexcept {
   return "unknown";
 }
 
+std::optional<Errc> errc_from_name(std::string_view name) noexcept {
+  for (Errc code : {Errc::malformed, Errc::unsupported, Errc::invalid_key, Errc::decrypt_failed,
+                    Errc::truncated, Errc::too_large, Errc::io, Errc::internal})
+    if (errc_name(code) == name) return code;
+  return std::nullopt;
+}
+
 void fail(Errc code, const std::string& message) { throw Error(code, message); }
 
 }  // namespace recrypt

@@ -2,6 +2,7 @@
 // person can. Messages name what was wrong with the input, never a secret value.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -20,6 +21,8 @@ enum class Errc {
 };
 
 std::string_view errc_name(Errc code) noexcept;
+// The code errc_name() names; nullopt for any other text (an answer from another program).
+std::optional<Errc> errc_from_name(std::string_view name) noexcept;
 
 class Error : public std::runtime_error {
  public:

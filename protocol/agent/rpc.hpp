@@ -13,6 +13,9 @@ namespace recrypt::agent_rpc {
 
 inline constexpr int kProtocolVersion = 1;
 inline constexpr std::size_t kMaxMessage = 4 * 1024 * 1024;
+// The largest .jcd that document.open takes whole ("jcd"), payload and all, to answer with
+// the plaintext itself: a reader of a small document then does no cryptography of its own.
+inline constexpr std::size_t kMaxWholeDocument = 64 * 1024;
 
 // JSON-RPC 2.0 reserved codes, and ours (the -32000..-32099 "server error" range).
 enum class Code : int {
