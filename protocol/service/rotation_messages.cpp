@@ -41,16 +41,16 @@ Json AddRotationEntriesRequest::to_json() const {
 AddRotationEntriesRequest AddRotationEntriesRequest::from_json(const Json& j) {
   return checked([&] {
     AddRotationEntriesRequest r{str(j, "group"), str(j, "key_id"), {}};
-    const auto& entries = json::array_field(j, "entries", kWhat);
-    if (entries.empty()) fail(Errc::malformed, "\"entries\" holds no member entry");
-    if (entries.size() > kMaxEntriesPerRequest)
+    const auto& given_entries = json::array_field(j, "entries", kWhat);
+    if (given_entries.empty()) fail(Errc::malformed, "\"entries\" holds no member entry");
+    if (given_entries.size() > kMaxEntriesPerRequest)
       fail(Errc::too_large, "too many member entries in one request");
-    for (const Json& e : entries) r.entries.push_back(MemberEntry::from_json(e));
+    for (const Json& e : given_entries) r.entries.push_back(MemberEntry::from_json(e));
     if (j.contains("profiles")) {
-      const auto& profiles = json::array_field(j, "profiles", kWhat);
-      if (profiles.size() > kMaxEntriesPerRequest)
+      const auto& given_profiles = json::array_field(j, "profiles", kWhat);
+      if (given_profiles.size() > kMaxEntriesPerRequest)
         fail(Errc::too_large, "too many profiles in one request");
-      for (const Json& v : profiles) {
+      for (const Json& v : given_profiles) {
         if (!v.is_string() || v.get_ref<const std::string&>().size() > kMaxProfileSize)
           fail(Errc::malformed,
                "a profile must be a JWS compact string within the profile size limit");
