@@ -11,7 +11,7 @@ packages=(
   libtpm2-pkcs11-1 libtpm2-pkcs11-tools
   libboost-dev libboost-system-dev
   nlohmann-json3-dev libcli11-dev
-  libsqlite3-dev sqlite3 libpq-dev postgresql-15
+  libsqlite3-dev sqlite3 libpq-dev postgresql-15 libjemalloc-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang libclang-rt-14-dev clang-format
   python3 socat gnupg procps util-linux dnsmasq-base age
