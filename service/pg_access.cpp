@@ -261,19 +261,24 @@ void PgAccess::update_member(const MemberRecord& m) {
           .text(m.member_id));
 }
 
+Params PgAccess::key_params(const KeyRecord& k) {
+  Params p;
+  p.text(k.group_id)
+      .text(k.member_id)
+      .text(k.key_id)
+      .bytes(k.sealed_recryption_key)
+      .text(k.wrapped_shares)
+      .text(k.admin_keys);
+  return p;
+}
+
 void PgAccess::put_key(const KeyRecord& k) {
   c_.run(
       "INSERT INTO member_keys(group_id, member_id, key_id, recryption_key, wrapped_shares, "
       "admin_keys) VALUES($1, $2, $3, $4, $5, NULLIF($6, '')) ON CONFLICT(group_id, member_id, "
       "key_id) DO UPDATE SET recryption_key = excluded.recryption_key, wrapped_shares = "
       "excluded.wrapped_shares, admin_keys = excluded.admin_keys",
-      Params()
-          .text(k.group_id)
-          .text(k.member_id)
-          .text(k.key_id)
-          .bytes(k.sealed_recryption_key)
-          .text(k.wrapped_shares)
-          .text(k.admin_keys));
+      key_params(k));
 }
 
 void PgAccess::clear_admin_keys(const std::string& group_id, const std::string& member_id) {

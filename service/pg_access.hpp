@@ -100,6 +100,9 @@ class PgAccess : public StoreWriter {
   void nested(const std::function<void()>& work) override;
 
  private:
+  // A member key's columns in the order member_keys and rotation_keys take them:
+  // group_id, member_id, key_id, recryption_key, wrapped_shares, admin_keys ($6, empty for none).
+  static pg::Params key_params(const KeyRecord& k);
   // For each entry with a QuotaCharge, whether its quota admits it, counted against the audit
   // and the entries before it (under the lock of its (group, member), taken by the caller).
   std::vector<std::optional<QuotaLedger::Admission>> judge_quotas(

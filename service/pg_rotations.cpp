@@ -45,13 +45,7 @@ void PgAccess::stage_rotation_key(const KeyRecord& k) {
       "admin_keys) VALUES($1, $2, $3, $4, $5, NULLIF($6, '')) ON CONFLICT(group_id, member_id) "
       "DO UPDATE SET key_id = excluded.key_id, recryption_key = excluded.recryption_key, "
       "wrapped_shares = excluded.wrapped_shares, admin_keys = excluded.admin_keys",
-      Params()
-          .text(k.group_id)
-          .text(k.member_id)
-          .text(k.key_id)
-          .bytes(k.sealed_recryption_key)
-          .text(k.wrapped_shares)
-          .text(k.admin_keys));
+      key_params(k));
 }
 
 void PgAccess::commit_rotation_keys(const std::string& group_id) {

@@ -145,6 +145,16 @@ void put_group_profile(StoreWriter& w, const GroupProfile& p, const std::string&
 // A new profile of the group `g` that rotates its key: same signing key, a name nobody else
 // uses, a new key, and every earlier key among its past keys.
 GroupProfile checked_rotation(StoreReader& r, const GroupRecord& g, const std::string& token);
+// What a rotation, in one request (RotateGroupKey) or in steps (BeginRotation), is checked
+// against before anything of it is stored: the group, the caller one of its administrators,
+// its chain started, and the new profile (checked_rotation). `note` names the group and the
+// new key.
+struct RotationStart {
+  GroupRecord group;
+  GroupProfile profile;
+};
+RotationStart start_rotation(StoreReader& r, const Caller& caller, const std::string& group,
+                             const std::string& profile, AuditNote& note);
 // What check_record sees of the group's chain: its head and the members table.
 ChainView chain_view(StoreReader& r, const GroupRecord& g);
 std::string seal_context(const std::string& group_id, const std::string& member_id,

@@ -43,13 +43,24 @@ GroupProfile checked_successor(StoreReader& r, const GroupRecord& g, const std::
 GroupProfile checked_rotation(StoreReader& r, const GroupRecord& g, const std::string& token) {
   GroupProfile p = checked_successor(r, g, token);
   std::vector<std::string> ids = p.all_key_ids();
-  if (p.key_id() == g.key_id) refuse(status::kConflict, "RotateGroupKey needs a new group key");
+  if (p.key_id() == g.key_id) refuse(status::kConflict, "a rotation needs a new group key");
   // Old documents stay readable only if every key the group had is still listed.
   for (const std::string& old : g.key_ids)
     if (std::find(ids.begin(), ids.end(), old) == ids.end())
       refuse(status::kConflict,
              "the new group profile must list every earlier key among its past keys");
   return p;
+}
+
+RotationStart start_rotation(StoreReader& r, const Caller& caller, const std::string& group,
+                             const std::string& profile, AuditNote& note) {
+  GroupRecord g = require_group(r, group);
+  note.group = g.id;
+  require_admin(r, g, caller);
+  require_chain(g);
+  GroupProfile p = checked_rotation(r, g, profile);
+  note.key_id = p.key_id();
+  return {std::move(g), std::move(p)};
 }
 
 GroupRecord require_group(StoreReader& r, const std::string& ref) {
@@ -175,12 +186,7 @@ Json set_policy(StoreWriter& w, const Caller& caller, const SetPolicyRequest& re
 
 Json rotate_group_key(StoreWriter& w, const KeyVault& vault, const Caller& caller,
                       const RotateGroupKeyRequest& req, AuditNote& note) {
-  GroupRecord g = require_group(w, req.group);
-  note.group = g.id;
-  require_admin(w, g, caller);
-  require_chain(g);
-  GroupProfile p = checked_rotation(w, g, req.profile);
-  note.key_id = p.key_id();
+  auto [g, p] = start_rotation(w, caller, req.group, req.profile, note);
   std::vector<SignedRecord> records = append_records(w, g, req.records, {RecordOp::rotate});
   if (records.size() != 1 || records.front().record.key_id != p.key_id())
     refuse(status::kMalformed, "RotateGroupKey carries one rotate record naming the new group key");

@@ -26,12 +26,7 @@ RotationRecord require_rotation(StoreReader& r, const GroupRecord& g, const std:
 
 Json begin_rotation(StoreWriter& w, const Caller& caller, const BeginRotationRequest& req,
                     AuditNote& note) {
-  GroupRecord g = require_group(w, req.group);
-  note.group = g.id;
-  require_admin(w, g, caller);
-  require_chain(g);
-  GroupProfile p = checked_rotation(w, g, req.profile);
-  note.key_id = p.key_id();
+  auto [g, p] = start_rotation(w, caller, req.group, req.profile, note);
   SignedRecord s = parse_record(req.record);
   if (s.record.op != RecordOp::rotate || s.record.key_id != p.key_id())
     refuse(status::kMalformed, "BeginRotation carries one rotate record naming the new group key");

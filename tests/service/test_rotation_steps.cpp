@@ -139,6 +139,14 @@ TEST_F(RotationSteps, AMembershipChangeMidwayRefusesTheCommit) {
   EXPECT_EQ(recrypt_outcome(*dave, old_key), "201 OK");
 }
 
+TEST_F(RotationSteps, ARotationBeginsOnlyToANewKey) {
+  sync_chain();
+  BeginRotationRequest same_key{group->name, group->token(),
+                                group->record(service::RecordOp::rotate)};
+  EXPECT_EQ(outcome_of([&] { client(*alice).begin_rotation(same_key); }),
+            "409 a rotation needs a new group key");
+}
+
 TEST_F(RotationSteps, EntriesAreCheckedAsTheNewKeysAndOnlyAnAdministratorRotates) {
   auto c = client(*alice);
   BeginRotationRequest begin = next_rotation();

@@ -291,7 +291,7 @@ TEST_F(ServiceTest, RotateGroupKey) {
   EXPECT_EQ(outcome_of([&] {
               c.rotate_group_key({group->name, group->token(), {}});
             }),
-            "409 RotateGroupKey needs a new group key");
+            "409 a rotation needs a new group key");
   group->rotate();
   auto res = c.rotate_group_key(rotate_request({group->entry_for(*bob, recrypt_only())}));
   EXPECT_EQ(res.key_id, group->key_id());
