@@ -139,6 +139,32 @@ TEST_F(Failover, RecryptDataWhoseAnswerIsLostIsSentOnceMore) {
   EXPECT_EQ(audit_count(direct, group->name, "RecryptData"), 2u);
 }
 
+TEST_F(Failover, RotationStepsWhoseAnswersAreLostAreSentOnceMore) {
+  create_group();
+  auto bob = member("bob@example.com");
+  DroppingProxy proxy(server.port());
+  auto c = via(proxy.url() + "," + server.url(), *alice);
+  sync_chain();
+  group->rotate();
+  proxy.drop_answers(1);
+  auto begun = c.begin_rotation(
+      {group->name, group->token(), group->record(RecordOp::rotate)});
+  EXPECT_EQ(begun.key_id, group->key_id());
+  EXPECT_EQ(begun.staged, 0u);
+  // A client of its own: the first one sends to the proxy last for a while now.
+  auto c2 = via(proxy.url() + "," + server.url(), *alice);
+  proxy.drop_answers(1);
+  auto added = c2.add_rotation_entries({group->name, group->key_id(),
+                                       {group->entry_for(*alice, recrypt_only()),
+                                        group->entry_for(*bob, recrypt_only())}});
+  // Staged twice, counted once: the second copy replaced the first.
+  EXPECT_EQ(added.staged, 2u);
+  EXPECT_EQ(proxy.dropped(), 2);
+  auto committed = c.commit_rotation({group->name, group->key_id()});
+  EXPECT_EQ(committed.entries, 2u);
+  EXPECT_EQ(client(*alice).get_group({group->name}).key_id, group->key_id());
+}
+
 TEST_F(Failover, ReadIsSentOnceMoreOnly) {
   create_group();
   DroppingProxy proxy(server.port());
