@@ -199,6 +199,16 @@ Json Agent::open_envelope(const jwe::Envelope& envelope) {
           got[i] = Batched{std::move(r.answer), r.status, r.description, r.review_request};
         }
       } catch (const service::ServiceError& e) {
+        if (e.status() == service::status::kMalformed &&
+            e.what() == service::unknown_transaction_description(
+                            service::RecryptBatchRequest::kName)) {
+          // An instance older than the Hello that offered the batch (a rolling upgrade
+          // behind one address): these agreements go the RecryptData way in agree(), and
+          // this service is asked for no more batches.
+          services_.withdraw(url, service::RecryptBatchRequest::kName);
+          spent.recryptions -= list.size();
+          continue;
+        }
         for (Batched& b : got) b = Batched{std::nullopt, e.status(), e.what(), 0};
       }
       for (std::size_t i = 0; i < list.size(); ++i)

@@ -34,6 +34,11 @@ bool ServiceDirectory::offers(const std::string& url, std::string_view transacti
   return std::find(features.begin(), features.end(), transaction) != features.end();
 }
 
+void ServiceDirectory::withdraw(const std::string& url, std::string_view transaction) {
+  std::lock_guard guard(mutex_);
+  std::erase(features_[url], transaction);
+}
+
 ServiceDirectory::Lease ServiceDirectory::connect(const std::string& url, jws::Signer signer,
                                                   const std::string& kid) {
   std::unique_ptr<service::Client> client;

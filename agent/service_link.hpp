@@ -56,6 +56,9 @@ class ServiceDirectory {
   // Whether the service at `url` named `transaction` among its Hello's features (check()ed
   // first): false for a service older than the transaction, which would refuse it as unknown.
   bool offers(const std::string& url, std::string_view transaction);
+  // The service at `url` answered `transaction` as unknown although its Hello offered it (an
+  // older instance behind the same address): offers() says false from now on.
+  void withdraw(const std::string& url, std::string_view transaction);
 
  private:
   void give_back(const std::string& url, std::unique_ptr<service::Client> client);

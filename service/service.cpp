@@ -450,7 +450,7 @@ void Service::handle(std::string body, std::string signature, std::function<void
     type = m.name;
     bool known =
         with_transaction(type, [&]<class T>(T) { serve<T>(m.body, body, signature, kid, done); });
-    if (!known) refuse(status::kMalformed, "unknown transaction " + type);
+    if (!known) refuse(status::kMalformed, unknown_transaction_description(type));
   } catch (const ServiceError& e) {
     Reply r = make_reply(type, e.status(), e.what(), {});
     r.kid = kid;

@@ -28,6 +28,13 @@ inline constexpr int kUnavailable = 503;
 // answers (a RecryptBatch) can tell a replay from any other 401.
 inline constexpr std::string_view kReplayDescription = "request is a replay (nonce already seen)";
 
+// The description of the 400 to a transaction the service does not know: one text, so that a
+// client can tell an instance older than a transaction (behind one address during a rolling
+// upgrade, its Hello answered by a newer one) from a request the service refused.
+inline std::string unknown_transaction_description(std::string_view transaction) {
+  return "unknown transaction " + std::string(transaction);
+}
+
 class ServiceError : public std::runtime_error {
  public:
   ServiceError(int status, const std::string& description)

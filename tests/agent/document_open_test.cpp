@@ -1,7 +1,8 @@
 // document.open on untrusted envelopes, in-process against a real recryptd: a document beyond
 // the limits of agent/open_limits.hpp is refused, naming the limit, before any service call;
-// a JWE that is not a document, a wrapped share above all, is refused naming its content type.
-// Service calls are counted in recryptd's request log (one line per request).
+// a JWE that is not a document, a wrapped share above all, is refused naming its content type;
+// a batch that an older instance behind the same address does not know is asked again as
+// RecryptData. Service calls are counted in recryptd's request log (one line per request).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "protocol/service/share_form.hpp"
 #include "protocol/udf.hpp"
 #include "service/client/client.hpp"
+#include "tests/agent/older_service_proxy.hpp"
 #include "tests/service/recryptd_process.hpp"
 
 namespace recrypt::agent {
@@ -34,7 +36,10 @@ constexpr const char* kGroup = "team@example.com";
 class DocumentOpen : public ::testing::Test {
  protected:
   void SetUp() override {
+    if (older) service.set_args({"--audience", older->url()});
     service.start();
+    if (older) older->set_upstream(service.port());
+    const std::string url = older ? older->url() : service.url();
     fs::path passphrase = service.dir() / "passphrase";
     write_file_atomic(passphrase, as_bytes("document passphrase\n"), 0600);
     PinPolicy policy;
@@ -42,10 +47,8 @@ class DocumentOpen : public ::testing::Test {
     pins = std::make_unique<PinProvider>(policy);
     alice = make_agent("alice");
     bob = make_agent("bob");
-    alice->call("profile.create",
-                Json{{"account", "alice@example.com"}, {"service", service.url()}});
-    Json b = bob->call("profile.create",
-                       Json{{"account", "bob@example.com"}, {"service", service.url()}});
+    alice->call("profile.create", Json{{"account", "alice@example.com"}, {"service", url}});
+    Json b = bob->call("profile.create", Json{{"account", "bob@example.com"}, {"service", url}});
     alice->call("group.create", Json{{"name", kGroup}});
     alice->call("group.add",
                 Json{{"group", kGroup}, {"member", "bob@example.com"}, {"fingerprint", b["id"]}});
@@ -102,6 +105,9 @@ class DocumentOpen : public ::testing::Test {
     EXPECT_EQ(recrypt_calls_once(before + 1), before + 1);
   }
 
+  // When set (before SetUp), the agents reach recryptd only through it: a proxy that plays an
+  // instance older than one transaction, with recryptd's --audience its address.
+  std::optional<test::OlderServiceProxy> older;
   test::RecryptdProcess service;
   std::unique_ptr<PinProvider> pins;
   std::unique_ptr<Agent> alice, bob;
@@ -203,6 +209,30 @@ TEST_F(DocumentOpen, AWrappedShareIsNotOpenedAsADocument) {
   // Nor is an untyped JWE a document.
   e = refusal(*bob, jwe::encrypt(as_bytes("{}"), {jwe::RecipientSpec{*group_key}}).serialize());
   EXPECT_NE(std::string(e.what()).find("has no content type"), std::string::npos) << e.what();
+}
+
+class DocumentOpenBehindAnOlderInstance : public DocumentOpen {
+ protected:
+  DocumentOpenBehindAnOlderInstance() {
+    older.emplace(std::string(service::RecryptBatchRequest::kName));
+  }
+};
+
+TEST_F(DocumentOpenBehindAnOlderInstance, ABatchItDoesNotKnowIsAskedAgainAsRecryptData) {
+  // Hello, answered by the newer recryptd, offers RecryptBatch; the instance that gets the
+  // batch does not know it. An all-of of three parts of the group: three agreements.
+  std::size_t before = recrypt_calls();
+  Json opened = bob->call("document.open",
+                          Json{{"envelope", document({jwe::RecipientSpec(3, *group_key)})}});
+  EXPECT_EQ(base64url::decode(opened["plaintext"].get<std::string>()), Bytes({'{', '}'}));
+  EXPECT_EQ(older->refused(), 1);
+  EXPECT_EQ(recrypt_calls_once(before + 3), before + 3);
+  // Withdrawn for the agent's lifetime: the next document is not batched at all.
+  opened = bob->call("document.open",
+                     Json{{"envelope", document({jwe::RecipientSpec(2, *group_key)})}});
+  EXPECT_EQ(base64url::decode(opened["plaintext"].get<std::string>()), Bytes({'{', '}'}));
+  EXPECT_EQ(older->refused(), 1);
+  EXPECT_EQ(recrypt_calls_once(before + 5), before + 5);
 }
 
 TEST(WrappedShareType, ADocumentIsNotTakenForAShare) {
