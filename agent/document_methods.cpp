@@ -200,8 +200,8 @@ Json Agent::open_envelope(const jwe::Envelope& envelope) {
         }
       } catch (const service::ServiceError& e) {
         if (e.status() == service::status::kMalformed &&
-            e.what() == service::unknown_transaction_description(
-                            service::RecryptBatchRequest::kName)) {
+            e.what() ==
+                service::unknown_transaction_description(service::RecryptBatchRequest::kName)) {
           // An instance older than the Hello that offered the batch (a rolling upgrade
           // behind one address): these agreements go the RecryptData way in agree(), and
           // this service is asked for no more batches.

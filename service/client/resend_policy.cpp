@@ -19,9 +19,9 @@ namespace {
 // gets OutcomeUnknown and reads it back. A transaction added later is `never` until it is
 // named here.
 constexpr std::array<std::string_view, 11> kResendOnce = {
-    "Hello",        "GetProfile",    "GetGroup",           "ReadAudit",
-    "ReadMembership", "GetAdminKeys", "ListReviews",       "RecryptData",
-    "RecryptBatch", "BeginRotation", "AddRotationEntries",
+    "Hello",          "GetProfile",    "GetGroup",           "ReadAudit",
+    "ReadMembership", "GetAdminKeys",  "ListReviews",        "RecryptData",
+    "RecryptBatch",   "BeginRotation", "AddRotationEntries",
 };
 
 }  // namespace

@@ -222,14 +222,14 @@ TEST_F(DocumentOpenBehindAnOlderInstance, ABatchItDoesNotKnowIsAskedAgainAsRecry
   // Hello, answered by the newer recryptd, offers RecryptBatch; the instance that gets the
   // batch does not know it. An all-of of three parts of the group: three agreements.
   std::size_t before = recrypt_calls();
-  Json opened = bob->call("document.open",
-                          Json{{"envelope", document({jwe::RecipientSpec(3, *group_key)})}});
+  Json opened =
+      bob->call("document.open", Json{{"envelope", document({jwe::RecipientSpec(3, *group_key)})}});
   EXPECT_EQ(base64url::decode(opened["plaintext"].get<std::string>()), Bytes({'{', '}'}));
   EXPECT_EQ(older->refused(), 1);
   EXPECT_EQ(recrypt_calls_once(before + 3), before + 3);
   // Withdrawn for the agent's lifetime: the next document is not batched at all.
-  opened = bob->call("document.open",
-                     Json{{"envelope", document({jwe::RecipientSpec(2, *group_key)})}});
+  opened =
+      bob->call("document.open", Json{{"envelope", document({jwe::RecipientSpec(2, *group_key)})}});
   EXPECT_EQ(base64url::decode(opened["plaintext"].get<std::string>()), Bytes({'{', '}'}));
   EXPECT_EQ(older->refused(), 1);
   EXPECT_EQ(recrypt_calls_once(before + 5), before + 5);

@@ -54,8 +54,8 @@ struct OlderServiceProxy::Impl {
         answer.result(http::status::bad_request);
         answer.set(http::field::content_type, "application/json");
         answer.body() = service::serialize_response(
-            "Error", service::status::kMalformed,
-            service::unknown_transaction_description(unknown), Json::object());
+            "Error", service::status::kMalformed, service::unknown_transaction_description(unknown),
+            Json::object());
       } else {
         if (!upstream.is_open()) {
           upstream.connect({net::ip::address_v4::loopback(), upstream_port.load()}, ec);

@@ -147,16 +147,16 @@ TEST_F(Failover, RotationStepsWhoseAnswersAreLostAreSentOnceMore) {
   sync_chain();
   group->rotate();
   proxy.drop_answers(1);
-  auto begun = c.begin_rotation(
-      {group->name, group->token(), group->record(RecordOp::rotate)});
+  auto begun = c.begin_rotation({group->name, group->token(), group->record(RecordOp::rotate)});
   EXPECT_EQ(begun.key_id, group->key_id());
   EXPECT_EQ(begun.staged, 0u);
   // A client of its own: the first one sends to the proxy last for a while now.
   auto c2 = via(proxy.url() + "," + server.url(), *alice);
   proxy.drop_answers(1);
-  auto added = c2.add_rotation_entries({group->name, group->key_id(),
-                                       {group->entry_for(*alice, recrypt_only()),
-                                        group->entry_for(*bob, recrypt_only())}});
+  auto added = c2.add_rotation_entries(
+      {group->name,
+       group->key_id(),
+       {group->entry_for(*alice, recrypt_only()), group->entry_for(*bob, recrypt_only())}});
   // Staged twice, counted once: the second copy replaced the first.
   EXPECT_EQ(added.staged, 2u);
   EXPECT_EQ(proxy.dropped(), 2);
