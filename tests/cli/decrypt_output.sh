@@ -108,7 +108,7 @@ rm out/threads.bin
 header=$(head -n 2 out/threads.jcd | wc -c)
 sealed=$((65536 + 16))
 cp out/threads.jcd altered.jcd
-printf '\x5a' | dd of=altered.jcd bs=1 seek=$((header + 10 * sealed + 100)) conv=notrunc status=none
+flip_byte altered.jcd $((header + 10 * sealed + 100))
 RECRYPT_THREADS=4 refused 5 alice decrypt altered.jcd -o out/altered.bin
 grep -q "\.jcd segment 10 does not authenticate (the file was altered)" <<<"$ERR" ||
   die "an altered segment 10: $ERR"

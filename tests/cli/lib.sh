@@ -331,6 +331,22 @@ fingerprint() {
 
 same_file() { cmp -s "$1" "$2" || die "$1 and $2 differ"; }
 
+# flip_byte FILE OFFSET: inverts every bit of the byte at OFFSET, in place. Writing a fixed
+# value instead would leave a byte that already had it unchanged, one run in 256.
+flip_byte() {
+  python3 - "$1" "$2" <<'PY' || die "flip_byte $1 $2 failed"
+import sys
+path, at = sys.argv[1], int(sys.argv[2])
+with open(path, "r+b") as f:
+    f.seek(at)
+    old = f.read(1)
+    if len(old) != 1:
+        sys.exit("%s has no byte at offset %d" % (path, at))
+    f.seek(at)
+    f.write(bytes([old[0] ^ 0xFF]))
+PY
+}
+
 # alice_shares_with USER GROUP: agents and profiles for alice and USER (on USER's backend, its
 # keys adopted where the backend makes none), alice's GROUP with USER in it, and doc.txt.jcd
 # encrypted to it by alice.

@@ -59,7 +59,7 @@ step "A small document fails as when it is read as a stream: altered, cut, trail
 # stream itself. Both must give the same exit code and the same text.
 header=$(head -n 2 small.bin.jcd | wc -c)
 cp small.bin.jcd altered.jcd
-printf '\x5a' | dd of=altered.jcd bs=1 seek=$((header + 100)) conv=notrunc status=none
+flip_byte altered.jcd $((header + 100))
 head -c $((header + 2000)) small.bin.jcd >cut-payload.jcd
 head -c $((header - 40)) small.bin.jcd >cut-header.jcd
 head -n 1 small.bin.jcd >magic-only.jcd
