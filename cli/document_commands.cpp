@@ -29,6 +29,15 @@ std::vector<std::string> comma_list(const std::string& text) {
   return out;
 }
 
+// --threads N of encrypt and decrypt; unset, RECRYPT_THREADS or one per hardware thread.
+void add_threads_option(CLI::App& command, unsigned& threads, const std::string& verb) {
+  command
+      .add_option(
+          "--threads", threads,
+          "threads to " + verb + " a large file on (default: $RECRYPT_THREADS, else one per core)")
+      ->check(CLI::Range(1u, jcd::kMaxThreads));
+}
+
 void add_encrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
   auto* encrypt = app.add_subcommand("encrypt", "encrypt a file to groups (alias /encrypt)");
   encrypt->add_option("input", o->enc.input, "file to encrypt (default: stdin)");
@@ -50,6 +59,7 @@ void add_encrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
   encrypt->add_option("--type", o->enc.media_type, "media type to record, e.g. text/plain");
   encrypt->add_flag("-f,--force", o->enc.force, "replace an existing output file");
   encrypt->add_flag("--no-progress", o->no_progress, "no progress line");
+  add_threads_option(*encrypt, o->enc.threads, "encrypt");
   encrypt->callback([&cli, o] {
     cli.action = [&cli, o] {
       o->enc.all_of.clear();
@@ -74,6 +84,7 @@ void add_decrypt(CLI::App& app, Cli& cli, const std::shared_ptr<Options>& o) {
                       "output file (default: INPUT without .jcd, or stdout)");
   decrypt->add_flag("-f,--force", o->dec.force, "replace an existing output file");
   decrypt->add_flag("--no-progress", o->no_progress, "no progress line");
+  add_threads_option(*decrypt, o->dec.threads, "decrypt");
   // A flag, and its time apart: an optional value would take `decrypt --wait FILE`'s file.
   decrypt->add_flag("--wait", o->wait,
                     "while the recryption waits for an administrator's review, ask again every "

@@ -169,7 +169,7 @@ Json encrypt_file(const EncryptOptions& options, client::AgentClient* agent) {
   info.created = service::rfc3339_now();
 
   Output out(out_path, 0644, options.force);
-  jcd::Encryptor encryptor(out.sink(), recipients, info);
+  jcd::Encryptor encryptor(out.sink(), recipients, info, options.threads);
   Progress progress(options.progress, in.size, "encrypting");
   std::uint64_t total = 0;
   if (in.file && in.size && out.unnamed_fd() >= 0) {
@@ -287,7 +287,7 @@ Json decrypt_file(const DecryptOptions& options, client::AgentClient& agent) {
   // Nothing has a name until the whole document authenticated: the output file gets its
   // name on commit. On stdout, each segment is released after it authenticated.
   Output out(out_path, 0600, options.force);
-  jcd::Decryptor decryptor(input, metadata, document.header.digest);
+  jcd::Decryptor decryptor(input, metadata, document.header.digest, options.threads);
   Progress progress(options.progress, in.size, "decrypting");
   std::uint64_t total = 0;
   if (in.file && in.size && out.unnamed_fd() >= 0) {

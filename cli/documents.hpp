@@ -23,6 +23,7 @@ struct EncryptOptions {
   std::optional<std::string> media_type;
   bool force = false;
   bool progress = true;
+  unsigned threads = 0;  // --threads; 0 for jcd::default_threads()
 };
 
 struct DecryptOptions {
@@ -30,6 +31,7 @@ struct DecryptOptions {
   std::string output;
   bool force = false;
   bool progress = true;
+  unsigned threads = 0;  // --threads; 0 for jcd::default_threads()
   // --wait: while the recryption waits for an administrator's review, ask again for up to
   // this many seconds.
   std::optional<unsigned> wait_seconds = std::nullopt;

@@ -76,10 +76,10 @@ _recrypt() {
       fi ;;
     encrypt)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-r --recipient -R --recipient-file --all-of -o --output --type -f --force --no-progress" -- "$cur"))
+        COMPREPLY=($(compgen -W "-r --recipient -R --recipient-file --all-of -o --output --type -f --force --no-progress --threads" -- "$cur"))
       else _filedir; fi ;;
     decrypt)
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-o --output -f --force --no-progress --wait --wait-for" -- "$cur"))
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-o --output -f --force --no-progress --threads --wait --wait-for" -- "$cur"))
       else _filedir jcd; fi ;;
     fingerprint)
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--type" -- "$cur")); else _filedir; fi ;;

@@ -156,7 +156,6 @@ SecureBytes fresh_key() {
 }
 
 constexpr std::size_t kSealedSegment = kSegmentSize + kGcmTagSize;
-constexpr unsigned kMaxThreads = 64;
 
 // Batches in flight and segments per batch for `threads` workers: one batch on each worker
 // and two waiting, so that no worker waits for the reader; about 64 segments (4 MiB of

@@ -75,8 +75,9 @@ class SegmentCipher {
 class SegmentPipeline;
 struct SegmentBatch;
 
-// How many threads seal and open a large payload: RECRYPT_THREADS if set (1 to 64), else
-// the machine's hardware threads (at least 1, at most 64).
+// How many threads seal and open a large payload: RECRYPT_THREADS if set (1 to
+// kMaxThreads), else the machine's hardware threads (at least 1, at most kMaxThreads).
+inline constexpr unsigned kMaxThreads = 64;
 unsigned default_threads();
 
 // A payload of up to this many segments is sealed and opened on the calling thread alone;

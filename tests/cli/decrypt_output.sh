@@ -4,7 +4,8 @@
 # of the segments that authenticated; a file that appears at the output path while recrypt
 # writes is not replaced, and the error says so; --force replaces it. A file decrypted into
 # its unnamed output by every thread at the segments' offsets gives the plaintext, or the
-# error the in-order reader gives and nothing in the folder.
+# error the in-order reader gives and nothing in the folder. --threads takes 1 to 64 and
+# stands over RECRYPT_THREADS.
 #
 # Deterministic: recrypt reads the document through a FIFO that gets its first half at once
 # and the rest only when the test says so, and the test acts once recrypt's output file is
@@ -117,4 +118,16 @@ RECRYPT_THREADS=4 refused 5 alice decrypt cut.jcd -o out/cut.bin
 grep -q "\.jcd file is truncated$" <<<"$ERR" || die "a document cut inside segment 12: $ERR"
 [ "$(ls -A out | tr '\n' ' ')" = "big.bin threads.jcd " ] ||
   die "failed decryptions left $(ls -A out | tr '\n' ' ')"
+
+step "--threads: within 1 to 64, and it stands over RECRYPT_THREADS"
+RECRYPT_THREADS=bad refused 5 alice decrypt out/threads.jcd -o out/env.bin
+grep -q "RECRYPT_THREADS must be a number from 1 to 64" <<<"$ERR" || die "a bad RECRYPT_THREADS: $ERR"
+RECRYPT_THREADS=bad ok alice encrypt --threads 3 -r g@example.com -o out/opt.jcd big.bin
+RECRYPT_THREADS=bad ok alice decrypt --threads 2 out/opt.jcd -o out/opt.bin
+same_file big.bin out/opt.bin
+rm out/opt.jcd out/opt.bin
+for n in 0 65; do
+  refused 2 alice decrypt --threads "$n" out/threads.jcd -o out/n.bin
+  grep -q -- "--threads: Value $n not in range 1 to 64" <<<"$ERR" || die "--threads $n: $ERR"
+done
 echo "decrypt_output: ok"
