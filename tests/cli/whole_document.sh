@@ -17,12 +17,7 @@ b64url() { python3 -c 'import base64,sys; print(base64.urlsafe_b64encode(open(sy
 
 step "Bob in Alice's group; a small document and one just past the limit"
 start_service
-for user in alice bob; do
-  start_agent "$user"
-  ok "$user" personal "$user@example.com" --service "$SERVICE_URL"
-done
-ok alice group create g@example.com
-ok alice group add g@example.com bob@example.com --fingerprint "$(fingerprint bob)"
+alice_shares_with bob g@example.com
 head -c 3000 /dev/urandom >small.bin
 ok alice encrypt -r g@example.com small.bin
 head -c $((64 * 1024)) /dev/urandom >large.bin

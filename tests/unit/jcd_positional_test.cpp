@@ -69,7 +69,16 @@ class JcdPositional : public ::testing::Test {
   // nothing is left behind on an error.
   Outcome decrypt(ByteView file, unsigned threads) {
     write_plain(dir / "in.jcd", file);
-    UniqueFd in(::open((dir / "in.jcd").c_str(), O_RDONLY | O_CLOEXEC));
+    Outcome outcome = open_positional(dir / "in.jcd", threads);
+    fs::remove(dir / "in.jcd");
+    EXPECT_TRUE(fs::is_empty(dir)) << "something was left in the folder";
+    return outcome;
+  }
+
+  // The .jcd at `path` through Decryptor::open_file into an unnamed file, "out" once it is
+  // complete and removed after it was read: what it gave, or its error.
+  Outcome open_positional(const fs::path& path, unsigned threads) {
+    UniqueFd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     Outcome outcome;
     try {
       AtomicFile out(dir / "out", 0600, {.sync = Sync::none});
@@ -89,8 +98,6 @@ class JcdPositional : public ::testing::Test {
       outcome.code = e.code();
       outcome.message = e.what();
     }
-    fs::remove(dir / "in.jcd");
-    EXPECT_TRUE(fs::is_empty(dir)) << "something was left in the folder";
     return outcome;
   }
 
@@ -220,22 +227,10 @@ TEST_F(JcdPositional, InputChangingSizeWhileReadEndsCleanly) {
       }
     });
     for (unsigned threads : {2u, 4u}) {
-      UniqueFd in(::open((dir / "in.jcd").c_str(), O_RDONLY | O_CLOEXEC));
-      try {
-        AtomicFile out(dir / "out", 0600, {.sync = Sync::none});
-        FdSink sink(out.fd());
-        FdSource source(in.get());
-        BufferedInput input(source);
-        jcd::Header h = jcd::read_header(input);
-        jcd::Metadata m =
-            jcd::Metadata::from_json(jwe::open_with_private_key(h.envelope, group.secret));
-        jcd::Decryptor dec(input, m, h.digest, threads);
-        const std::uint64_t total = dec.open_file(in.get(), h.size, sink, out.fd());
-        Bytes got(plain.size() + 1);
-        got.resize(read_full_at(out.fd(), got, 0));
-        EXPECT_EQ(total, got.size());
-        EXPECT_TRUE(got == plain);
-      } catch (const Error&) {
+      Outcome opened = open_positional(dir / "in.jcd", threads);
+      // A run that decrypted at all decrypted to the plaintext.
+      if (!opened.code) {
+        EXPECT_TRUE(opened.plaintext == plain);
       }
       UniqueFd plain_in(::open((dir / "in").c_str(), O_RDONLY | O_CLOEXEC));
       try {
