@@ -4,12 +4,22 @@ namespace recrypt::service {
 
 bool NonceCache::claim(const std::string& key, std::int64_t expires, std::int64_t now) {
   std::lock_guard lock(mutex_);
-  // Pruning now and then keeps memory bounded by the traffic of one skew window.
-  if (++inserts_since_prune_ >= 4096) {
-    std::erase_if(seen_, [now](const auto& kv) { return kv.second < now; });
-    inserts_since_prune_ = 0;
+  forget_expired(now);
+  auto [it, inserted] = seen_.insert(key);
+  if (inserted) by_arrival_.emplace_back(expires, &*it);
+  return inserted;
+}
+
+std::size_t NonceCache::size() const {
+  std::lock_guard lock(mutex_);
+  return seen_.size();
+}
+
+void NonceCache::forget_expired(std::int64_t now) {
+  while (!by_arrival_.empty() && by_arrival_.front().first < now) {
+    seen_.erase(seen_.find(*by_arrival_.front().second));
+    by_arrival_.pop_front();
   }
-  return seen_.emplace(key, expires).second;
 }
 
 }  // namespace recrypt::service

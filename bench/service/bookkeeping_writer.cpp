@@ -60,6 +60,7 @@ struct BookkeepingWriter::Impl {
           "status, description, document, agreement)",
           kColumns, n));
     thread = std::thread([this] { run(); });
+    clocks.add(thread);
   }
 
   ~Impl() {
@@ -159,6 +160,7 @@ struct BookkeepingWriter::Impl {
   std::deque<Job> queue;
   bool closing = false;
   std::thread thread;
+  ThreadCpuClocks clocks;
 };
 
 BookkeepingWriter::BookkeepingWriter() : impl_(std::make_unique<Impl>()) {}
@@ -169,6 +171,8 @@ BookkeepingWriter::~BookkeepingWriter() {
   std::error_code ec;
   std::filesystem::remove_all(folder, ec);
 }
+
+const ThreadCpuClocks& BookkeepingWriter::cpu_clocks() const { return impl_->clocks; }
 
 void BookkeepingWriter::record(BookkeepingRow row, std::function<void(bool committed)> committed) {
   std::lock_guard lock(impl_->mutex);

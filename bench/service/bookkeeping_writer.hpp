@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "bench/service/thread_cpu.hpp"
+
 namespace recrypt::bench {
 
 struct BookkeepingRow {
@@ -35,6 +37,9 @@ class BookkeepingWriter {
   // Queues `row`; `committed` runs on the writer thread once the row's transaction committed
   // (false when it failed).
   void record(BookkeepingRow row, std::function<void(bool committed)> committed);
+
+  // The writer thread's clock.
+  const ThreadCpuClocks& cpu_clocks() const;
 
  private:
   struct Impl;

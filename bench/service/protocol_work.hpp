@@ -29,6 +29,9 @@ class ProtocolWork {
   void serve(std::string_view signature, std::string_view body,
              std::function<void(std::string response)> answer);
 
+  // The thread that commits the bookkeeping.
+  const ThreadCpuClocks& cpu_clocks() const { return writer_.cpu_clocks(); }
+
  private:
   jws::VerifyKey key_;
   Scalar r_;

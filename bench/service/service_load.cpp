@@ -346,26 +346,25 @@ int main(int argc, char** argv) {
       }
       double client_per_request = client_cpu / static_cast<double>(setups.size());
       client_cpu_us.push_back(client_per_request * 1e6);
-      double own_cpu1 = own_cpu_seconds();
+      // The ceilings run in this process: their CPU is read from their own threads' clocks.
+      double ceiling_cpu0 = ceiling.cpu_seconds();
       bench::LoadResult bare =
           bench::drive_load({ceiling.port()}, setups[0]->audience, *alice, *setups[0]->group, ts,
                             clients, client_threads, seconds);
-      double own_cpu2 = own_cpu_seconds();
+      double ceiling_cpu1 = ceiling.cpu_seconds();
       if (bare.answered == 0) throw std::runtime_error("ceiling: no request was answered");
-      // The ceiling runs in this process: its share is what the same client work leaves over.
-      ceiling_cpu_us.push_back(
-          ((own_cpu2 - own_cpu1) / static_cast<double>(bare.answered) - client_per_request) * 1e6);
+      ceiling_cpu_us.push_back((ceiling_cpu1 - ceiling_cpu0) / static_cast<double>(bare.answered) *
+                               1e6);
       ceiling_errors += bare.errors;
-      // The protocol ceiling under the same load, its CPU per request told apart the same way.
-      double own_cpu3 = own_cpu_seconds();
+      double protocol_cpu0 = protocol.cpu_seconds();
       bench::LoadResult proto =
           bench::drive_load({protocol.port()}, setups[0]->audience, *alice, *setups[0]->group, ts,
                             clients, client_threads, seconds);
-      double own_cpu4 = own_cpu_seconds();
+      double protocol_cpu1 = protocol.cpu_seconds();
       if (proto.answered == 0)
         throw std::runtime_error("protocol ceiling: no request was answered");
-      protocol_cpu_us.push_back(
-          ((own_cpu4 - own_cpu3) / static_cast<double>(proto.answered) - client_per_request) * 1e6);
+      protocol_cpu_us.push_back((protocol_cpu1 - protocol_cpu0) /
+                                static_cast<double>(proto.answered) * 1e6);
       ceiling_errors += proto.errors;
       protocol_rps.push_back(static_cast<double>(proto.latencies_ms.size()) / proto.elapsed);
       protocol_latencies.insert(protocol_latencies.end(), proto.latencies_ms.begin(),

@@ -113,13 +113,18 @@ struct TransportCeiling::Impl {
   net::io_context ioc;
   tcp::acceptor acceptor;
   std::vector<std::thread> pool;
+  ThreadCpuClocks clocks;
 };
 
 TransportCeiling::TransportCeiling(unsigned threads, const Point& signer_key,
                                    std::string response_body, CeilingWork work)
     : impl_(std::make_unique<Impl>(signer_key, std::move(response_body), threads, work)) {
   impl_->accept();
-  for (unsigned i = 0; i < threads; ++i) impl_->pool.emplace_back([this] { impl_->ioc.run(); });
+  for (unsigned i = 0; i < threads; ++i) {
+    impl_->pool.emplace_back([this] { impl_->ioc.run(); });
+    impl_->clocks.add(impl_->pool.back());
+  }
+  if (impl_->work.protocol) impl_->clocks.add(impl_->work.protocol->cpu_clocks());
 }
 
 TransportCeiling::~TransportCeiling() {
@@ -130,5 +135,7 @@ TransportCeiling::~TransportCeiling() {
 }
 
 std::uint16_t TransportCeiling::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+double TransportCeiling::cpu_seconds() const { return impl_->clocks.seconds(); }
 
 }  // namespace recrypt::bench

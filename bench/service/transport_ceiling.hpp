@@ -38,6 +38,9 @@ class TransportCeiling {
 
   std::uint16_t port() const;
 
+  // CPU seconds the server's threads (and the protocol ceiling's writer) have used so far.
+  double cpu_seconds() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
