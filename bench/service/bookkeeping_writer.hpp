@@ -4,7 +4,7 @@
 // SQLite store gives a RecryptData's bookkeeping (service/sqlite_store.cpp): WAL, each answer
 // after its commit, the commit synced within a second. What recryptd's store does beyond that
 // (a nonces table of its own, the audit's index by group, a savepoint per run of rows, the
-// hourly nonce prune) is its own choice, not the protocol's, and is left out.
+// nonce prune once a minute) is its own choice, not the protocol's, and is left out.
 #pragma once
 
 #include <cstdint>
