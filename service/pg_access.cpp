@@ -210,7 +210,8 @@ std::vector<std::pair<std::string, std::int64_t>> PgAccess::answered_recryptions
 }
 
 std::vector<std::pair<std::string, std::int64_t>> PgAccess::live_nonces(std::int64_t now) {
-  Result r = c_.run("SELECT nonce, expires FROM nonces WHERE expires >= $1", Params().integer(now));
+  Result r = c_.run("SELECT nonce, expires FROM nonces WHERE expires >= $1 ORDER BY expires",
+                    Params().integer(now));
   std::vector<std::pair<std::string, std::int64_t>> out;
   for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.text(i, 0), r.integer(i, 1));
   return out;

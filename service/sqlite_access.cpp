@@ -208,7 +208,7 @@ std::vector<std::pair<std::string, std::int64_t>> SqliteAccess::answered_recrypt
 }
 
 std::vector<std::pair<std::string, std::int64_t>> SqliteAccess::live_nonces(std::int64_t now) {
-  Statement s(c_, "SELECT nonce, expires FROM nonces WHERE expires >= ?");
+  Statement s(c_, "SELECT nonce, expires FROM nonces WHERE expires >= ? ORDER BY expires");
   s.bind(1, now);
   std::vector<std::pair<std::string, std::int64_t>> out;
   while (s.step()) out.emplace_back(s.text(0), s.integer(1));

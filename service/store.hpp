@@ -120,7 +120,8 @@ class StoreReader {
                                                        const std::vector<std::string>& agreements,
                                                        std::uint64_t after,
                                                        std::uint64_t limit) = 0;
-  // Nonces still inside their window, to refill the replay cache after a restart.
+  // Nonces still inside their window, soonest to expire first, to refill the replay cache
+  // after a restart (which forgets them in the order it was given them).
   virtual std::vector<std::pair<std::string, std::int64_t>> live_nonces(std::int64_t now) = 0;
   // Reviews (docs/SERVICE.md §5b): the member's for one key agreement, one by its id, and the
   // group's, oldest first (all of them for an empty `state`), at most `limit`. Review::account
